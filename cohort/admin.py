@@ -1,0 +1,117 @@
+"""Cohorts, streams and import warnings: the staff side of the admin, organised for daily work."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from cohort.admin_access import DefaultChoiceFilter, RoleScopedAdmin
+from cohort.models import Break, Cohort, ImportWarning, Phase, Stream
+from mentors.forms import CohortAdminForm
+from scheduling.admin import apply_latest_plans, export_meetings_csv, plan_cohorts, rotate_feed_links
+from scheduling.week import cohort_week_view
+
+admin.site.site_header = "cohortops"
+admin.site.site_title = "cohortops admin"
+admin.site.index_title = "Cohort operations"
+admin.site.site_url = None  # there is no public site to go back to
+
+
+class PhaseInline(admin.TabularInline):
+    model = Phase
+    extra = 0
+
+
+class BreakInline(admin.TabularInline):
+    model = Break
+    extra = 0
+
+
+@admin.register(Cohort)
+class CohortAdmin(RoleScopedAdmin):
+    form = CohortAdminForm
+    list_display = ["name", "slug", "start_date", "end_date", "time_zone", "week_link"]
+    list_filter = [("streams", RelatedOnlyFieldListFilter), "time_zone"]
+    search_fields = ["name", "slug"]
+    date_hierarchy = "start_date"
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["streams"]
+    fieldsets = (
+        (None, {"fields": ["name", "slug", "start_date", "end_date", "time_zone", "streams"]}),
+        ("Meetings", {"fields": ["default_cadence", "default_meeting_minutes"]}),
+    )
+    inlines = [PhaseInline, BreakInline]
+    actions = [plan_cohorts, apply_latest_plans, export_meetings_csv, rotate_feed_links]
+
+    @admin.display(description="week at a glance")
+    def week_link(self, cohort: Cohort):
+        return format_html(
+            '<a href="{}">This week</a>', reverse("admin:cohort_cohort_week", args=[cohort.pk])
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/week/",
+                self.admin_site.admin_view(self.week_view),
+                name="cohort_cohort_week",
+            ),
+            *super().get_urls(),
+        ]
+
+    def week_view(self, request: HttpRequest, object_id: str):
+        return cohort_week_view(request, model_admin=self, object_id=object_id)
+
+
+@admin.register(Stream)
+class StreamAdmin(RoleScopedAdmin):
+    list_display = ["title", "slug", "source_file", "updated_at"]
+    list_filter = [("cohorts", RelatedOnlyFieldListFilter)]
+    search_fields = ["title", "slug", "description"]
+
+
+class WarningStateFilter(DefaultChoiceFilter):
+    title = "state"
+    parameter_name = "state"
+    default = "open"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("resolved", "Resolved")]
+
+    def filter_choice(self, queryset: QuerySet, choice: str) -> QuerySet:
+        return queryset.filter(resolved_at__isnull=choice == "open")
+
+
+@admin.register(ImportWarning)
+class ImportWarningAdmin(RoleScopedAdmin):
+    list_display = ["code", "stream", "mentor", "line", "message", "resolved_at", "resolved_by"]
+    list_filter = [WarningStateFilter, "code", ("stream", RelatedOnlyFieldListFilter)]
+    search_fields = ["message", "mentor__name", "stream__title", "source_file"]
+    list_select_related = ["stream", "mentor", "resolved_by"]
+    fields = ["stream", "mentor", "code", "message", "source_file", "line", "resolved_at", "resolved_by"]
+    readonly_fields = fields
+    actions = ["mark_resolved", "reopen"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Mark resolved", permissions=["staff"])
+    def mark_resolved(self, request: HttpRequest, queryset: QuerySet[ImportWarning]) -> None:
+        count = queryset.filter(resolved_at__isnull=True).update(
+            resolved_at=timezone.now(), resolved_by=request.user, updated_at=timezone.now()
+        )
+        self.message_user(
+            request, f"{count} warning{'s' if count != 1 else ''} marked resolved.", messages.SUCCESS
+        )
+
+    @admin.action(description="Reopen", permissions=["staff"])
+    def reopen(self, request: HttpRequest, queryset: QuerySet[ImportWarning]) -> None:
+        count = queryset.filter(resolved_at__isnull=False).update(
+            resolved_at=None, resolved_by=None, updated_at=timezone.now()
+        )
+        self.message_user(request, f"{count} warning{'s' if count != 1 else ''} reopened.", messages.SUCCESS)

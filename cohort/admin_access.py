@@ -1,0 +1,131 @@
+"""How the admin narrows what each person sees: a mentor only their own rows, every list its usual view first.
+
+A mentor's login is ``is_staff`` (so the admin lets them in) and belongs to the "Mentors" group (which grants the
+model permissions); what narrows it to their own rows is the link ``user.mentor``. A superuser is never narrowed.
+Rows outside the queryset do not exist for that user: their URLs answer as Django does for a missing object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import SimpleTemplateResponse
+from django.utils import timezone
+
+from mentors.models import Mentor
+
+
+def restricted_mentor(user) -> Mentor | None:
+    """The mentor whose rows this user is limited to, or None for staff, who see what their permissions allow."""
+    if not user.is_authenticated or user.is_superuser:
+        return None
+    # A missing link raises RelatedObjectDoesNotExist, an AttributeError.
+    return getattr(user, "mentor", None)
+
+
+def is_staff_role(user) -> bool:
+    """Staff run the cohort: admin users who are not narrowed to one mentor's rows."""
+    return user.is_active and user.is_staff and restricted_mentor(user) is None
+
+
+def viewer_time_zone(user) -> str:
+    """A mentor reads and types times in their own zone; staff in the project's zone."""
+    mentor = restricted_mentor(user)
+    return mentor.time_zone if mentor is not None else settings.TIME_ZONE
+
+
+def render_in_time_zone(zone: str, view: Callable[..., HttpResponse], request: HttpRequest, *args, **kwargs):
+    """Run a view, and render its page, with ``zone`` as the current time zone (forms parse input in it too)."""
+    with timezone.override(ZoneInfo(zone)):
+        response = view(request, *args, **kwargs)
+        # Admin pages are TemplateResponses, rendered after the view returns: render now, inside the zone.
+        if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
+            response.render()
+    return response
+
+
+class RoleScopedAdmin(admin.ModelAdmin):
+    """A mentor sees only the rows ``mentor_lookup`` leads to their own mentor; pages show the viewer's zone.
+
+    ``mentor_lookup`` is the path from the model to its mentor's id (``"series__mentor_id"``); None marks a
+    model only staff may see, which shows a mentor no rows even if a permission were granted by mistake.
+    Actions declared with ``permissions=["staff"]`` are offered to staff only.
+    """
+
+    mentor_lookup: str | None = None
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        mentor = restricted_mentor(request.user)
+        if mentor is None:
+            return queryset
+        if self.mentor_lookup is None:
+            return queryset.none()
+        return queryset.filter(**{self.mentor_lookup: mentor.pk})
+
+    def has_staff_permission(self, request: HttpRequest) -> bool:
+        return is_staff_role(request.user)
+
+    def in_viewer_zone(self, view: Callable[..., HttpResponse], request: HttpRequest, *args, **kwargs):
+        return render_in_time_zone(viewer_time_zone(request.user), view, request, *args, **kwargs)
+
+    def changelist_view(self, request, extra_context=None):
+        return self.in_viewer_zone(super().changelist_view, request, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return self.in_viewer_zone(super().changeform_view, request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        return self.in_viewer_zone(super().delete_view, request, object_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        return self.in_viewer_zone(super().history_view, request, object_id, extra_context)
+
+
+class ReadOnlyAdmin(RoleScopedAdmin):
+    """Rows written elsewhere (logs, plans' series, inline-edited windows): listed and shown, never edited here."""
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class DefaultChoiceFilter(admin.SimpleListFilter):
+    """A list filter that starts on ``default`` (open warnings, upcoming meetings) and offers "All" explicitly."""
+
+    default: str
+    all_value = "all"
+
+    def value(self) -> str:
+        return super().value() or self.default
+
+    def choices(self, changelist):
+        for lookup, label in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": label,
+            }
+        yield {
+            "selected": self.value() == self.all_value,
+            "query_string": changelist.get_query_string({self.parameter_name: self.all_value}),
+            "display": "All",
+        }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == self.all_value:
+            return queryset
+        return self.filter_choice(queryset, self.value())
+
+    def filter_choice(self, queryset: QuerySet, choice: str) -> QuerySet:
+        raise NotImplementedError

@@ -1,0 +1,36 @@
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from cohort.api import CohortViewSet, StreamDocumentImportView, StreamViewSet
+from mentors.api import AvailabilityViewSet, BlackoutViewSet, MentorViewSet
+from scheduling.api import (
+    MeetingSeriesViewSet,
+    MeetingViewSet,
+    MeView,
+    NotificationViewSet,
+    PlanRunViewSet,
+    RotateFeedView,
+)
+from scholars.api import CheckInViewSet, MentorshipViewSet, ScholarViewSet, TeamViewSet
+
+router = DefaultRouter()
+router.register("cohorts", CohortViewSet, basename="cohort")
+router.register("streams", StreamViewSet, basename="stream")
+router.register("mentors", MentorViewSet, basename="mentor")
+router.register("availability", AvailabilityViewSet, basename="availability")
+router.register("blackouts", BlackoutViewSet, basename="blackout")
+router.register("scholars", ScholarViewSet, basename="scholar")
+router.register("teams", TeamViewSet, basename="team")
+router.register("mentorships", MentorshipViewSet, basename="mentorship")
+router.register("check-ins", CheckInViewSet, basename="check-in")
+router.register("meeting-series", MeetingSeriesViewSet, basename="meeting-series")
+router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("plan-runs", PlanRunViewSet, basename="plan-run")
+router.register("notifications", NotificationViewSet, basename="notification")
+
+urlpatterns = [
+    path("me/", MeView.as_view(), name="me"),
+    path("me/feeds/rotate/", RotateFeedView.as_view(), name="feed-rotate"),
+    path("stream-documents/", StreamDocumentImportView.as_view(), name="stream-document-import"),
+    path("", include(router.urls)),
+]

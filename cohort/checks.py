@@ -1,0 +1,17 @@
+"""System checks that tell an operator what is unsafe about this configuration."""
+
+from django.conf import settings
+from django.core.checks import Tags, Warning, register
+
+
+@register(Tags.security, deploy=True)
+def development_secret_key_in_use(app_configs, **kwargs) -> list[Warning]:
+    if settings.SECRET_KEY == settings.DEV_SECRET_KEY:
+        return [
+            Warning(
+                "SECRET_KEY is not set: the development key is in use.",
+                hint="Set SECRET_KEY in the environment before anyone else can reach this server.",
+                id="cohort.W001",
+            )
+        ]
+    return []

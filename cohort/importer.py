@@ -1,0 +1,201 @@
+"""Writes parsed stream documents to the database: keyed on slugs, idempotent, all or nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TypeVar
+
+from django.db import models, transaction
+
+from cohort.models import ImportWarning, Stream
+from cohort.stream_document import (
+    DocumentWarning,
+    MentorEntry,
+    StreamDocument,
+    StreamDocumentError,
+    WarningCode,
+    read_stream_document,
+)
+from mentors.models import Mentor
+
+Row = TypeVar("Row", bound=models.Model)
+
+
+class Outcome(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class MentorReport:
+    name: str
+    slug: str
+    outcome: Outcome
+    cadence: str
+    warnings: tuple[DocumentWarning, ...]
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What one document did. ``warnings`` are all the stream's open warnings from this import, mentors' too."""
+
+    source_file: str
+    stream_title: str
+    stream_slug: str
+    outcome: Outcome
+    mentors: tuple[MentorReport, ...]
+    warnings: tuple[DocumentWarning, ...]
+
+    @property
+    def changed(self) -> bool:
+        return self.outcome != Outcome.UNCHANGED or any(m.outcome != Outcome.UNCHANGED for m in self.mentors)
+
+
+def import_stream_documents(paths: Sequence[Path]) -> list[ImportReport]:
+    """Import stream documents, or nothing at all.
+
+    1. Parse every document first; a malformed one raises StreamDocumentError before anything is written.
+    2. In one transaction, per document: upsert the Stream by slug, then each Mentor by slug, linking it to the
+       stream and storing its cadence unless staff edited it; record the stream's open warnings.
+    A mentor listed in several documents takes its fields from the first; later documents only link it.
+    """
+    documents = [(path, read_stream_document(path)) for path in paths]
+    _reject_repeated_streams(documents)
+    imported_mentors: set[str] = set()
+    with transaction.atomic():
+        return [_import_document(path, document, imported_mentors) for path, document in documents]
+
+
+def _reject_repeated_streams(documents: list[tuple[Path, StreamDocument]]) -> None:
+    first_path: dict[str, Path] = {}
+    for path, document in documents:
+        if document.slug in first_path:
+            raise StreamDocumentError(
+                str(path), 1, f"stream '{document.title}' is also defined by {first_path[document.slug]}"
+            )
+        first_path[document.slug] = path
+
+
+def _import_document(path: Path, document: StreamDocument, imported_mentors: set[str]) -> ImportReport:
+    stream, stream_outcome = _upsert(
+        Stream,
+        slug=document.slug,
+        values={"title": document.title, "description": document.description, "source_file": path.name},
+    )
+    mentor_reports = []
+    mentor_ids: dict[str, int] = {}
+    stream_warnings: list[DocumentWarning] = [w for w in document.warnings if w.mentor_slug is None]
+    for entry in document.mentors:
+        mentor, outcome, warnings = _import_mentor(
+            entry, stream, fields_already_set=entry.slug in imported_mentors
+        )
+        imported_mentors.add(entry.slug)
+        mentor_ids[entry.slug] = mentor.pk
+        stream_warnings.extend(warnings)
+        mentor_reports.append(
+            MentorReport(entry.name, entry.slug, outcome, mentor.cadence_value.describe(), warnings)
+        )
+    for removed in stream.mentors.exclude(slug__in=list(mentor_ids)):
+        mentor_ids[removed.slug] = removed.pk
+        stream_warnings.append(
+            DocumentWarning(
+                WarningCode.MENTOR_REMOVED,
+                f"{removed.name} is linked to this stream but no longer in its document; the mentor was kept. "
+                "Unlink or delete them in the admin if they have left.",
+                None,
+                removed.slug,
+            )
+        )
+    _replace_open_warnings(stream, path.name, stream_warnings, mentor_ids)
+    return ImportReport(
+        source_file=path.name,
+        stream_title=stream.title,
+        stream_slug=stream.slug,
+        outcome=stream_outcome,
+        mentors=tuple(mentor_reports),
+        warnings=tuple(stream_warnings),
+    )
+
+
+def _import_mentor(
+    entry: MentorEntry, stream: Stream, *, fields_already_set: bool
+) -> tuple[Mentor, Outcome, tuple[DocumentWarning, ...]]:
+    values = {
+        "name": entry.name,
+        "title": entry.title,
+        "organisation": entry.organisation,
+        "summary": entry.summary,
+        "biography": entry.biography,
+        "sections": [section.to_dict() for section in entry.sections],
+        "cadence": entry.cadence.to_dict(),
+    }
+    warnings = entry.warnings
+    existing = Mentor.objects.filter(slug=entry.slug).first()
+    if existing is not None and existing.cadence_edited_by_staff:
+        # Staff's cadence wins; the document's "unspecified" is moot once staff have set one.
+        del values["cadence"]
+        warnings = tuple(w for w in warnings if w.code != WarningCode.CADENCE_UNSPECIFIED)
+        if existing.cadence_value != entry.cadence:
+            warnings += (
+                DocumentWarning(
+                    WarningCode.CADENCE_KEPT,
+                    f"Staff edited {entry.name}'s cadence, so it was kept; the document reads: "
+                    f"{entry.cadence.describe()}.",
+                    entry.line,
+                    entry.slug,
+                ),
+            )
+    mentor, outcome = _upsert(Mentor, slug=entry.slug, values={} if fields_already_set else values)
+    if not mentor.streams.filter(pk=stream.pk).exists():
+        mentor.streams.add(stream)
+        outcome = Outcome.UPDATED if outcome == Outcome.UNCHANGED else outcome
+    return mentor, outcome, warnings
+
+
+def _upsert(model: type[Row], *, slug: str, values: dict) -> tuple[Row, Outcome]:
+    """Create the row with this slug, or save only the fields that differ (so ``updated_at`` moves only then)."""
+    row = model.objects.filter(slug=slug).first()
+    if row is None:
+        return model.objects.create(slug=slug, **values), Outcome.CREATED
+    changed = [name for name, value in values.items() if getattr(row, name) != value]
+    if not changed:
+        return row, Outcome.UNCHANGED
+    for name in changed:
+        setattr(row, name, values[name])
+    row.save(update_fields=[*changed, "updated_at"])
+    return row, Outcome.UPDATED
+
+
+def _replace_open_warnings(
+    stream: Stream, source_file: str, warnings: list[DocumentWarning], mentor_ids: dict[str, int]
+) -> None:
+    """Make the stream's open warnings exactly ``warnings``.
+
+    A warning is the same finding when mentor, code and message match: an open one keeps its row (its line is
+    refreshed), a resolved one stays resolved, and open rows no longer found are deleted.
+    """
+    wanted = {(mentor_ids.get(w.mentor_slug), w.code.value, w.message): w for w in warnings}
+    for row in stream.import_warnings.all():
+        warning = wanted.pop((row.mentor_id, row.code, row.message), None)
+        if row.resolved_at is not None:
+            continue
+        if warning is None:
+            row.delete()
+        elif (row.line, row.source_file) != (warning.line, source_file):
+            row.line, row.source_file = warning.line, source_file
+            row.save(update_fields=["line", "source_file", "updated_at"])
+    ImportWarning.objects.bulk_create(
+        ImportWarning(
+            stream=stream,
+            mentor_id=mentor_id,
+            code=ImportWarning.Code(code),
+            message=message,
+            source_file=source_file,
+            line=warning.line,
+        )
+        for (mentor_id, code, message), warning in wanted.items()
+    )

@@ -1,0 +1,31 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from cohort.demo import demo_cohort_build
+
+
+class Command(BaseCommand):
+    help = "Create (or update) the demo cohort around the imported mentors, with sample scholars and an admin login."
+
+    def handle(self, *args, **options) -> None:
+        try:
+            summary = demo_cohort_build(today=timezone.localdate())
+        except ValueError as error:
+            raise CommandError(str(error)) from error
+        cohort = summary.cohort
+        self.stdout.write(
+            f"{cohort.name} ({cohort.slug}): {cohort.start_date:%d %b %Y} to {cohort.end_date:%d %b %Y}, "
+            f"{summary.mentors} mentors, {summary.scholars} sample scholars"
+        )
+        if summary.admin_password:
+            self.stdout.write(
+                self.style.SUCCESS(f"Admin login: {summary.admin_username} / {summary.admin_password}")
+            )
+        elif summary.password_file.exists():
+            password = summary.password_file.read_text().strip()
+            self.stdout.write(self.style.SUCCESS(f"Admin login: {summary.admin_username} / {password}"))
+        else:
+            self.stdout.write(
+                f"Admin login: {summary.admin_username} (existing; `manage.py changepassword "
+                f"{summary.admin_username}` sets a new password)"
+            )

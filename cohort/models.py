@@ -1,0 +1,220 @@
+"""Cohorts, their phases and breaks, the streams they offer, and what the importer found worth a look."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+from cohort.validators import validate_reminder_offsets, validate_time_zone
+from mentors.cadence import Cadence
+
+
+def default_reminder_offsets() -> list[int]:
+    return [24 * 60, 15]
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Person(TimeStamped):
+    """What mentors and scholars share: who they are, where their clock is, and how they want to be reminded."""
+
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="%(class)s"
+    )
+    reminder_offsets_minutes = models.JSONField(
+        default=default_reminder_offsets,
+        validators=[validate_reminder_offsets],
+        help_text="Minutes before each meeting at which to send a reminder, e.g. [1440, 15].",
+    )
+    slack_webhook_url = models.URLField(
+        blank=True, help_text="Incoming-webhook URL; when set, reminders also go to Slack."
+    )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DateSpan(TimeStamped):
+    """An inclusive range of calendar dates; feeds show when it last changed."""
+
+    start_date = models.DateField()
+    end_date = models.DateField(help_text="Inclusive.")
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        super().clean()
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "The end date must not be before the start date."})
+
+    def contains(self, day: dt.date) -> bool:
+        return self.start_date <= day <= self.end_date
+
+
+class Stream(TimeStamped):
+    """A research area with its mentors, imported from a stream document."""
+
+    slug = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    source_file = models.CharField(max_length=255, blank=True, help_text="The document it was imported from.")
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Cohort(TimeStamped):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=120, unique=True)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    streams = models.ManyToManyField(Stream, related_name="cohorts", blank=True)
+    default_cadence = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Applies to mentors whose own cadence is unspecified.",
+    )
+    default_meeting_minutes = models.PositiveSmallIntegerField(
+        default=60, help_text="Length of a meeting whose cadence does not say."
+    )
+
+    class Meta:
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gt=F("start_date")), name="cohort_ends_after_it_starts"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.start_date and self.end_date and self.end_date <= self.start_date:
+            raise ValidationError({"end_date": "A cohort must end after it starts."})
+
+    @property
+    def cadence_default(self) -> Cadence:
+        return Cadence.from_dict(self.default_cadence)
+
+
+class CohortSpan(DateSpan):
+    """A date range that must lie inside its cohort."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="%(class)ss")
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        abstract = True
+        ordering = ["start_date"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.start_date:%d %b}–{self.end_date:%d %b %Y})"
+
+    def clean(self) -> None:
+        super().clean()
+        cohort = self.cohort if self.cohort_id else None
+        if cohort and self.start_date and self.end_date:
+            if self.start_date < cohort.start_date or self.end_date > cohort.end_date:
+                raise ValidationError(
+                    f"{self.name or 'This range'} must lie inside the cohort "
+                    f"({cohort.start_date:%d %b %Y} to {cohort.end_date:%d %b %Y})."
+                )
+            overlapping = (
+                type(self)
+                .objects.filter(cohort=cohort, start_date__lte=self.end_date, end_date__gte=self.start_date)
+                .exclude(pk=self.pk)
+            )
+            if overlapping.exists():
+                raise ValidationError(f"It overlaps {overlapping.first()}.")
+
+
+class Phase(CohortSpan):
+    class Kind(models.TextChoices):
+        TRAINING = "training", "Training"
+        RESEARCH = "research", "Research"
+        EXTENSION = "extension", "Extension"
+        OTHER = "other", "Other"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RESEARCH)
+
+    class Meta(CohortSpan.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "name"], name="phase_name_unique_in_cohort"),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="phase_end_not_before_start"
+            ),
+        ]
+
+
+class Break(CohortSpan):
+    """Days without meetings (holidays, a retreat)."""
+
+    class Meta(CohortSpan.Meta):
+        verbose_name_plural = "breaks"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="break_end_not_before_start"
+            ),
+        ]
+
+
+class ImportWarning(TimeStamped):
+    """Something in a stream document a person should look at; kept until staff resolve it."""
+
+    class Code(models.TextChoices):
+        CADENCE_UNSPECIFIED = "cadence_unspecified", "Cadence unspecified"
+        NAMES_OTHER_MENTOR = "names_other_mentor", "Names another mentor"
+        DUPLICATED_TEXT = "duplicated_text", "Text duplicated from another mentor"
+        MISSING_ORGANISATION = "missing_organisation", "Missing organisation"
+        MENTOR_REMOVED = "mentor_removed", "Mentor no longer in the document"
+        CADENCE_KEPT = "cadence_kept", "Staff-edited cadence kept"
+
+    stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="import_warnings")
+    mentor = models.ForeignKey(
+        "mentors.Mentor", null=True, blank=True, on_delete=models.CASCADE, related_name="import_warnings"
+    )
+    code = models.CharField(max_length=40, choices=Code.choices)
+    message = models.TextField()
+    source_file = models.CharField(max_length=255, blank=True)
+    line = models.PositiveIntegerField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["stream", "mentor", "code"]
+        indexes = [
+            # The admin's default view: open warnings first.
+            models.Index(fields=["resolved_at", "stream"], name="importwarning_open_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_code_display()}: {self.message[:80]}"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None

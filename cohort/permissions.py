@@ -1,0 +1,175 @@
+"""Who may see and change what: every API queryset is narrowed by these functions, so lists and details agree.
+
+Staff see everything. A mentor sees their streams' mentors, their own scholars and their own meetings. A scholar
+sees their own meetings, mentors, team and check-ins. Anything outside that is simply not in the queryset, so
+asking for it by id is a 404, never somebody else's data.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from cohort.models import Cohort, Stream
+from mentors.models import Availability, Blackout, Mentor
+from scheduling.models import Meeting, MeetingSeries, Notification
+from scholars.models import CheckIn, Mentorship, Scholar, Team
+
+
+def _profile(user, name: str):
+    """The user's mentor or scholar row, looked up once per request: Django does not cache a missing one."""
+    if not user.is_authenticated:
+        return None
+    memo = f"_cohortops_{name}"
+    if not hasattr(user, memo):
+        setattr(user, memo, getattr(user, name, None))
+    return getattr(user, memo)
+
+
+def mentor_of(user) -> Mentor | None:
+    return _profile(user, "mentor")
+
+
+def scholar_of(user) -> Scholar | None:
+    return _profile(user, "scholar")
+
+
+def cohorts_for(user) -> QuerySet[Cohort]:
+    if user.is_staff:
+        return Cohort.objects.all()
+    mentor, scholar = mentor_of(user), scholar_of(user)
+    if mentor:
+        return Cohort.objects.filter(scholars__mentorships__mentor=mentor).distinct()
+    if scholar:
+        return Cohort.objects.filter(pk=scholar.cohort_id)
+    return Cohort.objects.none()
+
+
+def streams_for(user) -> QuerySet[Stream]:
+    return Stream.objects.all()
+
+
+def mentors_for(user) -> QuerySet[Mentor]:
+    if user.is_staff:
+        return Mentor.objects.all()
+    mentor, scholar = mentor_of(user), scholar_of(user)
+    if mentor:
+        return Mentor.objects.filter(Q(streams__in=mentor.streams.all()) | Q(pk=mentor.pk)).distinct()
+    if scholar:
+        return Mentor.objects.filter(mentorships__scholar=scholar).distinct()
+    return Mentor.objects.none()
+
+
+def scholars_for(user) -> QuerySet[Scholar]:
+    if user.is_staff:
+        return Scholar.objects.all()
+    mentor, scholar = mentor_of(user), scholar_of(user)
+    if mentor:
+        return Scholar.objects.filter(mentorships__mentor=mentor).distinct()
+    if scholar:
+        return Scholar.objects.filter(pk=scholar.pk)
+    return Scholar.objects.none()
+
+
+def mentorships_for(user) -> QuerySet[Mentorship]:
+    if user.is_staff:
+        return Mentorship.objects.all()
+    mentor, scholar = mentor_of(user), scholar_of(user)
+    return Mentorship.objects.filter(
+        Q(mentor=mentor) if mentor else Q(scholar=scholar) if scholar else Q(pk__in=[])
+    )
+
+
+def teams_for(user) -> QuerySet[Team]:
+    if user.is_staff:
+        return Team.objects.all()
+    mentor, scholar = mentor_of(user), scholar_of(user)
+    return Team.objects.filter(
+        Q(mentor=mentor) if mentor else Q(members=scholar) if scholar else Q(pk__in=[])
+    )
+
+
+def series_for(user) -> QuerySet[MeetingSeries]:
+    if user.is_staff:
+        return MeetingSeries.objects.all()
+    mentor, scholar = mentor_of(user), scholar_of(user)
+    if mentor:
+        return MeetingSeries.objects.filter(mentor=mentor)
+    if scholar:
+        return MeetingSeries.objects.filter(scholars=scholar)
+    return MeetingSeries.objects.none()
+
+
+def meetings_for(user) -> QuerySet[Meeting]:
+    return Meeting.objects.filter(series__in=series_for(user).values("pk"))
+
+
+def meetings_editable_by(user) -> QuerySet[Meeting]:
+    """Staff edit any meeting; a mentor edits their own; scholars edit none."""
+    if user.is_staff:
+        return Meeting.objects.all()
+    mentor = mentor_of(user)
+    return Meeting.objects.filter(series__mentor=mentor) if mentor else Meeting.objects.none()
+
+
+def check_ins_for(user) -> QuerySet[CheckIn]:
+    """A check-in is read by its scholar, their mentors and staff: nobody else."""
+    if user.is_staff:
+        return CheckIn.objects.all()
+    mentor, scholar = mentor_of(user), scholar_of(user)
+    if mentor:
+        return CheckIn.objects.filter(scholar__mentorships__mentor=mentor).distinct()
+    if scholar:
+        return CheckIn.objects.filter(scholar=scholar)
+    return CheckIn.objects.none()
+
+
+def availability_for(user) -> QuerySet[Availability]:
+    if user.is_staff:
+        return Availability.objects.all()
+    mentor = mentor_of(user)
+    return Availability.objects.filter(mentor=mentor) if mentor else Availability.objects.none()
+
+
+def blackouts_for(user) -> QuerySet[Blackout]:
+    if user.is_staff:
+        return Blackout.objects.all()
+    mentor, scholar = mentor_of(user), scholar_of(user)
+    if mentor:
+        return Blackout.objects.filter(mentor=mentor)
+    if scholar:
+        return Blackout.objects.filter(scholar=scholar)
+    return Blackout.objects.none()
+
+
+def notifications_for(user) -> QuerySet[Notification]:
+    if user.is_staff:
+        return Notification.objects.all()
+    mentor, scholar = mentor_of(user), scholar_of(user)
+    return Notification.objects.filter(
+        Q(recipient_mentor=mentor) if mentor else Q(recipient_scholar=scholar) if scholar else Q(pk__in=[])
+    )
+
+
+class IsStaffOrReadOnly(BasePermission):
+    """Reads for anyone signed in (within their querysets); writes for staff."""
+
+    def has_permission(self, request, view) -> bool:
+        return bool(
+            request.user.is_authenticated and (request.method in SAFE_METHODS or request.user.is_staff)
+        )
+
+
+class IsStaff(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user.is_authenticated and request.user.is_staff)
+
+
+class OwnsOrStaff(BasePermission):
+    """Writes on rows the caller's queryset already limits to their own (availability, blackouts)."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not user.is_authenticated:
+            return False
+        return request.method in SAFE_METHODS or user.is_staff or mentor_of(user) is not None

@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, reverse_lazy
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from scheduling.views import calendar_feed
+
+urlpatterns = [
+    # Set-password links mailed to new mentor logins, and the admin's "forgotten your password?" (before admin/,
+    # whose catch-all would answer first). Choosing a password logs the mentor in.
+    path("admin/password_reset/", auth_views.PasswordResetView.as_view(), name="admin_password_reset"),
+    path(
+        "admin/password_reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"
+    ),
+    path(
+        "reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            post_reset_login=True, success_url=reverse_lazy("admin:index")
+        ),
+        name="password_reset_confirm",
+    ),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("cohort.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("feeds/<str:token>.ics", calendar_feed, name="calendar-feed"),
+]
+
+handler404 = "cohort.views.page_not_found"
+handler500 = "cohort.views.server_error"

@@ -1,0 +1,42 @@
+"""Every admin page a staff member can open renders, with data from a planned demo cohort."""
+
+import datetime as dt
+
+import pytest
+from django.contrib import admin
+from django.core.management import call_command
+from django.urls import reverse
+
+from cohort.models import Cohort
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def planned_demo(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    settings.PLANNER_TIME_LIMIT_SECONDS = 5
+    call_command("import_seeds")
+    call_command("demo_cohort")
+    call_command("plan", "demo", "--apply")
+    return Cohort.objects.get(slug="demo")
+
+
+def test_every_changelist_and_change_page_renders_for_staff(admin_client, planned_demo):
+    for model, model_admin in admin.site._registry.items():
+        meta = model._meta
+        changelist = admin_client.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
+        assert changelist.status_code == 200, meta.label
+        first = model_admin.get_queryset(changelist.wsgi_request).first()
+        if first is not None:
+            change = admin_client.get(
+                reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[first.pk])
+            )
+            assert change.status_code == 200, meta.label
+
+
+def test_demo_cohort_has_its_calendar_and_scholars(planned_demo):
+    assert planned_demo.phases.count() == 2
+    assert planned_demo.breaks.count() == 1
+    assert planned_demo.scholars.filter(is_sample=True).count() == 12
+    assert planned_demo.end_date - planned_demo.start_date == dt.timedelta(weeks=12, days=-3)

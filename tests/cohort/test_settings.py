@@ -1,0 +1,60 @@
+"""Settings come from the environment; each case runs manage.py in a fresh process with its own environment."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = manage("check", DEBUG="0")
+
+    assert result.returncode == 1
+    assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
+
+
+def test_production_settings_pass_the_deployment_checks():
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="0",
+        SECRET_KEY="a-long-and-random-looking-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        ALLOWED_HOSTS="example.org",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_development_key_is_reported_by_the_deployment_checks():
+    result = manage("check", "--deploy")
+
+    assert "cohort.W001" in result.stderr + result.stdout
+
+
+def test_database_url_selects_postgresql():
+    code = (
+        "from django.conf import settings;"
+        "print(settings.DATABASES['default']['ENGINE'], settings.DATABASES['default']['NAME'])"
+    )
+    result = manage(
+        "shell", "--no-imports", "-c", code, DATABASE_URL="postgres://someone@db.example:5432/cohortops"
+    )
+
+    assert result.stdout.split() == ["django.db.backends.postgresql", "cohortops"]

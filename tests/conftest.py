@@ -1,0 +1,13 @@
+"""Suite-wide configuration.
+
+Under CI=true the integration tests need the machine's PostgreSQL and Redis: when they are missing the run
+fails (see tests/integration/conftest.py), it never skips.
+"""
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    # The real hasher is slow on purpose; tests create many users and check no password strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,130 @@
+"""One unsurprising factory per model. Tests set only what their behaviour depends on."""
+
+import datetime as dt
+
+import factory
+from django.contrib.auth import get_user_model
+
+from cohort.models import Break, Cohort, Phase, Stream
+from mentors.models import Availability, Blackout, Mentor
+from scholars.models import CheckIn, Mentorship, Scholar, Team
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class StreamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Stream
+
+    title = factory.Sequence(lambda n: f"Stream {n}")
+    slug = factory.Sequence(lambda n: f"stream-{n}")
+
+
+class CohortFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Cohort
+
+    name = factory.Sequence(lambda n: f"Cohort {n}")
+    slug = factory.Sequence(lambda n: f"cohort-{n}")
+    start_date = dt.date(2027, 1, 4)
+    end_date = dt.date(2027, 3, 26)
+    time_zone = "Europe/London"
+
+
+class PhaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Phase
+
+    cohort = factory.SubFactory(CohortFactory)
+    name = factory.Sequence(lambda n: f"Phase {n}")
+    kind = Phase.Kind.RESEARCH
+    start_date = factory.SelfAttribute("cohort.start_date")
+    end_date = factory.SelfAttribute("cohort.end_date")
+
+
+class BreakFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Break
+
+    cohort = factory.SubFactory(CohortFactory)
+    name = "Break"
+    start_date = dt.date(2027, 2, 15)
+    end_date = dt.date(2027, 2, 19)
+
+
+class MentorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Mentor
+
+    name = factory.Sequence(lambda n: f"Mentor {n}")
+    slug = factory.Sequence(lambda n: f"mentor-{n}")
+    email = factory.LazyAttribute(lambda m: f"{m.slug}@example.org")
+    time_zone = "Europe/London"
+
+
+class AvailabilityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Availability
+
+    mentor = factory.SubFactory(MentorFactory)
+    weekday = 0
+    start_time = dt.time(9, 0)
+    end_time = dt.time(17, 0)
+
+
+class BlackoutFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Blackout
+
+    mentor = factory.SubFactory(MentorFactory)
+    start_date = dt.date(2027, 2, 1)
+    end_date = dt.date(2027, 2, 3)
+    reason = "Conference"
+
+
+class ScholarFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Scholar
+
+    cohort = factory.SubFactory(CohortFactory)
+    stream = factory.SubFactory(StreamFactory)
+    name = factory.Sequence(lambda n: f"Scholar {n}")
+    slug = factory.Sequence(lambda n: f"scholar-{n}")
+    email = factory.LazyAttribute(lambda s: f"{s.slug}@example.org")
+    time_zone = "Europe/London"
+    status = Scholar.Status.RESEARCH
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    cohort = factory.SubFactory(CohortFactory)
+    mentor = factory.SubFactory(MentorFactory)
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class MentorshipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Mentorship
+
+    mentor = factory.SubFactory(MentorFactory)
+    scholar = factory.SubFactory(ScholarFactory)
+    role = Mentorship.Role.PRIMARY
+
+
+class CheckInFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CheckIn
+
+    scholar = factory.SubFactory(ScholarFactory)
+    week_start = dt.date(2027, 1, 11)
+    progress = "Reproduced the baseline."
