@@ -1,0 +1,187 @@
+"""Mentors in the admin: staff edit any mentor and their cadence; a mentor edits their own profile, weekly
+availability and blackouts, in their own time zone."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+
+from cohort.admin_access import ReadOnlyAdmin, RoleScopedAdmin, restricted_mentor
+from mentors.forms import BlackoutForm, MentorAdminForm, WeeklyWindowFormSet
+from mentors.models import Availability, Blackout, Mentor
+from mentors.services import mentor_logins_create
+from scheduling.admin import rotate_feed_links
+
+
+class AvailabilityInline(admin.TabularInline):
+    model = Availability
+    formset = WeeklyWindowFormSet
+    fields = ["weekday", "start_time", "end_time"]
+    extra = 1
+
+    def get_formset(self, request: HttpRequest, obj: Mentor | None = None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        zone = obj.time_zone if obj is not None else "the mentor's time zone"
+        fields = formset.form.base_fields
+        fields["start_time"].label = f"From ({zone})"
+        fields["end_time"].label = f"Until ({zone})"
+        return formset
+
+
+class MentorBlackoutInline(admin.TabularInline):
+    model = Blackout
+    form = BlackoutForm
+    fk_name = "mentor"
+    fields = ["start_date", "end_date", "reason"]
+    extra = 0
+    verbose_name_plural = "blackouts (days with no meetings)"
+
+    def get_formset(self, request: HttpRequest, obj: Mentor | None = None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        zone = obj.time_zone if obj is not None else "the mentor's time zone"
+        fields = formset.form.base_fields
+        fields["start_date"].label = f"First day ({zone})"
+        fields["end_date"].label = "Last day (inclusive)"
+        return formset
+
+
+class CadenceFilter(admin.SimpleListFilter):
+    title = "cadence"
+    parameter_name = "cadence"
+
+    def lookups(self, request, model_admin):
+        return [("unspecified", "Unspecified (needs review)"), ("specified", "Specified")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Mentor]) -> QuerySet[Mentor]:
+        # An unspecified cadence has no first demand: {} and {"demands": []} alike.
+        if self.value() == "unspecified":
+            return queryset.filter(cadence__demands__0__isnull=True)
+        if self.value() == "specified":
+            return queryset.filter(cadence__demands__0__isnull=False)
+        return queryset
+
+
+@admin.register(Mentor)
+class MentorAdmin(RoleScopedAdmin):
+    mentor_lookup = "pk"
+    form = MentorAdminForm
+    list_display = ["name", "title", "organisation", "time_zone", "cadence_summary", "has_login"]
+    list_filter = [
+        ("streams", RelatedOnlyFieldListFilter),
+        ("mentorships__scholar__cohort", RelatedOnlyFieldListFilter),
+        CadenceFilter,
+        "cadence_edited_by_staff",
+        ("user", admin.EmptyFieldListFilter),
+        "time_zone",
+    ]
+    search_fields = ["name", "slug", "organisation", "email"]
+    filter_horizontal = ["streams"]
+    raw_id_fields = ["user"]
+    inlines = [AvailabilityInline, MentorBlackoutInline]
+    actions = ["create_logins", rotate_feed_links]
+    staff_fieldsets = (
+        (
+            None,
+            {"fields": ["name", "slug", "title", "organisation", "email", "time_zone", "user", "streams"]},
+        ),
+        ("Cadence", {"fields": ["cadence", "cadence_edited_by_staff", "cadence_sources"]}),
+        ("Profile", {"fields": ["summary", "biography"], "classes": ["collapse"]}),
+        ("Reminders", {"fields": ["reminder_offsets_minutes", "slack_webhook_url"]}),
+    )
+    # A mentor keeps their own details current; the programme's side of their row is shown, not edited.
+    mentor_fieldsets = (
+        (None, {"fields": ["name", "email", "time_zone", "title", "organisation"]}),
+        ("About you", {"fields": ["summary", "biography"], "classes": ["collapse"]}),
+        ("Reminders", {"fields": ["reminder_offsets_minutes", "slack_webhook_url"]}),
+        ("In the programme", {"fields": ["slug", "stream_titles", "cadence_summary"]}),
+    )
+
+    def get_fieldsets(self, request: HttpRequest, obj: Mentor | None = None):
+        return self.staff_fieldsets if restricted_mentor(request.user) is None else self.mentor_fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Mentor | None = None) -> list[str]:
+        if restricted_mentor(request.user) is None:
+            return ["cadence_sources"]
+        return ["slug", "stream_titles", "cadence_summary"]
+
+    def get_form(self, request: HttpRequest, obj: Mentor | None = None, change: bool = False, **kwargs):
+        if restricted_mentor(request.user) is not None:
+            # The cadence rows are staff's to edit: a mentor's form has no cadence field at all.
+            kwargs["form"] = forms.ModelForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    @admin.display(description="cadence")
+    def cadence_summary(self, mentor: Mentor) -> str:
+        return mentor.cadence_value.describe()
+
+    @admin.display(description="read from")
+    def cadence_sources(self, mentor: Mentor) -> str:
+        return "\n".join(mentor.cadence_value.sources) or "–"
+
+    @admin.display(description="streams")
+    def stream_titles(self, mentor: Mentor) -> str:
+        return ", ".join(stream.title for stream in mentor.streams.all()) or "–"
+
+    @admin.display(description="login", boolean=True, ordering="user")
+    def has_login(self, mentor: Mentor) -> bool:
+        return mentor.user_id is not None
+
+    @admin.action(description="Create logins and email set-password links", permissions=["staff"])
+    def create_logins(self, request: HttpRequest, queryset: QuerySet[Mentor]) -> None:
+        for login in mentor_logins_create(mentors=queryset.select_related("user")):
+            self.message_user(request, str(login), messages.SUCCESS if login.emailed else messages.WARNING)
+
+
+def mentor_link(mentor: Mentor):
+    return format_html(
+        '<a href="{}">{}</a>', reverse("admin:mentors_mentor_change", args=[mentor.pk]), mentor
+    )
+
+
+@admin.register(Availability)
+class AvailabilityAdmin(ReadOnlyAdmin):
+    """Everyone's weekly windows at a glance; they are edited on the mentor's page."""
+
+    mentor_lookup = "mentor_id"
+    list_display = ["mentor_page", "weekday", "start_time", "end_time", "zone"]
+    list_filter = [("mentor", RelatedOnlyFieldListFilter), "weekday", "mentor__time_zone"]
+    search_fields = ["mentor__name"]
+    list_select_related = ["mentor"]
+
+    @admin.display(description="mentor (edit there)", ordering="mentor__name")
+    def mentor_page(self, window: Availability):
+        return mentor_link(window.mentor)
+
+    @admin.display(description="time zone", ordering="mentor__time_zone")
+    def zone(self, window: Availability) -> str:
+        return window.mentor.time_zone
+
+
+@admin.register(Blackout)
+class BlackoutAdmin(ReadOnlyAdmin):
+    """Who is away when; a mentor's blackouts are edited on their page, a scholar's on theirs."""
+
+    mentor_lookup = "mentor_id"
+    list_display = ["person", "start_date", "end_date", "reason"]
+    list_filter = [
+        ("mentor", RelatedOnlyFieldListFilter),
+        ("scholar__cohort", RelatedOnlyFieldListFilter),
+        ("scholar__stream", RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["mentor__name", "scholar__name", "reason"]
+    date_hierarchy = "start_date"
+    list_select_related = ["mentor", "scholar"]
+
+    @admin.display(description="who")
+    def person(self, blackout: Blackout):
+        if blackout.mentor is not None:
+            return mentor_link(blackout.mentor)
+        scholar = blackout.scholar
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:scholars_scholar_change", args=[scholar.pk]), scholar
+        )

@@ -1,0 +1,150 @@
+"""Mentors with their cadence and import warnings; mentors' own availability and blackouts."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as ModelValidationError
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import ValidationError
+
+from cohort.api import ImportWarningSerializer
+from cohort.permissions import (
+    IsStaffOrReadOnly,
+    OwnsOrStaff,
+    availability_for,
+    blackouts_for,
+    mentor_of,
+    mentors_for,
+)
+from mentors.cadence import Cadence
+from mentors.models import Availability, Blackout, Mentor
+
+
+class CadenceField(serializers.JSONField):
+    """The cadence as stored, validated as a Cadence on the way in."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        try:
+            return Cadence.from_dict(value).to_dict()
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise serializers.ValidationError(f"Not a valid cadence: {error}") from error
+
+
+class MentorSerializer(serializers.ModelSerializer):
+    cadence = CadenceField(required=False)
+    cadence_summary = serializers.SerializerMethodField()
+    import_warnings = ImportWarningSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Mentor
+        fields = [
+            "id", "name", "slug", "title", "organisation", "summary", "email", "time_zone", "streams",
+            "cadence", "cadence_summary", "cadence_edited_by_staff", "import_warnings",
+        ]  # fmt: skip
+        read_only_fields = ["cadence_edited_by_staff"]
+
+    def get_cadence_summary(self, mentor: Mentor) -> str:
+        return mentor.cadence_value.describe()
+
+    def update(self, instance: Mentor, validated_data: dict) -> Mentor:
+        if "cadence" in validated_data:
+            validated_data["cadence_edited_by_staff"] = True
+        return super().update(instance, validated_data)
+
+
+class MentorViewSet(viewsets.ModelViewSet):
+    serializer_class = MentorSerializer
+    permission_classes = [IsStaffOrReadOnly]
+    filterset_fields = ["slug", "streams"]
+    search_fields = ["name"]
+    ordering_fields = ["name"]
+
+    def get_queryset(self):
+        return mentors_for(self.request.user).prefetch_related("streams", "import_warnings").order_by("name")
+
+
+class ModelCleanMixin:
+    """Run the model's own clean() so the API and the admin give the same field-level messages."""
+
+    def validate(self, attrs: dict) -> dict:
+        instance = self.Meta.model(**{**self._current(), **attrs})
+        if self.instance is not None:
+            instance.pk = self.instance.pk
+        try:
+            instance.clean()
+        except ModelValidationError as error:
+            raise ValidationError(
+                error.message_dict if hasattr(error, "error_dict") else error.messages
+            ) from error
+        return attrs
+
+    def _current(self) -> dict:
+        if self.instance is None:
+            return {}
+        return {f: getattr(self.instance, f) for f in self.Meta.fields if f != "id"}
+
+
+class OwnerScopedViewSet(viewsets.ModelViewSet):
+    """A mentor writes only their own rows: the owner comes from the caller, never from the request body."""
+
+    permission_classes = [OwnsOrStaff]
+
+    def perform_create(self, serializer) -> None:
+        mentor = mentor_of(self.request.user)
+        if self.request.user.is_staff and serializer.validated_data.get("mentor"):
+            serializer.save()
+        elif mentor is not None:
+            serializer.save(mentor=mentor)
+        else:
+            raise ValidationError({"mentor": "Say which mentor this belongs to."})
+
+
+class AvailabilitySerializer(ModelCleanMixin, serializers.ModelSerializer):
+    class Meta:
+        model = Availability
+        fields = ["id", "mentor", "weekday", "start_time", "end_time"]
+        extra_kwargs = {"mentor": {"required": False}}
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None and not request.user.is_staff:
+            fields["mentor"].read_only = True
+        return fields
+
+    def _current(self) -> dict:
+        current = super()._current()
+        request = self.context.get("request")
+        if "mentor" not in current and request is not None and mentor_of(request.user):
+            current["mentor"] = mentor_of(request.user)
+        return current
+
+
+class AvailabilityViewSet(OwnerScopedViewSet):
+    serializer_class = AvailabilitySerializer
+    filterset_fields = ["mentor", "weekday"]
+
+    def get_queryset(self):
+        return availability_for(self.request.user).order_by("mentor", "weekday", "start_time")
+
+
+class BlackoutSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    class Meta:
+        model = Blackout
+        fields = ["id", "mentor", "start_date", "end_date", "reason"]
+        extra_kwargs = {"mentor": {"required": False}}
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None and not request.user.is_staff:
+            fields["mentor"].read_only = True
+        return fields
+
+
+class BlackoutViewSet(OwnerScopedViewSet):
+    serializer_class = BlackoutSerializer
+    filterset_fields = ["mentor"]
+
+    def get_queryset(self):
+        return blackouts_for(self.request.user).order_by("start_date")

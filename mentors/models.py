@@ -1,0 +1,123 @@
+"""Mentors, their weekly availability, their blackouts and their cadence."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+from cohort.models import DateSpan, Person, Stream
+from mentors.cadence import Cadence
+
+
+class Mentor(Person):
+    slug = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(max_length=200, blank=True)
+    organisation = models.CharField(max_length=200, blank=True)
+    summary = models.TextField(blank=True)
+    biography = models.TextField(blank=True)
+    sections = models.JSONField(
+        default=list, blank=True, help_text="The document's bullet blocks, as imported (nested)."
+    )
+    streams = models.ManyToManyField(Stream, related_name="mentors", blank=True)
+    cadence = models.JSONField(
+        default=dict, blank=True, help_text="The meeting rhythm read from the document."
+    )
+    cadence_edited_by_staff = models.BooleanField(
+        default=False, help_text="Set when staff change the cadence; re-imports then keep it."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    @property
+    def cadence_value(self) -> Cadence:
+        return Cadence.from_dict(self.cadence)
+
+
+class WeeklyWindow(models.Model):
+    """A weekly wall-clock window in its owner's time zone."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0
+        TUESDAY = 1
+        WEDNESDAY = 2
+        THURSDAY = 3
+        FRIDAY = 4
+        SATURDAY = 5
+        SUNDAY = 6
+
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        super().clean()
+        if self.start_time is not None and self.end_time is not None and self.end_time <= self.start_time:
+            raise ValidationError({"end_time": "The window must end after it starts (on the same day)."})
+
+
+class Availability(WeeklyWindow):
+    """When a mentor can meet, in the mentor's own time zone."""
+
+    mentor = models.ForeignKey(Mentor, on_delete=models.CASCADE, related_name="availability")
+
+    class Meta:
+        ordering = ["mentor", "weekday", "start_time"]
+        verbose_name_plural = "availability"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_time__gt=F("start_time")), name="availability_ends_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["mentor", "weekday"], name="availability_mentor_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.mentor_id or self.start_time is None or self.end_time is None:
+            return
+        overlapping = Availability.objects.filter(
+            mentor_id=self.mentor_id,
+            weekday=self.weekday,
+            start_time__lt=self.end_time,
+            end_time__gt=self.start_time,
+        ).exclude(pk=self.pk)
+        if overlapping.exists():
+            raise ValidationError(
+                f"This window overlaps your {overlapping.first()} window; merge them into one window."
+            )
+
+
+class Blackout(DateSpan):
+    """Days a mentor or a scholar cannot meet (travel, conferences), inclusive, in that person's zone."""
+
+    mentor = models.ForeignKey(
+        Mentor, null=True, blank=True, on_delete=models.CASCADE, related_name="blackouts"
+    )
+    scholar = models.ForeignKey(
+        "scholars.Scholar", null=True, blank=True, on_delete=models.CASCADE, related_name="blackouts"
+    )
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="blackout_end_not_before_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(mentor__isnull=False, scholar__isnull=True)
+                | Q(mentor__isnull=True, scholar__isnull=False),
+                name="blackout_belongs_to_one_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        label = self.reason or "Blackout"
+        return f"{label} ({self.start_date:%d %b}–{self.end_date:%d %b %Y})"
