@@ -1,0 +1,155 @@
+"""Scholars, the teams they form, who mentors them, and the check-ins they write."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+from cohort.models import Cohort, Person, Stream, TimeStamped
+from cohort.validators import validate_weekdays
+from mentors.models import Mentor
+
+
+def default_work_days() -> list[int]:
+    return [0, 1, 2, 3, 4]
+
+
+class Scholar(Person):
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        TRAINING = "training", "Training"
+        RESEARCH = "research", "Research"
+        EXTENDED = "extended", "Extended"
+        ALUMNI = "alumni", "Alumni"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    # Scholars in these states no longer get meetings or reminders.
+    INACTIVE_STATUSES = frozenset({Status.ALUMNI, Status.WITHDRAWN})
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="scholars")
+    stream = models.ForeignKey(Stream, on_delete=models.PROTECT, related_name="scholars")
+    slug = models.SlugField(max_length=120)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACCEPTED)
+    work_start = models.TimeField(
+        default=dt.time(9, 0), help_text="Start of working hours, in the scholar's zone."
+    )
+    work_end = models.TimeField(
+        default=dt.time(17, 0), help_text="End of working hours, in the scholar's zone."
+    )
+    work_days = models.JSONField(
+        default=default_work_days, validators=[validate_weekdays], help_text="0 = Monday … 6 = Sunday."
+    )
+    left_on = models.DateField(
+        null=True, blank=True, help_text="Last day of the programme, if they left early."
+    )
+    is_sample = models.BooleanField(default=False, help_text="Demo data, safe to delete.")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "slug"], name="scholar_slug_unique_in_cohort"),
+            models.CheckConstraint(
+                condition=Q(work_end__gt=F("work_start")), name="scholar_work_ends_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["cohort", "status"], name="scholar_cohort_status_idx")]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.work_start is not None and self.work_end is not None and self.work_end <= self.work_start:
+            raise ValidationError({"work_end": "Working hours must end after they start."})
+        if (
+            self.left_on
+            and self.cohort_id
+            and not (self.cohort.start_date <= self.left_on <= self.cohort.end_date)
+        ):
+            raise ValidationError({"left_on": "The leaving date must lie inside the cohort."})
+
+    @property
+    def is_active(self) -> bool:
+        return self.status not in self.INACTIVE_STATUSES
+
+
+class Team(TimeStamped):
+    """Scholars of one mentor who work together and meet as a team."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="teams")
+    mentor = models.ForeignKey(Mentor, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=120)
+    members = models.ManyToManyField(Scholar, related_name="teams", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["cohort", "name"], name="team_name_unique_in_cohort")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Mentorship(TimeStamped):
+    class Role(models.TextChoices):
+        PRIMARY = "primary", "Primary mentor"
+        CO_MENTOR = "co_mentor", "Co-mentor"
+
+    mentor = models.ForeignKey(Mentor, on_delete=models.CASCADE, related_name="mentorships")
+    scholar = models.ForeignKey(Scholar, on_delete=models.CASCADE, related_name="mentorships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.PRIMARY)
+    start_date = models.DateField(null=True, blank=True, help_text="Empty: from the cohort's start.")
+    end_date = models.DateField(null=True, blank=True, help_text="Empty: to the cohort's end.")
+
+    class Meta:
+        ordering = ["scholar", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["mentor", "scholar"], name="mentorship_unique_pair"),
+            models.UniqueConstraint(
+                fields=["scholar"], condition=Q(role="primary"), name="mentorship_one_primary_per_scholar"
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+                name="mentorship_end_not_before_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mentor} → {self.scholar} ({self.get_role_display()})"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "The mentorship must not end before it starts."})
+        if not self.scholar_id:
+            return
+        cohort = self.scholar.cohort
+        for field in ("start_date", "end_date"):
+            day = getattr(self, field)
+            if day and not cohort.start_date <= day <= cohort.end_date:
+                raise ValidationError(
+                    {field: f"Must lie inside the cohort ({cohort.start_date} to {cohort.end_date})."}
+                )
+
+
+class CheckIn(TimeStamped):
+    """A scholar's short written update for one week."""
+
+    scholar = models.ForeignKey(Scholar, on_delete=models.CASCADE, related_name="check_ins")
+    week_start = models.DateField(help_text="The Monday of the week it covers.")
+    progress = models.TextField()
+    blockers = models.TextField(blank=True)
+    next_steps = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-week_start"]
+        constraints = [models.UniqueConstraint(fields=["scholar", "week_start"], name="checkin_one_per_week")]
+
+    def __str__(self) -> str:
+        return f"{self.scholar} — week of {self.week_start:%d %b %Y}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.week_start and self.week_start.weekday() != 0:
+            raise ValidationError({"week_start": "A check-in's week starts on a Monday."})
