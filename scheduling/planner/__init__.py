@@ -1,0 +1,41 @@
+"""The meeting planner: turns cadences and availability into recurring weekly meeting slots.
+
+Pure Python over dataclasses (no Django): the services build a PlanningProblem from the database, call `plan`,
+check the result with `validate_plan` and write it back.
+"""
+
+from scheduling.planner.greedy import plan_first_fit
+from scheduling.planner.problem import (
+    CohortCalendar,
+    DateRange,
+    Demand,
+    OrganiserSummary,
+    Person,
+    Placement,
+    PlanningProblem,
+    PlanResult,
+    PublishedSlot,
+    Unplaced,
+    WeeklySlot,
+    Window,
+)
+from scheduling.planner.solver import plan
+from scheduling.planner.validate import validate_plan
+
+__all__ = [
+    "CohortCalendar",
+    "DateRange",
+    "Demand",
+    "OrganiserSummary",
+    "Person",
+    "Placement",
+    "PlanResult",
+    "PlanningProblem",
+    "PublishedSlot",
+    "Unplaced",
+    "WeeklySlot",
+    "Window",
+    "plan",
+    "plan_first_fit",
+    "validate_plan",
+]

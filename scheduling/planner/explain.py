@@ -1,0 +1,253 @@
+"""Why a demand got fewer meetings than it asked for, in words a staff member can act on.
+
+The reasons, checked in this order: someone entered no availability; the attendees never overlap long enough;
+they overlap only in some weeks (a clock change moves the overlap out of someone's hours); their overlap falls on
+days too close together for the spread rule; their shared hours are booked by other meetings.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from dataclasses import replace
+from datetime import date
+from itertools import combinations, pairwise
+
+from scheduling.planner.problem import Demand
+from scheduling.planner.slots import (
+    Candidate,
+    CandidateFinder,
+    Interval,
+    SlotCheck,
+    local_to_utc,
+    spread_allows,
+    utc_offset_minutes,
+)
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def explain_shortfall(
+    finder: CandidateFinder, demand: Demand, candidates: list[Candidate], chosen: dict[str, list[Candidate]]
+) -> str:
+    people = finder.problem.people_by_key
+    absent = [people[key].name for key in demand.attendees if not people[key].windows]
+    if absent:
+        verb = "has" if len(absent) == 1 else "have"
+        return f"{_join(absent)} {verb} no availability entered"
+    who = _join([people[key].name for key in demand.attendees])
+    if candidates:
+        reason = _booked_reason(finder, demand, candidates, chosen, who)
+    else:
+        reason = _no_candidate_reason(finder, demand, who)
+    return reason + _blackout_note(finder, demand)
+
+
+def _no_candidate_reason(finder: CandidateFinder, demand: Demand, who: str) -> str:
+    best: SlotCheck | None = None
+    for check in finder.workable(demand):
+        if best is None or len(check.good_dates) > len(best.good_dates):
+            best = check
+    if best is not None:
+        return _some_weeks_reason(finder, demand, best, who)
+    longest = _longest_overlap(finder, demand)
+    if longest:
+        return (
+            f"{who} overlap by at most {longest} minutes on any day; "
+            f"the meeting needs {demand.duration_minutes} minutes"
+        )
+    return f"{who} share no available hour on any weekday" + _odd_one_out(finder, demand)
+
+
+def _odd_one_out(finder: CandidateFinder, demand: Demand) -> str:
+    """In a meeting of three or more, the one attendee without whom the others would overlap."""
+    if len(demand.attendees) < 3:
+        return ""
+    for key in demand.attendees:
+        if key == demand.organiser:
+            continue
+        others = replace(demand, attendees=tuple(k for k in demand.attendees if k != key))
+        if next(finder.workable(others), None):
+            return f"; without {finder.problem.people_by_key[key].name} the others do"
+    return ""
+
+
+def _longest_overlap(finder: CandidateFinder, demand: Demand) -> int:
+    """The longest meeting (in slot steps, shorter than the demand's) that fits on at least one date."""
+    step = finder.problem.slot_minutes
+    for duration in range(demand.duration_minutes - step, 0, -step):
+        if next(finder.workable(demand, duration), None):
+            return duration
+    return 0
+
+
+def _some_weeks_reason(finder: CandidateFinder, demand: Demand, check: SlotCheck, who: str) -> str:
+    """The slot that works in the most weeks, and which clock change breaks it in the others."""
+    good = set(check.good_dates)
+    days = sorted(good | {day for day, _ in check.failures})
+    bad = [day for day in days if day not in good]
+    when = _weeks_phrase(days, good, bad)
+    zones = list(dict.fromkeys([demand.time_zone, *(finder.zones[key] for key in demand.attendees)]))
+    changed = []
+    for before, after in pairwise(days):
+        if (before in good) != (after in good):
+            changed += [
+                z for z in zones if _noon_offset(z, before) != _noon_offset(z, after) and z not in changed
+            ]
+    slot = f"{WEEKDAYS[check.weekday]} {check.start_minute // 60:02d}:{check.start_minute % 60:02d}"
+    if not changed:
+        return f"{who} are available together at {slot} {when}; no single time works in every week"
+    if len(changed) == 1:
+        cause = f"the clock change in {changed[0]} moves"
+    else:
+        cause = f"the clock changes in {_join(changed)} move"
+    return f"{who} are available together ({slot}) {when}: {cause} the overlap out of hours"
+
+
+def _weeks_phrase(days: list[date], good: set[date], bad: list[date]) -> str:
+    good_days = sorted(good)
+    if good_days[-1] < bad[0]:
+        return f"only in weeks before {_day(bad[0])}"
+    if good_days[0] > bad[-1]:
+        return f"only from {_day(good_days[0])}"
+    if _is_run(days, good_days):
+        return f"only from {_day(good_days[0])} to {_day(good_days[-1])}"
+    if _is_run(days, bad):
+        return f"except from {_day(bad[0])} to {_day(bad[-1])}"
+    return f"only in {len(good_days)} of {len(days)} weeks"
+
+
+def _is_run(days: list[date], subset: list[date]) -> bool:
+    first = days.index(subset[0])
+    return days[first : first + len(subset)] == subset
+
+
+def _noon_offset(zone_name: str, day: date) -> int:
+    return utc_offset_minutes(zone_name, local_to_utc(zone_name, day, 12 * 60))
+
+
+def _booked_reason(
+    finder: CandidateFinder,
+    demand: Demand,
+    candidates: list[Candidate],
+    chosen: dict[str, list[Candidate]],
+    who: str,
+) -> str:
+    weekdays = sorted({candidate.weekday for candidate in candidates})
+    day_list = "/".join(WEEKDAYS[day] for day in weekdays)
+    shared = f"Only {day_list} overlap for {who}" if len(weekdays) <= 3 else f"{who} overlap on {day_list}"
+    if len(weekdays) < demand.meetings_min:
+        return f"{shared}; {demand.meetings_min} meetings a week need {demand.meetings_min} different days"
+    if _most_spread_days(weekdays, demand.meetings_max) < demand.meetings_min:
+        return f"{shared}; {demand.meetings_min} meetings a week need a free day between any two"
+
+    bookings = {key: _Bookings(finder, demand.key, key, chosen) for key in demand.attendees}
+    blocked = {key: [bookings[key].clashes(c.occurrences) for c in candidates] for key in demand.attendees}
+    free = [c for i, c in enumerate(candidates) if not any(blocked[key][i] for key in demand.attendees)]
+    if free:
+        placed_days = [c.weekday for c in chosen.get(demand.key, ())]
+        compatible = [c for c in free if spread_allows([*placed_days, c.weekday], demand.meetings_max)]
+        if compatible:
+            return (
+                f"{shared}; free slots remain but the solver stopped first: re-run with a longer time limit"
+            )
+        taken = "/".join(WEEKDAYS[day] for day in sorted(placed_days))
+        return f"{shared}; the only free slots fall on or next to the days already used ({taken})"
+
+    step = math.gcd(finder.problem.slot_minutes, demand.duration_minutes)
+    cells = sorted(
+        {
+            (c.weekday, minute)
+            for c in candidates
+            for minute in range(c.start_minute, c.start_minute + c.duration_minutes, step)
+        }
+    )
+    used = {
+        key: sum(_cell_booked(finder, demand, cell, step, bookings[key]) for cell in cells)
+        for key in demand.attendees
+    }
+    names = finder.problem.people_by_key
+    total = _hours(len(cells) * step)
+    solo = [key for key in demand.attendees if all(blocked[key])]
+    if solo:
+        busiest = max(solo, key=lambda key: used[key])
+        return (
+            f"{shared}, and {names[busiest].name} is fully booked there: "
+            f"{_hours(used[busiest] * step)} of {total} available hours used"
+        )
+    busy = sorted((key for key in demand.attendees if used[key]), key=lambda key: -used[key])
+    shares = ", ".join(f"{names[key].name} {_hours(used[key] * step)}" for key in busy)
+    return (
+        f"{shared}, and their other meetings fill every shared slot between them (of {total} hours: {shares})"
+    )
+
+
+class _Bookings:
+    """One person's meetings from every other demand, as sorted disjoint UTC intervals."""
+
+    def __init__(
+        self, finder: CandidateFinder, own_demand: str, person: str, chosen: dict[str, list[Candidate]]
+    ) -> None:
+        demands = finder.problem.demands_by_key
+        intervals = sorted(
+            occurrence
+            for demand_key, picked in chosen.items()
+            if demand_key != own_demand and person in demands[demand_key].attendees
+            for candidate in picked
+            for occurrence in candidate.occurrences
+        )
+        self.starts = [start for start, _ in intervals]
+        self.intervals = intervals
+
+    def clashes(self, occurrences: tuple[Interval, ...] | list[Interval]) -> bool:
+        for start, end in occurrences:
+            index = bisect_left(self.starts, end) - 1
+            if index >= 0 and self.intervals[index][1] > start:
+                return True
+        return False
+
+
+def _cell_booked(
+    finder: CandidateFinder, demand: Demand, cell: tuple[int, int], step: int, bookings: _Bookings
+) -> bool:
+    weekday, minute = cell
+    for phase in finder.phases(demand):
+        occurrences = finder.occurrences(
+            demand.time_zone, weekday, minute, step, demand.interval_weeks, phase
+        )
+        if bookings.clashes([o for o in occurrences if o is not None]):
+            return True
+    return False
+
+
+def _most_spread_days(weekdays: list[int], meetings_max: int) -> int:
+    for size in range(min(len(weekdays), meetings_max), 0, -1):
+        if any(spread_allows(days, meetings_max) for days in combinations(weekdays, size)):
+            return size
+    return 0
+
+
+def _blackout_note(finder: CandidateFinder, demand: Demand) -> str:
+    """Mentions anyone away for most of the cohort: blackouts do not block planning but empty the meetings."""
+    days = finder.problem.calendar.meeting_days()
+    notes = []
+    for key in demand.attendees:
+        person = finder.problem.people_by_key[key]
+        away = sum(1 for day in days if any(day in blackout for blackout in person.blackouts))
+        if days and away * 2 > len(days):
+            notes.append(f"{person.name} is away {away} of {len(days)} cohort days")
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
+def _hours(minutes: int) -> str:
+    return f"{minutes / 60:g}"
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%b}"
+
+
+def _join(names: list[str]) -> str:
+    if len(names) > 4:
+        return f"{', '.join(names[:3])} and {len(names) - 3} others"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

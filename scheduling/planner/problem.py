@@ -1,0 +1,280 @@
+"""The planning problem and its result, as plain frozen dataclasses.
+
+Conventions every part of the planner shares:
+- A weekly slot is a weekday and a wall-clock start in its demand's zone; it recurs on every cohort date with
+  that weekday (the local date in the demand's zone), except break dates.
+- Weeks are counted from the Monday of the cohort's first week; an every-other-week slot with ``week_parity`` p
+  meets in the weeks whose index modulo the interval is p.
+- Availability windows are wall-clock hours in the person's own zone. A window ending at 00:00 ends at midnight.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import date, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from mentors.cadence import MeetingKind
+
+MINUTES_PER_DAY = 24 * 60
+
+
+def minute_of_day(moment: time) -> int:
+    return moment.hour * 60 + moment.minute
+
+
+def time_of_minute(minute: int) -> time:
+    return time(minute // 60, minute % 60)
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Inclusive on both ends, like a break or a blackout written on a calendar."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"date range ends ({self.end}) before it starts ({self.start})")
+
+    def __contains__(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
+class Window:
+    """Weekly availability on one weekday (0 = Monday), wall clock in the person's own zone."""
+
+    weekday: int
+    start: time
+    end: time
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.weekday <= 6:
+            raise ValueError(f"weekday {self.weekday} is not 0 (Monday) .. 6 (Sunday)")
+        if self.end_minute <= self.start_minute:
+            raise ValueError(f"window {self.start}-{self.end} ends before it starts")
+
+    @property
+    def start_minute(self) -> int:
+        return minute_of_day(self.start)
+
+    @property
+    def end_minute(self) -> int:
+        # time has no 24:00, so a window ending at 00:00 runs to midnight.
+        return minute_of_day(self.end) or MINUTES_PER_DAY
+
+
+@dataclass(frozen=True)
+class Person:
+    key: str
+    name: str
+    time_zone: str
+    windows: tuple[Window, ...]
+    blackouts: tuple[DateRange, ...] = ()
+
+    def __post_init__(self) -> None:
+        ZoneInfo(self.time_zone)
+
+
+@dataclass(frozen=True)
+class Demand:
+    """One recurring meeting to place: who attends, how often, how long, in which zone it is written."""
+
+    key: str
+    kind: MeetingKind
+    organiser: str
+    attendees: tuple[str, ...]
+    per_week_min: float
+    per_week_max: float
+    duration_minutes: int
+    time_zone: str
+    label: str
+
+    def __post_init__(self) -> None:
+        if self.organiser not in self.attendees:
+            raise ValueError(f"demand {self.key}: organiser {self.organiser} is not among its attendees")
+        if len(set(self.attendees)) != len(self.attendees):
+            raise ValueError(f"demand {self.key}: an attendee is listed twice")
+        if self.per_week_min <= 0 or self.per_week_max < self.per_week_min:
+            raise ValueError(f"demand {self.key}: per-week range {self.per_week_min}..{self.per_week_max}")
+        if not 5 <= self.duration_minutes <= 8 * 60:
+            raise ValueError(f"demand {self.key}: duration {self.duration_minutes} min is outside 5..480")
+        if self.meetings_max > 7:
+            raise ValueError(
+                f"demand {self.key}: more than seven meetings a week cannot fall on distinct days"
+            )
+        ZoneInfo(self.time_zone)
+
+    @property
+    def interval_weeks(self) -> int:
+        """1 for weekly or more often, 2 for every other week (0.5 a week): the same rule as the cadence's."""
+        return round(1 / self.per_week_max) if self.per_week_max < 1 else 1
+
+    @property
+    def meetings_max(self) -> int:
+        """Weekly slots wanted at most: 2-3x a week is up to 3 slots, every other week is 1 slot."""
+        return math.ceil(self.per_week_max * self.interval_weeks - 1e-9)
+
+    @property
+    def meetings_min(self) -> int:
+        return max(1, math.ceil(self.per_week_min * self.interval_weeks - 1e-9))
+
+
+@dataclass(frozen=True)
+class CohortCalendar:
+    """The dates the plan must work on: start..end inclusive, minus breaks."""
+
+    start: date
+    end: date
+    time_zone: str
+    breaks: tuple[DateRange, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"cohort ends ({self.end}) before it starts ({self.start})")
+        ZoneInfo(self.time_zone)
+
+    @property
+    def first_monday(self) -> date:
+        return self.start - timedelta(days=self.start.weekday())
+
+    def week_index(self, day: date) -> int:
+        return (day - self.first_monday).days // 7
+
+    def is_meeting_day(self, day: date) -> bool:
+        return self.start <= day <= self.end and not any(day in pause for pause in self.breaks)
+
+    def meeting_days(self) -> list[date]:
+        span = (self.end - self.start).days + 1
+        days = (self.start + timedelta(days=offset) for offset in range(span))
+        return [day for day in days if self.is_meeting_day(day)]
+
+
+@dataclass(frozen=True)
+class PublishedSlot:
+    demand_key: str
+    weekday: int
+    start: time
+    week_parity: int | None = None
+
+
+@dataclass(frozen=True)
+class PlanningProblem:
+    """Everything the planner needs.
+
+    ``time_limit_seconds`` is CP-SAT deterministic time for the whole plan (about a wall second each on an idle
+    machine, several on a loaded one), so the same problem gives the same plan. ``workers`` solve independent
+    parts side by side. ``published`` slots are kept where they still fit, unless moving one places more.
+    """
+
+    people: tuple[Person, ...]
+    demands: tuple[Demand, ...]
+    calendar: CohortCalendar
+    published: tuple[PublishedSlot, ...] = ()
+    slot_minutes: int = 30
+    time_limit_seconds: float = 20
+    workers: int = 2
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if len(self.people_by_key) != len(self.people):
+            raise ValueError("two people share a key")
+        if len(self.demands_by_key) != len(self.demands):
+            raise ValueError("two demands share a key")
+        for demand in self.demands:
+            unknown = [key for key in demand.attendees if key not in self.people_by_key]
+            if unknown:
+                raise ValueError(f"demand {demand.key}: unknown attendees {', '.join(unknown)}")
+        if not 5 <= self.slot_minutes <= 120 or MINUTES_PER_DAY % self.slot_minutes:
+            raise ValueError(f"slot length {self.slot_minutes} min must divide a day and be 5..120")
+
+    @cached_property
+    def people_by_key(self) -> dict[str, Person]:
+        return {person.key: person for person in self.people}
+
+    @cached_property
+    def demands_by_key(self) -> dict[str, Demand]:
+        return {demand.key: demand for demand in self.demands}
+
+
+@dataclass(frozen=True)
+class WeeklySlot:
+    weekday: int
+    start: time
+    duration_minutes: int
+    week_parity: int | None = None
+
+
+@dataclass(frozen=True)
+class Placement:
+    demand_key: str
+    meetings: tuple[WeeklySlot, ...]
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    """A demand that got fewer meetings than its minimum, with a reason staff can act on."""
+
+    demand_key: str
+    placed: int
+    wanted_min: int
+    wanted_max: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class OrganiserSummary:
+    organiser: str
+    name: str
+    demands: int
+    wanted_min: int
+    wanted_max: int
+    placed: int
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    placements: tuple[Placement, ...]
+    unplaced: tuple[Unplaced, ...]
+    summary: tuple[OrganiserSummary, ...]
+    solver_status: str
+    objective: int
+    wall_seconds: float
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def meetings_placed(self) -> int:
+        return sum(len(placement.meetings) for placement in self.placements)
+
+    def placement_for(self, demand_key: str) -> Placement | None:
+        return next((p for p in self.placements if p.demand_key == demand_key), None)
+
+    def to_dict(self) -> dict:
+        """JSON-ready form, for storing a plan run."""
+        return {
+            "placements": [
+                {
+                    "demand_key": placement.demand_key,
+                    "meetings": [
+                        {
+                            "weekday": slot.weekday,
+                            "start": slot.start.strftime("%H:%M"),
+                            "duration_minutes": slot.duration_minutes,
+                            "week_parity": slot.week_parity,
+                        }
+                        for slot in placement.meetings
+                    ],
+                }
+                for placement in self.placements
+            ],
+            "unplaced": [asdict(item) for item in self.unplaced],
+            "summary": [asdict(item) for item in self.summary],
+            "solver_status": self.solver_status,
+            "objective": self.objective,
+            "wall_seconds": round(self.wall_seconds, 3),
+            "notes": list(self.notes),
+        }

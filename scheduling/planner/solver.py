@@ -1,0 +1,373 @@
+"""The CP-SAT planner: one boolean per candidate weekly slot, hard constraints as clauses, goals as weights.
+
+1. Find each demand's candidate slots (slots.py): that is the availability constraint, checked on every date.
+2. Plan first-fit (greedy.py): the hint, and the fallback should CP-SAT find nothing as good.
+3. Split the demands into independent parts (people linked by shared demands). Parts share nobody, so solving
+   each alone is exact; they solve side by side, each with time in proportion to its size. Time the parts
+   proven optimal leave unused goes to the others in a second round that starts from their plans so far.
+4. Per part, lexicographically (each weight exceeds everything below it): meetings placed, meetings counted
+   towards each demand's minimum, published slots kept, fewer meeting days per organiser, fewer blocks
+   (back-to-back meetings), distance from window edges. Blocks are what makes proofs slow, so a part is solved
+   in two stages: first everything but blocks (usually proven in milliseconds), then blocks with the tiers
+   above held at that optimum.
+
+Reproducible: each solve uses a fixed seed and a deterministic time limit (CP-SAT's work counter, about a
+second each on a typical idle machine); a part with several workers uses interleaved search, CP-SAT's
+deterministic parallel mode. A wall-clock stop far above the limit only guards against a runaway.
+"""
+
+from __future__ import annotations
+
+import time as clock
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from scheduling.planner.greedy import first_fit
+from scheduling.planner.outcome import assemble_result
+from scheduling.planner.problem import Demand, PlanningProblem, PlanResult
+from scheduling.planner.slots import Candidate, CandidateFinder, candidate_key, published_keys
+
+MID_WINDOW_STEPS = 2  # a slot this many grid steps from every window edge counts as fully mid-window
+MIN_SOLVE_SECONDS = 0.1  # enough for a small part to take its hint, and often to prove it optimal
+WALL_SAFETY_FACTOR = 10.0  # a deterministic second runs longer on a loaded machine; this guards a runaway
+KEPT_HINT = "KEPT_HINT"
+
+Choice = dict[str, list[Candidate]]
+Terms = list[tuple[cp_model.IntVar, int]]
+
+
+@dataclass
+class PartOutcome:
+    chosen: Choice
+    status: str
+    objective: int
+    deterministic_seconds: float
+
+
+def plan(problem: PlanningProblem) -> PlanResult:
+    started = clock.perf_counter()
+    finder = CandidateFinder(problem)
+    candidates = {demand.key: finder.candidates(demand) for demand in problem.demands}
+    first_fit_plan = first_fit(problem, candidates)
+    parts = independent_parts(problem, candidates)
+    weights = [sum(len(candidates[demand.key]) for demand in part) for part in parts]
+    workers_per_part = max(1, problem.workers // max(len(parts), 1))
+
+    with ThreadPoolExecutor(max_workers=max(1, problem.workers)) as pool:
+
+        def solve_round(indices: list[int], seconds: float, hint: Choice) -> dict[int, PartOutcome]:
+            total = sum(weights[index] for index in indices)
+
+            def solve(index: int) -> PartOutcome:
+                share = max(seconds * weights[index] / total, MIN_SOLVE_SECONDS)
+                return solve_part(problem, parts[index], candidates, hint, share, workers_per_part)
+
+            # map keeps the parts' order, so nothing depends on which finishes first.
+            return dict(zip(indices, pool.map(solve, indices), strict=True))
+
+        outcomes = solve_round(list(range(len(parts))), problem.time_limit_seconds, first_fit_plan)
+        used = sum(outcome.deterministic_seconds for outcome in outcomes.values())
+        unproven = [index for index, outcome in outcomes.items() if outcome.status != "OPTIMAL"]
+        if unproven and problem.time_limit_seconds - used >= MIN_SOLVE_SECONDS:
+            so_far = {key: picked for outcome in outcomes.values() for key, picked in outcome.chosen.items()}
+            for index, outcome in solve_round(unproven, problem.time_limit_seconds - used, so_far).items():
+                if outcome.status != KEPT_HINT:
+                    outcomes[index] = outcome
+
+    chosen: Choice = {}
+    notes = []
+    for index, outcome in sorted(outcomes.items()):
+        chosen.update(outcome.chosen)
+        if outcome.status == KEPT_HINT:
+            notes.append(
+                f"kept the first-fit plan for the part with {parts[index][0].label}: CP-SAT found no better"
+            )
+    statuses = {outcome.status for outcome in outcomes.values()}
+    return assemble_result(
+        finder,
+        candidates,
+        chosen,
+        status="OPTIMAL" if statuses <= {"OPTIMAL"} else "FEASIBLE",
+        objective=sum(outcome.objective for outcome in outcomes.values()),
+        started=started,
+        notes=tuple(notes),
+    )
+
+
+def independent_parts(problem: PlanningProblem, candidates: dict[str, list[Candidate]]) -> list[list[Demand]]:
+    """Demands grouped so no person is in two groups (connected components), smallest first.
+
+    Demands with no candidate slot are left out: there is nothing to decide for them.
+    """
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    placeable = [demand for demand in problem.demands if candidates[demand.key]]
+    for demand in placeable:
+        for other in demand.attendees[1:]:
+            parent[root(other)] = root(demand.attendees[0])
+    groups: dict[str, list[Demand]] = {}
+    for demand in placeable:
+        groups.setdefault(root(demand.organiser), []).append(demand)
+    order = {demand.key: index for index, demand in enumerate(problem.demands)}
+    return sorted(
+        groups.values(),
+        key=lambda part: (sum(len(candidates[d.key]) for d in part), order[part[0].key]),
+    )
+
+
+class PartModel:
+    """The CP-SAT model of one independent part.
+
+    Its goals come as weighted lists: ``upper`` (meetings, minimums, published slots, meeting days), then
+    ``blocks`` and ``mid`` (mid-window), together ``lower``. Every auxiliary variable has a rule deriving its value from a choice of
+    candidates, so any plan can be turned into a complete hint and scored without the solver.
+    """
+
+    def __init__(
+        self, problem: PlanningProblem, demands: list[Demand], candidates: dict[str, list[Candidate]]
+    ):
+        self.problem = problem
+        self.demands = {demand.key: demand for demand in demands}
+        self.model = cp_model.CpModel()
+        self.slots = [
+            (
+                candidate,
+                self.model.new_bool_var(
+                    f"{candidate.demand_key}@{candidate.weekday}.{candidate.start_minute}"
+                ),
+            )
+            for demand in demands
+            for candidate in candidates[demand.key]
+        ]
+        self.by_demand: dict[str, list[tuple[Candidate, cp_model.IntVar]]] = defaultdict(list)
+        for candidate, var in self.slots:
+            self.by_demand[candidate.demand_key].append((candidate, var))
+        self.derived: list[tuple[cp_model.IntVar, Callable[[dict], int]]] = []
+
+        for demand in demands:
+            self._add_demand_rules(demand)
+        self._add_no_double_booking()
+        self.upper, self.blocks, self.mid = self._goals()
+        self.lower = self.blocks + self.mid
+
+    def _add_demand_rules(self, demand: Demand) -> None:
+        slots = self.by_demand[demand.key]
+        self.model.add(sum(var for _, var in slots) <= demand.meetings_max)
+        by_day = [[var for candidate, var in slots if candidate.weekday == day] for day in range(7)]
+        spread = 2 <= demand.meetings_max <= 3
+        for day in range(7):
+            # Up to three a week, neighbouring days (Sun and Mon too) share one at-most-one.
+            same_or_next = by_day[day] + (by_day[(day + 1) % 7] if spread else [])
+            if len(same_or_next) > 1:
+                self.model.add_at_most_one(same_or_next)
+
+    def _add_no_double_booking(self) -> None:
+        """For each person, at most one meeting at any instant: one at-most-one per maximal clique.
+
+        A person's candidate occurrences form an interval graph, whose maximal cliques one sweep finds: the
+        intervals open just before an end that follows a start. Candidates with identical occurrences (one
+        mentor's demands at the same slot) are swept as one group.
+        """
+        by_person: dict[str, dict[tuple, list[int]]] = defaultdict(lambda: defaultdict(list))
+        for index, (candidate, _) in enumerate(self.slots):
+            for person in self.demands[candidate.demand_key].attendees:
+                by_person[person][candidate.occurrences].append(index)
+        cliques: set[tuple[int, ...]] = set()
+        for groups in by_person.values():
+            members = list(groups.values())
+            events = sorted(
+                (moment, is_start, group)
+                for group, occurrences in enumerate(groups)
+                for start, end in occurrences
+                for moment, is_start in ((start, 1), (end, 0))
+            )
+            open_groups: dict[int, int] = {}
+            last_was_start = False
+            for _, is_start, group in events:
+                if is_start:
+                    open_groups[group] = open_groups.get(group, 0) + 1
+                else:
+                    if last_was_start:
+                        clique = tuple(sorted(index for g in open_groups for index in members[g]))
+                        if len(clique) > 1:
+                            cliques.add(clique)
+                    open_groups[group] -= 1
+                    if not open_groups[group]:
+                        del open_groups[group]
+                last_was_start = bool(is_start)
+        for clique in sorted(cliques):
+            self.model.add_at_most_one([self.slots[index][1] for index in clique])
+
+    def _goals(self) -> tuple[Terms, Terms, Terms]:
+        meetings_max = sum(demand.meetings_max for demand in self.demands.values())
+        meetings_min = sum(demand.meetings_min for demand in self.demands.values())
+        kept = published_keys(self.problem)
+        published = [var for candidate, var in self.slots if candidate_key(candidate) in kept]
+        days, blocks = self._organiser_days_and_blocks()
+
+        # Each weight exceeds the largest total of everything weighted below it.
+        mid_max = MID_WINDOW_STEPS * meetings_max
+        w_block = mid_max + 1
+        w_day = w_block * (meetings_max + 1)  # blocks number at most the meetings
+        w_published = w_day * (meetings_max + 1)  # so do meeting days
+        w_minimum = w_published * (len(published) + 1)
+        w_meeting = w_minimum * (meetings_min + 1)
+
+        step = self.problem.slot_minutes
+        upper: Terms = [(var, w_meeting) for _, var in self.slots]
+        upper += [(var, w_published) for var in published]
+        upper += [(self._counted_towards_minimum(demand), w_minimum) for demand in self.demands.values()]
+        upper += [(var, -w_day) for var in days]
+        mid = [(var, min(candidate.edge_slack // step, MID_WINDOW_STEPS)) for candidate, var in self.slots]
+        return upper, [(var, -w_block) for var in blocks], mid
+
+    def _counted_towards_minimum(self, demand: Demand) -> cp_model.IntVar:
+        slots = [var for _, var in self.by_demand[demand.key]]
+        counted = self.model.new_int_var(0, demand.meetings_min, f"min:{demand.key}")
+        self.model.add(counted <= sum(slots))
+        self.derived.append(
+            (counted, lambda values: min(sum(values[var] for var in slots), demand.meetings_min))
+        )
+        return counted
+
+    def _organiser_days_and_blocks(self) -> tuple[list[cp_model.IntVar], list[cp_model.IntVar]]:
+        """Per organiser, a flag per day with meetings, and per meeting a flag when none ends as it starts."""
+        by_organiser: dict[tuple[str, str], list[tuple[Candidate, cp_model.IntVar]]] = defaultdict(list)
+        for candidate, var in self.slots:
+            demand = self.demands[candidate.demand_key]
+            by_organiser[(demand.organiser, demand.time_zone)].append((candidate, var))
+        days, blocks = [], []
+        for (organiser, _), slots in by_organiser.items():
+            by_day: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+            ending: dict[tuple[int, int], list[tuple[Candidate, cp_model.IntVar]]] = defaultdict(list)
+            for candidate, var in slots:
+                by_day[candidate.weekday].append(var)
+                ending[(candidate.weekday, candidate.start_minute + candidate.duration_minutes)].append(
+                    (candidate, var)
+                )
+            for day, day_slots in sorted(by_day.items()):
+                used = self.model.new_bool_var(f"day:{organiser}:{day}")
+                for var in day_slots:
+                    self.model.add_implication(var, used)
+                self.derived.append(
+                    (used, lambda values, day_slots=day_slots: max(values[v] for v in day_slots))
+                )
+                days.append(used)
+            for candidate, var in slots:
+                # Meetings of opposite week parity never sit back to back.
+                before = [
+                    other
+                    for earlier, other in ending.get((candidate.weekday, candidate.start_minute), [])
+                    if None in (earlier.phase, candidate.phase) or earlier.phase == candidate.phase
+                ]
+                starts_block = self.model.new_bool_var(f"block:{var.name}")
+                self.model.add(starts_block >= var - sum(before))
+                self.derived.append(
+                    (
+                        starts_block,
+                        lambda values, var=var, before=before: max(
+                            values[var] - sum(values[v] for v in before), 0
+                        ),
+                    )
+                )
+                blocks.append(starts_block)
+        return days, blocks
+
+    def values_for(self, choice: Choice) -> dict[cp_model.IntVar, int]:
+        """A complete assignment for a choice of candidates: the slots chosen, and every derived variable."""
+        chosen = {candidate_key(c) for picked in choice.values() for c in picked}
+        values = {var: int(candidate_key(candidate) in chosen) for candidate, var in self.slots}
+        for var, rule in self.derived:
+            values[var] = rule(values)
+        return values
+
+    def hint(self, values: dict[cp_model.IntVar, int]) -> None:
+        self.model.clear_hints()
+        for var, value in values.items():
+            self.model.add_hint(var, value)
+
+    @staticmethod
+    def score(values: dict[cp_model.IntVar, int], terms: Terms) -> int:
+        return sum(weight * values[var] for var, weight in terms)
+
+    def choice_from(self, solver: cp_model.CpSolver) -> Choice:
+        chosen: Choice = {key: [] for key in self.demands}
+        for candidate, var in self.slots:
+            if solver.boolean_value(var):
+                chosen[candidate.demand_key].append(candidate)
+        return chosen
+
+
+def solve_part(
+    problem: PlanningProblem,
+    demands: list[Demand],
+    candidates: dict[str, list[Candidate]],
+    hint: Choice,
+    deterministic_seconds: float,
+    workers: int,
+) -> PartOutcome:
+    """Stage one: every goal but blocks. Stage two, with what is left of the time: blocks, upper goals held.
+
+    Never returns a plan scoring below the hint: then the hint comes back, marked KEPT_HINT.
+    """
+    part = PartModel(problem, demands, candidates)
+    everything = part.upper + part.lower
+    start = {key: list(hint[key]) for key in part.demands}
+    start_values = part.values_for(start)
+
+    part.hint(start_values)
+    part.model.maximize(_expression(part.upper + part.mid))
+    solver, status = _solve(part.model, problem, deterministic_seconds, workers)
+    used = solver.deterministic_time
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return PartOutcome(start, KEPT_HINT, part.score(start_values, everything), used)
+    best = part.choice_from(solver)
+    best_values, proven = part.values_for(best), False
+    if status == cp_model.OPTIMAL and deterministic_seconds - used >= MIN_SOLVE_SECONDS:
+        best_upper = part.score(best_values, part.upper)
+        part.model.add(_expression(part.upper) >= best_upper)
+        # A second round's hint may have better blocks than stage one's plan: polish from the better one.
+        if part.score(start_values, part.upper) == best_upper and (
+            part.score(start_values, part.lower) > part.score(best_values, part.lower)
+        ):
+            best, best_values = start, start_values
+        part.hint(best_values)
+        part.model.maximize(_expression(part.lower))
+        solver, status = _solve(part.model, problem, deterministic_seconds - used, workers)
+        used += solver.deterministic_time
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            polished = part.choice_from(solver)
+            polished_values = part.values_for(polished)
+            if part.score(polished_values, part.lower) >= part.score(best_values, part.lower):
+                best, best_values = polished, polished_values
+        proven = status == cp_model.OPTIMAL
+    if part.score(best_values, everything) < part.score(start_values, everything):
+        return PartOutcome(start, KEPT_HINT, part.score(start_values, everything), used)
+    return PartOutcome(best, "OPTIMAL" if proven else "FEASIBLE", part.score(best_values, everything), used)
+
+
+def _expression(terms: Terms) -> cp_model.LinearExpr:
+    return cp_model.LinearExpr.weighted_sum([var for var, _ in terms], [weight for _, weight in terms])
+
+
+def _solve(
+    model: cp_model.CpModel, problem: PlanningProblem, deterministic_seconds: float, workers: int
+) -> tuple[cp_model.CpSolver, int]:
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = problem.seed
+    # Several workers are only reproducible when their search is interleaved in deterministic batches.
+    solver.parameters.interleave_search = workers > 1
+    solver.parameters.max_deterministic_time = max(deterministic_seconds, MIN_SOLVE_SECONDS)
+    solver.parameters.max_time_in_seconds = max(deterministic_seconds, MIN_SOLVE_SECONDS) * WALL_SAFETY_FACTOR
+    return solver, solver.solve(model)

@@ -1,0 +1,144 @@
+"""An independent check of every hard constraint of a plan, date by date, with plain datetimes.
+
+Deliberately shares no code with the planners beyond the problem's dataclasses: it walks the calendar day by
+day, builds aware datetimes with zoneinfo and compares them, so a bug in the planners' minute arithmetic or
+caching cannot hide itself here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from scheduling.planner.problem import Demand, Person, PlanningProblem, PlanResult, WeeklySlot
+
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def validate_plan(problem: PlanningProblem, result: PlanResult) -> list[str]:
+    """Every violated hard constraint, as a sentence; an empty list means the plan is sound."""
+    demands = {demand.key: demand for demand in problem.demands}
+    people = {person.key: person for person in problem.people}
+    violations: list[str] = []
+    booked: dict[str, list[tuple[datetime, datetime, str]]] = defaultdict(list)
+    placed: dict[str, int] = {}
+
+    for placement in result.placements:
+        demand = demands.get(placement.demand_key)
+        if demand is None:
+            violations.append(f"placement for unknown demand {placement.demand_key}")
+            continue
+        if demand.key in placed:
+            violations.append(f"{demand.label}: placed twice")
+        placed[demand.key] = len(placement.meetings)
+        violations += _weekly_rules(demand, placement.meetings)
+        for slot in placement.meetings:
+            violations += _slot_shape(demand, slot)
+            for start, end in _occurrences(problem, demand, slot, violations):
+                what = f"{demand.label} {DAY_NAMES[slot.weekday]} {slot.start:%H:%M} on {start:%Y-%m-%d}"
+                for key in demand.attendees:
+                    if not _inside_windows(people[key], start, end):
+                        violations.append(f"{what}: outside {people[key].name}'s available hours")
+                    booked[key].append((start, end, what))
+
+    for key, meetings in booked.items():
+        meetings.sort()
+        latest_end, latest_what = None, ""
+        for start, end, what in meetings:
+            if latest_end is not None and start < latest_end:
+                violations.append(f"{people[key].name} double-booked: {latest_what} and {what}")
+            if latest_end is None or end > latest_end:
+                latest_end, latest_what = end, what
+
+    reported = {item.demand_key: item for item in result.unplaced}
+    for demand in problem.demands:
+        count = placed.get(demand.key, 0)
+        if count < demand.meetings_min and demand.key not in reported:
+            violations.append(f"{demand.label}: {count} placed, below its minimum, but not reported unplaced")
+        if demand.key in reported and reported[demand.key].placed != count:
+            violations.append(
+                f"{demand.label}: reported {reported[demand.key].placed} placed, plan has {count}"
+            )
+    return violations
+
+
+def _weekly_rules(demand: Demand, slots: tuple[WeeklySlot, ...]) -> list[str]:
+    found = []
+    if len(slots) > demand.meetings_max:
+        found.append(f"{demand.label}: {len(slots)} meetings a week, at most {demand.meetings_max} wanted")
+    days = [slot.weekday for slot in slots]
+    if len(set(days)) != len(days):
+        found.append(f"{demand.label}: two meetings on the same weekday")
+    if demand.meetings_max <= 3:
+        for i, first in enumerate(days):
+            for second in days[i + 1 :]:
+                gap = abs(first - second)
+                if min(gap, 7 - gap) == 1:
+                    found.append(
+                        f"{demand.label}: meetings on neighbouring days {DAY_NAMES[first]}/{DAY_NAMES[second]}"
+                    )
+    return found
+
+
+def _slot_shape(demand: Demand, slot: WeeklySlot) -> list[str]:
+    found = []
+    if slot.duration_minutes != demand.duration_minutes:
+        found.append(f"{demand.label}: {slot.duration_minutes} min meeting, {demand.duration_minutes} wanted")
+    if demand.interval_weeks == 1 and slot.week_parity is not None:
+        found.append(f"{demand.label}: weekly meeting with a week parity")
+    if demand.interval_weeks > 1 and slot.week_parity not in range(demand.interval_weeks):
+        found.append(
+            f"{demand.label}: every-{demand.interval_weeks}-weeks meeting without a valid week parity"
+        )
+    return found
+
+
+def _occurrences(
+    problem: PlanningProblem, demand: Demand, slot: WeeklySlot, violations: list[str]
+) -> list[tuple[datetime, datetime]]:
+    """The slot's meetings as aware UTC datetimes, one per cohort date it falls on."""
+    calendar = problem.calendar
+    series_zone = ZoneInfo(demand.time_zone)
+    week_zero = calendar.start - timedelta(days=calendar.start.weekday())
+    found = []
+    day = calendar.start
+    while day <= calendar.end:
+        in_break = any(pause.start <= day <= pause.end for pause in calendar.breaks)
+        in_phase = slot.week_parity is None or ((day - week_zero).days // 7) % demand.interval_weeks == (
+            slot.week_parity
+        )
+        if day.weekday() == slot.weekday and in_phase and not in_break:
+            local = datetime.combine(day, slot.start, tzinfo=series_zone)
+            start = local.astimezone(UTC)
+            if start.astimezone(series_zone).time() != slot.start:
+                violations.append(
+                    f"{demand.label}: {slot.start:%H:%M} does not exist on {day} in {demand.time_zone}"
+                )
+            else:
+                found.append((start, start + timedelta(minutes=slot.duration_minutes)))
+        day += timedelta(days=1)
+    return found
+
+
+def _inside_windows(person: Person, start: datetime, end: datetime) -> bool:
+    """Is [start, end) covered by the person's windows (together) on their local weekday?"""
+    zone = ZoneInfo(person.time_zone)
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    day: date = local_start.date()
+    from_minute = local_start.hour * 60 + local_start.minute
+    if local_end.date() == day:
+        to_minute = local_end.hour * 60 + local_end.minute
+    elif local_end.date() == day + timedelta(days=1) and local_end.time() == time(0):
+        to_minute = 24 * 60
+    else:
+        return False
+    reached = from_minute
+    for window in sorted(person.windows, key=lambda w: w.start):
+        if window.weekday != day.weekday():
+            continue
+        window_end = window.end.hour * 60 + window.end.minute or 24 * 60
+        window_start = window.start.hour * 60 + window.start.minute
+        if window_start <= reached < window_end:
+            reached = window_end
+    return reached >= to_minute
