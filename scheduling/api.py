@@ -1,0 +1,291 @@
+"""Meeting series, meetings and their edits, plan runs, notifications, the caller's own page and feed links."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as ModelValidationError
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cohort.api import PlanRunSerializer
+from cohort.filters import IdFilter, IdFilterSet
+from cohort.permissions import (
+    IsStaff,
+    meetings_editable_by,
+    meetings_for,
+    mentor_of,
+    notifications_for,
+    scholar_of,
+    series_for,
+)
+from scheduling.feed_tokens import OWNER_FIELD, feed_status_for, feed_token_rotate
+from scheduling.models import FeedToken, Meeting, MeetingSeries, Notification, PlanRun
+from scheduling.services import PlanNotApplicable, meeting_cancel, meeting_mark, meeting_move, plan_apply
+
+
+def _as_api_error(error: ModelValidationError) -> ValidationError:
+    return ValidationError(error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages})
+
+
+class MeetingSeriesSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MeetingSeries
+        fields = [
+            "id", "cohort", "mentor", "team", "scholars", "kind", "title", "uid", "weekday", "start_time",
+            "duration_minutes", "time_zone", "interval_weeks", "rrule", "starts_on", "ends_on", "status", "version",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class MeetingSeriesViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = MeetingSeriesSerializer
+    filterset_fields = ["cohort", "mentor", "kind", "status"]
+
+    def get_queryset(self):
+        return series_for(self.request.user).prefetch_related("scholars").order_by("pk")
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    time_zone = serializers.CharField(source="series.time_zone", read_only=True)
+    title = serializers.CharField(source="series.title", read_only=True)
+    private_notes = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id", "series", "title", "original_start", "starts_at", "ends_at", "time_zone", "status", "version",
+            "private_notes",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_private_notes(self, meeting: Meeting) -> str | None:
+        """Only staff and the meeting's mentor read private notes."""
+        user = self.context["request"].user
+        if user.is_staff or (mentor_of(user) and meeting.series.mentor_id == mentor_of(user).pk):
+            return meeting.private_notes
+        return None
+
+
+class MeetingFilter(IdFilterSet):
+    cohort = IdFilter(field_name="series__cohort")
+    stream = IdFilter(field_name="series__mentor__streams")
+    mentor = IdFilter(field_name="series__mentor")
+    scholar = IdFilter(field_name="series__scholars")
+    starts_after = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+
+    class Meta:
+        model = Meeting
+        fields = ["cohort", "stream", "mentor", "scholar", "status", "starts_after", "starts_before"]
+
+
+class MoveSerializer(serializers.Serializer):
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField(required=False)
+
+
+class MarkSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[Meeting.Status.HELD, Meeting.Status.MISSED])
+
+
+class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = MeetingSerializer
+    filterset_class = MeetingFilter
+    ordering_fields = ["starts_at"]
+
+    def get_queryset(self):
+        return meetings_for(self.request.user).select_related("series").distinct().order_by("starts_at", "pk")
+
+    def _editable(self, pk) -> Meeting:
+        # Visible but not editable (a scholar's own meeting) is a 403; invisible is a 404.
+        meeting = self.get_object()
+        if not meetings_editable_by(self.request.user).filter(pk=meeting.pk).exists():
+            self.permission_denied(
+                self.request, message="Only staff and the meeting's mentor change meetings."
+            )
+        return meeting
+
+    @extend_schema(request=MoveSerializer, responses={200: MeetingSerializer})
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None) -> Response:
+        meeting = self._editable(pk)
+        data = MoveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            meeting = meeting_move(meeting=meeting, by=request.user, **data.validated_data)
+        except ModelValidationError as error:
+            raise _as_api_error(error) from error
+        return Response(self.get_serializer(meeting).data)
+
+    @extend_schema(request=None, responses={200: MeetingSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None) -> Response:
+        try:
+            meeting = meeting_cancel(meeting=self._editable(pk), by=request.user)
+        except ModelValidationError as error:
+            raise _as_api_error(error) from error
+        return Response(self.get_serializer(meeting).data)
+
+    @extend_schema(request=MarkSerializer, responses={200: MeetingSerializer})
+    @action(detail=True, methods=["post"])
+    def mark(self, request, pk=None) -> Response:
+        meeting = self._editable(pk)
+        data = MarkSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            meeting = meeting_mark(meeting=meeting, status=data.validated_data["status"], by=request.user)
+        except ModelValidationError as error:
+            raise _as_api_error(error) from error
+        return Response(self.get_serializer(meeting).data)
+
+
+class PlanDiffSerializer(serializers.Serializer):
+    added = serializers.ListField(child=serializers.CharField())
+    moved = serializers.ListField(child=serializers.CharField())
+    removed = serializers.ListField(child=serializers.CharField())
+    unchanged = serializers.ListField(child=serializers.CharField())
+
+
+class PlanRunViewSet(viewsets.ReadOnlyModelViewSet):
+    """Plan runs: poll one after starting it from its cohort; apply a solved one."""
+
+    serializer_class = PlanRunSerializer
+    permission_classes = [IsStaff]
+    filterset_fields = ["cohort", "status"]
+
+    def get_queryset(self):
+        return PlanRun.objects.order_by("-created_at")
+
+    @extend_schema(request=None, responses={200: PlanDiffSerializer})
+    @action(detail=True, methods=["post"])
+    def apply(self, request, pk=None) -> Response:
+        try:
+            diff = plan_apply(plan_run=self.get_object(), applied_by=request.user)
+        except PlanNotApplicable as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        return Response(diff.to_dict())
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "channel", "status", "due_at", "sent_at", "meeting", "attempts", "last_error"]
+        read_only_fields = fields
+
+
+class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = NotificationSerializer
+    filterset_fields = ["kind", "status", "channel"]
+
+    def get_queryset(self):
+        return notifications_for(self.request.user).order_by("due_at", "pk")
+
+
+class FeedStatusSerializer(serializers.Serializer):
+    scope = serializers.CharField()
+    label = serializers.CharField()
+    owner_id = serializers.IntegerField()
+    cohort_id = serializers.IntegerField(allow_null=True)
+    active = serializers.BooleanField()
+    hint = serializers.CharField()
+    created_at = serializers.DateTimeField(allow_null=True)
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    role = serializers.CharField()
+    profile = serializers.DictField(allow_null=True)
+    upcoming_meetings = MeetingSerializer(many=True)
+    feeds = FeedStatusSerializer(many=True)
+
+
+class MeView(APIView):
+    """The caller: who they are, their next meetings, and the calendar feeds they can subscribe to."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: MeSerializer})
+    def get(self, request) -> Response:
+        from django.utils import timezone
+
+        user = request.user
+        mentor, scholar = mentor_of(user), scholar_of(user)
+        person = scholar or mentor
+        role = (
+            "staff"
+            if user.is_staff and person is None
+            else ("mentor" if mentor else "scholar" if scholar else "user")
+        )
+        upcoming = meetings_for(user).filter(starts_at__gte=timezone.now()).select_related("series")
+        upcoming = upcoming.exclude(status=Meeting.Status.CANCELLED).distinct().order_by("starts_at")[:20]
+        profile = None
+        if person is not None:
+            profile = {
+                "id": person.pk,
+                "name": person.name,
+                "email": person.email,
+                "time_zone": person.time_zone,
+            }
+        return Response(
+            {
+                "username": user.get_username(),
+                "role": role,
+                "profile": profile,
+                "upcoming_meetings": MeetingSerializer(
+                    upcoming, many=True, context={"request": request}
+                ).data,
+                "feeds": FeedStatusSerializer(feed_status_for(user), many=True).data,
+            }
+        )
+
+
+class RotateFeedSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=FeedToken.Scope.choices)
+    owner_id = serializers.IntegerField()
+    cohort_id = serializers.IntegerField(required=False, allow_null=True)
+
+
+class FeedLinkSerializer(serializers.Serializer):
+    scope = serializers.CharField()
+    label = serializers.CharField()
+    https_url = serializers.URLField()
+    webcal_url = serializers.CharField()
+
+
+class RotateFeedView(APIView):
+    """Make a new secret URL for one of the caller's feeds; the previous URL stops working at once."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=RotateFeedSerializer, responses={201: FeedLinkSerializer})
+    def post(self, request) -> Response:
+        data = RotateFeedSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        scope, owner_id = data.validated_data["scope"], data.validated_data["owner_id"]
+        cohort_id = data.validated_data.get("cohort_id")
+        allowed = {
+            (status["scope"], status["owner_id"], status["cohort_id"]): status
+            for status in feed_status_for(request.user)
+        }
+        if (scope, owner_id, cohort_id) not in allowed and not request.user.is_staff:
+            return Response({"detail": "No such feed of yours."}, status=status.HTTP_404_NOT_FOUND)
+        model = FeedToken._meta.get_field(OWNER_FIELD[scope]).related_model
+        owner = model.objects.filter(pk=owner_id).first()
+        if owner is None:
+            return Response({"owner_id": ["No such owner."]}, status=status.HTTP_400_BAD_REQUEST)
+        cohort = None
+        if scope == FeedToken.Scope.STREAM:
+            from cohort.models import Cohort
+
+            cohort = Cohort.objects.filter(pk=cohort_id).first()
+            if cohort is None:
+                return Response(
+                    {"cohort_id": ["A stream feed needs its cohort."]}, status=status.HTTP_400_BAD_REQUEST
+                )
+        link = feed_token_rotate(owner=owner, by=request.user, cohort=cohort)
+        return Response(FeedLinkSerializer(link).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,191 @@
+"""Transports: email through Django's mail backends and Slack incoming webhooks, behind one ``deliver()``.
+
+A transport either returns (delivered), raises ``TransientDeliveryError`` (worth retrying: the server is down,
+timed out or said 4xx) or raises ``PermanentDeliveryError`` (retrying cannot help: the address or webhook was
+refused). Nothing here touches the database; ``scheduling.dispatch`` records every attempt.
+"""
+
+from __future__ import annotations
+
+import json
+import smtplib
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from email.charset import Charset
+from email.mime.application import MIMEApplication
+from email.mime.base import MIMEBase
+from email.mime.text import MIMEText
+from typing import Literal
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+
+SLACK_TIMEOUT_SECONDS = 10
+# UTF-8 sent as 8-bit text, not base64, as Django does for its text parts: a mail file stays readable.
+UTF8_READABLE = Charset("utf-8")
+UTF8_READABLE.body_encoding = None
+
+
+class DeliveryError(Exception):
+    permanent = False
+
+
+class TransientDeliveryError(DeliveryError):
+    """Worth another try later."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Another try would fail the same way."""
+
+    permanent = True
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mimetype: str
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One message to one address: an email address or a Slack webhook URL.
+
+    ``message_id`` is derived from the notification's dedupe key, so every attempt at the same notification
+    carries the same Message-ID and a receiver can drop a copy that a crash made us send twice.
+    """
+
+    channel: Literal["email", "slack"]
+    address: str
+    subject: str
+    text: str
+    html: str = ""
+    message_id: str = ""
+    attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+
+
+def deliver(message: OutgoingMessage) -> None:
+    """Send ``message`` through its channel; raise ``TransientDeliveryError`` or ``PermanentDeliveryError``."""
+    if message.channel == "email":
+        _deliver_email(message)
+    elif message.channel == "slack":
+        _deliver_slack(message)
+    else:
+        raise PermanentDeliveryError(f"unknown channel {message.channel!r}")
+
+
+def loggable_address(message: OutgoingMessage) -> str:
+    """What the delivery log may show: an email address as is, a webhook URL without its secret path."""
+    if message.channel != "slack":
+        return message.address
+    parts = urlsplit(message.address)
+    return f"{parts.scheme}://{parts.netloc}/…{parts.path[-4:]}"
+
+
+def _deliver_email(message: OutgoingMessage) -> None:
+    mail = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.address],
+        headers={"Message-ID": message.message_id} if message.message_id else {},
+    )
+    if message.html:
+        mail.attach_alternative(message.html, "text/html")
+    for attachment in message.attachments:
+        mail.attach(_mime_part(attachment))
+    try:
+        _send(mail)
+    except smtplib.SMTPRecipientsRefused as error:
+        codes = {code for code, _ in error.recipients.values()}
+        if all(code >= 500 for code in codes):
+            raise PermanentDeliveryError(f"recipient refused: {error.recipients}") from error
+        raise TransientDeliveryError(f"recipient deferred: {error.recipients}") from error
+    except smtplib.SMTPResponseException as error:
+        # 5xx replies are final; 4xx ones (mailbox busy, greylisting, server shutting down) are worth a retry.
+        detail = f"SMTP {error.smtp_code}: {error.smtp_error!r}"
+        if error.smtp_code >= 500:
+            raise PermanentDeliveryError(detail) from error
+        raise TransientDeliveryError(detail) from error
+    except (smtplib.SMTPException, OSError) as error:
+        # Connection refused or dropped, a timeout, a full disk under the file backend: all may pass.
+        raise TransientDeliveryError(f"{type(error).__name__}: {error}") from error
+
+
+# This process's open SMTP connections, by server. Reusing one saves a TCP and EHLO round trip per mail, and
+# shortens the window between the server taking a message and our marking it sent by the QUIT round trip.
+_open_smtp: dict[tuple[str, int, str], SMTPBackend] = {}
+
+
+def _send(mail: EmailMultiAlternatives) -> None:
+    backend = get_connection(fail_silently=False)
+    if not isinstance(backend, SMTPBackend):
+        backend.send_messages([mail])  # file, locmem, console: nothing worth keeping open
+        return
+    key = (backend.host, backend.port, backend.username)
+    kept = _open_smtp.get(key)
+    if kept is not None and not _still_open(kept):
+        kept.close()
+        kept = None
+    if kept is None:
+        backend.open()
+        kept = _open_smtp[key] = backend
+    try:
+        kept.send_messages([mail])
+    except smtplib.SMTPRecipientsRefused:
+        raise  # smtplib reset the session; the connection is still good
+    except (smtplib.SMTPException, OSError):
+        kept.close()
+        _open_smtp.pop(key, None)
+        raise
+
+
+def _still_open(backend: SMTPBackend) -> bool:
+    """NOOP on a kept connection: servers close idle ones, and a dead one must not eat the next mail."""
+    try:
+        return backend.connection is not None and backend.connection.noop()[0] == 250
+    except (smtplib.SMTPException, OSError):
+        return False
+
+
+def _mime_part(attachment: Attachment) -> MIMEBase:
+    """A MIME part keeping the type's parameters: calendar clients need ``text/calendar; method=REQUEST``."""
+    mimetype, *params = (part.strip() for part in attachment.mimetype.split(";"))
+    maintype, subtype = mimetype.split("/", 1)
+    if maintype == "text":
+        part: MIMEBase = MIMEText(attachment.content.decode(), subtype, UTF8_READABLE)
+    else:
+        part = MIMEApplication(attachment.content, subtype)
+    for param in params:
+        name, value = param.split("=", 1)
+        part.set_param(name, value)
+    part.add_header("Content-Disposition", "attachment", filename=attachment.filename)
+    return part
+
+
+def _deliver_slack(message: OutgoingMessage) -> None:
+    text = f"*{message.subject}*\n{message.text}"
+    request = urllib.request.Request(
+        message.address,
+        data=json.dumps({"text": text}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=SLACK_TIMEOUT_SECONDS) as response:
+            response.read()
+    except urllib.error.HTTPError as error:
+        body = error.read(200).decode(errors="replace")
+        detail = f"Slack HTTP {error.code}: {body}"
+        # 429 (rate limited) and 5xx pass; other 4xx (invalid_token, channel_is_archived, no_service) do not.
+        if error.code == 429 or error.code >= 500:
+            raise TransientDeliveryError(detail) from error
+        raise PermanentDeliveryError(detail) from error
+    except OSError as error:
+        # URLError, refused connections and timeouts are all OSErrors.
+        raise TransientDeliveryError(f"Slack unreachable: {error}") from error
+    except ValueError as error:
+        raise PermanentDeliveryError(f"not a webhook URL: {error}") from error

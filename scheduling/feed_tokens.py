@@ -1,0 +1,144 @@
+"""Calendar-feed secrets: made, rotated, revoked and looked up by hash.
+
+A feed URL is a read-only bearer credential, separate from API credentials. Only a SHA-256 of the token is
+stored, so a database leak does not leak subscriptions; the URL is shown when it is made (and in the owner's own
+``/api/v1/me/`` and admin pages, which rotate it to show it again).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Model, Q
+from django.utils import timezone
+
+from cohort.models import Cohort, Stream
+from mentors.models import Mentor
+from scheduling.models import FeedToken
+from scholars.models import Scholar, Team
+
+Scope = FeedToken.Scope
+OWNER_FIELD = {
+    Scope.SCHOLAR: "scholar",
+    Scope.MENTOR: "mentor",
+    Scope.TEAM: "team",
+    Scope.STREAM: "stream",
+    Scope.COHORT: "cohort",
+}
+OWNER_SCOPE = {
+    Scholar: Scope.SCHOLAR,
+    Mentor: Scope.MENTOR,
+    Team: Scope.TEAM,
+    Stream: Scope.STREAM,
+    Cohort: Scope.COHORT,
+}
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    scope: str
+    label: str
+    https_url: str
+    webcal_url: str
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def feed_url(token: str) -> FeedLink:
+    https_url = f"{settings.PUBLIC_BASE_URL}/feeds/{token}.ics"
+    webcal_url = "webcal://" + https_url.split("://", 1)[1]
+    return FeedLink(scope="", label="", https_url=https_url, webcal_url=webcal_url)
+
+
+def _owner_filter(owner: Model, cohort: Cohort | None) -> dict:
+    scope = OWNER_SCOPE[type(owner)]
+    filters = {"scope": scope, OWNER_FIELD[scope]: owner}
+    if scope == Scope.STREAM:
+        if cohort is None:
+            raise ValueError("A stream feed belongs to one cohort: pass cohort=.")
+        filters["cohort"] = cohort
+    return filters
+
+
+@transaction.atomic
+def feed_token_rotate(*, owner: Model, by=None, cohort: Cohort | None = None) -> FeedLink:
+    """Revoke the owner's current token (its URL stops working at once) and return a new URL."""
+    filters = _owner_filter(owner, cohort)
+    now = timezone.now()
+    FeedToken.objects.filter(revoked_at__isnull=True, **filters).update(revoked_at=now, updated_at=now)
+    token = secrets.token_urlsafe(32)
+    FeedToken.objects.create(token_hash=hash_token(token), token_hint=token[:6], created_by=by, **filters)
+    link = feed_url(token)
+    return FeedLink(
+        scope=filters["scope"], label=str(owner), https_url=link.https_url, webcal_url=link.webcal_url
+    )
+
+
+def feed_token_revoke(*, token: FeedToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at", "updated_at"])
+
+
+def feed_token_lookup(token: str) -> FeedToken | None:
+    """The active token row for a presented secret, or None (the view answers 404 either way)."""
+    digest = hash_token(token)
+    # No joins: a revalidation (304) needs only the row; rendering loads the one owner it needs.
+    row = FeedToken.objects.filter(token_hash=digest, revoked_at__isnull=True).first()
+    # The index lookup already matched; compare again in constant time so no code path branches on a prefix.
+    if row is None or not hmac.compare_digest(row.token_hash, digest):
+        return None
+    return row
+
+
+def feed_owners_for(user) -> list[tuple[Model, Cohort | None]]:
+    """Every feed a person may subscribe to: their own, their teams', their stream's and their cohort's."""
+    owners: list[tuple[Model, Cohort | None]] = []
+    scholar = getattr(user, "scholar", None)
+    mentor = getattr(user, "mentor", None)
+    if scholar is not None:
+        owners.append((scholar, None))
+        owners.extend((team, None) for team in scholar.teams.all())
+        owners.append((scholar.stream, scholar.cohort))
+        owners.append((scholar.cohort, None))
+    if mentor is not None:
+        owners.append((mentor, None))
+        owners.extend((team, None) for team in mentor.teams.all())
+    return owners
+
+
+def feed_status_for(user) -> list[dict]:
+    """What /me/ shows: each feed, whether it has a live URL (only a rotation reveals one) and its hint."""
+    owners = feed_owners_for(user)
+    if not owners:
+        return []
+    owned = Q()
+    for owner, cohort in owners:
+        owned |= Q(**_owner_filter(owner, cohort))
+    active = {}
+    for token in FeedToken.objects.filter(owned, revoked_at__isnull=True):
+        owner_id = getattr(token, f"{OWNER_FIELD[token.scope]}_id")
+        active[(token.scope, owner_id, token.cohort_id if token.scope == Scope.STREAM else None)] = token
+    status = []
+    for owner, cohort in owners:
+        scope = OWNER_SCOPE[type(owner)]
+        token = active.get((scope, owner.pk, cohort.pk if cohort else None))
+        status.append(
+            {
+                "scope": scope,
+                "label": str(owner),
+                "owner_id": owner.pk,
+                "cohort_id": cohort.pk if cohort else None,
+                "active": token is not None,
+                "hint": token.token_hint if token else "",
+                "created_at": token.created_at if token else None,
+            }
+        )
+    return status

@@ -1,0 +1,221 @@
+"""What each calendar feed holds, how fresh it is, and its rendering through the one ICS builder.
+
+Every feed reads a fixed number of queries whatever its size, and a feed's version is computed with one aggregate
+query, so a client revalidating an unchanged feed costs two queries and no rendering.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from cohort.models import Break, Cohort, Phase
+from scheduling import ics
+from scheduling.models import FeedToken, Meeting, MeetingSeries
+from scheduling.recurrence import expand
+
+Scope = FeedToken.Scope
+UTC = dt.UTC
+# Calendar clients poll on their own schedules; this is only the hint they may honour.
+REFRESH_MINUTES = 60
+CACHE_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class RenderedFeed:
+    body: bytes
+    etag: str
+    last_modified: dt.datetime
+
+
+def feed_series(token: FeedToken) -> QuerySet[MeetingSeries]:
+    """The series a feed shows, as a queryset (no rows fetched)."""
+    series = MeetingSeries.objects.all()
+    if token.scope == Scope.SCHOLAR:
+        return series.filter(scholars=token.scholar_id)
+    if token.scope == Scope.MENTOR:
+        return series.filter(mentor=token.mentor_id)
+    if token.scope == Scope.TEAM:
+        return series.filter(team=token.team_id)
+    if token.scope == Scope.STREAM:
+        return series.filter(
+            cohort=token.cohort_id,
+            kind__in=["group", "standup"],
+            mentor__streams=token.stream_id,
+        ).distinct()
+    return series.none()
+
+
+def _calendar_cohort_id(token: FeedToken) -> int | None:
+    """Stream and cohort feeds also carry the cohort's phases and breaks."""
+    return token.cohort_id if token.scope in (Scope.STREAM, Scope.COHORT) else None
+
+
+def feed_version(token: FeedToken) -> tuple[str, dt.datetime]:
+    """An ETag and a Last-Modified for the feed, from one aggregate query over everything it shows."""
+    series_ids = feed_series(token).values("pk")
+    meetings = Meeting.objects.filter(series__in=series_ids).aggregate(
+        series_changed=Max("series__updated_at"), meetings_changed=Max("updated_at"), meetings=Count("pk")
+    )
+    stamps = [meetings["series_changed"], meetings["meetings_changed"], token.updated_at]
+    counts = [meetings["meetings"]]
+    cohort_id = _calendar_cohort_id(token)
+    if cohort_id is not None:
+        calendar = (
+            Cohort.objects.filter(pk=cohort_id)
+            .annotate(
+                phases_changed=_latest_change(Phase),
+                breaks_changed=_latest_change(Break),
+                spans=_span_count(Phase) + _span_count(Break),
+            )
+            .values("updated_at", "phases_changed", "breaks_changed", "spans")
+            .get()
+        )
+        stamps += [calendar["updated_at"], calendar["phases_changed"], calendar["breaks_changed"]]
+        counts.append(calendar["spans"])
+    last_modified = max(stamp for stamp in stamps if stamp is not None)
+    fingerprint = f"{token.token_hash}|{last_modified.isoformat()}|{counts}"
+    return '"' + hashlib.sha256(fingerprint.encode()).hexdigest()[:32] + '"', last_modified
+
+
+def _latest_change(model: type[Phase] | type[Break]) -> Subquery:
+    return Subquery(
+        model.objects.filter(cohort=OuterRef("pk")).order_by("-updated_at").values("updated_at")[:1]
+    )
+
+
+def _span_count(model: type[Phase] | type[Break]) -> Coalesce:
+    counted = model.objects.filter(cohort=OuterRef("pk")).values("cohort").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
+def feed_render(token: FeedToken, *, etag: str, last_modified: dt.datetime) -> RenderedFeed:
+    """The feed's bytes, from the cache when this version was rendered before."""
+    key = f"feed:{token.token_hash}:{etag.strip(chr(34))}"
+    body = cache.get(key)
+    if body is None:
+        body = _render(token)
+        cache.set(key, body, CACHE_SECONDS)
+    return RenderedFeed(body=body, etag=etag, last_modified=last_modified)
+
+
+def _render(token: FeedToken) -> bytes:
+    series = (
+        feed_series(token)
+        .select_related("mentor", "cohort")
+        .prefetch_related(
+            "scholars",
+            Prefetch("meetings", queryset=Meeting.objects.order_by("original_start")),
+        )
+        .order_by("pk")
+    )
+    alarm_minutes = _alarm_minutes(token)
+    events: list = [event for s in series if (event := series_event(s, alarm_minutes=alarm_minutes))]
+    cohort_id = _calendar_cohort_id(token)
+    if cohort_id is not None:
+        events += cohort_calendar_events(cohort_id)
+    owner = token.scholar or token.mentor or token.team or token.stream or token.cohort
+    zone = _feed_time_zone(token)
+    return ics.render_calendar(
+        name=f"cohortops: {owner}", time_zone=zone, events=events, refresh_minutes=REFRESH_MINUTES
+    )
+
+
+def _feed_time_zone(token: FeedToken) -> str:
+    person = token.scholar or token.mentor
+    if person is not None:
+        return person.time_zone
+    if token.team is not None:
+        return token.team.mentor.time_zone if token.team.mentor_id else "UTC"
+    return token.cohort.time_zone
+
+
+def _alarm_minutes(token: FeedToken) -> tuple[int, ...]:
+    """The subscriber's own reminder setting becomes the feed's alarms; shared feeds carry none."""
+    person = token.scholar or token.mentor
+    return tuple(sorted(person.reminder_offsets_minutes, reverse=True)) if person else ()
+
+
+def series_event(series: MeetingSeries, *, alarm_minutes: tuple[int, ...] = ()) -> ics.SeriesEvent | None:
+    """One VEVENT with an RRULE, plus overrides, so clients show exactly the meetings in the database.
+
+    Occurrences the rule makes but that have no meeting (a break, a blackout) and cancelled ones become EXDATEs;
+    moved ones become RECURRENCE-ID overrides carrying their own SEQUENCE. A series whose rule makes no
+    occurrence at all has nothing to show and gives None.
+    """
+    meetings = list(series.meetings.all())
+    by_original = {m.original_start: m for m in meetings}
+    rule = series.weekly_rule()
+    occurrences = expand(rule, first_day=series.starts_on, last_day=series.ends_on, skip=None)
+    if not occurrences:
+        return None
+    exdates = []
+    overrides = []
+    for occurrence in occurrences:
+        meeting = by_original.get(occurrence.starts_at_utc)
+        if meeting is None or meeting.status == Meeting.Status.CANCELLED:
+            exdates.append(occurrence.starts_at_utc)
+        elif meeting.starts_at != meeting.original_start or meeting.ends_at != occurrence.ends_at_utc:
+            overrides.append(
+                ics.OccurrenceOverride(
+                    original_start_utc=meeting.original_start,
+                    status="moved",
+                    starts_at_utc=meeting.starts_at,
+                    ends_at_utc=meeting.ends_at,
+                    sequence=meeting.version,
+                    last_modified=meeting.updated_at,
+                )
+            )
+    last_modified = max([series.updated_at, *(m.updated_at for m in meetings)])
+    return ics.SeriesEvent(
+        uid=series.uid,
+        summary=series.title,
+        description=_description(series),
+        location="",
+        rule=rule,
+        # The rule's own wall clock, even on a spring-forward day where the instant shifts.
+        first_start_local=dt.datetime.combine(occurrences[0].local_date, series.start_time),
+        until_utc=occurrences[-1].starts_at_utc,
+        sequence=series.version,
+        last_modified=last_modified,
+        organizer=ics.CalendarPerson(name=series.mentor.name, email=series.mentor.email),
+        attendees=tuple(ics.CalendarPerson(name=s.name, email=s.email) for s in series.scholars.all()),
+        overrides=tuple(overrides),
+        exdates_utc=tuple(exdates),
+        alarm_minutes=alarm_minutes,
+    )
+
+
+def _description(series: MeetingSeries) -> str:
+    # Feeds never carry private notes: only what every attendee may see.
+    people = ", ".join(s.name for s in series.scholars.all())
+    return f"{series.get_kind_display()} with {series.mentor.name}" + (f" and {people}" if people else "")
+
+
+def cohort_calendar_events(cohort_id: int) -> list[ics.AllDayEvent]:
+    """The programme's phases and breaks as all-day events."""
+    spans = [*Phase.objects.filter(cohort_id=cohort_id), *Break.objects.filter(cohort_id=cohort_id)]
+    return [
+        ics.AllDayEvent(
+            uid=f"{type(span).__name__.lower()}-{span.pk}@cohortops",
+            summary=span.name if isinstance(span, Phase) else f"Break: {span.name}",
+            description="",
+            start=span.start_date,
+            end_inclusive=span.end_date,
+            sequence=0,
+            last_modified=span.updated_at,
+        )
+        for span in sorted(spans, key=lambda s: (s.start_date, s.pk))
+    ]
+
+
+def meetings_in_feed(token: FeedToken) -> QuerySet[Meeting]:
+    """The meetings a feed must show (tests compare the parsed feed with this)."""
+    return Meeting.objects.filter(series__in=feed_series(token).values("pk")).exclude(
+        Q(status=Meeting.Status.CANCELLED)
+    )

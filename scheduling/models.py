@@ -1,0 +1,285 @@
+"""Planned meetings, their occurrences, the notifications they cause, and calendar-feed tokens."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from cohort.models import Cohort, Stream, TimeStamped
+from cohort.validators import validate_time_zone
+from mentors.cadence import KIND_LABELS, MeetingKind
+from mentors.models import Mentor
+from scheduling.recurrence import WeeklyRule
+from scholars.models import Scholar, Team
+
+
+class PlanRun(TimeStamped):
+    """One run of the planner over a cohort: what it proposed, why some demands did not fit, and what changed."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        SOLVED = "solved", "Solved (preview)"
+        APPLIED = "applied", "Applied"
+        FAILED = "failed", "Failed"
+        DISCARDED = "discarded", "Discarded"
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="plan_runs")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    result = models.JSONField(default=dict, blank=True, help_text="Placements, unplaced demands and summary.")
+    diff = models.JSONField(default=dict, blank=True, help_text="Series added, moved and removed if applied.")
+    error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        get_latest_by = "created_at"
+
+    def __str__(self) -> str:
+        return f"Plan #{self.pk} for {self.cohort} ({self.get_status_display()})"
+
+
+class MeetingSeries(TimeStamped):
+    """One recurring meeting a cadence demands: a wall-clock rule in its own zone, expanded into Meetings."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        ENDED = "ended", "Ended"
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="meeting_series")
+    mentor = models.ForeignKey(Mentor, on_delete=models.CASCADE, related_name="meeting_series")
+    stream = models.ForeignKey(Stream, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="meeting_series"
+    )
+    scholars = models.ManyToManyField(Scholar, related_name="meeting_series", blank=True)
+    kind = models.CharField(max_length=20, choices=[(kind.value, KIND_LABELS[kind]) for kind in MeetingKind])
+    demand_key = models.CharField(
+        max_length=200, help_text="Stable identity of the demand this series serves, across re-plans."
+    )
+    title = models.CharField(max_length=255)
+    uid = models.CharField(max_length=255, unique=True, help_text="iCalendar UID; never changes.")
+    weekday = models.PositiveSmallIntegerField(help_text="0 = Monday, in the series' zone.")
+    start_time = models.TimeField(help_text="Wall-clock start in the series' zone.")
+    duration_minutes = models.PositiveSmallIntegerField()
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    interval_weeks = models.PositiveSmallIntegerField(default=1)
+    week_parity = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="For every-other-week series."
+    )
+    rrule = models.CharField(max_length=255)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    version = models.PositiveIntegerField(
+        default=1, help_text="Bumped on every change; feeds use it as SEQUENCE."
+    )
+    plan_run = models.ForeignKey(
+        PlanRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="series"
+    )
+
+    class Meta:
+        ordering = ["cohort", "mentor", "weekday", "start_time"]
+        verbose_name_plural = "meeting series"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="series_end_not_before_start"
+            ),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="series_weekday_0_to_6"),
+        ]
+        indexes = [
+            models.Index(fields=["cohort", "status"], name="series_cohort_status_idx"),
+            models.Index(fields=["cohort", "demand_key"], name="series_cohort_demand_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def weekly_rule(self) -> WeeklyRule:
+        """The wall-clock rule its meetings and its feed event come from; weeks count from ``starts_on``."""
+        return WeeklyRule(
+            weekdays=(self.weekday,),
+            start=self.start_time,
+            duration_minutes=self.duration_minutes,
+            time_zone=self.time_zone,
+            interval_weeks=self.interval_weeks,
+            anchor=self.starts_on,
+        )
+
+
+class Meeting(TimeStamped):
+    """One occurrence of a series; staff or the mentor can move, cancel or mark it."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        MOVED = "moved", "Moved"
+        CANCELLED = "cancelled", "Cancelled"
+        HELD = "held", "Held"
+        MISSED = "missed", "Missed"
+
+    series = models.ForeignKey(MeetingSeries, on_delete=models.CASCADE, related_name="meetings")
+    original_start = models.DateTimeField(
+        help_text="Where the rule put it (UTC); the calendar RECURRENCE-ID."
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    version = models.PositiveIntegerField(default=1, help_text="Bumped on every change; reminders key on it.")
+    private_notes = models.TextField(blank=True, help_text="Never shown in calendar feeds.")
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "original_start"], name="meeting_unique_occurrence"),
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="meeting_ends_after_start"),
+        ]
+        indexes = [
+            # Date-range lists and reminder planning read meetings by start.
+            models.Index(fields=["starts_at"], name="meeting_starts_at_idx"),
+            models.Index(fields=["series", "starts_at"], name="meeting_series_start_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series.title} at {self.starts_at:%Y-%m-%d %H:%M} UTC"
+
+
+class Notification(TimeStamped):
+    """One reminder or prompt to one person, due at one instant, sent at most once."""
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", "Meeting reminder"
+        CANCELLATION = "cancellation", "Meeting cancelled"
+        CHANGE = "change", "Meeting moved"
+        CHECKIN_PROMPT = "checkin_prompt", "Check-in prompt"
+        CHECKIN_DIGEST = "checkin_digest", "Check-in digest"
+        ESCALATION = "escalation", "Escalation to staff"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SLACK = "slack", "Slack"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SUPERSEDED = "superseded", "Superseded"
+        SKIPPED = "skipped", "Skipped"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    dedupe_key = models.CharField(
+        max_length=255,
+        unique=True,
+        help_text="(meeting, recipient, kind, version, channel): a second send is impossible.",
+    )
+    due_at = models.DateTimeField()
+    meeting = models.ForeignKey(
+        Meeting, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    meeting_version = models.PositiveIntegerField(null=True, blank=True)
+    recipient_mentor = models.ForeignKey(
+        Mentor, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    recipient_scholar = models.ForeignKey(
+        Scholar, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    recipient_email = models.EmailField(
+        blank=True, help_text="For staff recipients, who are not mentors or scholars."
+    )
+    payload = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["due_at"]
+        indexes = [
+            # The beat tick's query: pending rows whose time has come, oldest first.
+            models.Index(fields=["status", "due_at"], name="notification_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} due {self.due_at:%Y-%m-%d %H:%M} UTC ({self.status})"
+
+
+class DeliveryAttempt(models.Model):
+    """The delivery log staff read: what was sent to whom, when, through which channel, and failures."""
+
+    class Outcome(models.TextChoices):
+        SENT = "sent", "Sent"
+        TRANSIENT_ERROR = "transient_error", "Transient error (will retry)"
+        PERMANENT_ERROR = "permanent_error", "Permanent error"
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="attempts_log")
+    attempted_at = models.DateTimeField(auto_now_add=True)
+    channel = models.CharField(max_length=10, choices=Notification.Channel.choices)
+    recipient = models.CharField(max_length=255)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-attempted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.channel} to {self.recipient}: {self.outcome}"
+
+
+class FeedToken(TimeStamped):
+    """A calendar subscription secret. Only its hash is stored; the URL is shown once, when it is made."""
+
+    class Scope(models.TextChoices):
+        SCHOLAR = "scholar", "Scholar"
+        MENTOR = "mentor", "Mentor"
+        TEAM = "team", "Team"
+        STREAM = "stream", "Stream"
+        COHORT = "cohort", "Cohort"
+
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    scholar = models.ForeignKey(
+        Scholar, null=True, blank=True, on_delete=models.CASCADE, related_name="feed_tokens"
+    )
+    mentor = models.ForeignKey(
+        Mentor, null=True, blank=True, on_delete=models.CASCADE, related_name="feed_tokens"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="feed_tokens"
+    )
+    stream = models.ForeignKey(
+        Stream, null=True, blank=True, on_delete=models.CASCADE, related_name="feed_tokens"
+    )
+    cohort = models.ForeignKey(
+        Cohort, null=True, blank=True, on_delete=models.CASCADE, related_name="feed_tokens"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    token_hint = models.CharField(max_length=8, help_text="First characters, so staff can tell tokens apart.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(scope="scholar", scholar__isnull=False)
+                    | Q(scope="mentor", mentor__isnull=False)
+                    | Q(scope="team", team__isnull=False)
+                    | Q(scope="stream", stream__isnull=False, cohort__isnull=False)
+                    | Q(scope="cohort", cohort__isnull=False)
+                ),
+                name="feedtoken_scope_has_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "revoked" if self.revoked_at else "active"
+        return f"{self.get_scope_display()} feed {self.token_hint}… ({state})"

@@ -1,0 +1,201 @@
+"""From database rows to the planner's pure PlanningProblem: cadence × mentorships, availability, calendar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cohort.models import Cohort
+from mentors.cadence import Cadence, MeetingDemand, MeetingKind
+from mentors.models import Mentor
+from scheduling.models import MeetingSeries
+from scheduling.planner import (
+    CohortCalendar,
+    DateRange,
+    Demand,
+    Person,
+    PlanningProblem,
+    PublishedSlot,
+    Window,
+)
+from scholars.models import Mentorship, Scholar
+
+
+@dataclass(frozen=True)
+class Unschedulable:
+    """A mentor whose meetings cannot even be asked for, and why."""
+
+    organiser: str
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CohortProblem:
+    problem: PlanningProblem
+    unschedulable: tuple[Unschedulable, ...]
+    cadence_used: dict[str, str]  # mentor slug -> description, saying when the cohort default applied
+
+
+def mentor_key(mentor: Mentor) -> str:
+    return f"mentor:{mentor.slug}"
+
+
+def scholar_key(scholar: Scholar) -> str:
+    return f"scholar:{scholar.slug}"
+
+
+def _mentor_person(mentor: Mentor) -> Person:
+    return Person(
+        key=mentor_key(mentor),
+        name=mentor.name,
+        time_zone=mentor.time_zone,
+        windows=tuple(
+            Window(weekday=a.weekday, start=a.start_time, end=a.end_time) for a in mentor.availability.all()
+        ),
+        blackouts=tuple(DateRange(start=b.start_date, end=b.end_date) for b in mentor.blackouts.all()),
+    )
+
+
+def _scholar_person(scholar: Scholar) -> Person:
+    return Person(
+        key=scholar_key(scholar),
+        name=scholar.name,
+        time_zone=scholar.time_zone,
+        windows=tuple(
+            Window(weekday=day, start=scholar.work_start, end=scholar.work_end) for day in scholar.work_days
+        ),
+        blackouts=tuple(DateRange(start=b.start_date, end=b.end_date) for b in scholar.blackouts.all()),
+    )
+
+
+def build_cohort_problem(*, cohort: Cohort, time_limit_seconds: float) -> CohortProblem:
+    """Gather a cohort's demands in a fixed number of queries.
+
+    Each mentor's cadence applies (or the cohort's default when the mentor's is unspecified): a 1-on-1 demand per
+    mentorship (co-mentors too), a group or stand-up demand per mentor with all their active scholars, a team
+    demand per team. Withdrawn and alumni scholars ask for nothing.
+    """
+    mentorships = list(
+        Mentorship.objects.filter(scholar__cohort=cohort)
+        .exclude(scholar__status__in=Scholar.INACTIVE_STATUSES)
+        .select_related("mentor", "scholar")
+        .prefetch_related("mentor__availability", "mentor__blackouts", "scholar__blackouts")
+        .order_by("mentor__slug", "scholar__slug")
+    )
+    teams = list(cohort.teams.prefetch_related("members").order_by("pk"))
+    scholars_of: dict[int, list[Scholar]] = {}
+    mentors: dict[int, Mentor] = {}
+    people: dict[str, Person] = {}
+    for mentorship in mentorships:
+        mentors[mentorship.mentor_id] = mentorship.mentor
+        scholars_of.setdefault(mentorship.mentor_id, []).append(mentorship.scholar)
+        people.setdefault(mentor_key(mentorship.mentor), _mentor_person(mentorship.mentor))
+        people.setdefault(scholar_key(mentorship.scholar), _scholar_person(mentorship.scholar))
+
+    default = cohort.cadence_default
+    demands: list[Demand] = []
+    unschedulable: list[Unschedulable] = []
+    cadence_used: dict[str, str] = {}
+    for mentor in sorted(mentors.values(), key=lambda m: m.slug):
+        cadence, origin = _cadence_for(mentor, default)
+        cadence_used[mentor.slug] = f"{cadence.describe()}{origin}"
+        if not cadence.is_specified:
+            unschedulable.append(
+                Unschedulable(
+                    organiser=mentor_key(mentor),
+                    name=mentor.name,
+                    reason=f"{mentor.name}'s cadence is unspecified and the cohort has no default cadence: "
+                    "set one in the admin.",
+                )
+            )
+            continue
+        for demand in cadence.demands:
+            demands.extend(
+                _demands_for(
+                    mentor,
+                    demand,
+                    scholars=scholars_of[mentor.pk],
+                    teams=[t for t in teams if t.mentor_id == mentor.pk],
+                    default_minutes=cohort.default_meeting_minutes,
+                )
+            )
+
+    published = tuple(
+        PublishedSlot(
+            demand_key=s.demand_key, weekday=s.weekday, start=s.start_time, week_parity=s.week_parity
+        )
+        for s in MeetingSeries.objects.filter(cohort=cohort, status=MeetingSeries.Status.ACTIVE).order_by(
+            "pk"
+        )
+    )
+    calendar = CohortCalendar(
+        start=cohort.start_date,
+        end=cohort.end_date,
+        time_zone=cohort.time_zone,
+        breaks=tuple(DateRange(start=b.start_date, end=b.end_date) for b in cohort.breaks.all()),
+    )
+    known = set(people)
+    problem = PlanningProblem(
+        people=tuple(people.values()),
+        demands=tuple(d for d in demands if set(d.attendees) <= known),
+        calendar=calendar,
+        published=tuple(p for p in published if any(d.key == p.demand_key for d in demands)),
+        time_limit_seconds=time_limit_seconds,
+    )
+    return CohortProblem(problem=problem, unschedulable=tuple(unschedulable), cadence_used=cadence_used)
+
+
+def _cadence_for(mentor: Mentor, default: Cadence) -> tuple[Cadence, str]:
+    own = mentor.cadence_value
+    if own.is_specified:
+        return own, ""
+    return default, " (cohort default)" if default.is_specified else ""
+
+
+def _demands_for(
+    mentor: Mentor,
+    demand: MeetingDemand,
+    *,
+    scholars: list[Scholar],
+    teams: list,
+    default_minutes: int,
+) -> list[Demand]:
+    minutes = demand.duration_minutes or default_minutes
+    organiser = mentor_key(mentor)
+
+    def make(key: str, attendees: list[str], label: str) -> Demand:
+        return Demand(
+            key=key,
+            kind=demand.kind,
+            organiser=organiser,
+            attendees=(organiser, *attendees),
+            per_week_min=demand.per_week_min,
+            per_week_max=demand.per_week_max,
+            duration_minutes=minutes,
+            time_zone=mentor.time_zone,
+            label=label,
+        )
+
+    if demand.kind == MeetingKind.ONE_ON_ONE:
+        return [
+            make(f"one_on_one:{mentor.slug}:{s.slug}", [scholar_key(s)], f"{mentor.name} ↔ {s.name} (1-on-1)")
+            for s in scholars
+        ]
+    if demand.kind == MeetingKind.TEAM:
+        return [
+            make(
+                f"team:{team.pk}",
+                [scholar_key(s) for s in team.members.all() if s in scholars],
+                f"{team.name} with {mentor.name}",
+            )
+            for team in teams
+            if any(s in scholars for s in team.members.all())
+        ]
+    label = "group meeting" if demand.kind == MeetingKind.GROUP else "stand-up"
+    return [
+        make(
+            f"{demand.kind.value}:{mentor.slug}",
+            [scholar_key(s) for s in scholars],
+            f"{mentor.name}'s {label}",
+        )
+    ]

@@ -1,0 +1,71 @@
+"""Celery tasks: thin, idempotent wrappers that take ids and call services; and the one beat schedule.
+
+No reminder ever waits in the broker as an ETA task: beat ticks every minute and the tick sends what the
+database says is due now (DESIGN.md §8).
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from scheduling import dispatch, notifications
+
+# The one beat process's schedule: (name shown in the admin, task, interval in seconds). Interval schedules,
+# not crontabs, so no DST change can make a tick misfire; beat runs in UTC (settings.CELERY_TIMEZONE).
+PERIODIC_TASKS = (
+    ("Dispatch due notifications", "scheduling.tasks.dispatch_due_notifications", 60),
+    ("Write check-in digests and escalations", "scheduling.tasks.write_periodic_notifications", 15 * 60),
+)
+
+
+@shared_task(ignore_result=True)
+def dispatch_due_notifications() -> None:
+    dispatch.dispatch_due_notifications(as_of=timezone.now(), enqueue=enqueue_send)
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=None, soft_time_limit=60, time_limit=90)
+def send_notification(self, notification_id: int, claim: str) -> None:
+    # The time limits stay below NOTIFICATION_SENDING_TIMEOUT_SECONDS, so a live attempt is never taken over.
+    outcome = dispatch.send_claimed_notification(notification_id=notification_id, token=claim)
+    if outcome.retry_in is not None:
+        raise self.retry(args=(notification_id, outcome.retry_token), countdown=outcome.retry_in)
+
+
+def enqueue_send(claim: dispatch.Claim) -> None:
+    send_notification.delay(claim.notification_id, claim.token)
+
+
+@shared_task(ignore_result=True)
+def write_periodic_notifications() -> None:
+    notifications.write_periodic_notifications(as_of=timezone.now())
+
+
+@shared_task(ignore_result=True)
+def plan_cohort_task(plan_run_id: int) -> None:
+    # Imported here: the services enqueue this task, so a module-level import would be circular.
+    from scheduling.services import plan_run_execute
+
+    plan_run_execute(plan_run_id=plan_run_id)
+
+
+@transaction.atomic
+def setup_periodic_tasks() -> list[str]:
+    """Install (or update) the beat schedule in django-celery-beat's tables; returns the task names."""
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    for name, task, seconds in PERIODIC_TASKS:
+        interval, _ = IntervalSchedule.objects.get_or_create(every=seconds, period=IntervalSchedule.SECONDS)
+        PeriodicTask.objects.update_or_create(
+            name=name,
+            defaults={
+                "task": task,
+                "interval": interval,
+                "crontab": None,
+                "enabled": True,
+                # A tick queued while every worker was down is worthless once the next one is due.
+                "expire_seconds": seconds,
+            },
+        )
+    return [task for _, task, _ in PERIODIC_TASKS]

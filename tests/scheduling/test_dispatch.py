@@ -1,0 +1,284 @@
+import datetime as dt
+import io
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from scheduling.dispatch import (
+    Claim,
+    claim_notifications,
+    dispatch_due_notifications,
+    due_notifications,
+    send_claimed_notification,
+)
+from scheduling.models import DeliveryAttempt, Meeting, Notification
+from scheduling.notifications import message_id_for, sync_meeting_notifications
+from scheduling.tasks import setup_periodic_tasks
+from tests.factories import MentorFactory, MentorshipFactory, ScholarFactory
+from tests.integration.factories import MeetingFactory, MeetingSeriesFactory
+from tests.integration.servers import free_port, webhook_server
+
+pytestmark = pytest.mark.django_db
+
+Status = Notification.Status
+
+
+def meeting_in(delta, **scholar_fields):
+    scholar = ScholarFactory(**scholar_fields)
+    mentor = MentorFactory()
+    MentorshipFactory(mentor=mentor, scholar=scholar)
+    series = MeetingSeriesFactory(mentor=mentor, cohort=scholar.cohort, scholars=[scholar])
+    return MeetingFactory(series=series, starts_at=timezone.now() + delta)
+
+
+def reminder(*, due_in=dt.timedelta(minutes=-1), meeting_in_=dt.timedelta(hours=1), **scholar_fields):
+    """A pending 15-minute-style reminder to a scholar, due ``due_in`` from now."""
+    meeting = meeting_in(meeting_in_, **scholar_fields)
+    scholar = meeting.series.scholars.get()
+    return Notification.objects.create(
+        kind=Notification.Kind.REMINDER,
+        dedupe_key=f"reminder:meeting={meeting.pk}:v=1:scholar={scholar.pk}:email:offset=15",
+        due_at=timezone.now() + due_in,
+        meeting=meeting,
+        meeting_version=1,
+        recipient_scholar=scholar,
+        payload={"offset_minutes": 15},
+    )
+
+
+def claim_all():
+    return claim_notifications(due_notifications(as_of=timezone.now()), limit=100, now=timezone.now())
+
+
+def send(claim):
+    return send_claimed_notification(notification_id=claim.notification_id, token=claim.token)
+
+
+def test_claiming_takes_due_pending_rows_and_leaves_future_ones():
+    due = reminder()
+    later = reminder(due_in=dt.timedelta(hours=1), meeting_in_=dt.timedelta(hours=3))
+
+    claims = claim_all()
+
+    assert [c.notification_id for c in claims] == [due.pk]
+    due.refresh_from_db()
+    later.refresh_from_db()
+    assert (due.status, due.claimed_at.isoformat()) == ("sending", claims[0].token)
+    assert later.status == "pending"
+
+
+def test_a_claimed_row_is_not_claimed_again():
+    reminder()
+    claim_all()
+
+    assert claim_all() == []
+
+
+def test_sending_delivers_once_marks_sent_and_logs_the_attempt():
+    notification = reminder()
+    [claim] = claim_all()
+
+    outcome = send(claim)
+
+    assert outcome.status == "sent"
+    notification.refresh_from_db()
+    assert (notification.status, notification.attempts, notification.last_error) == ("sent", 1, "")
+    [sent] = mail.outbox
+    assert sent.to == [notification.recipient_scholar.email]
+    assert sent.extra_headers["Message-ID"] == message_id_for(notification.dedupe_key)
+    assert list(DeliveryAttempt.objects.values_list("outcome", "recipient")) == [
+        ("sent", notification.recipient_scholar.email)
+    ]
+
+
+def test_a_redelivered_task_for_a_sent_row_does_nothing():
+    reminder()
+    [claim] = claim_all()
+    send(claim)
+
+    outcome = send(claim)
+
+    assert outcome.status == "not_claimed"
+    assert len(mail.outbox) == 1
+
+
+def test_a_stale_copy_of_the_task_does_nothing_while_another_claim_holds_the_row():
+    reminder()
+    [first] = claim_all()
+    stale = Claim(first.notification_id, (timezone.now() - dt.timedelta(seconds=5)).isoformat())
+
+    assert send(stale).status == "not_claimed"
+    assert send(first).status == "sent"
+    assert len(mail.outbox) == 1
+
+
+def test_an_overdue_reminder_is_still_sent_when_its_meeting_has_not_started():
+    reminder(due_in=dt.timedelta(hours=-3), meeting_in_=dt.timedelta(minutes=5))
+    [claim] = claim_all()
+
+    assert send(claim).status == "sent"
+
+
+def test_an_overdue_reminder_of_a_meeting_that_has_started_is_skipped_with_the_reason():
+    notification = reminder(due_in=dt.timedelta(hours=-3), meeting_in_=dt.timedelta(minutes=-5))
+    [claim] = claim_all()
+
+    outcome = send(claim)
+
+    notification.refresh_from_db()
+    assert (notification.status, outcome.status) == ("skipped", "skipped")
+    assert notification.last_error.startswith("Not sent: the meeting had started at ")
+    assert mail.outbox == []
+
+
+def test_a_reminder_of_an_older_meeting_version_is_superseded_at_send_time():
+    notification = reminder()
+    Meeting.objects.filter(pk=notification.meeting_id).update(version=2, status=Meeting.Status.MOVED)
+    [claim] = claim_all()
+
+    assert send(claim).status == "superseded"
+    assert mail.outbox == []
+
+
+def test_a_reminder_to_a_scholar_who_withdrew_is_skipped():
+    notification = reminder()
+    notification.recipient_scholar.status = "withdrawn"
+    notification.recipient_scholar.save()
+    [claim] = claim_all()
+
+    assert send(claim).status == "skipped"
+
+
+def use_dead_smtp(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = free_port()
+    settings.EMAIL_TIMEOUT = 2
+
+
+def test_a_transient_failure_keeps_the_row_for_a_retry_with_exponential_backoff(settings):
+    use_dead_smtp(settings)
+    settings.NOTIFICATION_RETRY_BASE_SECONDS = 30
+    notification = reminder()
+    [claim] = claim_all()
+
+    first = send(claim)
+    second = send(Claim(claim.notification_id, first.retry_token))
+
+    assert (first.status, first.retry_in, second.retry_in) == ("sending", 30, 60)
+    notification.refresh_from_db()
+    assert notification.status == "sending"
+    assert notification.claimed_at.isoformat() == second.retry_token
+    assert "ConnectionRefusedError" in notification.last_error
+    assert list(DeliveryAttempt.objects.values_list("outcome", flat=True)) == ["transient_error"] * 2
+
+
+def test_after_the_last_attempt_a_transient_failure_is_final(settings):
+    use_dead_smtp(settings)
+    settings.NOTIFICATION_MAX_ATTEMPTS = 2
+    notification = reminder()
+    [claim] = claim_all()
+
+    retry = send(claim)
+    final = send(Claim(claim.notification_id, retry.retry_token))
+
+    notification.refresh_from_db()
+    assert (final.status, final.retry_in, notification.status) == ("failed", None, "failed")
+    assert "ConnectionRefusedError" in notification.last_error
+
+
+def test_the_sweeper_re_enqueues_rows_stuck_in_sending_past_the_timeout(settings):
+    settings.NOTIFICATION_SENDING_TIMEOUT_SECONDS = 60
+    stuck = reminder()
+    fresh = reminder()
+    Notification.objects.filter(pk=stuck.pk).update(
+        status=Status.SENDING, claimed_at=timezone.now() - dt.timedelta(minutes=2)
+    )
+    Notification.objects.filter(pk=fresh.pk).update(status=Status.SENDING, claimed_at=timezone.now())
+    enqueued = []
+
+    report = dispatch_due_notifications(as_of=timezone.now(), enqueue=enqueued.append)
+
+    assert (report.reclaimed, report.claimed) == (1, 0)
+    assert [c.notification_id for c in report.claims] == [stuck.pk]
+    assert send(report.claims[0]).status == "sent"
+
+
+def test_the_tick_enqueues_each_claim_after_its_transaction_commits(django_capture_on_commit_callbacks):
+    reminder()
+    reminder()
+    enqueued = []
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        report = dispatch_due_notifications(as_of=timezone.now(), enqueue=enqueued.append, batch_size=1)
+    assert enqueued == []
+
+    for callback in callbacks:
+        callback()
+    assert enqueued == report.claims
+    assert len(enqueued) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_failure_stops_the_tick_and_leaves_the_rows_claimed():
+    reminder()
+    reminder()
+
+    def broker_down(claim):
+        raise ConnectionError("broker unreachable")
+
+    report = dispatch_due_notifications(as_of=timezone.now(), enqueue=broker_down, batch_size=1)
+
+    assert (report.claimed, report.enqueued, report.enqueue_failed) == (1, 0, True)
+    assert list(Notification.objects.order_by("pk").values_list("status", flat=True)) == [
+        "sending",
+        "pending",
+    ]
+
+
+def test_send_due_notifications_as_of_sends_tomorrows_reminders_now():
+    meeting = meeting_in(dt.timedelta(days=2))
+    sync_meeting_notifications(meetings=[meeting])
+    out = io.StringIO()
+
+    call_command(
+        "send_due_notifications",
+        "--as-of",
+        (meeting.starts_at - dt.timedelta(minutes=10)).isoformat(),
+        stdout=out,
+    )
+
+    # The day-ahead and 15-minute reminders to both attendees, and the scholar's check-in prompt.
+    assert "claimed 5: 5 sent" in out.getvalue()
+    reminders = [m for m in mail.outbox if m.subject.startswith(f"Reminder: {meeting.series.title},")]
+    assert len(reminders) == 4
+
+
+def test_the_beat_schedule_ticks_every_minute_and_installs_once():
+    setup_periodic_tasks()
+    setup_periodic_tasks()
+
+    tick = PeriodicTask.objects.get(task="scheduling.tasks.dispatch_due_notifications")
+    assert (tick.interval.every, tick.interval.period, tick.enabled) == (60, "seconds", True)
+    assert PeriodicTask.objects.filter(task__startswith="scheduling.tasks.").count() == 2
+
+
+def test_a_slack_reminder_is_posted_to_the_persons_webhook():
+    with webhook_server() as (url, hook):
+        notification = reminder(slack_webhook_url=url)
+        Notification.objects.filter(pk=notification.pk).update(
+            channel=Notification.Channel.SLACK,
+            dedupe_key=notification.dedupe_key.replace(":email:", ":slack:"),
+        )
+        [claim] = claim_all()
+
+        assert send(claim).status == "sent"
+
+    [body] = hook.bodies
+    assert body["text"].startswith(f"*Reminder: {notification.meeting.series.title}, ")
+    assert list(DeliveryAttempt.objects.values_list("channel", "recipient")) == [
+        ("slack", f"{url.split('/services')[0]}/…path")
+    ]

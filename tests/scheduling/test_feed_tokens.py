@@ -1,0 +1,76 @@
+import pytest
+
+from scheduling.feed_tokens import (
+    feed_status_for,
+    feed_token_lookup,
+    feed_token_revoke,
+    feed_token_rotate,
+    hash_token,
+)
+from scheduling.models import FeedToken
+from tests.factories import ScholarFactory, TeamFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def token_of(url: str) -> str:
+    return url.rsplit("/", 1)[1].removesuffix(".ics")
+
+
+def test_rotating_gives_an_unguessable_url_and_stores_only_its_hash():
+    scholar = ScholarFactory()
+
+    link = feed_token_rotate(owner=scholar)
+
+    token = token_of(link.https_url)
+    assert len(token) >= 43
+    row = FeedToken.objects.get()
+    assert row.token_hash == hash_token(token)
+    assert token not in row.token_hash
+    assert link.webcal_url == "webcal://" + link.https_url.split("://", 1)[1]
+
+
+def test_rotating_makes_the_old_token_stop_working_at_once():
+    scholar = ScholarFactory()
+    old = token_of(feed_token_rotate(owner=scholar).https_url)
+
+    new = token_of(feed_token_rotate(owner=scholar).https_url)
+
+    assert feed_token_lookup(old) is None
+    assert feed_token_lookup(new).scholar == scholar
+
+
+def test_revoked_token_is_not_found():
+    token = token_of(feed_token_rotate(owner=ScholarFactory()).https_url)
+
+    feed_token_revoke(token=FeedToken.objects.get())
+
+    assert feed_token_lookup(token) is None
+
+
+def test_unknown_token_is_not_found():
+    assert feed_token_lookup("not-a-token-anyone-was-given") is None
+
+
+def test_stream_feed_needs_its_cohort():
+    scholar = ScholarFactory()
+
+    with pytest.raises(ValueError, match="A stream feed belongs to one cohort"):
+        feed_token_rotate(owner=scholar.stream)
+
+
+def test_feed_status_lists_a_scholars_own_team_stream_and_cohort_feeds():
+    user = UserFactory()
+    scholar = ScholarFactory(user=user)
+    team = TeamFactory(cohort=scholar.cohort)
+    team.members.add(scholar)
+    feed_token_rotate(owner=scholar)
+
+    status = feed_status_for(user)
+
+    assert [(s["scope"], s["label"], s["active"]) for s in status] == [
+        ("scholar", scholar.name, True),
+        ("team", team.name, False),
+        ("stream", scholar.stream.title, False),
+        ("cohort", scholar.cohort.name, False),
+    ]

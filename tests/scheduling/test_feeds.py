@@ -1,0 +1,222 @@
+"""Calendar feeds, read back the way a calendar client reads them: icalendar + recurring-ical-events."""
+
+import datetime as dt
+
+import icalendar
+import pytest
+import recurring_ical_events
+
+from scheduling.feed_tokens import feed_token_rotate
+from scheduling.models import Meeting, MeetingSeries
+from scheduling.recurrence import expand
+from tests.factories import BreakFactory, CohortFactory, MentorFactory, ScholarFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+UTC = dt.UTC
+
+
+def make_series(*, cohort, mentor, scholars, weekday=0, start=dt.time(10), zone="Europe/London", team=None):
+    series = MeetingSeries.objects.create(
+        cohort=cohort,
+        mentor=mentor,
+        team=team,
+        kind="one_on_one",
+        demand_key=f"one_on_one:{mentor.slug}:{weekday}",
+        title=f"{mentor.name} 1-on-1",
+        uid=f"series-{mentor.slug}-{weekday}@cohortops",
+        weekday=weekday,
+        start_time=start,
+        duration_minutes=60,
+        time_zone=zone,
+        rrule="FREQ=WEEKLY",
+        starts_on=cohort.start_date,
+        ends_on=cohort.end_date,
+    )
+    series.scholars.set(scholars)
+    breaks = {
+        cohort.start_date + dt.timedelta(days=i)
+        for b in cohort.breaks.all()
+        for i in range((b.start_date - cohort.start_date).days, (b.end_date - cohort.start_date).days + 1)
+    }
+    Meeting.objects.bulk_create(
+        Meeting(
+            series=series, original_start=o.starts_at_utc, starts_at=o.starts_at_utc, ends_at=o.ends_at_utc
+        )
+        for o in expand(
+            series.weekly_rule(), first_day=series.starts_on, last_day=series.ends_on, skip=breaks
+        )
+    )
+    return series
+
+
+def token_of(link) -> str:
+    return link.https_url.rsplit("/", 1)[1].removesuffix(".ics")
+
+
+def client_occurrences(body: bytes, start: dt.date, end: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+    calendar = icalendar.Calendar.from_ical(body)
+    events = recurring_ical_events.of(calendar).between(start, end)
+    return sorted(
+        (e.start.astimezone(UTC), e.end.astimezone(UTC))
+        for e in events
+        if "RRULE" in e or "RECURRENCE-ID" in e
+    )
+
+
+def db_occurrences(series_qs) -> list[tuple[dt.datetime, dt.datetime]]:
+    meetings = Meeting.objects.filter(series__in=series_qs).exclude(status=Meeting.Status.CANCELLED)
+    return sorted((m.starts_at, m.ends_at) for m in meetings)
+
+
+@pytest.fixture
+def london_cohort():
+    # Spans the March clock change in both London (28 Mar) and Los Angeles (14 Mar).
+    cohort = CohortFactory(
+        start_date=dt.date(2027, 2, 1), end_date=dt.date(2027, 4, 30), time_zone="Europe/London"
+    )
+    BreakFactory(cohort=cohort, start_date=dt.date(2027, 3, 1), end_date=dt.date(2027, 3, 5))
+    return cohort
+
+
+def test_scholar_feed_shows_exactly_the_meetings_in_the_database_across_dst(client, london_cohort):
+    scholar = ScholarFactory(cohort=london_cohort)
+    series = make_series(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
+    moved = series.meetings.order_by("starts_at")[2]
+    moved.starts_at += dt.timedelta(days=1, hours=3)
+    moved.ends_at += dt.timedelta(days=1, hours=3)
+    moved.status, moved.version = Meeting.Status.MOVED, 2
+    moved.save()
+    cancelled = series.meetings.order_by("starts_at")[5]
+    cancelled.status, cancelled.version = Meeting.Status.CANCELLED, 2
+    cancelled.save()
+
+    response = client.get(f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    shown = client_occurrences(response.content, london_cohort.start_date, london_cohort.end_date)
+    assert shown == db_occurrences([series])
+    # Wall clock kept: 10:00 London is 10:00Z in winter and 09:00Z in summer.
+    assert {start.hour for start, _ in shown} >= {9, 10}
+
+
+def test_los_angeles_series_keeps_its_wall_clock_across_the_us_change(client, london_cohort):
+    mentor = MentorFactory(time_zone="America/Los_Angeles")
+    scholar = ScholarFactory(cohort=london_cohort)
+    series = make_series(
+        cohort=london_cohort,
+        mentor=mentor,
+        scholars=[scholar],
+        weekday=2,
+        start=dt.time(9),
+        zone="America/Los_Angeles",
+    )
+
+    response = client.get(f"/feeds/{token_of(feed_token_rotate(owner=mentor))}.ics")
+
+    shown = client_occurrences(response.content, london_cohort.start_date, london_cohort.end_date)
+    assert shown == db_occurrences([series])
+    assert {start.hour for start, _ in shown} == {16, 17}
+
+
+def test_a_feed_never_shows_another_persons_meetings(client, london_cohort):
+    mine, theirs = ScholarFactory(cohort=london_cohort), ScholarFactory(cohort=london_cohort)
+    my_series = make_series(cohort=london_cohort, mentor=MentorFactory(), scholars=[mine])
+    make_series(cohort=london_cohort, mentor=MentorFactory(), scholars=[theirs], weekday=3)
+
+    response = client.get(f"/feeds/{token_of(feed_token_rotate(owner=mine))}.ics")
+
+    calendar = icalendar.Calendar.from_ical(response.content)
+    assert {str(e["UID"]) for e in calendar.walk("VEVENT")} == {my_series.uid}
+
+
+def test_rotated_token_url_answers_404(client, london_cohort):
+    scholar = ScholarFactory(cohort=london_cohort)
+    old = token_of(feed_token_rotate(owner=scholar))
+    feed_token_rotate(owner=scholar)
+
+    assert client.get(f"/feeds/{old}.ics").status_code == 404
+
+
+def test_feed_headers_keep_the_secret_private(client, london_cohort):
+    scholar = ScholarFactory(cohort=london_cohort)
+
+    response = client.get(f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics")
+
+    assert response["Cache-Control"] == "private, max-age=300"
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+
+
+def test_unchanged_feed_revalidates_with_304_in_two_queries(client, london_cohort, django_assert_num_queries):
+    scholar = ScholarFactory(cohort=london_cohort)
+    make_series(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
+    url = f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics"
+    first = client.get(url)
+
+    with django_assert_num_queries(2):
+        second = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert second.status_code == 304
+    assert second["ETag"] == first["ETag"]
+
+
+def test_changing_a_meeting_changes_the_etag_and_the_feed(client, london_cohort):
+    scholar = ScholarFactory(cohort=london_cohort)
+    series = make_series(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
+    url = f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics"
+    first = client.get(url)
+    meeting = series.meetings.order_by("starts_at").last()
+    meeting.status, meeting.version = Meeting.Status.CANCELLED, 2
+    meeting.save()
+
+    second = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert second.status_code == 200
+    assert second["ETag"] != first["ETag"]
+    shown = client_occurrences(second.content, london_cohort.start_date, london_cohort.end_date)
+    assert (meeting.starts_at, meeting.ends_at) not in shown
+
+
+def test_feed_renders_in_a_fixed_number_of_queries(client, london_cohort, django_assert_num_queries):
+    scholar = ScholarFactory(cohort=london_cohort)
+    url = f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics"
+    make_series(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
+    with django_assert_num_queries(6):
+        client.get(url)
+
+    for weekday in (2, 3):
+        make_series(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar], weekday=weekday)
+    with django_assert_num_queries(6):
+        client.get(url)
+
+
+def test_team_feed_shows_the_team_series(client, london_cohort):
+    mentor = MentorFactory()
+    team = TeamFactory(cohort=london_cohort, mentor=mentor)
+    series = make_series(cohort=london_cohort, mentor=mentor, scholars=[], team=team)
+
+    response = client.get(f"/feeds/{token_of(feed_token_rotate(owner=team))}.ics")
+
+    calendar = icalendar.Calendar.from_ical(response.content)
+    assert [str(e["UID"]) for e in calendar.walk("VEVENT")] == [series.uid]
+
+
+def test_cohort_feed_shows_phases_and_breaks_as_all_day_events(client, london_cohort):
+    response = client.get(f"/feeds/{token_of(feed_token_rotate(owner=london_cohort))}.ics")
+
+    calendar = icalendar.Calendar.from_ical(response.content)
+    [holiday] = calendar.walk("VEVENT")
+    assert str(holiday["SUMMARY"]) == "Break: Break"
+    assert holiday["DTSTART"].dt == dt.date(2027, 3, 1)
+    assert holiday["DTEND"].dt == dt.date(2027, 3, 6)
+
+
+def test_feed_never_contains_private_notes(client, london_cohort):
+    scholar = ScholarFactory(cohort=london_cohort)
+    series = make_series(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
+    series.meetings.update(private_notes="Scholar struggling; discuss with staff")
+
+    response = client.get(f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics")
+
+    assert b"struggling" not in response.content

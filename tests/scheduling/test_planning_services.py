@@ -1,0 +1,238 @@
+"""Planning a cohort end to end through the services: problem, solve, apply, materialise, edit."""
+
+import datetime as dt
+import itertools
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+
+from mentors.cadence import Cadence, MeetingDemand, MeetingKind
+from scheduling.compliance import mentorship_compliance
+from scheduling.models import Meeting, MeetingSeries, Notification, PlanRun
+from scheduling.services import (
+    PlanNotApplicable,
+    meeting_cancel,
+    meeting_mark,
+    meeting_move,
+    plan_apply,
+    plan_cohort,
+)
+from tests.factories import (
+    AvailabilityFactory,
+    BlackoutFactory,
+    BreakFactory,
+    CohortFactory,
+    MentorFactory,
+    MentorshipFactory,
+    ScholarFactory,
+)
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2027, 1, 1)
+
+
+def weekly(per_week: float = 1, kind: MeetingKind = MeetingKind.ONE_ON_ONE) -> dict:
+    demand = MeetingDemand(kind=kind, per_week_min=per_week, per_week_max=per_week, duration_minutes=60)
+    return Cadence(demands=(demand,)).to_dict()
+
+
+@pytest.fixture
+def cohort(settings):
+    settings.PLANNER_TIME_LIMIT_SECONDS = 5
+    # Spans the London clock change on 28 March 2027.
+    cohort = CohortFactory(start_date=dt.date(2027, 3, 1), end_date=dt.date(2027, 4, 30))
+    BreakFactory(cohort=cohort, start_date=dt.date(2027, 4, 5), end_date=dt.date(2027, 4, 9))
+    return cohort
+
+
+def mentor_with_hours(**fields):
+    mentor = MentorFactory(**fields)
+    for day in range(5):
+        AvailabilityFactory(mentor=mentor, weekday=day, start_time=dt.time(10), end_time=dt.time(12))
+    return mentor
+
+
+def mentee(cohort, mentor, **fields):
+    scholar = ScholarFactory(cohort=cohort, **fields)
+    MentorshipFactory(mentor=mentor, scholar=scholar)
+    return scholar
+
+
+def apply_plan(cohort) -> PlanRun:
+    run = plan_cohort(cohort=cohort)
+    assert run.status == PlanRun.Status.SOLVED, run.error
+    plan_apply(plan_run=run, today=TODAY)
+    return run
+
+
+def test_planning_places_every_demand_and_books_nobody_twice(cohort):
+    mentor = mentor_with_hours(cadence=weekly(2))
+    co_mentor = mentor_with_hours(cadence=weekly(1))
+    shared = mentee(cohort, mentor)
+    MentorshipFactory(mentor=co_mentor, scholar=shared, role="co_mentor")
+    mentee(cohort, mentor)
+
+    run = apply_plan(cohort)
+
+    assert run.result["placed"] == run.result["demanded"] == 5
+    assert run.result["unplaced"] == []
+    meetings = list(Meeting.objects.filter(series__scholars=shared).order_by("starts_at"))
+    for first, second in itertools.pairwise(meetings):
+        assert first.ends_at <= second.starts_at
+
+
+def test_meetings_skip_breaks_and_blackouts_and_keep_london_wall_clock(cohort):
+    mentor = mentor_with_hours(cadence=weekly(1))
+    BlackoutFactory(mentor=mentor, start_date=dt.date(2027, 3, 15), end_date=dt.date(2027, 3, 19))
+    mentee(cohort, mentor)
+
+    apply_plan(cohort)
+
+    series = MeetingSeries.objects.get()
+    local = [
+        m.starts_at.astimezone(dt.timezone(dt.timedelta(0))) for m in series.meetings.order_by("starts_at")
+    ]
+    days = [m.starts_at.date() for m in series.meetings.all()]
+    assert not any(dt.date(2027, 4, 5) <= d <= dt.date(2027, 4, 9) for d in days)
+    assert not any(dt.date(2027, 3, 15) <= d <= dt.date(2027, 3, 19) for d in days)
+    # The same London wall-clock time is an hour earlier in UTC once summer time starts.
+    winter = {t.hour for t in local if t.date() < dt.date(2027, 3, 28)}
+    summer = {t.hour for t in local if t.date() > dt.date(2027, 3, 28)}
+    assert winter == {series.start_time.hour}
+    assert summer == {series.start_time.hour - 1}
+
+
+def test_adding_a_scholar_keeps_every_published_series(cohort):
+    mentor = mentor_with_hours(cadence=weekly(1))
+    mentee(cohort, mentor)
+    mentee(cohort, mentor)
+    apply_plan(cohort)
+    before = set(MeetingSeries.objects.values_list("uid", "weekday", "start_time", "version"))
+
+    mentee(cohort, mentor)
+    run = apply_plan(cohort)
+
+    after = set(MeetingSeries.objects.values_list("uid", "weekday", "start_time", "version"))
+    assert before < after
+    assert len(after - before) == 1
+    assert len(run.diff["unchanged"]) == 2
+    assert len(run.diff["added"]) == 1
+
+
+def test_impossible_demand_comes_back_with_its_reason(cohort):
+    mentor = mentor_with_hours(cadence=weekly(1))
+    mentee(cohort, mentor, time_zone="Asia/Tokyo")
+
+    run = plan_cohort(cohort=cohort)
+
+    [unplaced] = run.result["unplaced"]
+    assert "share no available hour" in unplaced["reason"]
+    assert run.result["placed"] == 0
+
+
+def test_mentor_without_cadence_or_default_is_reported(cohort):
+    mentor = mentor_with_hours()
+    mentee(cohort, mentor)
+
+    run = plan_cohort(cohort=cohort)
+
+    [item] = run.result["unschedulable"]
+    assert item["reason"] == (
+        f"{mentor.name}'s cadence is unspecified and the cohort has no default cadence: set one in the admin."
+    )
+
+
+def test_cohort_default_cadence_applies_to_an_unspecified_mentor(cohort):
+    cohort.default_cadence = weekly(1)
+    cohort.save()
+    mentor = mentor_with_hours()
+    mentee(cohort, mentor)
+
+    run = plan_cohort(cohort=cohort)
+
+    assert run.result["cadence_used"] == {mentor.slug: "1-on-1, weekly, 60 min (cohort default)"}
+    assert run.result["placed"] == 1
+
+
+def test_an_applied_plan_cannot_be_applied_again(cohort):
+    mentee(cohort, mentor_with_hours(cadence=weekly(1)))
+    run = apply_plan(cohort)
+
+    with pytest.raises(PlanNotApplicable, match="not a solved preview"):
+        plan_apply(plan_run=run, today=TODAY)
+
+
+def test_applying_writes_reminders_for_the_meetings(cohort):
+    scholar = mentee(cohort, mentor_with_hours(cadence=weekly(1)))
+
+    apply_plan(cohort)
+
+    meetings = Meeting.objects.count()
+    reminders = Notification.objects.filter(kind=Notification.Kind.REMINDER, recipient_scholar=scholar)
+    assert reminders.count() == meetings * len(scholar.reminder_offsets_minutes)
+
+
+@pytest.fixture
+def planned_meeting(cohort):
+    mentee(cohort, mentor_with_hours(cadence=weekly(1)))
+    apply_plan(cohort)
+    return Meeting.objects.order_by("starts_at").last()
+
+
+def test_moving_a_meeting_bumps_its_version_and_supersedes_old_reminders(planned_meeting):
+    new_start = planned_meeting.starts_at + dt.timedelta(days=1)
+
+    moved = meeting_move(meeting=planned_meeting, starts_at=new_start)
+
+    assert (moved.status, moved.version, moved.starts_at) == ("moved", 2, new_start)
+    old = Notification.objects.filter(meeting=moved, meeting_version=1, kind=Notification.Kind.REMINDER)
+    assert set(old.values_list("status", flat=True)) == {"superseded"}
+
+
+def test_moving_onto_another_meeting_of_an_attendee_is_refused(planned_meeting):
+    other = Meeting.objects.exclude(pk=planned_meeting.pk).order_by("starts_at").last()
+
+    with pytest.raises(ValidationError) as error:
+        meeting_move(meeting=planned_meeting, starts_at=other.starts_at)
+
+    assert "That time overlaps" in error.value.message_dict["starts_at"][0]
+
+
+def test_cancelling_a_meeting_bumps_its_version(planned_meeting):
+    cancelled = meeting_cancel(meeting=planned_meeting)
+
+    assert (cancelled.status, cancelled.version) == ("cancelled", 2)
+
+
+def test_a_future_meeting_cannot_be_marked_held(planned_meeting):
+    with pytest.raises(ValidationError) as error:
+        meeting_mark(meeting=planned_meeting, status="held")
+
+    assert error.value.message_dict["status"] == [
+        "A meeting can be marked held or missed only once it has started."
+    ]
+
+
+def test_compliance_counts_held_meetings_against_the_cadence(cohort):
+    scholar = mentee(cohort, mentor_with_hours(cadence=weekly(1)))
+    apply_plan(cohort)
+    first_three = Meeting.objects.order_by("starts_at")[:3]
+    Meeting.objects.filter(pk__in=[m.pk for m in first_three][:2]).update(status="held")
+    as_of = dt.datetime(2027, 3, 20, 12, tzinfo=dt.UTC)
+
+    [row] = mentorship_compliance(cohort=cohort, as_of=as_of)
+
+    assert (row.scholar, row.held, row.expected, row.behind) == (scholar.name, 2, 3, True)
+
+
+def test_plan_command_prints_the_summary_and_applies(cohort, capsys):
+    mentor = mentor_with_hours(cadence=weekly(1))
+    mentee(cohort, mentor)
+
+    call_command("plan", cohort.slug, "--apply")
+
+    out = capsys.readouterr().out
+    assert f"{mentor.name}: 1 placed, wanted 1–1" in out
+    assert "applied" in out
+    assert MeetingSeries.objects.count() == 1
