@@ -1,0 +1,154 @@
+"""Mentor logins: made by a command or an admin action, each mailed a link to choose a password."""
+
+import re
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+
+from mentors.services import MENTORS_GROUP, LoginOutcome, mentor_logins_create, mentors_group_ensure
+from tests.factories import MentorFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def set_password_link(message) -> str:
+    return re.search(r"https?://\S+/reset/\S+/", message.body).group(0)
+
+
+def test_the_command_gives_a_mentor_a_staff_login_in_the_mentors_group(settings):
+    settings.PUBLIC_BASE_URL = "https://cohortops.example"
+    mentor = MentorFactory(slug="ada", email="ada@example.org")
+
+    call_command("create_mentor_logins", "--mentor", "ada", stdout=StringIO())
+
+    mentor.refresh_from_db()
+    user = mentor.user
+    assert (user.username, user.email, user.is_staff, user.is_superuser) == ("ada", "ada@example.org", True, False)
+    assert not user.has_usable_password()
+    assert [group.name for group in user.groups.all()] == [MENTORS_GROUP]
+    assert [message.to for message in mail.outbox] == [["ada@example.org"]]
+    assert set_password_link(mail.outbox[0]).startswith("https://cohortops.example/reset/")
+
+
+def test_the_mentors_group_may_edit_availability_and_only_view_scholars():
+    group = mentors_group_ensure()
+
+    assert sorted(group.permissions.values_list("codename", flat=True)) == [
+        "add_availability",
+        "add_blackout",
+        "change_availability",
+        "change_blackout",
+        "change_meeting",
+        "change_mentor",
+        "delete_availability",
+        "delete_blackout",
+        "view_availability",
+        "view_blackout",
+        "view_checkin",
+        "view_meeting",
+        "view_meetingseries",
+        "view_mentor",
+        "view_mentorship",
+        "view_scholar",
+        "view_team",
+    ]
+
+
+def test_the_mailed_link_sets_the_password_and_opens_the_admin():
+    mentor = MentorFactory()
+    mentor_logins_create(mentors=[mentor])
+    client = Client()
+    path = set_password_link(mail.outbox[0]).split("://", 1)[1].split("/", 1)[1]
+
+    form_page = client.get(f"/{path}", follow=True)
+    response = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "a long mentor passphrase", "new_password2": "a long mentor passphrase"},
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1][0] == reverse("admin:index")
+    assert response.status_code == 200
+    mentor.refresh_from_db()
+    assert mentor.user.check_password("a long mentor passphrase")
+
+
+def test_a_login_whose_password_is_set_is_left_alone():
+    mentor = MentorFactory()
+    mentor_logins_create(mentors=[mentor])
+    mentor.refresh_from_db()
+    mentor.user.set_password("already chosen")
+    mentor.user.save()
+    mail.outbox.clear()
+
+    [login] = mentor_logins_create(mentors=[mentor])
+
+    assert login.outcome == LoginOutcome.HAS_PASSWORD
+    assert mail.outbox == []
+
+
+def test_a_login_never_used_gets_a_fresh_link():
+    mentor = MentorFactory()
+    mentor_logins_create(mentors=[mentor])
+    mentor.refresh_from_db()
+
+    [login] = mentor_logins_create(mentors=[mentor])
+
+    assert login.outcome == LoginOutcome.INVITED_AGAIN
+    assert len(mail.outbox) == 2
+
+
+def test_a_mentor_without_an_email_gets_no_login():
+    mentor = MentorFactory(email="")
+
+    [login] = mentor_logins_create(mentors=[mentor])
+
+    mentor.refresh_from_db()
+    assert (login.outcome, mentor.user, mail.outbox) == (LoginOutcome.NO_EMAIL, None, [])
+
+
+def test_a_username_taken_by_someone_else_is_reported_not_taken_over():
+    mentor = MentorFactory(slug="grace")
+    someone = UserFactory(username="grace")
+
+    [login] = mentor_logins_create(mentors=[mentor])
+
+    mentor.refresh_from_db()
+    assert (login.outcome, mentor.user) == (LoginOutcome.USERNAME_TAKEN, None)
+    assert not someone.groups.exists()
+
+
+def test_the_command_refuses_an_unknown_slug():
+    with pytest.raises(CommandError, match="No mentor with slug 'nobody'."):
+        call_command("create_mentor_logins", "--mentor", "nobody", stdout=StringIO())
+
+
+def test_the_command_without_slugs_covers_every_mentor():
+    MentorFactory(name="Ada", slug="ada")
+    MentorFactory(name="Grace", slug="grace")
+    output = StringIO()
+
+    call_command("create_mentor_logins", stdout=output)
+
+    assert output.getvalue().splitlines() == [
+        "Ada (ada): login created, set-password link sent",
+        "Grace (grace): login created, set-password link sent",
+    ]
+
+
+def test_staff_create_logins_from_the_mentor_list(staff_client):
+    mentor = MentorFactory(name="Ada", slug="ada")
+
+    response = staff_client.post(
+        reverse("admin:mentors_mentor_changelist"),
+        {"action": "create_logins", "_selected_action": [mentor.pk]},
+        follow=True,
+    )
+
+    assert [str(m) for m in response.context["messages"]] == ["Ada (ada): login created, set-password link sent"]
+    assert Group.objects.get(name=MENTORS_GROUP).user_set.get().username == "ada"

@@ -1,0 +1,165 @@
+"""A mentor keeps their availability and blackouts on their own page, in their own zone, with clear messages."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+
+from mentors.models import Availability, Blackout
+from tests.admin.conftest import MentorRows, posted_back
+
+pytestmark = pytest.mark.django_db
+
+
+def profile_url(rows: MentorRows) -> str:
+    return reverse("admin:mentors_mentor_change", args=[rows.mentor.pk])
+
+
+def with_windows(client, rows: MentorRows, *windows: tuple[int, str, str]) -> dict[str, object]:
+    """The profile form as posted back, with new availability rows after the saved one."""
+    data = posted_back(client.get(profile_url(rows)))
+    saved = int(data["availability-INITIAL_FORMS"])
+    for offset, (weekday, start, end) in enumerate(windows):
+        index = saved + offset
+        data |= {
+            f"availability-{index}-weekday": str(weekday),
+            f"availability-{index}-start_time": start,
+            f"availability-{index}-end_time": end,
+        }
+    data["availability-TOTAL_FORMS"] = str(saved + len(windows))
+    return data
+
+
+def errors_of(response) -> list[str]:
+    """Every error message on a re-shown change form: the form's, each inline row's and each inline's own."""
+    messages = [str(e) for e in response.context["adminform"].form.non_field_errors()]
+    for inline in response.context["inline_admin_formsets"]:
+        messages += [str(e) for e in inline.formset.non_form_errors()]
+        for form in inline.formset.forms:
+            messages += [str(e) for errors in form.errors.values() for e in errors]
+    return messages
+
+
+def test_a_mentor_adds_a_weekly_window(alice_client, alice: MentorRows):
+    response = alice_client.post(profile_url(alice), with_windows(alice_client, alice, (2, "10:00", "12:30")))
+
+    assert response.status_code == 302
+    assert list(alice.mentor.availability.values_list("weekday", "start_time", "end_time")) == [
+        (0, dt.time(9), dt.time(17)),
+        (2, dt.time(10), dt.time(12, 30)),
+    ]
+
+
+def test_a_window_overlapping_a_saved_one_is_refused_with_a_message(alice_client, alice: MentorRows):
+    response = alice_client.post(profile_url(alice), with_windows(alice_client, alice, (0, "16:00", "18:00")))
+
+    assert response.status_code == 200
+    assert errors_of(response) == [
+        "This window overlaps your Monday 09:00–17:00 window; merge them into one window."
+    ]
+    assert alice.mentor.availability.count() == 1
+
+
+def test_two_new_windows_overlapping_each_other_are_refused(alice_client, alice: MentorRows):
+    data = with_windows(alice_client, alice, (1, "10:00", "12:00"), (1, "11:30", "13:00"))
+
+    response = alice_client.post(profile_url(alice), data)
+
+    assert response.status_code == 200
+    assert errors_of(response) == [
+        "This window overlaps the Tuesday 10:00–12:00 window above; merge them into one window."
+    ]
+    assert alice.mentor.availability.count() == 1
+
+
+def test_a_window_ending_before_it_starts_is_refused(alice_client, alice: MentorRows):
+    response = alice_client.post(profile_url(alice), with_windows(alice_client, alice, (3, "14:00", "13:00")))
+
+    assert response.status_code == 200
+    assert errors_of(response) == ["The window must end after it starts (on the same day)."]
+
+
+def with_blackout(client, rows: MentorRows, start: dt.date, end: dt.date) -> dict[str, object]:
+    data = posted_back(client.get(profile_url(rows)))
+    index = int(data["blackouts-INITIAL_FORMS"])
+    data |= {
+        f"blackouts-{index}-start_date": start.isoformat(),
+        f"blackouts-{index}-end_date": end.isoformat(),
+        f"blackouts-{index}-reason": "Conference",
+        "blackouts-TOTAL_FORMS": str(index + 1),
+    }
+    return data
+
+
+def test_a_mentor_adds_a_blackout_inside_the_cohort(alice_client, alice: MentorRows, cohort):
+    day = cohort.start_date + dt.timedelta(weeks=2)
+
+    response = alice_client.post(profile_url(alice), with_blackout(alice_client, alice, day, day))
+
+    assert response.status_code == 302
+    assert Blackout.objects.filter(mentor=alice.mentor, start_date=day, end_date=day).count() == 1
+
+
+def test_a_blackout_outside_the_cohort_is_refused(alice_client, alice: MentorRows, cohort):
+    start = cohort.end_date + dt.timedelta(days=300)
+    end = start + dt.timedelta(days=2)
+
+    response = alice_client.post(profile_url(alice), with_blackout(alice_client, alice, start, end))
+
+    assert response.status_code == 200
+    assert errors_of(response) == [
+        f"{start:%d %b %Y} to {end:%d %b %Y} lies outside the cohort ({cohort.name}: "
+        f"{cohort.start_date:%d %b %Y} to {cohort.end_date:%d %b %Y}): no meeting falls on those days. "
+        "Check the year and the dates."
+    ]
+
+
+def test_a_blackout_ending_before_it_starts_is_refused(alice_client, alice: MentorRows, cohort):
+    start = cohort.start_date + dt.timedelta(weeks=3)
+
+    response = alice_client.post(
+        profile_url(alice), with_blackout(alice_client, alice, start, start - dt.timedelta(days=1))
+    )
+
+    assert response.status_code == 200
+    assert errors_of(response) == ["The end date must not be before the start date."]
+
+
+def test_the_window_columns_name_the_mentors_zone(alice_client, alice: MentorRows):
+    response = alice_client.get(profile_url(alice))
+
+    assert "From (America/New_York)" in response.text
+    assert "Until (America/New_York)" in response.text
+    assert "Times in <strong>America/New_York</strong>" in response.text
+
+
+def test_a_mentor_reads_their_meetings_in_their_own_zone(alice_client, alice: MentorRows):
+    response = alice_client.get(reverse("admin:scheduling_meeting_changelist"))
+
+    local = alice.meeting.starts_at.astimezone(ZoneInfo("America/New_York"))
+    series = alice.meeting.starts_at.astimezone(ZoneInfo("Europe/London"))
+    assert "Times in <strong>America/New_York</strong>" in response.text
+    assert (
+        f"{local:%a %d %b %Y %H:%M} (America/New_York) · {series:%H:%M} in Europe/London" in response.text
+    )
+
+
+def test_a_mentor_updates_their_details_but_not_the_programmes(alice_client, alice: MentorRows):
+    data = posted_back(alice_client.get(profile_url(alice))) | {"name": "Alice B.", "slug": "renamed"}
+
+    response = alice_client.post(profile_url(alice), data)
+
+    assert response.status_code == 302
+    alice.mentor.refresh_from_db()
+    assert (alice.mentor.name, alice.mentor.slug) == ("Alice B.", alice.mentor.slug)
+    assert alice.mentor.slug != "renamed"
+
+
+def test_a_mentor_deletes_a_window(alice_client, alice: MentorRows):
+    data = posted_back(alice_client.get(profile_url(alice))) | {"availability-0-DELETE": "on"}
+
+    response = alice_client.post(profile_url(alice), data)
+
+    assert response.status_code == 302
+    assert not Availability.objects.filter(pk=alice.availability.pk).exists()
