@@ -1,0 +1,334 @@
+"""The REST API through its real stack: authentication, role scoping, validation, query counts."""
+
+import datetime as dt
+import io
+
+import pytest
+from rest_framework.test import APIClient
+
+from scheduling.models import Meeting, MeetingSeries, PlanRun
+from tests.factories import (
+    AvailabilityFactory,
+    CheckInFactory,
+    CohortFactory,
+    MentorFactory,
+    MentorshipFactory,
+    ScholarFactory,
+    StreamFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+FUTURE = dt.datetime(2027, 2, 1, 10, tzinfo=dt.UTC)
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def make_series(mentor, scholars, cohort, *, meetings=1, notes=""):
+    series = MeetingSeries.objects.create(
+        cohort=cohort,
+        mentor=mentor,
+        kind="one_on_one",
+        demand_key=f"one_on_one:{mentor.slug}:{scholars[0].slug}",
+        title=f"{mentor.name} 1-on-1",
+        uid=f"{mentor.slug}-{scholars[0].slug}@test",
+        weekday=0,
+        start_time=dt.time(10),
+        duration_minutes=60,
+        time_zone="Europe/London",
+        rrule="FREQ=WEEKLY;BYDAY=MO",
+        starts_on=cohort.start_date,
+        ends_on=cohort.end_date,
+    )
+    series.scholars.set(scholars)
+    for week in range(meetings):
+        start = FUTURE + dt.timedelta(weeks=week)
+        Meeting.objects.create(
+            series=series,
+            original_start=start,
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=1),
+            private_notes=notes,
+        )
+    return series
+
+
+@pytest.fixture
+def world():
+    """Two mentors, each with one scholar and one meeting series, in one cohort."""
+    cohort = CohortFactory()
+    stream = StreamFactory()
+    people = {}
+    for name in ("a", "b"):
+        mentor = MentorFactory(user=UserFactory(username=f"mentor-{name}"))
+        mentor.streams.add(stream)
+        scholar = ScholarFactory(cohort=cohort, stream=stream, user=UserFactory(username=f"scholar-{name}"))
+        MentorshipFactory(mentor=mentor, scholar=scholar)
+        series = make_series(mentor, [scholar], cohort, notes=f"private about {name}")
+        people[name] = {"mentor": mentor, "scholar": scholar, "series": series}
+    people["staff"] = UserFactory(username="staff", is_staff=True)
+    people["cohort"] = cohort
+    return people
+
+
+def test_anonymous_callers_are_asked_to_authenticate(world):
+    response = APIClient().get("/api/v1/meetings/")
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_a_scholar_lists_only_their_own_meetings(world):
+    response = client_for(world["a"]["scholar"].user).get("/api/v1/meetings/")
+
+    assert response.status_code == 200
+    assert [m["series"] for m in response.json()["results"]] == [world["a"]["series"].pk]
+
+
+def test_another_persons_meeting_by_id_is_not_found(world):
+    theirs = world["b"]["series"].meetings.get()
+
+    for user in (world["a"]["scholar"].user, world["a"]["mentor"].user):
+        assert client_for(user).get(f"/api/v1/meetings/{theirs.pk}/").status_code == 404
+
+
+def test_private_notes_are_for_staff_and_the_mentor_only(world):
+    meeting = world["a"]["series"].meetings.get()
+    url = f"/api/v1/meetings/{meeting.pk}/"
+
+    assert client_for(world["a"]["mentor"].user).get(url).json()["private_notes"] == "private about a"
+    assert client_for(world["staff"]).get(url).json()["private_notes"] == "private about a"
+    assert client_for(world["a"]["scholar"].user).get(url).json()["private_notes"] is None
+
+
+def test_a_mentor_sees_only_their_own_scholars(world):
+    response = client_for(world["a"]["mentor"].user).get("/api/v1/scholars/")
+
+    assert [s["id"] for s in response.json()["results"]] == [world["a"]["scholar"].pk]
+
+
+def test_check_ins_are_read_by_their_scholar_mentor_and_staff_only(world):
+    check_in = CheckInFactory(scholar=world["a"]["scholar"])
+    url = f"/api/v1/check-ins/{check_in.pk}/"
+
+    assert client_for(world["a"]["scholar"].user).get(url).status_code == 200
+    assert client_for(world["a"]["mentor"].user).get(url).status_code == 200
+    assert client_for(world["staff"]).get(url).status_code == 200
+    assert client_for(world["b"]["scholar"].user).get(url).status_code == 404
+    assert client_for(world["b"]["mentor"].user).get(url).status_code == 404
+
+
+def test_a_scholar_submits_a_check_in_for_themselves():
+    today = dt.datetime.now(tz=dt.UTC).date()
+    monday = today - dt.timedelta(days=today.weekday())
+    running = CohortFactory(
+        start_date=monday - dt.timedelta(weeks=2), end_date=monday + dt.timedelta(weeks=8)
+    )
+    scholar = ScholarFactory(cohort=running, user=UserFactory())
+    week = monday - dt.timedelta(weeks=1)
+
+    response = client_for(scholar.user).post(
+        "/api/v1/check-ins/",
+        {"week_start": week.isoformat(), "progress": "Trained the probe."},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["scholar"] == scholar.pk
+
+
+def test_a_check_in_on_a_wednesday_is_a_field_error(world):
+    scholar = world["a"]["scholar"]
+    wednesday = scholar.cohort.start_date + dt.timedelta(days=2)
+
+    response = client_for(scholar.user).post(
+        "/api/v1/check-ins/", {"week_start": wednesday.isoformat(), "progress": "x"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "week_start" in response.json()
+
+
+def test_a_mentor_adds_availability_to_their_own_profile_only(world):
+    mentor = world["a"]["mentor"]
+
+    response = client_for(mentor.user).post(
+        "/api/v1/availability/",
+        {"weekday": 1, "start_time": "09:00", "end_time": "12:00", "mentor": world["b"]["mentor"].pk},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["mentor"] == mentor.pk
+
+
+def test_overlapping_availability_is_a_400_with_the_reason(world):
+    mentor = world["a"]["mentor"]
+    AvailabilityFactory(mentor=mentor, weekday=1, start_time=dt.time(9), end_time=dt.time(12))
+
+    response = client_for(mentor.user).post(
+        "/api/v1/availability/", {"weekday": 1, "start_time": "11:00", "end_time": "13:00"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "overlaps" in response.json()["non_field_errors"][0]
+
+
+def test_another_mentors_availability_cannot_be_changed(world):
+    theirs = AvailabilityFactory(mentor=world["b"]["mentor"])
+
+    response = client_for(world["a"]["mentor"].user).patch(
+        f"/api/v1/availability/{theirs.pk}/", {"end_time": "18:00"}, format="json"
+    )
+
+    assert response.status_code == 404
+
+
+def test_a_bad_time_zone_is_a_field_error(world):
+    response = client_for(world["staff"]).patch(
+        f"/api/v1/scholars/{world['a']['scholar'].pk}/", {"time_zone": "PST"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "not an IANA time zone" in response.json()["time_zone"][0]
+
+
+def test_the_mentor_moves_their_meeting(world):
+    meeting = world["a"]["series"].meetings.get()
+    new_start = meeting.starts_at + dt.timedelta(days=1)
+
+    response = client_for(world["a"]["mentor"].user).post(
+        f"/api/v1/meetings/{meeting.pk}/move/", {"starts_at": new_start.isoformat()}, format="json"
+    )
+
+    assert response.status_code == 200, response.json()
+    assert (response.json()["status"], response.json()["version"]) == ("moved", 2)
+
+
+def test_a_scholar_cannot_cancel_their_meeting(world):
+    meeting = world["a"]["series"].meetings.get()
+
+    response = client_for(world["a"]["scholar"].user).post(f"/api/v1/meetings/{meeting.pk}/cancel/")
+
+    assert response.status_code == 403
+
+
+def test_marking_a_future_meeting_held_is_a_400(world):
+    meeting = world["a"]["series"].meetings.get()
+
+    response = client_for(world["staff"]).post(
+        f"/api/v1/meetings/{meeting.pk}/mark/", {"status": "held"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["status"] == ["A meeting can be marked held or missed only once it has started."]
+
+
+def test_staff_start_a_plan_run_and_poll_it(world, django_capture_on_commit_callbacks, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    client = client_for(world["staff"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(f"/api/v1/cohorts/{world['cohort'].pk}/plan/")
+
+    assert started.status_code == 202
+    polled = client.get(f"/api/v1/plan-runs/{started.json()['id']}/")
+    assert polled.json()["status"] == PlanRun.Status.SOLVED
+
+
+def test_applying_a_plan_twice_is_a_conflict(world):
+    client = client_for(world["staff"])
+    run = PlanRun.objects.create(cohort=world["cohort"], status=PlanRun.Status.APPLIED)
+
+    response = client.post(f"/api/v1/plan-runs/{run.pk}/apply/")
+
+    assert response.status_code == 409
+
+
+def test_malformed_stream_document_names_its_line(world):
+    document = io.BytesIO(b"Stream title\n\nDescription.\n\nNot the mentors line\n")
+    document.name = "broken.txt"
+
+    response = client_for(world["staff"]).post(
+        "/api/v1/stream-documents/", {"document": document}, format="multipart"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["line"] >= 1
+
+
+def test_me_lists_my_upcoming_meetings_and_feeds(world):
+    scholar = world["a"]["scholar"]
+
+    response = client_for(scholar.user).get("/api/v1/me/")
+
+    body = response.json()
+    assert (body["role"], body["profile"]["id"]) == ("scholar", scholar.pk)
+    assert [m["series"] for m in body["upcoming_meetings"]] == [world["a"]["series"].pk]
+    assert {f["scope"] for f in body["feeds"]} == {"scholar", "stream", "cohort"}
+
+
+def test_rotating_my_feed_gives_a_working_url(world):
+    scholar = world["a"]["scholar"]
+    client = client_for(scholar.user)
+
+    response = client.post(
+        "/api/v1/me/feeds/rotate/", {"scope": "scholar", "owner_id": scholar.pk}, format="json"
+    )
+
+    assert response.status_code == 201
+    path = response.json()["https_url"].split("://", 1)[1].split("/", 1)[1]
+    assert APIClient().get(f"/{path}").status_code == 200
+
+
+def test_rotating_someone_elses_feed_is_not_found(world):
+    other = world["b"]["scholar"]
+
+    response = client_for(world["a"]["scholar"].user).post(
+        "/api/v1/me/feeds/rotate/", {"scope": "scholar", "owner_id": other.pk}, format="json"
+    )
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url", "queries"),
+    [
+        ("/api/v1/meetings/", 3),
+        ("/api/v1/scholars/", 3),
+        ("/api/v1/mentors/", 5),
+        ("/api/v1/meeting-series/", 4),
+    ],
+)
+def test_lists_run_a_fixed_number_of_queries(world, url, queries, django_assert_num_queries):
+    client = client_for(world["staff"])
+    _assert_fixed_queries(world, client, url, queries, django_assert_num_queries)
+
+
+@pytest.mark.parametrize(
+    ("url", "queries"),
+    [("/api/v1/meetings/", 5), ("/api/v1/scholars/", 5), ("/api/v1/me/", 6)],
+)
+def test_a_mentors_lists_run_a_fixed_number_of_queries(world, url, queries, django_assert_num_queries):
+    client = client_for(world["a"]["mentor"].user)
+    _assert_fixed_queries(world, client, url, queries, django_assert_num_queries)
+
+
+def _assert_fixed_queries(world, client, url, queries, django_assert_num_queries):
+    """The same count with one item and with three more; each request sees a freshly loaded user, as in life."""
+    user_id = client.handler._force_user.pk
+    with django_assert_num_queries(queries):
+        client.force_authenticate(type(client.handler._force_user).objects.get(pk=user_id))
+        client.get(url)
+    mentor = world["a"]["mentor"]
+    for _ in range(3):
+        scholar = ScholarFactory(cohort=world["cohort"])
+        MentorshipFactory(mentor=MentorFactory(), scholar=scholar)
+        make_series(mentor, [scholar], world["cohort"], meetings=2)
+    with django_assert_num_queries(queries):
+        client.force_authenticate(type(client.handler._force_user).objects.get(pk=user_id))
+        client.get(url)
