@@ -1,0 +1,104 @@
+"""Real local peers for the notification tests: an SMTP server (aiosmtpd) and a Slack-style webhook server.
+
+Both listen on 127.0.0.1 on a free port, record what they receive, and answer as told.
+"""
+
+from __future__ import annotations
+
+import email
+import email.message
+import email.policy
+import json
+import logging
+import socket
+import threading
+from collections import Counter
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RecordingSMTPHandler:
+    """Accepts every message (or refuses recipients with ``rcpt_reply``) and keeps it, parsed."""
+
+    def __init__(self, rcpt_reply: str | None = None) -> None:
+        self.rcpt_reply = rcpt_reply
+        self.messages: list[email.message.EmailMessage] = []
+        self.sessions = 0
+        self._lock = threading.Lock()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.sessions += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.rcpt_reply:
+            return self.rcpt_reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._lock:
+            self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def message_ids(self) -> Counter[str]:
+        """How many times each Message-ID arrived."""
+        with self._lock:
+            return Counter(str(m["Message-ID"]) for m in self.messages)
+
+
+@contextmanager
+def smtp_server(*, port: int | None = None, rcpt_reply: str | None = None):
+    # aiosmtpd logs every SMTP command at INFO: thousands of lines in a benchmark, noise in a test.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    handler = RecordingSMTPHandler(rcpt_reply=rcpt_reply)
+    controller = Controller(handler, hostname="127.0.0.1", port=port or free_port())
+    controller.start()
+    try:
+        yield controller, handler
+    finally:
+        controller.stop()
+
+
+class RecordingWebhook:
+    def __init__(self, status: int) -> None:
+        self.status = status
+        self.bodies: list[dict] = []
+
+
+@contextmanager
+def webhook_server(*, status: int = 200):
+    """A Slack incoming-webhook stand-in: records each JSON body and answers ``status``."""
+    recording = RecordingWebhook(status)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers["Content-Length"])
+            recording.bodies.append(json.loads(self.rfile.read(length)))
+            body = b"ok" if recording.status == 200 else b"invalid_token"
+            self.send_response(recording.status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/services/T000/B000/secretpath", recording
+    finally:
+        server.shutdown()
+        server.server_close()
