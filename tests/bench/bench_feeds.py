@@ -1,0 +1,160 @@
+"""Feed throughput: a scholar's full-cohort feed rendered, served from cache, revalidated (304), and the floor.
+
+Run: ``python3 run.py bench feeds`` (or ``.venv/bin/python -m tests.bench.bench_feeds``). The floor is Django
+serving the same bytes from a static file through the same request path, so the figures show what the feed
+itself costs. Each case calls its view with a prepared request in this process: no network or middleware in the figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.bench.database import bench_database
+
+SECONDS_PER_CASE = 3.0
+
+
+def measure(label: str, call: Callable[[], object]) -> None:
+    call()  # warm up imports and caches the case needs
+    durations = []
+    deadline = time.perf_counter() + SECONDS_PER_CASE
+    while time.perf_counter() < deadline:
+        started = time.perf_counter()
+        call()
+        durations.append(time.perf_counter() - started)
+    per_second = len(durations) / sum(durations)
+    p50 = statistics.median(durations) * 1000
+    p99 = (
+        statistics.quantiles(durations, n=100)[98] * 1000 if len(durations) >= 100 else max(durations) * 1000
+    )
+    print(
+        f"  {label:<44} {per_second:9.0f} /s   p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   (n={len(durations)})"
+    )
+
+
+def build_full_cohort_scholar():
+    """A twelve-week cohort with a break; one scholar with a 2x/week 1-on-1, a co-mentor's weekly and a group."""
+    from cohort.models import Break, Cohort, Stream
+    from mentors.models import Mentor
+    from scheduling.models import Meeting, MeetingSeries
+    from scheduling.recurrence import expand
+    from scholars.models import Scholar
+
+    cohort = Cohort.objects.create(
+        name="Bench", slug="bench", start_date=dt.date(2027, 1, 4), end_date=dt.date(2027, 3, 26)
+    )
+    Break.objects.create(
+        cohort=cohort, name="Break", start_date=dt.date(2027, 2, 15), end_date=dt.date(2027, 2, 19)
+    )
+    stream = Stream.objects.create(slug="bench", title="Bench")
+    scholar = Scholar.objects.create(
+        cohort=cohort, stream=stream, name="Scholar", slug="scholar", email="s@x.org"
+    )
+    others = [
+        Scholar.objects.create(
+            cohort=cohort, stream=stream, name=f"Peer {i}", slug=f"peer-{i}", email=f"p{i}@x.org"
+        )
+        for i in range(5)
+    ]
+    plans = [
+        ("one_on_one", 0, dt.time(10), "Europe/London", [scholar]),
+        ("one_on_one", 3, dt.time(10), "Europe/London", [scholar]),
+        ("one_on_one", 2, dt.time(9), "America/Los_Angeles", [scholar]),
+        ("group", 4, dt.time(15), "Europe/London", [scholar, *others]),
+    ]
+    skip = {dt.date(2027, 2, 15) + dt.timedelta(days=i) for i in range(5)}
+    for index, (kind, weekday, start, zone, attendees) in enumerate(plans):
+        mentor = Mentor.objects.create(
+            name=f"Mentor {index}", slug=f"mentor-{index}", email=f"m{index}@x.org"
+        )
+        series = MeetingSeries.objects.create(
+            cohort=cohort,
+            mentor=mentor,
+            kind=kind,
+            demand_key=f"{kind}:{index}",
+            title=f"{kind} {index}",
+            uid=f"bench-{index}@cohortops",
+            weekday=weekday,
+            start_time=start,
+            duration_minutes=60,
+            time_zone=zone,
+            rrule="FREQ=WEEKLY",
+            starts_on=cohort.start_date,
+            ends_on=cohort.end_date,
+        )
+        series.scholars.set(attendees)
+        occurrences = expand(
+            series.weekly_rule(), first_day=series.starts_on, last_day=series.ends_on, skip=skip
+        )
+        meetings = Meeting.objects.bulk_create(
+            Meeting(
+                series=series,
+                original_start=o.starts_at_utc,
+                starts_at=o.starts_at_utc,
+                ends_at=o.ends_at_utc,
+            )
+            for o in occurrences
+        )
+        moved = meetings[3]
+        moved.starts_at += dt.timedelta(hours=2)
+        moved.ends_at += dt.timedelta(hours=2)
+        moved.status, moved.version = Meeting.Status.MOVED, 2
+        moved.save()
+        cancelled = meetings[5]
+        cancelled.status, cancelled.version = Meeting.Status.CANCELLED, 2
+        cancelled.save()
+    return scholar, Meeting.objects.filter(series__scholars=scholar).count()
+
+
+def main() -> None:
+    with bench_database() as vendor:
+        from django.core.cache import cache
+        from django.test import RequestFactory
+        from django.views.static import serve
+
+        from scheduling.feed_tokens import feed_token_rotate
+        from scheduling.views import calendar_feed
+
+        scholar, meetings = build_full_cohort_scholar()
+        token = feed_token_rotate(owner=scholar).https_url.rsplit("/", 1)[1]
+        url = f"/feeds/{token}"
+        factory = RequestFactory()
+        plain = factory.get(url)
+        conditional = factory.get(url)
+        first = calendar_feed(plain, token.removesuffix(".ics"))
+        assert first.status_code == 200, first.status_code
+        body, etag = first.content, first["ETag"]
+
+        conditional = factory.get(url, HTTP_IF_NONE_MATCH=etag)
+        token = token.removesuffix(".ics")
+
+        def cold() -> None:
+            cache.clear()
+            calendar_feed(plain, token)
+
+        def revalidate() -> None:
+            assert calendar_feed(conditional, token).status_code == 304
+
+        with tempfile.TemporaryDirectory() as folder:
+            Path(folder, "feed.ics").write_bytes(body)
+            request = factory.get("/feed.ics")
+
+            def static_floor() -> None:
+                response = serve(request, "feed.ics", document_root=folder)
+                b"".join(response.streaming_content)
+                response.close()
+
+            print(f"Calendar feed benchmark ({vendor}): one scholar, {meetings} meetings, {len(body)} bytes")
+            measure("render, cache cleared each time", cold)
+            measure("served from the render cache", lambda: calendar_feed(plain, token))
+            measure("304 revalidation (If-None-Match)", revalidate)
+            measure("floor: same bytes from a static file", static_floor)
+
+
+if __name__ == "__main__":
+    main()
