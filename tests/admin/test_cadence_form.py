@@ -105,8 +105,13 @@ def test_staff_edit_a_cadence_as_rows_and_it_is_marked_as_edited_by_staff(staff_
     url = reverse("admin:mentors_mentor_change", args=[mentor.pk])
     page = staff_client.get(url)
     data = posted_back(page) | rows(
-        {"kind": "one_on_one", "per_week_min": "2", "per_week_max": "3", "duration_minutes": "30",
-         "source": READ_FROM},
+        {
+            "kind": "one_on_one",
+            "per_week_min": "2",
+            "per_week_max": "3",
+            "duration_minutes": "30",
+            "source": READ_FROM,
+        },
         {"kind": "group", "per_week_min": "1", "per_week_max": "1", "duration_minutes": "60"},
         initial=1,
     )
@@ -117,8 +122,13 @@ def test_staff_edit_a_cadence_as_rows_and_it_is_marked_as_edited_by_staff(staff_
     mentor.refresh_from_db()
     assert mentor.cadence == {
         "demands": [
-            {"kind": "one_on_one", "per_week_min": 2.0, "per_week_max": 3.0, "duration_minutes": 30,
-             "source": READ_FROM},
+            {
+                "kind": "one_on_one",
+                "per_week_min": 2.0,
+                "per_week_max": 3.0,
+                "duration_minutes": 30,
+                "source": READ_FROM,
+            },
             {"kind": "group", "per_week_min": 1.0, "per_week_max": 1.0, "duration_minutes": 60, "source": ""},
         ],
         "sources": [READ_FROM],
@@ -159,7 +169,9 @@ def test_saving_a_mentor_without_touching_the_cadence_does_not_pin_it(staff_clie
 def test_a_bad_row_is_shown_again_with_its_message(staff_client):
     mentor = MentorFactory()
     url = reverse("admin:mentors_mentor_change", args=[mentor.pk])
-    data = posted_back(staff_client.get(url)) | rows({"kind": "team", "per_week_min": "2", "per_week_max": "1"})
+    data = posted_back(staff_client.get(url)) | rows(
+        {"kind": "team", "per_week_min": "2", "per_week_max": "1"}
+    )
 
     response = staff_client.post(url, data)
 
@@ -184,5 +196,7 @@ def test_staff_edit_the_cohorts_default_cadence_as_rows(staff_client):
     assert response.status_code == 302
     cohort.refresh_from_db()
     assert cohort.cadence_default == Cadence(
-        demands=(MeetingDemand(kind=MeetingKind.ONE_ON_ONE, per_week_min=1, per_week_max=1, duration_minutes=60),)
+        demands=(
+            MeetingDemand(kind=MeetingKind.ONE_ON_ONE, per_week_min=1, per_week_max=1, duration_minutes=60),
+        )
     )

@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import UserFactory
 from tests.admin.conftest import MentorRows
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,9 @@ def listed_ids(client: Client, app: str, model: str) -> set[int]:
 
 
 @pytest.mark.parametrize(("app", "model", "field"), MENTOR_PAGES)
-def test_a_mentor_lists_only_their_own_rows(alice_client, alice: MentorRows, bob: MentorRows, app, model, field):
+def test_a_mentor_lists_only_their_own_rows(
+    alice_client, alice: MentorRows, bob: MentorRows, app, model, field
+):
     assert listed_ids(alice_client, app, model) == {getattr(alice, field).pk}
 
 
@@ -57,7 +59,7 @@ def test_another_mentors_row_does_not_exist_for_a_mentor(alice_client, bob: Ment
     )
 
     assert response.redirect_chain == [(reverse("admin:index"), 302)]
-    assert "doesn’t exist" in [str(m) for m in response.context["messages"]][0]
+    assert "doesn’t exist" in next(str(m) for m in response.context["messages"])
 
 
 @pytest.mark.parametrize(("app", "model", "field"), MENTOR_PAGES)
@@ -99,7 +101,9 @@ def test_a_mentor_is_not_offered_the_staff_actions(alice_client):
 def test_a_mentor_sees_the_admin_index_with_only_their_models(alice_client):
     response = alice_client.get(reverse("admin:index"))
 
-    models = {(app["app_label"], m["object_name"]) for app in response.context["app_list"] for m in app["models"]}
+    models = {
+        (app["app_label"], m["object_name"]) for app in response.context["app_list"] for m in app["models"]
+    }
     assert models == {
         ("mentors", "Mentor"),
         ("mentors", "Availability"),

@@ -15,7 +15,9 @@ LONDON = ZoneInfo("Europe/London")
 
 
 def in_three_days_at_ten() -> dt.datetime:
-    return dt.datetime.combine(timezone.now().astimezone(LONDON).date() + dt.timedelta(days=3), dt.time(10), LONDON)
+    return dt.datetime.combine(
+        timezone.now().astimezone(LONDON).date() + dt.timedelta(days=3), dt.time(10), LONDON
+    )
 
 
 def test_the_move_page_asks_for_times_in_the_series_zone(alice_client, alice: MentorRows):

@@ -28,7 +28,12 @@ def test_the_command_gives_a_mentor_a_staff_login_in_the_mentors_group(settings)
 
     mentor.refresh_from_db()
     user = mentor.user
-    assert (user.username, user.email, user.is_staff, user.is_superuser) == ("ada", "ada@example.org", True, False)
+    assert (user.username, user.email, user.is_staff, user.is_superuser) == (
+        "ada",
+        "ada@example.org",
+        True,
+        False,
+    )
     assert not user.has_usable_password()
     assert [group.name for group in user.groups.all()] == [MENTORS_GROUP]
     assert [message.to for message in mail.outbox] == [["ada@example.org"]]
@@ -124,7 +129,7 @@ def test_a_username_taken_by_someone_else_is_reported_not_taken_over():
 
 
 def test_the_command_refuses_an_unknown_slug():
-    with pytest.raises(CommandError, match="No mentor with slug 'nobody'."):
+    with pytest.raises(CommandError, match=r"No mentor with slug 'nobody'\."):
         call_command("create_mentor_logins", "--mentor", "nobody", stdout=StringIO())
 
 
@@ -150,5 +155,7 @@ def test_staff_create_logins_from_the_mentor_list(staff_client):
         follow=True,
     )
 
-    assert [str(m) for m in response.context["messages"]] == ["Ada (ada): login created, set-password link sent"]
+    assert [str(m) for m in response.context["messages"]] == [
+        "Ada (ada): login created, set-password link sent"
+    ]
     assert Group.objects.get(name=MENTORS_GROUP).user_set.get().username == "ada"

@@ -140,9 +140,7 @@ def test_a_mentor_reads_their_meetings_in_their_own_zone(alice_client, alice: Me
     local = alice.meeting.starts_at.astimezone(ZoneInfo("America/New_York"))
     series = alice.meeting.starts_at.astimezone(ZoneInfo("Europe/London"))
     assert "Times in <strong>America/New_York</strong>" in response.text
-    assert (
-        f"{local:%a %d %b %Y %H:%M} (America/New_York) · {series:%H:%M} in Europe/London" in response.text
-    )
+    assert f"{local:%a %d %b %Y %H:%M} (America/New_York) · {series:%H:%M} in Europe/London" in response.text
 
 
 def test_a_mentor_updates_their_details_but_not_the_programmes(alice_client, alice: MentorRows):

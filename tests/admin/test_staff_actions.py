@@ -16,7 +16,13 @@ from mentors.cadence import Cadence, MeetingDemand, MeetingKind
 from scheduling.models import FeedToken, Meeting, MeetingSeries, Notification, PlanRun
 from scheduling.notifications import sync_meeting_notifications
 from tests.admin.conftest import MentorRows
-from tests.factories import AvailabilityFactory, CohortFactory, MentorFactory, MentorshipFactory, ScholarFactory
+from tests.factories import (
+    AvailabilityFactory,
+    CohortFactory,
+    MentorFactory,
+    MentorshipFactory,
+    ScholarFactory,
+)
 from tests.integration.factories import MeetingFactory, MeetingSeriesFactory
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +87,7 @@ def test_the_plan_action_stores_a_preview_and_links_to_it(staff_client, plannabl
     run = PlanRun.objects.get(cohort=plannable)
     assert run.status == PlanRun.Status.SOLVED
     assert messages_of(response) == [
-        f'{plannable}: plan #{run.pk} places 1 of 1 weekly meetings; 0 demands not placed. '
+        f"{plannable}: plan #{run.pk} places 1 of 1 weekly meetings; 0 demands not placed. "
         f'<a href="{reverse("admin:scheduling_planrun_change", args=[run.pk])}">Preview it</a> and apply it '
         "from there."
     ]
@@ -131,7 +137,9 @@ def test_the_export_lists_every_meeting_in_the_cohorts_zone(staff_client, alice:
     alice.series.title = "=HYPERLINK(evil)"
     alice.series.save()
 
-    response = run_action(staff_client, "admin:cohort_cohort_changelist", "export_meetings_csv", cohort, follow=False)
+    response = run_action(
+        staff_client, "admin:cohort_cohort_changelist", "export_meetings_csv", cohort, follow=False
+    )
 
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     local = alice.meeting.starts_at.astimezone(ZoneInfo(cohort.time_zone))
@@ -177,7 +185,9 @@ def test_staff_send_due_notifications_now(staff_client):
 
     response = staff_client.post(reverse("admin:scheduling_notification_send_due"), follow=True)
 
-    assert re.fullmatch(r"As of \S+: wrote 0 digests/escalations; claimed 1: 1 sent\.", messages_of(response)[0])
+    assert re.fullmatch(
+        r"As of \S+: wrote 0 digests/escalations; claimed 1: 1 sent\.", messages_of(response)[0]
+    )
     assert len(mail.outbox) == 1
     assert Notification.objects.get(meeting=meeting).status == Notification.Status.SENT
 
@@ -218,7 +228,9 @@ def test_a_mentor_rotates_their_own_feed_link(alice_client, alice: MentorRows):
 
 
 def test_staff_cancel_the_rest_of_a_series(staff_client, alice: MentorRows):
-    response = run_action(staff_client, "admin:scheduling_meetingseries_changelist", "cancel_rest", alice.series)
+    response = run_action(
+        staff_client, "admin:scheduling_meetingseries_changelist", "cancel_rest", alice.series
+    )
 
     assert messages_of(response) == [f"{alice.series}: 1 upcoming meetings cancelled."]
     assert Meeting.objects.get(pk=alice.meeting.pk).status == Meeting.Status.CANCELLED

@@ -58,7 +58,9 @@ def spans(glance) -> list[list[str]]:
 
 
 def week_page(client, cohort, **params):
-    return client.get(reverse("admin:cohort_cohort_week", args=[cohort.pk]), {"week": WEEK.isoformat(), **params})
+    return client.get(
+        reverse("admin:cohort_cohort_week", args=[cohort.pk]), {"week": WEEK.isoformat(), **params}
+    )
 
 
 @pytest.mark.django_db
@@ -70,7 +72,9 @@ def week_page(client, cohort, **params):
         ("Asia/Tokyo", [["08:30–09:30"], ["16:00–17:00"], [], [], [], [], []]),
     ],
 )
-def test_the_grid_shows_the_weeks_meetings_on_their_days_in_the_chosen_zone(staff_client, cohort, lee, zone, expected):
+def test_the_grid_shows_the_weeks_meetings_on_their_days_in_the_chosen_zone(
+    staff_client, cohort, lee, zone, expected
+):
     response = week_page(staff_client, cohort, tz=zone)
 
     assert response.status_code == 200
@@ -135,7 +139,9 @@ def test_the_weekly_counts_set_held_and_planned_against_the_cadences_demand(coho
         status=Meeting.Status.HELD
     )
 
-    glance = cohort_week(cohort=cohort, week_start=WEEK, zone="UTC", as_of=dt.datetime(2027, 1, 4, tzinfo=UTC))
+    glance = cohort_week(
+        cohort=cohort, week_start=WEEK, zone="UTC", as_of=dt.datetime(2027, 1, 4, tzinfo=UTC)
+    )
 
     counts = {week.week_start: (week.held, week.planned, week.demanded) for week in glance.weeks}
     assert len(counts) == 12
@@ -151,7 +157,9 @@ def test_demands_the_plan_could_not_place_are_listed_with_their_reasons(settings
     mentor = MentorFactory(name="Noor", time_zone="Europe/London", cadence=WEEKLY.to_dict())
     AvailabilityFactory(mentor=mentor, weekday=0, start_time=dt.time(10), end_time=dt.time(11))
     # Tokyo's working day ends before London's Monday morning begins: no common hour.
-    MentorshipFactory(mentor=mentor, scholar=ScholarFactory(cohort=cohort, name="Kai", time_zone="Asia/Tokyo"))
+    MentorshipFactory(
+        mentor=mentor, scholar=ScholarFactory(cohort=cohort, name="Kai", time_zone="Asia/Tokyo")
+    )
     run = plan_cohort(cohort=cohort)
 
     response = week_page(staff_client, cohort)
@@ -177,9 +185,14 @@ def cohort_with_mentors(count: int):
     cohort = CohortFactory()
     for index in range(count):
         mentor_with_meetings(
-            cohort, f"Mentor {index}", dt.datetime(2027, 1, 12, 9, tzinfo=UTC), dt.datetime(2027, 1, 13, 9, tzinfo=UTC)
+            cohort,
+            f"Mentor {index}",
+            dt.datetime(2027, 1, 12, 9, tzinfo=UTC),
+            dt.datetime(2027, 1, 13, 9, tzinfo=UTC),
         )
-    PlanRun.objects.create(cohort=cohort, status=PlanRun.Status.SOLVED, result={"unplaced": [], "unschedulable": []})
+    PlanRun.objects.create(
+        cohort=cohort, status=PlanRun.Status.SOLVED, result={"unplaced": [], "unschedulable": []}
+    )
     return cohort
 
 
@@ -216,4 +229,3 @@ def test_the_chart_of_an_empty_cohort_still_has_a_scale():
 
     assert [label for _, label in plot.ticks] == ["0", "0.5", "1"]
     assert plot.bars[0].held_height == 0.0
-
