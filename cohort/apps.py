@@ -6,4 +6,4 @@ class CohortConfig(AppConfig):
     verbose_name = "Cohorts and streams"
 
     def ready(self) -> None:
-        from cohort import checks  # noqa: F401  (registers the system checks)
+        from cohort import checks, schema  # noqa: F401  (registers the system checks and schema extensions)

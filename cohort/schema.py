@@ -1,6 +1,8 @@
-"""OpenAPI post-processing: document the error answers every operation can give."""
+"""OpenAPI adjustments: the error answers every operation can give, and wall-clock times as they really are."""
 
 from __future__ import annotations
+
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 
 ERROR_RESPONSES = {
     "400": "Invalid input: field names map to lists of messages.",
@@ -31,3 +33,18 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
                     },
                 )
     return result
+
+
+class WallClockTimeExtension(OpenApiSerializerFieldExtension):
+    """A TimeField is a wall-clock time in a zone named elsewhere ("09:30:00"), not an RFC 3339 ``time``,
+    which needs a UTC offset; documenting it as ``format: time`` made every answer break its own schema."""
+
+    target_class = "rest_framework.fields.TimeField"
+
+    def map_serializer_field(self, auto_schema, direction) -> dict:
+        return {
+            "type": "string",
+            "format": "partial-time",
+            "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$",
+            "example": "09:30:00",
+        }

@@ -261,21 +261,19 @@ class WeekPlot:
     ticks: tuple[tuple[float, str], ...]  # (y, label) for the value axis
 
 
-def _nice_ceiling(value: float) -> float:
-    """The smallest 1, 2 or 5 times a power of ten at or above ``value`` (at least 1)."""
-    step = 1.0
-    while True:
-        for factor in (1, 2, 5):
-            if factor * step >= value:
-                return factor * step
-        step *= 10
+def _chart_ceiling(value: float) -> float:
+    """The top of the chart's scale: 1 for a tiny cohort, else the next even count, so that the half-way tick
+    is a whole number of meetings."""
+    if value <= 1:
+        return 1.0
+    return float(math.ceil(value / 2) * 2)
 
 
 def week_plot(weeks: tuple[WeekCount, ...], *, current: dt.date | None = None) -> WeekPlot:
     """Bars of meetings held (and, stacked above, still planned) per week; a line for the cadences' demand."""
     width, height, left, right, top, bottom = 720, 220, 40.0, 710.0, 10.0, 190.0
     highest = max([1.0] + [max(w.held + w.planned, w.demanded) for w in weeks])
-    top_value = _nice_ceiling(highest)
+    top_value = _chart_ceiling(highest)
 
     def y(value: float) -> float:
         return round(bottom - (bottom - top) * value / top_value, 1)

@@ -5,7 +5,9 @@ Every operation gets generated requests as staff; no response may be a 5xx or br
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis import checks
@@ -37,6 +39,17 @@ def staff_token(db) -> str:
     MentorshipFactory(mentor=MentorFactory(), scholar=ScholarFactory(cohort=cohort))
     user = UserFactory(is_staff=True, is_superuser=True)
     return Token.objects.create(user=user).key
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection_open():
+    """Called straight through WSGI (not Django's test client), each request's end would close the test's
+    connection, whose open transaction breaks the autocommit check; on PostgreSQL the next query then fails."""
+    for signal in (signals.request_started, signals.request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (signals.request_started, signals.request_finished):
+        signal.connect(close_old_connections)
 
 
 @schema.parametrize()

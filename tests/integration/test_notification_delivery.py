@@ -78,7 +78,10 @@ def test_a_worker_sends_due_reminders_into_a_real_smtp_server(queue, settings):
     assert set(received.message_ids().values()) == {1}
     reminders = [m for m in received.messages if str(m["Subject"]).strip().startswith("Reminder: ")]
     assert len(reminders) == 8
-    assert f"What:  {meeting.series.title} (One On One)" in reminders[0].get_body(("plain",)).get_content()
+    assert (
+        f"What:  {meeting.series.title} ({meeting.series.get_kind_display()})"
+        in reminders[0].get_body(("plain",)).get_content()
+    )
     assert reminders[0].get_body(("html",)) is not None
 
 
