@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import SimpleTemplateResponse
 from django.utils import timezone
 
+from cohort.permissions import is_staff_role, mentor_of
 from mentors.models import Mentor
 
 
@@ -24,13 +25,7 @@ def restricted_mentor(user) -> Mentor | None:
     """The mentor whose rows this user is limited to, or None for staff, who see what their permissions allow."""
     if not user.is_authenticated or user.is_superuser:
         return None
-    # A missing link raises RelatedObjectDoesNotExist, an AttributeError.
-    return getattr(user, "mentor", None)
-
-
-def is_staff_role(user) -> bool:
-    """Staff run the cohort: admin users who are not narrowed to one mentor's rows."""
-    return user.is_active and user.is_staff and restricted_mentor(user) is None
+    return mentor_of(user)
 
 
 def viewer_time_zone(user) -> str:

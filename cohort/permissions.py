@@ -1,6 +1,7 @@
 """Who may see and change what: every API queryset is narrowed by these functions, so lists and details agree.
 
-Staff see everything. A mentor sees their streams' mentors, their own scholars and their own meetings. A scholar
+Staff see everything. A mentor's login is also ``is_staff`` (the admin needs it to let them in), so "staff" here
+means ``is_staff_role``: an admin user who is not a mentor (or a superuser). A mentor sees their streams' mentors, their own scholars and their own meetings. A scholar
 sees their own meetings, mentors, team and check-ins. Anything outside that is simply not in the queryset, so
 asking for it by id is a 404, never somebody else's data.
 """
@@ -34,8 +35,18 @@ def scholar_of(user) -> Scholar | None:
     return _profile(user, "scholar")
 
 
+def is_staff_role(user) -> bool:
+    """Staff run the cohort: active admin users who are not narrowed to one mentor's rows."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and (user.is_superuser or mentor_of(user) is None)
+    )
+
+
 def cohorts_for(user) -> QuerySet[Cohort]:
-    if user.is_staff:
+    if is_staff_role(user):
         return Cohort.objects.all()
     mentor, scholar = mentor_of(user), scholar_of(user)
     if mentor:
@@ -50,7 +61,7 @@ def streams_for(user) -> QuerySet[Stream]:
 
 
 def mentors_for(user) -> QuerySet[Mentor]:
-    if user.is_staff:
+    if is_staff_role(user):
         return Mentor.objects.all()
     mentor, scholar = mentor_of(user), scholar_of(user)
     if mentor:
@@ -61,7 +72,7 @@ def mentors_for(user) -> QuerySet[Mentor]:
 
 
 def scholars_for(user) -> QuerySet[Scholar]:
-    if user.is_staff:
+    if is_staff_role(user):
         return Scholar.objects.all()
     mentor, scholar = mentor_of(user), scholar_of(user)
     if mentor:
@@ -72,7 +83,7 @@ def scholars_for(user) -> QuerySet[Scholar]:
 
 
 def mentorships_for(user) -> QuerySet[Mentorship]:
-    if user.is_staff:
+    if is_staff_role(user):
         return Mentorship.objects.all()
     mentor, scholar = mentor_of(user), scholar_of(user)
     return Mentorship.objects.filter(
@@ -81,7 +92,7 @@ def mentorships_for(user) -> QuerySet[Mentorship]:
 
 
 def teams_for(user) -> QuerySet[Team]:
-    if user.is_staff:
+    if is_staff_role(user):
         return Team.objects.all()
     mentor, scholar = mentor_of(user), scholar_of(user)
     return Team.objects.filter(
@@ -90,7 +101,7 @@ def teams_for(user) -> QuerySet[Team]:
 
 
 def series_for(user) -> QuerySet[MeetingSeries]:
-    if user.is_staff:
+    if is_staff_role(user):
         return MeetingSeries.objects.all()
     mentor, scholar = mentor_of(user), scholar_of(user)
     if mentor:
@@ -106,7 +117,7 @@ def meetings_for(user) -> QuerySet[Meeting]:
 
 def meetings_editable_by(user) -> QuerySet[Meeting]:
     """Staff edit any meeting; a mentor edits their own; scholars edit none."""
-    if user.is_staff:
+    if is_staff_role(user):
         return Meeting.objects.all()
     mentor = mentor_of(user)
     return Meeting.objects.filter(series__mentor=mentor) if mentor else Meeting.objects.none()
@@ -114,7 +125,7 @@ def meetings_editable_by(user) -> QuerySet[Meeting]:
 
 def check_ins_for(user) -> QuerySet[CheckIn]:
     """A check-in is read by its scholar, their mentors and staff: nobody else."""
-    if user.is_staff:
+    if is_staff_role(user):
         return CheckIn.objects.all()
     mentor, scholar = mentor_of(user), scholar_of(user)
     if mentor:
@@ -125,14 +136,14 @@ def check_ins_for(user) -> QuerySet[CheckIn]:
 
 
 def availability_for(user) -> QuerySet[Availability]:
-    if user.is_staff:
+    if is_staff_role(user):
         return Availability.objects.all()
     mentor = mentor_of(user)
     return Availability.objects.filter(mentor=mentor) if mentor else Availability.objects.none()
 
 
 def blackouts_for(user) -> QuerySet[Blackout]:
-    if user.is_staff:
+    if is_staff_role(user):
         return Blackout.objects.all()
     mentor, scholar = mentor_of(user), scholar_of(user)
     if mentor:
@@ -143,7 +154,7 @@ def blackouts_for(user) -> QuerySet[Blackout]:
 
 
 def notifications_for(user) -> QuerySet[Notification]:
-    if user.is_staff:
+    if is_staff_role(user):
         return Notification.objects.all()
     mentor, scholar = mentor_of(user), scholar_of(user)
     return Notification.objects.filter(
@@ -156,13 +167,13 @@ class IsStaffOrReadOnly(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return bool(
-            request.user.is_authenticated and (request.method in SAFE_METHODS or request.user.is_staff)
+            request.user.is_authenticated and (request.method in SAFE_METHODS or is_staff_role(request.user))
         )
 
 
 class IsStaff(BasePermission):
     def has_permission(self, request, view) -> bool:
-        return bool(request.user.is_authenticated and request.user.is_staff)
+        return is_staff_role(request.user)
 
 
 class OwnsOrStaff(BasePermission):
@@ -172,4 +183,4 @@ class OwnsOrStaff(BasePermission):
         user = request.user
         if not user.is_authenticated:
             return False
-        return request.method in SAFE_METHODS or user.is_staff or mentor_of(user) is not None
+        return request.method in SAFE_METHODS or is_staff_role(user) or mentor_of(user) is not None

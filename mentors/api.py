@@ -12,6 +12,7 @@ from cohort.permissions import (
     OwnsOrStaff,
     availability_for,
     blackouts_for,
+    is_staff_role,
     mentor_of,
     mentors_for,
 )
@@ -91,7 +92,7 @@ class OwnerScopedViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer) -> None:
         mentor = mentor_of(self.request.user)
-        if self.request.user.is_staff and serializer.validated_data.get("mentor"):
+        if is_staff_role(self.request.user) and serializer.validated_data.get("mentor"):
             serializer.save()
         elif mentor is not None:
             serializer.save(mentor=mentor)
@@ -108,7 +109,7 @@ class AvailabilitySerializer(ModelCleanMixin, serializers.ModelSerializer):
     def get_fields(self):
         fields = super().get_fields()
         request = self.context.get("request")
-        if request is not None and not request.user.is_staff:
+        if request is not None and not is_staff_role(request.user):
             fields["mentor"].read_only = True
         return fields
 
@@ -137,7 +138,7 @@ class BlackoutSerializer(ModelCleanMixin, serializers.ModelSerializer):
     def get_fields(self):
         fields = super().get_fields()
         request = self.context.get("request")
-        if request is not None and not request.user.is_staff:
+        if request is not None and not is_staff_role(request.user):
             fields["mentor"].read_only = True
         return fields
 

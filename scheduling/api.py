@@ -16,6 +16,7 @@ from cohort.api import PlanRunSerializer
 from cohort.filters import IdFilter, IdFilterSet
 from cohort.permissions import (
     IsStaff,
+    is_staff_role,
     meetings_editable_by,
     meetings_for,
     mentor_of,
@@ -66,7 +67,7 @@ class MeetingSerializer(serializers.ModelSerializer):
     def get_private_notes(self, meeting: Meeting) -> str | None:
         """Only staff and the meeting's mentor read private notes."""
         user = self.context["request"].user
-        if user.is_staff or (mentor_of(user) and meeting.series.mentor_id == mentor_of(user).pk):
+        if is_staff_role(user) or (mentor_of(user) and meeting.series.mentor_id == mentor_of(user).pk):
             return meeting.private_notes
         return None
 
@@ -218,7 +219,7 @@ class MeView(APIView):
         person = scholar or mentor
         role = (
             "staff"
-            if user.is_staff and person is None
+            if is_staff_role(user) and person is None
             else ("mentor" if mentor else "scholar" if scholar else "user")
         )
         upcoming = meetings_for(user).filter(starts_at__gte=timezone.now()).select_related("series")
@@ -272,7 +273,7 @@ class RotateFeedView(APIView):
             (status["scope"], status["owner_id"], status["cohort_id"]): status
             for status in feed_status_for(request.user)
         }
-        if (scope, owner_id, cohort_id) not in allowed and not request.user.is_staff:
+        if (scope, owner_id, cohort_id) not in allowed and not is_staff_role(request.user):
             return Response({"detail": "No such feed of yours."}, status=status.HTTP_404_NOT_FOUND)
         model = FeedToken._meta.get_field(OWNER_FIELD[scope]).related_model
         owner = model.objects.filter(pk=owner_id).first()

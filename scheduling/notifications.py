@@ -104,11 +104,17 @@ def _recipient_fields(person: Person) -> dict:
 
 
 def staff_alert_emails() -> list[str]:
-    """settings.STAFF_ALERT_EMAILS, or else every active staff user's address."""
+    """settings.STAFF_ALERT_EMAILS, or else every active staff user's address (not mentors': their admin logins
+    are ``is_staff`` too, but escalations about other people's scholars are not theirs to read)."""
     configured = list(getattr(settings, "STAFF_ALERT_EMAILS", []))
     if configured:
         return configured
-    users = get_user_model().objects.filter(is_staff=True, is_active=True).exclude(email="")
+    users = (
+        get_user_model()
+        .objects.filter(is_staff=True, is_active=True)
+        .filter(Q(mentor__isnull=True) | Q(is_superuser=True))
+        .exclude(email="")
+    )
     return sorted(set(users.values_list("email", flat=True)))
 
 

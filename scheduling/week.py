@@ -8,6 +8,7 @@ the weekly counts into SVG geometry, so the page draws its chart with no script.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

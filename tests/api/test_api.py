@@ -6,15 +6,19 @@ import io
 import pytest
 from rest_framework.test import APIClient
 
+from mentors.services import mentor_logins_create
 from scheduling.models import Meeting, MeetingSeries, PlanRun
+from scheduling.notifications import staff_alert_emails, sync_meeting_notifications
 from tests.factories import (
     AvailabilityFactory,
+    BlackoutFactory,
     CheckInFactory,
     CohortFactory,
     MentorFactory,
     MentorshipFactory,
     ScholarFactory,
     StreamFactory,
+    TeamFactory,
     UserFactory,
 )
 
@@ -295,40 +299,149 @@ def test_rotating_someone_elses_feed_is_not_found(world):
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize(
-    ("url", "queries"),
-    [
-        ("/api/v1/meetings/", 3),
-        ("/api/v1/scholars/", 3),
-        ("/api/v1/mentors/", 5),
-        ("/api/v1/meeting-series/", 4),
-    ],
-)
-def test_lists_run_a_fixed_number_of_queries(world, url, queries, django_assert_num_queries):
+STAFF_READS = [
+    "/api/v1/cohorts/",
+    "/api/v1/streams/",
+    "/api/v1/mentors/",
+    "/api/v1/availability/",
+    "/api/v1/blackouts/",
+    "/api/v1/scholars/",
+    "/api/v1/teams/",
+    "/api/v1/mentorships/",
+    "/api/v1/check-ins/",
+    "/api/v1/meeting-series/",
+    "/api/v1/meetings/",
+    "/api/v1/notifications/",
+    "/api/v1/plan-runs/",
+    "/api/v1/me/",
+]
+# What each read costs: the caller's token and role links, the count and the page, and one prefetch per nested
+# list; the same whether the page holds one row or four.
+STAFF_QUERIES = {
+    "/api/v1/cohorts/": 7,
+    "/api/v1/streams/": 3,
+    "/api/v1/mentors/": 6,
+    "/api/v1/availability/": 4,
+    "/api/v1/blackouts/": 4,
+    "/api/v1/scholars/": 4,
+    "/api/v1/teams/": 5,
+    "/api/v1/mentorships/": 4,
+    "/api/v1/check-ins/": 4,
+    "/api/v1/meeting-series/": 5,
+    "/api/v1/meetings/": 4,
+    "/api/v1/notifications/": 4,
+    "/api/v1/plan-runs/": 4,
+    "/api/v1/me/": 4,
+}
+
+
+@pytest.mark.parametrize("url", STAFF_READS)
+def test_staff_lists_run_a_fixed_number_of_queries(world, url, django_assert_num_queries):
     client = client_for(world["staff"])
-    _assert_fixed_queries(world, client, url, queries, django_assert_num_queries)
+    _assert_fixed_queries(world, client, url, STAFF_QUERIES[url], django_assert_num_queries)
 
 
 @pytest.mark.parametrize(
     ("url", "queries"),
-    [("/api/v1/meetings/", 5), ("/api/v1/scholars/", 5), ("/api/v1/me/", 6)],
+    [("/api/v1/meetings/", 5), ("/api/v1/scholars/", 5), ("/api/v1/check-ins/", 5), ("/api/v1/me/", 6)],
 )
 def test_a_mentors_lists_run_a_fixed_number_of_queries(world, url, queries, django_assert_num_queries):
     client = client_for(world["a"]["mentor"].user)
     _assert_fixed_queries(world, client, url, queries, django_assert_num_queries)
 
 
+@pytest.mark.parametrize(
+    ("url", "queries"),
+    [("/api/v1/meetings/", 5), ("/api/v1/mentors/", 7), ("/api/v1/check-ins/", 5), ("/api/v1/me/", 8)],
+)
+def test_a_scholars_lists_run_a_fixed_number_of_queries(world, url, queries, django_assert_num_queries):
+    client = client_for(world["a"]["scholar"].user)
+    _assert_fixed_queries(world, client, url, queries, django_assert_num_queries)
+
+
+@pytest.mark.parametrize(
+    ("detail", "queries"), [("meetings", 3), ("meeting-series", 4), ("mentors", 5), ("scholars", 3)]
+)
+def test_details_run_a_fixed_number_of_queries(world, detail, queries, django_assert_num_queries):
+    ids = {
+        "meetings": world["a"]["series"].meetings.get().pk,
+        "meeting-series": world["a"]["series"].pk,
+        "mentors": world["a"]["mentor"].pk,
+        "scholars": world["a"]["scholar"].pk,
+    }
+    _assert_fixed_queries(
+        world,
+        client_for(world["staff"]),
+        f"/api/v1/{detail}/{ids[detail]}/",
+        queries,
+        django_assert_num_queries,
+    )
+
+
+def _grow(world, index: int) -> None:
+    """Mentor a and scholar a gain one more of everything the lists show."""
+    mentor, scholar_a, cohort = world["a"]["mentor"], world["a"]["scholar"], world["cohort"]
+    scholar = ScholarFactory(cohort=cohort, stream=scholar_a.stream)
+    MentorshipFactory(mentor=mentor, scholar=scholar)
+    series = make_series(mentor, [scholar, scholar_a], cohort, meetings=2)
+    sync_meeting_notifications(meetings=list(series.meetings.all()))
+    CheckInFactory(scholar=scholar)
+    CheckInFactory(scholar=scholar_a, week_start=dt.date(2027, 1, 18) + dt.timedelta(weeks=index))
+    AvailabilityFactory(mentor=mentor, weekday=index)
+    BlackoutFactory(mentor=mentor, start_date=cohort.start_date + dt.timedelta(days=index))
+    TeamFactory(cohort=cohort, mentor=mentor).members.add(scholar, scholar_a)
+    PlanRun.objects.create(cohort=cohort)
+    mentor.streams.add(StreamFactory())
+    co_mentor = MentorFactory()
+    co_mentor.streams.add(scholar_a.stream)
+    MentorshipFactory(mentor=co_mentor, scholar=scholar_a, role="co_mentor")
+    CohortFactory()
+
+
 def _assert_fixed_queries(world, client, url, queries, django_assert_num_queries):
-    """The same count with one item and with three more; each request sees a freshly loaded user, as in life."""
+    """The same count with one of everything and with four; each request sees a freshly loaded user, as in life."""
     user_id = client.handler._force_user.pk
+    _grow(world, 0)
     with django_assert_num_queries(queries):
         client.force_authenticate(type(client.handler._force_user).objects.get(pk=user_id))
-        client.get(url)
+        assert client.get(url).status_code == 200
+    for index in range(1, 4):
+        _grow(world, index)
+    with django_assert_num_queries(queries):
+        client.force_authenticate(type(client.handler._force_user).objects.get(pk=user_id))
+        assert client.get(url).status_code == 200
+
+
+@pytest.fixture
+def admin_mentor(world, settings):
+    """Mentor a with the login the admin gives mentors (``is_staff``, so the admin lets them in)."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mentor = world["a"]["mentor"]
-    for _ in range(3):
-        scholar = ScholarFactory(cohort=world["cohort"])
-        MentorshipFactory(mentor=MentorFactory(), scholar=scholar)
-        make_series(mentor, [scholar], world["cohort"], meetings=2)
-    with django_assert_num_queries(queries):
-        client.force_authenticate(type(client.handler._force_user).objects.get(pk=user_id))
-        client.get(url)
+    mentor.user = None
+    mentor.email = "mentor-a@example.org"
+    mentor.save()
+    mentor_logins_create(mentors=[mentor])
+    mentor.refresh_from_db()
+    assert mentor.user.is_staff
+    return mentor.user
+
+
+def test_a_mentors_admin_login_is_a_mentor_not_staff_in_the_api(world, admin_mentor):
+    client = client_for(admin_mentor)
+    theirs = world["b"]["series"].meetings.get()
+
+    assert [s["id"] for s in client.get("/api/v1/scholars/").json()["results"]] == [world["a"]["scholar"].pk]
+    assert client.get(f"/api/v1/meetings/{theirs.pk}/").status_code == 404
+    assert (
+        client.get(f"/api/v1/check-ins/{CheckInFactory(scholar=world['b']['scholar']).pk}/").status_code
+        == 404
+    )
+    assert client.post(f"/api/v1/cohorts/{world['cohort'].pk}/plan/").status_code == 403
+    assert client.get("/api/v1/me/").json()["role"] == "mentor"
+
+
+def test_escalations_go_to_staff_not_to_mentors_admin_logins(world, admin_mentor):
+    world["staff"].email = "staff@example.org"
+    world["staff"].save()
+
+    assert staff_alert_emails() == ["staff@example.org"]
