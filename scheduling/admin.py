@@ -170,7 +170,7 @@ def rotate_feed_links(modeladmin: admin.ModelAdmin, request: HttpRequest, querys
             request,
             format_html(
                 "New calendar link for {}: <code>{}</code> (shown only now; subscribe with it, the old one is "
-                "revoked).",
+                "revoked; on a shared feed only your own link changes).",
                 owner,
                 link.https_url,
             ),
@@ -634,7 +634,7 @@ class DeliveryAttemptAdmin(ReadOnlyAdmin):
 
 @admin.register(FeedToken)
 class FeedTokenAdmin(ReadOnlyAdmin):
-    list_display = ["scope", "owner", "token_hint", "created_at", "created_by", "revoked_at"]
+    list_display = ["scope", "owner", "subscriber", "token_hint", "created_at", "created_by", "revoked_at"]
     list_filter = ["scope", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = [
         "token_hint",
@@ -643,9 +643,10 @@ class FeedTokenAdmin(ReadOnlyAdmin):
         "team__name",
         "cohort__name",
         "stream__title",
+        "subscriber__username",
     ]
-    list_select_related = ["scholar", "mentor", "team", "stream", "cohort", "created_by"]
-    fields = ["scope", "owner", "token_hint", "created_at", "created_by", "revoked_at"]
+    list_select_related = ["scholar", "mentor", "team", "stream", "cohort", "created_by", "subscriber"]
+    fields = ["scope", "owner", "subscriber", "token_hint", "created_at", "created_by", "revoked_at"]
     readonly_fields = fields
     actions = ["revoke"]
 

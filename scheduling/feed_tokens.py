@@ -30,6 +30,9 @@ OWNER_FIELD = {
     Scope.STREAM: "stream",
     Scope.COHORT: "cohort",
 }
+# Feeds many people read. Each subscriber holds a token of their own, so rotating (or a leaked URL being revoked)
+# touches one person's subscription; a personal feed has exactly one live token, its owner's.
+SHARED_SCOPES = {Scope.TEAM, Scope.STREAM, Scope.COHORT}
 OWNER_SCOPE = {
     Scholar: Scope.SCHOLAR,
     Mentor: Scope.MENTOR,
@@ -57,20 +60,27 @@ def feed_url(token: str) -> FeedLink:
     return FeedLink(scope="", label="", https_url=https_url, webcal_url=webcal_url)
 
 
-def _owner_filter(owner: Model, cohort: Cohort | None) -> dict:
+def _token_filter(owner: Model, cohort: Cohort | None, subscriber) -> dict:
+    """The fields that pick one subscription: the feed's owner (and cohort, for a stream) and, for a shared
+    feed, whose link it is."""
     scope = OWNER_SCOPE[type(owner)]
     filters = {"scope": scope, OWNER_FIELD[scope]: owner}
     if scope == Scope.STREAM:
         if cohort is None:
             raise ValueError("A stream feed belongs to one cohort: pass cohort=.")
         filters["cohort"] = cohort
+    if scope in SHARED_SCOPES:
+        filters["subscriber"] = subscriber
     return filters
 
 
 @transaction.atomic
 def feed_token_rotate(*, owner: Model, by=None, cohort: Cohort | None = None) -> FeedLink:
-    """Revoke the owner's current token (its URL stops working at once) and return a new URL."""
-    filters = _owner_filter(owner, cohort)
+    """Revoke the current token of this subscription (its URL stops working at once) and return a new URL.
+
+    For a personal feed that is the owner's one token, whoever rotates it; for a shared feed it is ``by``'s own.
+    """
+    filters = _token_filter(owner, cohort, by)
     now = timezone.now()
     FeedToken.objects.filter(revoked_at__isnull=True, **filters).update(revoked_at=now, updated_at=now)
     token = secrets.token_urlsafe(32)
@@ -121,7 +131,7 @@ def feed_status_for(user) -> list[dict]:
         return []
     owned = Q()
     for owner, cohort in owners:
-        owned |= Q(**_owner_filter(owner, cohort))
+        owned |= Q(**_token_filter(owner, cohort, user))
     active = {}
     for token in FeedToken.objects.filter(owned, revoked_at__isnull=True):
         owner_id = getattr(token, f"{OWNER_FIELD[token.scope]}_id")

@@ -258,6 +258,15 @@ class FeedToken(TimeStamped):
     cohort = models.ForeignKey(
         Cohort, null=True, blank=True, on_delete=models.CASCADE, related_name="feed_tokens"
     )
+    subscriber = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="feed_tokens",
+        help_text="Whose link this is, for feeds many people share (team, stream, cohort): each subscriber has "
+        "their own, so one person rotating theirs leaves everyone else's working.",
+    )
     token_hash = models.CharField(max_length=64, unique=True)
     token_hint = models.CharField(max_length=8, help_text="First characters, so staff can tell tokens apart.")
     revoked_at = models.DateTimeField(null=True, blank=True)

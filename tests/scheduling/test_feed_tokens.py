@@ -74,3 +74,28 @@ def test_feed_status_lists_a_scholars_own_team_stream_and_cohort_feeds():
         ("stream", scholar.stream.title, False),
         ("cohort", scholar.cohort.name, False),
     ]
+
+
+def test_each_subscriber_of_a_shared_feed_rotates_only_their_own_link():
+    first, second = ScholarFactory(user=UserFactory()), ScholarFactory(user=UserFactory())
+    cohort = first.cohort
+    firsts = token_of(feed_token_rotate(owner=cohort, by=first.user).https_url)
+    seconds = token_of(feed_token_rotate(owner=cohort, by=second.user).https_url)
+
+    replacement = token_of(feed_token_rotate(owner=cohort, by=first.user).https_url)
+
+    assert feed_token_lookup(firsts) is None
+    assert feed_token_lookup(replacement).subscriber == first.user
+    assert feed_token_lookup(seconds).subscriber == second.user
+
+
+def test_feed_status_shows_only_the_callers_own_link_to_a_shared_feed():
+    scholar, classmate = ScholarFactory(user=UserFactory()), ScholarFactory(user=UserFactory())
+    classmate.cohort = scholar.cohort
+    classmate.save()
+    feed_token_rotate(owner=scholar.cohort, by=classmate.user)
+
+    mine = {s["scope"]: s["active"] for s in feed_status_for(scholar.user)}
+    theirs = {s["scope"]: s["active"] for s in feed_status_for(classmate.user)}
+
+    assert (mine["cohort"], theirs["cohort"]) == (False, True)
