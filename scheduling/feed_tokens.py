@@ -100,8 +100,12 @@ def feed_token_revoke(*, token: FeedToken) -> None:
 def feed_token_lookup(token: str) -> FeedToken | None:
     """The active token row for a presented secret, or None (the view answers 404 either way)."""
     digest = hash_token(token)
-    # No joins: a revalidation (304) needs only the row; rendering loads the one owner it needs.
-    row = FeedToken.objects.filter(token_hash=digest, revoked_at__isnull=True).first()
+    # The personal owner comes along: its zone and reminder setting are part of the feed's version.
+    row = (
+        FeedToken.objects.select_related("scholar", "mentor")
+        .filter(token_hash=digest, revoked_at__isnull=True)
+        .first()
+    )
     # The index lookup already matched; compare again in constant time so no code path branches on a prefix.
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None

@@ -59,11 +59,27 @@ def _calendar_cohort_id(token: FeedToken) -> int | None:
 def feed_version(token: FeedToken) -> tuple[str, dt.datetime]:
     """An ETag and a Last-Modified for the feed, from one aggregate query over everything it shows."""
     series_ids = feed_series(token).values("pk")
+    # Attendees and organisers are in the feed too (names, ATTENDEE lines): their changes are changes of it.
     meetings = Meeting.objects.filter(series__in=series_ids).aggregate(
-        series_changed=Max("series__updated_at"), meetings_changed=Max("updated_at"), meetings=Count("pk")
+        series_changed=Max("series__updated_at"),
+        meetings_changed=Max("updated_at"),
+        organisers_changed=Max("series__mentor__updated_at"),
+        attendees_changed=Max("series__scholars__updated_at"),
+        meetings=Count("pk", distinct=True),
+        attendees=Count("series__scholars", distinct=True),
     )
-    stamps = [meetings["series_changed"], meetings["meetings_changed"], token.updated_at]
-    counts = [meetings["meetings"]]
+    stamps = [
+        meetings["series_changed"],
+        meetings["meetings_changed"],
+        meetings["organisers_changed"],
+        meetings["attendees_changed"],
+        token.updated_at,
+    ]
+    # The subscriber's own zone and reminder offsets shape the feed (X-WR-TIMEZONE, VALARMs).
+    person = token.scholar or token.mentor
+    if person is not None:
+        stamps.append(person.updated_at)
+    counts = [meetings["meetings"], meetings["attendees"]]
     cohort_id = _calendar_cohort_id(token)
     if cohort_id is not None:
         calendar = (

@@ -182,12 +182,12 @@ def test_feed_renders_in_a_fixed_number_of_queries(client, london_cohort, django
     scholar = ScholarFactory(cohort=london_cohort)
     url = f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics"
     make_series(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         client.get(url)
 
     for weekday in (2, 3):
         make_series(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar], weekday=weekday)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         client.get(url)
 
 
@@ -220,3 +220,32 @@ def test_feed_never_contains_private_notes(client, london_cohort):
     response = client.get(f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics")
 
     assert b"struggling" not in response.content
+
+
+def test_changing_my_reminder_setting_changes_the_etag_and_the_alarms(client, london_cohort):
+    scholar = ScholarFactory(cohort=london_cohort, reminder_offsets_minutes=[15])
+    make_series(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
+    url = f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics"
+    first = client.get(url)
+
+    scholar.reminder_offsets_minutes = [60]
+    scholar.save()
+    second = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert second.status_code == 200
+    assert b"TRIGGER:-PT1H" in second.content
+    assert b"TRIGGER:-PT15M" not in second.content
+
+
+def test_renaming_an_attendee_changes_the_mentors_feed(client, london_cohort):
+    mentor, scholar = MentorFactory(), ScholarFactory(cohort=london_cohort)
+    make_series(cohort=london_cohort, mentor=mentor, scholars=[scholar])
+    url = f"/feeds/{token_of(feed_token_rotate(owner=mentor))}.ics"
+    first = client.get(url)
+
+    scholar.name = "Renamed Scholar"
+    scholar.save()
+    second = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert second.status_code == 200
+    assert "Renamed Scholar" in second.content.decode()
