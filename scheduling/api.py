@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as ModelValidationError
+from django.http import HttpResponse
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -25,6 +28,7 @@ from cohort.permissions import (
     series_for,
 )
 from scheduling.feed_tokens import OWNER_FIELD, feed_status_for, feed_token_rotate
+from scheduling.feeds import meeting_calendar
 from scheduling.models import FeedToken, Meeting, MeetingSeries, Notification, PlanRun
 from scheduling.services import PlanNotApplicable, meeting_cancel, meeting_mark, meeting_move, plan_apply
 
@@ -94,6 +98,21 @@ class MarkSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[Meeting.Status.HELD, Meeting.Status.MISSED])
 
 
+class CalendarRenderer(BaseRenderer):
+    """Lets a client ask for ``text/calendar`` (Accept or ``?format=ics``). The calendar itself is a finished
+    response that skips rendering, so what reaches this renderer is an error: it goes out as the JSON it is."""
+
+    media_type = "text/calendar"
+    format = "ics"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response["Content-Type"] = "application/json"
+        return JSONRenderer().render(data)
+
+
 class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = MeetingSerializer
     filterset_class = MeetingFilter
@@ -131,6 +150,21 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
         except ModelValidationError as error:
             raise _as_api_error(error) from error
         return Response(self.get_serializer(meeting).data)
+
+    @extend_schema(
+        responses={
+            (200, "text/calendar"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The meeting as an RFC 5545 calendar file."
+            )
+        }
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, CalendarRenderer])
+    def ics(self, request, pk=None) -> HttpResponse:
+        """Download one meeting's .ics (what the reminder mail attaches), for anyone who can see the meeting."""
+        meeting = self.get_object()
+        response = HttpResponse(meeting_calendar(meeting), content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
+        return response
 
     @extend_schema(request=MarkSerializer, responses={200: MeetingSerializer})
     @action(detail=True, methods=["post"])

@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from cohort.models import Break, Cohort, Phase
 from scheduling import ics
 from scheduling.models import FeedToken, Meeting, MeetingSeries
+from scheduling.notifications import occurrence_event
 from scheduling.recurrence import expand
 
 Scope = FeedToken.Scope
@@ -234,4 +235,15 @@ def meetings_in_feed(token: FeedToken) -> QuerySet[Meeting]:
     """The meetings a feed must show (tests compare the parsed feed with this)."""
     return Meeting.objects.filter(series__in=feed_series(token).values("pk")).exclude(
         Q(status=Meeting.Status.CANCELLED)
+    )
+
+
+def meeting_calendar(meeting: Meeting) -> bytes:
+    """One meeting as a calendar file to download, with the same UID and RECURRENCE-ID as in the feeds, so
+    importing it next to a subscription updates that occurrence rather than duplicating it."""
+    return ics.render_calendar(
+        name=meeting.series.title,
+        time_zone=meeting.series.time_zone,
+        events=[occurrence_event(meeting)],
+        method="PUBLISH",
     )

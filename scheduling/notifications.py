@@ -613,17 +613,13 @@ _CONTEXT_BUILDERS = {
 }
 
 
-def _invitation(notification: Notification) -> Attachment | None:
-    """This occurrence as an iTIP invitation (METHOD:CANCEL for a cancellation): the series' UID with the
-    occurrence's RECURRENCE-ID, as in the feeds, and SEQUENCE the meeting's version, so a calendar updates the
-    event it already has instead of adding a second one. None when the mentor, the organizer, has no address."""
-    meeting = notification.meeting
+def occurrence_event(meeting: Meeting, *, cancelled: bool = False) -> ics.SingleEvent:
+    """One occurrence as a calendar event: the series' UID with the occurrence's RECURRENCE-ID, as in the
+    feeds, and SEQUENCE the meeting's version, so a calendar updates the event it already has instead of adding
+    a second one. The organizer is the mentor (without an address when they have none)."""
     series = meeting.series
-    if not series.mentor.email:
-        return None
     scholars = active_scholars(series)
-    method = "CANCEL" if notification.kind == Kind.CANCELLATION else "REQUEST"
-    event = ics.SingleEvent(
+    return ics.SingleEvent(
         uid=series.uid,
         summary=series.title,
         description=f"{series.get_kind_display()} with {', '.join([series.mentor.name, *(s.name for s in scholars)])}",
@@ -632,11 +628,20 @@ def _invitation(notification: Notification) -> Attachment | None:
         ends_at_utc=meeting.ends_at,
         time_zone=series.time_zone,
         sequence=meeting.version,
-        status="CANCELLED" if method == "CANCEL" else "CONFIRMED",
+        status="CANCELLED" if cancelled or meeting.status == Meeting.Status.CANCELLED else "CONFIRMED",
         last_modified=meeting.updated_at,
         organizer=ics.CalendarPerson(name=series.mentor.name, email=series.mentor.email),
         attendees=tuple(ics.CalendarPerson(name=s.name, email=s.email) for s in scholars if s.email),
         recurrence_id_utc=meeting.original_start,
     )
+
+
+def _invitation(notification: Notification) -> Attachment | None:
+    """This occurrence as an iTIP invitation (METHOD:CANCEL for a cancellation). None when the mentor, the
+    organizer, has no address: RFC 5546 needs one."""
+    if not notification.meeting.series.mentor.email:
+        return None
+    method = "CANCEL" if notification.kind == Kind.CANCELLATION else "REQUEST"
+    event = occurrence_event(notification.meeting, cancelled=method == "CANCEL")
     content = ics.render_invitation(event, method=method)
     return Attachment("invite.ics", content, f"text/calendar; method={method}")

@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 
+import icalendar
 import pytest
 from rest_framework.test import APIClient
 
@@ -445,3 +446,25 @@ def test_escalations_go_to_staff_not_to_mentors_admin_logins(world, admin_mentor
     world["staff"].save()
 
     assert staff_alert_emails() == ["staff@example.org"]
+
+
+def test_a_scholar_downloads_their_meetings_ics_with_the_feeds_uid(world):
+    meeting = world["a"]["series"].meetings.get()
+
+    response = client_for(world["a"]["scholar"].user).get(f"/api/v1/meetings/{meeting.pk}/ics/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    [event] = icalendar.Calendar.from_ical(response.content).walk("VEVENT")
+    assert str(event["UID"]) == world["a"]["series"].uid
+    assert event.decoded("DTSTART").astimezone(dt.UTC) == meeting.starts_at
+    assert event.decoded("RECURRENCE-ID").astimezone(dt.UTC) == meeting.original_start
+    assert "private about a" not in response.content.decode()
+
+
+def test_another_persons_meeting_ics_is_not_found(world):
+    theirs = world["b"]["series"].meetings.get()
+
+    response = client_for(world["a"]["scholar"].user).get(f"/api/v1/meetings/{theirs.pk}/ics/")
+
+    assert response.status_code == 404
