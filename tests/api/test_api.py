@@ -468,3 +468,9 @@ def test_another_persons_meeting_ics_is_not_found(world):
     response = client_for(world["a"]["scholar"].user).get(f"/api/v1/meetings/{theirs.pk}/ics/")
 
     assert response.status_code == 404
+
+
+def test_staff_search_mentors_by_name(world):
+    response = client_for(world["staff"]).get("/api/v1/mentors/", {"search": world["b"]["mentor"].name})
+
+    assert [m["id"] for m in response.json()["results"]] == [world["b"]["mentor"].pk]
