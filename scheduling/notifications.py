@@ -531,7 +531,6 @@ def _meeting_context(notification: Notification, zone: str) -> dict:
     previous = notification.payload.get("previous_starts_at")
     return {
         "title": series.title,
-        "kind_label": series.get_kind_display(),
         "when": format_span(meeting.starts_at, meeting.ends_at, zone),
         "previously": format_instant(dt.datetime.fromisoformat(previous), zone) if previous else "",
         "with_names": [p.name for p in people if p != recipient],
