@@ -82,7 +82,7 @@ class RoleScopedAdmin(admin.ModelAdmin):
         return self.in_viewer_zone(super().history_view, request, object_id, extra_context)
 
 
-class ReadOnlyAdmin(RoleScopedAdmin):
+class ReadOnlyMixin:
     """Rows written elsewhere (logs, plans' series, inline-edited windows): listed and shown, never edited here."""
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
@@ -93,6 +93,16 @@ class ReadOnlyAdmin(RoleScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, RoleScopedAdmin):
+    """A read-only list and page, narrowed to the mentor's own rows like every other."""
+
+
+class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
+    """A read-only table of related rows (a series' meetings, a notification's delivery attempts)."""
+
+    extra = 0
 
 
 class DefaultChoiceFilter(admin.SimpleListFilter):

@@ -100,11 +100,8 @@ class OwnerScopedViewSet(viewsets.ModelViewSet):
             raise ValidationError({"mentor": "Say which mentor this belongs to."})
 
 
-class AvailabilitySerializer(ModelCleanMixin, serializers.ModelSerializer):
-    class Meta:
-        model = Availability
-        fields = ["id", "mentor", "weekday", "start_time", "end_time"]
-        extra_kwargs = {"mentor": {"required": False}}
+class MentorOwnedSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    """A row that belongs to a mentor: staff name the mentor; a mentor's rows are always their own."""
 
     def get_fields(self):
         fields = super().get_fields()
@@ -121,6 +118,13 @@ class AvailabilitySerializer(ModelCleanMixin, serializers.ModelSerializer):
         return current
 
 
+class AvailabilitySerializer(MentorOwnedSerializer):
+    class Meta:
+        model = Availability
+        fields = ["id", "mentor", "weekday", "start_time", "end_time"]
+        extra_kwargs = {"mentor": {"required": False}}
+
+
 class AvailabilityViewSet(OwnerScopedViewSet):
     serializer_class = AvailabilitySerializer
     filterset_fields = ["mentor", "weekday"]
@@ -129,18 +133,11 @@ class AvailabilityViewSet(OwnerScopedViewSet):
         return availability_for(self.request.user).order_by("mentor", "weekday", "start_time")
 
 
-class BlackoutSerializer(ModelCleanMixin, serializers.ModelSerializer):
+class BlackoutSerializer(MentorOwnedSerializer):
     class Meta:
         model = Blackout
         fields = ["id", "mentor", "start_date", "end_date", "reason"]
         extra_kwargs = {"mentor": {"required": False}}
-
-    def get_fields(self):
-        fields = super().get_fields()
-        request = self.context.get("request")
-        if request is not None and not is_staff_role(request.user):
-            fields["mentor"].read_only = True
-        return fields
 
 
 class BlackoutViewSet(OwnerScopedViewSet):

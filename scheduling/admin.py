@@ -29,7 +29,13 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
-from cohort.admin_access import DefaultChoiceFilter, ReadOnlyAdmin, RoleScopedAdmin, render_in_time_zone
+from cohort.admin_access import (
+    DefaultChoiceFilter,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    RoleScopedAdmin,
+    render_in_time_zone,
+)
 from cohort.models import Cohort
 from scheduling.feed_tokens import feed_token_revoke, feed_token_rotate
 from scheduling.models import DeliveryAttempt, FeedToken, Meeting, MeetingSeries, Notification, PlanRun
@@ -258,21 +264,11 @@ class PlanRunAdmin(RoleScopedAdmin):
 # --- Series and meetings --------------------------------------------------------------------------------------
 
 
-class MeetingInline(admin.TabularInline):
+class MeetingInline(ReadOnlyInline):
     model = Meeting
-    extra = 0
     fields = ["starts_at", "ends_at", "status", "version"]
     readonly_fields = fields
     show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(MeetingSeries)
@@ -551,20 +547,10 @@ class MeetingAdmin(RoleScopedAdmin):
 # --- Notifications: the delivery log -------------------------------------------------------------------------
 
 
-class DeliveryAttemptInline(admin.TabularInline):
+class DeliveryAttemptInline(ReadOnlyInline):
     model = DeliveryAttempt
-    extra = 0
     fields = ["attempted_at", "channel", "recipient", "outcome", "detail"]
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(Notification)
