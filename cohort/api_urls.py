@@ -11,7 +11,14 @@ from scheduling.api import (
     PlanRunViewSet,
     RotateFeedView,
 )
-from scholars.api import CheckInViewSet, MentorshipViewSet, ScholarViewSet, TeamViewSet
+from scholars.api import (
+    CheckInViewSet,
+    MentorshipViewSet,
+    MyPreferencesView,
+    ScholarBulkCreateView,
+    ScholarViewSet,
+    TeamViewSet,
+)
 
 router = DefaultRouter()
 router.register("cohorts", CohortViewSet, basename="cohort")
@@ -31,6 +38,9 @@ router.register("notifications", NotificationViewSet, basename="notification")
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("me/feeds/rotate/", RotateFeedView.as_view(), name="feed-rotate"),
+    path("me/preferences/", MyPreferencesView.as_view(), name="me-preferences"),
+    # Before the router, whose scholars/<pk>/ would otherwise take "bulk" for a primary key.
+    path("scholars/bulk/", ScholarBulkCreateView.as_view(), name="scholar-bulk-create"),
     path("stream-documents/", StreamDocumentImportView.as_view(), name="stream-document-import"),
     path("", include(router.urls)),
 ]

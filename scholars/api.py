@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as ModelValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from cohort.permissions import (
+    IsStaff,
     IsStaffOrReadOnly,
     check_ins_for,
     mentorships_for,
@@ -18,7 +22,8 @@ from cohort.permissions import (
     teams_for,
 )
 from scholars.models import CheckIn, Mentorship, Scholar, Team
-from scholars.services import check_in_submit
+from scholars.roster_csv import COLUMNS, RosterError, RosterRejected
+from scholars.services import check_in_submit, scholar_preferences_update, scholars_bulk_create
 
 
 class ScholarSerializer(serializers.ModelSerializer):
@@ -121,3 +126,129 @@ class CheckInViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         except ModelValidationError as error:
             raise ValidationError(error.message_dict) from error
         return Response(CheckInSerializer(check_in).data, status=status.HTTP_201_CREATED)
+
+
+# A roster of a thousand scholars is well under this; anything bigger is not a roster.
+MAX_ROSTER_BYTES = 1024 * 1024
+
+
+class CsvParser(BaseParser):
+    """A raw ``text/csv`` body, as bytes (at most one byte more than the limit, so the view can refuse it)."""
+
+    media_type = "text/csv"
+
+    def parse(self, stream, media_type=None, parser_context=None) -> bytes:
+        return stream.read(MAX_ROSTER_BYTES + 1)
+
+
+class RosterUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text=f"UTF-8 CSV with a header line; columns: {', '.join(COLUMNS)} "
+        "(name, email, cohort and stream required; cohort, stream, mentor and co_mentor are slugs)."
+    )
+
+
+class RosterProblemSerializer(serializers.Serializer):
+    line = serializers.IntegerField(allow_null=True, help_text="Line in the file (the header is line 1).")
+    field = serializers.CharField(allow_null=True, help_text="The column, if the problem is in one.")
+    reason = serializers.CharField()
+
+
+class RosterRejectedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = RosterProblemSerializer(many=True)
+
+
+class ScholarsCreatedSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    scholars = ScholarSerializer(many=True)
+
+
+class ScholarBulkCreateView(APIView):
+    """Create scholars from a CSV roster: every row, or (with a 400 listing every bad row) none."""
+
+    permission_classes = [IsStaff]
+    parser_classes = [MultiPartParser, CsvParser]
+
+    @extend_schema(
+        request={"multipart/form-data": RosterUploadSerializer, "text/csv": OpenApiTypes.STR},
+        responses={
+            201: ScholarsCreatedSerializer,
+            400: OpenApiResponse(RosterRejectedSerializer, description="Nothing was created."),
+        },
+    )
+    def post(self, request) -> Response:
+        data = self._roster_bytes(request)
+        if isinstance(data, RosterError):
+            return self._rejected([data])
+        try:
+            scholars = scholars_bulk_create(data=data)
+        except RosterRejected as rejected:
+            return self._rejected(rejected.errors)
+        return Response(
+            {"count": len(scholars), "scholars": ScholarSerializer(scholars, many=True).data},
+            status=status.HTTP_201_CREATED,
+        )
+
+    @staticmethod
+    def _roster_bytes(request) -> bytes | RosterError:
+        if request.content_type.startswith(CsvParser.media_type):
+            data = request.data if isinstance(request.data, bytes) else b""
+        else:
+            upload = RosterUploadSerializer(data=request.data)
+            if not upload.is_valid():
+                return RosterError(None, "file", " ".join(map(str, upload.errors["file"])))
+            data = upload.validated_data["file"].read(MAX_ROSTER_BYTES + 1)
+        if len(data) > MAX_ROSTER_BYTES:
+            return RosterError(None, "file", f"At most {MAX_ROSTER_BYTES // 1024} KiB per roster.")
+        return data
+
+    @staticmethod
+    def _rejected(errors: list[RosterError]) -> Response:
+        lines = len({e.line for e in errors})
+        return Response(
+            {
+                "detail": f"{lines} line(s) of the roster have problems; no scholar was created.",
+                "errors": [e.as_dict() for e in errors],
+            },
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+
+
+class ScholarPreferencesSerializer(serializers.Serializer):
+    time_zone = serializers.CharField(max_length=64, help_text="IANA name, e.g. Europe/London.")
+    work_start = serializers.TimeField(help_text="Start of working hours, in your zone.")
+    work_end = serializers.TimeField(help_text="End of working hours, in your zone.")
+    work_days = serializers.ListField(child=serializers.IntegerField(), help_text="0 = Monday … 6 = Sunday.")
+    reminder_offsets_minutes = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Minutes before each meeting at which to be reminded: distinct, 1 to 10080, at most 5.",
+    )
+
+
+class MyPreferencesView(APIView):
+    """The calling scholar's own time zone, working hours and reminders; changing them moves pending reminders."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: ScholarPreferencesSerializer})
+    def get(self, request) -> Response:
+        return Response(ScholarPreferencesSerializer(self._scholar(request)).data)
+
+    @extend_schema(request=ScholarPreferencesSerializer, responses={200: ScholarPreferencesSerializer})
+    def patch(self, request) -> Response:
+        scholar = self._scholar(request)
+        changes = ScholarPreferencesSerializer(data=request.data, partial=True)
+        changes.is_valid(raise_exception=True)
+        try:
+            scholar = scholar_preferences_update(scholar=scholar, **changes.validated_data)
+        except ModelValidationError as error:
+            raise ValidationError(error.message_dict) from error
+        return Response(ScholarPreferencesSerializer(scholar).data)
+
+    @staticmethod
+    def _scholar(request) -> Scholar:
+        scholar = scholar_of(request.user)
+        if scholar is None:
+            raise PermissionDenied("Only scholars have preferences here.")
+        return scholar

@@ -1,15 +1,23 @@
-"""Writes for scholars: submitting a weekly check-in."""
+"""Writes for scholars: submitting a weekly check-in, creating a roster from CSV, a scholar's own preferences."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.text import slugify
 
-from scholars.models import CheckIn, Scholar
+from cohort.models import Cohort, Stream
+from mentors.models import Mentor
+from scheduling.models import Meeting
+from scheduling.notifications import sync_meeting_notifications
+from scholars.models import CheckIn, Mentorship, Scholar
+from scholars.roster_csv import RosterError, RosterRejected, RosterRow, check_references, parse_roster
 
 MAX_FIELD_CHARS = 5000
 # A prompt can come on the Sunday before a Monday meeting, so next week's check-in may be written a week early.
@@ -61,3 +69,188 @@ def check_in_submit(
 def _this_monday(scholar: Scholar) -> dt.date:
     today = timezone.now().astimezone(ZoneInfo(scholar.time_zone)).date()
     return today - dt.timedelta(days=today.weekday())
+
+
+def scholars_bulk_create(*, data: bytes | str) -> list[Scholar]:
+    """Create every scholar of a CSV roster (see ``scholars.roster_csv``), with their mentorships, or none.
+
+    1. Parse the file; every malformed value is an error at its line.
+    2. Look up the cohort, stream and mentor slugs it names and the addresses scholars already have (4 queries).
+    3. Build each scholar (zone defaults to the cohort's), give it a slug unique in its cohort, and ``full_clean``
+       it, so the model's own rules apply too.
+    4. Any error at all: raise RosterRejected with all of them, in line order, having written nothing. Otherwise
+       insert the scholars, then their primary and co-mentorships, in one transaction.
+    """
+    roster = parse_roster(data, statuses=Scholar.Status.values)
+    rows = roster.rows
+    with transaction.atomic():
+        cohorts = {c.slug: c for c in Cohort.objects.filter(slug__in={r.cohort for r in rows})}
+        streams = {s.slug: s for s in Stream.objects.filter(slug__in={r.stream for r in rows})}
+        mentor_slugs = {slug for r in rows for slug in (r.mentor, r.co_mentor) if slug}
+        mentors = {m.slug: m for m in Mentor.objects.filter(slug__in=mentor_slugs)}
+        taken = set(
+            Scholar.objects.annotate(email_lower=Lower("email"))
+            .filter(email_lower__in={r.email.lower() for r in rows})
+            .values_list("email_lower", flat=True)
+            .order_by()
+        )
+        errors = roster.errors + check_references(
+            rows, cohorts=cohorts, streams=streams, mentors=mentors, taken_emails=taken
+        )
+        lines_with_errors = {e.line for e in errors}
+        slugs = _slug_picker(cohort_ids=[c.pk for c in cohorts.values()])
+        built: list[tuple[RosterRow, Scholar]] = []
+        for row in rows:
+            if row.line in lines_with_errors:
+                continue
+            scholar = _scholar_from_row(row, cohort=cohorts[row.cohort], stream=streams[row.stream])
+            scholar.slug = slugs(scholar.cohort_id, row.name)
+            try:
+                # Cohort and stream were just looked up, slugs are unique by construction and clean() checks the
+                # hours: skipping those checks keeps this loop free of per-row queries.
+                scholar.full_clean(
+                    exclude=["cohort", "stream"], validate_unique=False, validate_constraints=False
+                )
+            except ValidationError as error:
+                errors.extend(_row_errors(row.line, error))
+                continue
+            built.append((row, scholar))
+        if errors:
+            raise RosterRejected(sorted(errors, key=lambda e: e.line or 0))
+        created = Scholar.objects.bulk_create([scholar for _, scholar in built])
+        Mentorship.objects.bulk_create(
+            Mentorship(mentor=mentors[slug], scholar=scholar, role=role)
+            for (row, _), scholar in zip(built, created, strict=True)
+            for slug, role in (
+                (row.mentor, Mentorship.Role.PRIMARY),
+                (row.co_mentor, Mentorship.Role.CO_MENTOR),
+            )
+            if slug
+        )
+    return created
+
+
+def _scholar_from_row(row: RosterRow, *, cohort: Cohort, stream: Stream) -> Scholar:
+    given = {
+        field: value
+        for field, value in (
+            ("status", row.status),
+            ("work_start", row.work_start),
+            ("work_end", row.work_end),
+        )
+        if value is not None
+    }
+    return Scholar(
+        name=row.name,
+        email=row.email,
+        cohort=cohort,
+        stream=stream,
+        time_zone=row.time_zone or cohort.time_zone,
+        **given,
+    )
+
+
+def _slug_picker(*, cohort_ids: Iterable[int]):
+    """Slugs from names, unique in each cohort: 'ada-lovelace', then 'ada-lovelace-2' for a namesake."""
+    used: dict[int, set[str]] = {}
+    existing = (
+        Scholar.objects.filter(cohort_id__in=list(cohort_ids)).values_list("cohort_id", "slug").order_by()
+    )
+    for cohort_id, slug in existing:
+        used.setdefault(cohort_id, set()).add(slug)
+
+    def pick(cohort_id: int, name: str) -> str:
+        taken = used.setdefault(cohort_id, set())
+        base = slugify(name)[:100].strip("-") or "scholar"
+        slug, n = base, 1
+        while slug in taken:
+            n += 1
+            slug = f"{base}-{n}"
+        taken.add(slug)
+        return slug
+
+    return pick
+
+
+def _row_errors(line: int, error: ValidationError) -> list[RosterError]:
+    return [
+        RosterError(line, None if field == "__all__" else field, message)
+        for field, messages in error.message_dict.items()
+        for message in messages
+    ]
+
+
+PREFERENCE_FIELDS = ("time_zone", "work_start", "work_end", "work_days", "reminder_offsets_minutes")
+# The same bounds as cohort.validators.validate_reminder_offsets, which the model applies as well.
+MAX_REMINDERS = 5
+MAX_REMINDER_MINUTES = 7 * 24 * 60
+LIVE_MEETING_STATUSES = (Meeting.Status.SCHEDULED, Meeting.Status.MOVED)
+
+
+def scholar_preferences_update(
+    *,
+    scholar: Scholar,
+    time_zone: str | None = None,
+    work_start: dt.time | None = None,
+    work_end: dt.time | None = None,
+    work_days: list[int] | None = None,
+    reminder_offsets_minutes: list[int] | None = None,
+    now: dt.datetime | None = None,
+) -> Scholar:
+    """Change the scholar's own zone, working hours, work days and reminder offsets (None: leave as is).
+
+    1. Lock the scholar's row and apply the changes; the model's validators and clean() must accept them, and
+       reminder offsets must be distinct whole minutes from 1 minute to 7 days, at most 5 of them.
+    2. Save only what changed; if anything did, rewrite the notifications of their upcoming live meetings in the
+       same transaction, so pending reminders (and check-in prompts, which follow zone and working hours) move.
+
+    Raises ValidationError by field; nothing is written then.
+    """
+    given = {
+        "time_zone": time_zone,
+        "work_start": work_start,
+        "work_end": work_end,
+        "work_days": work_days,
+        "reminder_offsets_minutes": reminder_offsets_minutes,
+    }
+    changes = {field: value for field, value in given.items() if value is not None}
+    errors: dict[str, list[str]] = {}
+    if reminder_offsets_minutes is not None:
+        errors.update(_reminder_offset_errors(reminder_offsets_minutes))
+    with transaction.atomic():
+        locked = Scholar.objects.select_for_update().select_related("cohort").get(pk=scholar.pk)
+        changed = [field for field, value in changes.items() if getattr(locked, field) != value]
+        for field in changed:
+            setattr(locked, field, changes[field])
+        others = [f.name for f in Scholar._meta.fields if f.name not in PREFERENCE_FIELDS]
+        try:
+            locked.full_clean(exclude=others, validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            # Our messages name the offending offset; the model's only say that one is wrong.
+            errors = {**error.message_dict, **errors}
+        if errors:
+            raise ValidationError(errors)
+        if changed:
+            locked.save(update_fields=[*changed, "updated_at"])
+            upcoming = Meeting.objects.filter(
+                series__scholars=locked,
+                status__in=LIVE_MEETING_STATUSES,
+                starts_at__gt=now or timezone.now(),
+            ).distinct()
+            sync_meeting_notifications(meetings=list(upcoming), now=now)
+    return locked
+
+
+def _reminder_offset_errors(offsets: list[int]) -> dict[str, list[str]]:
+    messages = []
+    if len(offsets) > MAX_REMINDERS:
+        messages.append(f"At most {MAX_REMINDERS} reminders per meeting (this has {len(offsets)}).")
+    for offset in offsets:
+        if offset < 1:
+            messages.append(f"{offset} is not a positive number of minutes before the meeting.")
+        elif offset > MAX_REMINDER_MINUTES:
+            messages.append(f"{offset} minutes is more than 7 days ({MAX_REMINDER_MINUTES} minutes) before.")
+    repeated = sorted({offset for offset in offsets if offsets.count(offset) > 1})
+    if repeated:
+        messages.append(f"Each reminder once: {', '.join(map(str, repeated))} appears more than once.")
+    return {"reminder_offsets_minutes": messages} if messages else {}
