@@ -5,9 +5,19 @@ fails (see tests/integration/conftest.py), it never skips.
 """
 
 import pytest
+from django.core.cache import cache
 
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
     # The real hasher is slow on purpose; tests create many users and check no password strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Throttle counts and rendered feeds live in the cache, keyed by ids a rolled-back test frees for the next
+    one: every test starts with none of another test's."""
+    cache.clear()
+    yield
+    cache.clear()

@@ -10,6 +10,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
+from rest_framework.views import APIView
 from schemathesis import checks
 
 from tests.factories import (
@@ -54,6 +55,7 @@ def _keep_the_test_connection_open():
 
 @schema.parametrize()
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
-def test_no_operation_answers_5xx_or_breaks_its_schema(case, staff_token, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
+def test_no_operation_answers_5xx_or_breaks_its_schema(case, staff_token, monkeypatch):
+    # Views read their throttles from APIView, bound at import: many generated calls must not end in 429s.
+    monkeypatch.setattr(APIView, "throttle_classes", [])
     case.call_and_validate(headers={"Authorization": f"Token {staff_token}"}, checks=CHECKS)
