@@ -20,12 +20,13 @@ from tests.factories import (
     BlackoutFactory,
     CheckInFactory,
     CohortFactory,
+    MeetingFactory,
+    MeetingSeriesFactory,
     MentorFactory,
     MentorshipFactory,
     ScholarFactory,
     TeamFactory,
 )
-from tests.integration.factories import MeetingFactory, MeetingSeriesFactory
 
 
 @dataclass(frozen=True)

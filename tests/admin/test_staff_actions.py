@@ -19,11 +19,12 @@ from tests.admin.conftest import MentorRows
 from tests.factories import (
     AvailabilityFactory,
     CohortFactory,
+    MeetingFactory,
+    MeetingSeriesFactory,
     MentorFactory,
     MentorshipFactory,
     ScholarFactory,
 )
-from tests.integration.factories import MeetingFactory, MeetingSeriesFactory
 
 pytestmark = pytest.mark.django_db
 WEEKLY = Cadence(

@@ -13,11 +13,12 @@ from tests.factories import (
     AvailabilityFactory,
     BreakFactory,
     CohortFactory,
+    MeetingFactory,
+    MeetingSeriesFactory,
     MentorFactory,
     MentorshipFactory,
     ScholarFactory,
 )
-from tests.integration.factories import MeetingFactory, MeetingSeriesFactory
 
 UTC = dt.UTC
 WEEK = dt.date(2027, 1, 11)  # a Monday of the factory cohort (4 Jan to 26 Mar 2027, Europe/London)

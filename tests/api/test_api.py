@@ -8,13 +8,15 @@ import pytest
 from rest_framework.test import APIClient
 
 from mentors.services import mentor_logins_create
-from scheduling.models import Meeting, MeetingSeries, PlanRun
+from scheduling.models import PlanRun
 from scheduling.notifications import staff_alert_emails, sync_meeting_notifications
 from tests.factories import (
     AvailabilityFactory,
     BlackoutFactory,
     CheckInFactory,
     CohortFactory,
+    MeetingFactory,
+    MeetingSeriesFactory,
     MentorFactory,
     MentorshipFactory,
     ScholarFactory,
@@ -34,31 +36,9 @@ def client_for(user) -> APIClient:
 
 
 def make_series(mentor, scholars, cohort, *, meetings=1, notes=""):
-    series = MeetingSeries.objects.create(
-        cohort=cohort,
-        mentor=mentor,
-        kind="one_on_one",
-        demand_key=f"one_on_one:{mentor.slug}:{scholars[0].slug}",
-        title=f"{mentor.name} 1-on-1",
-        uid=f"{mentor.slug}-{scholars[0].slug}@test",
-        weekday=0,
-        start_time=dt.time(10),
-        duration_minutes=60,
-        time_zone="Europe/London",
-        rrule="FREQ=WEEKLY;BYDAY=MO",
-        starts_on=cohort.start_date,
-        ends_on=cohort.end_date,
-    )
-    series.scholars.set(scholars)
+    series = MeetingSeriesFactory(mentor=mentor, cohort=cohort, scholars=scholars)
     for week in range(meetings):
-        start = FUTURE + dt.timedelta(weeks=week)
-        Meeting.objects.create(
-            series=series,
-            original_start=start,
-            starts_at=start,
-            ends_at=start + dt.timedelta(hours=1),
-            private_notes=notes,
-        )
+        MeetingFactory(series=series, starts_at=FUTURE + dt.timedelta(weeks=week), private_notes=notes)
     return series
 
 

@@ -7,11 +7,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from scheduling.models import Meeting, MeetingSeries, Notification
+from scheduling.models import Meeting, Notification
 from scheduling.notifications import sync_meeting_notifications
 from scholars.models import Mentorship, Scholar
 from tests.factories import (
     CohortFactory,
+    MeetingFactory,
+    MeetingSeriesFactory,
     MentorFactory,
     MentorshipFactory,
     ScholarFactory,
@@ -199,26 +201,8 @@ def test_anonymous_callers_may_not_create_scholars(places):
 
 
 def one_on_one(mentor, scholar) -> Meeting:
-    cohort = scholar.cohort
-    series = MeetingSeries.objects.create(
-        cohort=cohort,
-        mentor=mentor,
-        kind="one_on_one",
-        demand_key=f"one_on_one:{mentor.slug}:{scholar.slug}",
-        title=f"{mentor.name} 1-on-1",
-        uid=f"{mentor.slug}-{scholar.slug}@test",
-        weekday=0,
-        start_time=dt.time(10),
-        duration_minutes=60,
-        time_zone="Europe/London",
-        rrule="FREQ=WEEKLY;BYDAY=MO",
-        starts_on=cohort.start_date,
-        ends_on=cohort.end_date,
-    )
-    series.scholars.set([scholar])
-    meeting = Meeting.objects.create(
-        series=series, original_start=FUTURE, starts_at=FUTURE, ends_at=FUTURE + dt.timedelta(hours=1)
-    )
+    series = MeetingSeriesFactory(mentor=mentor, cohort=scholar.cohort, scholars=[scholar])
+    meeting = MeetingFactory(series=series, starts_at=FUTURE)
     sync_meeting_notifications(meetings=[meeting])
     return meeting
 

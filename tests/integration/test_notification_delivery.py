@@ -15,8 +15,13 @@ from django.utils import timezone
 from scheduling.dispatch import dispatch_due_notifications
 from scheduling.models import DeliveryAttempt, Notification
 from scheduling.notifications import message_id_for, sync_meeting_notifications
-from tests.factories import MentorFactory, MentorshipFactory, ScholarFactory
-from tests.integration.factories import MeetingFactory, MeetingSeriesFactory
+from tests.factories import (
+    MeetingFactory,
+    MeetingSeriesFactory,
+    MentorFactory,
+    MentorshipFactory,
+    ScholarFactory,
+)
 from tests.integration.processes import celery_worker, enqueue_to, private_redis, wait_until
 from tests.integration.servers import free_port, smtp_server
 

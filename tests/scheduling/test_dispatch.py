@@ -17,8 +17,13 @@ from scheduling.dispatch import (
 from scheduling.models import DeliveryAttempt, Meeting, Notification
 from scheduling.notifications import message_id_for, sync_meeting_notifications
 from scheduling.tasks import setup_periodic_tasks
-from tests.factories import MentorFactory, MentorshipFactory, ScholarFactory
-from tests.integration.factories import MeetingFactory, MeetingSeriesFactory
+from tests.factories import (
+    MeetingFactory,
+    MeetingSeriesFactory,
+    MentorFactory,
+    MentorshipFactory,
+    ScholarFactory,
+)
 from tests.integration.servers import free_port, webhook_server
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,15 @@ from scheduling.notifications import (
     write_check_in_digests,
 )
 from scholars.models import Mentorship, Scholar
-from tests.factories import CheckInFactory, MentorFactory, MentorshipFactory, ScholarFactory, UserFactory
-from tests.integration.factories import MeetingFactory, MeetingSeriesFactory
+from tests.factories import (
+    CheckInFactory,
+    MeetingFactory,
+    MeetingSeriesFactory,
+    MentorFactory,
+    MentorshipFactory,
+    ScholarFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
