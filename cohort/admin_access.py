@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from cohort.permissions import is_staff_role, mentor_of
 from mentors.models import Mentor
+from scheduling.notifications import person_settings_changed
 
 
 def restricted_mentor(user) -> Mentor | None:
@@ -80,6 +81,16 @@ class RoleScopedAdmin(admin.ModelAdmin):
 
     def history_view(self, request, object_id, extra_context=None):
         return self.in_viewer_zone(super().history_view, request, object_id, extra_context)
+
+
+class PersonAdminMixin:
+    """A mentor's or scholar's page: saving new reminder offsets, zone or address rewrites their pending
+    notifications, so the next reminder already follows the new setting."""
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change:
+            person_settings_changed(person=obj, fields=form.changed_data)
 
 
 class ReadOnlyMixin:

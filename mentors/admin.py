@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from cohort.admin_access import ReadOnlyAdmin, RoleScopedAdmin, restricted_mentor
+from cohort.admin_access import PersonAdminMixin, ReadOnlyAdmin, RoleScopedAdmin, restricted_mentor
 from mentors.forms import BlackoutForm, MentorAdminForm, WeeklyWindowFormSet
 from mentors.models import Availability, Blackout, Mentor
 from mentors.services import mentor_logins_create
@@ -67,7 +67,7 @@ class CadenceFilter(admin.SimpleListFilter):
 
 
 @admin.register(Mentor)
-class MentorAdmin(RoleScopedAdmin):
+class MentorAdmin(PersonAdminMixin, RoleScopedAdmin):
     mentor_lookup = "pk"
     form = MentorAdminForm
     list_display = ["name", "title", "organisation", "time_zone", "cadence_summary", "has_login"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as ModelValidationError
+from django.db import transaction
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 
@@ -18,6 +19,7 @@ from cohort.permissions import (
 )
 from mentors.cadence import Cadence
 from mentors.models import Availability, Blackout, Mentor
+from scheduling.notifications import person_settings_changed
 
 
 class CadenceField(serializers.JSONField):
@@ -62,6 +64,11 @@ class MentorViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return mentors_for(self.request.user).prefetch_related("streams", "import_warnings").order_by("name")
+
+    def perform_update(self, serializer) -> None:
+        with transaction.atomic():
+            person = serializer.save()
+            person_settings_changed(person=person, fields=serializer.validated_data)
 
 
 class ModelCleanMixin:

@@ -147,6 +147,37 @@ def _write(wanted: Iterable[Wanted], *, supersede: Iterable[int] = ()) -> WriteR
 # --- Meetings: reminders, change and cancellation notices, check-in prompts ---------------------------------
 
 
+# A person's fields that shape their notifications: when, where and how they are reached.
+NOTIFICATION_FIELDS = frozenset(
+    {
+        "time_zone",
+        "email",
+        "reminder_offsets_minutes",
+        "slack_webhook_url",
+        "work_start",
+        "work_end",
+        "work_days",
+    }
+)
+
+
+def person_settings_changed(*, person: Person, fields: Iterable[str]) -> None:
+    """Call after saving a person (admin, API): if a field their notifications depend on changed, rewrite them."""
+    if NOTIFICATION_FIELDS.intersection(fields):
+        person_notifications_resync(person=person)
+
+
+def person_notifications_resync(*, person: Person, now: dt.datetime | None = None) -> WriteReport:
+    """Rewrite the notifications of a person's upcoming live meetings after their settings changed (new
+    reminder offsets, zone, address): pending ones are superseded by ones that match the new settings."""
+    meetings = Meeting.objects.filter(status__in=LIVE_MEETING_STATUSES, starts_at__gt=now or timezone.now())
+    if isinstance(person, Mentor):
+        meetings = meetings.filter(series__mentor=person)
+    else:
+        meetings = meetings.filter(series__scholars=person).distinct()
+    return sync_meeting_notifications(meetings=list(meetings), now=now)
+
+
 @transaction.atomic
 def sync_meeting_notifications(*, meetings: Sequence[Meeting], now: dt.datetime | None = None) -> WriteReport:
     """Bring the notifications of ``meetings`` in line with their current state; call after every meeting write.

@@ -7,7 +7,7 @@ from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from cohort.admin_access import RoleScopedAdmin
+from cohort.admin_access import PersonAdminMixin, RoleScopedAdmin
 from mentors.forms import BlackoutForm
 from mentors.models import Blackout
 from scheduling.admin import rotate_feed_links
@@ -30,7 +30,7 @@ class ScholarBlackoutInline(admin.TabularInline):
 
 
 @admin.register(Scholar)
-class ScholarAdmin(RoleScopedAdmin):
+class ScholarAdmin(PersonAdminMixin, RoleScopedAdmin):
     mentor_lookup = "mentorships__mentor_id"
     list_display = ["name", "cohort", "stream", "status", "mentor_names", "time_zone", "is_sample"]
     list_filter = [

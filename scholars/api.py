@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as ModelValidationError
+from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -21,6 +22,7 @@ from cohort.permissions import (
     scholars_for,
     teams_for,
 )
+from scheduling.notifications import person_settings_changed
 from scholars.models import CheckIn, Mentorship, Scholar, Team
 from scholars.roster_csv import COLUMNS, RosterError, RosterRejected
 from scholars.services import check_in_submit, scholar_preferences_update, scholars_bulk_create
@@ -43,6 +45,11 @@ class ScholarViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return scholars_for(self.request.user).order_by("name")
+
+    def perform_update(self, serializer) -> None:
+        with transaction.atomic():
+            person = serializer.save()
+            person_settings_changed(person=person, fields=serializer.validated_data)
 
 
 class TeamSerializer(serializers.ModelSerializer):

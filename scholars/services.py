@@ -14,8 +14,7 @@ from django.utils.text import slugify
 
 from cohort.models import Cohort, Stream
 from mentors.models import Mentor
-from scheduling.models import Meeting
-from scheduling.notifications import sync_meeting_notifications
+from scheduling.notifications import person_notifications_resync
 from scholars.models import CheckIn, Mentorship, Scholar
 from scholars.roster_csv import RosterError, RosterRejected, RosterRow, check_references, parse_roster
 
@@ -184,7 +183,6 @@ PREFERENCE_FIELDS = ("time_zone", "work_start", "work_end", "work_days", "remind
 # The same bounds as cohort.validators.validate_reminder_offsets, which the model applies as well.
 MAX_REMINDERS = 5
 MAX_REMINDER_MINUTES = 7 * 24 * 60
-LIVE_MEETING_STATUSES = (Meeting.Status.SCHEDULED, Meeting.Status.MOVED)
 
 
 def scholar_preferences_update(
@@ -232,12 +230,7 @@ def scholar_preferences_update(
             raise ValidationError(errors)
         if changed:
             locked.save(update_fields=[*changed, "updated_at"])
-            upcoming = Meeting.objects.filter(
-                series__scholars=locked,
-                status__in=LIVE_MEETING_STATUSES,
-                starts_at__gt=now or timezone.now(),
-            ).distinct()
-            sync_meeting_notifications(meetings=list(upcoming), now=now)
+            person_notifications_resync(person=locked, now=now)
     return locked
 
 

@@ -5,9 +5,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from mentors.models import Availability, Blackout
+from scheduling.models import Notification
+from scheduling.notifications import sync_meeting_notifications
 from tests.admin.conftest import MentorRows, posted_back
+from tests.factories import MeetingFactory, MeetingSeriesFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -161,3 +165,27 @@ def test_a_mentor_deletes_a_window(alice_client, alice: MentorRows):
 
     assert response.status_code == 302
     assert not Availability.objects.filter(pk=alice.availability.pk).exists()
+
+
+def test_new_reminder_offsets_rewrite_the_mentors_pending_reminders(alice_client, alice: MentorRows):
+    starts_at = timezone.now() + dt.timedelta(days=3)
+    meeting = MeetingFactory(
+        series=MeetingSeriesFactory(
+            mentor=alice.mentor, cohort=alice.scholar.cohort, scholars=[alice.scholar]
+        ),
+        starts_at=starts_at,
+    )
+    sync_meeting_notifications(meetings=[meeting])
+    data = posted_back(alice_client.get(profile_url(alice))) | {"reminder_offsets_minutes": "[60]"}
+
+    response = alice_client.post(profile_url(alice), data)
+
+    assert response.status_code == 302
+    reminders = Notification.objects.filter(
+        meeting=meeting, kind=Notification.Kind.REMINDER, status=Notification.Status.PENDING
+    )
+    assert list(reminders.filter(recipient_mentor=alice.mentor).values_list("due_at", flat=True)) == [
+        starts_at - dt.timedelta(minutes=60)
+    ]
+    # The scholar's own setting (a day and 15 minutes before) is untouched.
+    assert reminders.filter(recipient_scholar=alice.scholar).count() == 2
