@@ -1,0 +1,69 @@
+"""A real headless Chromium for the admin's browser tests: Debian's package, never a downloaded build.
+
+Under CI=true a missing or broken Chromium fails the run; elsewhere the browser tests skip, saying why.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Error, Page, sync_playwright
+
+# The admin tests' mentors (Alice, Bob, each with one row of everything a mentor owns) and their cohort.
+from tests.admin.conftest import alice, bob, cohort  # noqa: F401
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags Chromium stalls reaching Google's services on a closed network.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Playwright's own waits; a page of the live server answers well inside this.
+TIMEOUT_MS = 10_000
+# Read as run.py and the integration tests read it.
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"CI is set but the browser tests cannot run: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One Chromium per test module, so each module runs on its own and the loop never outlives it.
+
+    Playwright's sync API keeps an asyncio loop running in this (the main) thread while it is started, and
+    Django then refuses every ORM call made here (SynchronousOnlyOperation), though nothing here is async.
+    The override lasts only while the browser does, so the rest of the suite keeps Django's guard.
+    """
+    if not os.access(CHROMIUM, os.X_OK):
+        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            try:
+                browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            except Error as error:
+                _unavailable(f"{CHROMIUM} would not start: {error.message.splitlines()[0]}")
+            yield browser
+            browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh page in its own context: no cookies or storage carried over from another test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context.new_page()
+    context.close()
