@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from cohort.validators import validate_reminder_offsets, validate_time_zone
-from mentors.cadence import Cadence
+from mentors.cadence import Cadence, MeetingKind
 
 
 def default_reminder_offsets() -> list[int]:
@@ -158,7 +158,15 @@ class Phase(CohortSpan):
         EXTENSION = "extension", "Extension"
         OTHER = "other", "Other"
 
+    # Which scholars take part in a phase follows from their status (see ``PHASES_BY_STATUS`` in
+    # scheduling.services): a scholar still in training gets no meetings in the research phase.
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RESEARCH)
+    meeting_kinds = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Meeting kinds held in this phase (one_on_one, team, group, standup); empty means every kind. "
+        "E.g. list only one_on_one on the training phase so team meetings start with research.",
+    )
 
     class Meta(CohortSpan.Meta):
         constraints = [
@@ -167,6 +175,21 @@ class Phase(CohortSpan):
                 condition=Q(end_date__gte=F("start_date")), name="phase_end_not_before_start"
             ),
         ]
+
+    def clean(self) -> None:
+        super().clean()
+        known = {kind.value for kind in MeetingKind}
+        unknown = [kind for kind in self.meeting_kinds or [] if kind not in known]
+        if unknown:
+            raise ValidationError(
+                {
+                    "meeting_kinds": f"Unknown meeting kind {unknown[0]!r}; use one of {', '.join(sorted(known))}."
+                }
+            )
+
+    def holds(self, kind: str) -> bool:
+        """Whether meetings of this kind take place in the phase."""
+        return not self.meeting_kinds or kind in self.meeting_kinds
 
 
 class Break(CohortSpan):

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from cohort.models import Cohort
 from mentors.cadence import Cadence, MeetingKind
 from scheduling.models import Meeting
-from scholars.models import Mentorship, Scholar
+from scholars.models import Mentorship, Scholar, Team
 
 
 @dataclass(frozen=True)
@@ -52,15 +52,24 @@ def meeting_weeks_elapsed(
     return days / 5
 
 
-def expected_meetings(*, cadence: Cadence, weeks_elapsed: float) -> int:
-    """The 1-on-1 meetings a mentorship should have held by now: the cadence's minimum, whole weeks only."""
-    per_week = sum(d.per_week_min for d in cadence.demands if d.kind == MeetingKind.ONE_ON_ONE)
+def expected_meetings(
+    *, cadence: Cadence, weeks_elapsed: float, kinds: frozenset[MeetingKind] = frozenset(MeetingKind)
+) -> int:
+    """The meetings a mentorship should have held by now: the cadence's minimum of the kinds the scholar
+    attends, whole weeks only."""
+    per_week = sum(d.per_week_min for d in cadence.demands if d.kind in kinds)
     return math.floor(per_week * math.floor(weeks_elapsed) + 1e-9)
 
 
 def mentorship_compliance(*, cohort: Cohort, as_of: dt.datetime) -> list[Compliance]:
-    """Every active mentorship of the cohort with its held and expected 1-on-1 meetings (3 queries)."""
-    today = as_of.astimezone(ZoneInfo(cohort.time_zone)).date()
+    """Every active mentorship of the cohort with its held and expected meetings (4 queries).
+
+    Every kind the scholar attends counts (1-on-1s, their team's meetings, the mentor's group and stand-ups),
+    over the part of the cohort the mentorship covers: from the later of the cohort's and the mentorship's
+    start to the earliest of today, the mentorship's end and the scholar's leaving date.
+    """
+    zone = ZoneInfo(cohort.time_zone)
+    today = as_of.astimezone(zone).date()
     if today < cohort.start_date:
         return []
     break_days = {
@@ -68,35 +77,41 @@ def mentorship_compliance(*, cohort: Cohort, as_of: dt.datetime) -> list[Complia
         for b in cohort.breaks.all()
         for i in range((b.end_date - b.start_date).days + 1)
     }
-    weeks = meeting_weeks_elapsed(
-        start=cohort.start_date, today=today, end=cohort.end_date, break_days=break_days
-    )
     mentorships = list(
         Mentorship.objects.filter(scholar__cohort=cohort)
         .exclude(scholar__status__in=Scholar.INACTIVE_STATUSES)
         .select_related("mentor", "scholar")
         .order_by("mentor__name", "scholar__name")
     )
-    held = Counter(
-        Meeting.objects.filter(
-            series__cohort=cohort,
-            series__kind=MeetingKind.ONE_ON_ONE,
-            status=Meeting.Status.HELD,
-            starts_at__lte=as_of,
-        ).values_list("series__mentor_id", "series__scholars")
+    in_team = set(
+        Team.members.through.objects.filter(team__cohort=cohort).values_list("team__mentor_id", "scholar_id")
     )
+    held_on: dict[tuple[int, int], list[dt.date]] = defaultdict(list)
+    for mentor_id, scholar_id, starts_at in Meeting.objects.filter(
+        series__cohort=cohort, status=Meeting.Status.HELD, starts_at__lte=as_of
+    ).values_list("series__mentor_id", "series__scholars", "starts_at"):
+        held_on[(mentor_id, scholar_id)].append(starts_at.astimezone(zone).date())
     default = cohort.cadence_default
     result = []
     for mentorship in mentorships:
         cadence = mentorship.mentor.cadence_value
         cadence = cadence if cadence.is_specified else default
+        pair = (mentorship.mentor_id, mentorship.scholar_id)
+        first = max(cohort.start_date, mentorship.start_date or cohort.start_date)
+        last = min(
+            cohort.end_date,
+            mentorship.end_date or cohort.end_date,
+            mentorship.scholar.left_on or cohort.end_date,
+        )
+        weeks = meeting_weeks_elapsed(start=first, today=today, end=last, break_days=break_days)
+        kinds = set(MeetingKind) - ({MeetingKind.TEAM} if pair not in in_team else set())
         result.append(
             Compliance(
                 mentorship_id=mentorship.pk,
                 mentor=mentorship.mentor.name,
                 scholar=mentorship.scholar.name,
-                held=held[(mentorship.mentor_id, mentorship.scholar_id)],
-                expected=expected_meetings(cadence=cadence, weeks_elapsed=weeks),
+                held=sum(1 for day in held_on[pair] if first <= day <= last),
+                expected=expected_meetings(cadence=cadence, weeks_elapsed=weeks, kinds=frozenset(kinds)),
                 weeks_elapsed=weeks,
             )
         )

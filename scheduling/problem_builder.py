@@ -120,12 +120,15 @@ def build_cohort_problem(*, cohort: Cohort, time_limit_seconds: float) -> Cohort
                 )
             )
 
+    # A slot whose attendees changed over time is several series (one per stretch): it is one published slot.
     published = tuple(
-        PublishedSlot(
-            demand_key=s.demand_key, weekday=s.weekday, start=s.start_time, week_parity=s.week_parity
-        )
-        for s in MeetingSeries.objects.filter(cohort=cohort, status=MeetingSeries.Status.ACTIVE).order_by(
-            "pk"
+        dict.fromkeys(
+            PublishedSlot(
+                demand_key=s.demand_key, weekday=s.weekday, start=s.start_time, week_parity=s.week_parity
+            )
+            for s in MeetingSeries.objects.filter(cohort=cohort, status=MeetingSeries.Status.ACTIVE).order_by(
+                "pk"
+            )
         )
     )
     calendar = CohortCalendar(

@@ -13,10 +13,12 @@ import datetime as dt
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo, available_timezones
 
 UTC = dt.UTC
 BYDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+T = TypeVar("T")
 
 
 @cache
@@ -166,3 +168,40 @@ def dates_in(ranges: Iterable[DateRange]) -> frozenset[dt.date]:
         for span in ranges
         for offset in range((span.end - span.start).days + 1)
     )
+
+
+@dataclass(frozen=True)
+class Segment(Generic[T]):
+    """A run of meeting dates with the same attendees: one series' worth of a recurring slot."""
+
+    attendees: frozenset[T]
+    days: tuple[dt.date, ...]
+
+    @property
+    def first_day(self) -> dt.date:
+        return self.days[0]
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.days[-1]
+
+
+def attendance_segments(
+    days: Iterable[dt.date], attends: Callable[[T, dt.date], bool], people: Iterable[T]
+) -> list[Segment[T]]:
+    """Split meeting dates into consecutive runs with the same attendees.
+
+    A date nobody attends is dropped without ending the run, so a 1-on-1 paused for a phase stays one series;
+    a change of who attends (a scholar who left, or who joins the research phase later) starts a new run.
+    """
+    people = tuple(people)
+    segments: list[Segment[T]] = []
+    for day in sorted(days):
+        present = frozenset(person for person in people if attends(person, day))
+        if not present:
+            continue
+        if segments and segments[-1].attendees == present:
+            segments[-1] = Segment(present, (*segments[-1].days, day))
+        else:
+            segments.append(Segment(present, (day,)))
+    return segments

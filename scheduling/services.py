@@ -2,6 +2,8 @@
 
 Every function that changes meetings calls ``sync_meeting_notifications`` inside the same transaction, so
 reminders never disagree with the meetings they are about.
+Meetings are never deleted once written: a re-plan or a leaver cancels them (status cancelled, version bumped),
+so their notifications are superseded or become cancellation notices and the delivery log survives.
 """
 
 from __future__ import annotations
@@ -18,15 +20,15 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from cohort.models import Cohort
+from cohort.models import Cohort, Phase
 from mentors.cadence import MeetingKind, rrule_for
-from mentors.models import Blackout
+from mentors.models import Blackout, Mentor
 from scheduling.models import Meeting, MeetingSeries, PlanRun
 from scheduling.notifications import sync_meeting_notifications
-from scheduling.planner import Placement, PlanResult, Unplaced, WeeklySlot, plan, validate_plan
+from scheduling.planner import Demand, Placement, PlanResult, Unplaced, WeeklySlot, plan, validate_plan
 from scheduling.problem_builder import CohortProblem, build_cohort_problem
-from scheduling.recurrence import expand
-from scholars.models import Scholar, Team
+from scheduling.recurrence import Segment, WeeklyRule, attendance_segments, expand
+from scholars.models import Mentorship, Scholar, Team
 
 logger = logging.getLogger(__name__)
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -124,11 +126,12 @@ def _slot_keys(result: PlanResult) -> set[SlotKey]:
     }
 
 
-def _published(cohort: Cohort) -> dict[SlotKey, MeetingSeries]:
-    return {
-        SlotKey(s.demand_key, s.weekday, s.start_time.strftime("%H:%M"), s.week_parity): s
-        for s in MeetingSeries.objects.filter(cohort=cohort, status=MeetingSeries.Status.ACTIVE)
-    }
+def _published(cohort: Cohort) -> dict[SlotKey, list[MeetingSeries]]:
+    """Active series by slot; a slot has several when its attendees change over time (see ``_sync_slot``)."""
+    published: dict[SlotKey, list[MeetingSeries]] = defaultdict(list)
+    for s in MeetingSeries.objects.filter(cohort=cohort, status=MeetingSeries.Status.ACTIVE).order_by("pk"):
+        published[SlotKey(s.demand_key, s.weekday, s.start_time.strftime("%H:%M"), s.week_parity)].append(s)
+    return dict(published)
 
 
 def plan_diff(*, cohort: Cohort, result: PlanResult) -> PlanDiff:
@@ -181,16 +184,17 @@ def plan_apply(*, plan_run: PlanRun, applied_by=None, today: dt.date | None = No
     wanted = _slot_keys(result)
     published = _published(cohort)
     diff = plan_diff(cohort=cohort, result=result)
+    dates = CohortDates.load(cohort)
     changed: list[Meeting] = []
-    for key, series in published.items():
+    for key, rows in sorted(published.items(), key=lambda item: _key_order(item[0])):
         if key not in wanted:
-            _end_series(series, today=today)
+            for series in rows:
+                changed += _end_series(series, today=today)
     demands = {d.key: d for d in built.problem.demands}
-    created = []
-    for key in sorted(wanted - set(published), key=lambda k: (k.demand_key, k.weekday, k.start)):
-        created.append(_create_series(cohort, demands[key.demand_key], key, run, today=today))
-    for series in created:
-        changed += materialise_series(series, today=today)
+    # Unchanged slots are synced too: a blackout, a break or a leaver since the last plan changes their meetings.
+    for key in sorted(wanted, key=_key_order):
+        rows = published.get(key, [])
+        changed += _sync_slot(dates, key=key, demand=demands[key.demand_key], rows=rows, run=run, today=today)
     if changed:
         sync_meeting_notifications(meetings=changed)
     run.status, run.applied_at = PlanRun.Status.APPLIED, timezone.now()
@@ -230,41 +234,179 @@ def _result_from_document(document: dict) -> PlanResult:
     )
 
 
-def _end_series(series: MeetingSeries, *, today: dt.date) -> None:
-    """Drop the series' meetings from today on (history stays) and end it; with no history left, delete it."""
-    start_of_today = dt.datetime.combine(today, dt.time(0), tzinfo=ZoneInfo(series.time_zone))
-    series.meetings.filter(starts_at__gte=start_of_today).exclude(status__in=SETTLED).delete()
-    last = series.meetings.order_by("-starts_at").first()
-    if last is None:
+# --- Materialising series -----------------------------------------------------------------------------------
+
+# The phases a scholar takes part in, by status: everyone active trains, only some reach research, and only
+# extended scholars go on into an extension. "Other" phases (a retreat, an induction week) are for everyone.
+# Dates that no phase covers restrict nobody, so a cohort without phases meets throughout.
+PHASES_BY_STATUS: dict[str, frozenset[str]] = {
+    Scholar.Status.ACCEPTED: frozenset({Phase.Kind.TRAINING, Phase.Kind.OTHER}),
+    Scholar.Status.TRAINING: frozenset({Phase.Kind.TRAINING, Phase.Kind.OTHER}),
+    Scholar.Status.RESEARCH: frozenset({Phase.Kind.TRAINING, Phase.Kind.RESEARCH, Phase.Kind.OTHER}),
+    Scholar.Status.EXTENDED: frozenset(
+        {Phase.Kind.TRAINING, Phase.Kind.RESEARCH, Phase.Kind.EXTENSION, Phase.Kind.OTHER}
+    ),
+}
+
+
+def _days(start: dt.date, end: dt.date) -> set[dt.date]:
+    return {start + dt.timedelta(days=i) for i in range((end - start).days + 1)}
+
+
+@dataclass
+class CohortDates:
+    """What decides which dates a series meets on and who attends, for one cohort, read in a fixed number of
+    queries so re-materialising every series of a cohort stays cheap."""
+
+    cohort: Cohort
+    break_days: set[dt.date]
+    phases: list[Phase]
+    away: dict[tuple[str, int], set[dt.date]]  # ("mentor" | "scholar", pk) -> blackout days
+    spans: dict[tuple[int, int], tuple[dt.date, dt.date]]  # (mentor pk, scholar pk) -> mentorship dates
+    scholars: dict[str, Scholar]  # by slug
+    mentors: dict[str, int]  # pk by slug
+
+    @classmethod
+    def load(cls, cohort: Cohort) -> CohortDates:
+        break_days: set[dt.date] = set()
+        for pause in cohort.breaks.all():
+            break_days |= _days(pause.start_date, pause.end_date)
+        away: dict[tuple[str, int], set[dt.date]] = defaultdict(set)
+        blackouts = Blackout.objects.filter(
+            Q(mentor__mentorships__scholar__cohort=cohort) | Q(scholar__cohort=cohort)
+        ).distinct()
+        for blackout in blackouts:
+            who = ("mentor", blackout.mentor_id) if blackout.mentor_id else ("scholar", blackout.scholar_id)
+            away[who] |= _days(blackout.start_date, blackout.end_date)
+        spans = {
+            (m.mentor_id, m.scholar_id): (m.start_date or cohort.start_date, m.end_date or cohort.end_date)
+            for m in Mentorship.objects.filter(scholar__cohort=cohort)
+        }
+        return cls(
+            cohort=cohort,
+            break_days=break_days,
+            phases=list(cohort.phases.all()),
+            away=away,
+            spans=spans,
+            scholars={s.slug: s for s in cohort.scholars.all()},
+            mentors=dict(
+                Mentor.objects.filter(mentorships__scholar__cohort=cohort)
+                .values_list("slug", "pk")
+                .distinct()
+            ),
+        )
+
+    def phase_on(self, day: dt.date) -> Phase | None:
+        return next((phase for phase in self.phases if phase.contains(day)), None)
+
+    def meets_on(self, day: dt.date, *, kind: str, mentor_id: int, scholar_ids: list[int]) -> bool:
+        """Whether a meeting of this kind takes place on the date at all.
+
+        Breaks, the mentor's blackouts and phases that do not hold the kind cancel it. A scholar's blackout
+        cancels only a 1-on-1: in a team or group meeting the others still meet, and the scholar who is away is
+        simply not expected (they stay invited: a series has one list of attendees).
+        """
+        if day in self.break_days or day in self.away[("mentor", mentor_id)]:
+            return False
+        phase = self.phase_on(day)
+        if phase is not None and not phase.holds(kind):
+            return False
+        if kind == MeetingKind.ONE_ON_ONE:
+            return not any(day in self.away[("scholar", pk)] for pk in scholar_ids)
+        return True
+
+    def attends(self, scholar: Scholar, day: dt.date, *, mentor_id: int) -> bool:
+        """Whether the scholar is in the programme, in this mentorship and in a phase of theirs on the date."""
+        if not scholar.is_active or (scholar.left_on and day > scholar.left_on):
+            return False
+        first, last = self.spans.get((mentor_id, scholar.pk), (self.cohort.start_date, self.cohort.end_date))
+        if not first <= day <= last:
+            return False
+        phase = self.phase_on(day)
+        return phase is None or phase.kind in PHASES_BY_STATUS.get(scholar.status, frozenset())
+
+
+def _start_of(day: dt.date, zone: str) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo(zone))
+
+
+def _cancel(meetings: list[Meeting]) -> None:
+    """Cancel rather than delete: reminders are superseded, close ones get a notice, the delivery log stays."""
+    for meeting in meetings:
+        meeting.status, meeting.version = Meeting.Status.CANCELLED, meeting.version + 1
+    Meeting.objects.bulk_update(meetings, ["status", "version"])
+    Meeting.objects.filter(pk__in=[m.pk for m in meetings]).update(updated_at=timezone.now())
+
+
+def _end_series(series: MeetingSeries, *, today: dt.date) -> list[Meeting]:
+    """Cancel the series' unsettled meetings from today on (history stays) and end it; returns the cancelled.
+
+    Cancelled, not deleted: deleting would cascade to their notifications and the delivery log staff read. A
+    series left with no meeting at all (every one went to a successor series) has nothing to keep and goes.
+    """
+    future = list(
+        series.meetings.filter(starts_at__gte=_start_of(today, series.time_zone)).exclude(
+            status__in=(*SETTLED, Meeting.Status.CANCELLED)
+        )
+    )
+    _cancel(future)
+    _close(series)
+    return future
+
+
+def _close(series: MeetingSeries) -> None:
+    zone = ZoneInfo(series.time_zone)
+    meetings = series.meetings.order_by("-original_start")
+    if not meetings.exists():
         series.delete()
         return
+    # Cancelled meetings past the last real one are left outside the rule, so feeds end where meetings did.
+    last = meetings.exclude(status=Meeting.Status.CANCELLED).first()
+    last_day = last.original_start.astimezone(zone).date() if last else series.starts_on
     series.status = MeetingSeries.Status.ENDED
-    series.ends_on = max(series.starts_on, last.starts_at.astimezone(ZoneInfo(series.time_zone)).date())
+    series.ends_on = max(series.starts_on, last_day)
     series.version += 1
     series.save(update_fields=["status", "ends_on", "version", "updated_at"])
 
 
-def _create_series(cohort: Cohort, demand, key: SlotKey, run: PlanRun, *, today: dt.date) -> MeetingSeries:
-    from mentors.models import Mentor
+def _rule_for(key: SlotKey, demand: Demand, cohort: Cohort) -> WeeklyRule:
+    # The planner counts parity from the cohort's first Monday; the rule counts weeks from its anchor.
+    first_monday = cohort.start_date - dt.timedelta(days=cohort.start_date.weekday())
+    return WeeklyRule(
+        weekdays=(key.weekday,),
+        start=dt.time.fromisoformat(key.start),
+        duration_minutes=demand.duration_minutes,
+        time_zone=demand.time_zone,
+        interval_weeks=demand.interval_weeks,
+        anchor=first_monday + dt.timedelta(weeks=key.week_parity or 0),
+    )
 
-    mentor = Mentor.objects.get(slug=demand.organiser.removeprefix("mentor:"))
-    scholar_slugs = [a.removeprefix("scholar:") for a in demand.attendees if a.startswith("scholar:")]
+
+def _unique_uid(base: str) -> str:
+    uid, n = f"{base}@cohortops", 1
+    while MeetingSeries.objects.filter(uid=uid).exists():
+        n += 1
+        uid = f"{base}-{n}@cohortops"
+    return uid
+
+
+def _new_series(
+    dates: CohortDates, demand: Demand, key: SlotKey, segment: Segment[int], ends_on: dt.date, run
+) -> MeetingSeries:
+    cohort = dates.cohort
     team = Team.objects.get(pk=int(demand.key.split(":")[1])) if demand.kind == MeetingKind.TEAM else None
     interval = demand.interval_weeks
-    if interval > 1:
-        # The planner counts parity from the cohort's first Monday; the rule counts weeks from starts_on.
-        first_monday = cohort.start_date - dt.timedelta(days=cohort.start_date.weekday())
-        starts_on = first_monday + dt.timedelta(weeks=key.week_parity or 0)
-    else:
-        starts_on = max(today, cohort.start_date)
+    slot = f"{DAYS[key.weekday].lower()}{key.start.replace(':', '')}"
     series = MeetingSeries.objects.create(
         cohort=cohort,
-        mentor=mentor,
+        mentor_id=dates.mentors[demand.organiser.removeprefix("mentor:")],
         team=team,
         kind=demand.kind.value,
         demand_key=demand.key,
         title=demand.label,
-        uid=f"{cohort.slug}.{demand.key}.{DAYS[key.weekday].lower()}{key.start.replace(':', '')}.{run.pk}@cohortops",
+        uid=_unique_uid(
+            f"{cohort.slug}.{demand.key}.{slot}.{segment.first_day:%Y%m%d}.{run.pk if run else 0}"
+        ),
         weekday=key.weekday,
         start_time=dt.time.fromisoformat(key.start),
         duration_minutes=demand.duration_minutes,
@@ -272,49 +414,145 @@ def _create_series(cohort: Cohort, demand, key: SlotKey, run: PlanRun, *, today:
         interval_weeks=interval,
         week_parity=key.week_parity,
         rrule=rrule_for([key.weekday], interval_weeks=interval),
-        starts_on=starts_on,
-        ends_on=cohort.end_date,
+        # The first meeting day is in the right weeks, so it anchors an every-other-week rule too.
+        starts_on=segment.first_day,
+        ends_on=ends_on,
         plan_run=run,
     )
-    series.scholars.set(Scholar.objects.filter(cohort=cohort, slug__in=scholar_slugs))
+    series.scholars.set(segment.attendees)
     return series
 
 
-def _skipped_dates(series: MeetingSeries) -> set[dt.date]:
-    """Breaks, and blackout days of anyone attending (taken as dates in the series' zone)."""
-    cohort = series.cohort
-    ranges = [(b.start_date, b.end_date) for b in cohort.breaks.all()]
-    scholar_ids = list(series.scholars.values_list("pk", flat=True))
-    ranges += Blackout.objects.filter(Q(mentor=series.mentor_id) | Q(scholar__in=scholar_ids)).values_list(
-        "start_date", "end_date"
-    )
-    days = set()
-    for start, end in ranges:
-        days.update(start + dt.timedelta(days=i) for i in range((end - start).days + 1))
-    return days
+def _sync_slot(
+    dates: CohortDates,
+    *,
+    key: SlotKey,
+    demand: Demand,
+    rows: list[MeetingSeries],
+    run: PlanRun | None,
+    today: dt.date,
+) -> list[Meeting]:
+    """Bring one planned weekly slot's meetings from today on in line with the cohort; returns changed meetings.
 
-
-def materialise_series(series: MeetingSeries, *, today: dt.date) -> list[Meeting]:
-    """Create the series' meetings from today (or its start) to its end, skipping breaks and blackouts.
-
-    Scholars who leave stop getting meetings: a 1-on-1 ends on its scholar's leaving date.
+    1. The slot's dates: the rule's dates from today to the cohort's end, minus those it does not meet on.
+    2. Who attends each date; runs of dates with the same attendees are segments, one series each. A series
+       of the slot with exactly a segment's attendees carries it on (same UID, same slot); a segment nobody
+       carries yet gets a new series, and series no segment wants end.
+    3. Future meetings follow their dates: missing ones are created, ones on a date now in another segment move
+       to that segment's series (same time, same version, so attendees who stay keep their reminders), and ones
+       no longer wanted are cancelled. A cancelled meeting is never revived: it may have been staff's decision.
     """
-    last_day = series.ends_on
-    leaving = [s.left_on for s in series.scholars.all() if s.left_on]
-    if series.kind == MeetingKind.ONE_ON_ONE and leaving:
-        last_day = min(last_day, min(leaving))
-    first_day = max(today, series.starts_on, series.cohort.start_date)
-    occurrences = expand(
-        series.weekly_rule(), first_day=first_day, last_day=last_day, skip=_skipped_dates(series)
+    cohort = dates.cohort
+    rule = rows[0].weekly_rule() if rows else _rule_for(key, demand, cohort)
+    mentor_slug = demand.organiser.removeprefix("mentor:")
+    scholars = [
+        dates.scholars[a.removeprefix("scholar:")] for a in demand.attendees if a.startswith("scholar:")
+    ]
+    mentor_id = rows[0].mentor_id if rows else dates.mentors[mentor_slug]
+    by_id = {s.pk: s for s in scholars}
+    first_day = max(today, cohort.start_date)
+    occurrences = {o.local_date: o for o in expand(rule, first_day=first_day, last_day=cohort.end_date)}
+    meeting_days = [
+        day
+        for day in occurrences
+        if dates.meets_on(day, kind=demand.kind, mentor_id=mentor_id, scholar_ids=list(by_id))
+    ]
+    segments = attendance_segments(
+        meeting_days, lambda pk, day: dates.attends(by_id[pk], day, mentor_id=mentor_id), by_id
     )
-    existing = set(series.meetings.values_list("original_start", flat=True))
-    return Meeting.objects.bulk_create(
-        Meeting(
-            series=series, original_start=o.starts_at_utc, starts_at=o.starts_at_utc, ends_at=o.ends_at_utc
-        )
-        for o in occurrences
-        if o.starts_at_utc not in existing
+
+    # 2. Segments to series.
+    unused = sorted(rows, key=lambda s: (s.starts_on, s.pk))
+    members = {s.pk: frozenset(s.scholars.values_list("pk", flat=True)) for s in rows}
+    owner: list[MeetingSeries] = []
+    touched: set[int] = set()
+    for segment in segments:
+        # A segment cut short (a scholar left, a mentorship ended) ends its series; the last runs to the end.
+        ends_on = cohort.end_date if segment.last_day == meeting_days[-1] else segment.last_day
+        series = next((s for s in unused if members[s.pk] == segment.attendees), None)
+        if series is None:
+            series = _new_series(dates, demand, key, segment, ends_on, run)
+            members[series.pk] = segment.attendees
+        else:
+            unused.remove(series)
+            starts_on = min(series.starts_on, segment.first_day)
+            if (series.starts_on, series.ends_on) != (starts_on, ends_on):
+                series.starts_on, series.ends_on = starts_on, ends_on
+                touched.add(series.pk)
+        owner.append(series)
+
+    # 3. Meetings to series.
+    wanted: dict[dt.datetime, MeetingSeries] = {}
+    span_of: list[tuple[dt.date, dt.date, MeetingSeries]] = []
+    for segment, series in zip(segments, owner, strict=True):
+        wanted.update((occurrences[day].starts_at_utc, series) for day in segment.days)
+        span_of.append((segment.first_day, segment.last_day, series))
+    zone = ZoneInfo(rule.time_zone)
+    start_of_today = _start_of(first_day, rule.time_zone)
+    existing = list(Meeting.objects.filter(series__in=[*rows, *owner]).order_by("original_start"))
+    taken = {m.original_start for m in existing}
+    to_cancel: list[Meeting] = []
+    to_move: list[Meeting] = []
+    for meeting in existing:
+        if meeting.original_start < start_of_today or meeting.status in (*SETTLED, Meeting.Status.CANCELLED):
+            continue
+        target = wanted.get(meeting.original_start)
+        if target is None and meeting.status == Meeting.Status.MOVED:
+            # Staff moved it themselves: keep it while its date still falls inside a segment.
+            local = meeting.original_start.astimezone(zone).date()
+            target = next((s for first, last, s in span_of if first <= local <= last), None)
+        if target is None:
+            to_cancel.append(meeting)
+        elif target.pk != meeting.series_id:
+            touched |= {target.pk, meeting.series_id}
+            meeting.series = target
+            to_move.append(meeting)
+    _cancel(to_cancel)
+    touched |= {m.series_id for m in to_cancel}
+    Meeting.objects.bulk_update(to_move, ["series"])
+    Meeting.objects.filter(pk__in=[m.pk for m in to_move]).update(updated_at=timezone.now())
+    created = Meeting.objects.bulk_create(
+        Meeting(series=series, original_start=start, starts_at=start, ends_at=start + rule.duration)
+        for start, series in sorted(wanted.items(), key=lambda item: item[0])
+        if start not in taken
     )
+    touched |= {m.series_id for m in created} & {s.pk for s in rows}
+
+    for series in owner:
+        if series.pk in touched:
+            series.version += 1
+            series.save(update_fields=["starts_on", "ends_on", "version", "updated_at"])
+    for series in unused:
+        _close(series)
+    return [*created, *to_move, *to_cancel]
+
+
+def cohort_meetings_refresh(*, cohort: Cohort, today: dt.date | None = None) -> list[Meeting]:
+    """Re-materialise every published series of the cohort from today on, without re-planning any slot.
+
+    For changes that move no slot: a blackout, a break, a phase, a scholar who left or changed status, a
+    mentorship's dates. Slots whose demand is gone (a scholar withdrew) end.
+    """
+    today = today or timezone.localdate()
+    built = build_cohort_problem(cohort=cohort, time_limit_seconds=settings.PLANNER_TIME_LIMIT_SECONDS)
+    demands = {d.key: d for d in built.problem.demands}
+    with transaction.atomic():
+        dates = CohortDates.load(cohort)
+        changed: list[Meeting] = []
+        for key, rows in sorted(_published(cohort).items(), key=lambda item: _key_order(item[0])):
+            demand = demands.get(key.demand_key)
+            if demand is None:
+                for series in rows:
+                    changed += _end_series(series, today=today)
+            else:
+                changed += _sync_slot(dates, key=key, demand=demand, rows=rows, run=None, today=today)
+        if changed:
+            sync_meeting_notifications(meetings=changed)
+    return changed
+
+
+def _key_order(key: SlotKey) -> tuple:
+    return (key.demand_key, key.weekday, key.start, key.week_parity or 0)
 
 
 # --- Single meetings --------------------------------------------------------------------------------------------
