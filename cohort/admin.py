@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from cohort.admin_access import DefaultChoiceFilter, RoleScopedAdmin
+from cohort.admin_access import CalendarInputsAdminMixin, DefaultChoiceFilter, RoleScopedAdmin
 from cohort.models import Break, Cohort, ImportWarning, Phase, Stream
 from mentors.forms import CohortAdminForm
 from scheduling.admin import apply_latest_plans, export_meetings_csv, plan_cohorts, rotate_feed_links
@@ -33,7 +33,7 @@ class BreakInline(admin.TabularInline):
 
 
 @admin.register(Cohort)
-class CohortAdmin(RoleScopedAdmin):
+class CohortAdmin(CalendarInputsAdminMixin, RoleScopedAdmin):
     form = CohortAdminForm
     list_display = ["name", "slug", "start_date", "end_date", "time_zone", "week_link"]
     list_filter = [("streams", RelatedOnlyFieldListFilter), "time_zone"]
@@ -46,7 +46,11 @@ class CohortAdmin(RoleScopedAdmin):
         ("Meetings", {"fields": ["default_cadence", "default_meeting_minutes"]}),
     )
     inlines = [PhaseInline, BreakInline]
+    calendar_fields = frozenset({"start_date", "end_date"})
     actions = [plan_cohorts, apply_latest_plans, export_meetings_csv, rotate_feed_links]
+
+    def calendar_cohorts(self, obj: Cohort) -> list[Cohort]:
+        return [obj]
 
     @admin.display(description="week at a glance")
     def week_link(self, cohort: Cohort):

@@ -7,7 +7,7 @@ Rows outside the queryset do not exist for that user: their URLs answer as Djang
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -17,9 +17,11 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import SimpleTemplateResponse
 from django.utils import timezone
 
+from cohort.models import Cohort
 from cohort.permissions import is_staff_role, mentor_of
 from mentors.models import Mentor
 from scheduling.notifications import person_settings_changed
+from scheduling.services import calendar_inputs_changed
 
 
 def restricted_mentor(user) -> Mentor | None:
@@ -91,6 +93,21 @@ class PersonAdminMixin:
         super().save_model(request, obj, form, change)
         if change:
             person_settings_changed(person=obj, fields=form.changed_data)
+
+
+class CalendarInputsAdminMixin:
+    """A page whose dates or inlines (blackouts, breaks, phases, mentorships) shape published meetings: after a
+    save that changed any of them, the affected cohorts' meetings follow at once, without a re-plan."""
+
+    calendar_fields: frozenset[str] = frozenset()
+
+    def calendar_cohorts(self, obj) -> Iterable[Cohort]:
+        raise NotImplementedError
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if self.calendar_fields.intersection(form.changed_data) or any(f.has_changed() for f in formsets):
+            calendar_inputs_changed(cohorts=self.calendar_cohorts(form.instance))
 
 
 class ReadOnlyMixin:

@@ -11,11 +11,18 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from cohort.admin_access import PersonAdminMixin, ReadOnlyAdmin, RoleScopedAdmin, restricted_mentor
+from cohort.admin_access import (
+    CalendarInputsAdminMixin,
+    PersonAdminMixin,
+    ReadOnlyAdmin,
+    RoleScopedAdmin,
+    restricted_mentor,
+)
 from mentors.forms import BlackoutForm, MentorAdminForm, WeeklyWindowFormSet
 from mentors.models import Availability, Blackout, Mentor
 from mentors.services import mentor_logins_create
 from scheduling.admin import rotate_feed_links
+from scheduling.services import person_cohorts
 
 
 class AvailabilityInline(admin.TabularInline):
@@ -67,7 +74,7 @@ class CadenceFilter(admin.SimpleListFilter):
 
 
 @admin.register(Mentor)
-class MentorAdmin(PersonAdminMixin, RoleScopedAdmin):
+class MentorAdmin(PersonAdminMixin, CalendarInputsAdminMixin, RoleScopedAdmin):
     mentor_lookup = "pk"
     form = MentorAdminForm
     list_display = ["name", "title", "organisation", "time_zone", "cadence_summary", "has_login"]
@@ -100,6 +107,9 @@ class MentorAdmin(PersonAdminMixin, RoleScopedAdmin):
         ("Reminders", {"fields": ["reminder_offsets_minutes", "slack_webhook_url"]}),
         ("In the programme", {"fields": ["slug", "stream_titles", "cadence_summary"]}),
     )
+
+    def calendar_cohorts(self, obj: Mentor):
+        return person_cohorts(obj)
 
     def get_fieldsets(self, request: HttpRequest, obj: Mentor | None = None):
         return self.staff_fieldsets if restricted_mentor(request.user) is None else self.mentor_fieldsets

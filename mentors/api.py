@@ -19,6 +19,7 @@ from cohort.permissions import (
 )
 from mentors.cadence import Cadence
 from mentors.models import Availability, Blackout, Mentor
+from scheduling.api_mixins import CalendarInputsViewSetMixin
 from scheduling.notifications import person_settings_changed
 
 
@@ -147,9 +148,12 @@ class BlackoutSerializer(MentorOwnedSerializer):
         extra_kwargs = {"mentor": {"required": False}}
 
 
-class BlackoutViewSet(OwnerScopedViewSet):
+class BlackoutViewSet(CalendarInputsViewSetMixin, OwnerScopedViewSet):
     serializer_class = BlackoutSerializer
     filterset_fields = ["mentor"]
+
+    def calendar_person(self, blackout: Blackout):
+        return blackout.mentor or blackout.scholar
 
     def get_queryset(self):
         return blackouts_for(self.request.user).order_by("start_date")

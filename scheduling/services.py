@@ -551,6 +551,24 @@ def cohort_meetings_refresh(*, cohort: Cohort, today: dt.date | None = None) -> 
     return changed
 
 
+def person_cohorts(person: Mentor | Scholar):
+    """The cohorts whose published meetings a person's blackouts and dates shape."""
+    if isinstance(person, Mentor):
+        return Cohort.objects.filter(meeting_series__mentor=person).distinct()
+    return Cohort.objects.filter(pk=person.cohort_id)
+
+
+def calendar_inputs_changed(*, cohorts) -> list[Meeting]:
+    """After a blackout, break, phase, leaving date, status or mentorship date changed: bring the published
+    meetings of these cohorts in line with it at once, moving no slot. Cohorts with nothing published wait for
+    their first plan."""
+    changed: list[Meeting] = []
+    for cohort in cohorts:
+        if cohort.meeting_series.filter(status=MeetingSeries.Status.ACTIVE).exists():
+            changed += cohort_meetings_refresh(cohort=cohort)
+    return changed
+
+
 def _key_order(key: SlotKey) -> tuple:
     return (key.demand_key, key.weekday, key.start, key.week_parity or 0)
 

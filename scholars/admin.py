@@ -7,10 +7,11 @@ from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from cohort.admin_access import PersonAdminMixin, RoleScopedAdmin
+from cohort.admin_access import CalendarInputsAdminMixin, PersonAdminMixin, RoleScopedAdmin
 from mentors.forms import BlackoutForm
 from mentors.models import Blackout
 from scheduling.admin import rotate_feed_links
+from scheduling.services import person_cohorts
 from scholars.models import CheckIn, Mentorship, Scholar, Team
 
 
@@ -30,7 +31,7 @@ class ScholarBlackoutInline(admin.TabularInline):
 
 
 @admin.register(Scholar)
-class ScholarAdmin(PersonAdminMixin, RoleScopedAdmin):
+class ScholarAdmin(PersonAdminMixin, CalendarInputsAdminMixin, RoleScopedAdmin):
     mentor_lookup = "mentorships__mentor_id"
     list_display = ["name", "cohort", "stream", "status", "mentor_names", "time_zone", "is_sample"]
     list_filter = [
@@ -44,6 +45,11 @@ class ScholarAdmin(PersonAdminMixin, RoleScopedAdmin):
     list_select_related = ["cohort", "stream"]
     inlines = [MentorshipInline, ScholarBlackoutInline]
     actions = [rotate_feed_links]
+
+    calendar_fields = frozenset({"left_on", "status"})
+
+    def calendar_cohorts(self, obj: Scholar):
+        return person_cohorts(obj)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Scholar]:
         return super().get_queryset(request).prefetch_related("mentorships__mentor")

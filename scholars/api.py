@@ -22,7 +22,9 @@ from cohort.permissions import (
     scholars_for,
     teams_for,
 )
+from scheduling.api_mixins import CalendarInputsViewSetMixin
 from scheduling.notifications import person_settings_changed
+from scheduling.services import calendar_inputs_changed, person_cohorts
 from scholars.models import CheckIn, Mentorship, Scholar, Team
 from scholars.roster_csv import COLUMNS, RosterError, RosterRejected
 from scholars.services import check_in_submit, scholar_preferences_update, scholars_bulk_create
@@ -50,6 +52,8 @@ class ScholarViewSet(viewsets.ModelViewSet):
         with transaction.atomic():
             person = serializer.save()
             person_settings_changed(person=person, fields=serializer.validated_data)
+            if {"left_on", "status"}.intersection(serializer.validated_data):
+                calendar_inputs_changed(cohorts=person_cohorts(person))
 
 
 class TeamSerializer(serializers.ModelSerializer):
@@ -85,10 +89,13 @@ class MentorshipSerializer(serializers.ModelSerializer):
         return {f: getattr(self.instance, f) for f in fields} if self.instance else {}
 
 
-class MentorshipViewSet(viewsets.ModelViewSet):
+class MentorshipViewSet(CalendarInputsViewSetMixin, viewsets.ModelViewSet):
     serializer_class = MentorshipSerializer
     permission_classes = [IsStaffOrReadOnly]
     filterset_fields = ["mentor", "scholar", "role"]
+
+    def calendar_person(self, mentorship: Mentorship) -> Scholar:
+        return mentorship.scholar
 
     def get_queryset(self):
         return mentorships_for(self.request.user).order_by("scholar", "role")

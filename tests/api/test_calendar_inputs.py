@@ -1,0 +1,95 @@
+"""Blackouts, leaving dates and breaks reach the published meetings as soon as they are saved, with no re-plan."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from mentors.cadence import Cadence, MeetingDemand, MeetingKind
+from scheduling.models import Meeting, PlanRun
+from scheduling.services import plan_apply, plan_cohort
+from tests.admin.conftest import logged_in, posted_back
+from tests.factories import (
+    AvailabilityFactory,
+    CohortFactory,
+    MentorFactory,
+    MentorshipFactory,
+    ScholarFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+WEEKLY = Cadence(
+    demands=(MeetingDemand(kind=MeetingKind.ONE_ON_ONE, per_week_min=1, per_week_max=1, duration_minutes=60),)
+).to_dict()
+
+
+@pytest.fixture
+def planned(settings):
+    """One mentor and one scholar with a weekly 1-on-1, planned and published over March 2027."""
+    settings.PLANNER_TIME_LIMIT_SECONDS = 5
+    cohort = CohortFactory(start_date=dt.date(2027, 3, 1), end_date=dt.date(2027, 3, 31))
+    mentor = MentorFactory(cadence=WEEKLY, user=UserFactory())
+    AvailabilityFactory(mentor=mentor, weekday=0, start_time=dt.time(10), end_time=dt.time(11))
+    scholar = ScholarFactory(cohort=cohort)
+    MentorshipFactory(mentor=mentor, scholar=scholar)
+    run = plan_cohort(cohort=cohort)
+    assert run.status == PlanRun.Status.SOLVED, run.error
+    plan_apply(plan_run=run, today=dt.date(2026, 12, 1))
+    return cohort, mentor, scholar
+
+
+def live_days(cohort) -> list[dt.date]:
+    meetings = Meeting.objects.filter(series__cohort=cohort).exclude(status=Meeting.Status.CANCELLED)
+    return sorted(m.starts_at.date() for m in meetings)
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_the_plan_meets_every_monday_of_march(planned):
+    cohort, _, _ = planned
+
+    assert live_days(cohort) == [dt.date(2027, 3, d) for d in (1, 8, 15, 22, 29)]
+
+
+def test_a_mentors_new_blackout_cancels_the_meeting_it_covers(planned):
+    cohort, mentor, _ = planned
+
+    response = client_for(mentor.user).post(
+        "/api/v1/blackouts/", {"start_date": "2027-03-08", "end_date": "2027-03-12", "reason": "Workshop"}
+    )
+
+    assert response.status_code == 201
+    assert live_days(cohort) == [dt.date(2027, 3, d) for d in (1, 15, 22, 29)]
+
+
+def test_a_leaving_date_set_through_the_api_ends_the_scholars_meetings(planned):
+    cohort, _, scholar = planned
+    staff = UserFactory(is_staff=True)
+
+    response = client_for(staff).patch(f"/api/v1/scholars/{scholar.pk}/", {"left_on": "2027-03-16"})
+
+    assert response.status_code == 200
+    assert live_days(cohort) == [dt.date(2027, 3, d) for d in (1, 8, 15)]
+
+
+def test_a_break_added_on_the_cohorts_admin_page_cancels_the_meetings_in_it(planned, admin_user):
+    cohort, _, _ = planned
+    client = logged_in(admin_user)
+    url = reverse("admin:cohort_cohort_change", args=[cohort.pk])
+    data = posted_back(client.get(url)) | {
+        "breaks-0-name": "Spring break",
+        "breaks-0-start_date": "2027-03-20",
+        "breaks-0-end_date": "2027-03-24",
+        "breaks-TOTAL_FORMS": "1",
+    }
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert live_days(cohort) == [dt.date(2027, 3, d) for d in (1, 8, 15, 29)]
