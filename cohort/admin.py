@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from cohort.admin_access import CalendarInputsAdminMixin, DefaultChoiceFilter, RoleScopedAdmin
-from cohort.models import Break, Cohort, ImportWarning, Phase, Stream
+from cohort.models import Break, Cohort, ImportWarning, Phase, ProgramEvent, Stream
 from mentors.forms import CohortAdminForm
 from scheduling.admin import apply_latest_plans, export_meetings_csv, plan_cohorts, rotate_feed_links
 from scheduling.week import cohort_week_view
@@ -32,6 +32,12 @@ class BreakInline(admin.TabularInline):
     extra = 0
 
 
+class ProgramEventInline(admin.TabularInline):
+    model = ProgramEvent
+    extra = 0
+    fields = ["title", "stream", "starts_at", "ends_at", "location", "description"]
+
+
 @admin.register(Cohort)
 class CohortAdmin(CalendarInputsAdminMixin, RoleScopedAdmin):
     form = CohortAdminForm
@@ -45,7 +51,7 @@ class CohortAdmin(CalendarInputsAdminMixin, RoleScopedAdmin):
         (None, {"fields": ["name", "slug", "start_date", "end_date", "time_zone", "streams"]}),
         ("Meetings", {"fields": ["default_cadence", "default_meeting_minutes"]}),
     )
-    inlines = [PhaseInline, BreakInline]
+    inlines = [PhaseInline, BreakInline, ProgramEventInline]
     calendar_fields = frozenset({"start_date", "end_date"})
     actions = [plan_cohorts, apply_latest_plans, export_meetings_csv, rotate_feed_links]
 

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cohort.importer import import_stream_documents
-from cohort.models import Break, Cohort, ImportWarning, Phase, Stream
+from cohort.models import Break, Cohort, ImportWarning, Phase, ProgramEvent, Stream
 from cohort.permissions import IsStaff, IsStaffOrReadOnly, cohorts_for, streams_for
 from cohort.stream_document import StreamDocumentError
 from scheduling.models import PlanRun
@@ -33,15 +33,22 @@ class BreakSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "start_date", "end_date"]
 
 
+class ProgramEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProgramEvent
+        fields = ["id", "title", "stream", "starts_at", "ends_at", "location", "description"]
+
+
 class CohortSerializer(serializers.ModelSerializer):
     phases = PhaseSerializer(many=True, read_only=True)
     breaks = BreakSerializer(many=True, read_only=True)
+    program_events = ProgramEventSerializer(many=True, read_only=True)
 
     class Meta:
         model = Cohort
         fields = [
             "id", "name", "slug", "start_date", "end_date", "time_zone", "streams",
-            "default_meeting_minutes", "phases", "breaks",
+            "default_meeting_minutes", "phases", "breaks", "program_events",
         ]  # fmt: skip
 
     def validate(self, attrs: dict) -> dict:
@@ -78,7 +85,7 @@ class CohortViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return (
             cohorts_for(self.request.user)
-            .prefetch_related("phases", "breaks", "streams")
+            .prefetch_related("phases", "breaks", "program_events", "streams")
             .order_by("-start_date")
         )
 

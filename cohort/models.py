@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -202,6 +203,52 @@ class Break(CohortSpan):
                 condition=Q(end_date__gte=F("start_date")), name="break_end_not_before_start"
             ),
         ]
+
+
+class ProgramEvent(TimeStamped):
+    """A one-off event of the programme (kick-off, talks, a symposium): in the cohort's and streams' feeds."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="program_events")
+    stream = models.ForeignKey(
+        Stream,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="program_events",
+        help_text="For one stream only; empty: everyone in the cohort.",
+    )
+    title = models.CharField(max_length=200)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    location = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["cohort", "starts_at"], name="programevent_cohort_starts")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="programevent_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.starts_at:%d %b %Y %H:%M} UTC)"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "An event must end after it starts."})
+        cohort = self.cohort if self.cohort_id else None
+        if cohort and self.starts_at:
+            day = self.starts_at.astimezone(ZoneInfo(cohort.time_zone)).date()
+            if not cohort.start_date <= day <= cohort.end_date:
+                raise ValidationError(
+                    {
+                        "starts_at": f"The event must fall inside the cohort "
+                        f"({cohort.start_date:%d %b %Y} to {cohort.end_date:%d %b %Y})."
+                    }
+                )
 
 
 class ImportWarning(TimeStamped):

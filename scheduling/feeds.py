@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from cohort.models import Break, Cohort, Phase
+from cohort.models import Break, Cohort, Phase, ProgramEvent
 from scheduling import ics
 from scheduling.models import FeedToken, Meeting, MeetingSeries
 from scheduling.notifications import occurrence_event
@@ -88,25 +88,31 @@ def feed_version(token: FeedToken) -> tuple[str, dt.datetime]:
             .annotate(
                 phases_changed=_latest_change(Phase),
                 breaks_changed=_latest_change(Break),
-                spans=_span_count(Phase) + _span_count(Break),
+                events_changed=_latest_change(ProgramEvent),
+                spans=_span_count(Phase) + _span_count(Break) + _span_count(ProgramEvent),
             )
-            .values("updated_at", "phases_changed", "breaks_changed", "spans")
+            .values("updated_at", "phases_changed", "breaks_changed", "events_changed", "spans")
             .get()
         )
-        stamps += [calendar["updated_at"], calendar["phases_changed"], calendar["breaks_changed"]]
+        stamps += [
+            calendar["updated_at"],
+            calendar["phases_changed"],
+            calendar["breaks_changed"],
+            calendar["events_changed"],
+        ]
         counts.append(calendar["spans"])
     last_modified = max(stamp for stamp in stamps if stamp is not None)
     fingerprint = f"{token.token_hash}|{last_modified.isoformat()}|{counts}"
     return '"' + hashlib.sha256(fingerprint.encode()).hexdigest()[:32] + '"', last_modified
 
 
-def _latest_change(model: type[Phase] | type[Break]) -> Subquery:
+def _latest_change(model: type[Phase | Break | ProgramEvent]) -> Subquery:
     return Subquery(
         model.objects.filter(cohort=OuterRef("pk")).order_by("-updated_at").values("updated_at")[:1]
     )
 
 
-def _span_count(model: type[Phase] | type[Break]) -> Coalesce:
+def _span_count(model: type[Phase | Break | ProgramEvent]) -> Coalesce:
     counted = model.objects.filter(cohort=OuterRef("pk")).values("cohort").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted), 0)
 
@@ -135,7 +141,7 @@ def _render(token: FeedToken) -> bytes:
     events: list = [event for s in series if (event := series_event(s, alarm_minutes=alarm_minutes))]
     cohort_id = _calendar_cohort_id(token)
     if cohort_id is not None:
-        events += cohort_calendar_events(cohort_id)
+        events += cohort_calendar_events(cohort_id, stream_id=token.stream_id)
     owner = token.scholar or token.mentor or token.team or token.stream or token.cohort
     zone = _feed_time_zone(token)
     return ics.render_calendar(
@@ -214,10 +220,13 @@ def _description(series: MeetingSeries) -> str:
     return f"{series.get_kind_display()} with {series.mentor.name}" + (f" and {people}" if people else "")
 
 
-def cohort_calendar_events(cohort_id: int) -> list[ics.AllDayEvent]:
-    """The programme's phases and breaks as all-day events."""
+def cohort_calendar_events(
+    cohort_id: int, *, stream_id: int | None = None
+) -> list[ics.AllDayEvent | ics.SingleEvent]:
+    """The programme's phases and breaks as all-day events, and its events: the whole cohort's, and with
+    ``stream_id`` also that stream's own."""
     spans = [*Phase.objects.filter(cohort_id=cohort_id), *Break.objects.filter(cohort_id=cohort_id)]
-    return [
+    events: list[ics.AllDayEvent | ics.SingleEvent] = [
         ics.AllDayEvent(
             uid=f"{type(span).__name__.lower()}-{span.pk}@cohortops",
             summary=span.name if isinstance(span, Phase) else f"Break: {span.name}",
@@ -229,6 +238,23 @@ def cohort_calendar_events(cohort_id: int) -> list[ics.AllDayEvent]:
         )
         for span in sorted(spans, key=lambda s: (s.start_date, s.pk))
     ]
+    audience = Q(stream__isnull=True) | Q(stream_id=stream_id) if stream_id else Q(stream__isnull=True)
+    for event in ProgramEvent.objects.filter(audience, cohort_id=cohort_id).select_related("cohort"):
+        events.append(
+            ics.SingleEvent(
+                uid=f"program-event-{event.pk}@cohortops",
+                summary=event.title,
+                description=event.description,
+                location=event.location,
+                starts_at_utc=event.starts_at,
+                ends_at_utc=event.ends_at,
+                time_zone=event.cohort.time_zone,
+                sequence=0,
+                status="CONFIRMED",
+                last_modified=event.updated_at,
+            )
+        )
+    return events
 
 
 def meetings_in_feed(token: FeedToken) -> QuerySet[Meeting]:

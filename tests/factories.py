@@ -5,7 +5,7 @@ import datetime as dt
 import factory
 from django.contrib.auth import get_user_model
 
-from cohort.models import Break, Cohort, Phase, Stream
+from cohort.models import Break, Cohort, Phase, ProgramEvent, Stream
 from mentors.models import Availability, Blackout, Mentor
 from scheduling.models import Meeting, MeetingSeries
 from scholars.models import CheckIn, Mentorship, Scholar, Team
@@ -164,3 +164,14 @@ class MeetingFactory(factory.django.DjangoModelFactory):
     starts_at = dt.datetime(2027, 1, 11, 10, 0, tzinfo=dt.UTC)
     original_start = factory.SelfAttribute("starts_at")
     ends_at = factory.LazyAttribute(lambda m: m.starts_at + dt.timedelta(minutes=60))
+
+
+class ProgramEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgramEvent
+
+    cohort = factory.SubFactory(CohortFactory)
+    title = factory.Sequence(lambda n: f"Programme talk {n}")
+    starts_at = dt.datetime(2027, 4, 1, 14, 0, tzinfo=dt.UTC)
+    ends_at = factory.LazyAttribute(lambda e: e.starts_at + dt.timedelta(hours=2))
+    location = "Main hall"

@@ -299,7 +299,7 @@ STAFF_READS = [
 # What each read costs: the caller's token and role links, the count and the page, and one prefetch per nested
 # list; the same whether the page holds one row or four.
 STAFF_QUERIES = {
-    "/api/v1/cohorts/": 7,
+    "/api/v1/cohorts/": 8,
     "/api/v1/streams/": 3,
     "/api/v1/mentors/": 6,
     "/api/v1/availability/": 4,

@@ -9,7 +9,15 @@ import recurring_ical_events
 from scheduling.feed_tokens import feed_token_rotate
 from scheduling.models import Meeting, MeetingSeries
 from scheduling.recurrence import expand
-from tests.factories import BreakFactory, CohortFactory, MentorFactory, ScholarFactory, TeamFactory
+from tests.factories import (
+    BreakFactory,
+    CohortFactory,
+    MentorFactory,
+    ProgramEventFactory,
+    ScholarFactory,
+    StreamFactory,
+    TeamFactory,
+)
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC
@@ -59,8 +67,13 @@ def client_occurrences(body: bytes, start: dt.date, end: dt.date) -> list[tuple[
     return sorted(
         (e.start.astimezone(UTC), e.end.astimezone(UTC))
         for e in events
-        if "RRULE" in e or "RECURRENCE-ID" in e
+        if ("RRULE" in e or "RECURRENCE-ID" in e) and not _is_programme_calendar(e)
     )
+
+
+def _is_programme_calendar(event) -> bool:
+    """Phases, breaks and programme events: in stream and cohort feeds beside the meetings."""
+    return str(event["UID"]).startswith(("phase-", "break-", "program-event-"))
 
 
 def db_occurrences(series_qs) -> list[tuple[dt.datetime, dt.datetime]]:
@@ -249,3 +262,64 @@ def test_renaming_an_attendee_changes_the_mentors_feed(client, london_cohort):
 
     assert second.status_code == 200
     assert "Renamed Scholar" in second.content.decode()
+
+
+def event_instants(body: bytes) -> dict[str, tuple[dt.datetime, dt.datetime]]:
+    """What a client shows of the programme's events, by title."""
+    calendar = icalendar.Calendar.from_ical(body)
+    events = recurring_ical_events.of(calendar).between(dt.date(2027, 1, 1), dt.date(2027, 6, 1))
+    return {
+        str(e["SUMMARY"]): (e.start.astimezone(UTC), e.end.astimezone(UTC))
+        for e in events
+        if str(e["UID"]).startswith("program-event-")
+    }
+
+
+def test_cohort_feed_shows_the_programmes_events_at_their_instants_after_the_clock_change(
+    client, london_cohort
+):
+    kickoff = ProgramEventFactory(
+        cohort=london_cohort, title="Kick-off", starts_at=dt.datetime(2027, 2, 1, 9, tzinfo=UTC)
+    )
+    symposium = ProgramEventFactory(cohort=london_cohort, title="Symposium")  # 1 April, summer time
+    ProgramEventFactory(cohort=london_cohort, title="Stream lunch", stream=StreamFactory())
+
+    response = client.get(f"/feeds/{token_of(feed_token_rotate(owner=london_cohort))}.ics")
+
+    assert event_instants(response.content) == {
+        "Kick-off": (kickoff.starts_at, kickoff.ends_at),
+        "Symposium": (symposium.starts_at, symposium.ends_at),
+    }
+
+
+def test_stream_feed_shows_its_group_meetings_and_events_but_no_one_on_ones(client, london_cohort):
+    stream, other_stream = StreamFactory(), StreamFactory()
+    mentor = MentorFactory()
+    mentor.streams.add(stream)
+    group = make_series(cohort=london_cohort, mentor=mentor, scholars=[ScholarFactory(cohort=london_cohort)])
+    MeetingSeries.objects.filter(pk=group.pk).update(kind="group")
+    make_series(
+        cohort=london_cohort, mentor=mentor, scholars=[ScholarFactory(cohort=london_cohort)], weekday=2
+    )
+    ProgramEventFactory(cohort=london_cohort, title="Everyone")
+    ProgramEventFactory(cohort=london_cohort, title="Ours", stream=stream)
+    ProgramEventFactory(cohort=london_cohort, title="Theirs", stream=other_stream)
+
+    link = feed_token_rotate(owner=stream, cohort=london_cohort)
+    body = client.get(f"/feeds/{token_of(link)}.ics").content
+
+    assert client_occurrences(body, dt.date(2027, 1, 1), dt.date(2027, 6, 1)) == db_occurrences(
+        MeetingSeries.objects.filter(pk=group.pk)
+    )
+    assert set(event_instants(body)) == {"Everyone", "Ours"}
+
+
+def test_a_new_programme_event_changes_the_cohort_feeds_etag(client, london_cohort):
+    url = f"/feeds/{token_of(feed_token_rotate(owner=london_cohort))}.ics"
+    first = client.get(url)
+
+    ProgramEventFactory(cohort=london_cohort, title="Added later")
+    second = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert second.status_code == 200
+    assert "Added later" in event_instants(second.content)
