@@ -15,9 +15,11 @@ from cohort.admin_access import (
     CalendarInputsAdminMixin,
     PersonAdminMixin,
     ReadOnlyAdmin,
+    ReadOnlyInline,
     RoleScopedAdmin,
     restricted_mentor,
 )
+from cohort.models import ImportWarning
 from mentors.forms import BlackoutForm, MentorAdminForm, WeeklyWindowFormSet
 from mentors.models import Availability, Blackout, Mentor
 from mentors.services import mentor_logins_create
@@ -73,6 +75,15 @@ class CadenceFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ImportWarningInline(ReadOnlyInline):
+    """What the importer flagged about this mentor, for staff to act on (resolved under Import warnings)."""
+
+    model = ImportWarning
+    fields = ["code", "message", "source_file", "line", "resolved_at"]
+    readonly_fields = fields
+    verbose_name_plural = "import warnings"
+
+
 @admin.register(Mentor)
 class MentorAdmin(PersonAdminMixin, CalendarInputsAdminMixin, RoleScopedAdmin):
     mentor_lookup = "pk"
@@ -110,6 +121,10 @@ class MentorAdmin(PersonAdminMixin, CalendarInputsAdminMixin, RoleScopedAdmin):
 
     def calendar_cohorts(self, obj: Mentor):
         return person_cohorts(obj)
+
+    def get_inlines(self, request: HttpRequest, obj: Mentor | None):
+        staff = restricted_mentor(request.user) is None
+        return [*self.inlines, ImportWarningInline] if staff and obj is not None else self.inlines
 
     def get_fieldsets(self, request: HttpRequest, obj: Mentor | None = None):
         return self.staff_fieldsets if restricted_mentor(request.user) is None else self.mentor_fieldsets

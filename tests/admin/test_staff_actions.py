@@ -24,6 +24,7 @@ from tests.factories import (
     MentorFactory,
     MentorshipFactory,
     ScholarFactory,
+    StreamFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -235,3 +236,17 @@ def test_staff_cancel_the_rest_of_a_series(staff_client, alice: MentorRows):
 
     assert messages_of(response) == [f"{alice.series}: 1 upcoming meetings cancelled."]
     assert Meeting.objects.get(pk=alice.meeting.pk).status == Meeting.Status.CANCELLED
+
+
+def test_a_mentors_page_shows_staff_their_import_warnings(staff_client):
+    mentor = MentorFactory()
+    ImportWarning.objects.create(
+        stream=StreamFactory(),
+        mentor=mentor,
+        code=ImportWarning.Code.CADENCE_UNSPECIFIED,
+        message="No cadence.",
+    )
+
+    response = staff_client.get(reverse("admin:mentors_mentor_change", args=[mentor.pk]))
+
+    assert "No cadence." in response.content.decode()
