@@ -10,13 +10,12 @@ from rest_framework.test import APIClient
 from mentors.services import mentor_logins_create
 from scheduling.models import PlanRun
 from scheduling.notifications import staff_alert_emails, sync_meeting_notifications
+from tests.api.conftest import client_for, make_series
 from tests.factories import (
     AvailabilityFactory,
     BlackoutFactory,
     CheckInFactory,
     CohortFactory,
-    MeetingFactory,
-    MeetingSeriesFactory,
     MentorFactory,
     MentorshipFactory,
     ScholarFactory,
@@ -26,38 +25,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-FUTURE = dt.datetime(2027, 2, 1, 10, tzinfo=dt.UTC)
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-def make_series(mentor, scholars, cohort, *, meetings=1, notes=""):
-    series = MeetingSeriesFactory(mentor=mentor, cohort=cohort, scholars=scholars)
-    for week in range(meetings):
-        MeetingFactory(series=series, starts_at=FUTURE + dt.timedelta(weeks=week), private_notes=notes)
-    return series
-
-
-@pytest.fixture
-def world():
-    """Two mentors, each with one scholar and one meeting series, in one cohort."""
-    cohort = CohortFactory()
-    stream = StreamFactory()
-    people = {}
-    for name in ("a", "b"):
-        mentor = MentorFactory(user=UserFactory(username=f"mentor-{name}"))
-        mentor.streams.add(stream)
-        scholar = ScholarFactory(cohort=cohort, stream=stream, user=UserFactory(username=f"scholar-{name}"))
-        MentorshipFactory(mentor=mentor, scholar=scholar)
-        series = make_series(mentor, [scholar], cohort, notes=f"private about {name}")
-        people[name] = {"mentor": mentor, "scholar": scholar, "series": series}
-    people["staff"] = UserFactory(username="staff", is_staff=True)
-    people["cohort"] = cohort
-    return people
 
 
 def test_anonymous_callers_are_asked_to_authenticate(world):

@@ -36,6 +36,8 @@ from tests.integration.processes import celery_worker, enqueue_to  # noqa: E402
 from tests.integration.servers import smtp_server  # noqa: E402
 
 PEOPLE_PAIRS = 50
+# A benchmark stops by itself: a worker that lost rows must not make it wait forever.
+DRAIN_TIMEOUT_SECONDS = 600
 
 
 def write_due_reminders(count: int, due_at: dt.datetime) -> None:
@@ -146,7 +148,10 @@ def main() -> None:
             started = time.perf_counter()
             report = dispatch_due_notifications(as_of=due_at, enqueue=enqueue_to(queue))
             claimed_in = time.perf_counter() - started
-            while Notification.objects.exclude(status=Notification.Status.SENT).exists():
+            unsent = Notification.objects.exclude(status=Notification.Status.SENT)
+            while unsent.exists():
+                if time.perf_counter() - started > DRAIN_TIMEOUT_SECONDS:
+                    sys.exit(f"{unsent.count()} of {total} reminders unsent after {DRAIN_TIMEOUT_SECONDS} s.")
                 time.sleep(0.5)
             drained_in = time.perf_counter() - started
         counts = received.message_ids()

@@ -1,0 +1,50 @@
+"""The API tests' shared world: two mentors, each with one scholar and one meeting series, in one cohort."""
+
+import datetime as dt
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import (
+    CohortFactory,
+    MeetingFactory,
+    MeetingSeriesFactory,
+    MentorFactory,
+    MentorshipFactory,
+    ScholarFactory,
+    StreamFactory,
+    UserFactory,
+)
+
+FUTURE = dt.datetime(2027, 2, 1, 10, tzinfo=dt.UTC)
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def make_series(mentor, scholars, cohort, *, meetings=1, notes=""):
+    series = MeetingSeriesFactory(mentor=mentor, cohort=cohort, scholars=scholars)
+    for week in range(meetings):
+        MeetingFactory(series=series, starts_at=FUTURE + dt.timedelta(weeks=week), private_notes=notes)
+    return series
+
+
+@pytest.fixture
+def world():
+    """Two mentors, each with one scholar and one meeting series, in one cohort."""
+    cohort = CohortFactory()
+    stream = StreamFactory()
+    people = {}
+    for name in ("a", "b"):
+        mentor = MentorFactory(user=UserFactory(username=f"mentor-{name}"))
+        mentor.streams.add(stream)
+        scholar = ScholarFactory(cohort=cohort, stream=stream, user=UserFactory(username=f"scholar-{name}"))
+        MentorshipFactory(mentor=mentor, scholar=scholar)
+        series = make_series(mentor, [scholar], cohort, notes=f"private about {name}")
+        people[name] = {"mentor": mentor, "scholar": scholar, "series": series}
+    people["staff"] = UserFactory(username="staff", is_staff=True)
+    people["cohort"] = cohort
+    return people
