@@ -26,14 +26,18 @@ class Compliance:
     held: int
     expected: int
     weeks_elapsed: float
+    # Past meetings nobody marked held or missed. Busy mentors rarely mark every meeting, so these count as
+    # taking place: what makes a mentorship fall behind is meetings missed, cancelled or never planned.
+    unmarked: int = 0
 
     @property
     def behind(self) -> bool:
-        return self.held < self.expected
+        return self.held + self.unmarked < self.expected
 
     def __str__(self) -> str:
+        unmarked = f" (and {self.unmarked} not marked)" if self.unmarked else ""
         return (
-            f"{self.mentor} ↔ {self.scholar}: {self.held} of {self.expected} expected meetings held "
+            f"{self.mentor} ↔ {self.scholar}: {self.held}{unmarked} of {self.expected} expected meetings held "
             f"after {self.weeks_elapsed:g} weeks"
         )
 
@@ -87,10 +91,15 @@ def mentorship_compliance(*, cohort: Cohort, as_of: dt.datetime) -> list[Complia
         Team.members.through.objects.filter(team__cohort=cohort).values_list("team__mentor_id", "scholar_id")
     )
     held_on: dict[tuple[int, int], list[dt.date]] = defaultdict(list)
-    for mentor_id, scholar_id, starts_at in Meeting.objects.filter(
-        series__cohort=cohort, status=Meeting.Status.HELD, starts_at__lte=as_of
-    ).values_list("series__mentor_id", "series__scholars", "starts_at"):
-        held_on[(mentor_id, scholar_id)].append(starts_at.astimezone(zone).date())
+    unmarked_on: dict[tuple[int, int], list[dt.date]] = defaultdict(list)
+    unmarked_statuses = {Meeting.Status.SCHEDULED, Meeting.Status.MOVED}
+    for mentor_id, scholar_id, starts_at, status in Meeting.objects.filter(
+        series__cohort=cohort,
+        status__in=[Meeting.Status.HELD, *unmarked_statuses],
+        ends_at__lte=as_of,
+    ).values_list("series__mentor_id", "series__scholars", "starts_at", "status"):
+        days = unmarked_on if status in unmarked_statuses else held_on
+        days[(mentor_id, scholar_id)].append(starts_at.astimezone(zone).date())
     default = cohort.cadence_default
     result = []
     for mentorship in mentorships:
@@ -111,6 +120,7 @@ def mentorship_compliance(*, cohort: Cohort, as_of: dt.datetime) -> list[Complia
                 mentor=mentorship.mentor.name,
                 scholar=mentorship.scholar.name,
                 held=sum(1 for day in held_on[pair] if first <= day <= last),
+                unmarked=sum(1 for day in unmarked_on[pair] if first <= day <= last),
                 expected=expected_meetings(cadence=cadence, weeks_elapsed=weeks, kinds=frozenset(kinds)),
                 weeks_elapsed=weeks,
             )

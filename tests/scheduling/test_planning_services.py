@@ -10,6 +10,7 @@ from django.core.management import call_command
 from mentors.cadence import Cadence, MeetingDemand, MeetingKind
 from scheduling.compliance import mentorship_compliance
 from scheduling.models import Meeting, MeetingSeries, Notification, PlanRun
+from scheduling.notifications import escalate_behind_cadence
 from scheduling.services import (
     PlanNotApplicable,
     meeting_cancel,
@@ -214,16 +215,29 @@ def test_a_future_meeting_cannot_be_marked_held(planned_meeting):
     ]
 
 
-def test_compliance_counts_held_meetings_against_the_cadence(cohort):
+def test_compliance_counts_held_meetings_against_the_cadence_and_a_missed_one_puts_it_behind(cohort):
     scholar = mentee(cohort, mentor_with_hours(cadence=weekly(1)))
     apply_plan(cohort)
-    first_three = Meeting.objects.order_by("starts_at")[:3]
-    Meeting.objects.filter(pk__in=[m.pk for m in first_three][:2]).update(status="held")
+    first, second, third = Meeting.objects.order_by("starts_at")[:3]
+    Meeting.objects.filter(pk__in=[first.pk, second.pk]).update(status="held")
+    Meeting.objects.filter(pk=third.pk).update(status="missed")
     as_of = dt.datetime(2027, 3, 20, 12, tzinfo=dt.UTC)
 
     [row] = mentorship_compliance(cohort=cohort, as_of=as_of)
 
-    assert (row.scholar, row.held, row.expected, row.behind) == (scholar.name, 2, 3, True)
+    assert (row.scholar, row.held, row.unmarked, row.expected, row.behind) == (scholar.name, 2, 0, 3, True)
+
+
+def test_compliance_takes_past_meetings_nobody_marked_as_having_taken_place(cohort):
+    mentee(cohort, mentor_with_hours(cadence=weekly(1)))
+    apply_plan(cohort)
+    first = Meeting.objects.order_by("starts_at").first()
+    Meeting.objects.filter(pk=first.pk).update(status="held")
+    as_of = dt.datetime(2027, 3, 20, 12, tzinfo=dt.UTC)
+
+    [row] = mentorship_compliance(cohort=cohort, as_of=as_of)
+
+    assert (row.held, row.unmarked, row.expected, row.behind) == (1, 2, 3, False)
 
 
 def test_plan_command_prints_the_summary_and_applies(cohort, capsys):
@@ -236,3 +250,23 @@ def test_plan_command_prints_the_summary_and_applies(cohort, capsys):
     assert f"{mentor.name}: 1 placed, wanted 1–1" in out
     assert "applied" in out
     assert MeetingSeries.objects.count() == 1
+
+
+def test_staff_hear_once_a_week_about_a_mentorship_behind_its_cadence(cohort, settings):
+    settings.STAFF_ALERT_EMAILS = ["ops@example.org"]
+    behind = mentee(cohort, mentor_with_hours(cadence=weekly(1)))
+    mentee(cohort, mentor_with_hours(cadence=weekly(1)))  # meets, unmarked: on track
+    apply_plan(cohort)
+    Meeting.objects.filter(
+        series__scholars=behind, starts_at__lt=dt.datetime(2027, 3, 20, tzinfo=dt.UTC)
+    ).update(status="missed")
+    as_of = dt.datetime(2027, 3, 20, 12, tzinfo=dt.UTC)
+
+    escalate_behind_cadence(as_of=as_of)
+    escalate_behind_cadence(as_of=as_of + dt.timedelta(hours=1))
+
+    escalations = Notification.objects.filter(kind=Notification.Kind.ESCALATION)
+    assert [(n.recipient_email, n.payload["reason"]) for n in escalations] == [
+        ("ops@example.org", "behind_cadence")
+    ]
+    assert behind.name in escalations.get().payload["detail"]
