@@ -6,8 +6,10 @@ import pytest
 from django.contrib import admin
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from cohort.models import Cohort
+from mentors.models import Mentor
 
 pytestmark = pytest.mark.django_db
 
@@ -40,3 +42,18 @@ def test_demo_cohort_has_its_calendar_and_scholars(planned_demo):
     assert planned_demo.breaks.count() == 1
     assert planned_demo.scholars.filter(is_sample=True).count() == 12
     assert planned_demo.end_date - planned_demo.start_date == dt.timedelta(weeks=12, days=-3)
+
+
+def test_the_demo_week_page_shows_every_seed_mentors_meetings_next_week(admin_client, planned_demo):
+    # Next week is whole wherever this week stands: meetings are planned from today on.
+    today = timezone.localdate()
+    next_monday = today + dt.timedelta(days=7 - today.weekday())
+    response = admin_client.get(
+        reverse("admin:cohort_cohort_week", args=[planned_demo.pk]), {"week": next_monday.isoformat()}
+    )
+
+    assert response.status_code == 200
+    glance = response.context["glance"]
+    mentors_with_meetings = {row.name for row in glance.mentors if any(row.days)}
+    assert mentors_with_meetings == set(Mentor.objects.values_list("name", flat=True))
+    assert Mentor.objects.count() == 6
