@@ -130,6 +130,11 @@ class Meeting(TimeStamped):
     ends_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     version = models.PositiveIntegerField(default=1, help_text="Bumped on every change; reminders key on it.")
+    cancelled_by_calendar = models.BooleanField(
+        default=False,
+        help_text="Cancelled because the cohort's calendar took its date (a break, a blackout, a leaving date, "
+        "a phase), not by a person: it comes back when the date is free again.",
+    )
     private_notes = models.TextField(blank=True, help_text="Never shown in calendar feeds.")
 
     class Meta:

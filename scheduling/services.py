@@ -158,13 +158,15 @@ def plan_diff(*, cohort: Cohort, result: PlanResult) -> PlanDiff:
 
 @transaction.atomic
 def plan_apply(*, plan_run: PlanRun, applied_by=None, today: dt.date | None = None) -> PlanDiff:
-    """Publish a solved plan: unchanged series stay as they are; others end and new ones are materialised.
+    """Publish a solved plan: slots no longer wanted end, new ones are materialised, and kept ones are brought in
+    line with the cohort's calendar (blackouts, breaks, leavers) without moving.
 
     Refuses a run that is not solved, one older than a plan applied since, and one whose placements break a hard
     constraint (checked again independently of the solver).
     """
-    run = PlanRun.objects.select_for_update().select_related("cohort").get(pk=plan_run.pk)
-    cohort = run.cohort
+    run = PlanRun.objects.select_for_update().get(pk=plan_run.pk)
+    # One writer of a cohort's meetings at a time: a concurrent refresh or apply would create the same rows.
+    cohort = Cohort.objects.select_for_update().get(pk=run.cohort_id)
     if run.status != PlanRun.Status.SOLVED:
         raise PlanNotApplicable(
             f"Plan #{run.pk} is {run.get_status_display().lower()}, not a solved preview."
@@ -330,11 +332,12 @@ def _start_of(day: dt.date, zone: str) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo(zone))
 
 
-def _cancel(meetings: list[Meeting]) -> None:
+def _cancel(meetings: list[Meeting], *, by_calendar: bool = False) -> None:
     """Cancel rather than delete: reminders are superseded, close ones get a notice, the delivery log stays."""
     for meeting in meetings:
         meeting.status, meeting.version = Meeting.Status.CANCELLED, meeting.version + 1
-    Meeting.objects.bulk_update(meetings, ["status", "version"])
+        meeting.cancelled_by_calendar = by_calendar
+    Meeting.objects.bulk_update(meetings, ["status", "version", "cancelled_by_calendar"])
     Meeting.objects.filter(pk__in=[m.pk for m in meetings]).update(updated_at=timezone.now())
 
 
@@ -440,7 +443,8 @@ def _sync_slot(
        carries yet gets a new series, and series no segment wants end.
     3. Future meetings follow their dates: missing ones are created, ones on a date now in another segment move
        to that segment's series (same time, same version, so attendees who stay keep their reminders), and ones
-       no longer wanted are cancelled. A cancelled meeting is never revived: it may have been staff's decision.
+       no longer wanted are cancelled. A meeting the calendar cancelled comes back when its date is wanted again;
+       one a person cancelled stays cancelled.
     """
     cohort = dates.cohort
     rule = rows[0].weekly_rule() if rows else _rule_for(key, demand, cohort)
@@ -464,7 +468,7 @@ def _sync_slot(
     # 2. Segments to series.
     unused = sorted(rows, key=lambda s: (s.starts_on, s.pk))
     members = {s.pk: frozenset(s.scholars.values_list("pk", flat=True)) for s in rows}
-    owner: list[MeetingSeries] = []
+    segment_series: list[MeetingSeries] = []
     touched: set[int] = set()
     for segment in segments:
         # A segment cut short (a scholar left, a mentorship ended) ends its series; the last runs to the end.
@@ -479,22 +483,38 @@ def _sync_slot(
             if (series.starts_on, series.ends_on) != (starts_on, ends_on):
                 series.starts_on, series.ends_on = starts_on, ends_on
                 touched.add(series.pk)
-        owner.append(series)
+        segment_series.append(series)
 
     # 3. Meetings to series.
     wanted: dict[dt.datetime, MeetingSeries] = {}
     span_of: list[tuple[dt.date, dt.date, MeetingSeries]] = []
-    for segment, series in zip(segments, owner, strict=True):
+    for segment, series in zip(segments, segment_series, strict=True):
         wanted.update((occurrences[day].starts_at_utc, series) for day in segment.days)
         span_of.append((segment.first_day, segment.last_day, series))
     zone = ZoneInfo(rule.time_zone)
     start_of_today = _start_of(first_day, rule.time_zone)
-    existing = list(Meeting.objects.filter(series__in=[*rows, *owner]).order_by("original_start"))
+    existing = list(Meeting.objects.filter(series__in=[*rows, *segment_series]).order_by("original_start"))
     taken = {m.original_start for m in existing}
     to_cancel: list[Meeting] = []
     to_move: list[Meeting] = []
+    to_restore: list[Meeting] = []
     for meeting in existing:
-        if meeting.original_start < start_of_today or meeting.status in (*SETTLED, Meeting.Status.CANCELLED):
+        if meeting.original_start < start_of_today or meeting.status in SETTLED:
+            continue
+        if meeting.status == Meeting.Status.CANCELLED:
+            # The calendar gives back what it took (a blackout lifted); a person's cancellation stands.
+            target = wanted.get(meeting.original_start) if meeting.cancelled_by_calendar else None
+            if target is not None:
+                touched |= {target.pk, meeting.series_id}
+                meeting.series, meeting.status, meeting.cancelled_by_calendar = (
+                    target,
+                    Meeting.Status.SCHEDULED,
+                    False,
+                )
+                meeting.starts_at = meeting.original_start
+                meeting.ends_at = meeting.original_start + rule.duration
+                meeting.version += 1
+                to_restore.append(meeting)
             continue
         target = wanted.get(meeting.original_start)
         if target is None and meeting.status == Meeting.Status.MOVED:
@@ -507,10 +527,13 @@ def _sync_slot(
             touched |= {target.pk, meeting.series_id}
             meeting.series = target
             to_move.append(meeting)
-    _cancel(to_cancel)
+    _cancel(to_cancel, by_calendar=True)
     touched |= {m.series_id for m in to_cancel}
     Meeting.objects.bulk_update(to_move, ["series"])
-    Meeting.objects.filter(pk__in=[m.pk for m in to_move]).update(updated_at=timezone.now())
+    Meeting.objects.bulk_update(
+        to_restore, ["series", "status", "cancelled_by_calendar", "starts_at", "ends_at", "version"]
+    )
+    Meeting.objects.filter(pk__in=[m.pk for m in [*to_move, *to_restore]]).update(updated_at=timezone.now())
     created = Meeting.objects.bulk_create(
         Meeting(series=series, original_start=start, starts_at=start, ends_at=start + rule.duration)
         for start, series in sorted(wanted.items(), key=lambda item: item[0])
@@ -518,13 +541,13 @@ def _sync_slot(
     )
     touched |= {m.series_id for m in created} & {s.pk for s in rows}
 
-    for series in owner:
+    for series in segment_series:
         if series.pk in touched:
             series.version += 1
             series.save(update_fields=["starts_on", "ends_on", "version", "updated_at"])
     for series in unused:
         _close(series)
-    return [*created, *to_move, *to_cancel]
+    return [*created, *to_move, *to_restore, *to_cancel]
 
 
 def cohort_meetings_refresh(*, cohort: Cohort, today: dt.date | None = None) -> list[Meeting]:
@@ -537,6 +560,7 @@ def cohort_meetings_refresh(*, cohort: Cohort, today: dt.date | None = None) -> 
     built = build_cohort_problem(cohort=cohort, time_limit_seconds=settings.PLANNER_TIME_LIMIT_SECONDS)
     demands = {d.key: d for d in built.problem.demands}
     with transaction.atomic():
+        cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)  # see plan_apply
         dates = CohortDates.load(cohort)
         changed: list[Meeting] = []
         for key, rows in sorted(_published(cohort).items(), key=lambda item: _key_order(item[0])):

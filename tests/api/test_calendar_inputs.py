@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from mentors.cadence import Cadence, MeetingDemand, MeetingKind
 from scheduling.models import Meeting, PlanRun
-from scheduling.services import plan_apply, plan_cohort
+from scheduling.services import meeting_cancel, plan_apply, plan_cohort
 from tests.admin.conftest import logged_in, posted_back
 from tests.factories import (
     AvailabilityFactory,
@@ -93,3 +93,21 @@ def test_a_break_added_on_the_cohorts_admin_page_cancels_the_meetings_in_it(plan
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert live_days(cohort) == [dt.date(2027, 3, d) for d in (1, 8, 15, 29)]
+
+
+def test_lifting_a_blackout_brings_back_the_meeting_it_cancelled_but_not_one_staff_cancelled(planned):
+    cohort, mentor, _ = planned
+    client = client_for(mentor.user)
+    blackout = client.post(
+        "/api/v1/blackouts/", {"start_date": "2027-03-08", "end_date": "2027-03-19", "reason": "Workshop"}
+    ).json()
+    assert live_days(cohort) == [dt.date(2027, 3, d) for d in (1, 22, 29)]
+    by_staff = Meeting.objects.get(series__cohort=cohort, starts_at__date=dt.date(2027, 3, 22))
+    meeting_cancel(meeting=by_staff)
+
+    response = client.delete(f"/api/v1/blackouts/{blackout['id']}/")
+
+    assert response.status_code == 204
+    assert live_days(cohort) == [dt.date(2027, 3, d) for d in (1, 8, 15, 29)]
+    back = Meeting.objects.get(series__cohort=cohort, starts_at__date=dt.date(2027, 3, 8))
+    assert (back.status, back.version) == (Meeting.Status.SCHEDULED, 3)
