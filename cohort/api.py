@@ -91,7 +91,7 @@ class CohortViewSet(viewsets.ModelViewSet):
 
     @extend_schema(request=None, responses={202: PlanRunSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsStaff])
-    def plan(self, request, pk=None) -> Response:
+    def plan(self, request, pk=None, format=None) -> Response:
         """Start planning the cohort on a worker; poll the returned plan run until it is solved."""
         cohort = self.get_object()
         run = PlanRun.objects.create(cohort=cohort, requested_by=request.user)

@@ -132,7 +132,7 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=MoveSerializer, responses={200: MeetingSerializer})
     @action(detail=True, methods=["post"])
-    def move(self, request, pk=None) -> Response:
+    def move(self, request, pk=None, format=None) -> Response:
         meeting = self._editable(pk)
         data = MoveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -144,7 +144,7 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses={200: MeetingSerializer})
     @action(detail=True, methods=["post"])
-    def cancel(self, request, pk=None) -> Response:
+    def cancel(self, request, pk=None, format=None) -> Response:
         try:
             meeting = meeting_cancel(meeting=self._editable(pk), by=request.user)
         except ModelValidationError as error:
@@ -159,7 +159,7 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
         }
     )
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, CalendarRenderer])
-    def ics(self, request, pk=None) -> HttpResponse:
+    def ics(self, request, pk=None, format=None) -> HttpResponse:
         """Download one meeting's .ics (what the reminder mail attaches), for anyone who can see the meeting."""
         meeting = self.get_object()
         response = HttpResponse(meeting_calendar(meeting), content_type="text/calendar; charset=utf-8")
@@ -168,7 +168,7 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=MarkSerializer, responses={200: MeetingSerializer})
     @action(detail=True, methods=["post"])
-    def mark(self, request, pk=None) -> Response:
+    def mark(self, request, pk=None, format=None) -> Response:
         meeting = self._editable(pk)
         data = MarkSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -198,7 +198,7 @@ class PlanRunViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses={200: PlanDiffSerializer})
     @action(detail=True, methods=["post"])
-    def apply(self, request, pk=None) -> Response:
+    def apply(self, request, pk=None, format=None) -> Response:
         try:
             diff = plan_apply(plan_run=self.get_object(), applied_by=request.user)
         except PlanNotApplicable as error:

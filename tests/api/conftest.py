@@ -39,7 +39,8 @@ def world():
     stream = StreamFactory()
     people = {}
     for name in ("a", "b"):
-        mentor = MentorFactory(user=UserFactory(username=f"mentor-{name}"))
+        # Mentors log in to the admin, so their logins are is_staff: the API must still treat them as mentors.
+        mentor = MentorFactory(user=UserFactory(username=f"mentor-{name}", is_staff=True))
         mentor.streams.add(stream)
         scholar = ScholarFactory(cohort=cohort, stream=stream, user=UserFactory(username=f"scholar-{name}"))
         MentorshipFactory(mentor=mentor, scholar=scholar)

@@ -362,10 +362,11 @@ def _assert_fixed_queries(world, client, url, queries, django_assert_num_queries
 
 @pytest.fixture
 def admin_mentor(world, settings):
-    """Mentor a with the login the admin gives mentors (``is_staff``, so the admin lets them in)."""
+    """Mentor a with the login ``create_mentor_logins`` gives mentors, in place of the world's own."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mentor = world["a"]["mentor"]
-    mentor.user = None
+    mentor.user.delete()
+    mentor.refresh_from_db()
     mentor.email = "mentor-a@example.org"
     mentor.save()
     mentor_logins_create(mentors=[mentor])
@@ -421,3 +422,12 @@ def test_staff_search_mentors_by_name(world):
     response = client_for(world["staff"]).get("/api/v1/mentors/", {"search": world["b"]["mentor"].name})
 
     assert [m["id"] for m in response.json()["results"]] == [world["b"]["mentor"].pk]
+
+
+def test_a_format_suffix_on_an_action_url_is_served_not_a_server_error(world):
+    meeting = world["a"]["series"].meetings.get()
+
+    response = client_for(world["a"]["scholar"].user).get(f"/api/v1/meetings/{meeting.pk}/ics.ics")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
