@@ -18,6 +18,7 @@ from cohort.models import Break, Cohort, ImportWarning, Phase, ProgramEvent, Str
 from cohort.permissions import IsStaff, IsStaffOrReadOnly, cohorts_for, streams_for
 from cohort.stream_document import StreamDocumentError
 from scheduling.models import PlanRun
+from scheduling.services import calendar_inputs_changed
 from scheduling.tasks import plan_cohort_task
 
 
@@ -88,6 +89,12 @@ class CohortViewSet(viewsets.ModelViewSet):
             .prefetch_related("phases", "breaks", "program_events", "streams")
             .order_by("-start_date")
         )
+
+    def perform_update(self, serializer) -> None:
+        with transaction.atomic():
+            cohort = serializer.save()
+            if {"start_date", "end_date"}.intersection(serializer.validated_data):
+                calendar_inputs_changed(cohorts=[cohort])
 
     @extend_schema(request=None, responses={202: PlanRunSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsStaff])

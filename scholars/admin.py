@@ -46,7 +46,7 @@ class ScholarAdmin(PersonAdminMixin, CalendarInputsAdminMixin, RoleScopedAdmin):
     inlines = [MentorshipInline, ScholarBlackoutInline]
     actions = [rotate_feed_links]
 
-    calendar_fields = frozenset({"left_on", "status"})
+    calendar_fields = Scholar.CALENDAR_FIELDS
 
     def calendar_cohorts(self, obj: Scholar):
         return person_cohorts(obj)
@@ -71,8 +71,9 @@ class TeamAdmin(RoleScopedAdmin):
 
 
 @admin.register(Mentorship)
-class MentorshipAdmin(RoleScopedAdmin):
+class MentorshipAdmin(CalendarInputsAdminMixin, RoleScopedAdmin):
     mentor_lookup = "mentor_id"
+    calendar_fields = frozenset({"start_date", "end_date", "mentor", "scholar"})
     list_display = ["mentor", "scholar", "role", "start_date", "end_date"]
     list_filter = [
         "role",
@@ -84,6 +85,9 @@ class MentorshipAdmin(RoleScopedAdmin):
     search_fields = ["mentor__name", "scholar__name"]
     list_select_related = ["mentor", "scholar"]
     autocomplete_fields = ["mentor", "scholar"]
+
+    def calendar_cohorts(self, obj: Mentorship):
+        return person_cohorts(obj.scholar)
 
 
 @admin.register(CheckIn)

@@ -52,7 +52,7 @@ class ScholarViewSet(viewsets.ModelViewSet):
         with transaction.atomic():
             person = serializer.save()
             person_settings_changed(person=person, fields=serializer.validated_data)
-            if {"left_on", "status"}.intersection(serializer.validated_data):
+            if Scholar.CALENDAR_FIELDS.intersection(serializer.validated_data):
                 calendar_inputs_changed(cohorts=person_cohorts(person))
 
 
