@@ -14,8 +14,8 @@ import io
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
-from functools import cache
-from zoneinfo import available_timezones
+
+from cohort.validators import is_iana_time_zone
 
 REQUIRED_COLUMNS = ("name", "email", "cohort", "stream")
 OPTIONAL_COLUMNS = ("status", "time_zone", "work_start", "work_end", "mentor", "co_mentor")
@@ -70,11 +70,6 @@ class Roster:
 
     rows: list[RosterRow]
     errors: list[RosterError]
-
-
-@cache
-def _iana_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
 
 
 def parse_roster(data: bytes | str, *, statuses: Collection[str]) -> Roster:
@@ -215,7 +210,7 @@ def _parse_row(
         bad("email", f"{values['email']!r} is not an email address.")
     if values["status"] and values["status"] not in statuses:
         bad("status", f"{values['status']!r} is not a status; use one of {', '.join(statuses)}.")
-    if values["time_zone"] and values["time_zone"] not in _iana_zones():
+    if values["time_zone"] and not is_iana_time_zone(values["time_zone"]):
         bad(
             "time_zone",
             f"{values['time_zone']!r} is not an IANA time zone; use a name like Europe/London.",

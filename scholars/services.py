@@ -181,8 +181,6 @@ def _row_errors(line: int, error: ValidationError) -> list[RosterError]:
 
 PREFERENCE_FIELDS = ("time_zone", "work_start", "work_end", "work_days", "reminder_offsets_minutes")
 # The same bounds as cohort.validators.validate_reminder_offsets, which the model applies as well.
-MAX_REMINDERS = 5
-MAX_REMINDER_MINUTES = 7 * 24 * 60
 
 
 def scholar_preferences_update(
@@ -197,8 +195,8 @@ def scholar_preferences_update(
 ) -> Scholar:
     """Change the scholar's own zone, working hours, work days and reminder offsets (None: leave as is).
 
-    1. Lock the scholar's row and apply the changes; the model's validators and clean() must accept them, and
-       reminder offsets must be distinct whole minutes from 1 minute to 7 days, at most 5 of them.
+    1. Lock the scholar's row and apply the changes; the model's validators and clean() must accept them
+       (reminder offsets: distinct whole minutes from 1 minute to 7 days, at most 5 of them).
     2. Save only what changed; if anything did, rewrite the notifications of their upcoming live meetings in the
        same transaction, so pending reminders (and check-in prompts, which follow zone and working hours) move.
 
@@ -212,38 +210,14 @@ def scholar_preferences_update(
         "reminder_offsets_minutes": reminder_offsets_minutes,
     }
     changes = {field: value for field, value in given.items() if value is not None}
-    errors: dict[str, list[str]] = {}
-    if reminder_offsets_minutes is not None:
-        errors.update(_reminder_offset_errors(reminder_offsets_minutes))
     with transaction.atomic():
         locked = Scholar.objects.select_for_update().select_related("cohort").get(pk=scholar.pk)
         changed = [field for field, value in changes.items() if getattr(locked, field) != value]
         for field in changed:
             setattr(locked, field, changes[field])
         others = [f.name for f in Scholar._meta.fields if f.name not in PREFERENCE_FIELDS]
-        try:
-            locked.full_clean(exclude=others, validate_unique=False, validate_constraints=False)
-        except ValidationError as error:
-            # Our messages name the offending offset; the model's only say that one is wrong.
-            errors = {**error.message_dict, **errors}
-        if errors:
-            raise ValidationError(errors)
+        locked.full_clean(exclude=others, validate_unique=False, validate_constraints=False)
         if changed:
             locked.save(update_fields=[*changed, "updated_at"])
             person_notifications_resync(person=locked, now=now)
     return locked
-
-
-def _reminder_offset_errors(offsets: list[int]) -> dict[str, list[str]]:
-    messages = []
-    if len(offsets) > MAX_REMINDERS:
-        messages.append(f"At most {MAX_REMINDERS} reminders per meeting (this has {len(offsets)}).")
-    for offset in offsets:
-        if offset < 1:
-            messages.append(f"{offset} is not a positive number of minutes before the meeting.")
-        elif offset > MAX_REMINDER_MINUTES:
-            messages.append(f"{offset} minutes is more than 7 days ({MAX_REMINDER_MINUTES} minutes) before.")
-    repeated = sorted({offset for offset in offsets if offsets.count(offset) > 1})
-    if repeated:
-        messages.append(f"Each reminder once: {', '.join(map(str, repeated))} appears more than once.")
-    return {"reminder_offsets_minutes": messages} if messages else {}

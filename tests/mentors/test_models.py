@@ -73,5 +73,5 @@ def test_reminder_offsets_outside_a_week_are_invalid():
         mentor.full_clean()
 
     assert error.value.message_dict["reminder_offsets_minutes"] == [
-        "Each reminder must be between 1 minute and 7 days before."
+        "11520 minutes is more than 7 days (10080 minutes) before."
     ]
