@@ -18,6 +18,7 @@ from django.db.models import Model, Q
 from django.utils import timezone
 
 from cohort.models import Cohort, Stream
+from cohort.permissions import is_staff_role
 from mentors.models import Mentor
 from scheduling.models import FeedToken
 from scholars.models import Scholar, Team
@@ -102,14 +103,32 @@ def feed_token_lookup(token: str) -> FeedToken | None:
     digest = hash_token(token)
     # The personal owner comes along: its zone and reminder setting are part of the feed's version.
     row = (
-        FeedToken.objects.select_related("scholar", "mentor")
+        FeedToken.objects.select_related("scholar", "mentor", "subscriber")
         .filter(token_hash=digest, revoked_at__isnull=True)
         .first()
     )
     # The index lookup already matched; compare again in constant time so no code path branches on a prefix.
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None
-    return row
+    return row if subscriber_may_read(row) else None
+
+
+def subscriber_may_read(token: FeedToken) -> bool:
+    """A link to a shared feed works while its subscriber still belongs there: a scholar who left the team or
+    the programme, or a mentor no longer on the team, loses it (staff keep theirs)."""
+    if token.scope not in SHARED_SCOPES or token.subscriber_id is None:
+        return True
+    user = token.subscriber
+    if not user.is_active:
+        return False
+    if is_staff_role(user):
+        return True
+    mine = {
+        (OWNER_SCOPE[type(owner)], owner.pk, cohort.pk if cohort else None)
+        for owner, cohort in feed_owners_for(user)
+    }
+    owner_id = getattr(token, f"{OWNER_FIELD[token.scope]}_id")
+    return (token.scope, owner_id, token.cohort_id if token.scope == Scope.STREAM else None) in mine
 
 
 def feed_owners_for(user) -> list[tuple[Model, Cohort | None]]:
@@ -117,7 +136,7 @@ def feed_owners_for(user) -> list[tuple[Model, Cohort | None]]:
     owners: list[tuple[Model, Cohort | None]] = []
     scholar = getattr(user, "scholar", None)
     mentor = getattr(user, "mentor", None)
-    if scholar is not None:
+    if scholar is not None and scholar.is_active:
         owners.append((scholar, None))
         owners.extend((team, None) for team in scholar.teams.all())
         owners.append((scholar.stream, scholar.cohort))

@@ -77,8 +77,9 @@ def test_feed_status_lists_a_scholars_own_team_stream_and_cohort_feeds():
 
 
 def test_each_subscriber_of_a_shared_feed_rotates_only_their_own_link():
-    first, second = ScholarFactory(user=UserFactory()), ScholarFactory(user=UserFactory())
+    first = ScholarFactory(user=UserFactory())
     cohort = first.cohort
+    second = ScholarFactory(user=UserFactory(), cohort=cohort)
     firsts = token_of(feed_token_rotate(owner=cohort, by=first.user).https_url)
     seconds = token_of(feed_token_rotate(owner=cohort, by=second.user).https_url)
 
@@ -99,3 +100,27 @@ def test_feed_status_shows_only_the_callers_own_link_to_a_shared_feed():
     theirs = {s["scope"]: s["active"] for s in feed_status_for(classmate.user)}
 
     assert (mine["cohort"], theirs["cohort"]) == (False, True)
+
+
+def test_a_scholar_who_leaves_the_team_loses_their_link_to_its_feed():
+    scholar = ScholarFactory(user=UserFactory())
+    team = TeamFactory(cohort=scholar.cohort)
+    team.members.add(scholar)
+    token = token_of(feed_token_rotate(owner=team, by=scholar.user).https_url)
+    assert feed_token_lookup(token) is not None
+
+    team.members.remove(scholar)
+
+    assert feed_token_lookup(token) is None
+
+
+def test_a_withdrawn_scholar_loses_their_link_to_the_cohort_feed_but_staff_keep_theirs():
+    scholar = ScholarFactory(user=UserFactory())
+    theirs = token_of(feed_token_rotate(owner=scholar.cohort, by=scholar.user).https_url)
+    staffs = token_of(feed_token_rotate(owner=scholar.cohort, by=UserFactory(is_staff=True)).https_url)
+
+    scholar.status = "withdrawn"
+    scholar.save()
+
+    assert feed_token_lookup(theirs) is None
+    assert feed_token_lookup(staffs) is not None
