@@ -9,12 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from zoneinfo import ZoneInfo
 
-from cohort.models import Cohort
+from cohort.models import Cohort, Phase
 from mentors.cadence import Cadence, MeetingKind
 from scheduling.models import Meeting
+from scheduling.services import PHASES_BY_STATUS
 from scholars.models import Mentorship, Scholar, Team
 
 
@@ -43,30 +46,47 @@ class Compliance:
 
 
 def meeting_weeks_elapsed(
-    *, start: dt.date, today: dt.date, end: dt.date, break_days: set[dt.date], workdays_only: bool = True
+    *, start: dt.date, today: dt.date, end: dt.date, counts: Callable[[dt.date], bool] = lambda day: True
 ) -> float:
-    """Weeks of the cohort that have passed, counting only workdays outside breaks (5 such days = 1 week)."""
+    """Weeks that have passed of a span, counting only the workdays ``counts`` accepts (5 such days = 1 week)."""
     last = min(today, end)
     days = 0
     day = start
     while day <= last:
-        if day not in break_days and (not workdays_only or day.weekday() < 5):
+        if day.weekday() < 5 and counts(day):
             days += 1
         day += dt.timedelta(days=1)
     return days / 5
 
 
-def expected_meetings(
-    *, cadence: Cadence, weeks_elapsed: float, kinds: frozenset[MeetingKind] = frozenset(MeetingKind)
-) -> int:
-    """The meetings a mentorship should have held by now: the cadence's minimum of the kinds the scholar
-    attends, whole weeks only."""
-    per_week = sum(d.per_week_min for d in cadence.demands if d.kind in kinds)
-    return math.floor(per_week * math.floor(weeks_elapsed) + 1e-9)
+def _counted_day(
+    day: dt.date,
+    *,
+    break_days: set[dt.date],
+    phases: list[Phase],
+    scholar_phases: frozenset[str],
+    kind: MeetingKind | None = None,
+) -> bool:
+    """Whether a day counts towards a cadence: what materialising skips is not asked for either (breaks,
+    phases the scholar is not in, phases that hold no meeting of the kind)."""
+    if day in break_days:
+        return False
+    phase = next((p for p in phases if p.contains(day)), None)
+    return phase is None or (phase.kind in scholar_phases and (kind is None or phase.holds(kind)))
+
+
+def expected_meetings(*, cadence: Cadence, weeks_by_kind: dict[MeetingKind, float]) -> int:
+    """The meetings a mentorship should have held by now: per kind the scholar attends, the cadence's minimum
+    a week times the whole weeks that kind could meet."""
+    return sum(
+        math.floor(demand.per_week_min * math.floor(weeks_by_kind[demand.kind]) + 1e-9)
+        for demand in cadence.demands
+        if demand.kind in weeks_by_kind
+    )
 
 
 def mentorship_compliance(*, cohort: Cohort, as_of: dt.datetime) -> list[Compliance]:
-    """Every active mentorship of the cohort with its held and expected meetings (4 queries).
+    """Every active mentorship of the cohort with its held and expected meetings (5 queries).
 
     Every kind the scholar attends counts (1-on-1s, their team's meetings, the mentor's group and stand-ups),
     over the part of the cohort the mentorship covers: from the later of the cohort's and the mentorship's
@@ -76,6 +96,7 @@ def mentorship_compliance(*, cohort: Cohort, as_of: dt.datetime) -> list[Complia
     today = as_of.astimezone(zone).date()
     if today < cohort.start_date:
         return []
+    phases = list(cohort.phases.all())
     break_days = {
         b.start_date + dt.timedelta(days=i)
         for b in cohort.breaks.all()
@@ -112,8 +133,18 @@ def mentorship_compliance(*, cohort: Cohort, as_of: dt.datetime) -> list[Complia
             mentorship.end_date or cohort.end_date,
             mentorship.scholar.left_on or cohort.end_date,
         )
-        weeks = meeting_weeks_elapsed(start=first, today=today, end=last, break_days=break_days)
+        counts = partial(
+            _counted_day,
+            break_days=break_days,
+            phases=phases,
+            scholar_phases=PHASES_BY_STATUS.get(mentorship.scholar.status, frozenset()),
+        )
+        weeks = meeting_weeks_elapsed(start=first, today=today, end=last, counts=counts)
         kinds = set(MeetingKind) - ({MeetingKind.TEAM} if pair not in in_team else set())
+        weeks_by_kind = {
+            kind: meeting_weeks_elapsed(start=first, today=today, end=last, counts=partial(counts, kind=kind))
+            for kind in kinds
+        }
         result.append(
             Compliance(
                 mentorship_id=mentorship.pk,
@@ -121,7 +152,7 @@ def mentorship_compliance(*, cohort: Cohort, as_of: dt.datetime) -> list[Complia
                 scholar=mentorship.scholar.name,
                 held=sum(1 for day in held_on[pair] if first <= day <= last),
                 unmarked=sum(1 for day in unmarked_on[pair] if first <= day <= last),
-                expected=expected_meetings(cadence=cadence, weeks_elapsed=weeks, kinds=frozenset(kinds)),
+                expected=expected_meetings(cadence=cadence, weeks_by_kind=weeks_by_kind),
                 weeks_elapsed=weeks,
             )
         )

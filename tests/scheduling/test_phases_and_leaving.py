@@ -289,6 +289,31 @@ def test_compliance_counts_group_meetings_from_the_mentorships_start(cohort):
     assert (row.held, row.expected, row.weeks_elapsed, row.behind) == (4, 4, 2, False)
 
 
+def test_compliance_asks_a_trainee_for_no_meetings_in_the_research_phase(cohort):
+    scholar = mentee(cohort, mentor_with_hours(MeetingKind.ONE_ON_ONE), status=Scholar.Status.TRAINING)
+    apply_plan(cohort)
+    as_of = dt.datetime(2027, 4, 16, 18, tzinfo=dt.UTC)
+    Meeting.objects.filter(series__scholars=scholar, starts_at__lte=as_of).update(status=Meeting.Status.HELD)
+
+    [row] = mentorship_compliance(cohort=cohort, as_of=as_of)
+
+    # Training runs three weeks (1-19 March); the four research weeks since ask nothing of a trainee.
+    assert (row.held, row.expected, row.weeks_elapsed, row.behind) == (3, 3, 3, False)
+
+
+def test_compliance_asks_for_no_team_meetings_in_a_phase_that_holds_none(cohort):
+    training = Phase.objects.get(kind=Phase.Kind.TRAINING)
+    training.meeting_kinds = [MeetingKind.ONE_ON_ONE.value]
+    training.save()
+    mentor = mentor_with_hours(MeetingKind.ONE_ON_ONE, MeetingKind.GROUP)
+    mentee(cohort, mentor)
+    apply_plan(cohort)
+
+    [row] = mentorship_compliance(cohort=cohort, as_of=dt.datetime(2027, 3, 19, 18, tzinfo=dt.UTC))
+
+    assert (row.expected, row.weeks_elapsed) == (3, 3)
+
+
 def test_a_phase_naming_an_unknown_meeting_kind_is_invalid(cohort):
     phase = Phase.objects.get(kind=Phase.Kind.TRAINING)
     phase.meeting_kinds = ["one_on_one", "lecture"]
