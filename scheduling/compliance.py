@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from cohort.models import Cohort, Phase
 from mentors.cadence import Cadence, MeetingKind
 from scheduling.models import Meeting
+from scheduling.recurrence import DateRange, dates_in
 from scheduling.services import PHASES_BY_STATUS
 from scholars.models import Mentorship, Scholar, Team
 
@@ -62,7 +63,7 @@ def meeting_weeks_elapsed(
 def _counted_day(
     day: dt.date,
     *,
-    break_days: set[dt.date],
+    break_days: frozenset[dt.date],
     phases: list[Phase],
     scholar_phases: frozenset[str],
     kind: MeetingKind | None = None,
@@ -97,11 +98,7 @@ def mentorship_compliance(*, cohort: Cohort, as_of: dt.datetime) -> list[Complia
     if today < cohort.start_date:
         return []
     phases = list(cohort.phases.all())
-    break_days = {
-        b.start_date + dt.timedelta(days=i)
-        for b in cohort.breaks.all()
-        for i in range((b.end_date - b.start_date).days + 1)
-    }
+    break_days = dates_in(DateRange(b.start_date, b.end_date) for b in cohort.breaks.all())
     mentorships = list(
         Mentorship.objects.filter(scholar__cohort=cohort)
         .exclude(scholar__status__in=Scholar.INACTIVE_STATUSES)

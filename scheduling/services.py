@@ -27,7 +27,7 @@ from scheduling.models import Meeting, MeetingSeries, PlanRun
 from scheduling.notifications import sync_meeting_notifications
 from scheduling.planner import Demand, Placement, PlanResult, Unplaced, WeeklySlot, plan, validate_plan
 from scheduling.problem_builder import CohortProblem, build_cohort_problem
-from scheduling.recurrence import Segment, WeeklyRule, attendance_segments, expand
+from scheduling.recurrence import DateRange, Segment, WeeklyRule, attendance_segments, dates_in, expand
 from scholars.models import Mentorship, Scholar, Team
 
 logger = logging.getLogger(__name__)
@@ -251,10 +251,6 @@ PHASES_BY_STATUS: dict[str, frozenset[str]] = {
 }
 
 
-def _days(start: dt.date, end: dt.date) -> set[dt.date]:
-    return {start + dt.timedelta(days=i) for i in range((end - start).days + 1)}
-
-
 @dataclass
 class CohortDates:
     """What decides which dates a series meets on and who attends, for one cohort, read in a fixed number of
@@ -270,16 +266,14 @@ class CohortDates:
 
     @classmethod
     def load(cls, cohort: Cohort) -> CohortDates:
-        break_days: set[dt.date] = set()
-        for pause in cohort.breaks.all():
-            break_days |= _days(pause.start_date, pause.end_date)
+        break_days = set(dates_in(DateRange(b.start_date, b.end_date) for b in cohort.breaks.all()))
         away: dict[tuple[str, int], set[dt.date]] = defaultdict(set)
         blackouts = Blackout.objects.filter(
             Q(mentor__mentorships__scholar__cohort=cohort) | Q(scholar__cohort=cohort)
         ).distinct()
         for blackout in blackouts:
             who = ("mentor", blackout.mentor_id) if blackout.mentor_id else ("scholar", blackout.scholar_id)
-            away[who] |= _days(blackout.start_date, blackout.end_date)
+            away[who] |= dates_in([DateRange(blackout.start_date, blackout.end_date)])
         spans = {
             (m.mentor_id, m.scholar_id): (m.start_date or cohort.start_date, m.end_date or cohort.end_date)
             for m in Mentorship.objects.filter(scholar__cohort=cohort)
