@@ -109,7 +109,7 @@ def _result_document(built: CohortProblem, result: PlanResult) -> dict:
     labels = {d.key: d.label for d in built.problem.demands}
     for item in document["placements"]:
         item["label"] = labels[item["demand_key"]]
-    for item in document["unplaced"]:
+    for item in [*document["unplaced"], *document["below_max"]]:
         item["label"] = labels[item["demand_key"]]
     document["unschedulable"] = [u.__dict__ for u in built.unschedulable]
     document["cadence_used"] = built.cadence_used

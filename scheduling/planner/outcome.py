@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time as clock
+from dataclasses import replace
 
 from scheduling.planner.explain import explain_shortfall
 from scheduling.planner.problem import OrganiserSummary, Placement, PlanResult, Unplaced
@@ -20,7 +21,7 @@ def assemble_result(
     notes: tuple[str, ...] = (),
 ) -> PlanResult:
     problem = finder.problem
-    placements, unplaced = [], []
+    placements, unplaced, below_max = [], [], []
     totals: dict[str, list[int]] = {}
     for demand in problem.demands:
         picked = sorted(chosen.get(demand.key, ()), key=lambda c: (c.weekday, c.start_minute))
@@ -29,6 +30,13 @@ def assemble_result(
         if len(picked) < demand.meetings_min:
             reason = explain_shortfall(finder, demand, candidates[demand.key], chosen)
             unplaced.append(
+                Unplaced(demand.key, len(picked), demand.meetings_min, demand.meetings_max, reason)
+            )
+        elif len(picked) < demand.meetings_max:
+            # Why the next meeting did not fit: the same question with the maximum as the goal.
+            at_most = replace(demand, per_week_min=demand.per_week_max)
+            reason = explain_shortfall(finder, at_most, candidates[demand.key], chosen)
+            below_max.append(
                 Unplaced(demand.key, len(picked), demand.meetings_min, demand.meetings_max, reason)
             )
         counts = totals.setdefault(demand.organiser, [0, 0, 0, 0])
@@ -47,4 +55,5 @@ def assemble_result(
         objective=objective,
         wall_seconds=clock.perf_counter() - started,
         notes=notes,
+        below_max=tuple(below_max),
     )

@@ -245,6 +245,8 @@ class PlanResult:
     objective: int
     wall_seconds: float
     notes: tuple[str, ...] = field(default=())
+    # Demands at or above their minimum but short of their maximum ("2 of 2-3x"), with why no more fit.
+    below_max: tuple[Unplaced, ...] = field(default=())
 
     @property
     def meetings_placed(self) -> int:
@@ -272,6 +274,7 @@ class PlanResult:
                 for placement in self.placements
             ],
             "unplaced": [asdict(item) for item in self.unplaced],
+            "below_max": [asdict(item) for item in self.below_max],
             "summary": [asdict(item) for item in self.summary],
             "solver_status": self.solver_status,
             "objective": self.objective,

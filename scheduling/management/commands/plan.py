@@ -44,6 +44,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  cadence {slug}: {cadence}")
         for item in result["unplaced"]:
             self.stdout.write(self.style.WARNING(f"  not placed: {item['label']}: {item['reason']}"))
+        for item in result.get("below_max", []):
+            self.stdout.write(
+                f"  {item['label']}: {item['placed']} of up to {item['wanted_max']} a week; no more fit: "
+                f"{item['reason']}"
+            )
         for item in result["unschedulable"]:
             self.stdout.write(self.style.WARNING(f"  not planned: {item['reason']}"))
         for change in ("added", "moved", "removed"):

@@ -107,3 +107,17 @@ def test_attendee_who_overlaps_no_one_is_pointed_out():
     assert reason_for(result, meeting.key) == (
         "Cas, Lee and Ada share no available hour on any weekday; without Lee the others do"
     )
+
+
+def test_a_demand_placed_at_its_minimum_says_why_its_maximum_did_not_fit():
+    cas = person("cas", LONDON, hours(9, 17, TUESDAY_THURSDAY))
+    ada = person("ada", LONDON, NINE_TO_FIVE)
+    meeting = demand(cas, ada, per_week=(2, 3))
+
+    result = plan(problem([cas, ada], [meeting]))
+
+    assert result.unplaced == ()
+    [short] = result.below_max
+    assert (short.demand_key, short.placed, short.wanted_min, short.wanted_max) == (meeting.key, 2, 2, 3)
+    assert short.reason == plan(problem([cas, ada], [demand(cas, ada, per_week=(3, 3))])).unplaced[0].reason
+    assert "Tue" in short.reason
