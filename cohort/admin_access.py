@@ -104,10 +104,28 @@ class CalendarInputsAdminMixin:
     def calendar_cohorts(self, obj) -> Iterable[Cohort]:
         raise NotImplementedError
 
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        # The cohorts as they were: a row moved to another scholar or mentor changes the old ones too. Kept on
+        # the form, which lives for one request (the admin object is shared by all of them).
+        saved = type(obj).objects.filter(pk=obj.pk).first() if change else None
+        form.calendar_cohorts_before = list(self.calendar_cohorts(saved)) if saved else []
+        super().save_model(request, obj, form, change)
+
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         if self.calendar_fields.intersection(form.changed_data) or any(f.has_changed() for f in formsets):
-            calendar_inputs_changed(cohorts=self.calendar_cohorts(form.instance))
+            cohorts = [*getattr(form, "calendar_cohorts_before", []), *self.calendar_cohorts(form.instance)]
+            calendar_inputs_changed(cohorts={cohort.pk: cohort for cohort in cohorts}.values())
+
+    def delete_model(self, request: HttpRequest, obj) -> None:
+        cohorts = list(self.calendar_cohorts(obj))
+        super().delete_model(request, obj)
+        calendar_inputs_changed(cohorts=cohorts)
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        cohorts = {cohort.pk: cohort for obj in queryset for cohort in self.calendar_cohorts(obj)}
+        super().delete_queryset(request, queryset)
+        calendar_inputs_changed(cohorts=cohorts.values())
 
 
 class ReadOnlyMixin:

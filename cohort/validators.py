@@ -47,12 +47,12 @@ def reminder_offset_problems(value: object) -> list[str]:
     return problems
 
 
-# The code avoids "invalid": a JSONField would replace that message with its own "Value must be valid JSON.".
 def validate_reminder_offsets(value: object) -> None:
     """Minutes before a meeting at which a person wants a reminder: 1 minute to 7 days, at most 5, each once."""
+    # Not code "invalid": a JSONField would replace the message with its own "Value must be valid JSON.".
     problems = reminder_offset_problems(value)
     if problems:
-        raise ValidationError(problems, code="bad_reminder_offsets")
+        raise ValidationError([ValidationError(p, code="bad_reminder_offset") for p in problems])
 
 
 def validate_weekdays(value: object) -> None:

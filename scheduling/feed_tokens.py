@@ -132,15 +132,18 @@ def subscriber_may_read(token: FeedToken) -> bool:
 
 
 def feed_owners_for(user) -> list[tuple[Model, Cohort | None]]:
-    """Every feed a person may subscribe to: their own, their teams', their stream's and their cohort's."""
+    """Every feed a person may subscribe to: their own, and while in the programme their teams', their
+    stream's and their cohort's."""
     owners: list[tuple[Model, Cohort | None]] = []
     scholar = getattr(user, "scholar", None)
     mentor = getattr(user, "mentor", None)
-    if scholar is not None and scholar.is_active:
+    if scholar is not None:
         owners.append((scholar, None))
-        owners.extend((team, None) for team in scholar.teams.all())
-        owners.append((scholar.stream, scholar.cohort))
-        owners.append((scholar.cohort, None))
+        # Someone who left the programme keeps their own feed (it shows their meetings ending), not the shared ones.
+        if scholar.is_active:
+            owners.extend((team, None) for team in scholar.teams.all())
+            owners.append((scholar.stream, scholar.cohort))
+            owners.append((scholar.cohort, None))
     if mentor is not None:
         owners.append((mentor, None))
         owners.extend((team, None) for team in mentor.teams.all())

@@ -437,8 +437,8 @@ def _sync_slot(
        carries yet gets a new series, and series no segment wants end.
     3. Future meetings follow their dates: missing ones are created, ones on a date now in another segment move
        to that segment's series (same time, same version, so attendees who stay keep their reminders), and ones
-       no longer wanted are cancelled. A meeting the calendar cancelled comes back when its date is wanted again;
-       one a person cancelled stays cancelled.
+       no longer wanted are cancelled. A meeting the calendar cancelled comes back, at its slot's own time, when
+       its date is wanted again; one a person cancelled stays cancelled.
     """
     cohort = dates.cohort
     rule = rows[0].weekly_rule() if rows else _rule_for(key, demand, cohort)

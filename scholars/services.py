@@ -180,7 +180,6 @@ def _row_errors(line: int, error: ValidationError) -> list[RosterError]:
 
 
 PREFERENCE_FIELDS = ("time_zone", "work_start", "work_end", "work_days", "reminder_offsets_minutes")
-# The same bounds as cohort.validators.validate_reminder_offsets, which the model applies as well.
 
 
 def scholar_preferences_update(
@@ -215,8 +214,10 @@ def scholar_preferences_update(
         changed = [field for field, value in changes.items() if getattr(locked, field) != value]
         for field in changed:
             setattr(locked, field, changes[field])
-        others = [f.name for f in Scholar._meta.fields if f.name not in PREFERENCE_FIELDS]
-        locked.full_clean(exclude=others, validate_unique=False, validate_constraints=False)
+        # Only what this call changes is checked field by field: a value stored under older rules must not block
+        # an unrelated change (clean() still checks the working hours as a whole).
+        unchanged = [f.name for f in Scholar._meta.fields if f.name not in changed]
+        locked.full_clean(exclude=unchanged, validate_unique=False, validate_constraints=False)
         if changed:
             locked.save(update_fields=[*changed, "updated_at"])
             person_notifications_resync(person=locked, now=now)

@@ -217,7 +217,8 @@ class Placement:
 
 @dataclass(frozen=True)
 class Unplaced:
-    """A demand that got fewer meetings than its minimum, with a reason staff can act on."""
+    """A demand that got fewer meetings than it wanted (its minimum, or in ``below_max`` its maximum), with a
+    reason staff can act on."""
 
     demand_key: str
     placed: int

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from mentors.cadence import Cadence, MeetingDemand, MeetingKind
 from scheduling.models import Meeting, PlanRun
 from scheduling.services import meeting_cancel, plan_apply, plan_cohort
+from scholars.models import Mentorship
 from tests.admin.conftest import logged_in, posted_back
 from tests.factories import (
     AvailabilityFactory,
@@ -111,3 +112,14 @@ def test_lifting_a_blackout_brings_back_the_meeting_it_cancelled_but_not_one_sta
     assert live_days(cohort) == [dt.date(2027, 3, d) for d in (1, 8, 15, 29)]
     back = Meeting.objects.get(series__cohort=cohort, starts_at__date=dt.date(2027, 3, 8))
     assert (back.status, back.version) == (Meeting.Status.SCHEDULED, 3)
+
+
+def test_deleting_a_mentorship_on_its_admin_page_ends_its_meetings(planned, admin_user):
+    cohort, mentor, scholar = planned
+    mentorship = Mentorship.objects.get(mentor=mentor, scholar=scholar)
+    client = logged_in(admin_user)
+
+    response = client.post(reverse("admin:scholars_mentorship_delete", args=[mentorship.pk]), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert live_days(cohort) == []

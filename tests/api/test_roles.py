@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from cohort.models import Stream
 from scheduling.models import Notification, PlanRun
 from scheduling.notifications import sync_meeting_notifications
 from scholars.models import Mentorship
@@ -58,6 +59,7 @@ def listed(client, url) -> set[int] | int:
 
 LISTS = [
     "cohorts",
+    "streams",
     "mentors",
     "scholars",
     "teams",
@@ -87,6 +89,7 @@ def test_a_mentor_lists_their_own_rows_and_their_streams_mentors(rows):
 
     assert listings(client) == {
         "cohorts": ids(rows["cohort"]),
+        "streams": ids(*Stream.objects.all()),
         "mentors": ids(a["mentor"], b["mentor"]),
         "scholars": ids(a["scholar"]),
         "teams": ids(a["team"]),
@@ -107,6 +110,7 @@ def test_a_scholar_lists_only_their_own_rows_and_their_own_mentors(rows):
 
     assert listings(client) == {
         "cohorts": ids(rows["cohort"]),
+        "streams": ids(*Stream.objects.all()),
         "mentors": ids(a["mentor"]),
         "scholars": ids(a["scholar"]),
         "teams": ids(a["team"]),

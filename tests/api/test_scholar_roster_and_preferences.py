@@ -373,3 +373,16 @@ def test_people_who_are_not_scholars_have_no_preferences_here(pair, who):
 
 def test_anonymous_callers_have_no_preferences(pair):
     assert client_for().get("/api/v1/me/preferences/").status_code == 401
+
+
+def test_a_stored_value_older_rules_reject_does_not_block_an_unrelated_change(pair):
+    scholar = pair["a"]
+    Scholar.objects.filter(pk=scholar.pk).update(reminder_offsets_minutes=[15, 15])
+
+    response = client_for(scholar.user).patch(
+        "/api/v1/me/preferences/", {"time_zone": "Europe/Paris"}, format="json"
+    )
+
+    assert response.status_code == 200
+    scholar.refresh_from_db()
+    assert scholar.time_zone == "Europe/Paris"

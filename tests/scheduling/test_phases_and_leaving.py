@@ -301,7 +301,7 @@ def test_compliance_asks_a_trainee_for_no_meetings_in_the_research_phase(cohort)
     assert (row.held, row.expected, row.weeks_elapsed, row.behind) == (3, 3, 3, False)
 
 
-def test_compliance_asks_for_no_team_meetings_in_a_phase_that_holds_none(cohort):
+def test_compliance_asks_for_no_group_meetings_in_a_phase_that_holds_none(cohort):
     training = Phase.objects.get(kind=Phase.Kind.TRAINING)
     training.meeting_kinds = [MeetingKind.ONE_ON_ONE.value]
     training.save()
