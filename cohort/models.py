@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from cohort.outbound import validate_webhook_url
 from cohort.validators import validate_reminder_offsets, validate_time_zone
 from mentors.cadence import Cadence, MeetingKind
 
@@ -41,14 +42,31 @@ class Person(TimeStamped):
         help_text="Minutes before each meeting at which to send a reminder, e.g. [1440, 15].",
     )
     slack_webhook_url = models.URLField(
-        blank=True, help_text="Incoming-webhook URL; when set, reminders also go to Slack."
+        blank=True,
+        validators=[validate_webhook_url],
+        help_text="Incoming-webhook URL (https://hooks.slack.com/…); when set, reminders also go to Slack.",
     )
+    # Set, with the URL cleared, when Slack refused the webhook for good; saving a new URL clears them.
+    slack_webhook_disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    slack_webhook_disabled_reason = models.CharField(max_length=500, blank=True, editable=False)
 
     class Meta:
         abstract = True
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if self.slack_webhook_url and self.slack_webhook_disabled_at:
+            self.slack_webhook_disabled_at = None
+            self.slack_webhook_disabled_reason = ""
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {
+                    *kwargs["update_fields"],
+                    "slack_webhook_disabled_at",
+                    "slack_webhook_disabled_reason",
+                }
+        super().save(*args, **kwargs)
 
 
 class DateSpan(TimeStamped):

@@ -181,6 +181,10 @@ NOTIFICATION_SENDING_TIMEOUT_SECONDS = int(os.environ.get("NOTIFICATION_SENDING_
 # Transient failures (SMTP down) retry after base, 2 × base, 4 × base … seconds, up to this many attempts.
 NOTIFICATION_RETRY_BASE_SECONDS = float(os.environ.get("NOTIFICATION_RETRY_BASE_SECONDS", "30"))
 NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATION_MAX_ATTEMPTS", "6"))
+# Hosts Slack webhook URLs may name (https only, public addresses only: see cohort.outbound).
+OUTBOUND_WEBHOOK_HOSTS = env_list("OUTBOUND_WEBHOOK_HOSTS", "hooks.slack.com")
+# Tests only, so never read from the environment: lets webhooks reach a plain-http server on a loopback address.
+OUTBOUND_ALLOW_LOOPBACK_FOR_TESTS = False
 
 # --- REST framework ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -2,26 +2,29 @@
 
 A transport either returns (delivered), raises ``TransientDeliveryError`` (worth retrying: the server is down,
 timed out or said 4xx) or raises ``PermanentDeliveryError`` (retrying cannot help: the address or webhook was
-refused). Nothing here touches the database; ``scheduling.dispatch`` records every attempt.
+refused, or the outbound policy of ``cohort.outbound`` refuses the webhook URL). Nothing here touches the database; ``scheduling.dispatch`` records every attempt.
 """
 
 from __future__ import annotations
 
 import json
 import smtplib
-import urllib.error
-import urllib.request
+import socket
 from dataclasses import dataclass, field
 from email.charset import Charset
 from email.mime.application import MIMEApplication
 from email.mime.base import MIMEBase
 from email.mime.text import MIMEText
+from functools import partial
+from http.client import HTTPConnection, HTTPException, HTTPSConnection
 from typing import Literal
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+
+from cohort import outbound
 
 SLACK_TIMEOUT_SECONDS = 10
 # UTF-8 sent as 8-bit text, not base64, as Django does for its text parts: a mail file stays readable.
@@ -79,9 +82,12 @@ def deliver(message: OutgoingMessage) -> None:
 
 def loggable_address(message: OutgoingMessage) -> str:
     """What the delivery log may show: an email address as is, a webhook URL without its secret path."""
-    if message.channel != "slack":
-        return message.address
-    parts = urlsplit(message.address)
+    return loggable_webhook(message.address) if message.channel == "slack" else message.address
+
+
+def loggable_webhook(url: str) -> str:
+    """A webhook URL without its secret path."""
+    parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}/…{parts.path[-4:]}"
 
 
@@ -167,25 +173,52 @@ def _mime_part(attachment: Attachment) -> MIMEBase:
 
 
 def _deliver_slack(message: OutgoingMessage) -> None:
-    text = f"*{message.subject}*\n{message.text}"
-    request = urllib.request.Request(
-        message.address,
-        data=json.dumps({"text": text}).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
+    """POST to the webhook, connecting only to the addresses the outbound policy checked just now."""
     try:
-        with urllib.request.urlopen(request, timeout=SLACK_TIMEOUT_SECONDS) as response:
-            response.read()
-    except urllib.error.HTTPError as error:
-        body = error.read(200).decode(errors="replace")
-        detail = f"Slack HTTP {error.code}: {body}"
-        # 429 (rate limited) and 5xx pass; other 4xx (invalid_token, channel_is_archived, no_service) do not.
-        if error.code == 429 or error.code >= 500:
-            raise TransientDeliveryError(detail) from error
-        raise PermanentDeliveryError(detail) from error
-    except OSError as error:
-        # URLError, refused connections and timeouts are all OSErrors.
+        target = outbound.check_webhook_url_by_settings(message.address)
+    except outbound.RefusedURL as refused:
+        raise PermanentDeliveryError(f"Slack webhook URL refused: {refused}") from refused
+    except outbound.UnresolvableHost as error:
         raise TransientDeliveryError(f"Slack unreachable: {error}") from error
-    except ValueError as error:
-        raise PermanentDeliveryError(f"not a webhook URL: {error}") from error
+    text = f"*{message.subject}*\n{message.text}"
+    connection_class = HTTPSConnection if target.scheme == "https" else HTTPConnection
+    # The TLS handshake still checks the certificate against the host name; only the TCP connect is pinned.
+    connection = connection_class(target.host, target.port, timeout=SLACK_TIMEOUT_SECONDS)
+    connection._create_connection = partial(_connect_to_checked, target.addresses)
+    try:
+        connection.request(
+            "POST",
+            target.path,
+            body=json.dumps({"text": text}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        response = connection.getresponse()
+        body = response.read(200).decode(errors="replace")
+    except (OSError, HTTPException) as error:
+        # Refused connections, timeouts, TLS failures and dropped connections may all pass.
+        raise TransientDeliveryError(f"Slack unreachable: {type(error).__name__}: {error}") from error
+    finally:
+        connection.close()
+    if response.status < 300:
+        return
+    detail = f"Slack HTTP {response.status}: {body}"
+    # 429 (rate limited) and 5xx pass; other 4xx (invalid_token, channel_is_archived, no_service) do not, nor
+    # does a redirect: following one could lead anywhere, so none is followed.
+    if response.status == 429 or response.status >= 500:
+        raise TransientDeliveryError(detail)
+    raise PermanentDeliveryError(detail)
+
+
+def _connect_to_checked(
+    addresses: tuple[str, ...], address: tuple[str, int], timeout: float, source_address: object = None
+) -> socket.socket:
+    """Stands in for ``socket.create_connection`` in http.client: tries each checked address in turn instead
+    of resolving the host again, which a rebinding DNS server could answer with a private address."""
+    _, port = address
+    last_error: OSError = OSError("no address to connect to")
+    for checked in addresses:
+        try:
+            return socket.create_connection((checked, port), timeout, source_address)
+        except OSError as error:
+            last_error = error
+    raise last_error

@@ -447,6 +447,21 @@ def escalate_behind_cadence(*, as_of: dt.datetime) -> WriteReport:
     return _escalate(concerns, as_of=as_of)
 
 
+def escalate_dead_webhook(
+    *, person: Person, webhook_url: str, webhook: str, detail: str, as_of: dt.datetime
+) -> WriteReport:
+    """Tell staff, once per webhook, that Slack refused a person's webhook for good: their messages go by email
+    only until they save a new one. ``webhook`` is the URL as logs may show it, without its secret."""
+    fingerprint = hashlib.sha256(webhook_url.encode()).hexdigest()[:12]
+    concern = Concern(
+        "dead_webhook",
+        f"{_who(person)}:webhook={fingerprint}",
+        monday_of(as_of.date()),
+        {"person": _who(person), "webhook": webhook, "detail": detail},
+    )
+    return _escalate([concern], as_of=as_of)
+
+
 def _escalate(concerns: list[Concern], *, as_of: dt.datetime) -> WriteReport:
     if not concerns:
         return WriteReport()
@@ -609,6 +624,22 @@ def _digest_context(notification: Notification, zone: str) -> dict:
 def _escalation_context(notification: Notification, zone: str) -> dict:
     payload = notification.payload
     week = format_week(dt.date.fromisoformat(payload["week_start"]))
+    if payload["reason"] == "dead_webhook":
+        role, _, pk = payload["person"].partition("=")
+        person = Mentor.objects.get(pk=pk) if role == "mentor" else Scholar.objects.get(pk=pk)
+        mentors = (
+            [person]
+            if role == "mentor"
+            else Mentor.objects.filter(mentorships__scholar=person).order_by("name")
+        )
+        return {
+            "reason": "dead_webhook",
+            "week": week,
+            "person_name": person.name,
+            "webhook": payload["webhook"],
+            "detail": payload["detail"],
+            "mentor_names": [m.name for m in mentors],
+        }
     if payload["reason"] == "missed_check_ins":
         scholar = Scholar.objects.select_related("cohort").get(pk=payload["scholar_id"])
         mentors = Mentor.objects.filter(mentorships__scholar=scholar).order_by("name")

@@ -108,7 +108,7 @@ def test_recipient_deferred_with_4xx_is_transient(settings):
             deliver(email_to())
 
 
-def test_slack_webhook_receives_the_subject_and_text_as_json():
+def test_slack_webhook_receives_the_subject_and_text_as_json(local_webhooks):
     with webhook_server() as (url, hook):
         deliver(slack_to(url))
 
@@ -116,16 +116,16 @@ def test_slack_webhook_receives_the_subject_and_text_as_json():
 
 
 @pytest.mark.parametrize("status", [400, 403, 404, 410])
-def test_slack_refusing_the_webhook_is_permanent(status):
+def test_slack_refusing_the_webhook_is_permanent(local_webhooks, status):
     with (
         webhook_server(status=status) as (url, _),
-        pytest.raises(PermanentDeliveryError, match=f"HTTP {status}"),
+        pytest.raises(PermanentDeliveryError, match=f"HTTP {status}: invalid_token"),
     ):
         deliver(slack_to(url))
 
 
 @pytest.mark.parametrize("status", [429, 500, 503])
-def test_slack_rate_limit_or_outage_is_transient(status):
+def test_slack_rate_limit_or_outage_is_transient(local_webhooks, status):
     with (
         webhook_server(status=status) as (url, _),
         pytest.raises(TransientDeliveryError, match=f"HTTP {status}"),
@@ -133,9 +133,51 @@ def test_slack_rate_limit_or_outage_is_transient(status):
         deliver(slack_to(url))
 
 
-def test_slack_unreachable_is_transient():
-    with pytest.raises(TransientDeliveryError, match="Slack unreachable"):
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_not_followed_and_is_permanent(local_webhooks, status):
+    with (
+        webhook_server(status=status) as (url, hook),
+        pytest.raises(PermanentDeliveryError, match=f"HTTP {status}"),
+    ):
+        deliver(slack_to(url))
+
+    assert len(hook.bodies) == 1
+
+
+def test_slack_unreachable_is_transient(local_webhooks):
+    with pytest.raises(TransientDeliveryError, match="Slack unreachable: ConnectionRefusedError"):
         deliver(slack_to(f"http://127.0.0.1:{free_port()}/services/x"))
+
+
+def test_a_webhook_on_an_internal_address_is_refused_before_any_connection(settings):
+    settings.OUTBOUND_WEBHOOK_HOSTS = ["hooks.slack.com", "127.0.0.1"]
+    with webhook_server() as (url, hook):
+        https_url = url.replace("http://", "https://")
+        with pytest.raises(PermanentDeliveryError) as refused:
+            deliver(slack_to(https_url))
+
+    assert (
+        str(refused.value)
+        == "Slack webhook URL refused: 127.0.0.1 resolves to 127.0.0.1, a loopback address."
+    )
+    assert hook.bodies == []
+
+
+def test_a_plain_http_webhook_is_refused_permanently():
+    with webhook_server() as (url, hook), pytest.raises(PermanentDeliveryError) as refused:
+        deliver(slack_to(url))
+
+    assert str(refused.value) == "Slack webhook URL refused: Webhook URLs must start with https://."
+    assert hook.bodies == []
+
+
+def test_a_webhook_host_that_does_not_resolve_is_transient(settings):
+    settings.OUTBOUND_WEBHOOK_HOSTS = ["hooks.cohortops.invalid"]
+
+    with pytest.raises(
+        TransientDeliveryError, match=r"Slack unreachable: hooks\.cohortops\.invalid could not be resolved"
+    ):
+        deliver(slack_to("https://hooks.cohortops.invalid/services/x"))
 
 
 def test_the_delivery_log_shows_no_webhook_secret():

@@ -15,7 +15,7 @@ from scheduling.dispatch import (
     send_claimed_notification,
 )
 from scheduling.models import DeliveryAttempt, Meeting, Notification
-from scheduling.notifications import message_id_for, sync_meeting_notifications
+from scheduling.notifications import message_id_for, person_channels, sync_meeting_notifications
 from scheduling.tasks import setup_periodic_tasks
 from tests.factories import (
     MeetingFactory,
@@ -271,13 +271,19 @@ def test_the_beat_schedule_ticks_every_minute_and_installs_once():
     assert PeriodicTask.objects.filter(task__startswith="scheduling.tasks.").count() == 2
 
 
-def test_a_slack_reminder_is_posted_to_the_persons_webhook():
+def slack_reminder(url, **scholar_fields):
+    """A pending reminder to a scholar on Slack only: their email twin row does not exist."""
+    notification = reminder(meeting_in_=dt.timedelta(minutes=14), slack_webhook_url=url, **scholar_fields)
+    Notification.objects.filter(pk=notification.pk).update(
+        channel=Notification.Channel.SLACK, dedupe_key=notification.dedupe_key.replace(":email:", ":slack:")
+    )
+    notification.refresh_from_db()
+    return notification
+
+
+def test_a_slack_reminder_is_posted_to_the_persons_webhook(local_webhooks):
     with webhook_server() as (url, hook):
-        notification = reminder(slack_webhook_url=url)
-        Notification.objects.filter(pk=notification.pk).update(
-            channel=Notification.Channel.SLACK,
-            dedupe_key=notification.dedupe_key.replace(":email:", ":slack:"),
-        )
+        notification = slack_reminder(url)
         [claim] = claim_all()
 
         assert send(claim).status == "sent"
@@ -287,3 +293,147 @@ def test_a_slack_reminder_is_posted_to_the_persons_webhook():
     assert list(DeliveryAttempt.objects.values_list("channel", "recipient")) == [
         ("slack", f"{url.split('/services')[0]}/…path")
     ]
+
+
+def keys_and_statuses():
+    return sorted(Notification.objects.values_list("dedupe_key", "status"))
+
+
+def test_a_dead_webhook_is_switched_off_staff_are_told_and_the_reminder_goes_by_email(
+    settings, local_webhooks
+):
+    settings.STAFF_ALERT_EMAILS = ["staff@example.org"]
+    with webhook_server(status=404) as (url, hook):
+        notification = slack_reminder(url)
+        [claim] = claim_all()
+
+        outcome = send(claim)
+
+    scholar = notification.recipient_scholar
+    scholar.refresh_from_db()
+    assert (outcome.status, outcome.detail) == ("failed", "Slack HTTP 404: invalid_token")
+    assert (scholar.slack_webhook_url, scholar.slack_webhook_disabled_reason) == (
+        "",
+        "Slack HTTP 404: invalid_token",
+    )
+    assert scholar.slack_webhook_disabled_at is not None
+    assert len(hook.bodies) == 1
+    email_key = notification.dedupe_key.replace(":slack:", ":email:")
+    [escalation] = Notification.objects.filter(kind=Notification.Kind.ESCALATION)
+    assert keys_and_statuses() == sorted(
+        [(notification.dedupe_key, "failed"), (email_key, "pending"), (escalation.dedupe_key, "pending")]
+    )
+
+    for claim in claim_all():
+        assert send(claim).status == "sent"
+
+    reminder_mail, staff_mail = sorted(mail.outbox, key=lambda m: m.to)
+    assert reminder_mail.to == [scholar.email]
+    assert reminder_mail.subject.startswith(f"Reminder: {notification.meeting.series.title}, ")
+    assert staff_mail.to == ["staff@example.org"]
+    assert staff_mail.subject == f"Slack webhook of {scholar.name} switched off"
+    assert f"Slack refused the webhook of {scholar.name} ({url.split('/services')[0]}/…path) for good: " in (
+        staff_mail.body
+    )
+
+
+def test_the_email_fallback_sends_nothing_twice_when_the_email_row_exists(settings, local_webhooks):
+    settings.STAFF_ALERT_EMAILS = ["staff@example.org"]
+    with webhook_server(status=410) as (url, _):
+        by_email = reminder(slack_webhook_url=url)
+        by_slack = Notification.objects.create(
+            kind=by_email.kind,
+            channel=Notification.Channel.SLACK,
+            dedupe_key=by_email.dedupe_key.replace(":email:", ":slack:"),
+            due_at=by_email.due_at,
+            meeting=by_email.meeting,
+            meeting_version=1,
+            recipient_scholar=by_email.recipient_scholar,
+            payload=by_email.payload,
+        )
+        for claim in claim_all():
+            send(claim)
+        for claim in claim_all():
+            send(claim)
+
+    assert Notification.objects.filter(recipient_scholar=by_email.recipient_scholar).count() == 2
+    assert sorted(m.to[0] for m in mail.outbox) == [by_email.recipient_scholar.email, "staff@example.org"]
+    by_slack.refresh_from_db()
+    assert by_slack.status == "failed"
+
+
+def test_later_reminders_do_not_try_the_dead_webhook_and_staff_hear_once(settings, local_webhooks):
+    settings.STAFF_ALERT_EMAILS = ["staff@example.org"]
+    with webhook_server(status=404) as (url, hook):
+        meeting = meeting_in(dt.timedelta(days=2), slack_webhook_url=url)
+        sync_meeting_notifications(meetings=[meeting])
+        day_ahead = meeting.starts_at - dt.timedelta(minutes=1439)
+        for claim in claim_notifications(due_notifications(as_of=day_ahead), limit=100, now=timezone.now()):
+            send(claim)
+        fifteen_minutes_ahead = meeting.starts_at - dt.timedelta(minutes=10)
+        for claim in claim_notifications(
+            due_notifications(as_of=fifteen_minutes_ahead), limit=100, now=timezone.now()
+        ):
+            send(claim)
+
+    # Whichever Slack row came due first failed; the rest were skipped (claimed already) or superseded.
+    assert len(hook.bodies) == 1
+    slack_rows = Notification.objects.filter(channel=Notification.Channel.SLACK)
+    statuses = list(slack_rows.values_list("status", flat=True))
+    assert statuses.count("failed") == 1
+    assert set(statuses) <= {"failed", "skipped", "superseded"}
+    assert slack_rows.get(payload__offset_minutes=15).status == "superseded"
+    scholar = meeting.series.scholars.get()
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [scholar.email] * 3 + [meeting.series.mentor.email] * 2 + ["staff@example.org"]
+    )
+
+
+def test_a_webhook_the_policy_refuses_at_send_time_is_switched_off(settings):
+    settings.STAFF_ALERT_EMAILS = ["staff@example.org"]
+    with webhook_server() as (url, hook):
+        notification = slack_reminder(url)
+        [claim] = claim_all()
+
+        outcome = send(claim)
+
+    assert (outcome.status, outcome.detail) == (
+        "failed",
+        "Slack webhook URL refused: Webhook URLs must start with https://.",
+    )
+    assert hook.bodies == []
+    scholar = notification.recipient_scholar
+    scholar.refresh_from_db()
+    assert scholar.slack_webhook_url == ""
+    assert Notification.objects.filter(
+        dedupe_key=notification.dedupe_key.replace(":slack:", ":email:"), status="pending"
+    ).exists()
+
+
+def test_a_slack_outage_does_not_switch_the_webhook_off(local_webhooks):
+    with webhook_server(status=503) as (url, _):
+        notification = slack_reminder(url)
+        [claim] = claim_all()
+
+        assert send(claim).status == "sending"
+
+    scholar = notification.recipient_scholar
+    scholar.refresh_from_db()
+    assert (scholar.slack_webhook_url, scholar.slack_webhook_disabled_at) == (url, None)
+    assert Notification.objects.count() == 1
+
+
+def test_saving_a_new_webhook_url_switches_slack_back_on(settings, local_webhooks):
+    with webhook_server(status=404) as (url, _):
+        notification = slack_reminder(url)
+        [claim] = claim_all()
+        send(claim)
+    scholar = notification.recipient_scholar
+    scholar.refresh_from_db()
+
+    scholar.slack_webhook_url = "https://hooks.slack.com/services/T0/B0/new"
+    scholar.save(update_fields=["slack_webhook_url"])
+
+    scholar.refresh_from_db()
+    assert (scholar.slack_webhook_disabled_at, scholar.slack_webhook_disabled_reason) == (None, "")
+    assert person_channels(scholar) == ["email", "slack"]
