@@ -101,9 +101,20 @@ def feed_token_revoke(*, token: FeedToken) -> None:
 def feed_token_lookup(token: str) -> FeedToken | None:
     """The active token row for a presented secret, or None (the view answers 404 either way)."""
     digest = hash_token(token)
-    # The personal owner comes along: its zone and reminder setting are part of the feed's version.
+    # The owner comes along: its zone and reminder setting are part of the feed's version, its name the feed's. So
+    # does the subscriber's login with both its profiles, which decide whom the feed may name (feeds.feed_audience),
+    # and a scholar subscriber's stream and cohort, which decide whether they may still read it.
     row = (
-        FeedToken.objects.select_related("scholar", "mentor", "subscriber")
+        FeedToken.objects.select_related(
+            "scholar__user__mentor",
+            "mentor__user__scholar",
+            "team__mentor",
+            "stream",
+            "cohort",
+            "subscriber__mentor",
+            "subscriber__scholar__stream",
+            "subscriber__scholar__cohort",
+        )
         .filter(token_hash=digest, revoked_at__isnull=True)
         .first()
     )
@@ -111,6 +122,14 @@ def feed_token_lookup(token: str) -> FeedToken | None:
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None
     return row if subscriber_may_read(row) else None
+
+
+def feed_subscriber(token: FeedToken):
+    """Who reads the feed: the subscriber of a shared feed, the owner of a personal one (None without a login)."""
+    if token.scope in SHARED_SCOPES:
+        return token.subscriber
+    person = token.scholar or token.mentor
+    return person.user if person is not None else None
 
 
 def subscriber_may_read(token: FeedToken) -> bool:

@@ -1,24 +1,30 @@
 """What each calendar feed holds, how fresh it is, and its rendering through the one ICS builder.
 
 Every feed reads a fixed number of queries whatever its size, and a feed's version is computed with one aggregate
-query, so a client revalidating an unchanged feed costs two queries and no rendering.
+query, so a client revalidating an unchanged feed costs two queries and no rendering. A feed names only the people
+its subscriber may see through the API (cohort.permissions): attendees and organisers outside that are left out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from cohort.models import Break, Cohort, Phase, ProgramEvent
+from cohort.models import Break, Cohort, Person, Phase, ProgramEvent
+from cohort.permissions import mentors_for, scholars_for, teams_for
+from mentors.models import Mentor
 from scheduling import ics
+from scheduling.feed_tokens import feed_subscriber
 from scheduling.models import FeedToken, Meeting, MeetingSeries
 from scheduling.notifications import occurrence_event
 from scheduling.recurrence import expand
+from scholars.models import Scholar
 
 Scope = FeedToken.Scope
 UTC = dt.UTC
@@ -52,6 +58,35 @@ def feed_series(token: FeedToken) -> QuerySet[MeetingSeries]:
     return series.none()
 
 
+@dataclass(frozen=True)
+class FeedAudience:
+    """The people a feed may name, as querysets (no rows fetched) to filter attendees and organisers in SQL."""
+
+    scholars: QuerySet[Scholar]
+    mentors: QuerySet[Mentor]
+
+
+def feed_audience(token: FeedToken) -> FeedAudience:
+    """Whom the subscriber sees through the API, and everyone in the teams they see."""
+    user = feed_subscriber(token)
+    if user is None:
+        # Without a login nobody is visible through the API; a personal feed still names its owner.
+        return FeedAudience(
+            scholars=Scholar.objects.filter(pk=token.scholar_id),
+            mentors=Mentor.objects.filter(pk=token.mentor_id),
+        )
+    teams = teams_for(user).values("pk")
+    return FeedAudience(
+        scholars=Scholar.objects.filter(
+            Q(pk__in=scholars_for(user).values("pk"))
+            | Q(pk__in=Scholar.objects.filter(teams__in=teams).values("pk"))
+        ),
+        mentors=Mentor.objects.filter(
+            Q(pk__in=mentors_for(user).values("pk")) | Q(pk__in=teams_for(user).values("mentor"))
+        ),
+    )
+
+
 def _calendar_cohort_id(token: FeedToken) -> int | None:
     """Stream and cohort feeds also carry the cohort's phases and breaks."""
     return token.cohort_id if token.scope in (Scope.STREAM, Scope.COHORT) else None
@@ -60,7 +95,10 @@ def _calendar_cohort_id(token: FeedToken) -> int | None:
 def feed_version(token: FeedToken) -> tuple[str, dt.datetime]:
     """An ETag and a Last-Modified for the feed, from one aggregate query over everything it shows."""
     series_ids = feed_series(token).values("pk")
-    # Attendees and organisers are in the feed too (names, ATTENDEE lines): their changes are changes of it.
+    audience = feed_audience(token)
+    # Attendees and organisers are in the feed too (names, ATTENDEE lines): their changes are changes of it. Which
+    # of them the subscriber may see changes with mentorships and teams, which touch none of these rows: the ids
+    # shown are summed in.
     meetings = Meeting.objects.filter(series__in=series_ids).aggregate(
         series_changed=Max("series__updated_at"),
         meetings_changed=Max("updated_at"),
@@ -68,6 +106,10 @@ def feed_version(token: FeedToken) -> tuple[str, dt.datetime]:
         attendees_changed=Max("series__scholars__updated_at"),
         meetings=Count("pk", distinct=True),
         attendees=Count("series__scholars", distinct=True),
+        attendees_shown=Sum(
+            "series__scholars", filter=Q(series__scholars__in=audience.scholars), distinct=True
+        ),
+        organisers_shown=Sum("series__mentor", filter=Q(series__mentor__in=audience.mentors), distinct=True),
     )
     stamps = [
         meetings["series_changed"],
@@ -80,7 +122,7 @@ def feed_version(token: FeedToken) -> tuple[str, dt.datetime]:
     person = token.scholar or token.mentor
     if person is not None:
         stamps.append(person.updated_at)
-    counts = [meetings["meetings"], meetings["attendees"]]
+    counts = [meetings[key] for key in ("meetings", "attendees", "attendees_shown", "organisers_shown")]
     cohort_id = _calendar_cohort_id(token)
     if cohort_id is not None:
         calendar = (
@@ -122,30 +164,47 @@ def feed_render(token: FeedToken, *, etag: str, last_modified: dt.datetime) -> R
     key = f"feed:{token.token_hash}:{etag.strip(chr(34))}"
     body = cache.get(key)
     if body is None:
-        body = _render(token)
+        body = _render(token, last_modified=last_modified)
         cache.set(key, body, CACHE_SECONDS)
     return RenderedFeed(body=body, etag=etag, last_modified=last_modified)
 
 
-def _render(token: FeedToken) -> bytes:
+def _render(token: FeedToken, *, last_modified: dt.datetime) -> bytes:
+    audience = feed_audience(token)
     series = (
         feed_series(token)
         .select_related("mentor", "cohort")
+        .annotate(organiser_shown=Exists(audience.mentors.filter(pk=OuterRef("mentor"))))
         .prefetch_related(
-            "scholars",
+            Prefetch("scholars", queryset=audience.scholars, to_attr="attendees_shown"),
             Prefetch("meetings", queryset=Meeting.objects.order_by("original_start")),
         )
         .order_by("pk")
     )
     alarm_minutes = _alarm_minutes(token)
-    events: list = [event for s in series if (event := series_event(s, alarm_minutes=alarm_minutes))]
+    events: list = [
+        event
+        for s in series
+        if (
+            event := series_event(
+                s,
+                organiser=s.mentor if s.organiser_shown else None,
+                attendees=s.attendees_shown,
+                alarm_minutes=alarm_minutes,
+            )
+        )
+    ]
     cohort_id = _calendar_cohort_id(token)
     if cohort_id is not None:
         events += cohort_calendar_events(cohort_id, stream_id=token.stream_id)
     owner = token.scholar or token.mentor or token.team or token.stream or token.cohort
     zone = _feed_time_zone(token)
     return ics.render_calendar(
-        name=f"cohortops: {owner}", time_zone=zone, events=events, refresh_minutes=REFRESH_MINUTES
+        name=f"cohortops: {owner}",
+        time_zone=zone,
+        events=events,
+        last_modified=last_modified,
+        refresh_minutes=REFRESH_MINUTES,
     )
 
 
@@ -164,8 +223,16 @@ def _alarm_minutes(token: FeedToken) -> tuple[int, ...]:
     return tuple(sorted(person.reminder_offsets_minutes, reverse=True)) if person else ()
 
 
-def series_event(series: MeetingSeries, *, alarm_minutes: tuple[int, ...] = ()) -> ics.SeriesEvent | None:
+def series_event(
+    series: MeetingSeries,
+    *,
+    organiser: Person | None,
+    attendees: Sequence[Person],
+    alarm_minutes: tuple[int, ...] = (),
+) -> ics.SeriesEvent | None:
     """One VEVENT with an RRULE, plus overrides, so clients show exactly the meetings in the database.
+
+    ``organiser`` and ``attendees`` are the series' people the subscriber may see: only they are named.
 
     Occurrences the rule makes but that have no meeting (a break, a blackout) and cancelled ones become EXDATEs;
     moved ones become RECURRENCE-ID overrides carrying their own SEQUENCE. A series whose rule makes no
@@ -198,7 +265,7 @@ def series_event(series: MeetingSeries, *, alarm_minutes: tuple[int, ...] = ()) 
     return ics.SeriesEvent(
         uid=series.uid,
         summary=series.title,
-        description=_description(series),
+        description=_description(series, organiser=organiser, attendees=attendees),
         location="",
         rule=rule,
         # The rule's own wall clock, even on a spring-forward day where the instant shifts.
@@ -206,18 +273,22 @@ def series_event(series: MeetingSeries, *, alarm_minutes: tuple[int, ...] = ()) 
         until_utc=occurrences[-1].starts_at_utc,
         sequence=series.version,
         last_modified=last_modified,
-        organizer=ics.CalendarPerson(name=series.mentor.name, email=series.mentor.email),
-        attendees=tuple(ics.CalendarPerson(name=s.name, email=s.email) for s in series.scholars.all()),
+        organizer=ics.CalendarPerson(name=organiser.name, email=organiser.email) if organiser else None,
+        attendees=tuple(ics.CalendarPerson(name=s.name, email=s.email) for s in attendees),
         overrides=tuple(overrides),
         exdates_utc=tuple(exdates),
         alarm_minutes=alarm_minutes,
     )
 
 
-def _description(series: MeetingSeries) -> str:
-    # Feeds never carry private notes: only what every attendee may see.
-    people = ", ".join(s.name for s in series.scholars.all())
-    return f"{series.get_kind_display()} with {series.mentor.name}" + (f" and {people}" if people else "")
+def _description(series: MeetingSeries, *, organiser: Person | None, attendees: Sequence[Person]) -> str:
+    # Feeds never carry private notes: only what every attendee may see, and names the subscriber may see.
+    description = series.get_kind_display()
+    if organiser is not None:
+        description += f" with {organiser.name}"
+    if attendees:
+        description += (" and " if organiser else " with ") + ", ".join(s.name for s in attendees)
+    return description
 
 
 def cohort_calendar_events(
@@ -267,9 +338,11 @@ def meetings_in_feed(token: FeedToken) -> QuerySet[Meeting]:
 def meeting_calendar(meeting: Meeting) -> bytes:
     """One meeting as a calendar file to download, with the same UID and RECURRENCE-ID as in the feeds, so
     importing it next to a subscription updates that occurrence rather than duplicating it."""
+    event = occurrence_event(meeting)
     return ics.render_calendar(
         name=meeting.series.title,
         time_zone=meeting.series.time_zone,
-        events=[occurrence_event(meeting)],
+        events=[event],
+        last_modified=event.last_modified,
         method="PUBLISH",
     )

@@ -17,17 +17,22 @@ What calendar clients need, and how it is met here:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vDuration, vRecur
+from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vDuration, vRecur, vText
 
 from scheduling.recurrence import UTC, Occurrence, WeeklyRule, expand, iana_zone, rrule_string
 
 PRODID = "-//cohortops//cohortops//EN"
+# RFC 5545 3.3.11: TEXT holds no control character but HTAB and line breaks (which icalendar escapes as \n).
+TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# RFC 5545 3.1: a parameter value holds no control character at all, nor a DQUOTE.
+PARAMETER_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -149,15 +154,24 @@ def render_calendar(
     name: str,
     time_zone: str,
     events: Iterable[CalendarEvent],
+    last_modified: dt.datetime,
     refresh_minutes: int = 60,
     method: str | None = None,
 ) -> bytes:
-    """A subscribable VCALENDAR holding the events, identical bytes for identical data."""
+    """A subscribable VCALENDAR holding the events, identical bytes for identical data.
+
+    ``last_modified`` is the calendar's last change (RFC 7986 LAST-MODIFIED); an empty calendar takes the year
+    of its time zone's definition from it.
+    """
+    if last_modified.tzinfo is None:
+        raise ValueError(f"Calendar {name!r}: last_modified must be an aware datetime.")
     events = list(events)
     _refuse_duplicate_uids(events)
     calendar = _calendar(method)
-    calendar.add("name", name)
-    calendar.add("x-wr-calname", name)
+    # icalendar does not know these two as TEXT, so it would not escape a line break in them.
+    calendar.add("name", _text(name))
+    calendar.add("x-wr-calname", _text(name))
+    calendar.add("last-modified", last_modified.astimezone(UTC))
     calendar.add("x-wr-timezone", iana_zone(time_zone).key)
     refresh = dt.timedelta(minutes=refresh_minutes)
     # RFC 7986 makes VALUE=DURATION part of REFRESH-INTERVAL; X-PUBLISHED-TTL is the older hint Outlook reads.
@@ -166,6 +180,14 @@ def render_calendar(
     for component in sorted(_components(events), key=_component_order):
         calendar.add_component(component)
     _add_time_zones(calendar, events)
+    if not calendar.subcomponents:
+        # RFC 5545's icalbody needs at least one component: an empty calendar carries its own zone, which
+        # clients ignore until an event names it.
+        year = last_modified.astimezone(UTC).year
+        tzid = iana_zone(time_zone).key
+        calendar.add_component(
+            Timezone.from_ical(_vtimezone(tzid, dt.date(year, 1, 1), dt.date(year + 1, 1, 1)))
+        )
     return calendar.to_ical()
 
 
@@ -304,7 +326,7 @@ def _timed_component(event: SeriesEvent | SingleEvent, *, sequence: int, last_mo
         last_modified=last_modified,
     )
     if event.location:
-        component.add("location", event.location)
+        component.add("location", _text(event.location))
     if event.organizer is not None and event.organizer.email:
         component.add("organizer", _address(event.organizer))
     # A person without an email address has no calendar address (a mailto: URI) to list.
@@ -327,23 +349,34 @@ def _described(
     component.add("dtstamp", last_modified.astimezone(UTC))
     component.add("last-modified", last_modified.astimezone(UTC))
     component.add("sequence", sequence)
-    component.add("summary", summary)
+    component.add("summary", _text(summary))
     if description:
-        component.add("description", description)
+        component.add("description", _text(description))
     return component
+
+
+def _text(value: str) -> vText:
+    """A TEXT value: every line break as one \\n, any other control character (which TEXT may not hold) a space."""
+    return vText(TEXT_CONTROL.sub(" ", value.replace("\r\n", "\n").replace("\r", "\n")))
 
 
 def _address(person: CalendarPerson) -> vCalAddress:
     address = vCalAddress(f"mailto:{person.email}")
-    address.params["CN"] = person.name
+    address.params["CN"] = _parameter_text(person.name)
     return address
+
+
+def _parameter_text(value: str) -> str:
+    """A name fit for a parameter such as CN: control characters become spaces and double quotes single ones
+    (RFC 6868's ^-escapes would do, but few clients decode them)."""
+    return " ".join(PARAMETER_CONTROL.sub(" ", value).replace('"', "'").split())
 
 
 def _add_alarms(component: Event, summary: str, alarm_minutes: Iterable[int]) -> None:
     for minutes in sorted(set(alarm_minutes), reverse=True):
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", summary)
+        alarm.add("description", _text(summary))
         alarm.add("trigger", dt.timedelta(minutes=-minutes))
         component.add_component(alarm)
 

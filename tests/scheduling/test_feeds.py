@@ -1,22 +1,26 @@
 """Calendar feeds, read back the way a calendar client reads them: icalendar + recurring-ical-events."""
 
 import datetime as dt
+import logging
 
 import icalendar
 import pytest
 import recurring_ical_events
+from django.test import Client
 
-from scheduling.feed_tokens import feed_token_rotate
-from scheduling.models import Meeting, MeetingSeries
+from scheduling.feed_tokens import feed_token_revoke, feed_token_rotate
+from scheduling.models import FeedToken, Meeting, MeetingSeries
 from scheduling.recurrence import expand
 from tests.factories import (
     BreakFactory,
     CohortFactory,
     MentorFactory,
+    MentorshipFactory,
     ProgramEventFactory,
     ScholarFactory,
     StreamFactory,
     TeamFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -251,7 +255,8 @@ def test_changing_my_reminder_setting_changes_the_etag_and_the_alarms(client, lo
 
 
 def test_renaming_an_attendee_changes_the_mentors_feed(client, london_cohort):
-    mentor, scholar = MentorFactory(), ScholarFactory(cohort=london_cohort)
+    mentor, scholar = MentorFactory(user=UserFactory()), ScholarFactory(cohort=london_cohort)
+    MentorshipFactory(mentor=mentor, scholar=scholar)
     make_series(cohort=london_cohort, mentor=mentor, scholars=[scholar])
     url = f"/feeds/{token_of(feed_token_rotate(owner=mentor))}.ics"
     first = client.get(url)
@@ -323,3 +328,217 @@ def test_a_new_programme_event_changes_the_cohort_feeds_etag(client, london_coho
 
     assert second.status_code == 200
     assert "Added later" in event_instants(second.content)
+
+
+def people_named(body: bytes) -> dict[str, tuple[str | None, list[str]]]:
+    """Each series' organiser and attendees by UID, as the names (CN) a client shows."""
+    calendar = icalendar.Calendar.from_ical(body)
+    named = {}
+    for event in calendar.walk("VEVENT"):
+        if _is_programme_calendar(event):
+            continue
+        attendees = event.get("ATTENDEE", [])
+        attendees = attendees if isinstance(attendees, list) else [attendees]
+        organiser = event["ORGANIZER"].params["CN"] if "ORGANIZER" in event else None
+        named[str(event["UID"])] = (organiser, sorted(a.params["CN"] for a in attendees))
+    return named
+
+
+def descriptions(body: bytes) -> dict[str, str]:
+    events = icalendar.Calendar.from_ical(body).walk("VEVENT")
+    return {str(e["UID"]): str(e["DESCRIPTION"]) for e in events if not _is_programme_calendar(e)}
+
+
+@pytest.fixture
+def stream_of_two_mentors(london_cohort):
+    """A stream whose group sessions mix a scholar, their teammate and another mentor's scholar."""
+    stream = StreamFactory()
+    my_mentor = MentorFactory(name="My Mentor", user=UserFactory())
+    other_mentor = MentorFactory(name="Other Mentor")
+    for mentor in (my_mentor, other_mentor):
+        mentor.streams.add(stream)
+    me = ScholarFactory(cohort=london_cohort, stream=stream, name="Me", user=UserFactory())
+    teammate = ScholarFactory(cohort=london_cohort, stream=stream, name="Teammate")
+    stranger = ScholarFactory(cohort=london_cohort, stream=stream, name="Sample Scholar 01")
+    MentorshipFactory(mentor=my_mentor, scholar=me)
+    MentorshipFactory(mentor=other_mentor, scholar=stranger)
+    team = TeamFactory(cohort=london_cohort, mentor=MentorFactory(name="Team Mentor"))
+    team.members.add(me, teammate)
+    mixed = make_series(cohort=london_cohort, mentor=my_mentor, scholars=[me, teammate, stranger])
+    others = make_series(cohort=london_cohort, mentor=other_mentor, scholars=[stranger], weekday=2)
+    MeetingSeries.objects.update(kind="group")
+    return {"stream": stream, "me": me, "my_mentor": my_mentor, "mixed": mixed, "others": others}
+
+
+def test_a_scholars_stream_feed_names_only_themselves_their_mentors_and_their_team(
+    client, london_cohort, stream_of_two_mentors
+):
+    world = stream_of_two_mentors
+    link = feed_token_rotate(owner=world["stream"], cohort=london_cohort, by=world["me"].user)
+
+    body = client.get(f"/feeds/{token_of(link)}.ics").content
+
+    assert people_named(body) == {
+        world["mixed"].uid: ("My Mentor", ["Me", "Teammate"]),
+        world["others"].uid: (None, []),
+    }
+    assert descriptions(body) == {
+        world["mixed"].uid: "group with My Mentor and Me, Teammate",
+        world["others"].uid: "group",
+    }
+
+
+def test_a_mentors_feed_names_their_own_scholars_only(client, london_cohort, stream_of_two_mentors):
+    world = stream_of_two_mentors
+
+    body = client.get(f"/feeds/{token_of(feed_token_rotate(owner=world['my_mentor']))}.ics").content
+
+    assert people_named(body) == {world["mixed"].uid: ("My Mentor", ["Me"])}
+
+
+def test_staff_see_everyone_in_a_stream_feed(client, london_cohort, stream_of_two_mentors):
+    world = stream_of_two_mentors
+    link = feed_token_rotate(owner=world["stream"], cohort=london_cohort, by=UserFactory(is_staff=True))
+
+    body = client.get(f"/feeds/{token_of(link)}.ics").content
+
+    assert people_named(body) == {
+        world["mixed"].uid: ("My Mentor", ["Me", "Sample Scholar 01", "Teammate"]),
+        world["others"].uid: ("Other Mentor", ["Sample Scholar 01"]),
+    }
+
+
+def test_a_new_mentorship_changes_the_mentors_feed_and_its_etag(client, london_cohort, stream_of_two_mentors):
+    world = stream_of_two_mentors
+    url = f"/feeds/{token_of(feed_token_rotate(owner=world['my_mentor']))}.ics"
+    first = client.get(url)
+
+    MentorshipFactory(mentor=world["my_mentor"], scholar=world["mixed"].scholars.get(name="Teammate"))
+    second = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert second.status_code == 200
+    assert people_named(second.content) == {world["mixed"].uid: ("My Mentor", ["Me", "Teammate"])}
+
+
+def test_a_shared_feed_renders_in_a_fixed_number_of_queries(
+    client, london_cohort, stream_of_two_mentors, django_assert_num_queries
+):
+    world = stream_of_two_mentors
+    url = f"/feeds/{token_of(feed_token_rotate(owner=world['stream'], cohort=london_cohort, by=world['me'].user))}.ics"
+    with django_assert_num_queries(10):
+        client.get(url)
+
+    for weekday in (3, 4):
+        make_series(cohort=london_cohort, mentor=world["my_mentor"], scholars=[world["me"]], weekday=weekday)
+    MeetingSeries.objects.update(kind="group")
+    with django_assert_num_queries(10):
+        client.get(url)
+
+
+UNRULY = 'Ann\n"Bee"\r\tCee'
+
+
+def test_line_breaks_and_quotes_in_names_and_titles_keep_the_feed_readable(client, london_cohort):
+    scholar = ScholarFactory(cohort=london_cohort, name=UNRULY, user=UserFactory())
+    mentor = MentorFactory(name=UNRULY)
+    MentorshipFactory(mentor=mentor, scholar=scholar)
+    series = make_series(cohort=london_cohort, mentor=mentor, scholars=[scholar])
+    MeetingSeries.objects.update(title=UNRULY + "\x07")
+
+    response = client.get(f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics")
+
+    assert response.status_code == 200
+    assert people_named(response.content) == {series.uid: ("Ann 'Bee' Cee", ["Ann 'Bee' Cee"])}
+    calendar = icalendar.Calendar.from_ical(response.content)
+    shown = recurring_ical_events.of(calendar).between(london_cohort.start_date, london_cohort.end_date)
+    assert {str(e["SUMMARY"]) for e in shown} == {'Ann\n"Bee"\n\tCee '}
+    assert client_occurrences(response.content, london_cohort.start_date, london_cohort.end_date) == (
+        db_occurrences([series])
+    )
+
+
+def test_a_meetings_calendar_file_survives_an_unruly_title_and_name(client, london_cohort):
+    scholar = ScholarFactory(cohort=london_cohort, name=UNRULY, user=UserFactory())
+    series = make_series(cohort=london_cohort, mentor=MentorFactory(name=UNRULY), scholars=[scholar])
+    MeetingSeries.objects.update(title=UNRULY)
+    meeting = series.meetings.order_by("starts_at").first()
+    client.force_login(scholar.user)
+
+    response = client.get(f"/api/v1/meetings/{meeting.pk}/ics/")
+
+    assert response.status_code == 200
+    calendar = icalendar.Calendar.from_ical(response.content)
+    [event] = recurring_ical_events.of(calendar).between(meeting.starts_at, meeting.ends_at)
+    assert (str(event["SUMMARY"]), event["ATTENDEE"].params["CN"]) == ('Ann\n"Bee"\n\tCee', "Ann 'Bee' Cee")
+
+
+def test_an_empty_feed_is_a_valid_calendar_with_no_events(client, london_cohort):
+    scholar = ScholarFactory(cohort=london_cohort, time_zone="America/New_York")
+
+    body = client.get(f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics").content
+
+    calendar = icalendar.Calendar.from_ical(body)
+    assert [(c.name, str(c["TZID"])) for c in calendar.subcomponents] == [("VTIMEZONE", "America/New_York")]
+    assert recurring_ical_events.of(calendar).between(dt.date(2000, 1, 1), dt.date(2100, 1, 1)) == []
+
+
+@pytest.fixture
+def request_logs(caplog, monkeypatch):
+    """Django's request log, which the settings keep from propagating to the root logger caplog listens on."""
+    monkeypatch.setattr(logging.getLogger("django.request"), "propagate", True)
+    with caplog.at_level(logging.INFO):
+        yield caplog
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_writing_to_a_feed_is_405_and_the_token_is_never_logged(london_cohort, request_logs, method):
+    token = token_of(feed_token_rotate(owner=ScholarFactory(cohort=london_cohort)))
+
+    response = getattr(Client(enforce_csrf_checks=True), method)(f"/feeds/{token}.ics")
+
+    assert (response.status_code, response["Allow"]) == (405, "GET, HEAD")
+    assert [r.getMessage() for r in request_logs.records if r.name == "django.request"] == [
+        f"Method Not Allowed ({method.upper()}): /feeds/[token].ics"
+    ]
+    assert [r for r in request_logs.records if token in repr(vars(r))] == []
+
+
+def test_a_revoked_feed_is_404_and_its_token_is_never_logged(client, london_cohort, request_logs):
+    token = token_of(feed_token_rotate(owner=ScholarFactory(cohort=london_cohort)))
+    feed_token_revoke(token=FeedToken.objects.get())
+
+    response = client.get(f"/feeds/{token}.ics")
+
+    assert response.status_code == 404
+    assert [r.getMessage() for r in request_logs.records if r.name == "django.request"] == [
+        "Not Found (GET): /feeds/[token].ics"
+    ]
+    assert [r for r in request_logs.records if token in repr(vars(r))] == []
+
+
+FEED_HEADERS = [
+    "Content-Type",
+    "Content-Disposition",
+    "ETag",
+    "Last-Modified",
+    "Cache-Control",
+    "Referrer-Policy",
+    "X-Robots-Tag",
+]
+
+
+def test_head_answers_with_gets_headers_without_rendering_the_feed(
+    client, london_cohort, django_assert_num_queries
+):
+    scholar = ScholarFactory(cohort=london_cohort, user=UserFactory())
+    make_series(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
+    url = f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics"
+
+    # The token and the feed's version, as for a 304: none of the rendering's queries.
+    with django_assert_num_queries(2):
+        head = client.head(url)
+    get = client.get(url)
+
+    assert head.status_code == 200
+    assert {name: head[name] for name in FEED_HEADERS} == {name: get[name] for name in FEED_HEADERS}
+    assert not head.has_header("Content-Length")

@@ -74,7 +74,9 @@ def single_event(**changes) -> SingleEvent:
 
 
 def feed(*events) -> bytes:
-    return render_calendar(name="cohortops: Ann Lee", time_zone="Europe/London", events=events)
+    return render_calendar(
+        name="cohortops: Ann Lee", time_zone="Europe/London", events=events, last_modified=STAMP
+    )
 
 
 def expanded(body: bytes, first_day: dt.date, last_day: dt.date) -> list:
@@ -288,10 +290,16 @@ def test_series_whose_every_occurrence_is_excluded_shows_nothing():
     assert expanded(feed(event), dt.date(2025, 6, 1), dt.date(2025, 6, 30)) == []
 
 
-def test_feed_without_events_is_an_empty_calendar():
+def test_feed_without_events_holds_only_its_own_time_zone_so_it_is_a_valid_calendar():
     calendar = Calendar.from_ical(feed())
 
-    assert (calendar.walk("VEVENT"), calendar.walk("VTIMEZONE")) == ([], [])
+    [zone] = calendar.subcomponents
+    assert (zone.name, str(zone["TZID"]), sorted({part.name for part in zone.subcomponents})) == (
+        "VTIMEZONE",
+        "Europe/London",
+        ["DAYLIGHT", "STANDARD"],
+    )
+    assert recurring_ical_events.of(calendar).between(dt.date(2025, 1, 1), dt.date(2026, 1, 1)) == []
 
 
 def test_every_time_zone_used_has_a_vtimezone_with_its_standard_and_daylight_parts():
@@ -410,6 +418,7 @@ def test_feed_carries_its_name_zone_refresh_hints_and_product():
         "X-WR-TIMEZONE": b"Europe/London",
         "REFRESH-INTERVAL": b"PT1H",
         "X-PUBLISHED-TTL": b"PT1H",
+        "LAST-MODIFIED": b"20250201T120000Z",
     }
     assert calendar["REFRESH-INTERVAL"].params["VALUE"] == "DURATION"
 
@@ -615,3 +624,48 @@ def test_feed_spans_exactly_the_materialised_occurrences_in_the_daytime(case):
     assert [
         (event["DTSTART"].dt.astimezone(UTC), event["DTEND"].dt.astimezone(UTC)) for event in read_back
     ] == [(o.starts_at_utc, o.ends_at_utc) for o in materialised]
+
+
+UNRULY = 'Ann\n"Bee"\r\tCee'
+
+
+def test_line_breaks_quotes_and_control_characters_in_names_and_texts_read_back_cleanly():
+    person = CalendarPerson(name=UNRULY, email="ann@example.org")
+    event = single_event(
+        summary=UNRULY + "\x07",
+        description=UNRULY,
+        location=UNRULY,
+        organizer=person,
+        attendees=(person,),
+        alarm_minutes=(10,),
+        time_zone="Europe/London",
+    )
+
+    calendar = Calendar.from_ical(
+        render_calendar(name=UNRULY, time_zone="Europe/London", events=[event], last_modified=STAMP)
+    )
+
+    [read] = recurring_ical_events.of(calendar).between(dt.date(2025, 6, 1), dt.date(2025, 7, 1))
+    assert (str(read["SUMMARY"]), str(read["DESCRIPTION"]), str(read["LOCATION"])) == (
+        'Ann\n"Bee"\n\tCee ',
+        'Ann\n"Bee"\n\tCee',
+        'Ann\n"Bee"\n\tCee',
+    )
+    assert (read["ORGANIZER"].params["CN"], read["ATTENDEE"].params["CN"]) == (
+        "Ann 'Bee' Cee",
+        "Ann 'Bee' Cee",
+    )
+    assert calendar["X-WR-CALNAME"].to_ical() == b'Ann\\n"Bee"\\n\tCee'
+
+
+def test_an_invitation_to_someone_with_an_unruly_name_reads_back_cleanly():
+    person = CalendarPerson(name=UNRULY, email="ann@example.org")
+
+    [event] = vevents(
+        render_invitation(single_event(organizer=person, attendees=(person,)), method="REQUEST")
+    )
+
+    assert (event["ORGANIZER"].params["CN"], event["ATTENDEE"].params["CN"]) == (
+        "Ann 'Bee' Cee",
+        "Ann 'Bee' Cee",
+    )
