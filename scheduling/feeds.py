@@ -75,14 +75,14 @@ def feed_audience(token: FeedToken) -> FeedAudience:
             scholars=Scholar.objects.filter(pk=token.scholar_id),
             mentors=Mentor.objects.filter(pk=token.mentor_id),
         )
-    teams = teams_for(user).values("pk")
+    teams = teams_for(user)
     return FeedAudience(
         scholars=Scholar.objects.filter(
             Q(pk__in=scholars_for(user).values("pk"))
-            | Q(pk__in=Scholar.objects.filter(teams__in=teams).values("pk"))
+            | Q(pk__in=Scholar.objects.filter(teams__in=teams.values("pk")).values("pk"))
         ),
         mentors=Mentor.objects.filter(
-            Q(pk__in=mentors_for(user).values("pk")) | Q(pk__in=teams_for(user).values("mentor"))
+            Q(pk__in=mentors_for(user).values("pk")) | Q(pk__in=teams.values("mentor"))
         ),
     )
 
