@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -17,6 +18,7 @@ from cohort.importer import import_stream_documents
 from cohort.models import Break, Cohort, ImportWarning, Phase, ProgramEvent, Stream
 from cohort.permissions import IsStaff, IsStaffOrReadOnly, cohorts_for, streams_for
 from cohort.stream_document import StreamDocumentError
+from cohort.validators import date_range_problems
 from scheduling.models import PlanRun
 from scheduling.services import calendar_inputs_changed
 from scheduling.tasks import plan_cohort_task
@@ -57,6 +59,8 @@ class CohortSerializer(serializers.ModelSerializer):
         end = attrs.get("end_date", getattr(self.instance, "end_date", None))
         if start and end and end <= start:
             raise serializers.ValidationError({"end_date": "A cohort must end after it starts."})
+        if start and end and (problems := date_range_problems(start, end, today=timezone.localdate())):
+            raise serializers.ValidationError(problems)
         return attrs
 
 

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from cohort.outbound import validate_webhook_url
-from cohort.validators import validate_reminder_offsets, validate_time_zone
+from cohort.validators import validate_date_range, validate_reminder_offsets, validate_time_zone
 from mentors.cadence import Cadence, MeetingKind
 
 
@@ -80,8 +80,8 @@ class DateSpan(TimeStamped):
 
     def clean(self) -> None:
         super().clean()
-        if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise ValidationError({"end_date": "The end date must not be before the start date."})
+        if self.start_date and self.end_date:
+            validate_date_range(self.start_date, self.end_date)
 
     def contains(self, day: dt.date) -> bool:
         return self.start_date <= day <= self.end_date
@@ -131,8 +131,10 @@ class Cohort(TimeStamped):
 
     def clean(self) -> None:
         super().clean()
-        if self.start_date and self.end_date and self.end_date <= self.start_date:
-            raise ValidationError({"end_date": "A cohort must end after it starts."})
+        if self.start_date and self.end_date:
+            if self.end_date <= self.start_date:
+                raise ValidationError({"end_date": "A cohort must end after it starts."})
+            validate_date_range(self.start_date, self.end_date)
 
     @property
     def cadence_default(self) -> Cadence:

@@ -1,28 +1,52 @@
 """Validators shared by every app's models."""
 
-from functools import cache
-from zoneinfo import available_timezones
+import datetime as dt
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-
-@cache
-def _iana_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
-def is_iana_time_zone(name: str) -> bool:
-    return name in _iana_zones()
+from cohort.time_zones import time_zone_problem
 
 
 def validate_time_zone(value: str) -> None:
-    """Accept IANA names only: abbreviations like "GMT" or "PST" make calendar clients show wrong times."""
-    if not is_iana_time_zone(value):
-        raise ValidationError(
-            "%(value)s is not an IANA time zone; use a name like Europe/London or America/Los_Angeles.",
-            params={"value": value},
-            code="invalid_time_zone",
+    """Canonical IANA names only (see ``cohort.time_zones``): "GMT" or "US/Eastern" make calendars show wrong times."""
+    problem = time_zone_problem(value)
+    if problem:
+        raise ValidationError(problem, code="invalid_time_zone")
+
+
+# Every date range a person types (a blackout, a break, a phase, a cohort) fits these bounds: room for any real
+# absence or programme, while a typo such as 0001-01-01 to 9999-12-31 is refused instead of planned around.
+MAX_DATE_RANGE_DAYS = 2 * 366
+DATE_RANGE_YEARS_FROM_TODAY = 10
+
+
+def date_range_problems(start: dt.date, end: dt.date, *, today: dt.date) -> dict[str, str]:
+    """What is wrong with an inclusive date range, by field: a date far from today, a backwards or too long range."""
+    earliest = dt.date(today.year - DATE_RANGE_YEARS_FROM_TODAY, 1, 1)
+    latest = dt.date(today.year + DATE_RANGE_YEARS_FROM_TODAY, 12, 31)
+    problems = {
+        field: f"{day.isoformat()} is too far from today; use a date from {earliest.isoformat()} to "
+        f"{latest.isoformat()}."
+        for field, day in (("start_date", start), ("end_date", end))
+        if not earliest <= day <= latest
+    }
+    if problems:
+        return problems
+    days = (end - start).days + 1
+    if end < start:
+        problems["end_date"] = "The end date must not be before the start date."
+    elif days > MAX_DATE_RANGE_DAYS:
+        problems["end_date"] = (
+            f"A date range may last at most {MAX_DATE_RANGE_DAYS} days; this one lasts {days}."
         )
+    return problems
+
+
+def validate_date_range(start: dt.date, end: dt.date) -> None:
+    problems = date_range_problems(start, end, today=timezone.localdate())
+    if problems:
+        raise ValidationError(problems)
 
 
 MAX_REMINDERS = 5

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from cohort.models import Cohort, Phase
 from mentors.cadence import Cadence, MeetingKind
 from scheduling.models import Meeting
-from scheduling.recurrence import DateRange, dates_in
+from scheduling.recurrence import DateRange, DateRanges, dates_in
 from scheduling.services import PHASES_BY_STATUS
 from scholars.models import Mentorship, Scholar, Team
 
@@ -63,7 +63,7 @@ def meeting_weeks_elapsed(
 def _counted_day(
     day: dt.date,
     *,
-    break_days: frozenset[dt.date],
+    break_days: DateRanges,
     phases: list[Phase],
     scholar_phases: frozenset[str],
     kind: MeetingKind | None = None,

@@ -10,27 +10,17 @@ zoneinfo's ``fold=0`` does exactly both, so every conversion here goes through i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Iterable
+from bisect import bisect_right
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
-from functools import cache
 from typing import Generic, TypeVar
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
+
+from cohort.time_zones import iana_zone
 
 UTC = dt.UTC
 BYDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 T = TypeVar("T")
-
-
-@cache
-def _known_zone_names() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
-def iana_zone(name: str) -> ZoneInfo:
-    """The zone for an IANA name; abbreviations ("GMT", "EST") are refused because clients misread them."""
-    if ("/" not in name and name != "UTC") or name not in _known_zone_names():
-        raise ValueError(f"{name!r} is not an IANA time zone name; use one like Europe/London.")
-    return ZoneInfo(name)
 
 
 def monday_of(day: dt.date) -> dt.date:
@@ -109,7 +99,7 @@ def expand(
     *,
     first_day: dt.date,
     last_day: dt.date,
-    skip: Callable[[dt.date], bool] | Collection[dt.date] | None = None,
+    skip: Callable[[dt.date], bool] | Container[dt.date] | None = None,
 ) -> list[Occurrence]:
     """Every occurrence whose local date lies in [first_day, last_day], minus the skipped dates, in order."""
     is_skipped = _skip_predicate(skip)
@@ -123,7 +113,7 @@ def expand(
 
 
 def _skip_predicate(
-    skip: Callable[[dt.date], bool] | Collection[dt.date] | None,
+    skip: Callable[[dt.date], bool] | Container[dt.date] | None,
 ) -> Callable[[dt.date], bool]:
     if skip is None:
         return lambda day: False
@@ -161,13 +151,29 @@ class DateRange:
             raise ValueError(f"A date range cannot end ({self.end}) before it starts ({self.start}).")
 
 
-def dates_in(ranges: Iterable[DateRange]) -> frozenset[dt.date]:
-    """Every date the ranges cover: the skip set for ``expand``."""
-    return frozenset(
-        span.start + dt.timedelta(days=offset)
-        for span in ranges
-        for offset in range((span.end - span.start).days + 1)
-    )
+@dataclass(frozen=True)
+class DateRanges:
+    """Dates held as sorted, merged, non-overlapping ranges: membership costs a bisect over the ranges, never a
+    walk over the days, so a blackout from 0001-01-01 to 9999-12-31 is one range like any other."""
+
+    ranges: tuple[DateRange, ...] = ()
+
+    def __contains__(self, day: dt.date) -> bool:
+        index = bisect_right(self.ranges, day, key=lambda span: span.start) - 1
+        return index >= 0 and day <= self.ranges[index].end
+
+
+def dates_in(ranges: Iterable[DateRange]) -> DateRanges:
+    """The dates the ranges cover, both ends included: the skip set for ``expand``."""
+    merged: list[DateRange] = []
+    for span in sorted(ranges, key=lambda span: span.start):
+        # Touching ranges merge too: 3-5 June and 6-9 June are 3-9 June.
+        if merged and (span.start - merged[-1].end).days <= 1:
+            if span.end > merged[-1].end:
+                merged[-1] = DateRange(merged[-1].start, span.end)
+        else:
+            merged.append(span)
+    return DateRanges(tuple(merged))
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,15 @@ from scheduling.models import Meeting, MeetingSeries, PlanRun
 from scheduling.notifications import sync_meeting_notifications
 from scheduling.planner import Demand, Placement, PlanResult, Unplaced, WeeklySlot, plan, validate_plan
 from scheduling.problem_builder import CohortProblem, build_cohort_problem
-from scheduling.recurrence import DateRange, Segment, WeeklyRule, attendance_segments, dates_in, expand
+from scheduling.recurrence import (
+    DateRange,
+    DateRanges,
+    Segment,
+    WeeklyRule,
+    attendance_segments,
+    dates_in,
+    expand,
+)
 from scholars.models import Mentorship, Scholar, Team
 
 logger = logging.getLogger(__name__)
@@ -251,38 +259,40 @@ PHASES_BY_STATUS: dict[str, frozenset[str]] = {
 }
 
 
+NO_DATES = DateRanges()
+
+
 @dataclass
 class CohortDates:
     """What decides which dates a series meets on and who attends, for one cohort, read in a fixed number of
     queries so re-materialising every series of a cohort stays cheap."""
 
     cohort: Cohort
-    break_days: set[dt.date]
+    break_days: DateRanges
     phases: list[Phase]
-    away: dict[tuple[str, int], set[dt.date]]  # ("mentor" | "scholar", pk) -> blackout days
+    away: dict[tuple[str, int], DateRanges]  # ("mentor" | "scholar", pk) -> blackout days
     spans: dict[tuple[int, int], tuple[dt.date, dt.date]]  # (mentor pk, scholar pk) -> mentorship dates
     scholars: dict[str, Scholar]  # by slug
     mentors: dict[str, int]  # pk by slug
 
     @classmethod
     def load(cls, cohort: Cohort) -> CohortDates:
-        break_days = set(dates_in(DateRange(b.start_date, b.end_date) for b in cohort.breaks.all()))
-        away: dict[tuple[str, int], set[dt.date]] = defaultdict(set)
+        away_ranges: dict[tuple[str, int], list[DateRange]] = defaultdict(list)
         blackouts = Blackout.objects.filter(
             Q(mentor__mentorships__scholar__cohort=cohort) | Q(scholar__cohort=cohort)
         ).distinct()
         for blackout in blackouts:
             who = ("mentor", blackout.mentor_id) if blackout.mentor_id else ("scholar", blackout.scholar_id)
-            away[who] |= dates_in([DateRange(blackout.start_date, blackout.end_date)])
+            away_ranges[who].append(DateRange(blackout.start_date, blackout.end_date))
         spans = {
             (m.mentor_id, m.scholar_id): (m.start_date or cohort.start_date, m.end_date or cohort.end_date)
             for m in Mentorship.objects.filter(scholar__cohort=cohort)
         }
         return cls(
             cohort=cohort,
-            break_days=break_days,
+            break_days=dates_in(DateRange(b.start_date, b.end_date) for b in cohort.breaks.all()),
             phases=list(cohort.phases.all()),
-            away=away,
+            away={who: dates_in(ranges) for who, ranges in away_ranges.items()},
             spans=spans,
             scholars={s.slug: s for s in cohort.scholars.all()},
             mentors=dict(
@@ -291,6 +301,9 @@ class CohortDates:
                 .distinct()
             ),
         )
+
+    def away_on(self, person: tuple[str, int]) -> DateRanges:
+        return self.away.get(person, NO_DATES)
 
     def phase_on(self, day: dt.date) -> Phase | None:
         return next((phase for phase in self.phases if phase.contains(day)), None)
@@ -302,13 +315,13 @@ class CohortDates:
         cancels only a 1-on-1: in a team or group meeting the others still meet, and the scholar who is away is
         simply not expected (they stay invited: a series has one list of attendees).
         """
-        if day in self.break_days or day in self.away[("mentor", mentor_id)]:
+        if day in self.break_days or day in self.away_on(("mentor", mentor_id)):
             return False
         phase = self.phase_on(day)
         if phase is not None and not phase.holds(kind):
             return False
         if kind == MeetingKind.ONE_ON_ONE:
-            return not any(day in self.away[("scholar", pk)] for pk in scholar_ids)
+            return not any(day in self.away_on(("scholar", pk)) for pk in scholar_ids)
         return True
 
     def attends(self, scholar: Scholar, day: dt.date, *, mentor_id: int) -> bool:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from cohort.validators import is_iana_time_zone
+from cohort.time_zones import time_zone_problem
 
 REQUIRED_COLUMNS = ("name", "email", "cohort", "stream")
 OPTIONAL_COLUMNS = ("status", "time_zone", "work_start", "work_end", "mentor", "co_mentor")
@@ -210,11 +210,8 @@ def _parse_row(
         bad("email", f"{values['email']!r} is not an email address.")
     if values["status"] and values["status"] not in statuses:
         bad("status", f"{values['status']!r} is not a status; use one of {', '.join(statuses)}.")
-    if values["time_zone"] and not is_iana_time_zone(values["time_zone"]):
-        bad(
-            "time_zone",
-            f"{values['time_zone']!r} is not an IANA time zone; use a name like Europe/London.",
-        )
+    if values["time_zone"] and (problem := time_zone_problem(values["time_zone"])):
+        bad("time_zone", problem)
     times: dict[str, dt.time | None] = {}
     for column in ("work_start", "work_end"):
         times[column] = None

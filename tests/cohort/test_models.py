@@ -35,6 +35,36 @@ def test_time_zone_abbreviation_is_rejected_with_an_iana_hint():
     assert "not an IANA time zone" in error.value.message_dict["time_zone"][0]
 
 
+def test_a_cohort_of_more_than_two_years_is_invalid():
+    cohort = CohortFactory.build(start_date=dt.date(2027, 1, 4), end_date=dt.date(2029, 1, 8))
+
+    with pytest.raises(ValidationError) as error:
+        cohort.full_clean()
+
+    assert error.value.message_dict["end_date"] == [
+        "A date range may last at most 732 days; this one lasts 736."
+    ]
+
+
+def test_a_cohort_in_year_one_is_invalid():
+    cohort = CohortFactory.build(start_date=dt.date(1, 1, 1), end_date=dt.date(1, 3, 1))
+
+    with pytest.raises(ValidationError) as error:
+        cohort.full_clean()
+
+    assert sorted(error.value.message_dict) == ["end_date", "start_date"]
+
+
+def test_a_break_ending_before_it_starts_is_invalid():
+    cohort = CohortFactory()
+    pause = BreakFactory.build(cohort=cohort, start_date=dt.date(2027, 2, 5), end_date=dt.date(2027, 2, 1))
+
+    with pytest.raises(ValidationError) as error:
+        pause.full_clean()
+
+    assert error.value.message_dict["end_date"] == ["The end date must not be before the start date."]
+
+
 def test_phase_outside_its_cohort_is_invalid():
     cohort = CohortFactory()
     phase = PhaseFactory.build(

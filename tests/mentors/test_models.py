@@ -66,6 +66,31 @@ def test_blackout_ending_before_it_starts_is_invalid():
     assert error.value.message_dict["end_date"] == ["The end date must not be before the start date."]
 
 
+def test_a_scholars_blackout_over_every_date_is_invalid_on_both_fields():
+    blackout = BlackoutFactory.build(
+        mentor=None, scholar=ScholarFactory(), start_date=dt.date.min, end_date=dt.date.max
+    )
+
+    with pytest.raises(ValidationError) as error:
+        blackout.full_clean()
+
+    assert sorted(error.value.message_dict) == ["end_date", "start_date"]
+    assert error.value.message_dict["start_date"][0].startswith("0001-01-01 is too far from today;")
+
+
+def test_a_blackout_of_more_than_two_years_is_invalid():
+    blackout = BlackoutFactory.build(
+        mentor=MentorFactory(), start_date=dt.date(2027, 1, 1), end_date=dt.date(2029, 1, 2)
+    )
+
+    with pytest.raises(ValidationError) as error:
+        blackout.full_clean()
+
+    assert error.value.message_dict == {
+        "end_date": ["A date range may last at most 732 days; this one lasts 733."]
+    }
+
+
 def test_reminder_offsets_outside_a_week_are_invalid():
     mentor = MentorFactory.build(reminder_offsets_minutes=[15, 8 * 24 * 60])
 
