@@ -445,9 +445,10 @@ def _sync_slot(
     """Bring one planned weekly slot's meetings from today on in line with the cohort; returns changed meetings.
 
     1. The slot's dates: the rule's dates from today to the cohort's end, minus those it does not meet on.
-    2. Who attends each date; runs of dates with the same attendees are segments, one series each. A series
-       of the slot with exactly a segment's attendees carries it on (same UID, same slot); a segment nobody
-       carries yet gets a new series, and series no segment wants end.
+    2. Who attends each date; runs of dates with the same attendees are segments, one series each (see
+       ``_carrier``). The first segment continues the series holding the slot now, taking on its attendees if
+       the roster changed (same UID, version bumped); a later segment, a change already dated, continues a series
+       with exactly its attendees or gets a new one; series no segment wants end.
     3. Future meetings follow their dates: missing ones are created, ones on a date now in another segment move
        to that segment's series (same time, same version, so attendees who stay keep their reminders), and ones
        no longer wanted are cancelled. A meeting the calendar cancelled comes back, at its slot's own time, when
@@ -477,15 +478,21 @@ def _sync_slot(
     members = {s.pk: frozenset(s.scholars.values_list("pk", flat=True)) for s in rows}
     segment_series: list[MeetingSeries] = []
     touched: set[int] = set()
-    for segment in segments:
+    regrouped: set[int] = set()  # series whose attendee list changed: all their meetings' reminders follow
+    for index, segment in enumerate(segments):
         # A segment cut short (a scholar left, a mentorship ended) ends its series; the last runs to the end.
         ends_on = cohort.end_date if segment.last_day == meeting_days[-1] else segment.last_day
-        series = next((s for s in unused if members[s.pk] == segment.attendees), None)
+        series = _carrier(unused, members, segment, first=index == 0)
         if series is None:
             series = _new_series(dates, demand, key, segment, ends_on, run)
             members[series.pk] = segment.attendees
         else:
             unused.remove(series)
+            if members[series.pk] != segment.attendees:
+                series.scholars.set(segment.attendees)
+                members[series.pk] = segment.attendees
+                regrouped.add(series.pk)
+                touched.add(series.pk)
             starts_on = min(series.starts_on, segment.first_day)
             if (series.starts_on, series.ends_on) != (starts_on, ends_on):
                 series.starts_on, series.ends_on = starts_on, ends_on
@@ -554,7 +561,32 @@ def _sync_slot(
             series.save(update_fields=["starts_on", "ends_on", "version", "updated_at"])
     for series in unused:
         _close(series)
-    return [*created, *to_move, *to_restore, *to_cancel]
+    live_regrouped = [
+        m
+        for m in existing
+        if m.series_id in regrouped
+        and m.original_start >= start_of_today
+        and m.status not in (*SETTLED, Meeting.Status.CANCELLED)
+    ]
+    changed = {m.pk: m for m in [*created, *to_move, *to_restore, *to_cancel, *live_regrouped]}
+    return list(changed.values())
+
+
+def _carrier(
+    unused: list[MeetingSeries], members: dict[int, frozenset[int]], segment: Segment[int], *, first: bool
+) -> MeetingSeries | None:
+    """The series (of ``unused``, oldest first) that carries a segment on, or None for a new one.
+
+    The first segment is who meets from today: it continues the series holding the slot on its first day whatever
+    that series' attendees, so a scholar joining or leaving a group or team now changes its attendee list, never
+    its UID (a new UID makes every subscribed calendar delete and recreate each occurrence). A later segment is
+    a change already dated (a leaving day, a phase the scholar is not in): a series has one attendee list, so it
+    needs a series with exactly its attendees.
+    """
+    if first and unused:
+        holding = [s for s in unused if s.starts_on <= segment.first_day]
+        return holding[-1] if holding else unused[0]
+    return next((s for s in unused if members[s.pk] == segment.attendees), None)
 
 
 def cohort_meetings_refresh(*, cohort: Cohort, today: dt.date | None = None) -> list[Meeting]:

@@ -11,7 +11,14 @@ from mentors.cadence import Cadence, MeetingDemand, MeetingKind
 from mentors.models import Availability
 from scheduling.compliance import mentorship_compliance
 from scheduling.models import DeliveryAttempt, Meeting, MeetingSeries, Notification, PlanRun
-from scheduling.services import DAYS, cohort_meetings_refresh, plan_apply, plan_cohort
+from scheduling.services import (
+    DAYS,
+    calendar_inputs_changed,
+    cohort_meetings_refresh,
+    person_cohorts,
+    plan_apply,
+    plan_cohort,
+)
 from scholars.models import Scholar
 from tests.factories import (
     AvailabilityFactory,
@@ -21,6 +28,7 @@ from tests.factories import (
     MentorshipFactory,
     PhaseFactory,
     ScholarFactory,
+    TeamFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -149,6 +157,77 @@ def test_a_leaver_drops_out_of_the_group_meeting_which_goes_on_in_the_same_slot(
     group = MeetingSeries.objects.filter(kind=MeetingKind.GROUP)
     assert len({(s.weekday, s.start_time) for s in group}) == 1
     assert [set(s.scholars.all()) for s in group.order_by("starts_on")] == [{stays, leaves}, {stays}]
+
+
+def group_series() -> MeetingSeries:
+    [series] = MeetingSeries.objects.filter(kind=MeetingKind.GROUP)
+    return series
+
+
+def pending_reminder_meetings(scholar: Scholar) -> set[int]:
+    return set(
+        Notification.objects.filter(
+            recipient_scholar=scholar, kind=Notification.Kind.REMINDER, status=Notification.Status.PENDING
+        ).values_list("meeting_id", flat=True)
+    )
+
+
+def live_meetings(series: MeetingSeries) -> set[int]:
+    return set(series.meetings.exclude(status=Meeting.Status.CANCELLED).values_list("pk", flat=True))
+
+
+def test_a_scholar_joining_the_group_keeps_its_series_and_uid_and_joins_its_reminders(cohort):
+    mentor = mentor_with_hours(MeetingKind.GROUP)
+    first = mentee(cohort, mentor)
+    apply_plan(cohort)
+    before = group_series()
+
+    joiner = mentee(cohort, mentor)
+    calendar_inputs_changed(cohorts=person_cohorts(joiner))
+
+    after = group_series()
+    assert (after.pk, after.uid, after.status) == (before.pk, before.uid, MeetingSeries.Status.ACTIVE)
+    assert set(after.scholars.all()) == {first, joiner}
+    assert after.version == before.version + 1
+    assert live_meetings(after) == live_meetings(before)
+    assert pending_reminder_meetings(joiner) == live_meetings(after)
+
+
+def test_a_scholar_leaving_the_group_keeps_its_series_and_uid_and_drops_their_reminders(cohort):
+    mentor = mentor_with_hours(MeetingKind.GROUP)
+    stays = mentee(cohort, mentor)
+    leaves = mentee(cohort, mentor)
+    apply_plan(cohort)
+    before = group_series()
+    assert pending_reminder_meetings(leaves) == live_meetings(before)
+
+    leaves.mentorships.get().delete()
+    calendar_inputs_changed(cohorts=person_cohorts(leaves))
+
+    after = group_series()
+    assert (after.pk, after.uid, after.status) == (before.pk, before.uid, MeetingSeries.Status.ACTIVE)
+    assert set(after.scholars.all()) == {stays}
+    assert after.version == before.version + 1
+    assert live_meetings(after) == live_meetings(before)
+    assert pending_reminder_meetings(leaves) == set()
+    assert pending_reminder_meetings(stays) == live_meetings(after)
+
+
+def test_a_team_member_added_later_keeps_the_team_series_and_uid(cohort):
+    mentor = mentor_with_hours(MeetingKind.TEAM)
+    team = TeamFactory(cohort=cohort, mentor=mentor)
+    team.members.set([mentee(cohort, mentor), mentee(cohort, mentor)])
+    apply_plan(cohort)
+    [before] = MeetingSeries.objects.filter(kind=MeetingKind.TEAM)
+
+    newcomer = mentee(cohort, mentor)
+    team.members.add(newcomer)
+    cohort_meetings_refresh(cohort=cohort, today=TODAY)
+
+    [after] = MeetingSeries.objects.filter(kind=MeetingKind.TEAM)
+    assert (after.pk, after.uid) == (before.pk, before.uid)
+    assert newcomer in after.scholars.all()
+    assert after.scholars.count() == 3
 
 
 def test_setting_a_leaving_date_and_re_planning_cancels_their_future_meetings_in_place(cohort):
