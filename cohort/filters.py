@@ -1,13 +1,20 @@
 """Filtering by related ids: an id nobody has yields an empty list, not a 400."""
 
+import datetime as dt
+
 from django import forms
 from django.db import models
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
+from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import SearchFilter
 
 # Database ids are 64-bit: a larger number would overflow the query instead of finding nothing.
 MAX_ID = 2**63 - 1
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(filters.NumberFilter):
     """A related object's id: a whole number the database can hold."""
 
@@ -17,6 +24,28 @@ class IdFilter(filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+
+
+class UtcInstantField(IsoDateTimeField):
+    """An ISO 8601 instant, held in UTC: an offset the database cannot store (-22:19) or an instant outside the
+    years a datetime can hold once converted is a 400, not a database error."""
+
+    def to_python(self, value):
+        instant = super().to_python(value)
+        if instant is None:
+            return None
+        try:
+            return instant.astimezone(dt.UTC)
+        except OverflowError:
+            raise forms.ValidationError(
+                "%(value)s is outside the range of dates this API stores.",
+                code="out_of_range",
+                params={"value": value},
+            ) from None
+
+
+class InstantFilter(filters.IsoDateTimeFilter):
+    field_class = UtcInstantField
 
 
 class IdFilterSet(filters.FilterSet):
@@ -32,3 +61,13 @@ class IdFilterSet(filters.FilterSet):
 
 class IdFilterBackend(filters.DjangoFilterBackend):
     filterset_base = IdFilterSet
+
+
+class FieldKeyedSearchFilter(SearchFilter):
+    """DRF's search, whose refusal of a search term (a NUL character) names the ``search`` parameter."""
+
+    def get_search_terms(self, request) -> list[str]:
+        try:
+            return super().get_search_terms(request)
+        except ValidationError as error:
+            raise ValidationError({self.search_param: error.detail}) from error

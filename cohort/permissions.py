@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from cohort.models import Cohort, Stream
+from cohort.models import Cohort, ImportWarning, Stream
 from mentors.models import Availability, Blackout, Mentor
 from scheduling.models import Meeting, MeetingSeries, Notification
 from scholars.models import CheckIn, Mentorship, Scholar, Team
@@ -58,6 +58,11 @@ def cohorts_for(user) -> QuerySet[Cohort]:
 
 def streams_for(user) -> QuerySet[Stream]:
     return Stream.objects.all()
+
+
+def import_warnings_for(user) -> QuerySet[ImportWarning]:
+    """The importer's notes ("check it was not copied") are for staff, not for the mentors they are about."""
+    return ImportWarning.objects.all() if is_staff_role(user) else ImportWarning.objects.none()
 
 
 def mentors_for(user) -> QuerySet[Mentor]:

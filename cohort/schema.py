@@ -11,20 +11,38 @@ ERROR_RESPONSES = {
     "404": "No such object, or not one of yours.",
     "429": "Too many requests; retry later.",
 }
+# What cohort.api_errors makes of every error: an object, never a bare list.
 ERROR_SCHEMA = {
     "type": "object",
-    "description": "`detail` for general errors, or field name → list of messages for invalid input.",
+    "description": (
+        "`detail` for an error about the request as a whole; for invalid input, field name (or "
+        "`non_field_errors`) → list of messages."
+    ),
+    "properties": {"detail": {"type": "string"}},
     "additionalProperties": True,
 }
+DELETE_CONFLICT = "Still used by other records (named in `detail`); remove or reassign those first."
+
+
+def document_empty_query_values(result: dict, generator, request, public) -> dict:
+    """An optional query parameter sent empty (``?role=``, as HTML forms send an unused filter) means the
+    same as leaving it out; OpenAPI says so with ``allowEmptyValue``."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True
+    return result
 
 
 def add_error_responses(result: dict, generator, request, public) -> dict:
     """Add the shared error answers to every operation that does not describe its own."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     for path in result.get("paths", {}).values():
-        for operation in path.values():
+        for method, operation in path.items():
             responses = operation.setdefault("responses", {})
-            for code, description in ERROR_RESPONSES.items():
+            errors = {**ERROR_RESPONSES, **({"409": DELETE_CONFLICT} if method == "delete" else {})}
+            for code, description in errors.items():
                 responses.setdefault(
                     code,
                     {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 
@@ -13,6 +14,7 @@ from cohort.permissions import (
     OwnsOrStaff,
     availability_for,
     blackouts_for,
+    import_warnings_for,
     is_staff_role,
     mentor_of,
     mentors_for,
@@ -37,7 +39,9 @@ class CadenceField(serializers.JSONField):
 class MentorSerializer(serializers.ModelSerializer):
     cadence = CadenceField(required=False)
     cadence_summary = serializers.SerializerMethodField()
-    import_warnings = ImportWarningSerializer(many=True, read_only=True)
+    import_warnings = ImportWarningSerializer(
+        many=True, read_only=True, help_text="What the importer asks staff to check; empty for everyone else."
+    )
 
     class Meta:
         model = Mentor
@@ -64,7 +68,13 @@ class MentorViewSet(viewsets.ModelViewSet):
     ordering_fields = ["name"]
 
     def get_queryset(self):
-        return mentors_for(self.request.user).prefetch_related("streams", "import_warnings").order_by("name")
+        return (
+            mentors_for(self.request.user)
+            .prefetch_related(
+                "streams", Prefetch("import_warnings", queryset=import_warnings_for(self.request.user))
+            )
+            .order_by("name")
+        )
 
     def perform_update(self, serializer) -> None:
         with transaction.atomic():

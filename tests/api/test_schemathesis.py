@@ -1,6 +1,8 @@
 """Property-based checks of the whole API against its own OpenAPI schema (schemathesis, in process over WSGI).
 
-Every operation gets generated requests as staff; no response may be a 5xx or break the documented schema.
+Every operation gets generated requests as staff, as a mentor and as a scholar, judged by every one of
+schemathesis' checks: no 5xx, every answer and status code as documented, invalid input refused, valid input
+accepted. The examples are derandomized, so each run sends the same requests and a failure is reproducible.
 """
 
 import pytest
@@ -11,34 +13,25 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from rest_framework.views import APIView
-from schemathesis import checks
+from schemathesis.config import PositiveDataAcceptanceConfig
 
-from tests.factories import (
-    CohortFactory,
-    MentorFactory,
-    MentorshipFactory,
-    ScholarFactory,
-    UserFactory,
-)
-
-# What the API promises: no server errors, and every answer as documented. (DRF deliberately tolerates some
-# out-of-schema input, such as a non-numeric offset, so the negative-data checks are not among these.)
-CHECKS = [
-    checks.not_a_server_error,
-    checks.status_code_conformance,
-    checks.content_type_conformance,
-    checks.response_schema_conformance,
-    checks.response_headers_conformance,
-]
 app = get_wsgi_application()
 schema = schemathesis.openapi.from_wsgi("/api/schema/", app)
+# A schema-valid request may still be refused for what no schema can say: an id that names nothing, a slug
+# already taken, a meeting moved into the past. Those are 400s with a field message (whose shape the other
+# checks verify); any other refusal of valid data still fails.
+schema.config.checks.positive_data_acceptance = PositiveDataAcceptanceConfig(
+    expected_statuses=["2xx", "3xx", "400", "401", "403", "404", "409", "429"]
+)
 
 
-@pytest.fixture
-def staff_token(db) -> str:
-    cohort = CohortFactory()
-    MentorshipFactory(mentor=MentorFactory(), scholar=ScholarFactory(cohort=cohort))
-    user = UserFactory(is_staff=True, is_superuser=True)
+@pytest.fixture(params=["staff", "mentor", "scholar"])
+def token(request, db, world) -> str:
+    user = {
+        "staff": world["staff"],
+        "mentor": world["a"]["mentor"].user,
+        "scholar": world["a"]["scholar"].user,
+    }[request.param]
     return Token.objects.create(user=user).key
 
 
@@ -54,8 +47,14 @@ def _keep_the_test_connection_open():
 
 
 @schema.parametrize()
-@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
-def test_no_operation_answers_5xx_or_breaks_its_schema(case, staff_token, monkeypatch):
+@settings(
+    max_examples=50,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_no_operation_answers_5xx_or_breaks_its_schema(case, token, monkeypatch):
     # Views read their throttles from APIView, bound at import: many generated calls must not end in 429s.
     monkeypatch.setattr(APIView, "throttle_classes", [])
-    case.call_and_validate(headers={"Authorization": f"Token {staff_token}"}, checks=CHECKS)
+    case.call_and_validate(headers={"Authorization": f"Token {token}"})
