@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -20,6 +21,11 @@ def env_bool(name: str, default: bool) -> bool:
     if value is None or value == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int | None) -> int | None:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -59,6 +65,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Before sessions and authentication: a client out of failed guesses costs no lookup.
+    "cohort.throttles.FailedGuessThrottleMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -210,6 +219,8 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("THROTTLE_ANON", "60/minute"),
         "user": os.environ.get("THROTTLE_USER", "2000/minute"),
     },
+    # How many proxies in front add to X-Forwarded-For; unset: the header is not trusted for client addresses.
+    "NUM_PROXIES": env_int("NUM_PROXIES", None),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "cohortops API",
@@ -223,10 +234,39 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# --- Failed guesses (cohort.throttles) -------------------------------------------------------------------------
+# Counted per client address (and per username for admin sign-ins) before authentication runs; a client that
+# reaches a limit is refused until its window ends. 0 turns a limit off.
+FAILURE_WINDOW_SECONDS = env_int("FAILURE_WINDOW_SECONDS", 900)
+API_AUTH_FAILURE_LIMIT = env_int("API_AUTH_FAILURE_LIMIT", 30)  # API answers of 401
+FEED_MISS_LIMIT = env_int("FEED_MISS_LIMIT", 30)  # unknown or revoked feed URLs
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)  # wrong admin passwords
+
+# --- Content-Security-Policy (django-csp) -----------------------------------------------------------------------
+# drf-spectacular's default home of Swagger UI, which /api/docs/ loads until it is served from here.
+SWAGGER_UI_ORIGIN = "https://cdn.jsdelivr.net"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, SWAGGER_UI_ORIGIN],
+        # Inline <style> blocks (the admin's week page, Swagger UI's page); inline scripts stay refused.
+        "style-src": [SELF, UNSAFE_INLINE, SWAGGER_UI_ORIGIN],
+        # data: for Swagger UI's icons.
+        "img-src": [SELF, "data:", SWAGGER_UI_ORIGIN],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 # --- Security (production) ----------------------------------------------------------------------------------
+# Only behind a proxy that terminates TLS and sets X-Forwarded-Proto itself, overwriting any the client sent:
+# otherwise a client could claim https. Behind such a proxy, without it, SECURE_SSL_REDIRECT redirects forever.
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
@@ -238,13 +278,19 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"scrub_feed_tokens": {"()": "cohort.logging.ScrubFeedTokens"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["scrub_feed_tokens"]}},
+    "filters": {"scrub_secrets": {"()": "cohort.logging.ScrubSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["scrub_secrets"]}},
+    # The root's console handler is the only handler: the loggers Django and gunicorn give handlers of their own
+    # (django's console and mail_admins, django.server's, gunicorn's access and error logs) lose them and
+    # propagate here, so every record passes the scrubbing filter. Naming a logger removes its old handlers.
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
-        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
-        "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django": {"level": "INFO", "propagate": True},
+        "django.server": {"level": "INFO", "propagate": True},
+        "django.request": {"level": "WARNING", "propagate": True},
+        "gunicorn.access": {"level": "INFO", "propagate": True},
+        # No level: gunicorn's --log-level keeps deciding.
+        "gunicorn.error": {"propagate": True},
     },
 }
 

@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from cohort.admin_login import LockoutAdminAuthenticationForm
 from scheduling.views import calendar_feed
+
+admin.site.login_form = LockoutAdminAuthenticationForm
 
 urlpatterns = [
     # Set-password links mailed to new mentor logins, and the admin's "forgotten your password?" (before admin/,
@@ -22,7 +25,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("cohort.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Split: Swagger UI's start-up script is a file of its own, which the Content-Security-Policy allows, not inline.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("feeds/<str:token>.ics", calendar_feed, name="calendar-feed"),
 ]
 

@@ -42,6 +42,37 @@ def test_production_settings_pass_the_deployment_checks():
     assert "System check identified no issues" in result.stdout
 
 
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "a-long-and-random-looking-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "ALLOWED_HOSTS": "testserver",
+}
+# A request over plain http that claims, in X-Forwarded-Proto, to have come over https.
+CLAIMS_HTTPS = (
+    "from django.test import Client;"
+    "response = Client().get('/no-such-page/', headers={'X-Forwarded-Proto': 'https'});"
+    "print(response.status_code, response.get('Location'))"
+)
+
+
+def test_x_forwarded_proto_is_not_trusted_by_default():
+    result = manage("shell", "--no-imports", "-c", CLAIMS_HTTPS, **PRODUCTION)
+
+    assert result.stdout.split() == ["301", "https://testserver/no-such-page/"], result.stderr
+
+
+def test_x_forwarded_proto_is_trusted_when_the_proxy_is_declared():
+    result = manage("shell", "--no-imports", "-c", CLAIMS_HTTPS, TRUST_X_FORWARDED_PROTO="1", **PRODUCTION)
+
+    assert result.stdout.split() == ["404", "None"], result.stderr
+
+
+def test_trusting_the_proxy_passes_the_deployment_checks():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", TRUST_X_FORWARDED_PROTO="1", **PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
+
+
 def test_development_key_is_reported_by_the_deployment_checks():
     result = manage("check", "--deploy")
 

@@ -1,0 +1,125 @@
+"""Limits on failed guesses at credentials, counted before authentication runs.
+
+DRF checks its throttles after authentication and permissions, so a bad API token, an unknown feed URL or a
+wrong admin password was never counted. Each limit here counts one client's failures in the cache, in fixed
+windows of ``FAILURE_WINDOW_SECONDS``; once a client reaches the limit it is refused until its window ends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle
+
+
+@dataclass(frozen=True)
+class FailureLimit:
+    """At most ``settings.<limit_setting>`` failures per key and window; a limit of 0 counts nothing."""
+
+    name: str
+    limit_setting: str
+
+    @property
+    def limit(self) -> int:
+        return getattr(settings, self.limit_setting)
+
+    def retry_after(self, key: str) -> int | None:
+        """Seconds until ``key`` may try again, or None while it has failures left."""
+        if self.limit <= 0:
+            return None
+        cache_key, window_ends = self._bucket(key)
+        if cache.get(cache_key, 0) < self.limit:
+            return None
+        return max(1, math.ceil(window_ends - time.time()))
+
+    def record_failure(self, key: str) -> None:
+        if self.limit <= 0:
+            return
+        cache_key, _ = self._bucket(key)
+        window = settings.FAILURE_WINDOW_SECONDS
+        if not cache.add(cache_key, 1, timeout=window):
+            try:
+                cache.incr(cache_key)
+            except ValueError:  # expired between the two calls: this failure starts a new count
+                cache.add(cache_key, 1, timeout=window)
+
+    def _bucket(self, key: str) -> tuple[str, float]:
+        window = settings.FAILURE_WINDOW_SECONDS
+        index = int(time.time() // window)
+        # Hashed: a username or address may hold characters a cache key may not.
+        digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+        return f"failures:{self.name}:{digest}:{index}", (index + 1) * window
+
+
+API_AUTH_FAILURES = FailureLimit("api-auth", "API_AUTH_FAILURE_LIMIT")
+FEED_MISSES = FailureLimit("feed-miss", "FEED_MISS_LIMIT")
+LOGIN_FAILURES = FailureLimit("login", "LOGIN_FAILURE_LIMIT")
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address. X-Forwarded-For only when the operator has said how many proxies add to it
+    (DRF's ``NUM_PROXIES``): otherwise a client could name a new address with each guess."""
+    if api_settings.NUM_PROXIES is None:
+        return request.META.get("REMOTE_ADDR", "")
+    return BaseThrottle().get_ident(request)
+
+
+@dataclass(frozen=True)
+class GuardedPaths:
+    prefix: str
+    limit: FailureLimit
+    failure_status: int  # the answer that means the guess was wrong
+    refusal: Callable[[int], HttpResponse]
+
+
+def _api_refusal(retry_after: int) -> HttpResponse:
+    # The API's error shape (cohort.api_errors).
+    return JsonResponse(
+        {"detail": f"Too many failed sign-ins from this address. Try again in {retry_after} seconds."},
+        status=429,
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def _feed_refusal(retry_after: int) -> HttpResponse:
+    return HttpResponse(
+        f"Too many unknown feeds asked for from this address. Try again in {retry_after} seconds.",
+        content_type="text/plain",
+        status=429,
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+GUARDED_PATHS = [
+    GuardedPaths("/api/", API_AUTH_FAILURES, 401, _api_refusal),
+    GuardedPaths("/feeds/", FEED_MISSES, 404, _feed_refusal),
+]
+
+
+class FailedGuessThrottleMiddleware:
+    """Refuse a client that has used up its failed guesses at API credentials or feed URLs before anything
+    (authentication, a token lookup) runs, and count the failures the views answer."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        guarded = next((each for each in GUARDED_PATHS if request.path.startswith(each.prefix)), None)
+        if guarded is None:
+            return self.get_response(request)
+        address = client_address(request)
+        retry_after = guarded.limit.retry_after(address)
+        if retry_after is not None:
+            return guarded.refusal(retry_after)
+        response = self.get_response(request)
+        if response.status_code == guarded.failure_status:
+            guarded.limit.record_failure(address)
+        return response
