@@ -11,8 +11,11 @@ from mentors.cadence import Cadence, MeetingDemand, MeetingKind
 from scheduling.compliance import mentorship_compliance
 from scheduling.models import Meeting, MeetingSeries, Notification, PlanRun
 from scheduling.notifications import escalate_behind_cadence
+from scheduling.recurrence import DateRange, DateRanges
 from scheduling.services import (
+    CohortDates,
     PlanNotApplicable,
+    cohort_meetings_refresh,
     meeting_cancel,
     meeting_mark,
     meeting_move,
@@ -102,6 +105,20 @@ def test_meetings_skip_breaks_and_blackouts_and_keep_london_wall_clock(cohort):
     summer = {t.hour for t in local if t.date() > dt.date(2027, 3, 28)}
     assert winter == {series.start_time.hour}
     assert summer == {series.start_time.hour - 1}
+
+
+def test_a_stored_blackout_over_every_date_is_one_range_and_cancels_every_meeting(cohort):
+    mentor = mentor_with_hours(cadence=weekly(1))
+    mentee(cohort, mentor)
+    apply_plan(cohort)
+    # Written before blackouts were bounded (the factory skips validation): it must still cost one range.
+    BlackoutFactory(mentor=mentor, start_date=dt.date.min, end_date=dt.date.max)
+
+    dates = CohortDates.load(cohort)
+    cohort_meetings_refresh(cohort=cohort, today=TODAY)
+
+    assert dates.away == {("mentor", mentor.pk): DateRanges((DateRange(dt.date.min, dt.date.max),))}
+    assert set(Meeting.objects.values_list("status", flat=True)) == {Meeting.Status.CANCELLED}
 
 
 def test_adding_a_scholar_keeps_every_published_series(cohort):
