@@ -353,9 +353,7 @@ def test_a_time_zone_must_be_an_iana_name(pair):
 
     assert response.status_code == 400
     assert response.json() == {
-        "time_zone": [
-            "'Europe/Londres' is not an IANA time zone; use a name like Europe/London."
-        ],
+        "time_zone": ["'Europe/Londres' is not an IANA time zone; use a name like Europe/London."],
         "work_days": ["Weekdays must not repeat."],
     }
 
