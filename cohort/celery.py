@@ -1,11 +1,24 @@
 """The Celery application. Workers: ``celery -A cohort worker``; one beat per deployment: ``celery -A cohort beat``."""
 
+import logging
 import os
 
 from celery import Celery
+from celery.signals import after_setup_logger, after_setup_task_logger
+
+from cohort.logging import ScrubSecrets
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cohort.settings")
 
 app = Celery("cohort")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def scrub_secrets_in_worker_logs(logger: logging.Logger, **kwargs) -> None:
+    """Workers and beat replace the root logger's handlers (and give celery.task its own), dropping the filter
+    settings.LOGGING puts on ours: every handler Celery makes scrubs secret URLs too."""
+    for handler in logger.handlers:
+        handler.addFilter(ScrubSecrets())

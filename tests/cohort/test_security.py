@@ -343,3 +343,24 @@ def test_the_admin_week_page_runs_no_inline_script(client):
     assert "<svg" in page.content.decode()
     assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", page.content.decode()) == []
     assert "'unsafe-inline'" in policy_of(page)["style-src"]  # its <style> block
+
+
+def test_celery_worker_logs_secret_paths_scrubbed():
+    """A worker replaces the root logger's handlers with its own; those scrub too."""
+    code = (
+        "import logging;"
+        "from cohort.celery import app;"
+        "app.log.setup(loglevel='INFO');"
+        f"logging.getLogger('scheduling.dispatch').warning('could not fetch /feeds/{FEED_SECRET}.ics');"
+        f"logging.getLogger('celery.task.scheduling').warning('could not open /reset/MQ/{RESET_SECRET}/')"
+    )
+    inherited = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=inherited, capture_output=True, text=True, timeout=60
+    )
+
+    lines = result.stderr.splitlines()
+    assert [line.split("] ", 1)[1] for line in lines] == [
+        "could not fetch /feeds/[token].ics",
+        "???[???]: could not open /reset/MQ/[token]/",  # a task logger's format, outside a task
+    ], result.stderr
