@@ -35,6 +35,7 @@ from cohort.admin_access import (
     ReadOnlyInline,
     RoleScopedAdmin,
     render_in_time_zone,
+    restricted_mentor,
 )
 from cohort.models import Cohort
 from scheduling.feed_tokens import feed_token_revoke, feed_token_rotate
@@ -320,16 +321,41 @@ class MeetingWhenFilter(DefaultChoiceFilter):
         return queryset.filter(starts_at__gte=now)
 
 
+class WallClockField(forms.SplitDateTimeField):
+    """A date and a time as typed, left naive: the move service reads them in the series' zone and says why when
+    that zone skips or repeats them."""
+
+    def compress(self, data_list: list) -> dt.datetime | None:
+        if not data_list:
+            return None
+        day, time = data_list
+        if day in self.empty_values:
+            raise ValidationError(self.error_messages["invalid_date"], code="invalid_date")
+        if time in self.empty_values:
+            raise ValidationError(self.error_messages["invalid_time"], code="invalid_time")
+        return dt.datetime.combine(day, time)
+
+
 class MeetingMoveForm(forms.Form):
-    starts_at = forms.SplitDateTimeField(widget=AdminSplitDateTime)
-    ends_at = forms.SplitDateTimeField(
+    starts_at = WallClockField(widget=AdminSplitDateTime)
+    ends_at = WallClockField(
         widget=AdminSplitDateTime, required=False, help_text="Empty: the meeting keeps its length."
     )
+    force = forms.BooleanField(
+        required=False,
+        label="Move it even outside usual hours",
+        help_text="Outside the mentor's availability, a scholar's working days and hours, or a blackout.",
+    )
+    reason = forms.CharField(
+        required=False, max_length=500, help_text="Why, when moving outside usual hours; kept in the notes."
+    )
 
-    def __init__(self, *args, zone: str, **kwargs) -> None:
+    def __init__(self, *args, zone: str, can_force: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["starts_at"].label = f"New start ({zone})"
         self.fields["ends_at"].label = f"New end ({zone})"
+        if not can_force:
+            del self.fields["force"], self.fields["reason"]
 
 
 @admin.register(Meeting)
@@ -494,9 +520,11 @@ class MeetingAdmin(RoleScopedAdmin):
 
     def _move(self, request: HttpRequest, meeting: Meeting) -> HttpResponse:
         zone = meeting.series.time_zone
+        staff = restricted_mentor(request.user) is None
         form = MeetingMoveForm(
             request.POST if request.method == "POST" else None,
             zone=zone,
+            can_force=staff,
             initial={"starts_at": meeting.starts_at, "ends_at": meeting.ends_at},
         )
         if request.method == "POST" and form.is_valid():
@@ -506,6 +534,9 @@ class MeetingAdmin(RoleScopedAdmin):
                     starts_at=form.cleaned_data["starts_at"],
                     ends_at=form.cleaned_data["ends_at"],
                     by=request.user,
+                    by_staff=staff,
+                    force=form.cleaned_data.get("force", False),
+                    reason=form.cleaned_data.get("reason", ""),
                 )
             except ValidationError as error:
                 for field, problems in error.message_dict.items():

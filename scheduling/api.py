@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.http import HttpResponse
+from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -89,9 +90,37 @@ class MeetingFilter(IdFilterSet):
         fields = ["cohort", "stream", "mentor", "scholar", "status", "starts_after", "starts_before"]
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class InstantOrWallClockField(serializers.DateTimeField):
+    """An ISO 8601 date-time: with a UTC offset it is that instant; without one it stays naive, a wall-clock time
+    the move service reads in the meeting's own zone, where it can tell a skipped or repeated hour."""
+
+    def enforce_timezone(self, value):
+        return value if timezone.is_naive(value) else super().enforce_timezone(value)
+
+
 class MoveSerializer(serializers.Serializer):
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField(required=False)
+    starts_at = InstantOrWallClockField(
+        help_text="The new start. With an offset (2027-03-02T10:00:00Z, 2027-03-02T11:00:00+01:00) it is that "
+        "instant; without one (2027-03-02T11:00) it is wall-clock time in the meeting's time_zone. It must be in "
+        "the future, on a day of the cohort outside its breaks, and a time that exists exactly once in the "
+        "meeting's zone."
+    )
+    ends_at = InstantOrWallClockField(
+        required=False, help_text="The new end, read like starts_at. Empty: the meeting keeps its length."
+    )
+    force = serializers.BooleanField(
+        default=False,
+        help_text="Staff only: move it even outside the mentor's availability, a scholar's working days and "
+        "hours, or someone's blackout. Double-bookings and days outside the cohort are never allowed.",
+    )
+    reason = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=500,
+        help_text="Why, when forcing: kept in the meeting's private notes.",
+    )
 
 
 class MarkSerializer(serializers.Serializer):
@@ -130,14 +159,26 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
             )
         return meeting
 
-    @extend_schema(request=MoveSerializer, responses={200: MeetingSerializer})
+    @extend_schema(
+        request=MoveSerializer,
+        responses={
+            200: MeetingSerializer,
+            400: OpenApiResponse(
+                description="Field name → messages saying why the meeting cannot move there, "
+                'e.g. {"starts_at": ["2027-11-07 01:30 happens twice in America/New_York: …"]}.'
+            ),
+        },
+    )
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None, format=None) -> Response:
+        """Move one meeting; its attendees are told. Staff may force a time outside usual hours, with a reason."""
         meeting = self._editable(pk)
         data = MoveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            meeting = meeting_move(meeting=meeting, by=request.user, **data.validated_data)
+            meeting = meeting_move(
+                meeting=meeting, by=request.user, by_staff=is_staff_role(request.user), **data.validated_data
+            )
         except ModelValidationError as error:
             raise _as_api_error(error) from error
         return Response(self.get_serializer(meeting).data)

@@ -665,20 +665,131 @@ def _attendee_conflict(meeting: Meeting, starts_at: dt.datetime, ends_at: dt.dat
     )
 
 
+def _move_instant(value: dt.datetime, zone: ZoneInfo, field: str) -> dt.datetime:
+    """The instant a move asks for; a naive value is wall-clock time in the series' zone.
+
+    A wall-clock time the zone skips (clocks go forward) names no instant, and one it has twice (clocks go back)
+    names two, which calendar clients resolve differently: both are refused rather than guessed.
+    """
+    try:
+        if value.tzinfo is None:
+            local = value.replace(tzinfo=zone)
+            if local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != value:
+                raise ValidationError(
+                    {
+                        field: f"{value:%Y-%m-%d %H:%M} does not exist in {zone.key}: the clocks skip that hour "
+                        "when daylight saving time starts. Choose another time."
+                    }
+                )
+        else:
+            local = value.astimezone(zone)
+        if local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset():
+            raise ValidationError(
+                {
+                    field: f"{local:%Y-%m-%d %H:%M} happens twice in {zone.key}: the clocks go back that night, "
+                    "so calendars could show either. Choose another time."
+                }
+            )
+        return local.astimezone(dt.UTC)
+    except OverflowError as error:
+        raise ValidationError({field: "That date is out of range."}) from error
+
+
+def _outside_cohort(meeting: Meeting, starts_at: dt.datetime) -> str | None:
+    """Why the new start's date (in the series' zone) is not a day of the cohort, if it is not."""
+    series = meeting.series
+    cohort = series.cohort
+    day = starts_at.astimezone(ZoneInfo(series.time_zone)).date()
+    if not cohort.start_date <= day <= cohort.end_date:
+        return f"{day} is outside the cohort ({cohort.start_date} to {cohort.end_date})."
+    pause = cohort.breaks.filter(start_date__lte=day, end_date__gte=day).first()
+    if pause is not None:
+        return f"{day} is in the cohort's break “{pause.name}” ({pause.start_date} to {pause.end_date})."
+    return None
+
+
+def _within_weekly_hours(
+    starts_at: dt.datetime, ends_at: dt.datetime, zone: str, hours: list[tuple[int, dt.time, dt.time]]
+) -> bool:
+    """Whether the meeting lies inside one run of weekly hours (weekday, from, to) on one day in that zone."""
+    local_start, local_end = starts_at.astimezone(ZoneInfo(zone)), ends_at.astimezone(ZoneInfo(zone))
+    if local_end.date() != local_start.date():
+        return False
+    merged: list[list[dt.time]] = []
+    for opens, closes in sorted((o, c) for weekday, o, c in hours if weekday == local_start.weekday()):
+        # Back-to-back windows (9-12, 12-17) are one stretch of time.
+        if merged and opens <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], closes)
+        else:
+            merged.append([opens, closes])
+    return any(opens <= local_start.time() and local_end.time() <= closes for opens, closes in merged)
+
+
+def _outside_hours(meeting: Meeting, starts_at: dt.datetime, ends_at: dt.datetime) -> list[str]:
+    """Who cannot meet then: outside the mentor's availability or a scholar's working days and hours, or away on
+    a blackout, each in that person's own zone. Staff may still move the meeting there, with a reason."""
+    mentor = meeting.series.mentor
+    availability = [(a.weekday, a.start_time, a.end_time) for a in mentor.availability.all()]
+    people = [(mentor, "availability", availability)]
+    for scholar in meeting.series.scholars.order_by("name"):
+        if scholar.is_active:
+            hours = [(day, scholar.work_start, scholar.work_end) for day in scholar.work_days]
+            people.append((scholar, "working days and hours", hours))
+    problems: list[str] = []
+    for person, what, hours in people:
+        local_start = starts_at.astimezone(ZoneInfo(person.time_zone))
+        if not _within_weekly_hours(starts_at, ends_at, person.time_zone, hours):
+            problems.append(
+                f"{local_start:%a %H:%M} in {person.time_zone} is outside {person.name}'s {what}."
+            )
+        away = person.blackouts.filter(start_date__lte=local_start.date(), end_date__gte=local_start.date())
+        if blackout := away.first():
+            why = f" ({blackout.reason})" if blackout.reason else ""
+            problems.append(f"{person.name} is away on {local_start.date()}{why}.")
+    return problems
+
+
 @transaction.atomic
 def meeting_move(
-    *, meeting: Meeting, starts_at: dt.datetime, ends_at: dt.datetime | None = None, by=None
+    *,
+    meeting: Meeting,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime | None = None,
+    by=None,
+    by_staff: bool = False,
+    force: bool = False,
+    reason: str = "",
 ) -> Meeting:
-    """Move one occurrence; refuses the past and any double-booking of an attendee."""
+    """Move one occurrence to a future time inside the cohort, with no attendee double-booked.
+
+    Naive times are wall-clock times in the series' zone, refused where the zone skips or repeats them. A time
+    outside the mentor's availability or a scholar's working hours is refused unless staff force it, saying why;
+    the reason is kept in the meeting's private notes.
+    """
     meeting = _locked(meeting)
-    ends_at = ends_at or starts_at + (meeting.ends_at - meeting.starts_at)
-    now = timezone.now()
+    zone = ZoneInfo(meeting.series.time_zone)
+    # Forcing is asked for up front, so a mentor learns at once that it is not theirs to ask.
+    if force and not by_staff:
+        raise ValidationError(
+            {"force": "Only staff can move a meeting outside someone's availability or working hours."}
+        )
+    reason = reason.strip()
+    if force and not reason:
+        raise ValidationError({"reason": "Say why the meeting is moved outside the usual hours."})
     if meeting.status in (*SETTLED, Meeting.Status.CANCELLED):
         raise ValidationError(
             {"status": f"A {meeting.get_status_display().lower()} meeting cannot be moved."}
         )
-    if starts_at <= now:
+    starts_at = _move_instant(starts_at, zone, "starts_at")
+    if starts_at <= timezone.now():
         raise ValidationError({"starts_at": "A meeting can only be moved to a time in the future."})
+    not_a_cohort_day = _outside_cohort(meeting, starts_at)
+    if not_a_cohort_day:
+        raise ValidationError({"starts_at": not_a_cohort_day})
+    if ends_at is None:
+        ends_at = starts_at + (meeting.ends_at - meeting.starts_at)
+    else:
+        ends_at = _move_instant(ends_at, zone, "ends_at")
     if ends_at <= starts_at:
         raise ValidationError({"ends_at": "The meeting must end after it starts."})
     clash = _attendee_conflict(meeting, starts_at, ends_at)
@@ -688,8 +799,19 @@ def meeting_move(
                 "starts_at": f"That time overlaps “{clash.series.title}” at {clash.starts_at:%Y-%m-%d %H:%M} UTC."
             }
         )
+    fields = ["starts_at", "ends_at", "status"]
+    outside = _outside_hours(meeting, starts_at, ends_at)
+    if outside and not force:
+        way_out = "Force the move and say why" if by_staff else "Only staff can move it there anyway"
+        raise ValidationError({"starts_at": [*outside, f"{way_out}."]})
+    if outside:
+        # There is no audit table: the override is kept with the meeting, where staff and its mentor read it.
+        note = f"{timezone.now():%Y-%m-%d %H:%M} UTC, moved by {by} although: {' '.join(outside)} Reason: {reason}"
+        meeting.private_notes = f"{meeting.private_notes}\n{note}".strip()
+        fields.append("private_notes")
+        logger.info("meeting %s moved outside usual hours by %s: %s", meeting.pk, by, reason)
     meeting.starts_at, meeting.ends_at, meeting.status = starts_at, ends_at, Meeting.Status.MOVED
-    _bump(meeting, ["starts_at", "ends_at", "status"])
+    _bump(meeting, fields)
     return meeting
 
 

@@ -7,17 +7,23 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from mentors.models import Availability
 from scheduling.models import Meeting, Notification
 from tests.admin.conftest import MentorRows
+from tests.factories import CohortFactory, MeetingFactory, MeetingSeriesFactory
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
 
 
-def in_three_days_at_ten() -> dt.datetime:
-    return dt.datetime.combine(
-        timezone.now().astimezone(LONDON).date() + dt.timedelta(days=3), dt.time(10), LONDON
-    )
+def soon_on_a_working_day_at_two(alice: MentorRows) -> dt.datetime:
+    """The next weekday from tomorrow, at 14:00 in London (09:00 or 10:00 in Alice's New York), with Alice's
+    hours moved to that weekday: a time both she and her scholar can meet, near enough for notices to go out."""
+    day = timezone.now().astimezone(LONDON).date() + dt.timedelta(days=1)
+    while day.weekday() > 4:
+        day += dt.timedelta(days=1)
+    Availability.objects.filter(pk=alice.availability.pk).update(weekday=day.weekday())
+    return dt.datetime.combine(day, dt.time(14), LONDON)
 
 
 def test_the_move_page_asks_for_times_in_the_series_zone(alice_client, alice: MentorRows):
@@ -28,11 +34,11 @@ def test_the_move_page_asks_for_times_in_the_series_zone(alice_client, alice: Me
 
 
 def test_a_mentor_moves_a_meeting_and_its_attendees_are_told(alice_client, alice: MentorRows):
-    new_start = in_three_days_at_ten()
+    new_start = soon_on_a_working_day_at_two(alice)
 
     response = alice_client.post(
         reverse("admin:scheduling_meeting_move", args=[alice.meeting.pk]),
-        {"starts_at_0": f"{new_start:%Y-%m-%d}", "starts_at_1": "10:00", "ends_at_0": "", "ends_at_1": ""},
+        {"starts_at_0": f"{new_start:%Y-%m-%d}", "starts_at_1": "14:00", "ends_at_0": "", "ends_at_1": ""},
     )
 
     assert response.status_code == 302
@@ -63,6 +69,73 @@ def test_moving_a_meeting_into_the_past_is_refused_with_the_reason(alice_client,
         "starts_at": ["A meeting can only be moved to a time in the future."]
     }
     assert Meeting.objects.get(pk=alice.meeting.pk).status == Meeting.Status.SCHEDULED
+
+
+def test_a_mentor_is_not_offered_to_force_a_move(alice_client, alice: MentorRows):
+    response = alice_client.get(reverse("admin:scheduling_meeting_move", args=[alice.meeting.pk]))
+
+    assert list(response.context["form"].fields) == ["starts_at", "ends_at"]
+
+
+def test_a_mentors_move_after_the_scholars_hours_is_refused_with_the_reason(alice_client, alice: MentorRows):
+    new_start = soon_on_a_working_day_at_two(alice) + dt.timedelta(hours=6)
+
+    response = alice_client.post(
+        reverse("admin:scheduling_meeting_move", args=[alice.meeting.pk]),
+        {"starts_at_0": f"{new_start:%Y-%m-%d}", "starts_at_1": "20:00", "ends_at_0": "", "ends_at_1": ""},
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "starts_at": [
+            f"{new_start:%a} 20:00 in Europe/London is outside Alice's scholar's working days and hours.",
+            "Only staff can move it there anyway.",
+        ]
+    }
+    assert Meeting.objects.get(pk=alice.meeting.pk).status == Meeting.Status.SCHEDULED
+
+
+def test_staff_force_a_move_after_hours_with_a_reason(staff_client, admin_user, alice: MentorRows):
+    new_start = soon_on_a_working_day_at_two(alice) + dt.timedelta(hours=6)
+
+    response = staff_client.post(
+        reverse("admin:scheduling_meeting_move", args=[alice.meeting.pk]),
+        {
+            "starts_at_0": f"{new_start:%Y-%m-%d}",
+            "starts_at_1": "20:00",
+            "ends_at_0": "",
+            "ends_at_1": "",
+            "force": "on",
+            "reason": "The scholar asked for an evening slot",
+        },
+    )
+
+    assert response.status_code == 302
+    meeting = Meeting.objects.get(pk=alice.meeting.pk)
+    assert (meeting.starts_at, meeting.status) == (new_start, Meeting.Status.MOVED)
+    assert meeting.private_notes.endswith(
+        f"moved by {admin_user} although: {new_start:%a} 20:00 in Europe/London is outside Alice's scholar's "
+        "working days and hours. Reason: The scholar asked for an evening slot"
+    )
+
+
+def test_a_time_the_clocks_repeat_is_refused_on_the_move_page(staff_client):
+    cohort = CohortFactory(start_date=dt.date(2027, 3, 1), end_date=dt.date(2027, 11, 30))
+    series = MeetingSeriesFactory(cohort=cohort, time_zone="America/New_York")
+    meeting = MeetingFactory(series=series, starts_at=dt.datetime(2027, 3, 8, 15, tzinfo=dt.UTC))
+
+    response = staff_client.post(
+        reverse("admin:scheduling_meeting_move", args=[meeting.pk]),
+        {"starts_at_0": "2027-11-07", "starts_at_1": "01:30", "ends_at_0": "", "ends_at_1": ""},
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "starts_at": [
+            "2027-11-07 01:30 happens twice in America/New_York: the clocks go back that night, so calendars "
+            "could show either. Choose another time."
+        ]
+    }
 
 
 def test_a_mentor_cancels_a_meeting(alice_client, alice: MentorRows):

@@ -152,6 +152,7 @@ def test_a_bad_time_zone_is_a_field_error(world):
 def test_the_mentor_moves_their_meeting(world):
     meeting = world["a"]["series"].meetings.get()
     new_start = meeting.starts_at + dt.timedelta(days=1)
+    AvailabilityFactory(mentor=world["a"]["mentor"], weekday=new_start.weekday())
 
     response = client_for(world["a"]["mentor"].user).post(
         f"/api/v1/meetings/{meeting.pk}/move/", {"starts_at": new_start.isoformat()}, format="json"

@@ -1,0 +1,134 @@
+"""The move service's limits that the API tests do not reach: how hours are read, blackouts, leavers."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from cohort.models import Cohort
+from scheduling.models import Meeting
+from scheduling.services import meeting_move
+from scholars.models import Scholar
+from tests.factories import (
+    AvailabilityFactory,
+    BlackoutFactory,
+    CohortFactory,
+    MeetingFactory,
+    MeetingSeriesFactory,
+    MentorFactory,
+    ScholarFactory,
+)
+
+pytestmark = pytest.mark.django_db
+LONDON = "Europe/London"
+
+
+@pytest.fixture
+def meeting() -> Meeting:
+    """Mira's 1-on-1 with Sam on Monday 1 March 2027 at 10:00 London; both work Monday to Friday, 9 to 5."""
+    cohort = CohortFactory(start_date=dt.date(2027, 3, 1), end_date=dt.date(2027, 3, 31))
+    mentor = MentorFactory(name="Mira", time_zone=LONDON)
+    for weekday in range(5):
+        AvailabilityFactory(mentor=mentor, weekday=weekday)
+    scholar = ScholarFactory(name="Sam", cohort=cohort)
+    series = MeetingSeriesFactory(cohort=cohort, mentor=mentor, scholars=[scholar])
+    return MeetingFactory(series=series, starts_at=dt.datetime(2027, 3, 1, 10, tzinfo=dt.UTC))
+
+
+def wall_clock(text: str) -> dt.datetime:
+    """A time without a zone: the service reads it in the series' zone."""
+    return dt.datetime.fromisoformat(text)
+
+
+def refusal(**move) -> dict[str, list[str]]:
+    with pytest.raises(ValidationError) as refused:
+        meeting_move(**move)
+    return refused.value.message_dict
+
+
+def test_back_to_back_availability_counts_as_one_stretch(meeting):
+    mentor = meeting.series.mentor
+    mentor.availability.filter(weekday=1).delete()
+    AvailabilityFactory(mentor=mentor, weekday=1, start_time=dt.time(9), end_time=dt.time(12))
+    AvailabilityFactory(mentor=mentor, weekday=1, start_time=dt.time(12), end_time=dt.time(17))
+
+    moved = meeting_move(meeting=meeting, starts_at=wall_clock("2027-03-02 11:30"))
+
+    assert (moved.starts_at, moved.ends_at) == (
+        dt.datetime(2027, 3, 2, 11, 30, tzinfo=dt.UTC),
+        dt.datetime(2027, 3, 2, 12, 30, tzinfo=dt.UTC),
+    )
+
+
+def test_hours_are_read_in_each_persons_own_zone(meeting):
+    # Sam now works 11:00 to 17:00 in New York, which is 16:00 to 22:00 in London that week.
+    Scholar.objects.filter(name="Sam").update(time_zone="America/New_York", work_start=dt.time(11))
+
+    assert refusal(meeting=meeting, starts_at=dt.datetime(2027, 3, 2, 10, tzinfo=dt.UTC)) == {
+        "starts_at": [
+            "Tue 05:00 in America/New_York is outside Sam's working days and hours.",
+            "Only staff can move it there anyway.",
+        ]
+    }
+    moved = meeting_move(meeting=meeting, starts_at=dt.datetime(2027, 3, 2, 16, tzinfo=dt.UTC))
+    assert moved.status == Meeting.Status.MOVED
+
+
+def test_a_meeting_running_past_midnight_is_outside_everyones_day(meeting):
+    assert refusal(
+        meeting=meeting, starts_at=wall_clock("2027-03-02 16:30"), ends_at=wall_clock("2027-03-03 00:30")
+    ) == {
+        "starts_at": [
+            "Tue 16:30 in Europe/London is outside Mira's availability.",
+            "Tue 16:30 in Europe/London is outside Sam's working days and hours.",
+            "Only staff can move it there anyway.",
+        ]
+    }
+
+
+def test_a_day_someone_is_away_needs_staff_to_force_it(meeting):
+    BlackoutFactory(
+        mentor=None,
+        scholar=meeting.series.scholars.get(),
+        start_date=dt.date(2027, 3, 2),
+        end_date=dt.date(2027, 3, 3),
+        reason="Conference",
+    )
+
+    assert refusal(meeting=meeting, starts_at=wall_clock("2027-03-02 10:00"), by_staff=True) == {
+        "starts_at": ["Sam is away on 2027-03-02 (Conference).", "Force the move and say why."]
+    }
+    moved = meeting_move(
+        meeting=meeting,
+        starts_at=wall_clock("2027-03-02 10:00"),
+        by_staff=True,
+        force=True,
+        reason="Sam asked",
+    )
+    assert moved.private_notes.endswith("Reason: Sam asked")
+
+
+def test_a_scholar_who_left_does_not_hold_a_move_back(meeting):
+    Scholar.objects.filter(name="Sam").update(status=Scholar.Status.WITHDRAWN, work_days=[0])
+
+    moved = meeting_move(meeting=meeting, starts_at=dt.datetime(2027, 3, 2, 10, tzinfo=dt.UTC))
+
+    assert moved.starts_at == dt.datetime(2027, 3, 2, 10, tzinfo=dt.UTC)
+
+
+def test_an_end_the_clocks_repeat_is_refused(meeting):
+    Cohort.objects.filter(pk=meeting.series.cohort_id).update(end_date=dt.date(2027, 10, 31))
+
+    assert refusal(
+        meeting=meeting,
+        starts_at=wall_clock("2027-10-31 00:30"),
+        ends_at=wall_clock("2027-10-31 01:30"),
+        by_staff=True,
+        force=True,
+        reason="Night shift",
+    ) == {
+        "ends_at": [
+            "2027-10-31 01:30 happens twice in Europe/London: the clocks go back that night, so calendars "
+            "could show either. Choose another time."
+        ]
+    }
