@@ -24,7 +24,6 @@ from cohort.permissions import (
 )
 from scheduling.api_mixins import CalendarInputsViewSetMixin
 from scheduling.notifications import person_settings_changed
-from scheduling.services import calendar_inputs_changed, person_cohorts
 from scholars.models import CheckIn, Mentorship, Scholar, Team
 from scholars.roster_csv import COLUMNS, RosterError, RosterRejected
 from scholars.services import check_in_submit, scholar_preferences_update, scholars_bulk_create
@@ -39,21 +38,23 @@ class ScholarSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class ScholarViewSet(viewsets.ModelViewSet):
+class ScholarViewSet(CalendarInputsViewSetMixin, viewsets.ModelViewSet):
     serializer_class = ScholarSerializer
     permission_classes = [IsStaffOrReadOnly]
     filterset_fields = ["cohort", "stream", "status"]
     ordering_fields = ["name"]
+    calendar_fields = Scholar.CALENDAR_FIELDS
+
+    def calendar_person(self, scholar: Scholar) -> Scholar:
+        return scholar
 
     def get_queryset(self):
         return scholars_for(self.request.user).order_by("name")
 
     def perform_update(self, serializer) -> None:
         with transaction.atomic():
-            person = serializer.save()
-            person_settings_changed(person=person, fields=serializer.validated_data)
-            if Scholar.CALENDAR_FIELDS.intersection(serializer.validated_data):
-                calendar_inputs_changed(cohorts=person_cohorts(person))
+            super().perform_update(serializer)
+            person_settings_changed(person=serializer.instance, fields=serializer.validated_data)
 
 
 class TeamSerializer(serializers.ModelSerializer):

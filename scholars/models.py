@@ -29,7 +29,7 @@ class Scholar(Person):
     # Scholars in these states no longer get meetings or reminders.
     INACTIVE_STATUSES = frozenset({Status.ALUMNI, Status.WITHDRAWN})
     # Fields that decide which of the published meetings the scholar attends (status: which phases).
-    CALENDAR_FIELDS = frozenset({"left_on", "status"})
+    CALENDAR_FIELDS = frozenset({"cohort", "left_on", "status"})
 
     cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="scholars")
     stream = models.ForeignKey(Stream, on_delete=models.PROTECT, related_name="scholars")

@@ -7,7 +7,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from mentors.cadence import Cadence, MeetingDemand, MeetingKind
-from scheduling.models import Meeting, PlanRun
+from scheduling.models import Meeting, Notification, PlanRun
 from scheduling.services import meeting_cancel, plan_apply, plan_cohort
 from scholars.models import Mentorship
 from tests.admin.conftest import logged_in, posted_back
@@ -123,3 +123,104 @@ def test_deleting_a_mentorship_on_its_admin_page_ends_its_meetings(planned, admi
 
     assert response.status_code == 302
     assert live_days(cohort) == []
+
+
+# --- Rows moved to another cohort: the old cohort's meetings follow as well as the new one's ---------------------
+
+GROUP_WEEKLY = Cadence(
+    demands=(MeetingDemand(kind=MeetingKind.GROUP, per_week_min=1, per_week_max=1, duration_minutes=60),)
+).to_dict()
+MARCH_MONDAYS = [dt.date(2027, 3, d) for d in (1, 8, 15, 22, 29)]
+APRIL_MONDAYS = [dt.date(2027, 4, d) for d in (5, 12, 19, 26)]
+
+
+def published(cohort) -> None:
+    run = plan_cohort(cohort=cohort)
+    assert run.status == PlanRun.Status.SOLVED, run.error
+    plan_apply(plan_run=run, today=dt.date(2026, 12, 1))
+
+
+def pending_reminder_days(cohort, scholar) -> list[dt.date]:
+    reminders = Notification.objects.filter(
+        meeting__series__cohort=cohort,
+        recipient_scholar=scholar,
+        kind=Notification.Kind.REMINDER,
+        status=Notification.Status.PENDING,
+    )
+    return sorted({reminder.meeting.starts_at.date() for reminder in reminders})
+
+
+@pytest.fixture
+def group_in_two_cohorts(settings):
+    """Mira's weekly group meeting, published in March (with Ada) and in April (with Bo); Cy is in April too."""
+    settings.PLANNER_TIME_LIMIT_SECONDS = 5
+    march = CohortFactory(start_date=dt.date(2027, 3, 1), end_date=dt.date(2027, 3, 31))
+    april = CohortFactory(start_date=dt.date(2027, 4, 1), end_date=dt.date(2027, 4, 30))
+    mentor = MentorFactory(name="Mira", cadence=GROUP_WEEKLY)
+    AvailabilityFactory(mentor=mentor, weekday=0, start_time=dt.time(10), end_time=dt.time(11))
+    ada = ScholarFactory(name="Ada", cohort=march)
+    MentorshipFactory(mentor=mentor, scholar=ada)
+    MentorshipFactory(mentor=mentor, scholar=ScholarFactory(name="Bo", cohort=april))
+    cy = ScholarFactory(name="Cy", cohort=april)
+    published(march)
+    published(april)
+    assert (live_days(march), pending_reminder_days(march, ada)) == (MARCH_MONDAYS, MARCH_MONDAYS)
+    return march, april, mentor, ada, cy
+
+
+def test_a_mentorship_moved_to_a_scholar_of_another_cohort_leaves_the_old_cohort(group_in_two_cohorts):
+    march, april, mentor, ada, cy = group_in_two_cohorts
+    mentorship = Mentorship.objects.get(mentor=mentor, scholar=ada)
+
+    response = client_for(UserFactory(is_staff=True)).patch(
+        f"/api/v1/mentorships/{mentorship.pk}/", {"scholar": cy.pk}, format="json"
+    )
+
+    assert response.status_code == 200, response.json()
+    assert (live_days(march), pending_reminder_days(march, ada)) == ([], [])
+    assert (live_days(april), pending_reminder_days(april, cy)) == (APRIL_MONDAYS, APRIL_MONDAYS)
+
+
+def test_a_scholar_moved_to_another_cohort_leaves_the_old_cohorts_meetings(group_in_two_cohorts):
+    march, april, _, ada, _ = group_in_two_cohorts
+
+    response = client_for(UserFactory(is_staff=True)).patch(
+        f"/api/v1/scholars/{ada.pk}/", {"cohort": april.pk}, format="json"
+    )
+
+    assert response.status_code == 200, response.json()
+    assert (live_days(march), pending_reminder_days(march, ada)) == ([], [])
+    assert (live_days(april), pending_reminder_days(april, ada)) == (APRIL_MONDAYS, APRIL_MONDAYS)
+
+
+def test_a_blackout_moved_to_a_mentor_of_another_cohort_frees_the_old_cohorts_day(settings):
+    settings.PLANNER_TIME_LIMIT_SECONDS = 5
+    cohorts, mentors, scholars = [], [], []
+    for name in ("Mira", "Noor"):
+        cohort = CohortFactory(start_date=dt.date(2027, 3, 1), end_date=dt.date(2027, 3, 31))
+        mentor = MentorFactory(name=name, cadence=WEEKLY)
+        AvailabilityFactory(mentor=mentor, weekday=0, start_time=dt.time(10), end_time=dt.time(11))
+        scholar = ScholarFactory(cohort=cohort)
+        MentorshipFactory(mentor=mentor, scholar=scholar)
+        published(cohort)
+        cohorts.append(cohort), mentors.append(mentor), scholars.append(scholar)
+    client = client_for(UserFactory(is_staff=True))
+    blackout = client.post(
+        "/api/v1/blackouts/",
+        {"mentor": mentors[0].pk, "start_date": "2027-03-08", "end_date": "2027-03-12", "reason": "Workshop"},
+        format="json",
+    ).json()
+    without_the_8th = [day for day in MARCH_MONDAYS if day != dt.date(2027, 3, 8)]
+    assert live_days(cohorts[0]) == without_the_8th
+
+    response = client.patch(f"/api/v1/blackouts/{blackout['id']}/", {"mentor": mentors[1].pk}, format="json")
+
+    assert response.status_code == 200, response.json()
+    assert (live_days(cohorts[0]), pending_reminder_days(cohorts[0], scholars[0])) == (
+        MARCH_MONDAYS,
+        MARCH_MONDAYS,
+    )
+    assert (live_days(cohorts[1]), pending_reminder_days(cohorts[1], scholars[1])) == (
+        without_the_8th,
+        without_the_8th,
+    )
