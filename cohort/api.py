@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from cohort.importer import import_stream_documents
 from cohort.models import Break, Cohort, ImportWarning, Phase, ProgramEvent, Stream
 from cohort.permissions import IsStaff, IsStaffOrReadOnly, cohorts_for, streams_for
+from cohort.serializers import ModelSerializer
 from cohort.stream_document import StreamDocumentError
 from cohort.validators import date_range_problems
 from scheduling.models import PlanRun
@@ -24,25 +25,25 @@ from scheduling.services import calendar_inputs_changed
 from scheduling.tasks import plan_cohort_task
 
 
-class PhaseSerializer(serializers.ModelSerializer):
+class PhaseSerializer(ModelSerializer):
     class Meta:
         model = Phase
         fields = ["id", "name", "kind", "start_date", "end_date"]
 
 
-class BreakSerializer(serializers.ModelSerializer):
+class BreakSerializer(ModelSerializer):
     class Meta:
         model = Break
         fields = ["id", "name", "start_date", "end_date"]
 
 
-class ProgramEventSerializer(serializers.ModelSerializer):
+class ProgramEventSerializer(ModelSerializer):
     class Meta:
         model = ProgramEvent
         fields = ["id", "title", "stream", "starts_at", "ends_at", "location", "description"]
 
 
-class CohortSerializer(serializers.ModelSerializer):
+class CohortSerializer(ModelSerializer):
     phases = PhaseSerializer(many=True, read_only=True)
     breaks = BreakSerializer(many=True, read_only=True)
     program_events = ProgramEventSerializer(many=True, read_only=True)
@@ -64,7 +65,7 @@ class CohortSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class PlanRunSerializer(serializers.ModelSerializer):
+class PlanRunSerializer(ModelSerializer):
     class Meta:
         model = PlanRun
         fields = [
@@ -110,7 +111,7 @@ class CohortViewSet(viewsets.ModelViewSet):
         return Response(PlanRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 
-class StreamSerializer(serializers.ModelSerializer):
+class StreamSerializer(ModelSerializer):
     class Meta:
         model = Stream
         fields = ["id", "slug", "title", "description", "source_file"]
@@ -126,7 +127,7 @@ class StreamViewSet(viewsets.ModelViewSet):
         return streams_for(self.request.user).order_by("title")
 
 
-class ImportWarningSerializer(serializers.ModelSerializer):
+class ImportWarningSerializer(ModelSerializer):
     class Meta:
         model = ImportWarning
         fields = ["id", "stream", "mentor", "code", "message", "source_file", "line", "resolved_at"]

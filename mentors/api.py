@@ -19,6 +19,7 @@ from cohort.permissions import (
     mentor_of,
     mentors_for,
 )
+from cohort.serializers import ModelSerializer
 from mentors.cadence import Cadence
 from mentors.models import Availability, Blackout, Mentor
 from scheduling.api_mixins import CalendarInputsViewSetMixin
@@ -36,7 +37,7 @@ class CadenceField(serializers.JSONField):
             raise serializers.ValidationError(f"Not a valid cadence: {error}") from error
 
 
-class MentorSerializer(serializers.ModelSerializer):
+class MentorSerializer(ModelSerializer):
     cadence = CadenceField(required=False)
     cadence_summary = serializers.SerializerMethodField()
     import_warnings = ImportWarningSerializer(
@@ -118,7 +119,7 @@ class OwnerScopedViewSet(viewsets.ModelViewSet):
             raise ValidationError({"mentor": "Say which mentor this belongs to."})
 
 
-class MentorOwnedSerializer(ModelCleanMixin, serializers.ModelSerializer):
+class MentorOwnedSerializer(ModelCleanMixin, ModelSerializer):
     """A row that belongs to a mentor: staff name the mentor; a mentor's rows are always their own."""
 
     def get_fields(self):

@@ -127,3 +127,12 @@ def test_staff_read_a_mentors_import_warnings(world):
     assert [w["message"] for w in response.json()["import_warnings"]] == [
         "This section names another mentor: check it was not copied."
     ]
+
+
+def test_a_number_where_the_schema_says_string_is_a_field_error(world):
+    response = client_for(world["staff"]).patch(
+        f"/api/v1/streams/{world['a']['mentor'].streams.get().pk}/", {"description": 0}
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"description": ["Not a valid string."]}
