@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.http import HttpResponse
 from django.utils import timezone
-from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
@@ -17,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cohort.api import PlanRunSerializer
-from cohort.filters import IdFilter, IdFilterSet
+from cohort.filters import IdFilter, IdFilterSet, InstantFilter
 from cohort.permissions import (
     IsStaff,
     is_staff_role,
@@ -28,6 +27,7 @@ from cohort.permissions import (
     scholar_of,
     series_for,
 )
+from cohort.serializers import ModelSerializer
 from scheduling.feed_tokens import OWNER_FIELD, feed_status_for, feed_token_rotate
 from scheduling.feeds import meeting_calendar
 from scheduling.models import FeedToken, Meeting, MeetingSeries, Notification, PlanRun
@@ -38,7 +38,7 @@ def _as_api_error(error: ModelValidationError) -> ValidationError:
     return ValidationError(error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages})
 
 
-class MeetingSeriesSerializer(serializers.ModelSerializer):
+class MeetingSeriesSerializer(ModelSerializer):
     class Meta:
         model = MeetingSeries
         fields = [
@@ -56,7 +56,7 @@ class MeetingSeriesViewSet(viewsets.ReadOnlyModelViewSet):
         return series_for(self.request.user).prefetch_related("scholars").order_by("pk")
 
 
-class MeetingSerializer(serializers.ModelSerializer):
+class MeetingSerializer(ModelSerializer):
     time_zone = serializers.CharField(source="series.time_zone", read_only=True)
     title = serializers.CharField(source="series.title", read_only=True)
     private_notes = serializers.SerializerMethodField()
@@ -82,8 +82,8 @@ class MeetingFilter(IdFilterSet):
     stream = IdFilter(field_name="series__mentor__streams")
     mentor = IdFilter(field_name="series__mentor")
     scholar = IdFilter(field_name="series__scholars")
-    starts_after = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    starts_after = InstantFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = InstantFilter(field_name="starts_at", lookup_expr="lt")
 
     class Meta:
         model = Meeting
@@ -247,7 +247,7 @@ class PlanRunViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(diff.to_dict())
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ModelSerializer):
     class Meta:
         model = Notification
         fields = ["id", "kind", "channel", "status", "due_at", "sent_at", "meeting", "attempts", "last_error"]

@@ -22,6 +22,7 @@ from cohort.permissions import (
     scholars_for,
     teams_for,
 )
+from cohort.serializers import ModelSerializer
 from scheduling.api_mixins import CalendarInputsViewSetMixin
 from scheduling.notifications import person_settings_changed
 from scholars.models import CheckIn, Mentorship, Scholar, Team
@@ -29,7 +30,7 @@ from scholars.roster_csv import COLUMNS, RosterError, RosterRejected
 from scholars.services import check_in_submit, scholar_preferences_update, scholars_bulk_create
 
 
-class ScholarSerializer(serializers.ModelSerializer):
+class ScholarSerializer(ModelSerializer):
     class Meta:
         model = Scholar
         fields = [
@@ -57,7 +58,7 @@ class ScholarViewSet(CalendarInputsViewSetMixin, viewsets.ModelViewSet):
             person_settings_changed(person=serializer.instance, fields=serializer.validated_data)
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(ModelSerializer):
     class Meta:
         model = Team
         fields = ["id", "cohort", "mentor", "name", "members"]
@@ -72,7 +73,7 @@ class TeamViewSet(viewsets.ModelViewSet):
         return teams_for(self.request.user).prefetch_related("members").order_by("name")
 
 
-class MentorshipSerializer(serializers.ModelSerializer):
+class MentorshipSerializer(ModelSerializer):
     class Meta:
         model = Mentorship
         fields = ["id", "mentor", "scholar", "role", "start_date", "end_date"]
@@ -102,7 +103,7 @@ class MentorshipViewSet(CalendarInputsViewSetMixin, viewsets.ModelViewSet):
         return mentorships_for(self.request.user).order_by("scholar", "role")
 
 
-class CheckInSerializer(serializers.ModelSerializer):
+class CheckInSerializer(ModelSerializer):
     class Meta:
         model = CheckIn
         fields = [

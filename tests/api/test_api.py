@@ -301,7 +301,7 @@ def test_a_mentors_lists_run_a_fixed_number_of_queries(world, url, queries, djan
 
 @pytest.mark.parametrize(
     ("url", "queries"),
-    [("/api/v1/meetings/", 5), ("/api/v1/mentors/", 7), ("/api/v1/check-ins/", 5), ("/api/v1/me/", 8)],
+    [("/api/v1/meetings/", 5), ("/api/v1/mentors/", 6), ("/api/v1/check-ins/", 5), ("/api/v1/me/", 8)],
 )
 def test_a_scholars_lists_run_a_fixed_number_of_queries(world, url, queries, django_assert_num_queries):
     client = client_for(world["a"]["scholar"].user)
