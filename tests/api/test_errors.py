@@ -136,3 +136,12 @@ def test_a_number_where_the_schema_says_string_is_a_field_error(world):
 
     assert response.status_code == 400
     assert response.json() == {"description": ["Not a valid string."]}
+
+
+def test_a_number_for_a_slug_is_a_field_error(world):
+    response = client_for(world["staff"]).post("/api/v1/streams/", {"slug": 0, "title": "Zero"})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "slug": ['Enter a valid "slug" consisting of letters, numbers, underscores or hyphens.']
+    }
