@@ -6,6 +6,12 @@ fails (see tests/integration/conftest.py), it never skips.
 
 import pytest
 from django.core.cache import cache
+from hypothesis import settings as hypothesis_settings
+
+# Every property test draws the same examples on every run (and keeps no example database between runs), so the
+# suite's verdict never depends on luck; a test's own @settings still adds to this.
+hypothesis_settings.register_profile("cohortops", derandomize=True, database=None)
+hypothesis_settings.load_profile("cohortops")
 
 
 @pytest.fixture(autouse=True)

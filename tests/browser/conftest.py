@@ -5,15 +5,28 @@ Under CI=true a missing or broken Chromium fails the run; elsewhere the browser 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import Browser, Error, Page, sync_playwright
 
+from scheduling.models import PlanRun
+from scheduling.services import plan_apply, plan_cohort
+
 # The admin tests' mentors (Alice, Bob, each with one row of everything a mentor owns) and their cohort.
-from tests.admin.conftest import alice, bob, cohort  # noqa: F401
+from tests.admin.conftest import alice, bob, cohort, logged_in  # noqa: F401
+from tests.admin.test_week import WEEKLY
+from tests.factories import (
+    AvailabilityFactory,
+    CohortFactory,
+    MentorFactory,
+    MentorshipFactory,
+    ScholarFactory,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium stalls reaching Google's services on a closed network.
@@ -67,3 +80,35 @@ def page(browser: Browser) -> Iterator[Page]:
     context.set_default_timeout(TIMEOUT_MS)
     yield context.new_page()
     context.close()
+
+
+def mentor_free_one_hour(in_cohort, name: str, zone: str, weekday: int, start: dt.time):
+    """A weekly 1-on-1 mentor with a single free hour, so the plan has exactly one place to put it."""
+    mentor = MentorFactory(name=name, time_zone=zone, cadence=WEEKLY.to_dict())
+    AvailabilityFactory(
+        mentor=mentor, weekday=weekday, start_time=start, end_time=start.replace(hour=start.hour + 1)
+    )
+    MentorshipFactory(mentor=mentor, scholar=ScholarFactory(cohort=in_cohort, name=f"{name}'s scholar"))
+    return mentor
+
+
+@pytest.fixture
+def planned_cohort(settings):
+    """The factory cohort (4 Jan to 26 Mar 2027, Europe/London), planned and applied by the real services."""
+    settings.PLANNER_TIME_LIMIT_SECONDS = 5
+    planned = CohortFactory()
+    mentor_free_one_hour(planned, "Noor", "Europe/London", weekday=0, start=dt.time(10))
+    # 09:00 in New York is 14:00 in London in January.
+    mentor_free_one_hour(planned, "Ines", "America/New_York", weekday=1, start=dt.time(9))
+    run = plan_cohort(cohort=planned)
+    assert run.status == PlanRun.Status.SOLVED, run.error
+    plan_apply(plan_run=run, today=planned.start_date)
+    return planned
+
+
+def sign_in(page: Page, live_server, user) -> None:
+    """Hand the browser a session made by Django's test client: the login page is the mentor test's subject."""
+    session = logged_in(user).cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+    )

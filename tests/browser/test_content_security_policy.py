@@ -7,13 +7,13 @@ from django.urls import reverse
 from playwright.sync_api import Page
 
 from mentors.models import Mentor
-from tests.browser.test_week_page import planned_cohort, sign_in  # noqa: F401
+from tests.browser.conftest import sign_in
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_admin_pages_load_with_nothing_refused_by_the_policy(page: Page, live_server, planned_cohort):  # noqa: F811
+def test_the_admin_pages_load_with_nothing_refused_by_the_policy(page: Page, live_server, planned_cohort):
     # The browser reports each thing the policy refused on its console.
     refused: list[str] = []
     page.on(

@@ -2,58 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from scheduling.models import PlanRun
-from scheduling.services import plan_apply, plan_cohort
-from tests.admin.conftest import logged_in
-from tests.admin.test_week import WEEK, WEEKLY
-from tests.factories import (
-    AvailabilityFactory,
-    CohortFactory,
-    MentorFactory,
-    MentorshipFactory,
-    ScholarFactory,
-)
+from tests.admin.test_week import WEEK
+from tests.browser.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def mentor_free_one_hour(cohort, name: str, zone: str, weekday: int, start: dt.time):
-    """A weekly 1-on-1 mentor with a single free hour, so the plan has exactly one place to put it."""
-    mentor = MentorFactory(name=name, time_zone=zone, cadence=WEEKLY.to_dict())
-    AvailabilityFactory(
-        mentor=mentor, weekday=weekday, start_time=start, end_time=start.replace(hour=start.hour + 1)
-    )
-    MentorshipFactory(mentor=mentor, scholar=ScholarFactory(cohort=cohort, name=f"{name}'s scholar"))
-    return mentor
-
-
-@pytest.fixture
-def planned_cohort(settings):
-    """The factory cohort (4 Jan to 26 Mar 2027, Europe/London), planned and applied by the real services."""
-    settings.PLANNER_TIME_LIMIT_SECONDS = 5
-    cohort = CohortFactory()
-    mentor_free_one_hour(cohort, "Noor", "Europe/London", weekday=0, start=dt.time(10))
-    # 09:00 in New York is 14:00 in London in January.
-    mentor_free_one_hour(cohort, "Ines", "America/New_York", weekday=1, start=dt.time(9))
-    run = plan_cohort(cohort=cohort)
-    assert run.status == PlanRun.Status.SOLVED, run.error
-    plan_apply(plan_run=run, today=cohort.start_date)
-    return cohort
-
-
-def sign_in(page: Page, live_server, user) -> None:
-    """Hand the browser a session made by Django's test client: the login page is the mentor test's subject."""
-    session = logged_in(user).cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
-    )
 
 
 def day_spans(page: Page, mentor: str) -> list[list[str]]:
