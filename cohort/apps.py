@@ -6,4 +6,6 @@ class CohortConfig(AppConfig):
     verbose_name = "Cohorts and streams"
 
     def ready(self) -> None:
-        from cohort import checks, schema  # noqa: F401  (registers the system checks and schema extensions)
+        # Registers the system checks and schema extensions, and makes the Celery app (with the project's broker)
+        # the one @shared_task and .delay() use in every Django process.
+        from cohort import celery, checks, schema  # noqa: F401
