@@ -97,8 +97,8 @@ def feed_version(token: FeedToken) -> tuple[str, dt.datetime]:
     series_ids = feed_series(token).values("pk")
     audience = feed_audience(token)
     # Attendees and organisers are in the feed too (names, ATTENDEE lines): their changes are changes of it. Which
-    # of them the subscriber may see changes with mentorships and teams, which touch none of these rows: the ids
-    # shown are summed in.
+    # of them the subscriber may see changes with mentorships and teams, which touch none of these rows: how many
+    # are shown and the sum of their ids go in: one person more or fewer always changes them.
     meetings = Meeting.objects.filter(series__in=series_ids).aggregate(
         series_changed=Max("series__updated_at"),
         meetings_changed=Max("updated_at"),
@@ -106,10 +106,18 @@ def feed_version(token: FeedToken) -> tuple[str, dt.datetime]:
         attendees_changed=Max("series__scholars__updated_at"),
         meetings=Count("pk", distinct=True),
         attendees=Count("series__scholars", distinct=True),
-        attendees_shown=Sum(
+        attendees_shown=Count(
             "series__scholars", filter=Q(series__scholars__in=audience.scholars), distinct=True
         ),
-        organisers_shown=Sum("series__mentor", filter=Q(series__mentor__in=audience.mentors), distinct=True),
+        attendee_ids_shown=Sum(
+            "series__scholars", filter=Q(series__scholars__in=audience.scholars), distinct=True
+        ),
+        organisers_shown=Count(
+            "series__mentor", filter=Q(series__mentor__in=audience.mentors), distinct=True
+        ),
+        organiser_ids_shown=Sum(
+            "series__mentor", filter=Q(series__mentor__in=audience.mentors), distinct=True
+        ),
     )
     stamps = [
         meetings["series_changed"],
@@ -122,7 +130,17 @@ def feed_version(token: FeedToken) -> tuple[str, dt.datetime]:
     person = token.scholar or token.mentor
     if person is not None:
         stamps.append(person.updated_at)
-    counts = [meetings[key] for key in ("meetings", "attendees", "attendees_shown", "organisers_shown")]
+    counts = [
+        meetings[key]
+        for key in (
+            "meetings",
+            "attendees",
+            "attendees_shown",
+            "attendee_ids_shown",
+            "organisers_shown",
+            "organiser_ids_shown",
+        )
+    ]
     cohort_id = _calendar_cohort_id(token)
     if cohort_id is not None:
         calendar = (
