@@ -39,7 +39,14 @@ def _known_zone_names() -> frozenset[str]:
 
 
 def is_canonical_zone(name: str) -> bool:
-    return name == "UTC" or (name.split("/", 1)[0] in AREAS and name in _known_zone_names())
+    """UTC, or a place the tz tables list for a country: Asia/Kolkata, not its old spelling Asia/Calcutta."""
+    if name == "UTC":
+        return True
+    listed = _country_zones()
+    if listed:
+        return name in listed and name in _known_zone_names()
+    # Without the tables, the shape of the name is all there is to go on.
+    return name.split("/", 1)[0] in AREAS and name in _known_zone_names()
 
 
 def time_zone_problem(name: str) -> str | None:
@@ -86,9 +93,13 @@ def _canonical_by_rules() -> dict[bytes, tuple[str, ...]]:
 
 @cache
 def _country_zones() -> frozenset[str]:
-    table = (_tz_file("zone.tab") or b"").decode()
-    rows = (line.split("\t") for line in table.splitlines() if line and not line.startswith("#"))
-    return frozenset(row[2] for row in rows if len(row) >= 3)
+    """Every zone zone.tab or zone1970.tab lists for a country: the canonical names."""
+    names: set[str] = set()
+    for table_name in ("zone.tab", "zone1970.tab"):
+        table = (_tz_file(table_name) or b"").decode()
+        rows = (line.split("\t") for line in table.splitlines() if line and not line.startswith("#"))
+        names.update(row[2] for row in rows if len(row) >= 3)
+    return frozenset(names)
 
 
 def _tz_file(name: str) -> bytes | None:
