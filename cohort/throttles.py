@@ -78,6 +78,13 @@ class GuardedPaths:
     limit: FailureLimit
     failure_status: int  # the answer that means the guess was wrong
     refusal: Callable[[int], HttpResponse]
+    guessed: Callable[[HttpRequest], bool]  # whether the request tried a credential at all
+
+
+def _sent_credentials(request: HttpRequest) -> bool:
+    # A 401 to a caller who sent nothing is not a guess: counting it would let anonymous requests from a shared
+    # address lock out everyone behind it.
+    return "HTTP_AUTHORIZATION" in request.META or settings.SESSION_COOKIE_NAME in request.COOKIES
 
 
 def _api_refusal(retry_after: int) -> HttpResponse:
@@ -99,8 +106,9 @@ def _feed_refusal(retry_after: int) -> HttpResponse:
 
 
 GUARDED_PATHS = [
-    GuardedPaths("/api/", API_AUTH_FAILURES, 401, _api_refusal),
-    GuardedPaths("/feeds/", FEED_MISSES, 404, _feed_refusal),
+    GuardedPaths("/api/", API_AUTH_FAILURES, 401, _api_refusal, guessed=_sent_credentials),
+    # A feed URL is itself the credential.
+    GuardedPaths("/feeds/", FEED_MISSES, 404, _feed_refusal, guessed=lambda request: True),
 ]
 
 
@@ -120,6 +128,6 @@ class FailedGuessThrottleMiddleware:
         if retry_after is not None:
             return guarded.refusal(retry_after)
         response = self.get_response(request)
-        if response.status_code == guarded.failure_status:
+        if response.status_code == guarded.failure_status and guarded.guessed(request):
             guarded.limit.record_failure(address)
         return response

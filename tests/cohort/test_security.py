@@ -187,6 +187,17 @@ def test_bad_api_tokens_are_refused_with_429_once_an_address_has_used_up_its_fai
 
 
 @pytest.mark.django_db
+def test_calls_without_credentials_are_not_counted_as_guesses(client, settings):
+    settings.API_AUTH_FAILURE_LIMIT = 2
+    good_token = Token.objects.create(user=UserFactory(is_staff=True)).key
+
+    anonymous = [client.get("/api/v1/me/").status_code for _ in range(5)]
+    signed_in = client.get("/api/v1/me/", headers={"Authorization": f"Token {good_token}"})
+
+    assert (anonymous, signed_in.status_code) == ([401] * 5, 200)
+
+
+@pytest.mark.django_db
 def test_x_forwarded_for_names_no_new_address_unless_proxies_are_configured(client, settings):
     settings.API_AUTH_FAILURE_LIMIT = 1
     client.get("/api/v1/me/", headers={"Authorization": "Token guess"})
