@@ -19,7 +19,6 @@ from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from cohort.models import Person
 from scheduling import notifications
 from scheduling.channels import DeliveryError, deliver, loggable_address, loggable_webhook
 from scheduling.models import DeliveryAttempt, Meeting, Notification
@@ -306,10 +305,8 @@ def _retire_dead_webhook(
 
     1. Clear the person's webhook, recording when and why, only while it is still the URL that failed: a person
        who saved a new one meanwhile keeps it, and of several sends failing at once exactly one gets this far.
-    2. Whichever send got this far, this notification falls back to email through its email twin: the row with
-       the same dedupe key but for the channel. If the twin exists it has reached or will reach the person, and
-       nothing is written, so no one gets the email twice.
-    3. The send that disabled the webhook tells staff (once per dead webhook) and rewrites the person's upcoming
+       (Slack is only ever an extra: everyone with an address gets each reminder by email too.)
+    2. The send that disabled the webhook tells staff (once per dead webhook) and rewrites the person's upcoming
        notifications, which supersedes their pending Slack rows.
     """
     person = notifications.recipient_of(notification)
@@ -324,36 +321,12 @@ def _retire_dead_webhook(
             updated_at=now,
         )
     )
-    _fall_back_to_email(notification, person=person)
     if disabled == 1:
         logger.warning("Disabled the Slack webhook %s of %s: %s", webhook, person, error)
         notifications.escalate_dead_webhook(
             person=person, webhook_url=webhook_url, webhook=webhook, detail=str(error), as_of=now
         )
         notifications.person_notifications_resync(person=person, now=now)
-
-
-def _fall_back_to_email(notification: Notification, *, person: Person) -> None:
-    # Before any rewrite of the person's notifications, which could create the twin due later than this row.
-    if not person.email:
-        logger.warning("Notification %s: no email address to fall back on from Slack", notification.pk)
-        return
-    twin_key = ":".join(
-        Channel.EMAIL if part == Channel.SLACK else part for part in notification.dedupe_key.split(":")
-    )
-    Notification.objects.get_or_create(
-        dedupe_key=twin_key,
-        defaults={
-            "kind": notification.kind,
-            "channel": Channel.EMAIL,
-            "due_at": notification.due_at,
-            "meeting": notification.meeting,
-            "meeting_version": notification.meeting_version,
-            "recipient_mentor": notification.recipient_mentor,
-            "recipient_scholar": notification.recipient_scholar,
-            "payload": notification.payload,
-        },
-    )
 
 
 def _finish(
