@@ -89,6 +89,12 @@ class PersonAdminMixin:
     """A mentor's or scholar's page: saving new reminder offsets, zone or address rewrites their pending
     notifications, so the next reminder already follows the new setting."""
 
+    # Written when Slack refuses the webhook for good; shown so staff and the person see why Slack went quiet.
+    webhook_status_fields = ["slack_webhook_disabled_at", "slack_webhook_disabled_reason"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return [*super().get_readonly_fields(request, obj), *self.webhook_status_fields]
+
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if change:

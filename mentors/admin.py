@@ -109,13 +109,33 @@ class MentorAdmin(PersonAdminMixin, CalendarInputsAdminMixin, RoleScopedAdmin):
         ),
         ("Cadence", {"fields": ["cadence", "cadence_edited_by_staff", "cadence_sources"]}),
         ("Profile", {"fields": ["summary", "biography"], "classes": ["collapse"]}),
-        ("Reminders", {"fields": ["reminder_offsets_minutes", "slack_webhook_url"]}),
+        (
+            "Reminders",
+            {
+                "fields": [
+                    "reminder_offsets_minutes",
+                    "slack_webhook_url",
+                    "slack_webhook_disabled_at",
+                    "slack_webhook_disabled_reason",
+                ]
+            },
+        ),
     )
     # A mentor keeps their own details current; the programme's side of their row is shown, not edited.
     mentor_fieldsets = (
         (None, {"fields": ["name", "email", "time_zone", "title", "organisation"]}),
         ("About you", {"fields": ["summary", "biography"], "classes": ["collapse"]}),
-        ("Reminders", {"fields": ["reminder_offsets_minutes", "slack_webhook_url"]}),
+        (
+            "Reminders",
+            {
+                "fields": [
+                    "reminder_offsets_minutes",
+                    "slack_webhook_url",
+                    "slack_webhook_disabled_at",
+                    "slack_webhook_disabled_reason",
+                ]
+            },
+        ),
         ("In the programme", {"fields": ["slug", "stream_titles", "cadence_summary"]}),
     )
 
@@ -131,8 +151,8 @@ class MentorAdmin(PersonAdminMixin, CalendarInputsAdminMixin, RoleScopedAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Mentor | None = None) -> list[str]:
         if restricted_mentor(request.user) is None:
-            return ["cadence_sources"]
-        return ["slug", "stream_titles", "cadence_summary"]
+            return ["cadence_sources", *self.webhook_status_fields]
+        return ["slug", "stream_titles", "cadence_summary", *self.webhook_status_fields]
 
     def get_form(self, request: HttpRequest, obj: Mentor | None = None, change: bool = False, **kwargs):
         if restricted_mentor(request.user) is not None:

@@ -22,3 +22,15 @@ def test_a_mentor_cannot_point_their_webhook_at_an_internal_address(alice_client
     }
     alice.mentor.refresh_from_db()
     assert alice.mentor.slack_webhook_url == ""
+
+
+def test_a_mentor_sees_why_their_webhook_was_switched_off(alice_client, alice: MentorRows):
+    type(alice.mentor).objects.filter(pk=alice.mentor.pk).update(
+        slack_webhook_disabled_reason="Slack HTTP 404: no_service"
+    )
+
+    page = alice_client.get(reverse("admin:mentors_mentor_change", args=[alice.mentor.pk]))
+
+    assert page.status_code == 200
+    assert "Slack HTTP 404: no_service" in page.content.decode()
+    assert "slack_webhook_disabled_reason" not in page.context["adminform"].form.fields
