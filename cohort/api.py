@@ -5,8 +5,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -19,7 +19,6 @@ from cohort.models import Break, Cohort, ImportWarning, Phase, ProgramEvent, Str
 from cohort.permissions import IsStaff, IsStaffOrReadOnly, cohorts_for, streams_for
 from cohort.serializers import ModelSerializer
 from cohort.stream_document import StreamDocumentError
-from cohort.validators import date_range_problems
 from scheduling.models import PlanRun
 from scheduling.services import calendar_inputs_changed
 from scheduling.tasks import plan_cohort_task
@@ -56,12 +55,15 @@ class CohortSerializer(ModelSerializer):
         ]  # fmt: skip
 
     def validate(self, attrs: dict) -> dict:
-        start = attrs.get("start_date", getattr(self.instance, "start_date", None))
-        end = attrs.get("end_date", getattr(self.instance, "end_date", None))
-        if start and end and end <= start:
-            raise serializers.ValidationError({"end_date": "A cohort must end after it starts."})
-        if start and end and (problems := date_range_problems(start, end, today=timezone.localdate())):
-            raise serializers.ValidationError(problems)
+        # The model's own rule for its dates, so the API and the admin refuse the same cohorts the same way.
+        dates = {
+            field: attrs.get(field, getattr(self.instance, field, None))
+            for field in ("start_date", "end_date")
+        }
+        try:
+            Cohort(**dates).clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from error
         return attrs
 
 

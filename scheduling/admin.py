@@ -35,9 +35,9 @@ from cohort.admin_access import (
     ReadOnlyInline,
     RoleScopedAdmin,
     render_in_time_zone,
-    restricted_mentor,
 )
 from cohort.models import Cohort
+from cohort.permissions import is_staff_role
 from scheduling.feed_tokens import feed_token_revoke, feed_token_rotate
 from scheduling.models import DeliveryAttempt, FeedToken, Meeting, MeetingSeries, Notification, PlanRun
 from scheduling.services import (
@@ -520,7 +520,7 @@ class MeetingAdmin(RoleScopedAdmin):
 
     def _move(self, request: HttpRequest, meeting: Meeting) -> HttpResponse:
         zone = meeting.series.time_zone
-        staff = restricted_mentor(request.user) is None
+        staff = is_staff_role(request.user)
         form = MeetingMoveForm(
             request.POST if request.method == "POST" else None,
             zone=zone,

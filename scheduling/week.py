@@ -121,11 +121,6 @@ def _weekly_counts(cohort: Cohort, meetings: list[tuple[dt.datetime, str]]) -> t
         cohort=cohort, time_limit_seconds=settings.PLANNER_TIME_LIMIT_SECONDS
     ).problem
     per_full_week = sum(demand.per_week_min for demand in problem.demands)
-    break_days = {
-        span.start + dt.timedelta(days=offset)
-        for span in problem.calendar.breaks
-        for offset in range((span.end - span.start).days + 1)
-    }
     held: dict[dt.date, int] = defaultdict(int)
     planned: dict[dt.date, int] = defaultdict(int)
     for starts_at, status in meetings:
@@ -138,10 +133,7 @@ def _weekly_counts(cohort: Cohort, meetings: list[tuple[dt.datetime, str]]) -> t
     week = monday_of(cohort.start_date)
     while week <= cohort.end_date:
         workdays = sum(
-            1
-            for offset in range(5)
-            if cohort.start_date <= (day := week + dt.timedelta(days=offset)) <= cohort.end_date
-            and day not in break_days
+            1 for offset in range(5) if problem.calendar.is_meeting_day(week + dt.timedelta(days=offset))
         )
         counts.append(
             WeekCount(
