@@ -44,7 +44,7 @@ def scholar_key(scholar: Scholar) -> str:
     return f"scholar:{scholar.slug}"
 
 
-def _mentor_person(mentor: Mentor) -> Person:
+def mentor_person(mentor: Mentor) -> Person:
     return Person(
         key=mentor_key(mentor),
         name=mentor.name,
@@ -56,7 +56,7 @@ def _mentor_person(mentor: Mentor) -> Person:
     )
 
 
-def _scholar_person(scholar: Scholar) -> Person:
+def scholar_person(scholar: Scholar) -> Person:
     return Person(
         key=scholar_key(scholar),
         name=scholar.name,
@@ -89,8 +89,8 @@ def build_cohort_problem(*, cohort: Cohort, time_limit_seconds: float) -> Cohort
     for mentorship in mentorships:
         mentors[mentorship.mentor_id] = mentorship.mentor
         scholars_of.setdefault(mentorship.mentor_id, []).append(mentorship.scholar)
-        people.setdefault(mentor_key(mentorship.mentor), _mentor_person(mentorship.mentor))
-        people.setdefault(scholar_key(mentorship.scholar), _scholar_person(mentorship.scholar))
+        people.setdefault(mentor_key(mentorship.mentor), mentor_person(mentorship.mentor))
+        people.setdefault(scholar_key(mentorship.scholar), scholar_person(mentorship.scholar))
 
     default = cohort.cadence_default
     demands: list[Demand] = []

@@ -26,7 +26,8 @@ from mentors.models import Blackout, Mentor
 from scheduling.models import Meeting, MeetingSeries, PlanRun
 from scheduling.notifications import sync_meeting_notifications
 from scheduling.planner import Demand, Placement, PlanResult, Unplaced, WeeklySlot, plan, validate_plan
-from scheduling.problem_builder import CohortProblem, build_cohort_problem
+from scheduling.planner.validate import inside_windows
+from scheduling.problem_builder import CohortProblem, build_cohort_problem, mentor_person, scholar_person
 from scheduling.recurrence import (
     DateRange,
     DateRanges,
@@ -708,37 +709,19 @@ def _outside_cohort(meeting: Meeting, starts_at: dt.datetime) -> str | None:
     return None
 
 
-def _within_weekly_hours(
-    starts_at: dt.datetime, ends_at: dt.datetime, zone: str, hours: list[tuple[int, dt.time, dt.time]]
-) -> bool:
-    """Whether the meeting lies inside one run of weekly hours (weekday, from, to) on one day in that zone."""
-    local_start, local_end = starts_at.astimezone(ZoneInfo(zone)), ends_at.astimezone(ZoneInfo(zone))
-    if local_end.date() != local_start.date():
-        return False
-    merged: list[list[dt.time]] = []
-    for opens, closes in sorted((o, c) for weekday, o, c in hours if weekday == local_start.weekday()):
-        # Back-to-back windows (9-12, 12-17) are one stretch of time.
-        if merged and opens <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], closes)
-        else:
-            merged.append([opens, closes])
-    return any(opens <= local_start.time() and local_end.time() <= closes for opens, closes in merged)
-
-
 def _outside_hours(meeting: Meeting, starts_at: dt.datetime, ends_at: dt.datetime) -> list[str]:
     """Who cannot meet then: outside the mentor's availability or a scholar's working days and hours, or away on
     a blackout, each in that person's own zone. Staff may still move the meeting there, with a reason."""
     mentor = meeting.series.mentor
-    availability = [(a.weekday, a.start_time, a.end_time) for a in mentor.availability.all()]
-    people = [(mentor, "availability", availability)]
+    people = [(mentor, mentor_person(mentor), "availability")]
     for scholar in meeting.series.scholars.order_by("name"):
         if scholar.is_active:
-            hours = [(day, scholar.work_start, scholar.work_end) for day in scholar.work_days]
-            people.append((scholar, "working days and hours", hours))
+            people.append((scholar, scholar_person(scholar), "working days and hours"))
     problems: list[str] = []
-    for person, what, hours in people:
+    for person, hours, what in people:
         local_start = starts_at.astimezone(ZoneInfo(person.time_zone))
-        if not _within_weekly_hours(starts_at, ends_at, person.time_zone, hours):
+        # The planner's own test of a placement, so a move is held to the hours a plan is.
+        if not inside_windows(hours, starts_at, ends_at):
             problems.append(
                 f"{local_start:%a %H:%M} in {person.time_zone} is outside {person.name}'s {what}."
             )

@@ -38,7 +38,7 @@ def validate_plan(problem: PlanningProblem, result: PlanResult) -> list[str]:
             for start, end in _occurrences(problem, demand, slot, violations):
                 what = f"{demand.label} {DAY_NAMES[slot.weekday]} {slot.start:%H:%M} on {start:%Y-%m-%d}"
                 for key in demand.attendees:
-                    if not _inside_windows(people[key], start, end):
+                    if not inside_windows(people[key], start, end):
                         violations.append(f"{what}: outside {people[key].name}'s available hours")
                     booked[key].append((start, end, what))
 
@@ -121,8 +121,8 @@ def _occurrences(
     return found
 
 
-def _inside_windows(person: Person, start: datetime, end: datetime) -> bool:
-    """Is [start, end) covered by the person's windows (together) on their local weekday?"""
+def inside_windows(person: Person, start: datetime, end: datetime) -> bool:
+    """Is [start, end) covered by the person's windows (together, back to back) on their local weekday?"""
     zone = ZoneInfo(person.time_zone)
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     day: date = local_start.date()
