@@ -93,6 +93,8 @@ def command_test(pytest_args: list[str]) -> None:
     say("Lint: ruff check and ruff format --check")
     run(PYTHON, "-m", "ruff", "check", ".")
     run(PYTHON, "-m", "ruff", "format", "--check", ".")
+    say("Architecture: the import-linter contracts in pyproject.toml (floors never run back up)")
+    run(VENV / "bin" / "lint-imports")
     say("Migrations match the models")
     manage("makemigrations", "--check", "--dry-run", env=env)
     say("Deployment checks pass with production settings")
@@ -155,8 +157,8 @@ def command_demo() -> None:
 
     say("Starting the web app, a Celery worker and Celery beat (Ctrl-C stops all three)")
     start("manage.py", "runserver", f"127.0.0.1:{DEMO_PORT}", "--noreload")
-    start("-m", "celery", "-A", "cohort", "worker", "--loglevel", "INFO", "--concurrency", "2")
-    start("-m", "celery", "-A", "cohort", "beat", "--loglevel", "INFO")
+    start("-m", "celery", "-A", "cohort.project", "worker", "--loglevel", "INFO", "--concurrency", "2")
+    start("-m", "celery", "-A", "cohort.project", "beat", "--loglevel", "INFO")
     base = f"http://127.0.0.1:{DEMO_PORT}"
     print(
         f"""

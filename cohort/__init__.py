@@ -1,5 +1,4 @@
-"""Cohorts, phases, breaks and streams; also, for now, the project package (settings, URLs, the Celery app).
+"""Cohorts, phases, breaks and streams, the cadence vocabulary and stream documents: the lowest app.
 
-Nothing is imported here, so the pure modules of this package (stream documents, time zones) load without
-Django or Celery; Django loads the Celery app when the app registry is ready (``CohortConfig.ready``).
+The Django project itself (settings, URLs, the Celery app) lives in ``cohort.project``, above every app.
 """

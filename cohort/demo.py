@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from cohort.models import Break, Cohort, Phase, Stream
-from mentors.cadence import Cadence, MeetingDemand, MeetingKind
+from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from mentors.models import Availability, Mentor
 from scholars.models import Mentorship, Scholar, Team
 

@@ -12,7 +12,7 @@ from django.db.models import F, Q
 
 from cohort.outbound import validate_webhook_url
 from cohort.validators import validate_date_range, validate_reminder_offsets, validate_time_zone
-from mentors.cadence import Cadence, MeetingKind
+from cohort.cadence import Cadence, MeetingKind
 
 
 def default_reminder_offsets() -> list[int]:

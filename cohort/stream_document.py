@@ -17,7 +17,7 @@ from enum import StrEnum
 from itertools import combinations
 from pathlib import Path
 
-from mentors.cadence import Cadence, parse_cadence
+from cohort.cadence import Cadence, parse_cadence
 
 BULLET = "•"
 MENTORS_HEADING = "mentors"

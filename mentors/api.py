@@ -20,7 +20,7 @@ from cohort.permissions import (
     mentors_for,
 )
 from cohort.serializers import ModelSerializer
-from mentors.cadence import Cadence
+from cohort.cadence import Cadence
 from mentors.models import Availability, Blackout, Mentor
 from scheduling.api_mixins import CalendarInputsViewSetMixin
 from scheduling.notifications import person_settings_changed

@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from cohort.models import Cohort
-from mentors.cadence import KIND_LABELS, Cadence, MeetingDemand, MeetingKind
+from cohort.cadence import KIND_LABELS, Cadence, MeetingDemand, MeetingKind
 from mentors.models import Availability, Blackout, Mentor
 
 

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from cohort.models import DateSpan, Person, Stream
-from mentors.cadence import Cadence
+from cohort.cadence import Cadence
 
 
 class Mentor(Person):

@@ -15,7 +15,7 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from cohort.models import Cohort, Phase
-from mentors.cadence import Cadence, MeetingKind
+from cohort.cadence import Cadence, MeetingKind
 from scheduling.models import Meeting
 from scheduling.recurrence import DateRange, DateRanges, dates_in
 from scheduling.services import PHASES_BY_STATUS

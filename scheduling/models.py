@@ -8,7 +8,7 @@ from django.db.models import F, Q
 
 from cohort.models import Cohort, Stream, TimeStamped
 from cohort.validators import validate_time_zone
-from mentors.cadence import KIND_LABELS, MeetingKind
+from cohort.cadence import KIND_LABELS, MeetingKind
 from mentors.models import Mentor
 from scheduling.recurrence import WeeklyRule
 from scholars.models import Scholar, Team

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cohort.models import Cohort
-from mentors.cadence import Cadence, MeetingDemand, MeetingKind
+from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from mentors.models import Mentor
 from scheduling.models import MeetingSeries
 from scheduling.planner import (

@@ -21,7 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from cohort.models import Cohort, Phase
-from mentors.cadence import MeetingKind, rrule_for
+from cohort.cadence import MeetingKind, rrule_for
 from mentors.models import Blackout, Mentor
 from scheduling.models import Meeting, MeetingSeries, PlanRun
 from scheduling.notifications import sync_meeting_notifications

@@ -7,7 +7,7 @@ from pathlib import Path
 PURE_MODULES = [
     "cohort.stream_document",
     "cohort.time_zones",
-    "mentors.cadence",
+    "cohort.cadence",
     "scheduling.recurrence",
     "scheduling.ics",
     "scheduling.planner",

@@ -16,7 +16,7 @@ from datetime import date, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from mentors.cadence import MeetingKind
+from cohort.cadence import MeetingKind
 
 MINUTES_PER_DAY = 24 * 60
 

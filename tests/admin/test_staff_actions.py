@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cohort.models import ImportWarning
-from mentors.cadence import Cadence, MeetingDemand, MeetingKind
+from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from scheduling.models import FeedToken, Meeting, MeetingSeries, Notification, PlanRun
 from scheduling.notifications import sync_meeting_notifications
 from tests.admin.conftest import MentorRows

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from mentors.cadence import Cadence, MeetingDemand, MeetingKind
+from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from scheduling.models import Meeting, PlanRun
 from scheduling.services import plan_cohort
 from scheduling.week import WeekCount, cohort_week, week_plot

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from mentors.cadence import Cadence, MeetingDemand, MeetingKind
+from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from scheduling.models import Meeting, Notification, PlanRun
 from scheduling.services import meeting_cancel, plan_apply, plan_cohort
 from scholars.models import Mentorship

@@ -128,7 +128,7 @@ def main() -> None:
         database = connection.settings_dict
         env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "cohort.settings",
+            "DJANGO_SETTINGS_MODULE": "cohort.project.settings",
             "DEBUG": "0",
             "SECRET_KEY": "bench-only-" * 6,
         }

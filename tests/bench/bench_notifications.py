@@ -19,7 +19,7 @@ import uuid
 
 import django
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cohort.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cohort.project.settings")
 django.setup()
 
 from django.conf import settings  # noqa: E402 (after django.setup())

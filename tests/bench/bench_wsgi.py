@@ -4,7 +4,7 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cohort.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cohort.project.settings")
 application = get_wsgi_application()
 
 from django.conf import settings  # noqa: E402  (settings are ready only after the app is made)
@@ -16,5 +16,5 @@ def constant(request):
     return JsonResponse({"ok": True})
 
 
-urlpatterns = [path("bench/constant/", constant), path("", include("cohort.urls"))]
+urlpatterns = [path("bench/constant/", constant), path("", include("cohort.project.urls"))]
 settings.ROOT_URLCONF = __name__

@@ -14,7 +14,7 @@ import django
 
 
 def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cohort.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cohort.project.settings")
     django.setup()
 
 

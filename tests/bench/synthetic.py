@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, time
 
-from mentors.cadence import MeetingKind
+from cohort.cadence import MeetingKind
 from scheduling.planner.problem import CohortCalendar, DateRange, Demand, Person, PlanningProblem, Window
 
 ZONES = ("Europe/London", "America/Los_Angeles", "America/New_York")

@@ -122,7 +122,7 @@ def test_gunicorn_logs_secret_paths_scrubbed(tmp_path):
     log_path = tmp_path / "gunicorn.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "cohort.wsgi", "--workers", "1", "--bind", f"127.0.0.1:{port}",
+            [sys.executable, "-m", "gunicorn", "cohort.project.wsgi", "--workers", "1", "--bind", f"127.0.0.1:{port}",
              "--access-logfile", "-"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -382,7 +382,7 @@ def test_celery_worker_logs_secret_paths_scrubbed():
     """A worker replaces the root logger's handlers with its own; those scrub too."""
     code = (
         "import logging;"
-        "from cohort.celery import app;"
+        "from cohort.project.celery import app;"
         "app.log.setup(loglevel='INFO');"
         f"logging.getLogger('scheduling.dispatch').warning('could not fetch /feeds/{FEED_SECRET}.ics');"
         f"logging.getLogger('celery.task.scheduling').warning('could not open /reset/MQ/{RESET_SECRET}/')"

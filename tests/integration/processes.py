@@ -17,7 +17,7 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
-from cohort.celery import app
+from cohort.project.celery import app
 from scheduling.dispatch import Claim
 from scheduling.tasks import send_notification
 
@@ -79,7 +79,7 @@ class Worker:
 
 @contextmanager
 def celery_worker(*, broker_url: str, queue: str, smtp_port: int, concurrency: int = 2) -> Iterator[Worker]:
-    """A real ``celery -A cohort worker`` process on ``queue``, sending mail to 127.0.0.1:``smtp_port``."""
+    """A real ``celery -A cohort.project worker`` process on ``queue``, sending mail to 127.0.0.1:``smtp_port``."""
     env = {
         **os.environ,
         "DATABASE_URL": worker_database_url(),
@@ -100,7 +100,7 @@ def celery_worker(*, broker_url: str, queue: str, smtp_port: int, concurrency: i
                 "-m",
                 "celery",
                 "-A",
-                "cohort",
+                "cohort.project",
                 "worker",
                 "--queues",
                 queue,

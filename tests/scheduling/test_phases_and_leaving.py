@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from cohort.models import Phase
-from mentors.cadence import Cadence, MeetingDemand, MeetingKind
+from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from mentors.models import Availability
 from scheduling.compliance import mentorship_compliance
 from scheduling.models import DeliveryAttempt, Meeting, MeetingSeries, Notification, PlanRun

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
-from mentors.cadence import Cadence, MeetingDemand, MeetingKind
+from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from scheduling.compliance import mentorship_compliance
 from scheduling.models import Meeting, MeetingSeries, Notification, PlanRun
 from scheduling.notifications import escalate_behind_cadence

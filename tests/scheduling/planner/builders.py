@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from mentors.cadence import MeetingKind
+from cohort.cadence import MeetingKind
 from scheduling.planner import CohortCalendar, DateRange, Demand, Person, PlanningProblem, Window
 
 LONDON = "Europe/London"

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date, time
 from pathlib import Path
 
-from mentors.cadence import MeetingKind
+from cohort.cadence import MeetingKind
 from scheduling.planner import (
     OrganiserSummary,
     PublishedSlot,

@@ -9,7 +9,7 @@ from itertools import product
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mentors.cadence import MeetingKind
+from cohort.cadence import MeetingKind
 from scheduling.planner import (
     CohortCalendar,
     DateRange,

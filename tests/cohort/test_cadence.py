@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mentors.cadence import Cadence, MeetingDemand, MeetingKind, parse_cadence, rrule_for
+from cohort.cadence import Cadence, MeetingDemand, MeetingKind, parse_cadence, rrule_for
 
 ONE, TEAM, GROUP, STANDUP = MeetingKind.ONE_ON_ONE, MeetingKind.TEAM, MeetingKind.GROUP, MeetingKind.STANDUP
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "interpretability.txt"

@@ -23,7 +23,7 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("cohort.api_urls")),
+    path("api/v1/", include("cohort.project.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Split: Swagger UI's start-up script is a file of its own, which the Content-Security-Policy allows, not inline.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -12,7 +12,7 @@ import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = Path(os.environ.get("COHORTOPS_VAR_DIR", BASE_DIR / "var"))
 
 
@@ -76,8 +76,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "cohort.urls"
-WSGI_APPLICATION = "cohort.wsgi.application"
+ROOT_URLCONF = "cohort.project.urls"
+WSGI_APPLICATION = "cohort.project.wsgi.application"
 
 TEMPLATES = [
     {

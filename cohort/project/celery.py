@@ -1,4 +1,4 @@
-"""The Celery application. Workers: ``celery -A cohort worker``; one beat per deployment: ``celery -A cohort beat``."""
+"""The Celery application. Workers: ``celery -A cohort.project worker``; one beat per deployment: ``celery -A cohort.project beat``."""
 
 import logging
 import os
@@ -8,7 +8,7 @@ from celery.signals import after_setup_logger, after_setup_task_logger
 
 from cohort.logging import ScrubSecrets
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cohort.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cohort.project.settings")
 
 app = Celery("cohort")
 app.config_from_object("django.conf:settings", namespace="CELERY")
