@@ -18,7 +18,7 @@ from django.template.response import SimpleTemplateResponse
 from django.utils import timezone
 
 from cohort.models import Cohort
-from cohort.permissions import is_staff_role, mentor_of
+from cohort.selectors import is_staff_role, mentor_of
 from mentors.models import Mentor
 from scheduling.notifications import person_settings_changed
 from scheduling.services import calendar_inputs_changed

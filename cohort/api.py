@@ -16,7 +16,8 @@ from rest_framework.views import APIView
 
 from cohort.importer import import_stream_documents
 from cohort.models import Break, Cohort, ImportWarning, Phase, ProgramEvent, Stream
-from cohort.permissions import IsStaff, IsStaffOrReadOnly, cohorts_for, streams_for
+from cohort.permissions import IsStaff, IsStaffOrReadOnly
+from cohort.selectors import cohorts_for, streams_for
 from cohort.serializers import ModelSerializer
 from cohort.stream_document import StreamDocumentError
 from scheduling.models import PlanRun

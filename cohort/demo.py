@@ -15,8 +15,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from cohort.models import Break, Cohort, Phase, Stream
 from cohort.cadence import Cadence, MeetingDemand, MeetingKind
+from cohort.models import Break, Cohort, Phase, Stream
 from mentors.models import Availability, Mentor
 from scholars.models import Mentorship, Scholar, Team
 

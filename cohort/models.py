@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from cohort.cadence import Cadence, MeetingKind
 from cohort.outbound import validate_webhook_url
 from cohort.validators import validate_date_range, validate_reminder_offsets, validate_time_zone
-from cohort.cadence import Cadence, MeetingKind
 
 
 def default_reminder_offsets() -> list[int]:

@@ -9,19 +9,12 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 
 from cohort.api import ImportWarningSerializer
-from cohort.permissions import (
-    IsStaffOrReadOnly,
-    OwnsOrStaff,
-    availability_for,
-    blackouts_for,
-    import_warnings_for,
-    is_staff_role,
-    mentor_of,
-    mentors_for,
-)
-from cohort.serializers import ModelSerializer
 from cohort.cadence import Cadence
+from cohort.permissions import IsStaffOrReadOnly, OwnsOrStaff
+from cohort.selectors import import_warnings_for, is_staff_role, mentor_of
+from cohort.serializers import ModelSerializer
 from mentors.models import Availability, Blackout, Mentor
+from mentors.selectors import availability_for, blackouts_for, mentors_for
 from scheduling.api_mixins import CalendarInputsViewSetMixin
 from scheduling.notifications import person_settings_changed
 

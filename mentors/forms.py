@@ -17,8 +17,8 @@ from django.forms.models import BaseInlineFormSet
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
-from cohort.models import Cohort
 from cohort.cadence import KIND_LABELS, Cadence, MeetingDemand, MeetingKind
+from cohort.models import Cohort
 from mentors.models import Availability, Blackout, Mentor
 
 

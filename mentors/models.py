@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from cohort.models import DateSpan, Person, Stream
 from cohort.cadence import Cadence
+from cohort.models import DateSpan, Person, Stream
 
 
 class Mentor(Person):

@@ -37,7 +37,7 @@ from cohort.admin_access import (
     render_in_time_zone,
 )
 from cohort.models import Cohort
-from cohort.permissions import is_staff_role
+from cohort.selectors import is_staff_role
 from scheduling.feed_tokens import feed_token_revoke, feed_token_rotate
 from scheduling.models import DeliveryAttempt, FeedToken, Meeting, MeetingSeries, Notification, PlanRun
 from scheduling.services import (

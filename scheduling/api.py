@@ -17,20 +17,13 @@ from rest_framework.views import APIView
 
 from cohort.api import PlanRunSerializer
 from cohort.filters import IdFilter, IdFilterSet, InstantFilter
-from cohort.permissions import (
-    IsStaff,
-    is_staff_role,
-    meetings_editable_by,
-    meetings_for,
-    mentor_of,
-    notifications_for,
-    scholar_of,
-    series_for,
-)
+from cohort.permissions import IsStaff
+from cohort.selectors import is_staff_role, mentor_of, scholar_of
 from cohort.serializers import ModelSerializer
 from scheduling.feed_tokens import OWNER_FIELD, feed_status_for, feed_token_rotate
 from scheduling.feeds import meeting_calendar
 from scheduling.models import FeedToken, Meeting, MeetingSeries, Notification, PlanRun
+from scheduling.selectors import meetings_editable_by, meetings_for, notifications_for, series_for
 from scheduling.services import PlanNotApplicable, meeting_cancel, meeting_mark, meeting_move, plan_apply
 
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from cohort.models import Cohort, Phase
 from cohort.cadence import Cadence, MeetingKind
+from cohort.models import Cohort, Phase
 from scheduling.models import Meeting
 from scheduling.recurrence import DateRange, DateRanges, dates_in
 from scheduling.services import PHASES_BY_STATUS

@@ -18,7 +18,7 @@ from django.db.models import Model, Q
 from django.utils import timezone
 
 from cohort.models import Cohort, Stream
-from cohort.permissions import is_staff_role
+from cohort.selectors import is_staff_role
 from mentors.models import Mentor
 from scheduling.models import FeedToken
 from scholars.models import Scholar, Team

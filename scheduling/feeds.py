@@ -17,14 +17,15 @@ from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from cohort.models import Break, Cohort, Person, Phase, ProgramEvent
-from cohort.permissions import mentors_for, scholars_for, teams_for
 from mentors.models import Mentor
+from mentors.selectors import mentors_for
 from scheduling import ics
 from scheduling.feed_tokens import feed_subscriber
 from scheduling.models import FeedToken, Meeting, MeetingSeries
 from scheduling.notifications import occurrence_event
 from scheduling.recurrence import expand
 from scholars.models import Scholar
+from scholars.selectors import scholars_for, teams_for
 
 Scope = FeedToken.Scope
 UTC = dt.UTC

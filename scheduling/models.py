@@ -6,9 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from cohort.cadence import KIND_LABELS, MeetingKind
 from cohort.models import Cohort, Stream, TimeStamped
 from cohort.validators import validate_time_zone
-from cohort.cadence import KIND_LABELS, MeetingKind
 from mentors.models import Mentor
 from scheduling.recurrence import WeeklyRule
 from scholars.models import Scholar, Team

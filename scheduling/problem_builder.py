@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cohort.models import Cohort
 from cohort.cadence import Cadence, MeetingDemand, MeetingKind
+from cohort.models import Cohort
 from mentors.models import Mentor
 from scheduling.models import MeetingSeries
 from scheduling.planner import (

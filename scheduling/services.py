@@ -20,8 +20,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from cohort.models import Cohort, Phase
 from cohort.cadence import MeetingKind, rrule_for
+from cohort.models import Cohort, Phase
 from mentors.models import Blackout, Mentor
 from scheduling.models import Meeting, MeetingSeries, PlanRun
 from scheduling.notifications import sync_meeting_notifications

@@ -13,20 +13,14 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cohort.permissions import (
-    IsStaff,
-    IsStaffOrReadOnly,
-    check_ins_for,
-    mentorships_for,
-    scholar_of,
-    scholars_for,
-    teams_for,
-)
+from cohort.permissions import IsStaff, IsStaffOrReadOnly
+from cohort.selectors import scholar_of
 from cohort.serializers import ModelSerializer
 from scheduling.api_mixins import CalendarInputsViewSetMixin
 from scheduling.notifications import person_settings_changed
 from scholars.models import CheckIn, Mentorship, Scholar, Team
 from scholars.roster_csv import COLUMNS, RosterError, RosterRejected
+from scholars.selectors import check_ins_for, mentorships_for, scholars_for, teams_for
 from scholars.services import check_in_submit, scholar_preferences_update, scholars_bulk_create
 
 

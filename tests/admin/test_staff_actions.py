@@ -11,8 +11,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from cohort.models import ImportWarning
 from cohort.cadence import Cadence, MeetingDemand, MeetingKind
+from cohort.models import ImportWarning
 from scheduling.models import FeedToken, Meeting, MeetingSeries, Notification, PlanRun
 from scheduling.notifications import sync_meeting_notifications
 from tests.admin.conftest import MentorRows

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 
-from cohort.models import Phase
 from cohort.cadence import Cadence, MeetingDemand, MeetingKind
+from cohort.models import Phase
 from mentors.models import Availability
 from scheduling.compliance import mentorship_compliance
 from scheduling.models import DeliveryAttempt, Meeting, MeetingSeries, Notification, PlanRun

@@ -1,0 +1,65 @@
+"""Reads for the cohort app, and who a signed-in user is: staff, a mentor or a scholar.
+
+Every API queryset is narrowed by a ``*_for(user)`` selector of its own app, so lists and details agree. Staff see
+everything. A mentor's login is also ``is_staff`` (the admin needs it to let them in), so "staff" here means
+``is_staff_role``: an admin user who is not a mentor (or a superuser). A mentor sees their streams' mentors, their
+own scholars and their own meetings; a scholar their own meetings, mentors, team and check-ins. Anything outside
+that is simply not in the queryset, so asking for it by id is a 404, never somebody else's data.
+
+The mentor and scholar rows are reached through the user's reverse one-to-one links (``user.mentor``,
+``user.scholar``), so this, the lowest app, needs no import of the apps that define them.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Model, QuerySet
+
+from cohort.models import Cohort, ImportWarning, Stream
+
+
+def _profile(user, name: str) -> Model | None:
+    """The user's mentor or scholar row, looked up once per request: Django does not cache a missing one."""
+    if not user.is_authenticated:
+        return None
+    memo = f"_cohortops_{name}"
+    if not hasattr(user, memo):
+        setattr(user, memo, getattr(user, name, None))
+    return getattr(user, memo)
+
+
+def mentor_of(user) -> Model | None:
+    return _profile(user, "mentor")
+
+
+def scholar_of(user) -> Model | None:
+    return _profile(user, "scholar")
+
+
+def is_staff_role(user) -> bool:
+    """Staff run the cohort: active admin users who are not narrowed to one mentor's rows."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and (user.is_superuser or mentor_of(user) is None)
+    )
+
+
+def cohorts_for(user) -> QuerySet[Cohort]:
+    if is_staff_role(user):
+        return Cohort.objects.all()
+    mentor, scholar = mentor_of(user), scholar_of(user)
+    if mentor:
+        return Cohort.objects.filter(scholars__mentorships__mentor=mentor).distinct()
+    if scholar:
+        return Cohort.objects.filter(pk=scholar.cohort_id)
+    return Cohort.objects.none()
+
+
+def streams_for(user) -> QuerySet[Stream]:
+    return Stream.objects.all()
+
+
+def import_warnings_for(user) -> QuerySet[ImportWarning]:
+    """The importer's notes ("check it was not copied") are for staff, not for the mentors they are about."""
+    return ImportWarning.objects.all() if is_staff_role(user) else ImportWarning.objects.none()

@@ -1,0 +1,37 @@
+"""Reads for the mentors app, narrowed to what each user may see (see cohort.selectors for the roles)."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from cohort.selectors import is_staff_role, mentor_of, scholar_of
+from mentors.models import Availability, Blackout, Mentor
+
+
+def mentors_for(user) -> QuerySet[Mentor]:
+    if is_staff_role(user):
+        return Mentor.objects.all()
+    mentor, scholar = mentor_of(user), scholar_of(user)
+    if mentor:
+        return Mentor.objects.filter(Q(streams__in=mentor.streams.all()) | Q(pk=mentor.pk)).distinct()
+    if scholar:
+        return Mentor.objects.filter(mentorships__scholar=scholar).distinct()
+    return Mentor.objects.none()
+
+
+def availability_for(user) -> QuerySet[Availability]:
+    if is_staff_role(user):
+        return Availability.objects.all()
+    mentor = mentor_of(user)
+    return Availability.objects.filter(mentor=mentor) if mentor else Availability.objects.none()
+
+
+def blackouts_for(user) -> QuerySet[Blackout]:
+    if is_staff_role(user):
+        return Blackout.objects.all()
+    mentor, scholar = mentor_of(user), scholar_of(user)
+    if mentor:
+        return Blackout.objects.filter(mentor=mentor)
+    if scholar:
+        return Blackout.objects.filter(scholar=scholar)
+    return Blackout.objects.none()
