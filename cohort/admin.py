@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from cohort.admin_access import CalendarInputsAdminMixin, DefaultChoiceFilter, RoleScopedAdmin
+from cohort.forms import CohortAdminForm
 from cohort.models import Break, Cohort, ImportWarning, Phase, ProgramEvent, Stream
-from mentors.forms import CohortAdminForm
 from scheduling.admin import apply_latest_plans, export_meetings_csv, plan_cohorts, rotate_feed_links
 from scheduling.week import cohort_week_view
 

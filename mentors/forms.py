@@ -1,4 +1,4 @@
-"""Admin forms: a cadence edited as rows of meeting demands, and the checks one submission needs as a whole.
+"""Admin forms of the mentors app: a mentor's cadence, and the checks one submission needs as a whole.
 
 The models check each row against what is saved; these forms add what only a whole submission shows (two new
 windows that overlap each other) and what a person types by mistake (a blackout outside every cohort).
@@ -12,144 +12,11 @@ from collections.abc import Iterable
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.forms.formsets import BaseFormSet
 from django.forms.models import BaseInlineFormSet
-from django.template.loader import render_to_string
-from django.utils.safestring import SafeString
 
-from cohort.cadence import KIND_LABELS, Cadence, MeetingDemand, MeetingKind
+from cohort.forms import CadenceField, CadenceFieldsForm
 from cohort.models import Cohort
 from mentors.models import Availability, Blackout, Mentor
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
-class MeetingDemandForm(forms.Form):
-    """One row of a cadence: which meeting, how many a week (0.5 = every other week), how long."""
-
-    # The blank choice keeps the spare row unchanged (so unchecked) until someone fills it in.
-    kind = forms.ChoiceField(
-        label="Meeting",
-        choices=[("", "---------")] + [(kind.value, KIND_LABELS[kind]) for kind in MeetingKind],
-    )
-    per_week_min = forms.FloatField(
-        label="At least, per week", min_value=0.5, max_value=7, help_text="0.5 is every other week."
-    )
-    per_week_max = forms.FloatField(label="At most, per week", min_value=0.5, max_value=7)
-    duration_minutes = forms.IntegerField(
-        label="Minutes", required=False, min_value=5, max_value=480, help_text="Empty: the cohort's default."
-    )
-    # The sentence the row was read from, kept so staff still see why the importer proposed it.
-    source = forms.CharField(required=False, widget=forms.HiddenInput)
-
-    def clean(self) -> dict:
-        data = super().clean()
-        if self.errors:
-            return data
-        low, high = data["per_week_min"], data["per_week_max"]
-        if high < low:
-            raise ValidationError(
-                f"“At most” ({_number(high)}) is less than “at least” ({_number(low)}) meetings a week."
-            )
-        try:
-            self.demand = MeetingDemand(
-                kind=MeetingKind(data["kind"]),
-                per_week_min=low,
-                per_week_max=high,
-                duration_minutes=data["duration_minutes"],
-                source=data["source"],
-            )
-        except ValueError as error:
-            raise ValidationError(f"This row is not a cadence the planner can use: {error}.") from error
-        return data
-
-
-class BaseMeetingDemandFormSet(BaseFormSet):
-    def clean(self) -> None:
-        super().clean()
-        if any(self.errors):
-            return
-        kinds = [demand.kind for demand in self.demands()]
-        for kind in {kind for kind in kinds if kinds.count(kind) > 1}:
-            raise ValidationError(
-                f"Two {KIND_LABELS[kind]} rows: put them in one row with a range (e.g. 2 to 3 a week)."
-            )
-
-    def demands(self) -> tuple[MeetingDemand, ...]:
-        """The rows kept, in order; only after validation."""
-        # Untouched extra rows were never cleaned, so they have no demand.
-        return tuple(
-            form.demand
-            for form in self.forms
-            if hasattr(form, "demand") and not form.cleaned_data.get("DELETE")
-        )
-
-
-MeetingDemandFormSet = forms.formset_factory(
-    MeetingDemandForm, formset=BaseMeetingDemandFormSet, extra=1, can_delete=True
-)
-
-
-class CadenceWidget(forms.Widget):
-    """Renders a cadence as a small table of demand rows (a formset prefixed with the field's name)."""
-
-    template_name = "admin/mentors/cadence_widget.html"
-    use_fieldset = True
-
-    @staticmethod
-    def formset_for(name: str, value: object) -> BaseFormSet:
-        if isinstance(value, BaseFormSet):
-            return value
-        cadence = Cadence.from_dict(value) if isinstance(value, dict) else Cadence()
-        return MeetingDemandFormSet(prefix=name, initial=[demand.to_dict() for demand in cadence.demands])
-
-    def value_from_datadict(self, data, files, name: str) -> BaseFormSet:
-        return MeetingDemandFormSet(data=data, prefix=name)
-
-    def value_omitted_from_data(self, data, files, name: str) -> bool:
-        return f"{name}-TOTAL_FORMS" not in data
-
-    def render(self, name: str, value: object, attrs=None, renderer=None) -> SafeString:
-        # The project's template engine, not the form renderer's: the template lives with the admin overrides.
-        return render_to_string(self.template_name, {"formset": self.formset_for(name, value)})
-
-
-class CadenceField(forms.Field):
-    """Cleans to a Cadence without sources; ``CadenceFieldsForm`` keeps the sources the row was read from."""
-
-    widget = CadenceWidget
-
-    def clean(self, value: object) -> Cadence:
-        if not isinstance(value, BaseFormSet) or not value.is_valid():
-            raise ValidationError("Some rows below need fixing.", code="invalid_rows")
-        demands = value.demands()
-        if self.required and not demands:
-            raise ValidationError(self.error_messages["required"], code="required")
-        return Cadence(demands=demands)
-
-    def has_changed(self, initial: object, data: object) -> bool:
-        try:
-            cleaned = self.clean(data)
-        except ValidationError:
-            return True
-        return cleaned.demands != Cadence.from_dict(initial if isinstance(initial, dict) else None).demands
-
-
-class CadenceFieldsForm(forms.ModelForm):
-    """A model form whose JSON cadence fields (``cadence_fields``) are edited as rows of demands."""
-
-    cadence_fields: tuple[str, ...] = ()
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        for name in self.cadence_fields:
-            if isinstance(cleaned.get(name), Cadence):
-                # The form still holds the saved value here: keep the sentences it was read from.
-                previous = Cadence.from_dict(getattr(self.instance, name))
-                cleaned[name] = Cadence(demands=cleaned[name].demands, sources=previous.sources).to_dict()
-        return cleaned
 
 
 class MentorAdminForm(CadenceFieldsForm):
@@ -168,17 +35,6 @@ class MentorAdminForm(CadenceFieldsForm):
         if "cadence" in self.changed_data:
             self.instance.cadence_edited_by_staff = True
         return super().save(commit=commit)
-
-
-class CohortAdminForm(CadenceFieldsForm):
-    cadence_fields = ("default_cadence",)
-    default_cadence = CadenceField(
-        required=False, help_text="Applies to mentors whose own cadence is unspecified."
-    )
-
-    class Meta:
-        model = Cohort
-        fields = ["default_cadence"]  # the admin adds the fields of its fieldsets
 
 
 class WeeklyWindowFormSet(BaseInlineFormSet):

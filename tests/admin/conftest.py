@@ -10,7 +10,7 @@ from django import forms
 from django.test import Client
 from django.utils import timezone
 
-from mentors.forms import CadenceField, CadenceWidget
+from cohort.forms import CadenceField, CadenceWidget
 from mentors.models import Availability, Blackout, Mentor
 from mentors.services import mentor_logins_create
 from scheduling.models import Meeting, MeetingSeries

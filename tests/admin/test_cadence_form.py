@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from cohort.cadence import Cadence, MeetingDemand, MeetingKind
-from mentors.forms import MeetingDemandFormSet
+from cohort.forms import MeetingDemandFormSet
 from tests.admin.conftest import posted_back
 from tests.factories import CohortFactory, MentorFactory
 
