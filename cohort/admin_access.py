@@ -21,7 +21,7 @@ from cohort.models import Cohort
 from cohort.selectors import is_staff_role, mentor_of
 from mentors.models import Mentor
 from scheduling.notifications import person_settings_changed
-from scheduling.services import calendar_inputs_changed
+from scheduling.services.materialise import calendar_inputs_changed
 
 
 def restricted_mentor(user) -> Mentor | None:

@@ -21,7 +21,7 @@ from cohort.selectors import cohorts_for, streams_for
 from cohort.serializers import ModelSerializer
 from cohort.stream_document import StreamDocumentError
 from scheduling.models import PlanRun
-from scheduling.services import calendar_inputs_changed
+from scheduling.services.materialise import calendar_inputs_changed
 from scheduling.tasks import plan_cohort_task
 
 

@@ -24,7 +24,7 @@ from mentors.forms import BlackoutForm, MentorAdminForm, WeeklyWindowFormSet
 from mentors.models import Availability, Blackout, Mentor
 from mentors.services import mentor_logins_create
 from scheduling.admin import rotate_feed_links
-from scheduling.services import person_cohorts
+from scheduling.services.materialise import person_cohorts
 
 
 class AvailabilityInline(admin.TabularInline):

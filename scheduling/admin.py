@@ -36,20 +36,13 @@ from cohort.admin_access import (
     RoleScopedAdmin,
     render_in_time_zone,
 )
+from cohort.dates import WEEKDAY_NAMES
 from cohort.models import Cohort
 from cohort.selectors import is_staff_role
 from scheduling.feed_tokens import feed_token_revoke, feed_token_rotate
 from scheduling.models import DeliveryAttempt, FeedToken, Meeting, MeetingSeries, Notification, PlanRun
-from scheduling.services import (
-    DAYS,
-    PlanNotApplicable,
-    meeting_cancel,
-    meeting_mark,
-    meeting_move,
-    plan_apply,
-    plan_cohort,
-    series_cancel_rest,
-)
+from scheduling.services.meeting_edits import meeting_cancel, meeting_mark, meeting_move, series_cancel_rest
+from scheduling.services.planning import PlanNotApplicable, plan_apply, plan_cohort
 
 EDITABLE_MEETING = (Meeting.Status.SCHEDULED, Meeting.Status.MOVED)
 
@@ -292,7 +285,7 @@ class MeetingSeriesAdmin(ReadOnlyAdmin):
     def rhythm(self, series: MeetingSeries) -> str:
         every = "every other week" if series.interval_weeks == 2 else "weekly"
         return (
-            f"{DAYS[series.weekday]} {series.start_time:%H:%M} ({series.time_zone}), {every}, "
+            f"{WEEKDAY_NAMES[series.weekday]} {series.start_time:%H:%M} ({series.time_zone}), {every}, "
             f"{series.duration_minutes} min"
         )
 

@@ -24,7 +24,8 @@ from scheduling.feed_tokens import OWNER_FIELD, feed_status_for, feed_token_rota
 from scheduling.feeds import meeting_calendar
 from scheduling.models import FeedToken, Meeting, MeetingSeries, Notification, PlanRun
 from scheduling.selectors import meetings_editable_by, meetings_for, notifications_for, series_for
-from scheduling.services import PlanNotApplicable, meeting_cancel, meeting_mark, meeting_move, plan_apply
+from scheduling.services.meeting_edits import meeting_cancel, meeting_mark, meeting_move
+from scheduling.services.planning import PlanNotApplicable, plan_apply
 
 
 def _as_api_error(error: ModelValidationError) -> ValidationError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from cohort.models import Cohort
-from scheduling.services import calendar_inputs_changed, person_cohorts
+from scheduling.services.materialise import calendar_inputs_changed, person_cohorts
 
 
 class CalendarInputsViewSetMixin:

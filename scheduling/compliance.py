@@ -16,9 +16,8 @@ from zoneinfo import ZoneInfo
 
 from cohort.cadence import Cadence, MeetingKind
 from cohort.models import Cohort, Phase
-from scheduling.models import Meeting
+from scheduling.models import PHASES_BY_STATUS, Meeting
 from scheduling.recurrence import DateRange, DateRanges, dates_in
-from scheduling.services import PHASES_BY_STATUS
 from scholars.models import Mentorship, Scholar, Team
 
 

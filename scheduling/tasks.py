@@ -45,7 +45,7 @@ def write_periodic_notifications() -> None:
 @shared_task(ignore_result=True)
 def plan_cohort_task(plan_run_id: int) -> None:
     # Imported here: the services enqueue this task, so a module-level import would be circular.
-    from scheduling.services import plan_run_execute
+    from scheduling.services.planning import plan_run_execute
 
     plan_run_execute(plan_run_id=plan_run_id)
 

@@ -11,7 +11,7 @@ from cohort.admin_access import CalendarInputsAdminMixin, PersonAdminMixin, Role
 from mentors.forms import BlackoutForm
 from mentors.models import Blackout
 from scheduling.admin import rotate_feed_links
-from scheduling.services import person_cohorts
+from scheduling.services.materialise import person_cohorts
 from scholars.models import CheckIn, Mentorship, Scholar, Team
 
 

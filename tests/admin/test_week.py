@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from scheduling.models import Meeting, PlanRun
-from scheduling.services import plan_cohort
+from scheduling.services.planning import plan_cohort
 from scheduling.week import WeekCount, cohort_week, week_plot
 from tests.factories import (
     AvailabilityFactory,

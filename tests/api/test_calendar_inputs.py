@@ -8,7 +8,8 @@ from rest_framework.test import APIClient
 
 from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from scheduling.models import Meeting, Notification, PlanRun
-from scheduling.services import meeting_cancel, plan_apply, plan_cohort
+from scheduling.services.meeting_edits import meeting_cancel
+from scheduling.services.planning import plan_apply, plan_cohort
 from scholars.models import Mentorship
 from tests.admin.conftest import logged_in, posted_back
 from tests.factories import (

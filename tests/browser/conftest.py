@@ -15,7 +15,7 @@ from django.conf import settings
 from playwright.sync_api import Browser, Error, Page, sync_playwright
 
 from scheduling.models import PlanRun
-from scheduling.services import plan_apply, plan_cohort
+from scheduling.services.planning import plan_apply, plan_cohort
 
 # The admin tests' mentors (Alice, Bob, each with one row of everything a mentor owns) and their cohort.
 from tests.admin.conftest import alice, bob, cohort, logged_in  # noqa: F401

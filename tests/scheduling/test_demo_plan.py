@@ -6,7 +6,7 @@ from django.core.management import call_command
 from cohort.models import Cohort
 from mentors.models import Mentor
 from scheduling.models import MeetingSeries, PlanRun
-from scheduling.services import plan_apply, plan_cohort
+from scheduling.services.planning import plan_apply, plan_cohort
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from cohort.models import Cohort
 from scheduling.models import Meeting
-from scheduling.services import meeting_move
+from scheduling.services.meeting_edits import meeting_move
 from scholars.models import Scholar
 from tests.factories import (
     AvailabilityFactory,

@@ -7,18 +7,13 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from cohort.cadence import Cadence, MeetingDemand, MeetingKind
+from cohort.dates import WEEKDAY_NAMES
 from cohort.models import Phase
 from mentors.models import Availability
 from scheduling.compliance import mentorship_compliance
 from scheduling.models import DeliveryAttempt, Meeting, MeetingSeries, Notification, PlanRun
-from scheduling.services import (
-    DAYS,
-    calendar_inputs_changed,
-    cohort_meetings_refresh,
-    person_cohorts,
-    plan_apply,
-    plan_cohort,
-)
+from scheduling.services.materialise import calendar_inputs_changed, cohort_meetings_refresh, person_cohorts
+from scheduling.services.planning import plan_apply, plan_cohort
 from scholars.models import Scholar
 from tests.factories import (
     AvailabilityFactory,
@@ -331,7 +326,7 @@ def test_a_slot_that_no_longer_fits_shows_as_moved_and_moves_on_apply(cohort):
     new = MeetingSeries.objects.get(status=MeetingSeries.Status.ACTIVE)
     assert new.weekday != old.weekday
     assert run.diff["moved"] == [
-        f"{old.demand_key}: {DAYS[old.weekday]} {old.start_time:%H:%M} → {DAYS[new.weekday]} {new.start_time:%H:%M}"
+        f"{old.demand_key}: {WEEKDAY_NAMES[old.weekday]} {old.start_time:%H:%M} → {WEEKDAY_NAMES[new.weekday]} {new.start_time:%H:%M}"
     ]
     old.refresh_from_db()
     assert old.status == MeetingSeries.Status.ENDED

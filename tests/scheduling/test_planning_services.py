@@ -12,16 +12,10 @@ from scheduling.compliance import mentorship_compliance
 from scheduling.models import Meeting, MeetingSeries, Notification, PlanRun
 from scheduling.notifications import escalate_behind_cadence
 from scheduling.recurrence import DateRange, DateRanges
-from scheduling.services import (
-    CohortDates,
-    PlanNotApplicable,
-    cohort_meetings_refresh,
-    meeting_cancel,
-    meeting_mark,
-    meeting_move,
-    plan_apply,
-    plan_cohort,
-)
+from scheduling.services.cohort_dates import CohortDates
+from scheduling.services.materialise import cohort_meetings_refresh
+from scheduling.services.meeting_edits import meeting_cancel, meeting_mark, meeting_move
+from scheduling.services.planning import PlanNotApplicable, plan_apply, plan_cohort
 from tests.factories import (
     AvailabilityFactory,
     BlackoutFactory,

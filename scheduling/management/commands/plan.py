@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cohort.models import Cohort
 from scheduling.models import PlanRun
-from scheduling.services import PlanNotApplicable, plan_apply, plan_cohort
+from scheduling.services.planning import PlanNotApplicable, plan_apply, plan_cohort
 
 
 class Command(BaseCommand):

@@ -1,0 +1,223 @@
+"""Edits of single meetings by staff and mentors: move, cancel, mark held or missed, cancel the rest of a series."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from scheduling.models import SETTLED_STATUSES, Meeting, MeetingSeries
+from scheduling.notifications import sync_meeting_notifications
+from scheduling.planner.validate import inside_windows
+from scheduling.problem_builder import mentor_person, scholar_person
+
+logger = logging.getLogger(__name__)
+
+
+def _locked(meeting: Meeting) -> Meeting:
+    return Meeting.objects.select_for_update().select_related("series").get(pk=meeting.pk)
+
+
+def _bump(meeting: Meeting, fields: list[str]) -> None:
+    meeting.version += 1
+    meeting.save(update_fields=[*fields, "version", "updated_at"])
+    MeetingSeries.objects.filter(pk=meeting.series_id).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+    sync_meeting_notifications(meetings=[meeting])
+
+
+def _attendee_conflict(meeting: Meeting, starts_at: dt.datetime, ends_at: dt.datetime) -> Meeting | None:
+    series = meeting.series
+    scholar_ids = list(series.scholars.values_list("pk", flat=True))
+    return (
+        Meeting.objects.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+        .exclude(pk=meeting.pk)
+        .exclude(status=Meeting.Status.CANCELLED)
+        .filter(Q(series__mentor=series.mentor_id) | Q(series__scholars__in=scholar_ids))
+        .select_related("series")
+        .first()
+    )
+
+
+def _move_instant(value: dt.datetime, zone: ZoneInfo, field: str) -> dt.datetime:
+    """The instant a move asks for; a naive value is wall-clock time in the series' zone.
+
+    A wall-clock time the zone skips (clocks go forward) names no instant, and one it has twice (clocks go back)
+    names two, which calendar clients resolve differently: both are refused rather than guessed.
+    """
+    try:
+        if value.tzinfo is None:
+            local = value.replace(tzinfo=zone)
+            if local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != value:
+                raise ValidationError(
+                    {
+                        field: f"{value:%Y-%m-%d %H:%M} does not exist in {zone.key}: the clocks skip that hour "
+                        "when daylight saving time starts. Choose another time."
+                    }
+                )
+        else:
+            local = value.astimezone(zone)
+        if local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset():
+            raise ValidationError(
+                {
+                    field: f"{local:%Y-%m-%d %H:%M} happens twice in {zone.key}: the clocks go back that night, "
+                    "so calendars could show either. Choose another time."
+                }
+            )
+        return local.astimezone(dt.UTC)
+    except OverflowError as error:
+        raise ValidationError({field: "That date is out of range."}) from error
+
+
+def _outside_cohort(meeting: Meeting, starts_at: dt.datetime) -> str | None:
+    """Why the new start's date (in the series' zone) is not a day of the cohort, if it is not."""
+    series = meeting.series
+    cohort = series.cohort
+    day = starts_at.astimezone(ZoneInfo(series.time_zone)).date()
+    if not cohort.start_date <= day <= cohort.end_date:
+        return f"{day} is outside the cohort ({cohort.start_date} to {cohort.end_date})."
+    pause = cohort.breaks.filter(start_date__lte=day, end_date__gte=day).first()
+    if pause is not None:
+        return f"{day} is in the cohort's break “{pause.name}” ({pause.start_date} to {pause.end_date})."
+    return None
+
+
+def _outside_hours(meeting: Meeting, starts_at: dt.datetime, ends_at: dt.datetime) -> list[str]:
+    """Who cannot meet then: outside the mentor's availability or a scholar's working days and hours, or away on
+    a blackout, each in that person's own zone. Staff may still move the meeting there, with a reason."""
+    mentor = meeting.series.mentor
+    people = [(mentor, mentor_person(mentor), "availability")]
+    for scholar in meeting.series.scholars.order_by("name"):
+        if scholar.is_active:
+            people.append((scholar, scholar_person(scholar), "working days and hours"))
+    problems: list[str] = []
+    for person, hours, what in people:
+        local_start = starts_at.astimezone(ZoneInfo(person.time_zone))
+        # The planner's own test of a placement, so a move is held to the hours a plan is.
+        if not inside_windows(hours, starts_at, ends_at):
+            problems.append(
+                f"{local_start:%a %H:%M} in {person.time_zone} is outside {person.name}'s {what}."
+            )
+        away = person.blackouts.filter(start_date__lte=local_start.date(), end_date__gte=local_start.date())
+        if blackout := away.first():
+            why = f" ({blackout.reason})" if blackout.reason else ""
+            problems.append(f"{person.name} is away on {local_start.date()}{why}.")
+    return problems
+
+
+@transaction.atomic
+def meeting_move(
+    *,
+    meeting: Meeting,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime | None = None,
+    by=None,
+    by_staff: bool = False,
+    force: bool = False,
+    reason: str = "",
+) -> Meeting:
+    """Move one occurrence to a future time inside the cohort, with no attendee double-booked.
+
+    Naive times are wall-clock times in the series' zone, refused where the zone skips or repeats them. A time
+    outside the mentor's availability or a scholar's working hours is refused unless staff force it, saying why;
+    the reason is kept in the meeting's private notes.
+    """
+    meeting = _locked(meeting)
+    zone = ZoneInfo(meeting.series.time_zone)
+    # Forcing is asked for up front, so a mentor learns at once that it is not theirs to ask.
+    if force and not by_staff:
+        raise ValidationError(
+            {"force": "Only staff can move a meeting outside someone's availability or working hours."}
+        )
+    reason = reason.strip()
+    if force and not reason:
+        raise ValidationError({"reason": "Say why the meeting is moved outside the usual hours."})
+    if meeting.status in (*SETTLED_STATUSES, Meeting.Status.CANCELLED):
+        raise ValidationError(
+            {"status": f"A {meeting.get_status_display().lower()} meeting cannot be moved."}
+        )
+    starts_at = _move_instant(starts_at, zone, "starts_at")
+    if starts_at <= timezone.now():
+        raise ValidationError({"starts_at": "A meeting can only be moved to a time in the future."})
+    not_a_cohort_day = _outside_cohort(meeting, starts_at)
+    if not_a_cohort_day:
+        raise ValidationError({"starts_at": not_a_cohort_day})
+    if ends_at is None:
+        ends_at = starts_at + (meeting.ends_at - meeting.starts_at)
+    else:
+        ends_at = _move_instant(ends_at, zone, "ends_at")
+    if ends_at <= starts_at:
+        raise ValidationError({"ends_at": "The meeting must end after it starts."})
+    clash = _attendee_conflict(meeting, starts_at, ends_at)
+    if clash is not None:
+        raise ValidationError(
+            {
+                "starts_at": f"That time overlaps “{clash.series.title}” at {clash.starts_at:%Y-%m-%d %H:%M} UTC."
+            }
+        )
+    fields = ["starts_at", "ends_at", "status"]
+    outside = _outside_hours(meeting, starts_at, ends_at)
+    if outside and not force:
+        way_out = "Force the move and say why" if by_staff else "Only staff can move it there anyway"
+        raise ValidationError({"starts_at": [*outside, f"{way_out}."]})
+    if outside:
+        # There is no audit table: the override is kept with the meeting, where staff and its mentor read it.
+        note = f"{timezone.now():%Y-%m-%d %H:%M} UTC, moved by {by} although: {' '.join(outside)} Reason: {reason}"
+        meeting.private_notes = f"{meeting.private_notes}\n{note}".strip()
+        fields.append("private_notes")
+        logger.info("meeting %s moved outside usual hours by %s: %s", meeting.pk, by, reason)
+    meeting.starts_at, meeting.ends_at, meeting.status = starts_at, ends_at, Meeting.Status.MOVED
+    _bump(meeting, fields)
+    return meeting
+
+
+@transaction.atomic
+def meeting_cancel(*, meeting: Meeting, by=None) -> Meeting:
+    meeting = _locked(meeting)
+    if meeting.status in SETTLED_STATUSES:
+        raise ValidationError(
+            {"status": f"A {meeting.get_status_display().lower()} meeting cannot be cancelled."}
+        )
+    if meeting.status == Meeting.Status.CANCELLED:
+        return meeting
+    meeting.status = Meeting.Status.CANCELLED
+    _bump(meeting, ["status"])
+    return meeting
+
+
+@transaction.atomic
+def series_cancel_rest(*, series: MeetingSeries, from_instant: dt.datetime, by=None) -> list[Meeting]:
+    """Cancel every not-yet-settled meeting of the series from an instant on."""
+    meetings = list(
+        series.meetings.select_for_update()
+        .filter(starts_at__gte=from_instant)
+        .exclude(status__in=(*SETTLED_STATUSES, Meeting.Status.CANCELLED))
+    )
+    for meeting in meetings:
+        meeting.status, meeting.version = Meeting.Status.CANCELLED, meeting.version + 1
+    Meeting.objects.bulk_update(meetings, ["status", "version"])
+    Meeting.objects.filter(pk__in=[m.pk for m in meetings]).update(updated_at=timezone.now())
+    MeetingSeries.objects.filter(pk=series.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    sync_meeting_notifications(meetings=meetings)
+    return meetings
+
+
+@transaction.atomic
+def meeting_mark(*, meeting: Meeting, status: str, by=None) -> Meeting:
+    """Mark a meeting held or missed, once it has started."""
+    if status not in (Meeting.Status.HELD, Meeting.Status.MISSED):
+        raise ValidationError({"status": "A meeting can be marked held or missed."})
+    meeting = _locked(meeting)
+    if meeting.status == Meeting.Status.CANCELLED:
+        raise ValidationError({"status": "A cancelled meeting cannot be marked held or missed."})
+    if meeting.starts_at > timezone.now():
+        raise ValidationError({"status": "A meeting can be marked held or missed only once it has started."})
+    meeting.status = status
+    _bump(meeting, ["status"])
+    return meeting

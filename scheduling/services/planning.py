@@ -1,0 +1,201 @@
+"""Planning a cohort: solve a plan as a preview, show what applying it would change, and publish it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from cohort.models import Cohort
+from scheduling.models import Meeting, PlanRun
+from scheduling.notifications import sync_meeting_notifications
+from scheduling.planner import Placement, PlanResult, Unplaced, WeeklySlot, plan, validate_plan
+from scheduling.problem_builder import CohortProblem, build_cohort_problem
+from scheduling.services.cohort_dates import CohortDates
+from scheduling.services.materialise import SlotKey, end_series, published_series, sync_slot
+
+logger = logging.getLogger(__name__)
+
+
+class PlanNotApplicable(Exception):
+    """A plan run that cannot be applied (not solved, stale, or failing validation); the message says why."""
+
+
+@dataclass
+class PlanDiff:
+    """What applying a plan changes, as lines staff read: one per series added, moved, removed or kept."""
+
+    added: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "added": self.added,
+            "moved": self.moved,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+        }
+
+
+def plan_cohort(*, cohort: Cohort, requested_by=None) -> PlanRun:
+    """Solve the cohort's plan now and store it as a preview (a PlanRun in state solved or failed)."""
+    run = PlanRun.objects.create(cohort=cohort, requested_by=requested_by, status=PlanRun.Status.RUNNING)
+    return plan_run_execute(plan_run_id=run.pk)
+
+
+def plan_run_execute(*, plan_run_id: int) -> PlanRun:
+    """Solve a pending plan run (the Celery task's body). Solver errors are recorded on the run, not raised."""
+    run = PlanRun.objects.select_related("cohort").get(pk=plan_run_id)
+    if run.status not in (PlanRun.Status.PENDING, PlanRun.Status.RUNNING):
+        return run
+    PlanRun.objects.filter(pk=run.pk).update(status=PlanRun.Status.RUNNING)
+    try:
+        built = build_cohort_problem(
+            cohort=run.cohort, time_limit_seconds=settings.PLANNER_TIME_LIMIT_SECONDS
+        )
+        result = plan(built.problem)
+    except Exception as error:
+        logger.exception("planning cohort %s (plan run %s) failed", run.cohort.slug, run.pk)
+        run.status, run.error, run.finished_at = (
+            PlanRun.Status.FAILED,
+            f"{type(error).__name__}: {error}",
+            timezone.now(),
+        )
+        run.save(update_fields=["status", "error", "finished_at", "updated_at"])
+        return run
+    run.result = _result_document(built, result)
+    run.diff = plan_diff(cohort=run.cohort, result=result).to_dict()
+    run.status, run.finished_at = PlanRun.Status.SOLVED, timezone.now()
+    run.save(update_fields=["result", "diff", "status", "finished_at", "updated_at"])
+    return run
+
+
+def _result_document(built: CohortProblem, result: PlanResult) -> dict:
+    document = result.to_dict()
+    labels = {d.key: d.label for d in built.problem.demands}
+    for item in document["placements"]:
+        item["label"] = labels[item["demand_key"]]
+    for item in [*document["unplaced"], *document["below_max"]]:
+        item["label"] = labels[item["demand_key"]]
+    document["unschedulable"] = [u.__dict__ for u in built.unschedulable]
+    document["cadence_used"] = built.cadence_used
+    document["demanded"] = sum(d.meetings_max for d in built.problem.demands)
+    document["placed"] = result.meetings_placed
+    return document
+
+
+def _slot_keys(result: PlanResult) -> set[SlotKey]:
+    return {
+        SlotKey(p.demand_key, slot.weekday, slot.start.strftime("%H:%M"), slot.week_parity)
+        for p in result.placements
+        for slot in p.meetings
+    }
+
+
+def plan_diff(*, cohort: Cohort, result: PlanResult) -> PlanDiff:
+    """What applying the result would change, per demand: series added, moved, removed and unchanged."""
+    wanted = _slot_keys(result)
+    published = set(published_series(cohort))
+    diff = PlanDiff()
+    by_demand_new: dict[str, list[SlotKey]] = defaultdict(list)
+    by_demand_old: dict[str, list[SlotKey]] = defaultdict(list)
+    for key in wanted - published:
+        by_demand_new[key.demand_key].append(key)
+    for key in published - wanted:
+        by_demand_old[key.demand_key].append(key)
+    diff.unchanged = sorted(f"{k.demand_key}: {k.describe()}" for k in wanted & published)
+    for demand_key in sorted(set(by_demand_new) | set(by_demand_old)):
+        new = sorted(by_demand_new[demand_key], key=lambda k: (k.weekday, k.start))
+        old = sorted(by_demand_old[demand_key], key=lambda k: (k.weekday, k.start))
+        for before, after in zip(old, new, strict=False):
+            diff.moved.append(f"{demand_key}: {before.describe()} → {after.describe()}")
+        diff.added += [f"{demand_key}: {k.describe()}" for k in new[len(old) :]]
+        diff.removed += [f"{demand_key}: {k.describe()}" for k in old[len(new) :]]
+    return diff
+
+
+@transaction.atomic
+def plan_apply(*, plan_run: PlanRun, applied_by=None, today: dt.date | None = None) -> PlanDiff:
+    """Publish a solved plan: slots no longer wanted end, new ones are materialised, and kept ones are brought in
+    line with the cohort's calendar (blackouts, breaks, leavers) without moving.
+
+    Refuses a run that is not solved, one older than a plan applied since, and one whose placements break a hard
+    constraint (checked again independently of the solver).
+    """
+    run = PlanRun.objects.select_for_update().get(pk=plan_run.pk)
+    # One writer of a cohort's meetings at a time: a concurrent refresh or apply would create the same rows.
+    cohort = Cohort.objects.select_for_update().get(pk=run.cohort_id)
+    if run.status != PlanRun.Status.SOLVED:
+        raise PlanNotApplicable(
+            f"Plan #{run.pk} is {run.get_status_display().lower()}, not a solved preview."
+        )
+    newer = PlanRun.objects.filter(
+        cohort=cohort, status=PlanRun.Status.APPLIED, applied_at__gt=run.created_at
+    )
+    if newer.exists():
+        raise PlanNotApplicable(f"Plan #{run.pk} is stale: a plan was applied after it was made. Plan again.")
+    built = build_cohort_problem(cohort=cohort, time_limit_seconds=settings.PLANNER_TIME_LIMIT_SECONDS)
+    result = _result_from_document(run.result)
+    violations = validate_plan(built.problem, result)
+    if violations:
+        raise PlanNotApplicable(f"Plan #{run.pk} no longer fits the cohort: {violations[0]}")
+
+    today = today or timezone.localdate()
+    wanted = _slot_keys(result)
+    published = published_series(cohort)
+    diff = plan_diff(cohort=cohort, result=result)
+    dates = CohortDates.load(cohort)
+    changed: list[Meeting] = []
+    for key, rows in sorted(published.items(), key=lambda item: item[0].order()):
+        if key not in wanted:
+            for series in rows:
+                changed += end_series(series, today=today)
+    demands = {d.key: d for d in built.problem.demands}
+    # Unchanged slots are synced too: a blackout, a break or a leaver since the last plan changes their meetings.
+    for key in sorted(wanted, key=SlotKey.order):
+        rows = published.get(key, [])
+        changed += sync_slot(dates, key=key, demand=demands[key.demand_key], rows=rows, run=run, today=today)
+    if changed:
+        sync_meeting_notifications(meetings=changed)
+    run.status, run.applied_at = PlanRun.Status.APPLIED, timezone.now()
+    run.save(update_fields=["status", "applied_at", "updated_at"])
+    PlanRun.objects.filter(cohort=cohort, status=PlanRun.Status.SOLVED).exclude(pk=run.pk).update(
+        status=PlanRun.Status.DISCARDED
+    )
+    return diff
+
+
+def _result_from_document(document: dict) -> PlanResult:
+    placements = tuple(
+        Placement(
+            demand_key=item["demand_key"],
+            meetings=tuple(
+                WeeklySlot(
+                    weekday=m["weekday"],
+                    start=dt.time.fromisoformat(m["start"]),
+                    duration_minutes=m["duration_minutes"],
+                    week_parity=m["week_parity"],
+                )
+                for m in item["meetings"]
+            ),
+        )
+        for item in document.get("placements", [])
+    )
+    return PlanResult(
+        placements=placements,
+        unplaced=tuple(
+            Unplaced(**{k: item[k] for k in ("demand_key", "placed", "wanted_min", "wanted_max", "reason")})
+            for item in document.get("unplaced", [])
+        ),
+        summary=(),
+        solver_status=document.get("solver_status", ""),
+        objective=document.get("objective", 0),
+        wall_seconds=document.get("wall_seconds", 0.0),
+    )
