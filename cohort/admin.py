@@ -6,15 +6,11 @@ from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
 
 from cohort.admin_access import CalendarInputsAdminMixin, DefaultChoiceFilter, RoleScopedAdmin
 from cohort.forms import CohortAdminForm
 from cohort.models import Break, Cohort, ImportWarning, Phase, ProgramEvent, Stream
-from scheduling.admin import apply_latest_plans, export_meetings_csv, plan_cohorts, rotate_feed_links
-from scheduling.week import cohort_week_view
 
 admin.site.site_header = "cohortops"
 admin.site.site_title = "cohortops admin"
@@ -41,7 +37,7 @@ class ProgramEventInline(admin.TabularInline):
 @admin.register(Cohort)
 class CohortAdmin(CalendarInputsAdminMixin, RoleScopedAdmin):
     form = CohortAdminForm
-    list_display = ["name", "slug", "start_date", "end_date", "time_zone", "week_link"]
+    list_display = ["name", "slug", "start_date", "end_date", "time_zone"]
     list_filter = [("streams", RelatedOnlyFieldListFilter), "time_zone"]
     search_fields = ["name", "slug"]
     date_hierarchy = "start_date"
@@ -53,29 +49,9 @@ class CohortAdmin(CalendarInputsAdminMixin, RoleScopedAdmin):
     )
     inlines = [PhaseInline, BreakInline, ProgramEventInline]
     calendar_fields = frozenset({"start_date", "end_date"})
-    actions = [plan_cohorts, apply_latest_plans, export_meetings_csv, rotate_feed_links]
 
     def calendar_cohorts(self, obj: Cohort) -> list[Cohort]:
         return [obj]
-
-    @admin.display(description="week at a glance")
-    def week_link(self, cohort: Cohort):
-        return format_html(
-            '<a href="{}">This week</a>', reverse("admin:cohort_cohort_week", args=[cohort.pk])
-        )
-
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/week/",
-                self.admin_site.admin_view(self.week_view),
-                name="cohort_cohort_week",
-            ),
-            *super().get_urls(),
-        ]
-
-    def week_view(self, request: HttpRequest, object_id: str):
-        return cohort_week_view(request, model_admin=self, object_id=object_id)
 
 
 @admin.register(Stream)

@@ -12,19 +12,18 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import SimpleTemplateResponse
 from django.utils import timezone
 
 from cohort.models import Cohort
 from cohort.selectors import is_staff_role, mentor_of
-from mentors.models import Mentor
 from scheduling.notifications import person_settings_changed
 from scheduling.services.materialise import calendar_inputs_changed
 
 
-def restricted_mentor(user) -> Mentor | None:
+def restricted_mentor(user) -> Model | None:
     """The mentor whose rows this user is limited to, or None for staff, who see what their permissions allow."""
     if not user.is_authenticated or user.is_superuser:
         return None

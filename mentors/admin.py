@@ -23,7 +23,6 @@ from cohort.models import ImportWarning
 from mentors.forms import BlackoutForm, MentorAdminForm, WeeklyWindowFormSet
 from mentors.models import Availability, Blackout, Mentor
 from mentors.services import mentor_logins_create
-from scheduling.admin import rotate_feed_links
 from scheduling.services.materialise import person_cohorts
 
 
@@ -101,7 +100,7 @@ class MentorAdmin(PersonAdminMixin, CalendarInputsAdminMixin, RoleScopedAdmin):
     filter_horizontal = ["streams"]
     raw_id_fields = ["user"]
     inlines = [AvailabilityInline, MentorBlackoutInline]
-    actions = ["create_logins", rotate_feed_links]
+    actions = ["create_logins"]
     staff_fieldsets = (
         (
             None,

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.db import transaction
 from django.db.models import Prefetch
-from rest_framework import serializers, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from cohort.api import ImportWarningSerializer
 from cohort.cadence import Cadence
-from cohort.permissions import IsStaffOrReadOnly, OwnsOrStaff
+from cohort.permissions import IsStaff, IsStaffOrReadOnly, OwnsOrStaff
 from cohort.selectors import import_warnings_for, is_staff_role, mentor_of
 from cohort.serializers import ModelSerializer
+from cohort.stream_document import StreamDocumentError
 from mentors.models import Availability, Blackout, Mentor
 from mentors.selectors import availability_for, blackouts_for, mentors_for
+from mentors.stream_import import import_stream_documents
 from scheduling.api_mixins import CalendarInputsViewSetMixin
 from scheduling.notifications import person_settings_changed
 
@@ -161,3 +170,61 @@ class BlackoutViewSet(CalendarInputsViewSetMixin, OwnerScopedViewSet):
 
     def get_queryset(self):
         return blackouts_for(self.request.user).order_by("start_date")
+
+
+class StreamDocumentUploadSerializer(serializers.Serializer):
+    document = serializers.FileField(help_text="A stream document (UTF-8 text) in the seed format.")
+
+
+class ImportedMentorSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    outcome = serializers.CharField()
+    cadence = serializers.CharField()
+
+
+class ImportedWarningSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    line = serializers.IntegerField(allow_null=True)
+    message = serializers.CharField()
+
+
+class ImportResultSerializer(serializers.Serializer):
+    stream = serializers.CharField()
+    changed = serializers.BooleanField()
+    mentors = ImportedMentorSerializer(many=True)
+    warnings = ImportedWarningSerializer(many=True)
+
+
+class StreamDocumentImportView(APIView):
+    """Import one stream document: all of it, or (with a 400 naming the line) nothing."""
+
+    permission_classes = [IsStaff]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request=StreamDocumentUploadSerializer, responses={201: ImportResultSerializer})
+    def post(self, request) -> Response:
+        upload = StreamDocumentUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        document = upload.validated_data["document"]
+        name = Path(document.name).name or "upload.txt"
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / name
+            path.write_bytes(document.read())
+            try:
+                [report] = import_stream_documents([path])
+            except StreamDocumentError as error:
+                return Response(
+                    {"document": [f"line {error.line}: {error.reason}"], "line": error.line},
+                    status=status.HTTP_400_BAD_REQUEST,
+                )
+        return Response(
+            {
+                "stream": report.stream_slug,
+                "changed": report.changed,
+                "mentors": [
+                    {"slug": m.slug, "outcome": m.outcome, "cadence": m.cadence} for m in report.mentors
+                ],
+                "warnings": [{"code": w.code, "line": w.line, "message": w.message} for w in report.warnings],
+            },
+            status=status.HTTP_201_CREATED,
+        )

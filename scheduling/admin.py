@@ -29,6 +29,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
+from cohort.admin import CohortAdmin
 from cohort.admin_access import (
     DefaultChoiceFilter,
     ReadOnlyAdmin,
@@ -39,10 +40,16 @@ from cohort.admin_access import (
 from cohort.dates import WEEKDAY_NAMES
 from cohort.models import Cohort
 from cohort.selectors import is_staff_role
+from mentors.admin import MentorAdmin
+from mentors.models import Mentor
 from scheduling.feed_tokens import feed_token_revoke, feed_token_rotate
 from scheduling.models import DeliveryAttempt, FeedToken, Meeting, MeetingSeries, Notification, PlanRun
 from scheduling.services.meeting_edits import meeting_cancel, meeting_mark, meeting_move, series_cancel_rest
-from scheduling.services.planning import PlanNotApplicable, plan_apply, plan_cohort
+from scheduling.services.planning import PlanNotApplicable, plan_apply
+from scheduling.tasks import plan_on_worker
+from scheduling.week import cohort_week_view
+from scholars.admin import ScholarAdmin, TeamAdmin
+from scholars.models import Scholar, Team
 
 EDITABLE_MEETING = (Meeting.Status.SCHEDULED, Meeting.Status.MOVED)
 
@@ -57,21 +64,16 @@ def local_time(instant: dt.datetime, zone: str) -> str:
 
 @admin.action(description="Plan the schedule (a preview: nothing is published)", permissions=["staff"])
 def plan_cohorts(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Cohort]) -> None:
+    # The API's path: a worker solves, the page never waits on the solver.
     for cohort in queryset:
-        run = plan_cohort(cohort=cohort, requested_by=request.user)
-        if run.status == PlanRun.Status.FAILED:
-            modeladmin.message_user(request, f"{cohort}: planning failed: {run.error}", messages.ERROR)
-            continue
+        run = plan_on_worker(cohort=cohort, requested_by=request.user)
         modeladmin.message_user(
             request,
             format_html(
-                '{}: plan #{} places {} of {} weekly meetings; {} demands not placed. <a href="{}">Preview it</a> '
-                "and apply it from there.",
+                '{}: plan #{} is being solved on a worker. <a href="{}">Open it</a> to preview it and apply it '
+                "once it is solved.",
                 cohort,
                 run.pk,
-                run.result["placed"],
-                run.result["demanded"],
-                len(run.result["unplaced"]) + len(run.result["unschedulable"]),
                 reverse("admin:scheduling_planrun_change", args=[run.pk]),
             ),
             messages.SUCCESS,
@@ -672,3 +674,54 @@ class FeedTokenAdmin(ReadOnlyAdmin):
         for token in queryset.filter(revoked_at__isnull=True):
             feed_token_revoke(token=token)
         self.message_user(request, "The selected feed links no longer work.", messages.SUCCESS)
+
+
+# --- Scheduling's part of the cohort, mentor, scholar and team pages --------------------------------------------
+# Those apps sit below scheduling and never import it, so their pages gain scheduling's actions (plans, exports,
+# the week at a glance, calendar links) here: scheduling registers a subclass of each page in place of the original.
+
+
+class CohortPlanningAdmin(CohortAdmin):
+    list_display = [*CohortAdmin.list_display, "week_link"]
+    actions = [plan_cohorts, apply_latest_plans, export_meetings_csv, rotate_feed_links]
+
+    @admin.display(description="week at a glance")
+    def week_link(self, cohort: Cohort) -> SafeString:
+        return format_html(
+            '<a href="{}">This week</a>', reverse("admin:cohort_cohort_week", args=[cohort.pk])
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/week/",
+                self.admin_site.admin_view(self.week_view),
+                name="cohort_cohort_week",
+            ),
+            *super().get_urls(),
+        ]
+
+    def week_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return cohort_week_view(request, model_admin=self, object_id=object_id)
+
+
+class MentorCalendarAdmin(MentorAdmin):
+    actions = [*MentorAdmin.actions, rotate_feed_links]
+
+
+class ScholarCalendarAdmin(ScholarAdmin):
+    actions = [*ScholarAdmin.actions, rotate_feed_links]
+
+
+class TeamCalendarAdmin(TeamAdmin):
+    actions = [*TeamAdmin.actions, rotate_feed_links]
+
+
+for model, page in (
+    (Cohort, CohortPlanningAdmin),
+    (Mentor, MentorCalendarAdmin),
+    (Scholar, ScholarCalendarAdmin),
+    (Team, TeamCalendarAdmin),
+):
+    admin.site.unregister(model)
+    admin.site.register(model, page)

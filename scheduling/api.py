@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
@@ -15,10 +16,9 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cohort.api import PlanRunSerializer
 from cohort.filters import IdFilter, IdFilterSet, InstantFilter
 from cohort.permissions import IsStaff
-from cohort.selectors import is_staff_role, mentor_of, scholar_of
+from cohort.selectors import cohorts_for, is_staff_role, mentor_of, scholar_of
 from cohort.serializers import ModelSerializer
 from scheduling.feed_tokens import OWNER_FIELD, feed_status_for, feed_token_rotate
 from scheduling.feeds import meeting_calendar
@@ -26,6 +26,7 @@ from scheduling.models import FeedToken, Meeting, MeetingSeries, Notification, P
 from scheduling.selectors import meetings_editable_by, meetings_for, notifications_for, series_for
 from scheduling.services.meeting_edits import meeting_cancel, meeting_mark, meeting_move
 from scheduling.services.planning import PlanNotApplicable, plan_apply
+from scheduling.tasks import plan_on_worker
 
 
 def _as_api_error(error: ModelValidationError) -> ValidationError:
@@ -219,6 +220,35 @@ class PlanDiffSerializer(serializers.Serializer):
     moved = serializers.ListField(child=serializers.CharField())
     removed = serializers.ListField(child=serializers.CharField())
     unchanged = serializers.ListField(child=serializers.CharField())
+
+
+class PlanRunSerializer(ModelSerializer):
+    class Meta:
+        model = PlanRun
+        fields = [
+            "id",
+            "cohort",
+            "status",
+            "result",
+            "diff",
+            "error",
+            "created_at",
+            "finished_at",
+            "applied_at",
+        ]
+        read_only_fields = fields
+
+
+class CohortPlanView(APIView):
+    """Start planning a cohort on a worker; poll the returned plan run until it is solved."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(request=None, responses={202: PlanRunSerializer})
+    def post(self, request, pk: int) -> Response:
+        cohort = get_object_or_404(cohorts_for(request.user), pk=pk)
+        run = plan_on_worker(cohort=cohort, requested_by=request.user)
+        return Response(PlanRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 
 class PlanRunViewSet(viewsets.ReadOnlyModelViewSet):

@@ -10,7 +10,9 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from cohort.models import Cohort
 from scheduling import dispatch, notifications
+from scheduling.models import PlanRun
 
 # The one beat process's schedule: (name shown in the admin, task, interval in seconds). Interval schedules,
 # not crontabs, so no DST change can make a tick misfire; beat runs in UTC (settings.CELERY_TIMEZONE).
@@ -69,3 +71,11 @@ def setup_periodic_tasks() -> list[str]:
             },
         )
     return [task for _, task, _ in PERIODIC_TASKS]
+
+
+def plan_on_worker(*, cohort: Cohort, requested_by) -> PlanRun:
+    """The one way the admin and the API start planning: a pending run now, solved by a worker once the request's
+    transaction commits (a solve takes seconds to minutes, longer than a web request should wait)."""
+    run = PlanRun.objects.create(cohort=cohort, requested_by=requested_by)
+    transaction.on_commit(lambda: plan_cohort_task.delay(run.pk))
+    return run

@@ -10,7 +10,6 @@ from django.http import HttpRequest
 from cohort.admin_access import CalendarInputsAdminMixin, PersonAdminMixin, RoleScopedAdmin
 from mentors.forms import BlackoutForm
 from mentors.models import Blackout
-from scheduling.admin import rotate_feed_links
 from scheduling.services.materialise import person_cohorts
 from scholars.models import CheckIn, Mentorship, Scholar, Team
 
@@ -44,7 +43,6 @@ class ScholarAdmin(PersonAdminMixin, CalendarInputsAdminMixin, RoleScopedAdmin):
     search_fields = ["name", "slug", "email"]
     list_select_related = ["cohort", "stream"]
     inlines = [MentorshipInline, ScholarBlackoutInline]
-    actions = [rotate_feed_links]
 
     calendar_fields = Scholar.CALENDAR_FIELDS
 
@@ -67,7 +65,6 @@ class TeamAdmin(RoleScopedAdmin):
     search_fields = ["name", "mentor__name", "members__name"]
     list_select_related = ["cohort", "mentor"]
     filter_horizontal = ["members"]
-    actions = [rotate_feed_links]
 
 
 @admin.register(Mentorship)

@@ -83,22 +83,57 @@ def plannable(settings, cohort):
     return cohort
 
 
-def test_the_plan_action_stores_a_preview_and_links_to_it(staff_client, plannable):
+def test_the_plan_action_starts_a_run_on_a_worker_and_links_to_it(staff_client, plannable):
     response = run_action(staff_client, "admin:cohort_cohort_changelist", "plan_cohorts", plannable)
 
     run = PlanRun.objects.get(cohort=plannable)
-    assert run.status == PlanRun.Status.SOLVED
+    assert run.status == PlanRun.Status.PENDING
     assert messages_of(response) == [
-        f"{plannable}: plan #{run.pk} places 1 of 1 weekly meetings; 0 demands not placed. "
-        f'<a href="{reverse("admin:scheduling_planrun_change", args=[run.pk])}">Preview it</a> and apply it '
-        "from there."
+        f"{plannable}: plan #{run.pk} is being solved on a worker. "
+        f'<a href="{reverse("admin:scheduling_planrun_change", args=[run.pk])}">Open it</a> to preview it and '
+        "apply it once it is solved."
     ]
+    page = staff_client.get(reverse("admin:scheduling_planrun_change", args=[run.pk]))
+    assert "Being solved on a worker (pending): reload this page in a moment." in page.text
+    assert "Apply this plan" not in page.text
+
+
+@pytest.fixture
+def plan_on_worker(staff_client, settings, django_capture_on_commit_callbacks):
+    """Runs the admin's plan action with the worker's task executed as its transaction commits."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+    def plan(cohort) -> PlanRun:
+        with django_capture_on_commit_callbacks(execute=True):
+            run_action(staff_client, "admin:cohort_cohort_changelist", "plan_cohorts", cohort)
+        return PlanRun.objects.filter(cohort=cohort).latest("created_at")
+
+    return plan
+
+
+def test_the_worker_stores_a_preview_and_publishes_nothing(plan_on_worker, plannable):
+    run = plan_on_worker(plannable)
+
+    assert run.status == PlanRun.Status.SOLVED
+    assert (run.result["placed"], run.result["demanded"]) == (1, 1)
     assert MeetingSeries.objects.filter(cohort=plannable).count() == 0
 
 
-def test_the_preview_page_shows_what_the_plan_does(staff_client, plannable):
-    run_action(staff_client, "admin:cohort_cohort_changelist", "plan_cohorts", plannable)
-    run = PlanRun.objects.get(cohort=plannable)
+def test_admin_and_api_planning_give_the_same_plan(
+    plan_on_worker, plannable, staff_client, django_capture_on_commit_callbacks
+):
+    from_admin = plan_on_worker(plannable)
+    with django_capture_on_commit_callbacks(execute=True):
+        started = staff_client.post(f"/api/v1/cohorts/{plannable.pk}/plan/")
+    assert started.status_code == 202
+    from_api = PlanRun.objects.get(pk=started.json()["id"])
+
+    assert from_api.status == from_admin.status == PlanRun.Status.SOLVED
+    assert from_api.result["placements"] == from_admin.result["placements"]
+
+
+def test_the_preview_page_shows_what_the_plan_does(staff_client, plan_on_worker, plannable):
+    run = plan_on_worker(plannable)
 
     response = staff_client.get(reverse("admin:scheduling_planrun_change", args=[run.pk]))
 
@@ -106,9 +141,8 @@ def test_the_preview_page_shows_what_the_plan_does(staff_client, plannable):
     assert "Apply this plan" in response.text
 
 
-def test_the_apply_action_publishes_the_latest_preview(staff_client, plannable):
-    run_action(staff_client, "admin:cohort_cohort_changelist", "plan_cohorts", plannable)
-    run = PlanRun.objects.get(cohort=plannable)
+def test_the_apply_action_publishes_the_latest_preview(staff_client, plan_on_worker, plannable):
+    run = plan_on_worker(plannable)
 
     response = run_action(staff_client, "admin:cohort_cohort_changelist", "apply_latest_plans", plannable)
 
@@ -118,9 +152,8 @@ def test_the_apply_action_publishes_the_latest_preview(staff_client, plannable):
     assert MeetingSeries.objects.filter(cohort=plannable, plan_run=run).count() == 1
 
 
-def test_the_apply_button_on_the_preview_publishes_it(staff_client, plannable):
-    run_action(staff_client, "admin:cohort_cohort_changelist", "plan_cohorts", plannable)
-    run = PlanRun.objects.get(cohort=plannable)
+def test_the_apply_button_on_the_preview_publishes_it(staff_client, plan_on_worker, plannable):
+    run = plan_on_worker(plannable)
 
     response = staff_client.post(reverse("admin:scheduling_planrun_apply", args=[run.pk]))
 

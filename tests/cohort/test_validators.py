@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from cohort import demo
 from cohort.time_zones import time_zone_problem
 from cohort.validators import MAX_DATE_RANGE_DAYS, date_range_problems
+from scholars import demo
 from tests import factories
 
 TODAY = dt.date(2027, 6, 15)

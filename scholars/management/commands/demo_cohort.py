@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from cohort.demo import demo_cohort_build
+from scholars.demo import demo_cohort_build
 
 
 class Command(BaseCommand):

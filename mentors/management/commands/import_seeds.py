@@ -3,8 +3,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from cohort.importer import ImportReport, import_stream_documents
 from cohort.stream_document import DocumentWarning, StreamDocumentError
+from mentors.stream_import import ImportReport, import_stream_documents
 
 
 class Command(BaseCommand):

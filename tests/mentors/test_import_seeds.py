@@ -7,15 +7,15 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from cohort.importer import Outcome, import_stream_documents
 from cohort.models import ImportWarning, Stream
 from mentors.models import Mentor
+from mentors.stream_import import Outcome, import_stream_documents
 from tests.factories import MentorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 REPO = Path(__file__).resolve().parents[2]
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "cohort" / "data"
 
 
 @pytest.fixture
