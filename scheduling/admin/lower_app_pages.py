@@ -1,0 +1,68 @@
+"""Scheduling's part of the cohort, mentor, scholar and team pages.
+
+Those apps sit below scheduling and never import it, so their pages gain scheduling's actions (plans, exports,
+the week at a glance, calendar links) here: scheduling registers a subclass of each page in place of the original.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from cohort.admin import CohortAdmin
+from cohort.models import Cohort
+from mentors.admin import MentorAdmin
+from mentors.models import Mentor
+from scheduling.admin.actions import apply_latest_plans, export_meetings_csv, plan_cohorts, rotate_feed_links
+from scheduling.week import cohort_week_view
+from scholars.admin import ScholarAdmin, TeamAdmin
+from scholars.models import Scholar, Team
+
+
+class CohortPlanningAdmin(CohortAdmin):
+    list_display = [*CohortAdmin.list_display, "week_link"]
+    actions = [plan_cohorts, apply_latest_plans, export_meetings_csv, rotate_feed_links]
+
+    @admin.display(description="week at a glance")
+    def week_link(self, cohort: Cohort) -> SafeString:
+        return format_html(
+            '<a href="{}">This week</a>', reverse("admin:cohort_cohort_week", args=[cohort.pk])
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/week/",
+                self.admin_site.admin_view(self.week_view),
+                name="cohort_cohort_week",
+            ),
+            *super().get_urls(),
+        ]
+
+    def week_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return cohort_week_view(request, model_admin=self, object_id=object_id)
+
+
+class MentorCalendarAdmin(MentorAdmin):
+    actions = [*MentorAdmin.actions, rotate_feed_links]
+
+
+class ScholarCalendarAdmin(ScholarAdmin):
+    actions = [*ScholarAdmin.actions, rotate_feed_links]
+
+
+class TeamCalendarAdmin(TeamAdmin):
+    actions = [*TeamAdmin.actions, rotate_feed_links]
+
+
+for model, page in (
+    (Cohort, CohortPlanningAdmin),
+    (Mentor, MentorCalendarAdmin),
+    (Scholar, ScholarCalendarAdmin),
+    (Team, TeamCalendarAdmin),
+):
+    admin.site.unregister(model)
+    admin.site.register(model, page)
