@@ -1,14 +1,18 @@
-"""Cohorts, their phases and breaks, the streams they offer, and what the importer found worth a look."""
+"""Cohorts, their phases and breaks, the streams they offer, what the importer found worth a look, and the audit
+trail of every change that shapes meetings."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from cohort.cadence import Cadence, MeetingKind
 from cohort.outbound import validate_webhook_url
@@ -27,8 +31,23 @@ class TimeStamped(models.Model):
         abstract = True
 
 
+class MeetingInput:
+    """A row whose saved values shape published meetings (a blackout, a mentorship, a scholar's cohort, a phase,
+    a cadence). ``cohort.services.meeting_inputs_change`` writes it and asks it, before and after, which cohorts'
+    meetings it shapes, so a row moved from one cohort to another refreshes both."""
+
+    # The fields whose change reaches the meetings; None: every field does.
+    calendar_fields: ClassVar[frozenset[str] | None] = None
+
+    def calendar_cohorts(self) -> list[Cohort]:
+        raise NotImplementedError
+
+
 class Person(TimeStamped):
     """What mentors and scholars share: who they are, where their clock is, and how they want to be reminded."""
+
+    # A webhook URL is a credential: the audit trail records that it changed, never its value.
+    audit_hidden_fields: ClassVar[frozenset[str]] = frozenset({"slack_webhook_url"})
 
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
@@ -102,7 +121,10 @@ class Stream(TimeStamped):
         return self.title
 
 
-class Cohort(TimeStamped):
+class Cohort(MeetingInput, TimeStamped):
+    # Its dates bound every series; its default cadence and length stand in for a mentor's unspecified ones.
+    calendar_fields = frozenset({"start_date", "end_date", "default_cadence", "default_meeting_minutes"})
+
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=120, unique=True)
     start_date = models.DateField()
@@ -140,8 +162,11 @@ class Cohort(TimeStamped):
     def cadence_default(self) -> Cadence:
         return Cadence.from_dict(self.default_cadence)
 
+    def calendar_cohorts(self) -> list[Cohort]:
+        return [self]
 
-class CohortSpan(DateSpan):
+
+class CohortSpan(MeetingInput, DateSpan):
     """A date range that must lie inside its cohort."""
 
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="%(class)ss")
@@ -153,6 +178,9 @@ class CohortSpan(DateSpan):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.start_date:%d %b}–{self.end_date:%d %b %Y})"
+
+    def calendar_cohorts(self) -> list[Cohort]:
+        return [self.cohort]
 
     def clean(self) -> None:
         super().clean()
@@ -308,3 +336,47 @@ class ImportWarning(TimeStamped):
     @property
     def is_resolved(self) -> bool:
         return self.resolved_at is not None
+
+
+class AuditEntry(models.Model):
+    """One row created, changed or deleted by a person or by the system: who, when, what changed, which cohorts.
+
+    Written in the same transaction as the change it records (see ``cohort.services``), so no change that shapes
+    meetings lands without its entry. Values are kept as text: the entry outlives the row and its schema.
+    """
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        CHANGED = "changed", "Changed"
+        DELETED = "deleted", "Deleted"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_entries",
+        help_text="Empty: the system (a worker, a command).",
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+    # Nullable as in Django's own admin log: removing a model must not need its history removed first.
+    target_type = models.ForeignKey(
+        ContentType, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="model"
+    )
+    target_id = models.PositiveBigIntegerField()
+    target_repr = models.CharField("row", max_length=200)
+    changes = models.JSONField(default=dict, blank=True, help_text="Field name → [before, after], as text.")
+    cohorts = models.ManyToManyField(Cohort, related_name="audit_entries", blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name_plural = "audit entries"
+        indexes = [
+            # A row's own history: "who changed this blackout, and when".
+            models.Index(fields=["target_type", "target_id"], name="auditentry_target_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.target_repr}"

@@ -7,10 +7,13 @@ from django.db import models
 from django.db.models import F, Q
 
 from cohort.cadence import Cadence
-from cohort.models import DateSpan, Person, Stream
+from cohort.models import Cohort, DateSpan, MeetingInput, Person, Stream
 
 
-class Mentor(Person):
+class Mentor(MeetingInput, Person):
+    # A cadence sets which meetings a mentor holds, how often and how long.
+    calendar_fields = frozenset({"cadence"})
+
     slug = models.SlugField(max_length=120, unique=True)
     title = models.CharField(max_length=200, blank=True)
     organisation = models.CharField(max_length=200, blank=True)
@@ -33,6 +36,16 @@ class Mentor(Person):
     @property
     def cadence_value(self) -> Cadence:
         return Cadence.from_dict(self.cadence)
+
+    def calendar_cohorts(self) -> list[Cohort]:
+        """The cohorts the mentor takes part in: those offering one of their streams, and their scholars'."""
+        if self.pk is None:
+            return []
+        return list(
+            Cohort.objects.filter(Q(streams__mentors=self.pk) | Q(scholars__mentorships__mentor=self.pk))
+            .distinct()
+            .order_by("start_date", "pk")
+        )
 
 
 class WeeklyWindow(models.Model):
@@ -60,7 +73,7 @@ class WeeklyWindow(models.Model):
             raise ValidationError({"end_time": "The window must end after it starts (on the same day)."})
 
 
-class Availability(WeeklyWindow):
+class Availability(MeetingInput, WeeklyWindow):
     """When a mentor can meet, in the mentor's own time zone."""
 
     mentor = models.ForeignKey(Mentor, on_delete=models.CASCADE, related_name="availability")
@@ -78,6 +91,9 @@ class Availability(WeeklyWindow):
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
 
+    def calendar_cohorts(self) -> list[Cohort]:
+        return self.mentor.calendar_cohorts()
+
     def clean(self) -> None:
         super().clean()
         if not self.mentor_id or self.start_time is None or self.end_time is None:
@@ -94,7 +110,7 @@ class Availability(WeeklyWindow):
             )
 
 
-class Blackout(DateSpan):
+class Blackout(MeetingInput, DateSpan):
     """Days a mentor or a scholar cannot meet (travel, conferences), inclusive, in that person's zone."""
 
     mentor = models.ForeignKey(
@@ -121,3 +137,8 @@ class Blackout(DateSpan):
     def __str__(self) -> str:
         label = self.reason or "Blackout"
         return f"{label} ({self.start_date:%d %b}–{self.end_date:%d %b %Y})"
+
+    def calendar_cohorts(self) -> list[Cohort]:
+        if self.mentor_id:
+            return self.mentor.calendar_cohorts()
+        return [self.scholar.cohort] if self.scholar_id else []

@@ -44,7 +44,7 @@ class ScholarAdmin(PersonAdminMixin, CalendarInputsAdminMixin, RoleScopedAdmin):
     list_select_related = ["cohort", "stream"]
     inlines = [MentorshipInline, ScholarBlackoutInline]
 
-    calendar_fields = Scholar.CALENDAR_FIELDS
+    calendar_fields = Scholar.calendar_fields
 
     def calendar_cohorts(self, obj: Scholar):
         return person_cohorts(obj)

@@ -38,7 +38,7 @@ class ScholarViewSet(CalendarInputsViewSetMixin, viewsets.ModelViewSet):
     permission_classes = [IsStaffOrReadOnly]
     filterset_fields = ["cohort", "stream", "status"]
     ordering_fields = ["name"]
-    calendar_fields = Scholar.CALENDAR_FIELDS
+    calendar_fields = Scholar.calendar_fields
 
     def calendar_person(self, scholar: Scholar) -> Scholar:
         return scholar

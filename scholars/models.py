@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from cohort.models import Cohort, Person, Stream, TimeStamped
+from cohort.models import Cohort, MeetingInput, Person, Stream, TimeStamped
 from cohort.validators import validate_weekdays
 from mentors.models import Mentor
 
@@ -17,7 +17,7 @@ def default_work_days() -> list[int]:
     return [0, 1, 2, 3, 4]
 
 
-class Scholar(Person):
+class Scholar(MeetingInput, Person):
     class Status(models.TextChoices):
         ACCEPTED = "accepted", "Accepted"
         TRAINING = "training", "Training"
@@ -29,7 +29,7 @@ class Scholar(Person):
     # Scholars in these states no longer get meetings or reminders.
     INACTIVE_STATUSES = frozenset({Status.ALUMNI, Status.WITHDRAWN})
     # Fields that decide which of the published meetings the scholar attends (status: which phases).
-    CALENDAR_FIELDS = frozenset({"cohort", "left_on", "status"})
+    calendar_fields = frozenset({"cohort", "left_on", "status"})
 
     cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="scholars")
     stream = models.ForeignKey(Stream, on_delete=models.PROTECT, related_name="scholars")
@@ -74,9 +74,15 @@ class Scholar(Person):
     def is_active(self) -> bool:
         return self.status not in self.INACTIVE_STATUSES
 
+    def calendar_cohorts(self) -> list[Cohort]:
+        return [self.cohort]
 
-class Team(TimeStamped):
+
+class Team(MeetingInput, TimeStamped):
     """Scholars of one mentor who work together and meet as a team."""
+
+    # Who is in the team decides who its team meeting invites; its name is only a label.
+    calendar_fields = frozenset({"cohort", "mentor", "members"})
 
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="teams")
     mentor = models.ForeignKey(Mentor, on_delete=models.CASCADE, related_name="teams")
@@ -90,8 +96,11 @@ class Team(TimeStamped):
     def __str__(self) -> str:
         return self.name
 
+    def calendar_cohorts(self) -> list[Cohort]:
+        return [self.cohort]
 
-class Mentorship(TimeStamped):
+
+class Mentorship(MeetingInput, TimeStamped):
     class Role(models.TextChoices):
         PRIMARY = "primary", "Primary mentor"
         CO_MENTOR = "co_mentor", "Co-mentor"
@@ -119,6 +128,9 @@ class Mentorship(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.mentor} → {self.scholar} ({self.get_role_display()})"
+
+    def calendar_cohorts(self) -> list[Cohort]:
+        return [self.scholar.cohort]
 
     def clean(self) -> None:
         super().clean()

@@ -1,0 +1,258 @@
+"""The one write path for every change that shapes meetings, and the audit trail it leaves.
+
+Admin pages, API views and services save and delete ``MeetingInput`` rows (blackouts, availability, mentorships,
+scholars, teams, phases, breaks, cohorts, mentors' cadences) inside ``meeting_inputs_change``, which in one
+transaction
+
+1. notes each row's stored state, and the cohorts it shapes, before the write (``before_write``);
+2. lets the caller save or delete one row or many (an admin page saves a form and its inlines);
+3. reads each row's state and cohorts after it (``after_write`` counts a new row; a deleted row has none);
+4. writes one audit entry per row that changed: who, when, created / changed / deleted, each changed field's
+   value before and after, the cohorts touched;
+5. sends ``meeting_inputs_changed`` once, for the cohorts before and after of every row whose change reaches the
+   meetings, and ``person_settings_changed`` for each mentor or scholar whose own row changed.
+
+Scheduling, the app above every other, receives both and brings meetings and reminders in line in the same
+transaction. Its own writes (a plan applied, a meeting moved or cancelled) leave their entries with ``audit_write``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Model
+
+from cohort.models import AuditEntry, Cohort, MeetingInput, Person
+from cohort.signals import meeting_inputs_changed, person_settings_changed
+
+# A row's audited fields as text; None where the database holds NULL.
+Snapshot = dict[str, str | None]
+# What the audit trail shows for a field in a model's ``audit_hidden_fields`` (a credential) that has a value.
+HIDDEN = "(hidden)"
+
+
+def row_snapshot(row: Model) -> Snapshot:
+    """The row as the audit trail shows it: each field as text, a related row by its name and id, a many-to-many
+    field as the names of its rows. The key, and timestamps Django sets itself, are left out."""
+    values: Snapshot = {}
+    for field in row._meta.concrete_fields:
+        if field.primary_key or getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            continue
+        if field.is_relation:
+            related = getattr(row, field.name)
+            values[field.name] = None if related is None else f"{related} (#{related.pk})"
+        elif field.value_from_object(row) is None:
+            values[field.name] = None
+        else:
+            text = field.value_to_string(row)
+            # JSONField gives back the value itself.
+            values[field.name] = text if isinstance(text, str) else _json_text(text)
+    if row.pk is not None:
+        for field in row._meta.many_to_many:
+            related_rows = sorted(getattr(row, field.name).all(), key=lambda related: related.pk)
+            values[field.name] = ", ".join(f"{related} (#{related.pk})" for related in related_rows)
+    return values
+
+
+def _json_text(value: object) -> str:
+    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """One row's change as the audit trail records it: ``before`` None for a new row, ``after`` None for one
+    deleted."""
+
+    model: type[Model]
+    pk: int
+    label: str
+    before: Snapshot | None
+    after: Snapshot | None
+    cohort_ids: frozenset[int]
+
+    @classmethod
+    def of(cls, row: Model, *, before: Snapshot | None, cohorts: Sequence[Cohort]) -> RowChange:
+        """A row just saved, against its snapshot from before the write."""
+        return cls(
+            model=type(row),
+            pk=row.pk,
+            label=str(row),
+            before=before,
+            after=row_snapshot(row),
+            cohort_ids=frozenset(cohort.pk for cohort in cohorts),
+        )
+
+    @property
+    def action(self) -> AuditEntry.Action:
+        if self.before is None:
+            return AuditEntry.Action.CREATED
+        return AuditEntry.Action.DELETED if self.after is None else AuditEntry.Action.CHANGED
+
+    @property
+    def changed_fields(self) -> list[str]:
+        before, after = self.before or {}, self.after or {}
+        return [
+            name
+            for name in {**before, **after}
+            # A new row's empty fields, or a deleted one's, are no news; a value going to empty is.
+            if before.get(name) != after.get(name) and {before.get(name), after.get(name)} != {None, ""}
+        ]
+
+    def changes(self) -> dict[str, list[str | None]]:
+        hidden = getattr(self.model, "audit_hidden_fields", frozenset())
+        before, after = self.before or {}, self.after or {}
+
+        def shown(name: str, value: str | None) -> str | None:
+            return HIDDEN if name in hidden and value else value
+
+        return {
+            name: [shown(name, before.get(name)), shown(name, after.get(name))]
+            for name in self.changed_fields
+        }
+
+
+def audit_write(
+    *, changes: Sequence[RowChange], by: AbstractBaseUser | None, reason: str = ""
+) -> list[AuditEntry]:
+    """One audit entry per change that changed anything, by ``by`` (None: the system), in a fixed number of
+    queries however many rows changed."""
+    kept = [change for change in changes if change.changed_fields]
+    if not kept:
+        return []
+    actor = by if by is not None and by.is_authenticated else None
+    types = ContentType.objects.get_for_models(*{change.model for change in kept})
+    entries = AuditEntry.objects.bulk_create(
+        AuditEntry(
+            actor=actor,
+            action=change.action,
+            target_type=types[change.model],
+            target_id=change.pk,
+            target_repr=change.label[:200],
+            changes=change.changes(),
+            reason=reason,
+        )
+        for change in kept
+    )
+    AuditEntry.cohorts.through.objects.bulk_create(
+        AuditEntry.cohorts.through(auditentry_id=entry.pk, cohort_id=cohort_id)
+        for entry, change in zip(entries, kept, strict=True)
+        for cohort_id in sorted(change.cohort_ids)
+    )
+    return entries
+
+
+@dataclass
+class _Noted:
+    row: MeetingInput
+    pk: int | None
+    label: str
+    before: Snapshot | None
+    cohorts_before: list[Cohort]
+
+
+class MeetingInputsChange:
+    """The rows of one write that shapes meetings (see the module's docstring); open it with
+    ``meeting_inputs_change``, or, where a framework already holds the transaction (an admin page), call
+    ``finish`` inside it."""
+
+    def __init__(self, *, by: AbstractBaseUser | None = None, reason: str = "") -> None:
+        self.by, self.reason = by, reason
+        # Keyed by the Python object: a deleted row has lost its pk by the time the write finishes.
+        self._noted: dict[int, _Noted] = {}
+
+    def before_write(self, row: MeetingInput) -> None:
+        """Note the stored state of a row about to be saved or deleted, read from the database (a form has already
+        put its new values on the object). A new row has none."""
+        if id(row) in self._noted:
+            return
+        stored = _stored(row)
+        self._noted[id(row)] = _Noted(
+            row=row,
+            pk=row.pk,
+            label=str(stored) if stored is not None else "",
+            before=row_snapshot(stored) if stored is not None else None,
+            cohorts_before=stored.calendar_cohorts() if stored is not None else [],
+        )
+
+    def after_write(self, row: MeetingInput) -> None:
+        """Count a row the caller has just saved: one noted before needs nothing more, a new one starts here."""
+        self._noted.setdefault(id(row), _Noted(row=row, pk=None, label="", before=None, cohorts_before=[]))
+
+    def save(self, row: MeetingInput, **save_options) -> MeetingInput:
+        self.before_write(row)
+        row.save(**save_options)
+        self.after_write(row)
+        return row
+
+    def delete(self, row: MeetingInput) -> None:
+        self.before_write(row)
+        row.delete()
+
+    def finish(self) -> list[AuditEntry]:
+        """Steps 3 to 5: audit every row that changed, then tell scheduling which cohorts and people to refresh."""
+        changes: list[RowChange] = []
+        refresh: set[int] = set()
+        people: list[tuple[Person, list[str]]] = []
+        for noted in self._noted.values():
+            row = noted.row
+            if row.pk is None and noted.before is None:
+                continue  # noted, then never saved
+            deleted = row.pk is None
+            cohorts_after = [] if deleted else row.calendar_cohorts()
+            touched = {cohort.pk for cohort in [*noted.cohorts_before, *cohorts_after]}
+            if deleted:
+                change = RowChange(
+                    model=type(row),
+                    pk=noted.pk,
+                    label=noted.label,
+                    before=noted.before,
+                    after=None,
+                    cohort_ids=frozenset(touched),
+                )
+            else:
+                change = RowChange.of(
+                    row, before=noted.before, cohorts=[*noted.cohorts_before, *cohorts_after]
+                )
+            changed = change.changed_fields
+            if not changed:
+                continue
+            changes.append(change)
+            shaping = type(row).calendar_fields
+            if change.action != AuditEntry.Action.CHANGED or shaping is None or shaping.intersection(changed):
+                refresh |= touched
+            if isinstance(row, Person) and change.action == AuditEntry.Action.CHANGED:
+                people.append((row, changed))
+        entries = audit_write(changes=changes, by=self.by, reason=self.reason)
+        if refresh:
+            # Read again: a cohort deleted by this write is gone, one changed by it is sent as it is now.
+            cohorts = list(Cohort.objects.filter(pk__in=refresh).order_by("start_date", "pk"))
+            meeting_inputs_changed.send(sender=MeetingInputsChange, cohorts=cohorts)
+        for person, fields in people:
+            person_settings_changed.send(sender=type(person), person=person, fields=fields)
+        return entries
+
+
+def _stored(row: Model) -> Model | None:
+    if row.pk is None:
+        return None
+    related = [field.name for field in row._meta.concrete_fields if field.is_relation]
+    return type(row)._base_manager.select_related(*related).filter(pk=row.pk).first()
+
+
+@contextmanager
+def meeting_inputs_change(
+    *, by: AbstractBaseUser | None = None, reason: str = ""
+) -> Iterator[MeetingInputsChange]:
+    """One write of rows that shape meetings, by ``by`` (None: the system): everything inside the block is one
+    transaction, and leaving it audits the rows and refreshes the cohorts they touch (a raise writes nothing)."""
+    with transaction.atomic():
+        change = MeetingInputsChange(by=by, reason=reason)
+        yield change
+        change.finish()
