@@ -7,7 +7,7 @@ Rows outside the queryset do not exist for that user: their URLs answer as Djang
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -17,10 +17,9 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import SimpleTemplateResponse
 from django.utils import timezone
 
-from cohort.models import Cohort
+from cohort.models import MeetingInput
 from cohort.selectors import is_staff_role, mentor_of
-from scheduling.notifications import person_settings_changed
-from scheduling.services.materialise import calendar_inputs_changed
+from cohort.services import MeetingInputsChange, meeting_inputs_change
 
 
 def restricted_mentor(user) -> Model | None:
@@ -85,8 +84,8 @@ class RoleScopedAdmin(admin.ModelAdmin):
 
 
 class PersonAdminMixin:
-    """A mentor's or scholar's page: saving new reminder offsets, zone or address rewrites their pending
-    notifications, so the next reminder already follows the new setting."""
+    """A mentor's or scholar's page: shows why Slack went quiet. (Saving new reminder offsets, zone or address
+    rewrites their pending reminders through the write of ``MeetingInputsAdminMixin``.)"""
 
     # Written when Slack refuses the webhook for good; shown so staff and the person see why Slack went quiet.
     webhook_status_fields = ["slack_webhook_disabled_at", "slack_webhook_disabled_reason"]
@@ -94,43 +93,41 @@ class PersonAdminMixin:
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
         return [*super().get_readonly_fields(request, obj), *self.webhook_status_fields]
 
-    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if change:
-            person_settings_changed(person=obj, fields=form.changed_data)
 
-
-class CalendarInputsAdminMixin:
-    """A page whose dates or inlines (blackouts, breaks, phases, mentorships) shape published meetings: after a
-    save that changed any of them, the affected cohorts' meetings follow at once, without a re-plan."""
-
-    calendar_fields: frozenset[str] = frozenset()
-
-    def calendar_cohorts(self, obj) -> Iterable[Cohort]:
-        raise NotImplementedError
+class MeetingInputsAdminMixin:
+    """A page whose row or inlines shape published meetings (a cohort's dates, phases and breaks; a mentor's
+    cadence, hours and time away; a scholar's cohort and mentorships): every save and delete goes through the one
+    write service, so each cohort touched before or after follows at once, and every changed row is audited."""
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
-        # The cohorts as they were: a row moved to another scholar or mentor changes the old ones too. Kept on
+        # Finished in save_related, once the inlines are saved too; the admin's view holds the transaction. Kept on
         # the form, which lives for one request (the admin object is shared by all of them).
-        saved = type(obj).objects.filter(pk=obj.pk).first() if change else None
-        form.calendar_cohorts_before = list(self.calendar_cohorts(saved)) if saved else []
+        form.meeting_inputs_change = MeetingInputsChange(by=request.user)
+        form.meeting_inputs_change.before_write(obj)
         super().save_model(request, obj, form, change)
+        form.meeting_inputs_change.after_write(obj)
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        writes = form.meeting_inputs_change
+        inputs = [formset for formset in formsets if issubclass(formset.model, MeetingInput)]
+        for formset in inputs:
+            for inline in formset.initial_forms:
+                if inline.has_changed():  # changed or ticked for deletion
+                    writes.before_write(inline.instance)
         super().save_related(request, form, formsets, change)
-        if self.calendar_fields.intersection(form.changed_data) or any(f.has_changed() for f in formsets):
-            cohorts = [*getattr(form, "calendar_cohorts_before", []), *self.calendar_cohorts(form.instance)]
-            calendar_inputs_changed(cohorts={cohort.pk: cohort for cohort in cohorts}.values())
+        for formset in inputs:
+            for row in formset.new_objects:
+                writes.after_write(row)
+        writes.finish()
 
     def delete_model(self, request: HttpRequest, obj) -> None:
-        cohorts = list(self.calendar_cohorts(obj))
-        super().delete_model(request, obj)
-        calendar_inputs_changed(cohorts=cohorts)
+        with meeting_inputs_change(by=request.user) as writes:
+            writes.delete(obj)
 
-    def delete_queryset(self, request: HttpRequest, queryset) -> None:
-        cohorts = {cohort.pk: cohort for obj in queryset for cohort in self.calendar_cohorts(obj)}
-        super().delete_queryset(request, queryset)
-        calendar_inputs_changed(cohorts=cohorts.values())
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        with meeting_inputs_change(by=request.user) as writes:
+            for row in queryset:
+                writes.delete(row)
 
 
 class ReadOnlyMixin:

@@ -6,7 +6,6 @@ import tempfile
 from pathlib import Path
 
 from django.core.exceptions import ValidationError as ModelValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
@@ -16,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cohort.api import ImportWarningSerializer
+from cohort.api_mixins import MeetingInputsViewSetMixin
 from cohort.cadence import Cadence
 from cohort.permissions import IsStaff, IsStaffOrReadOnly, OwnsOrStaff
 from cohort.selectors import import_warnings_for, is_staff_role, mentor_of
@@ -24,8 +24,6 @@ from cohort.stream_document import StreamDocumentError
 from mentors.models import Availability, Blackout, Mentor
 from mentors.selectors import availability_for, blackouts_for, mentors_for
 from mentors.stream_import import import_stream_documents
-from scheduling.api_mixins import CalendarInputsViewSetMixin
-from scheduling.notifications import person_settings_changed
 
 
 class CadenceField(serializers.JSONField):
@@ -63,7 +61,7 @@ class MentorSerializer(ModelSerializer):
         return super().update(instance, validated_data)
 
 
-class MentorViewSet(viewsets.ModelViewSet):
+class MentorViewSet(MeetingInputsViewSetMixin, viewsets.ModelViewSet):
     serializer_class = MentorSerializer
     permission_classes = [IsStaffOrReadOnly]
     filterset_fields = ["slug", "streams"]
@@ -78,11 +76,6 @@ class MentorViewSet(viewsets.ModelViewSet):
             )
             .order_by("name")
         )
-
-    def perform_update(self, serializer) -> None:
-        with transaction.atomic():
-            person = serializer.save()
-            person_settings_changed(person=person, fields=serializer.validated_data)
 
 
 class ModelCleanMixin:
@@ -146,7 +139,7 @@ class AvailabilitySerializer(MentorOwnedSerializer):
         extra_kwargs = {"mentor": {"required": False}}
 
 
-class AvailabilityViewSet(OwnerScopedViewSet):
+class AvailabilityViewSet(MeetingInputsViewSetMixin, OwnerScopedViewSet):
     serializer_class = AvailabilitySerializer
     filterset_fields = ["mentor", "weekday"]
 
@@ -161,12 +154,9 @@ class BlackoutSerializer(MentorOwnedSerializer):
         extra_kwargs = {"mentor": {"required": False}}
 
 
-class BlackoutViewSet(CalendarInputsViewSetMixin, OwnerScopedViewSet):
+class BlackoutViewSet(MeetingInputsViewSetMixin, OwnerScopedViewSet):
     serializer_class = BlackoutSerializer
     filterset_fields = ["mentor"]
-
-    def calendar_person(self, blackout: Blackout):
-        return blackout.mentor or blackout.scholar
 
     def get_queryset(self):
         return blackouts_for(self.request.user).order_by("start_date")

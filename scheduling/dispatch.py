@@ -19,9 +19,12 @@ from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from scheduling import notifications
 from scheduling.channels import DeliveryError, deliver, loggable_address, loggable_webhook
 from scheduling.models import DeliveryAttempt, Meeting, Notification
+from scheduling.notifications.messages import NothingToSend, compose_message, recipient_address, recipient_of
+from scheduling.notifications.oversight import escalate_dead_webhook
+from scheduling.notifications.reminders import person_notifications_resync
+from scheduling.notifications.rows import LIVE_MEETING_STATUSES, MEETING_KINDS
 
 logger = logging.getLogger(__name__)
 
@@ -209,8 +212,8 @@ def send_claimed_notification(*, notification_id: int, token: str) -> SendOutcom
         return SendOutcome(status, detail)
 
     try:
-        message = notifications.compose_message(notification)
-    except notifications.NothingToSend as nothing:
+        message = compose_message(notification)
+    except NothingToSend as nothing:
         _finish(notification, attempt=now, status=Status.SKIPPED, detail=str(nothing))
         return SendOutcome(Status.SKIPPED, str(nothing))
     except Exception as error:
@@ -241,7 +244,7 @@ def _why_not_send(notification: Notification, *, at: dt.datetime) -> tuple[str, 
     """Superseded or skipped, with the reason, or None to send. ``at`` is when it counts as sent: now, or its
     due time when a fast-forwarded clock sends it early."""
     meeting = notification.meeting
-    if notification.kind in notifications.MEETING_KINDS:
+    if notification.kind in MEETING_KINDS:
         if meeting.version != notification.meeting_version or not _meeting_still_wants(notification, meeting):
             return (
                 Status.SUPERSEDED,
@@ -255,7 +258,7 @@ def _why_not_send(notification: Notification, *, at: dt.datetime) -> tuple[str, 
     scholar = notification.recipient_scholar
     if scholar is not None and not scholar.is_active:
         return Status.SKIPPED, f"Not sent: the scholar is {scholar.get_status_display().lower()}."
-    if not notifications.recipient_address(notification):
+    if not recipient_address(notification):
         return Status.SKIPPED, f"Not sent: the recipient has no {notification.get_channel_display()} address."
     return None
 
@@ -263,7 +266,7 @@ def _why_not_send(notification: Notification, *, at: dt.datetime) -> tuple[str, 
 def _meeting_still_wants(notification: Notification, meeting: Meeting) -> bool:
     if notification.kind == Kind.CANCELLATION:
         return meeting.status == Meeting.Status.CANCELLED
-    return meeting.status in notifications.LIVE_MEETING_STATUSES
+    return meeting.status in LIVE_MEETING_STATUSES
 
 
 def _failed_attempt(
@@ -309,7 +312,7 @@ def _retire_dead_webhook(
     2. The send that disabled the webhook tells staff (once per dead webhook) and rewrites the person's upcoming
        notifications, which supersedes their pending Slack rows.
     """
-    person = notifications.recipient_of(notification)
+    person = recipient_of(notification)
     webhook = loggable_webhook(webhook_url)
     disabled = (
         type(person)
@@ -323,10 +326,10 @@ def _retire_dead_webhook(
     )
     if disabled == 1:
         logger.warning("Disabled the Slack webhook %s of %s: %s", webhook, person, error)
-        notifications.escalate_dead_webhook(
+        escalate_dead_webhook(
             person=person, webhook_url=webhook_url, webhook=webhook, detail=str(error), as_of=now
         )
-        notifications.person_notifications_resync(person=person, now=now)
+        person_notifications_resync(person=person, now=now)
 
 
 def _finish(

@@ -9,21 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from cohort.models import Break, Cohort, Person, Phase, ProgramEvent
+from cohort.models import Break, Cohort, Phase, ProgramEvent
 from mentors.models import Mentor
 from mentors.selectors import mentors_for
 from scheduling import ics
+from scheduling.calendar_events import cohort_calendar_events, occurrence_event, series_event
 from scheduling.feed_tokens import feed_subscriber
 from scheduling.models import FeedToken, Meeting, MeetingSeries
-from scheduling.notifications import occurrence_event
-from scheduling.recurrence import expand
 from scholars.models import Scholar
 from scholars.selectors import scholars_for, teams_for
 
@@ -240,111 +238,6 @@ def _alarm_minutes(token: FeedToken) -> tuple[int, ...]:
     """The subscriber's own reminder setting becomes the feed's alarms; shared feeds carry none."""
     person = token.scholar or token.mentor
     return tuple(sorted(person.reminder_offsets_minutes, reverse=True)) if person else ()
-
-
-def series_event(
-    series: MeetingSeries,
-    *,
-    organiser: Person | None,
-    attendees: Sequence[Person],
-    alarm_minutes: tuple[int, ...] = (),
-) -> ics.SeriesEvent | None:
-    """One VEVENT with an RRULE, plus overrides, so clients show exactly the meetings in the database.
-
-    ``organiser`` and ``attendees`` are the series' people the subscriber may see: only they are named.
-
-    Occurrences the rule makes but that have no meeting (a break, a blackout) and cancelled ones become EXDATEs;
-    moved ones become RECURRENCE-ID overrides carrying their own SEQUENCE. A series whose rule makes no
-    occurrence at all has nothing to show and gives None.
-    """
-    meetings = list(series.meetings.all())
-    by_original = {m.original_start: m for m in meetings}
-    rule = series.weekly_rule()
-    occurrences = expand(rule, first_day=series.starts_on, last_day=series.ends_on, skip=None)
-    if not occurrences:
-        return None
-    exdates = []
-    overrides = []
-    for occurrence in occurrences:
-        meeting = by_original.get(occurrence.starts_at_utc)
-        if meeting is None or meeting.status == Meeting.Status.CANCELLED:
-            exdates.append(occurrence.starts_at_utc)
-        elif meeting.starts_at != meeting.original_start or meeting.ends_at != occurrence.ends_at_utc:
-            overrides.append(
-                ics.OccurrenceOverride(
-                    original_start_utc=meeting.original_start,
-                    status="moved",
-                    starts_at_utc=meeting.starts_at,
-                    ends_at_utc=meeting.ends_at,
-                    sequence=meeting.version,
-                    last_modified=meeting.updated_at,
-                )
-            )
-    last_modified = max([series.updated_at, *(m.updated_at for m in meetings)])
-    return ics.SeriesEvent(
-        uid=series.uid,
-        summary=series.title,
-        description=_description(series, organiser=organiser, attendees=attendees),
-        location="",
-        rule=rule,
-        # The rule's own wall clock, even on a spring-forward day where the instant shifts.
-        first_start_local=dt.datetime.combine(occurrences[0].local_date, series.start_time),
-        until_utc=occurrences[-1].starts_at_utc,
-        sequence=series.version,
-        last_modified=last_modified,
-        organizer=ics.CalendarPerson(name=organiser.name, email=organiser.email) if organiser else None,
-        attendees=tuple(ics.CalendarPerson(name=s.name, email=s.email) for s in attendees),
-        overrides=tuple(overrides),
-        exdates_utc=tuple(exdates),
-        alarm_minutes=alarm_minutes,
-    )
-
-
-def _description(series: MeetingSeries, *, organiser: Person | None, attendees: Sequence[Person]) -> str:
-    # Feeds never carry private notes: only what every attendee may see, and names the subscriber may see.
-    description = series.get_kind_display()
-    if organiser is not None:
-        description += f" with {organiser.name}"
-    if attendees:
-        description += (" and " if organiser else " with ") + ", ".join(s.name for s in attendees)
-    return description
-
-
-def cohort_calendar_events(
-    cohort_id: int, *, stream_id: int | None = None
-) -> list[ics.AllDayEvent | ics.SingleEvent]:
-    """The programme's phases and breaks as all-day events, and its events: the whole cohort's, and with
-    ``stream_id`` also that stream's own."""
-    spans = [*Phase.objects.filter(cohort_id=cohort_id), *Break.objects.filter(cohort_id=cohort_id)]
-    events: list[ics.AllDayEvent | ics.SingleEvent] = [
-        ics.AllDayEvent(
-            uid=f"{type(span).__name__.lower()}-{span.pk}@cohortops",
-            summary=span.name if isinstance(span, Phase) else f"Break: {span.name}",
-            description="",
-            start=span.start_date,
-            end_inclusive=span.end_date,
-            sequence=0,
-            last_modified=span.updated_at,
-        )
-        for span in sorted(spans, key=lambda s: (s.start_date, s.pk))
-    ]
-    audience = Q(stream__isnull=True) | Q(stream_id=stream_id) if stream_id else Q(stream__isnull=True)
-    for event in ProgramEvent.objects.filter(audience, cohort_id=cohort_id).select_related("cohort"):
-        events.append(
-            ics.SingleEvent(
-                uid=f"program-event-{event.pk}@cohortops",
-                summary=event.title,
-                description=event.description,
-                location=event.location,
-                starts_at_utc=event.starts_at,
-                ends_at_utc=event.ends_at,
-                time_zone=event.cohort.time_zone,
-                sequence=0,
-                status="CONFIRMED",
-                last_modified=event.updated_at,
-            )
-        )
-    return events
 
 
 def meetings_in_feed(token: FeedToken) -> QuerySet[Meeting]:

@@ -113,6 +113,10 @@ class MeetingSeries(TimeStamped):
     def __str__(self) -> str:
         return self.title
 
+    def active_scholars(self) -> list[Scholar]:
+        """The scholars still in the programme; filtered here so a prefetched ``scholars`` is reused."""
+        return [s for s in self.scholars.all() if s.is_active]
+
     def weekly_rule(self) -> WeeklyRule:
         """The wall-clock rule its meetings and its feed event come from; weeks count from ``starts_on``."""
         return WeeklyRule(

@@ -11,8 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from cohort.models import Cohort
-from scheduling import dispatch, notifications
+from scheduling import dispatch
 from scheduling.models import PlanRun
+from scheduling.notifications import oversight
 
 # The one beat process's schedule: (name shown in the admin, task, interval in seconds). Interval schedules,
 # not crontabs, so no DST change can make a tick misfire; beat runs in UTC (settings.CELERY_TIMEZONE).
@@ -41,7 +42,7 @@ def enqueue_send(claim: dispatch.Claim) -> None:
 
 @shared_task(ignore_result=True)
 def write_periodic_notifications() -> None:
-    notifications.write_periodic_notifications(as_of=timezone.now())
+    oversight.write_periodic_notifications(as_of=timezone.now())
 
 
 @shared_task(ignore_result=True)

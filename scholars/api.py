@@ -17,7 +17,7 @@ from cohort.permissions import IsStaff, IsStaffOrReadOnly
 from cohort.selectors import scholar_of
 from cohort.serializers import ModelSerializer
 from scheduling.api_mixins import CalendarInputsViewSetMixin
-from scheduling.notifications import person_settings_changed
+from scheduling.notifications.reminders import person_settings_changed
 from scholars.models import CheckIn, Mentorship, Scholar, Team
 from scholars.roster_csv import COLUMNS, RosterError, RosterRejected
 from scholars.selectors import check_ins_for, mentorships_for, scholars_for, teams_for

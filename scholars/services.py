@@ -1,4 +1,7 @@
-"""Writes for scholars: submitting a weekly check-in, creating a roster from CSV, a scholar's own preferences."""
+"""Writes for scholars: submitting a weekly check-in, creating a roster from CSV, a scholar's own preferences.
+
+Writes that shape meetings or reminders (a roster's scholars and mentorships, a scholar's zone and hours) go
+through ``cohort.services.meeting_inputs_change``, which audits them and lets scheduling follow."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import datetime as dt
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
@@ -13,8 +17,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from cohort.models import Cohort, Stream
+from cohort.services import meeting_inputs_change
 from mentors.models import Mentor
-from scheduling.notifications import person_notifications_resync
 from scholars.models import CheckIn, Mentorship, Scholar
 from scholars.roster_csv import RosterError, RosterRejected, RosterRow, check_references, parse_roster
 
@@ -70,7 +74,7 @@ def _this_monday(scholar: Scholar) -> dt.date:
     return today - dt.timedelta(days=today.weekday())
 
 
-def scholars_bulk_create(*, data: bytes | str) -> list[Scholar]:
+def scholars_bulk_create(*, data: bytes | str, by: AbstractBaseUser | None = None) -> list[Scholar]:
     """Create every scholar of a CSV roster (see ``scholars.roster_csv``), with their mentorships, or none.
 
     1. Parse the file; every malformed value is an error at its line.
@@ -78,11 +82,12 @@ def scholars_bulk_create(*, data: bytes | str) -> list[Scholar]:
     3. Build each scholar (zone defaults to the cohort's), give it a slug unique in its cohort, and ``full_clean``
        it, so the model's own rules apply too.
     4. Any error at all: raise RosterRejected with all of them, in line order, having written nothing. Otherwise
-       insert the scholars, then their primary and co-mentorships, in one transaction.
+       insert the scholars, then their primary and co-mentorships, in one write by ``by``: each row audited, and
+       the cohorts' published meetings refreshed (a new scholar joins their mentor's group meeting at once).
     """
     roster = parse_roster(data, statuses=Scholar.Status.values)
     rows = roster.rows
-    with transaction.atomic():
+    with meeting_inputs_change(by=by) as writes:
         cohorts = {c.slug: c for c in Cohort.objects.filter(slug__in={r.cohort for r in rows})}
         streams = {s.slug: s for s in Stream.objects.filter(slug__in={r.stream for r in rows})}
         mentor_slugs = {slug for r in rows for slug in (r.mentor, r.co_mentor) if slug}
@@ -117,7 +122,7 @@ def scholars_bulk_create(*, data: bytes | str) -> list[Scholar]:
         if errors:
             raise RosterRejected(sorted(errors, key=lambda e: e.line or 0))
         created = Scholar.objects.bulk_create([scholar for _, scholar in built])
-        Mentorship.objects.bulk_create(
+        mentorships = Mentorship.objects.bulk_create(
             Mentorship(mentor=mentors[slug], scholar=scholar, role=role)
             for (row, _), scholar in zip(built, created, strict=True)
             for slug, role in (
@@ -126,6 +131,8 @@ def scholars_bulk_create(*, data: bytes | str) -> list[Scholar]:
             )
             if slug
         )
+        for written in (*created, *mentorships):
+            writes.after_write(written)
     return created
 
 
@@ -185,19 +192,20 @@ PREFERENCE_FIELDS = ("time_zone", "work_start", "work_end", "work_days", "remind
 def scholar_preferences_update(
     *,
     scholar: Scholar,
+    by: AbstractBaseUser | None = None,
     time_zone: str | None = None,
     work_start: dt.time | None = None,
     work_end: dt.time | None = None,
     work_days: list[int] | None = None,
     reminder_offsets_minutes: list[int] | None = None,
-    now: dt.datetime | None = None,
 ) -> Scholar:
     """Change the scholar's own zone, working hours, work days and reminder offsets (None: leave as is).
 
     1. Lock the scholar's row and apply the changes; the model's validators and clean() must accept them
        (reminder offsets: distinct whole minutes from 1 minute to 7 days, at most 5 of them).
-    2. Save only what changed; if anything did, rewrite the notifications of their upcoming live meetings in the
-       same transaction, so pending reminders (and check-in prompts, which follow zone and working hours) move.
+    2. Save only what changed, in one write by ``by`` that audits it and, through ``person_settings_changed``,
+       rewrites the notifications of their upcoming live meetings in the same transaction, so pending reminders
+       (and check-in prompts, which follow zone and working hours) move.
 
     Raises ValidationError by field; nothing is written then.
     """
@@ -209,8 +217,9 @@ def scholar_preferences_update(
         "reminder_offsets_minutes": reminder_offsets_minutes,
     }
     changes = {field: value for field, value in given.items() if value is not None}
-    with transaction.atomic():
+    with meeting_inputs_change(by=by) as writes:
         locked = Scholar.objects.select_for_update().select_related("cohort").get(pk=scholar.pk)
+        writes.before_write(locked)
         changed = [field for field, value in changes.items() if getattr(locked, field) != value]
         for field in changed:
             setattr(locked, field, changes[field])
@@ -220,5 +229,4 @@ def scholar_preferences_update(
         locked.full_clean(exclude=unchanged, validate_unique=False, validate_constraints=False)
         if changed:
             locked.save(update_fields=[*changed, "updated_at"])
-            person_notifications_resync(person=locked, now=now)
     return locked

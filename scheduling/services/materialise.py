@@ -18,14 +18,13 @@ from django.utils import timezone
 from cohort.cadence import MeetingKind, rrule_for
 from cohort.dates import WEEKDAY_NAMES, monday_of
 from cohort.models import Cohort
-from mentors.models import Mentor
 from scheduling.models import SETTLED_STATUSES, Meeting, MeetingSeries, PlanRun
-from scheduling.notifications import sync_meeting_notifications
+from scheduling.notifications.reminders import sync_meeting_notifications
 from scheduling.planner import Demand
 from scheduling.problem_builder import build_cohort_problem
 from scheduling.recurrence import Segment, WeeklyRule, attendance_segments, expand
 from scheduling.services.cohort_dates import CohortDates
-from scholars.models import Scholar, Team
+from scholars.models import Team
 
 
 @dataclass(frozen=True)
@@ -331,13 +330,6 @@ def cohort_meetings_refresh(*, cohort: Cohort, today: dt.date | None = None) -> 
         if changed:
             sync_meeting_notifications(meetings=changed)
     return changed
-
-
-def person_cohorts(person: Mentor | Scholar):
-    """The cohorts whose published meetings a person's blackouts and dates shape."""
-    if isinstance(person, Mentor):
-        return Cohort.objects.filter(meeting_series__mentor=person).distinct()
-    return Cohort.objects.filter(pk=person.cohort_id)
 
 
 def calendar_inputs_changed(*, cohorts) -> list[Meeting]:

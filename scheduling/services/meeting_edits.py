@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from scheduling.models import SETTLED_STATUSES, Meeting, MeetingSeries
-from scheduling.notifications import sync_meeting_notifications
+from scheduling.notifications.reminders import sync_meeting_notifications
 from scheduling.planner.validate import inside_windows
 from scheduling.problem_builder import mentor_person, scholar_person
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from cohort.models import Cohort
 from scheduling.models import Meeting, PlanRun
-from scheduling.notifications import sync_meeting_notifications
+from scheduling.notifications.reminders import sync_meeting_notifications
 from scheduling.planner import Placement, PlanResult, Unplaced, WeeklySlot, plan, validate_plan
 from scheduling.problem_builder import CohortProblem, build_cohort_problem
 from scheduling.services.cohort_dates import CohortDates

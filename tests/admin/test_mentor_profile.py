@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from mentors.models import Availability, Blackout
 from scheduling.models import Notification
-from scheduling.notifications import sync_meeting_notifications
+from scheduling.notifications.reminders import sync_meeting_notifications
 from tests.admin.conftest import MentorRows, posted_back
 from tests.factories import MeetingFactory, MeetingSeriesFactory
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from cohort.models import ImportWarning
 from scheduling.models import FeedToken, Meeting, MeetingSeries, Notification, PlanRun
-from scheduling.notifications import sync_meeting_notifications
+from scheduling.notifications.reminders import sync_meeting_notifications
 from tests.admin.conftest import MentorRows
 from tests.factories import (
     AvailabilityFactory,

@@ -9,7 +9,8 @@ from rest_framework.test import APIClient
 
 from mentors.services import mentor_logins_create
 from scheduling.models import PlanRun
-from scheduling.notifications import staff_alert_emails, sync_meeting_notifications
+from scheduling.notifications.oversight import staff_alert_emails
+from scheduling.notifications.reminders import sync_meeting_notifications
 from tests.api.conftest import client_for, make_series
 from tests.factories import (
     AvailabilityFactory,

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from cohort.models import Stream
 from scheduling.models import Notification, PlanRun
-from scheduling.notifications import sync_meeting_notifications
+from scheduling.notifications.reminders import sync_meeting_notifications
 from scholars.models import Mentorship
 from tests.api.conftest import client_for
 from tests.factories import (

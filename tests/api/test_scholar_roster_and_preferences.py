@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from scheduling.models import Meeting, Notification
-from scheduling.notifications import sync_meeting_notifications
+from scheduling.notifications.reminders import sync_meeting_notifications
 from scholars.models import Mentorship, Scholar
 from tests.factories import (
     CohortFactory,

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from scheduling.dispatch import dispatch_due_notifications
 from scheduling.models import DeliveryAttempt, Notification
-from scheduling.notifications import message_id_for, sync_meeting_notifications
+from scheduling.notifications.messages import message_id_for
+from scheduling.notifications.reminders import sync_meeting_notifications
 from tests.factories import (
     MeetingFactory,
     MeetingSeriesFactory,

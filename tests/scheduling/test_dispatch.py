@@ -15,7 +15,9 @@ from scheduling.dispatch import (
     send_claimed_notification,
 )
 from scheduling.models import DeliveryAttempt, Meeting, Notification
-from scheduling.notifications import message_id_for, person_channels, sync_meeting_notifications
+from scheduling.notifications.messages import message_id_for
+from scheduling.notifications.reminders import sync_meeting_notifications
+from scheduling.notifications.rows import person_channels
 from scheduling.tasks import setup_periodic_tasks
 from tests.factories import (
     MeetingFactory,

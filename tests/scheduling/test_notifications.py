@@ -4,14 +4,9 @@ from email import message_from_string
 import pytest
 
 from scheduling.models import Meeting, Notification
-from scheduling.notifications import (
-    NothingToSend,
-    compose_message,
-    escalate_missed_check_ins,
-    message_id_for,
-    sync_meeting_notifications,
-    write_check_in_digests,
-)
+from scheduling.notifications.messages import NothingToSend, compose_message, message_id_for
+from scheduling.notifications.oversight import escalate_missed_check_ins, write_check_in_digests
+from scheduling.notifications.reminders import sync_meeting_notifications
 from scholars.models import Mentorship, Scholar
 from tests.factories import (
     CheckInFactory,

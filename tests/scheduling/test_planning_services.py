@@ -10,7 +10,7 @@ from django.core.management import call_command
 from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from scheduling.compliance import mentorship_compliance
 from scheduling.models import Meeting, MeetingSeries, Notification, PlanRun
-from scheduling.notifications import escalate_behind_cadence
+from scheduling.notifications.oversight import escalate_behind_cadence
 from scheduling.recurrence import DateRange, DateRanges
 from scheduling.services.cohort_dates import CohortDates
 from scheduling.services.materialise import cohort_meetings_refresh

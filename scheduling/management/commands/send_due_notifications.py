@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from scheduling.dispatch import dispatch_due_notifications, send_claimed_notification
-from scheduling.notifications import write_periodic_notifications
+from scheduling.notifications.oversight import write_periodic_notifications
 
 
 def parse_instant(value: str) -> dt.datetime:

@@ -1,0 +1,215 @@
+"""What a notification row says: its message, rendered now from the database in the recipient's own zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from email.utils import parseaddr
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q
+from django.template.loader import render_to_string
+
+from cohort.models import Person
+from mentors.models import Mentor
+from scheduling import ics
+from scheduling.calendar_events import occurrence_event
+from scheduling.channels import Attachment, OutgoingMessage
+from scheduling.models import Notification
+from scheduling.notifications.oversight import covers_week
+from scheduling.notifications.rows import MEETING_KINDS, Channel, Kind, Status
+from scholars.models import CheckIn, Mentorship, Scholar
+
+
+class NothingToSend(Exception):
+    """Raised by ``compose_message`` when a row has nothing worth sending (a digest of a week with no check-ins)."""
+
+
+def message_id_for(dedupe_key: str) -> str:
+    """A Message-ID that is the same for every attempt at one notification, so receivers can drop a resend."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "cohortops.invalid"
+    return f"<{hashlib.sha256(dedupe_key.encode()).hexdigest()[:40]}@{domain}>"
+
+
+def recipient_of(notification: Notification) -> Person | None:
+    return notification.recipient_mentor or notification.recipient_scholar
+
+
+def recipient_address(notification: Notification) -> str:
+    """Where the row goes now: the person's current address or webhook (they may have changed it), or staff's."""
+    person = recipient_of(notification)
+    if person is None:
+        return notification.recipient_email
+    return person.email if notification.channel == Channel.EMAIL else person.slack_webhook_url
+
+
+def compose_message(notification: Notification) -> OutgoingMessage:
+    """Render one row as a message, now, from the database, with every time in the recipient's own zone.
+
+    Expects the row with its meeting, series and recipients selected (``dispatch`` loads it so). Raises
+    ``NothingToSend`` for a digest of a week in which nothing was asked for or written.
+    """
+    person = recipient_of(notification)
+    zone = person.time_zone if person else settings.TIME_ZONE
+    context = {
+        "recipient_name": person.name if person else "",
+        "time_zone": zone,
+        "base_url": settings.PUBLIC_BASE_URL,
+        **_CONTEXT_BUILDERS[notification.kind](notification, zone),
+    }
+    kind = notification.kind
+    subject = " ".join(render_to_string(f"notifications/{kind}_subject.txt", context).split())
+    is_email = notification.channel == Channel.EMAIL
+    return OutgoingMessage(
+        channel=notification.channel,
+        address=recipient_address(notification),
+        subject=subject,
+        text=render_to_string(f"notifications/{kind}.txt", context),
+        html=render_to_string(f"notifications/{kind}.html", context) if is_email else "",
+        message_id=message_id_for(notification.dedupe_key),
+        attachments=tuple(filter(None, [_invitation(notification)]))
+        if is_email and kind in MEETING_KINDS
+        else (),
+    )
+
+
+def format_span(starts_at: dt.datetime, ends_at: dt.datetime, zone: str) -> str:
+    """'Tuesday 12 January 2027, 10:00–11:00 GMT (Europe/London)': the abbreviation for people, the IANA name
+    because abbreviations are ambiguous (IST, CST)."""
+    start = starts_at.astimezone(ZoneInfo(zone))
+    end = ends_at.astimezone(ZoneInfo(zone))
+    return f"{start:%A} {start.day} {start:%B %Y, %H:%M}–{end:%H:%M} {start:%Z} ({zone})"
+
+
+def format_instant(at: dt.datetime, zone: str) -> str:
+    local = at.astimezone(ZoneInfo(zone))
+    return f"{local:%A} {local.day} {local:%B %Y, %H:%M} {local:%Z} ({zone})"
+
+
+def format_week(week_start: dt.date) -> str:
+    return f"{week_start:%A} {week_start.day} {week_start:%B %Y}"
+
+
+def format_minutes(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
+    if rest or not parts:
+        parts.append(f"{rest} minute{'s' if rest != 1 else ''}")
+    return " ".join(parts)
+
+
+def _meeting_context(notification: Notification, zone: str) -> dict:
+    meeting = notification.meeting
+    series = meeting.series
+    recipient = recipient_of(notification)
+    people = [series.mentor, *series.active_scholars()]
+    previous = notification.payload.get("previous_starts_at")
+    return {
+        "title": series.title,
+        "when": format_span(meeting.starts_at, meeting.ends_at, zone),
+        "previously": format_instant(dt.datetime.fromisoformat(previous), zone) if previous else "",
+        "with_names": [p.name for p in people if p != recipient],
+        "before": format_minutes(notification.payload.get("offset_minutes", 0)),
+    }
+
+
+def _prompt_context(notification: Notification, zone: str) -> dict:
+    return {"week": format_week(dt.date.fromisoformat(notification.payload["week_start"]))}
+
+
+def _digest_context(notification: Notification, zone: str) -> dict:
+    week = dt.date.fromisoformat(notification.payload["week_start"])
+    mentorships = [
+        m
+        for m in Mentorship.objects.filter(
+            ~Q(scholar__status__in=Scholar.INACTIVE_STATUSES), mentor_id=notification.recipient_mentor_id
+        ).select_related("scholar__cohort")
+        if covers_week(m, week)
+    ]
+    scholar_ids = [m.scholar_id for m in mentorships]
+    check_ins = {c.scholar_id: c for c in CheckIn.objects.filter(scholar_id__in=scholar_ids, week_start=week)}
+    prompted = set(
+        Notification.objects.filter(
+            kind=Kind.CHECKIN_PROMPT,
+            status=Status.SENT,
+            recipient_scholar_id__in=scholar_ids,
+            payload__week_start=week.isoformat(),
+        ).values_list("recipient_scholar_id", flat=True)
+    )
+    if not check_ins and not prompted:
+        raise NothingToSend(f"No check-in was asked for or written in the week of {week.isoformat()}.")
+    entries = [
+        {
+            "name": m.scholar.name,
+            "check_in": check_ins.get(m.scholar_id),
+            "prompted": m.scholar_id in prompted,
+        }
+        for m in sorted(mentorships, key=lambda m: m.scholar.name)
+        if m.scholar_id in check_ins or m.scholar_id in prompted
+    ]
+    return {"week": format_week(week), "entries": entries}
+
+
+def _escalation_context(notification: Notification, zone: str) -> dict:
+    payload = notification.payload
+    week = format_week(dt.date.fromisoformat(payload["week_start"]))
+    if payload["reason"] == "dead_webhook":
+        role, _, pk = payload["person"].partition("=")
+        person = Mentor.objects.get(pk=pk) if role == "mentor" else Scholar.objects.get(pk=pk)
+        mentors = (
+            [person]
+            if role == "mentor"
+            else Mentor.objects.filter(mentorships__scholar=person).order_by("name")
+        )
+        return {
+            "reason": "dead_webhook",
+            "week": week,
+            "person_name": person.name,
+            "webhook": payload["webhook"],
+            "detail": payload["detail"],
+            "mentor_names": [m.name for m in mentors],
+        }
+    if payload["reason"] == "missed_check_ins":
+        scholar = Scholar.objects.select_related("cohort").get(pk=payload["scholar_id"])
+        mentors = Mentor.objects.filter(mentorships__scholar=scholar).order_by("name")
+        return {
+            "reason": "missed_check_ins",
+            "week": week,
+            "scholar_name": scholar.name,
+            "cohort_name": scholar.cohort.name,
+            "mentor_names": [m.name for m in mentors],
+            "weeks": [format_week(dt.date.fromisoformat(w)) for w in payload["weeks"]],
+        }
+    mentorship = Mentorship.objects.select_related("mentor", "scholar__cohort").get(
+        pk=payload["mentorship_id"]
+    )
+    return {
+        "reason": "behind_cadence",
+        "week": week,
+        "scholar_name": mentorship.scholar.name,
+        "cohort_name": mentorship.scholar.cohort.name,
+        "mentor_names": [mentorship.mentor.name],
+        "detail": payload.get("detail", ""),
+    }
+
+
+_CONTEXT_BUILDERS = {
+    Kind.REMINDER: _meeting_context,
+    Kind.CHANGE: _meeting_context,
+    Kind.CANCELLATION: _meeting_context,
+    Kind.CHECKIN_PROMPT: _prompt_context,
+    Kind.CHECKIN_DIGEST: _digest_context,
+    Kind.ESCALATION: _escalation_context,
+}
+
+
+def _invitation(notification: Notification) -> Attachment | None:
+    """This occurrence as an iTIP invitation (METHOD:CANCEL for a cancellation). None when the mentor, the
+    organizer, has no address: RFC 5546 needs one."""
+    if not notification.meeting.series.mentor.email:
+        return None
+    method = "CANCEL" if notification.kind == Kind.CANCELLATION else "REQUEST"
+    event = occurrence_event(notification.meeting, cancelled=method == "CANCEL")
+    content = ics.render_invitation(event, method=method)
+    return Attachment("invite.ics", content, f"text/calendar; method={method}")

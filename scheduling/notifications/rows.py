@@ -1,0 +1,85 @@
+"""Writing notification rows, set-based and idempotent: who is reached through which channel, under which key."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from cohort.models import Person
+from mentors.models import Mentor
+from scheduling.models import Meeting, Notification
+
+Kind = Notification.Kind
+Channel = Notification.Channel
+Status = Notification.Status
+
+MEETING_KINDS = frozenset({Kind.REMINDER, Kind.CHANGE, Kind.CANCELLATION})
+LIVE_MEETING_STATUSES = (Meeting.Status.SCHEDULED, Meeting.Status.MOVED)
+
+
+@dataclass(frozen=True)
+class WriteReport:
+    created: int = 0
+    superseded: int = 0
+    rescheduled: int = 0
+
+    def __add__(self, other: WriteReport) -> WriteReport:
+        return WriteReport(
+            self.created + other.created,
+            self.superseded + other.superseded,
+            self.rescheduled + other.rescheduled,
+        )
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """A row that should exist; ``creatable`` is False when it should not be written now (its time has passed)."""
+
+    row: Notification
+    creatable: bool
+
+
+def person_channels(person: Person) -> list[str]:
+    """Email for everyone with an address; Slack as well for people who gave a webhook."""
+    channels = []
+    if person.email:
+        channels.append(Channel.EMAIL)
+    if person.slack_webhook_url:
+        channels.append(Channel.SLACK)
+    return channels
+
+
+def person_key(person: Person) -> str:
+    return f"{'mentor' if isinstance(person, Mentor) else 'scholar'}={person.pk}"
+
+
+def recipient_fields(person: Person) -> dict:
+    if isinstance(person, Mentor):
+        return {"recipient_mentor": person}
+    return {"recipient_scholar": person}
+
+
+def local_instant(day: dt.date, at: dt.time, zone: str) -> dt.datetime:
+    """A wall-clock time on a day in a zone, as UTC. Times in a spring-forward gap resolve forward (fold=0)."""
+    return dt.datetime.combine(day, at, tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)
+
+
+def write_rows(wanted: Iterable[Wanted], *, supersede: Iterable[int] = ()) -> WriteReport:
+    """Create the creatable wanted rows that do not exist yet; mark the given pending rows superseded."""
+    to_supersede = list(supersede)
+    superseded = 0
+    if to_supersede:
+        superseded = Notification.objects.filter(pk__in=to_supersede, status=Status.PENDING).update(
+            status=Status.SUPERSEDED, last_error="", updated_at=timezone.now()
+        )
+    rows = [w.row for w in wanted if w.creatable]
+    if not rows:
+        return WriteReport(superseded=superseded)
+    before = Notification.objects.filter(dedupe_key__in=[r.dedupe_key for r in rows]).count()
+    # ignore_conflicts: a row with the same key exists already (written by an earlier call, perhaps sent).
+    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return WriteReport(created=len(rows) - before, superseded=superseded)
