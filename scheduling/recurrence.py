@@ -16,15 +16,12 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
+from cohort.dates import monday_of
 from cohort.time_zones import iana_zone
 
 UTC = dt.UTC
 BYDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 T = TypeVar("T")
-
-
-def monday_of(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
 
 
 @dataclass(frozen=True)

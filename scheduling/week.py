@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from cohort.admin_access import render_in_time_zone, viewer_time_zone
+from cohort.dates import monday_of
 from cohort.models import Cohort
 from mentors.models import Mentor
 from scheduling.compliance import Compliance, mentorships_behind_cadence
@@ -32,10 +33,6 @@ from scholars.models import Mentorship
 
 ONE_WEEK = dt.timedelta(weeks=1)
 PLANNED = (Meeting.Status.SCHEDULED, Meeting.Status.MOVED)
-
-
-def monday_of(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 
+from cohort.dates import monday_of
 from cohort.models import Cohort, Stream
 from cohort.services import meeting_inputs_change
 from mentors.models import Mentor
@@ -70,8 +71,7 @@ def check_in_submit(
 
 
 def _this_monday(scholar: Scholar) -> dt.date:
-    today = timezone.now().astimezone(ZoneInfo(scholar.time_zone)).date()
-    return today - dt.timedelta(days=today.weekday())
+    return monday_of(timezone.now().astimezone(ZoneInfo(scholar.time_zone)).date())
 
 
 def scholars_bulk_create(*, data: bytes | str, by: AbstractBaseUser | None = None) -> list[Scholar]:

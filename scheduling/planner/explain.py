@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import date
 from itertools import combinations, pairwise
 
+from cohort.dates import WEEKDAY_NAMES
 from scheduling.planner.problem import Demand
 from scheduling.planner.slots import (
     Candidate,
@@ -23,8 +24,6 @@ from scheduling.planner.slots import (
     spread_allows,
     utc_offset_minutes,
 )
-
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def explain_shortfall(
@@ -94,7 +93,7 @@ def _some_weeks_reason(finder: CandidateFinder, demand: Demand, check: SlotCheck
             changed += [
                 z for z in zones if _noon_offset(z, before) != _noon_offset(z, after) and z not in changed
             ]
-    slot = f"{WEEKDAYS[check.weekday]} {check.start_minute // 60:02d}:{check.start_minute % 60:02d}"
+    slot = f"{WEEKDAY_NAMES[check.weekday]} {check.start_minute // 60:02d}:{check.start_minute % 60:02d}"
     if not changed:
         return f"{who} are available together at {slot} {when}; no single time works in every week"
     if len(changed) == 1:
@@ -134,7 +133,7 @@ def _booked_reason(
     who: str,
 ) -> str:
     weekdays = sorted({candidate.weekday for candidate in candidates})
-    day_list = "/".join(WEEKDAYS[day] for day in weekdays)
+    day_list = "/".join(WEEKDAY_NAMES[day] for day in weekdays)
     shared = f"Only {day_list} overlap for {who}" if len(weekdays) <= 3 else f"{who} overlap on {day_list}"
     if len(weekdays) < demand.meetings_min:
         return f"{shared}; {demand.meetings_min} meetings a week need {demand.meetings_min} different days"
@@ -151,7 +150,7 @@ def _booked_reason(
             return (
                 f"{shared}; free slots remain but the solver stopped first: re-run with a longer time limit"
             )
-        taken = "/".join(WEEKDAYS[day] for day in sorted(placed_days))
+        taken = "/".join(WEEKDAY_NAMES[day] for day in sorted(placed_days))
         return f"{shared}; the only free slots fall on or next to the days already used ({taken})"
 
     step = math.gcd(finder.problem.slot_minutes, demand.duration_minutes)

@@ -17,6 +17,7 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from cohort.cadence import MeetingKind
+from cohort.dates import monday_of
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -140,7 +141,7 @@ class CohortCalendar:
 
     @property
     def first_monday(self) -> date:
-        return self.start - timedelta(days=self.start.weekday())
+        return monday_of(self.start)
 
     def week_index(self, day: date) -> int:
         return (day - self.first_monday).days // 7

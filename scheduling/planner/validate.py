@@ -11,9 +11,8 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from cohort.dates import WEEKDAY_NAMES
 from scheduling.planner.problem import Demand, Person, PlanningProblem, PlanResult, WeeklySlot
-
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def validate_plan(problem: PlanningProblem, result: PlanResult) -> list[str]:
@@ -36,7 +35,7 @@ def validate_plan(problem: PlanningProblem, result: PlanResult) -> list[str]:
         for slot in placement.meetings:
             violations += _slot_shape(demand, slot)
             for start, end in _occurrences(problem, demand, slot, violations):
-                what = f"{demand.label} {DAY_NAMES[slot.weekday]} {slot.start:%H:%M} on {start:%Y-%m-%d}"
+                what = f"{demand.label} {WEEKDAY_NAMES[slot.weekday]} {slot.start:%H:%M} on {start:%Y-%m-%d}"
                 for key in demand.attendees:
                     if not inside_windows(people[key], start, end):
                         violations.append(f"{what}: outside {people[key].name}'s available hours")
@@ -76,7 +75,7 @@ def _weekly_rules(demand: Demand, slots: tuple[WeeklySlot, ...]) -> list[str]:
                 gap = abs(first - second)
                 if min(gap, 7 - gap) == 1:
                     found.append(
-                        f"{demand.label}: meetings on neighbouring days {DAY_NAMES[first]}/{DAY_NAMES[second]}"
+                        f"{demand.label}: meetings on neighbouring days {WEEKDAY_NAMES[first]}/{WEEKDAY_NAMES[second]}"
                     )
     return found
 
@@ -100,7 +99,7 @@ def _occurrences(
     """The slot's meetings as aware UTC datetimes, one per cohort date it falls on."""
     calendar = problem.calendar
     series_zone = ZoneInfo(demand.time_zone)
-    week_zero = calendar.start - timedelta(days=calendar.start.weekday())
+    week_zero = calendar.first_monday
     found = []
     day = calendar.start
     while day <= calendar.end:
