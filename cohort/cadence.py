@@ -10,9 +10,7 @@ What it cannot read with confidence it leaves unspecified for staff to review; i
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -30,7 +28,6 @@ KIND_LABELS = {
     MeetingKind.GROUP: "group",
     MeetingKind.STANDUP: "stand-up",
 }
-RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
 def _number(value: float) -> str:
@@ -137,23 +134,6 @@ class Cadence:
             demands=tuple(MeetingDemand.from_dict(d) for d in data.get("demands", [])),
             sources=tuple(data.get("sources", [])),
         )
-
-
-def rrule_for(
-    weekdays: Sequence[int], *, interval_weeks: int = 1, until_utc: dt.datetime | None = None
-) -> str:
-    """An RFC 5545 weekly rule: weekday 0 is Monday; UNTIL must be given in UTC."""
-    if not weekdays or any(not 0 <= day <= 6 for day in weekdays):
-        raise ValueError(f"weekdays must be 0 (Monday) to 6 (Sunday), got {list(weekdays)}")
-    parts = ["FREQ=WEEKLY"]
-    if interval_weeks > 1:
-        parts.append(f"INTERVAL={interval_weeks}")
-    parts.append("BYDAY=" + ",".join(RRULE_DAYS[day] for day in sorted(set(weekdays))))
-    if until_utc is not None:
-        if until_utc.tzinfo is None or until_utc.utcoffset() != dt.timedelta(0):
-            raise ValueError("UNTIL must be an aware UTC datetime")
-        parts.append(f"UNTIL={until_utc:%Y%m%dT%H%M%SZ}")
-    return ";".join(parts)
 
 
 # --- Parsing ------------------------------------------------------------------------------------------------

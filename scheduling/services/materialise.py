@@ -15,14 +15,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from cohort.cadence import MeetingKind, rrule_for
+from cohort.cadence import MeetingKind
 from cohort.dates import WEEKDAY_NAMES, monday_of
 from cohort.models import Cohort
 from scheduling.models import SETTLED_STATUSES, Meeting, MeetingSeries, PlanRun
 from scheduling.notifications.reminders import sync_meeting_notifications
 from scheduling.planner import Demand
 from scheduling.problem_builder import build_cohort_problem
-from scheduling.recurrence import Segment, WeeklyRule, attendance_segments, expand
+from scheduling.recurrence import Segment, WeeklyRule, attendance_segments, expand, rrule_string
 from scheduling.services.cohort_dates import CohortDates
 from scholars.models import Team
 
@@ -141,7 +141,8 @@ def _new_series(
         time_zone=demand.time_zone,
         interval_weeks=interval,
         week_parity=key.week_parity,
-        rrule=rrule_for([key.weekday], interval_weeks=interval),
+        # The stored text is what the feeds write for the series, so the two never disagree.
+        rrule=rrule_string(_rule_for(key, demand, cohort), until_utc=None),
         # The first meeting day is in the right weeks, so it anchors an every-other-week rule too.
         starts_on=segment.first_day,
         ends_on=ends_on,

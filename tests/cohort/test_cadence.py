@@ -1,4 +1,3 @@
-import datetime as dt
 import itertools
 from pathlib import Path
 
@@ -6,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cohort.cadence import Cadence, MeetingDemand, MeetingKind, parse_cadence, rrule_for
+from cohort.cadence import Cadence, MeetingDemand, MeetingKind, parse_cadence
 
 ONE, TEAM, GROUP, STANDUP = MeetingKind.ONE_ON_ONE, MeetingKind.TEAM, MeetingKind.GROUP, MeetingKind.STANDUP
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "interpretability.txt"
@@ -132,24 +131,6 @@ def test_every_other_week_has_a_two_week_interval():
 
     assert demand.interval_weeks == 2
     assert demand.meetings_per_week(at_most=True) == 1
-
-
-def test_rrule_for_weekly_days():
-    assert rrule_for([3, 0]) == "FREQ=WEEKLY;BYDAY=MO,TH"
-
-
-def test_rrule_for_every_other_week_until_a_utc_instant():
-    until = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
-
-    assert (
-        rrule_for([2], interval_weeks=2, until_utc=until)
-        == "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE;UNTIL=20260301T000000Z"
-    )
-
-
-def test_rrule_refuses_an_until_that_is_not_utc():
-    with pytest.raises(ValueError, match="UNTIL must be an aware UTC datetime"):
-        rrule_for([0], until_utc=dt.datetime(2026, 3, 1))  # noqa: DTZ001  (naive on purpose)
 
 
 def test_demand_refuses_an_impossible_range():

@@ -11,7 +11,7 @@ from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from scheduling.compliance import mentorship_compliance
 from scheduling.models import Meeting, MeetingSeries, Notification, PlanRun
 from scheduling.notifications.oversight import escalate_behind_cadence
-from scheduling.recurrence import DateRange, DateRanges
+from scheduling.recurrence import DateRange, DateRanges, rrule_string
 from scheduling.services.cohort_dates import CohortDates
 from scheduling.services.materialise import cohort_meetings_refresh
 from scheduling.services.meeting_edits import meeting_cancel, meeting_mark, meeting_move
@@ -130,6 +130,18 @@ def test_adding_a_scholar_keeps_every_published_series(cohort):
     assert len(after - before) == 1
     assert len(run.diff["unchanged"]) == 2
     assert len(run.diff["added"]) == 1
+
+
+def test_a_series_stores_the_rule_its_feeds_write(cohort):
+    mentor = mentor_with_hours(cadence=weekly(0.5))
+    mentee(cohort, mentor)
+
+    apply_plan(cohort)
+
+    series = MeetingSeries.objects.get()
+    assert series.interval_weeks == 2
+    assert series.rrule == rrule_string(series.weekly_rule(), until_utc=None)
+    assert "WKST=MO" in series.rrule
 
 
 def test_impossible_demand_comes_back_with_its_reason(cohort):
