@@ -14,11 +14,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.text import slugify
 
 from cohort.dates import monday_of
 from cohort.models import Cohort, Stream
 from cohort.services import meeting_inputs_change
+from cohort.stream_document import slugify_ascii
 from mentors.models import Mentor
 from scholars.models import CheckIn, Mentorship, Scholar
 from scholars.roster_csv import RosterError, RosterRejected, RosterRow, check_references, parse_roster
@@ -167,7 +167,8 @@ def _slug_picker(*, cohort_ids: Iterable[int]):
 
     def pick(cohort_id: int, name: str) -> str:
         taken = used.setdefault(cohort_id, set())
-        base = slugify(name)[:100].strip("-") or "scholar"
+        # The seeds' rule, so a scholar imported from a roster gets the slug a stream document would give.
+        base = slugify_ascii(name)
         slug, n = base, 1
         while slug in taken:
             n += 1
