@@ -66,7 +66,6 @@ class MeetingSeries(TimeStamped):
 
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="meeting_series")
     mentor = models.ForeignKey(Mentor, on_delete=models.CASCADE, related_name="meeting_series")
-    stream = models.ForeignKey(Stream, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.CASCADE, related_name="meeting_series"
     )
