@@ -1,11 +1,25 @@
-"""Reads for the scheduling app, narrowed to what each user may see (see cohort.selectors for the roles)."""
+"""Reads for the scheduling app: rows narrowed to what each user may see (see cohort.selectors for the roles),
+and a cohort's week at a glance for staff, read in a fixed number of queries whatever the cohort's size."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from cohort.dates import monday_of
+from cohort.models import Cohort
 from cohort.selectors import is_staff_role, mentor_of, scholar_of
-from scheduling.models import Meeting, MeetingSeries, Notification
+from mentors.models import Mentor
+from scheduling.compliance import Compliance, mentorships_behind_cadence
+from scheduling.models import Meeting, MeetingSeries, Notification, PlanRun
+from scheduling.problem_builder import build_cohort_problem
+from scheduling.week.plot import WeekCount
+from scholars.models import Mentorship
 
 
 def series_for(user) -> QuerySet[MeetingSeries]:
@@ -37,4 +51,188 @@ def notifications_for(user) -> QuerySet[Notification]:
     mentor, scholar = mentor_of(user), scholar_of(user)
     return Notification.objects.filter(
         Q(recipient_mentor=mentor) if mentor else Q(recipient_scholar=scholar) if scholar else Q(pk__in=[])
+    )
+
+
+# --- A cohort's week at a glance ------------------------------------------------------------------------------
+
+ONE_WEEK = dt.timedelta(weeks=1)
+PLANNED = (Meeting.Status.SCHEDULED, Meeting.Status.MOVED)
+
+
+@dataclass(frozen=True)
+class WeekMeeting:
+    pk: int
+    title: str
+    status: str
+    status_label: str
+    starts: dt.datetime  # in the page's zone
+    ends: dt.datetime
+    scholars: tuple[str, ...]
+    behind: bool  # a 1-on-1 of a mentorship behind its cadence
+
+    @property
+    def span(self) -> str:
+        return f"{self.starts:%H:%M}–{self.ends:%H:%M}"
+
+
+@dataclass(frozen=True)
+class MentorWeek:
+    mentor_id: int
+    name: str
+    time_zone: str
+    days: tuple[tuple[WeekMeeting, ...], ...]  # Monday to Sunday
+    behind: tuple[Compliance, ...]
+
+
+@dataclass(frozen=True)
+class NotPlaced:
+    label: str
+    reason: str
+    wanted: str  # "2–3 a week, 1 placed", or "" when the demand could not even be asked for
+
+
+@dataclass(frozen=True)
+class CohortWeek:
+    cohort: Cohort
+    zone: str
+    week_start: dt.date
+    days: tuple[dt.date, ...]
+    mentors: tuple[MentorWeek, ...]
+    behind: tuple[Compliance, ...]
+    plan_run: PlanRun | None
+    not_placed: tuple[NotPlaced, ...]
+    weeks: tuple[WeekCount, ...]
+
+
+def _local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=zone)
+
+
+def _not_placed(run: PlanRun | None) -> tuple[NotPlaced, ...]:
+    """The unplaced demands of a run's result document, as ``scheduling.services.planning`` stores them."""
+    if run is None:
+        return ()
+    rows = [
+        NotPlaced(
+            label=item["label"],
+            reason=item["reason"],
+            wanted=f"{item['wanted_min']}–{item['wanted_max']} a week, {item['placed']} placed",
+        )
+        for item in run.result.get("unplaced", [])
+    ]
+    rows += [
+        NotPlaced(label=item["name"], reason=item["reason"], wanted="")
+        for item in run.result.get("unschedulable", [])
+    ]
+    return tuple(rows)
+
+
+def _weekly_counts(cohort: Cohort, meetings: list[tuple[dt.datetime, str]]) -> tuple[WeekCount, ...]:
+    """Held and planned meetings per cohort week (in the cohort's zone) against the cadences' demand."""
+    zone = ZoneInfo(cohort.time_zone)
+    problem = build_cohort_problem(
+        cohort=cohort, time_limit_seconds=settings.PLANNER_TIME_LIMIT_SECONDS
+    ).problem
+    per_full_week = sum(demand.per_week_min for demand in problem.demands)
+    held: dict[dt.date, int] = defaultdict(int)
+    planned: dict[dt.date, int] = defaultdict(int)
+    for starts_at, status in meetings:
+        week = monday_of(starts_at.astimezone(zone).date())
+        if status == Meeting.Status.HELD:
+            held[week] += 1
+        elif status in PLANNED:
+            planned[week] += 1
+    counts = []
+    week = monday_of(cohort.start_date)
+    while week <= cohort.end_date:
+        workdays = sum(
+            1 for offset in range(5) if problem.calendar.is_meeting_day(week + dt.timedelta(days=offset))
+        )
+        counts.append(
+            WeekCount(
+                week_start=week,
+                held=held[week],
+                planned=planned[week],
+                demanded=round(per_full_week * workdays / 5, 2),
+            )
+        )
+        week += ONE_WEEK
+    return tuple(counts)
+
+
+def cohort_week(*, cohort: Cohort, week_start: dt.date, zone: str, as_of: dt.datetime) -> CohortWeek:
+    """One week (Monday ``week_start`` in ``zone``) of the cohort, read in a fixed number of queries."""
+    tz = ZoneInfo(zone)
+    week_start = monday_of(week_start)
+    starts, ends = _local_midnight(week_start, tz), _local_midnight(week_start + ONE_WEEK, tz)
+
+    behind = tuple(mentorships_behind_cadence(cohort=cohort, as_of=as_of))
+    # Compliance names people; meetings are matched to it by (mentor, scholar) ids.
+    pairs = {
+        pk: (mentor_id, scholar_id)
+        for pk, mentor_id, scholar_id in Mentorship.objects.filter(scholar__cohort=cohort).values_list(
+            "pk", "mentor_id", "scholar_id"
+        )
+    }
+    behind_pairs = {pairs[compliance.mentorship_id] for compliance in behind}
+    behind_by_mentor: dict[int, list[Compliance]] = defaultdict(list)
+    for compliance in behind:
+        behind_by_mentor[pairs[compliance.mentorship_id][0]].append(compliance)
+
+    mentors = list(
+        Mentor.objects.filter(Q(mentorships__scholar__cohort=cohort) | Q(meeting_series__cohort=cohort))
+        .distinct()
+        .order_by("name", "pk")
+    )
+    meetings = (
+        Meeting.objects.filter(series__cohort=cohort, starts_at__gte=starts, starts_at__lt=ends)
+        .select_related("series")
+        .prefetch_related("series__scholars")
+        .order_by("starts_at", "pk")
+    )
+    days: dict[int, list[list[WeekMeeting]]] = {mentor.pk: [[] for _ in range(7)] for mentor in mentors}
+    for meeting in meetings:
+        series = meeting.series
+        scholars = list(series.scholars.all())
+        local_start = meeting.starts_at.astimezone(tz)
+        days[series.mentor_id][(local_start.date() - week_start).days].append(
+            WeekMeeting(
+                pk=meeting.pk,
+                title=series.title,
+                status=meeting.status,
+                status_label=meeting.get_status_display(),
+                starts=local_start,
+                ends=meeting.ends_at.astimezone(tz),
+                scholars=tuple(scholar.name for scholar in scholars),
+                behind=series.kind == "one_on_one"
+                and any((series.mentor_id, scholar.pk) in behind_pairs for scholar in scholars),
+            )
+        )
+
+    run = (
+        PlanRun.objects.filter(cohort=cohort, status__in=(PlanRun.Status.APPLIED, PlanRun.Status.SOLVED))
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    all_meetings = list(Meeting.objects.filter(series__cohort=cohort).values_list("starts_at", "status"))
+    return CohortWeek(
+        cohort=cohort,
+        zone=zone,
+        week_start=week_start,
+        days=tuple(week_start + dt.timedelta(days=offset) for offset in range(7)),
+        mentors=tuple(
+            MentorWeek(
+                mentor_id=mentor.pk,
+                name=mentor.name,
+                time_zone=mentor.time_zone,
+                days=tuple(tuple(day) for day in days[mentor.pk]),
+                behind=tuple(behind_by_mentor[mentor.pk]),
+            )
+            for mentor in mentors
+        ),
+        behind=behind,
+        plan_run=run,
+        not_placed=_not_placed(run),
+        weeks=_weekly_counts(cohort, all_meetings),
     )
