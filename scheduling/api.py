@@ -20,8 +20,9 @@ from cohort.filters import IdFilter, IdFilterSet, InstantFilter
 from cohort.permissions import IsStaff
 from cohort.selectors import cohorts_for, is_staff_role, mentor_of, scholar_of
 from cohort.serializers import ModelSerializer
-from scheduling.feed_tokens import OWNER_FIELD, feed_status_for, feed_token_rotate
-from scheduling.feeds import meeting_calendar
+from scheduling.calendar_events import meeting_calendar
+from scheduling.feed_tokens import feed_status_for, feed_token_rotate
+from scheduling.feeds.scopes import FEED_SCOPES
 from scheduling.models import FeedToken, Meeting, MeetingSeries, Notification, PlanRun
 from scheduling.selectors import meetings_editable_by, meetings_for, notifications_for, series_for
 from scheduling.services.meeting_edits import meeting_cancel, meeting_mark, meeting_move
@@ -374,7 +375,7 @@ class RotateFeedView(APIView):
         }
         if (scope, owner_id, cohort_id) not in allowed and not is_staff_role(request.user):
             return Response({"detail": "No such feed of yours."}, status=status.HTTP_404_NOT_FOUND)
-        model = FeedToken._meta.get_field(OWNER_FIELD[scope]).related_model
+        model = FeedToken._meta.get_field(FEED_SCOPES[scope].owner_field).related_model
         owner = model.objects.filter(pk=owner_id).first()
         if owner is None:
             return Response({"owner_id": ["No such owner."]}, status=status.HTTP_400_BAD_REQUEST)

@@ -140,3 +140,16 @@ def occurrence_event(meeting: Meeting, *, cancelled: bool = False) -> ics.Single
         attendees=tuple(ics.CalendarPerson(name=s.name, email=s.email) for s in scholars if s.email),
         recurrence_id_utc=meeting.original_start,
     )
+
+
+def meeting_calendar(meeting: Meeting) -> bytes:
+    """One meeting as a calendar file to download, with the same UID and RECURRENCE-ID as in the feeds, so
+    importing it next to a subscription updates that occurrence rather than duplicating it."""
+    event = occurrence_event(meeting)
+    return ics.render_calendar(
+        name=meeting.series.title,
+        time_zone=meeting.series.time_zone,
+        events=[event],
+        last_modified=event.last_modified,
+        method="PUBLISH",
+    )

@@ -17,30 +17,10 @@ from django.db import transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
-from cohort.models import Cohort, Stream
+from cohort.models import Cohort
 from cohort.selectors import is_staff_role
-from mentors.models import Mentor
+from scheduling.feeds.scopes import SCOPE_OF_OWNER, feed_scope
 from scheduling.models import FeedToken
-from scholars.models import Scholar, Team
-
-Scope = FeedToken.Scope
-OWNER_FIELD = {
-    Scope.SCHOLAR: "scholar",
-    Scope.MENTOR: "mentor",
-    Scope.TEAM: "team",
-    Scope.STREAM: "stream",
-    Scope.COHORT: "cohort",
-}
-# Feeds many people read. Each subscriber holds a token of their own, so rotating (or a leaked URL being revoked)
-# touches one person's subscription; a personal feed has exactly one live token, its owner's.
-SHARED_SCOPES = {Scope.TEAM, Scope.STREAM, Scope.COHORT}
-OWNER_SCOPE = {
-    Scholar: Scope.SCHOLAR,
-    Mentor: Scope.MENTOR,
-    Team: Scope.TEAM,
-    Stream: Scope.STREAM,
-    Cohort: Scope.COHORT,
-}
 
 
 @dataclass(frozen=True)
@@ -64,13 +44,13 @@ def feed_url(token: str) -> FeedLink:
 def _token_filter(owner: Model, cohort: Cohort | None, subscriber) -> dict:
     """The fields that pick one subscription: the feed's owner (and cohort, for a stream) and, for a shared
     feed, whose link it is."""
-    scope = OWNER_SCOPE[type(owner)]
-    filters = {"scope": scope, OWNER_FIELD[scope]: owner}
-    if scope == Scope.STREAM:
+    kind = SCOPE_OF_OWNER[type(owner)]
+    filters = {"scope": kind.scope, kind.owner_field: owner}
+    if kind.per_cohort:
         if cohort is None:
-            raise ValueError("A stream feed belongs to one cohort: pass cohort=.")
+            raise ValueError(f"A {kind.scope} feed belongs to one cohort: pass cohort=.")
         filters["cohort"] = cohort
-    if scope in SHARED_SCOPES:
+    if kind.shared:
         filters["subscriber"] = subscriber
     return filters
 
@@ -102,7 +82,7 @@ def feed_token_lookup(token: str) -> FeedToken | None:
     """The active token row for a presented secret, or None (the view answers 404 either way)."""
     digest = hash_token(token)
     # The owner comes along: its zone and reminder setting are part of the feed's version, its name the feed's. So
-    # does the subscriber's login with both its profiles, which decide whom the feed may name (feeds.feed_audience),
+    # does the subscriber's login with both its profiles, which decide whom the feed may name (FeedScope.audience),
     # and a scholar subscriber's stream and cohort, which decide whether they may still read it.
     row = (
         FeedToken.objects.select_related(
@@ -124,30 +104,19 @@ def feed_token_lookup(token: str) -> FeedToken | None:
     return row if subscriber_may_read(row) else None
 
 
-def feed_subscriber(token: FeedToken):
-    """Who reads the feed: the subscriber of a shared feed, the owner of a personal one (None without a login)."""
-    if token.scope in SHARED_SCOPES:
-        return token.subscriber
-    person = token.scholar or token.mentor
-    return person.user if person is not None else None
-
-
 def subscriber_may_read(token: FeedToken) -> bool:
     """A link to a shared feed works while its subscriber still belongs there: a scholar who left the team or
     the programme, or a mentor no longer on the team, loses it (staff keep theirs)."""
-    if token.scope not in SHARED_SCOPES or token.subscriber_id is None:
+    scope = feed_scope(token)
+    if not scope.shared or token.subscriber_id is None:
         return True
     user = token.subscriber
     if not user.is_active:
         return False
     if is_staff_role(user):
         return True
-    mine = {
-        (OWNER_SCOPE[type(owner)], owner.pk, cohort.pk if cohort else None)
-        for owner, cohort in feed_owners_for(user)
-    }
-    owner_id = getattr(token, f"{OWNER_FIELD[token.scope]}_id")
-    return (token.scope, owner_id, token.cohort_id if token.scope == Scope.STREAM else None) in mine
+    mine = {_owner_key(owner, cohort) for owner, cohort in feed_owners_for(user)}
+    return _token_key(token) in mine
 
 
 def feed_owners_for(user) -> list[tuple[Model, Cohort | None]]:
@@ -177,17 +146,13 @@ def feed_status_for(user) -> list[dict]:
     owned = Q()
     for owner, cohort in owners:
         owned |= Q(**_token_filter(owner, cohort, user))
-    active = {}
-    for token in FeedToken.objects.filter(owned, revoked_at__isnull=True):
-        owner_id = getattr(token, f"{OWNER_FIELD[token.scope]}_id")
-        active[(token.scope, owner_id, token.cohort_id if token.scope == Scope.STREAM else None)] = token
+    active = {_token_key(token): token for token in FeedToken.objects.filter(owned, revoked_at__isnull=True)}
     status = []
     for owner, cohort in owners:
-        scope = OWNER_SCOPE[type(owner)]
-        token = active.get((scope, owner.pk, cohort.pk if cohort else None))
+        token = active.get(_owner_key(owner, cohort))
         status.append(
             {
-                "scope": scope,
+                "scope": SCOPE_OF_OWNER[type(owner)].scope,
                 "label": str(owner),
                 "owner_id": owner.pk,
                 "cohort_id": cohort.pk if cohort else None,
@@ -197,3 +162,14 @@ def feed_status_for(user) -> list[dict]:
             }
         )
     return status
+
+
+def _token_key(token: FeedToken) -> tuple[str, int, int | None]:
+    """Which feed a token opens: its scope, its owner and, for a feed that is one cohort's, that cohort."""
+    scope = feed_scope(token)
+    return (scope.scope, scope.owner_id(), token.cohort_id if scope.per_cohort else None)
+
+
+def _owner_key(owner: Model, cohort: Cohort | None) -> tuple[str, int, int | None]:
+    """The same key for a feed named by its owner (and cohort), as ``feed_owners_for`` lists them."""
+    return (SCOPE_OF_OWNER[type(owner)].scope, owner.pk, cohort.pk if cohort else None)

@@ -16,7 +16,7 @@ from django.utils.log import log_response
 from django.views.decorators.csrf import csrf_exempt
 
 from scheduling.feed_tokens import feed_token_lookup
-from scheduling.feeds import feed_render, feed_version
+from scheduling.feeds.builder import feed_render, feed_version
 
 FEED_METHODS = ["GET", "HEAD"]
 FEED_CONTENT_TYPE = "text/calendar; charset=utf-8"

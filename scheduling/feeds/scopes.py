@@ -1,0 +1,211 @@
+"""What each kind of calendar feed holds: one class per scope (a scholar's, a mentor's, a team's, a stream's, a
+cohort's), answering which series it shows, whom it may name, which cohort's calendar it carries, in which zone
+and with which alarms. ``scheduling.feeds.builder`` renders any of them the same way.
+
+A feed names only the people its subscriber may see through the API (the apps' selectors): attendees and
+organisers outside that are left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from django.db.models import Model, Q, QuerySet
+
+from cohort.models import Cohort, Person, Stream
+from mentors.models import Mentor
+from mentors.selectors import mentors_for
+from scheduling.models import FeedToken, MeetingSeries
+from scholars.models import Scholar, Team
+from scholars.selectors import scholars_for, teams_for
+
+Scope = FeedToken.Scope
+
+
+@dataclass(frozen=True)
+class FeedAudience:
+    """The people a feed may name, as querysets (no rows fetched) to filter attendees and organisers in SQL."""
+
+    scholars: QuerySet[Scholar]
+    mentors: QuerySet[Mentor]
+
+
+@dataclass(frozen=True)
+class CohortCalendar:
+    """A cohort's phases, breaks and events in a feed; with ``stream_id`` also that stream's own events."""
+
+    cohort_id: int
+    stream_id: int | None = None
+
+
+class FeedScope:
+    """One kind of feed, read from its token. Subclasses say what differs; everything else is shared."""
+
+    scope: ClassVar[str]
+    owner_model: ClassVar[type[Model]]
+    owner_field: ClassVar[str]  # the FeedToken column that holds the owner
+    # Feeds many people read: each subscriber holds a token of their own, so rotating (or a leaked URL being
+    # revoked) touches one person's subscription; a personal feed has exactly one live token, its owner's.
+    shared: ClassVar[bool]
+    # A stream runs in several cohorts: its feed, and so its token, is one cohort's.
+    per_cohort: ClassVar[bool] = False
+
+    def __init__(self, token: FeedToken) -> None:
+        self.token = token
+
+    def owner(self) -> Model:
+        return getattr(self.token, self.owner_field)
+
+    def owner_id(self) -> int:
+        return getattr(self.token, f"{self.owner_field}_id")
+
+    def subscriber(self):
+        """Who reads the feed: the user whose view of people the feed follows (None without a login)."""
+        raise NotImplementedError
+
+    def series(self) -> QuerySet[MeetingSeries]:
+        """The series the feed shows, as a queryset (no rows fetched)."""
+        raise NotImplementedError
+
+    def audience(self) -> FeedAudience:
+        """Whom the subscriber sees through the API, and everyone in the teams they see."""
+        user = self.subscriber()
+        if user is None:
+            # Without a login nobody is visible through the API; a personal feed still names its owner.
+            return FeedAudience(
+                scholars=Scholar.objects.filter(pk=self.token.scholar_id),
+                mentors=Mentor.objects.filter(pk=self.token.mentor_id),
+            )
+        teams = teams_for(user)
+        return FeedAudience(
+            scholars=Scholar.objects.filter(
+                Q(pk__in=scholars_for(user).values("pk"))
+                | Q(pk__in=Scholar.objects.filter(teams__in=teams.values("pk")).values("pk"))
+            ),
+            mentors=Mentor.objects.filter(
+                Q(pk__in=mentors_for(user).values("pk")) | Q(pk__in=teams.values("mentor"))
+            ),
+        )
+
+    def calendar(self) -> CohortCalendar | None:
+        """The cohort whose programme (phases, breaks, events) the feed carries besides meetings, if any."""
+        return None
+
+    def settings_owner(self) -> Person | None:
+        """The person whose own settings (zone, reminder offsets) shape the feed, if any."""
+        return None
+
+    def time_zone(self) -> str:
+        raise NotImplementedError
+
+    def alarm_minutes(self) -> tuple[int, ...]:
+        """Shared feeds carry no alarms: whose reminder setting would they follow?"""
+        return ()
+
+
+class PersonalFeed(FeedScope):
+    """A person's own meetings, in their zone, with their own reminder setting as alarms."""
+
+    shared = False
+
+    def subscriber(self):
+        return self.settings_owner().user
+
+    def settings_owner(self) -> Person:
+        return self.owner()
+
+    def time_zone(self) -> str:
+        return self.settings_owner().time_zone
+
+    def alarm_minutes(self) -> tuple[int, ...]:
+        return tuple(sorted(self.settings_owner().reminder_offsets_minutes, reverse=True))
+
+
+class ScholarFeed(PersonalFeed):
+    scope = Scope.SCHOLAR
+    owner_model = Scholar
+    owner_field = "scholar"
+
+    def series(self) -> QuerySet[MeetingSeries]:
+        return MeetingSeries.objects.filter(scholars=self.token.scholar_id)
+
+
+class MentorFeed(PersonalFeed):
+    scope = Scope.MENTOR
+    owner_model = Mentor
+    owner_field = "mentor"
+
+    def series(self) -> QuerySet[MeetingSeries]:
+        return MeetingSeries.objects.filter(mentor=self.token.mentor_id)
+
+
+class SharedFeed(FeedScope):
+    """A feed many people read, each through their own token, naming whom that subscriber may see."""
+
+    shared = True
+
+    def subscriber(self):
+        return self.token.subscriber
+
+    def time_zone(self) -> str:
+        return self.token.cohort.time_zone
+
+
+class TeamFeed(SharedFeed):
+    """A team's meetings, in its mentor's zone."""
+
+    scope = Scope.TEAM
+    owner_model = Team
+    owner_field = "team"
+
+    def series(self) -> QuerySet[MeetingSeries]:
+        return MeetingSeries.objects.filter(team=self.token.team_id)
+
+    def time_zone(self) -> str:
+        team = self.token.team
+        return team.mentor.time_zone if team.mentor_id else "UTC"
+
+
+class StreamFeed(SharedFeed):
+    """A stream's group meetings and stand-ups in one cohort, with that cohort's programme and the stream's events."""
+
+    scope = Scope.STREAM
+    owner_model = Stream
+    owner_field = "stream"
+    per_cohort = True
+
+    def series(self) -> QuerySet[MeetingSeries]:
+        return MeetingSeries.objects.filter(
+            cohort=self.token.cohort_id,
+            kind__in=["group", "standup"],
+            mentor__streams=self.token.stream_id,
+        ).distinct()
+
+    def calendar(self) -> CohortCalendar:
+        return CohortCalendar(cohort_id=self.token.cohort_id, stream_id=self.token.stream_id)
+
+
+class CohortFeed(SharedFeed):
+    """A cohort's programme only: its phases, breaks and events, no meetings."""
+
+    scope = Scope.COHORT
+    owner_model = Cohort
+    owner_field = "cohort"
+
+    def series(self) -> QuerySet[MeetingSeries]:
+        return MeetingSeries.objects.none()
+
+    def calendar(self) -> CohortCalendar:
+        return CohortCalendar(cohort_id=self.token.cohort_id)
+
+
+FEED_SCOPES: dict[str, type[FeedScope]] = {
+    kind.scope: kind for kind in (ScholarFeed, MentorFeed, TeamFeed, StreamFeed, CohortFeed)
+}
+SCOPE_OF_OWNER: dict[type[Model], type[FeedScope]] = {kind.owner_model: kind for kind in FEED_SCOPES.values()}
+
+
+def feed_scope(token: FeedToken) -> FeedScope:
+    """The token's feed, as the class of its scope."""
+    return FEED_SCOPES[token.scope](token)
