@@ -7,9 +7,7 @@ indentation. Pure Python: no Django import; the importer writes what this return
 
 from __future__ import annotations
 
-import hashlib
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,17 +16,12 @@ from itertools import combinations
 from pathlib import Path
 
 from cohort.cadence import Cadence, parse_cadence
+from cohort.slugs import slugify_ascii
 
 BULLET = "•"
 MENTORS_HEADING = "mentors"
 # A paragraph shorter than this is too generic ("Good paper-reading habits.") to call copied text.
 DUPLICATE_MIN_CHARS = 80
-SLUG_MAX_CHARS = 100
-# Letters NFKD does not decompose to ASCII, so slugs keep a trace of them instead of dropping them.
-_TRANSLITERATIONS = str.maketrans(
-    {"ß": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "đ": "d"}
-    | {"Đ": "d", "ð": "d", "Ð": "d", "þ": "th", "Þ": "th", "ı": "i"}
-)
 _QUOTED_WORD = r"[“\"‘']([^\W\d_][\w'’-]*)[”\"’']"
 
 
@@ -160,16 +153,6 @@ def parse_stream_document(text: str, *, filename: str) -> StreamDocument:
         mentors=mentors,
         warnings=tuple(warnings),
     )
-
-
-def slugify_ascii(text: str) -> str:
-    """A stable ASCII slug: ``Adrià Garriga Alonso`` → ``adria-garriga-alonso``."""
-    ascii_text = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATIONS)).encode("ascii", "ignore")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.decode().lower()).strip("-")
-    if not slug:
-        # A name with no Latin letters still needs a stable key; derive it from the name itself.
-        return "x-" + hashlib.sha256(text.encode()).hexdigest()[:12]
-    return slug[:SLUG_MAX_CHARS].rstrip("-")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from cohort.dates import monday_of
 from cohort.models import Cohort, Stream
 from cohort.services import meeting_inputs_change
-from cohort.stream_document import slugify_ascii
+from cohort.slugs import slugify_ascii
 from mentors.models import Mentor
 from scholars.models import CheckIn, Mentorship, Scholar
 from scholars.roster_csv import RosterError, RosterRejected, RosterRow, check_references, parse_roster

@@ -10,7 +10,6 @@ from cohort.stream_document import (
     decode_stream_document,
     parse_stream_document,
     read_stream_document,
-    slugify_ascii,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -247,26 +246,7 @@ def test_second_document_cadences(evaluations):
     ]
 
 
-# --- shapes and slugs ----------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("name", "slug"),
-    [
-        ("Adrià Garriga Alonso", "adria-garriga-alonso"),
-        ("Søren Ødegård", "soren-odegard"),
-        ("Evaluations & Red-Teaming", "evaluations-red-teaming"),
-        ("  Mary-Jane  O'Neil ", "mary-jane-o-neil"),
-    ],
-)
-def test_slugs_are_lowercase_ascii(name, slug):
-    assert slugify_ascii(name) == slug
-
-
-def test_name_without_latin_letters_gets_a_stable_ascii_slug():
-    assert slugify_ascii("李明") == slugify_ascii("李明")
-    assert slugify_ascii("李明").isascii()
-    assert slugify_ascii("李明") != slugify_ascii("王芳")
+# --- shapes --------------------------------------------------------------------------------------------
 
 
 def test_mentor_without_bullets_is_followed_by_the_next_mentor():
