@@ -1,4 +1,4 @@
-"""Cohorts, streams and import warnings: the staff side of the admin, organised for daily work."""
+"""Cohorts, streams, import warnings and the audit trail: the staff side of the admin, organised for daily work."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.html import format_html_join
 
-from cohort.admin_access import CalendarInputsAdminMixin, DefaultChoiceFilter, RoleScopedAdmin
+from cohort.admin_access import DefaultChoiceFilter, MeetingInputsAdminMixin, ReadOnlyAdmin, RoleScopedAdmin
 from cohort.forms import CohortAdminForm
-from cohort.models import Break, Cohort, ImportWarning, Phase, ProgramEvent, Stream
+from cohort.models import AuditEntry, Break, Cohort, ImportWarning, Phase, ProgramEvent, Stream
 
 admin.site.site_header = "cohortops"
 admin.site.site_title = "cohortops admin"
@@ -35,7 +36,7 @@ class ProgramEventInline(admin.TabularInline):
 
 
 @admin.register(Cohort)
-class CohortAdmin(CalendarInputsAdminMixin, RoleScopedAdmin):
+class CohortAdmin(MeetingInputsAdminMixin, RoleScopedAdmin):
     form = CohortAdminForm
     list_display = ["name", "slug", "start_date", "end_date", "time_zone"]
     list_filter = [("streams", RelatedOnlyFieldListFilter), "time_zone"]
@@ -48,10 +49,6 @@ class CohortAdmin(CalendarInputsAdminMixin, RoleScopedAdmin):
         ("Meetings", {"fields": ["default_cadence", "default_meeting_minutes"]}),
     )
     inlines = [PhaseInline, BreakInline, ProgramEventInline]
-    calendar_fields = frozenset({"start_date", "end_date"})
-
-    def calendar_cohorts(self, obj: Cohort) -> list[Cohort]:
-        return [obj]
 
 
 @admin.register(Stream)
@@ -101,3 +98,43 @@ class ImportWarningAdmin(RoleScopedAdmin):
             resolved_at=None, resolved_by=None, updated_at=timezone.now()
         )
         self.message_user(request, f"{count} warning{'s' if count != 1 else ''} reopened.", messages.SUCCESS)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """Who changed what that shapes meetings, and when. Staff only: with no ``mentor_lookup`` a mentor sees no
+    rows, and the Mentors group has no permission on it at all."""
+
+    list_display = ["at", "actor", "action", "target_type", "target_repr", "changed_fields", "cohort_names"]
+    list_filter = [
+        "action",
+        ("target_type", RelatedOnlyFieldListFilter),
+        ("actor", RelatedOnlyFieldListFilter),
+        ("cohorts", RelatedOnlyFieldListFilter),
+    ]
+    date_hierarchy = "at"
+    search_fields = ["target_repr", "reason", "actor__username"]
+    list_select_related = ["actor", "target_type"]
+    fields = [
+        "at", "actor", "action", "target_type", "target_id", "target_repr", "changes_table", "cohort_names", "reason",
+    ]  # fmt: skip
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEntry]:
+        return super().get_queryset(request).prefetch_related("cohorts")
+
+    @admin.display(description="fields")
+    def changed_fields(self, entry: AuditEntry) -> str:
+        return ", ".join(entry.changes) or "–"
+
+    @admin.display(description="cohorts")
+    def cohort_names(self, entry: AuditEntry) -> str:
+        return ", ".join(cohort.name for cohort in entry.cohorts.all()) or "–"
+
+    @admin.display(description="changes")
+    def changes_table(self, entry: AuditEntry):
+        return format_html_join(
+            "\n",
+            "<div><strong>{}</strong>: {} → {}</div>",
+            ((name, before or "–", after or "–") for name, (before, after) in entry.changes.items()),
+        )

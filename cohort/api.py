@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from rest_framework import serializers, viewsets
 
+from cohort.api_mixins import MeetingInputsViewSetMixin
 from cohort.models import Break, Cohort, ImportWarning, Phase, ProgramEvent, Stream
 from cohort.permissions import IsStaffOrReadOnly
 from cohort.selectors import cohorts_for, streams_for
 from cohort.serializers import ModelSerializer
-from scheduling.services.materialise import calendar_inputs_changed
 
 
 class PhaseSerializer(ModelSerializer):
@@ -56,7 +55,7 @@ class CohortSerializer(ModelSerializer):
         return attrs
 
 
-class CohortViewSet(viewsets.ModelViewSet):
+class CohortViewSet(MeetingInputsViewSetMixin, viewsets.ModelViewSet):
     serializer_class = CohortSerializer
     permission_classes = [IsStaffOrReadOnly]
     filterset_fields = ["slug"]
@@ -68,12 +67,6 @@ class CohortViewSet(viewsets.ModelViewSet):
             .prefetch_related("phases", "breaks", "program_events", "streams")
             .order_by("-start_date")
         )
-
-    def perform_update(self, serializer) -> None:
-        with transaction.atomic():
-            cohort = serializer.save()
-            if {"start_date", "end_date"}.intersection(serializer.validated_data):
-                calendar_inputs_changed(cohorts=[cohort])
 
 
 class StreamSerializer(ModelSerializer):

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from cohort.admin_access import (
-    CalendarInputsAdminMixin,
+    MeetingInputsAdminMixin,
     PersonAdminMixin,
     ReadOnlyAdmin,
     ReadOnlyInline,
@@ -23,7 +23,6 @@ from cohort.models import ImportWarning
 from mentors.forms import BlackoutForm, MentorAdminForm, WeeklyWindowFormSet
 from mentors.models import Availability, Blackout, Mentor
 from mentors.services import mentor_logins_create
-from scheduling.services.materialise import person_cohorts
 
 
 class AvailabilityInline(admin.TabularInline):
@@ -84,7 +83,7 @@ class ImportWarningInline(ReadOnlyInline):
 
 
 @admin.register(Mentor)
-class MentorAdmin(PersonAdminMixin, CalendarInputsAdminMixin, RoleScopedAdmin):
+class MentorAdmin(PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
     mentor_lookup = "pk"
     form = MentorAdminForm
     list_display = ["name", "title", "organisation", "time_zone", "cadence_summary", "has_login"]
@@ -137,9 +136,6 @@ class MentorAdmin(PersonAdminMixin, CalendarInputsAdminMixin, RoleScopedAdmin):
         ),
         ("In the programme", {"fields": ["slug", "stream_titles", "cadence_summary"]}),
     )
-
-    def calendar_cohorts(self, obj: Mentor):
-        return person_cohorts(obj)
 
     def get_inlines(self, request: HttpRequest, obj: Mentor | None):
         staff = restricted_mentor(request.user) is None

@@ -11,7 +11,6 @@ from collections.abc import Iterable
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 
 from cohort.forms import CadenceField, CadenceFieldsForm
@@ -65,19 +64,6 @@ class WeeklyWindowFormSet(BaseInlineFormSet):
                 )
 
 
-def cohorts_of(*, mentor: Mentor | None = None, scholar_cohort_id: int | None = None) -> list[Cohort]:
-    """The cohorts a person takes part in: a scholar's one, or a mentor's through their scholars and streams."""
-    if scholar_cohort_id is not None:
-        return list(Cohort.objects.filter(pk=scholar_cohort_id))
-    if mentor is None:
-        return []
-    return list(
-        Cohort.objects.filter(Q(scholars__mentorships__mentor=mentor) | Q(streams__mentors=mentor))
-        .distinct()
-        .order_by("start_date")
-    )
-
-
 def _describe_cohorts(cohorts: Iterable[Cohort]) -> str:
     return "; ".join(f"{c.name}: {c.start_date:%d %b %Y} to {c.end_date:%d %b %Y}" for c in cohorts)
 
@@ -94,11 +80,7 @@ class BlackoutForm(forms.ModelForm):
         start, end = data.get("start_date"), data.get("end_date")
         if start is None or end is None or end < start or not self.has_changed():
             return data
-        blackout = self.instance
-        cohorts = cohorts_of(
-            mentor=blackout.mentor if blackout.mentor_id else None,
-            scholar_cohort_id=blackout.scholar.cohort_id if blackout.scholar_id else None,
-        )
+        cohorts = self.instance.calendar_cohorts()
         if cohorts and not any(c.start_date <= end and start <= c.end_date for c in cohorts):
             raise ValidationError(
                 f"{start:%d %b %Y} to {end:%d %b %Y} lies outside the cohort ({_describe_cohorts(cohorts)}): "

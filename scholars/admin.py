@@ -7,10 +7,9 @@ from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from cohort.admin_access import CalendarInputsAdminMixin, PersonAdminMixin, RoleScopedAdmin
+from cohort.admin_access import MeetingInputsAdminMixin, PersonAdminMixin, RoleScopedAdmin
 from mentors.forms import BlackoutForm
 from mentors.models import Blackout
-from scheduling.services.materialise import person_cohorts
 from scholars.models import CheckIn, Mentorship, Scholar, Team
 
 
@@ -30,7 +29,7 @@ class ScholarBlackoutInline(admin.TabularInline):
 
 
 @admin.register(Scholar)
-class ScholarAdmin(PersonAdminMixin, CalendarInputsAdminMixin, RoleScopedAdmin):
+class ScholarAdmin(PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
     mentor_lookup = "mentorships__mentor_id"
     list_display = ["name", "cohort", "stream", "status", "mentor_names", "time_zone", "is_sample"]
     list_filter = [
@@ -44,11 +43,6 @@ class ScholarAdmin(PersonAdminMixin, CalendarInputsAdminMixin, RoleScopedAdmin):
     list_select_related = ["cohort", "stream"]
     inlines = [MentorshipInline, ScholarBlackoutInline]
 
-    calendar_fields = Scholar.calendar_fields
-
-    def calendar_cohorts(self, obj: Scholar):
-        return person_cohorts(obj)
-
     def get_queryset(self, request: HttpRequest) -> QuerySet[Scholar]:
         return super().get_queryset(request).prefetch_related("mentorships__mentor")
 
@@ -58,7 +52,7 @@ class ScholarAdmin(PersonAdminMixin, CalendarInputsAdminMixin, RoleScopedAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(RoleScopedAdmin):
+class TeamAdmin(MeetingInputsAdminMixin, RoleScopedAdmin):
     mentor_lookup = "mentor_id"
     list_display = ["name", "cohort", "mentor"]
     list_filter = [("cohort", RelatedOnlyFieldListFilter), ("mentor", RelatedOnlyFieldListFilter)]
@@ -68,9 +62,8 @@ class TeamAdmin(RoleScopedAdmin):
 
 
 @admin.register(Mentorship)
-class MentorshipAdmin(CalendarInputsAdminMixin, RoleScopedAdmin):
+class MentorshipAdmin(MeetingInputsAdminMixin, RoleScopedAdmin):
     mentor_lookup = "mentor_id"
-    calendar_fields = frozenset({"start_date", "end_date", "mentor", "scholar"})
     list_display = ["mentor", "scholar", "role", "start_date", "end_date"]
     list_filter = [
         "role",
@@ -82,9 +75,6 @@ class MentorshipAdmin(CalendarInputsAdminMixin, RoleScopedAdmin):
     search_fields = ["mentor__name", "scholar__name"]
     list_select_related = ["mentor", "scholar"]
     autocomplete_fields = ["mentor", "scholar"]
-
-    def calendar_cohorts(self, obj: Mentorship):
-        return person_cohorts(obj.scholar)
 
 
 @admin.register(CheckIn)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as ModelValidationError
-from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -13,11 +12,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cohort.api_mixins import MeetingInputsViewSetMixin
 from cohort.permissions import IsStaff, IsStaffOrReadOnly
 from cohort.selectors import scholar_of
 from cohort.serializers import ModelSerializer
-from scheduling.api_mixins import CalendarInputsViewSetMixin
-from scheduling.notifications.reminders import person_settings_changed
 from scholars.models import CheckIn, Mentorship, Scholar, Team
 from scholars.roster_csv import COLUMNS, RosterError, RosterRejected
 from scholars.selectors import check_ins_for, mentorships_for, scholars_for, teams_for
@@ -33,23 +31,14 @@ class ScholarSerializer(ModelSerializer):
         ]  # fmt: skip
 
 
-class ScholarViewSet(CalendarInputsViewSetMixin, viewsets.ModelViewSet):
+class ScholarViewSet(MeetingInputsViewSetMixin, viewsets.ModelViewSet):
     serializer_class = ScholarSerializer
     permission_classes = [IsStaffOrReadOnly]
     filterset_fields = ["cohort", "stream", "status"]
     ordering_fields = ["name"]
-    calendar_fields = Scholar.calendar_fields
-
-    def calendar_person(self, scholar: Scholar) -> Scholar:
-        return scholar
 
     def get_queryset(self):
         return scholars_for(self.request.user).order_by("name")
-
-    def perform_update(self, serializer) -> None:
-        with transaction.atomic():
-            super().perform_update(serializer)
-            person_settings_changed(person=serializer.instance, fields=serializer.validated_data)
 
 
 class TeamSerializer(ModelSerializer):
@@ -58,7 +47,7 @@ class TeamSerializer(ModelSerializer):
         fields = ["id", "cohort", "mentor", "name", "members"]
 
 
-class TeamViewSet(viewsets.ModelViewSet):
+class TeamViewSet(MeetingInputsViewSetMixin, viewsets.ModelViewSet):
     serializer_class = TeamSerializer
     permission_classes = [IsStaffOrReadOnly]
     filterset_fields = ["cohort", "mentor"]
@@ -85,13 +74,10 @@ class MentorshipSerializer(ModelSerializer):
         return {f: getattr(self.instance, f) for f in fields} if self.instance else {}
 
 
-class MentorshipViewSet(CalendarInputsViewSetMixin, viewsets.ModelViewSet):
+class MentorshipViewSet(MeetingInputsViewSetMixin, viewsets.ModelViewSet):
     serializer_class = MentorshipSerializer
     permission_classes = [IsStaffOrReadOnly]
     filterset_fields = ["mentor", "scholar", "role"]
-
-    def calendar_person(self, mentorship: Mentorship) -> Scholar:
-        return mentorship.scholar
 
     def get_queryset(self):
         return mentorships_for(self.request.user).order_by("scholar", "role")
@@ -192,7 +178,7 @@ class ScholarBulkCreateView(APIView):
         if isinstance(data, RosterError):
             return self._rejected([data])
         try:
-            scholars = scholars_bulk_create(data=data)
+            scholars = scholars_bulk_create(data=data, by=request.user)
         except RosterRejected as rejected:
             return self._rejected(rejected.errors)
         return Response(
@@ -251,7 +237,7 @@ class MyPreferencesView(APIView):
         changes = ScholarPreferencesSerializer(data=request.data, partial=True)
         changes.is_valid(raise_exception=True)
         try:
-            scholar = scholar_preferences_update(scholar=scholar, **changes.validated_data)
+            scholar = scholar_preferences_update(scholar=scholar, by=request.user, **changes.validated_data)
         except ModelValidationError as error:
             raise ValidationError(error.message_dict) from error
         return Response(ScholarPreferencesSerializer(scholar).data)
