@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cohort.filters import IdFilter, IdFilterSet, InstantFilter
+from cohort.models import Cohort
 from cohort.permissions import IsStaff
 from cohort.selectors import cohorts_for, is_staff_role, mentor_of, scholar_of
 from cohort.serializers import ModelSerializer
@@ -312,8 +313,6 @@ class MeView(APIView):
 
     @extend_schema(responses={200: MeSerializer})
     def get(self, request) -> Response:
-        from django.utils import timezone
-
         user = request.user
         mentor, scholar = mentor_of(user), scholar_of(user)
         person = scholar or mentor
@@ -381,8 +380,6 @@ class RotateFeedView(APIView):
             return Response({"owner_id": ["No such owner."]}, status=status.HTTP_400_BAD_REQUEST)
         cohort = None
         if scope == FeedToken.Scope.STREAM:
-            from cohort.models import Cohort
-
             cohort = Cohort.objects.filter(pk=cohort_id).first()
             if cohort is None:
                 return Response(

@@ -9,11 +9,13 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from cohort.models import Cohort
 from scheduling import dispatch
 from scheduling.models import PlanRun
 from scheduling.notifications import oversight
+from scheduling.services.planning import plan_run_execute
 
 # The one beat process's schedule: (name shown in the admin, task, interval in seconds). Interval schedules,
 # not crontabs, so no DST change can make a tick misfire; beat runs in UTC (settings.CELERY_TIMEZONE).
@@ -47,17 +49,12 @@ def write_periodic_notifications() -> None:
 
 @shared_task(ignore_result=True)
 def plan_cohort_task(plan_run_id: int) -> None:
-    # Imported here: the services enqueue this task, so a module-level import would be circular.
-    from scheduling.services.planning import plan_run_execute
-
     plan_run_execute(plan_run_id=plan_run_id)
 
 
 @transaction.atomic
 def setup_periodic_tasks() -> list[str]:
     """Install (or update) the beat schedule in django-celery-beat's tables; returns the task names."""
-    from django_celery_beat.models import IntervalSchedule, PeriodicTask
-
     for name, task, seconds in PERIODIC_TASKS:
         interval, _ = IntervalSchedule.objects.get_or_create(every=seconds, period=IntervalSchedule.SECONDS)
         PeriodicTask.objects.update_or_create(
