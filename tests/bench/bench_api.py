@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def build_cohort() -> str:
     """Twenty mentors, eighty scholars, weekly 1-on-1s over twelve weeks; returns a scholar's API token."""
+    # Django's models and settings load only once bench_database() has called django.setup().
     from rest_framework.authtoken.models import Token
 
     from scheduling.models import Meeting, MeetingSeries
@@ -122,7 +123,8 @@ def report(label: str, port: int, path: str, token: str | None) -> None:
 
 def main() -> None:
     with bench_database() as vendor:
-        from django.db import connection
+        # Django's models and settings load only once bench_database() has called django.setup().
+        from django.db import connection, connections
 
         staff_token, scholar_token = build_cohort()
         database = connection.settings_dict
@@ -162,8 +164,6 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
-            from django.db import connections
-
             connections.close_all()
 
 

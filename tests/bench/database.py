@@ -22,6 +22,7 @@ def setup_django() -> None:
 def bench_database() -> Iterator[str]:
     """Yield the database vendor ("sqlite", "postgresql") while a fresh, migrated test database is in use."""
     setup_django()
+    # The database layer reads settings once django.setup() has run.
     from django.db import connection
     from django.test.utils import setup_test_environment, teardown_test_environment
 
