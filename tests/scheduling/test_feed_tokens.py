@@ -7,6 +7,7 @@ from scheduling.feed_tokens import (
     feed_token_rotate,
     hash_token,
 )
+from scheduling.feeds.scopes import FEED_SCOPES
 from scheduling.models import FeedToken
 from tests.factories import ScholarFactory, TeamFactory, UserFactory
 
@@ -15,6 +16,13 @@ pytestmark = pytest.mark.django_db
 
 def token_of(url: str) -> str:
     return url.rsplit("/", 1)[1].removesuffix(".ics")
+
+
+def test_every_token_scope_has_a_feed_class_naming_its_owner_column():
+    assert set(FEED_SCOPES) == set(FeedToken.Scope.values)
+    for scope, kind in FEED_SCOPES.items():
+        assert kind.scope == scope
+        assert FeedToken._meta.get_field(kind.owner_field).related_model is kind.owner_model
 
 
 def test_rotating_gives_an_unguessable_url_and_stores_only_its_hash():
