@@ -18,7 +18,7 @@ from mentors.models import Mentor
 from scheduling.compliance import Compliance, mentorships_behind_cadence
 from scheduling.models import Meeting, MeetingSeries, Notification, PlanRun
 from scheduling.problem_builder import build_cohort_problem
-from scheduling.week.plot import WeekCount
+from scheduling.week_plot import WeekCount
 from scholars.models import Mentorship
 
 

@@ -17,7 +17,7 @@ from cohort.models import Cohort
 from mentors.admin import MentorAdmin
 from mentors.models import Mentor
 from scheduling.admin.actions import apply_latest_plans, export_meetings_csv, plan_cohorts, rotate_feed_links
-from scheduling.week.page import cohort_week_view
+from scheduling.admin.week import cohort_week_view
 from scholars.admin import ScholarAdmin, TeamAdmin
 from scholars.models import Scholar, Team
 

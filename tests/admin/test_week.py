@@ -9,7 +9,7 @@ from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from scheduling.models import Meeting, PlanRun
 from scheduling.selectors import cohort_week
 from scheduling.services.planning import plan_cohort
-from scheduling.week.plot import WeekCount, week_plot
+from scheduling.week_plot import WeekCount, week_plot
 from tests.factories import (
     AvailabilityFactory,
     BreakFactory,

@@ -1,5 +1,5 @@
 """The week-at-a-glance page of the cohort admin: reads the chosen week and zone from the request and renders the
-cohort's week (``scheduling.selectors.cohort_week``) with its chart (``scheduling.week.plot``)."""
+cohort's week (``scheduling.selectors.cohort_week``) with its chart (``scheduling.week_plot``)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from cohort.admin_access import render_in_time_zone, viewer_time_zone
 from cohort.dates import monday_of
 from cohort.models import Cohort
 from scheduling.selectors import ONE_WEEK, cohort_week
-from scheduling.week.plot import week_plot
+from scheduling.week_plot import week_plot
 
 
 def _chosen_zone(request: HttpRequest, default: str) -> str:
