@@ -207,8 +207,8 @@ class Phase(CohortSpan):
         EXTENSION = "extension", "Extension"
         OTHER = "other", "Other"
 
-    # Which scholars take part in a phase follows from their status (see ``PHASES_BY_STATUS`` in
-    # scheduling.services): a scholar still in training gets no meetings in the research phase.
+    # Which scholars take part in a phase follows from their status (``Scholar.phase_kinds``): a scholar still
+    # in training gets no meetings in the research phase.
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RESEARCH)
     meeting_kinds = models.JSONField(
         default=list,

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from cohort.cadence import Cadence, MeetingKind
 from cohort.models import Cohort, Phase
-from scheduling.models import PHASES_BY_STATUS, Meeting
+from scheduling.models import Meeting
 from scheduling.recurrence import DateRange, DateRanges, dates_in
 from scholars.models import Mentorship, Scholar, Team
 
@@ -133,7 +133,7 @@ def mentorship_compliance(*, cohort: Cohort, as_of: dt.datetime) -> list[Complia
             _counted_day,
             break_days=break_days,
             phases=phases,
-            scholar_phases=PHASES_BY_STATUS.get(mentorship.scholar.status, frozenset()),
+            scholar_phases=mentorship.scholar.phase_kinds(),
         )
         weeks = meeting_weeks_elapsed(start=first, today=today, end=last, counts=counts)
         kinds = set(MeetingKind) - ({MeetingKind.TEAM} if pair not in in_team else set())

@@ -7,24 +7,11 @@ from django.db import models
 from django.db.models import F, Q
 
 from cohort.cadence import KIND_LABELS, MeetingKind
-from cohort.models import Cohort, Phase, Stream, TimeStamped
+from cohort.models import Cohort, Stream, TimeStamped
 from cohort.validators import validate_time_zone
 from mentors.models import Mentor
 from scheduling.recurrence import WeeklyRule
 from scholars.models import Scholar, Team
-
-# The phases a scholar takes part in, by status: everyone active trains, only some reach research, and only
-# extended scholars go on into an extension. "Other" phases (a retreat, an induction week) are for everyone.
-# Dates that no phase covers restrict nobody, so a cohort without phases meets throughout. Materialising series
-# and the compliance report both read it, so a scholar is expected exactly where they are invited.
-PHASES_BY_STATUS: dict[str, frozenset[str]] = {
-    Scholar.Status.ACCEPTED: frozenset({Phase.Kind.TRAINING, Phase.Kind.OTHER}),
-    Scholar.Status.TRAINING: frozenset({Phase.Kind.TRAINING, Phase.Kind.OTHER}),
-    Scholar.Status.RESEARCH: frozenset({Phase.Kind.TRAINING, Phase.Kind.RESEARCH, Phase.Kind.OTHER}),
-    Scholar.Status.EXTENDED: frozenset(
-        {Phase.Kind.TRAINING, Phase.Kind.RESEARCH, Phase.Kind.EXTENSION, Phase.Kind.OTHER}
-    ),
-}
 
 
 class PlanRun(TimeStamped):

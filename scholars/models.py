@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from cohort.models import Cohort, MeetingInput, Person, Stream, TimeStamped
+from cohort.models import Cohort, MeetingInput, Person, Phase, Stream, TimeStamped
 from cohort.validators import validate_weekdays
 from mentors.models import Mentor
 
@@ -74,8 +74,27 @@ class Scholar(MeetingInput, Person):
     def is_active(self) -> bool:
         return self.status not in self.INACTIVE_STATUSES
 
+    def phase_kinds(self) -> frozenset[str]:
+        """The kinds of phase this scholar takes part in, by status (none once they left the programme)."""
+        return PHASES_BY_STATUS.get(self.status, frozenset())
+
     def calendar_cohorts(self) -> list[Cohort]:
         return [self.cohort]
+
+
+# The phases a scholar takes part in, by status: everyone active trains, only some reach research, and only
+# extended scholars go on into an extension. "Other" phases (a retreat, an induction week) are for everyone.
+# Dates that no phase covers restrict nobody, so a cohort without phases meets throughout. Materialising series
+# and the compliance report both read it (``Scholar.phase_kinds``), so a scholar is expected exactly where
+# they are invited.
+PHASES_BY_STATUS: dict[str, frozenset[str]] = {
+    Scholar.Status.ACCEPTED: frozenset({Phase.Kind.TRAINING, Phase.Kind.OTHER}),
+    Scholar.Status.TRAINING: frozenset({Phase.Kind.TRAINING, Phase.Kind.OTHER}),
+    Scholar.Status.RESEARCH: frozenset({Phase.Kind.TRAINING, Phase.Kind.RESEARCH, Phase.Kind.OTHER}),
+    Scholar.Status.EXTENDED: frozenset(
+        {Phase.Kind.TRAINING, Phase.Kind.RESEARCH, Phase.Kind.EXTENSION, Phase.Kind.OTHER}
+    ),
+}
 
 
 class Team(MeetingInput, TimeStamped):

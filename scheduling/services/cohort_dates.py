@@ -11,7 +11,6 @@ from django.db.models import Q
 from cohort.cadence import MeetingKind
 from cohort.models import Cohort, Phase
 from mentors.models import Blackout, Mentor
-from scheduling.models import PHASES_BY_STATUS
 from scheduling.recurrence import DateRange, DateRanges, dates_in
 from scholars.models import Mentorship, Scholar
 
@@ -88,4 +87,4 @@ class CohortDates:
         if not first <= day <= last:
             return False
         phase = self.phase_on(day)
-        return phase is None or phase.kind in PHASES_BY_STATUS.get(scholar.status, frozenset())
+        return phase is None or phase.kind in scholar.phase_kinds()
