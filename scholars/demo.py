@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from cohort.cadence import Cadence, MeetingDemand, MeetingKind
+from cohort.dates import monday_of
 from cohort.models import Break, Cohort, Phase, Stream
 from mentors.models import Availability, Mentor
 from scholars.models import Mentorship, Scholar, Team
@@ -57,7 +58,7 @@ class DemoSummary:
 
 def demo_dates(today: dt.date) -> tuple[dt.date, dt.date]:
     """Twelve weeks from this week's Monday, ending on a Friday, so the demo always has meetings ahead."""
-    start = today - dt.timedelta(days=today.weekday())
+    start = monday_of(today)
     return start, start + dt.timedelta(weeks=12, days=-3)
 
 

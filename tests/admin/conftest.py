@@ -10,6 +10,7 @@ from django import forms
 from django.test import Client
 from django.utils import timezone
 
+from cohort.dates import monday_of
 from cohort.forms import CadenceField, CadenceWidget
 from mentors.models import Availability, Blackout, Mentor
 from mentors.services import mentor_logins_create
@@ -45,8 +46,7 @@ class MentorRows:
 
 
 def this_monday() -> dt.date:
-    today = timezone.localdate()
-    return today - dt.timedelta(days=today.weekday())
+    return monday_of(timezone.localdate())
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import icalendar
 import pytest
 from rest_framework.test import APIClient
 
+from cohort.dates import monday_of
 from mentors.services import mentor_logins_create
 from scheduling.models import PlanRun
 from scheduling.notifications.oversight import staff_alert_emails
@@ -76,8 +77,7 @@ def test_check_ins_are_read_by_their_scholar_mentor_and_staff_only(world):
 
 
 def test_a_scholar_submits_a_check_in_for_themselves():
-    today = dt.datetime.now(tz=dt.UTC).date()
-    monday = today - dt.timedelta(days=today.weekday())
+    monday = monday_of(dt.datetime.now(tz=dt.UTC).date())
     running = CohortFactory(
         start_date=monday - dt.timedelta(weeks=2), end_date=monday + dt.timedelta(weeks=8)
     )

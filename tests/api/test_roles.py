@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from cohort.dates import monday_of
 from cohort.models import Stream
 from scheduling.models import Notification, PlanRun
 from scheduling.notifications.reminders import sync_meeting_notifications
@@ -178,7 +179,7 @@ def test_only_staff_create_programme_rows(rows, caller, url, body):
 
 
 def test_a_check_in_naming_someone_else_is_written_as_the_callers_own(rows):
-    monday = timezone.localdate() - dt.timedelta(days=timezone.localdate().weekday())
+    monday = monday_of(timezone.localdate())
     cohort = rows["cohort"]
     cohort.start_date, cohort.end_date = monday, monday + dt.timedelta(weeks=10)
     cohort.save()

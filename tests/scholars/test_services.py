@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from cohort.dates import monday_of
 from scholars.models import CheckIn, Scholar
 from scholars.services import check_in_submit
 from tests.factories import CohortFactory, ScholarFactory
@@ -12,8 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def this_monday():
-    today = timezone.now().date()
-    return today - dt.timedelta(days=today.weekday())
+    return monday_of(timezone.now().date())
 
 
 def scholar_in_a_running_cohort(**fields):
