@@ -25,8 +25,8 @@ from scheduling.notifications.rows import (
     Wanted,
     WriteReport,
     local_instant,
-    person_channels,
     person_key,
+    weekly_rows,
     write_rows,
 )
 from scholars.models import CheckIn, Mentorship, Scholar
@@ -83,16 +83,9 @@ def write_check_in_digests(*, as_of: dt.datetime) -> WriteReport:
         if not covers_week(mentorship, week):
             continue
         due_at = local_instant(week + dt.timedelta(days=7), DIGEST_LOCAL_TIME, mentor.time_zone)
-        for channel in person_channels(mentor):
-            key = f"{Kind.CHECKIN_DIGEST}:mentor={mentor.pk}:week={week.isoformat()}:{channel}"
-            row = Notification(
-                kind=Kind.CHECKIN_DIGEST,
-                channel=channel,
-                dedupe_key=key,
-                due_at=due_at,
-                recipient_mentor=mentor,
-                payload={"week_start": week.isoformat()},
-            )
+        for key, row in weekly_rows(
+            kind=Kind.CHECKIN_DIGEST, person=mentor, week=week, due_at=due_at
+        ).items():
             wanted[key] = Wanted(row, creatable=True)
     return write_rows(wanted.values())
 

@@ -24,6 +24,7 @@ from scheduling.notifications.rows import (
     person_channels,
     person_key,
     recipient_fields,
+    weekly_rows,
     write_rows,
 )
 from scholars.models import Mentorship, Scholar
@@ -196,16 +197,9 @@ def _sync_check_in_prompts(*, scholar_ids: set[int], now: dt.datetime) -> WriteR
         scholar = primaries[scholar_id].scholar
         first_day = first_start.astimezone(ZoneInfo(scholar.time_zone)).date()
         due_at = local_instant(first_day - dt.timedelta(days=1), scholar.work_start, scholar.time_zone)
-        for channel in person_channels(scholar):
-            key = f"{Kind.CHECKIN_PROMPT}:scholar={scholar_id}:week={week.isoformat()}:{channel}"
-            row = Notification(
-                kind=Kind.CHECKIN_PROMPT,
-                channel=channel,
-                dedupe_key=key,
-                due_at=due_at,
-                recipient_scholar=scholar,
-                payload={"week_start": week.isoformat()},
-            )
+        for key, row in weekly_rows(
+            kind=Kind.CHECKIN_PROMPT, person=scholar, week=week, due_at=due_at
+        ).items():
             wanted[key] = Wanted(row, creatable=due_at > now)
 
     not_yet_due = Notification.objects.filter(

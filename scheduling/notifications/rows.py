@@ -63,6 +63,22 @@ def recipient_fields(person: Person) -> dict:
     return {"recipient_scholar": person}
 
 
+def weekly_rows(*, kind: str, person: Person, week: dt.date, due_at: dt.datetime) -> dict[str, Notification]:
+    """A notification about one week (a check-in prompt, a digest) for ``person``: a row per channel, by key."""
+    rows = {}
+    for channel in person_channels(person):
+        key = f"{kind}:{person_key(person)}:week={week.isoformat()}:{channel}"
+        rows[key] = Notification(
+            kind=kind,
+            channel=channel,
+            dedupe_key=key,
+            due_at=due_at,
+            payload={"week_start": week.isoformat()},
+            **recipient_fields(person),
+        )
+    return rows
+
+
 def local_instant(day: dt.date, at: dt.time, zone: str) -> dt.datetime:
     """A wall-clock time on a day in a zone, as UTC. Times in a spring-forward gap resolve forward (fold=0)."""
     return dt.datetime.combine(day, at, tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)
