@@ -78,11 +78,12 @@ def end_series(series: MeetingSeries, *, today: dt.date) -> list[Meeting]:
         )
     )
     _cancel(future)
-    _close(series)
+    _end_or_delete(series)
     return future
 
 
-def _close(series: MeetingSeries) -> None:
+def _end_or_delete(series: MeetingSeries) -> None:
+    """End the series after its last meeting; a series that never had a meeting has no history and goes."""
     zone = ZoneInfo(series.time_zone)
     meetings = series.meetings.order_by("-original_start")
     if not meetings.exists():
@@ -279,7 +280,7 @@ def sync_slot(
             series.version += 1
             series.save(update_fields=["starts_on", "ends_on", "version", "updated_at"])
     for series in unused:
-        _close(series)
+        _end_or_delete(series)
     live_regrouped = [
         m
         for m in existing
