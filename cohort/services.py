@@ -19,9 +19,9 @@ transaction. Its own writes (a plan applied, a meeting moved or cancelled) leave
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
@@ -78,7 +78,7 @@ class RowChange:
     cohort_ids: frozenset[int]
 
     @classmethod
-    def of(cls, row: Model, *, before: Snapshot | None, cohorts: Sequence[Cohort]) -> RowChange:
+    def of(cls, row: Model, *, before: Snapshot | None, cohort_ids: Iterable[int]) -> RowChange:
         """A row just saved, against its snapshot from before the write."""
         return cls(
             model=type(row),
@@ -86,7 +86,7 @@ class RowChange:
             label=str(row),
             before=before,
             after=row_snapshot(row),
-            cohort_ids=frozenset(cohort.pk for cohort in cohorts),
+            cohort_ids=frozenset(cohort_ids),
         )
 
     @property
@@ -217,9 +217,7 @@ class MeetingInputsChange:
                     cohort_ids=frozenset(touched),
                 )
             else:
-                change = RowChange.of(
-                    row, before=noted.before, cohorts=[*noted.cohorts_before, *cohorts_after]
-                )
+                change = RowChange.of(row, before=noted.before, cohort_ids=touched)
             changed = change.changed_fields
             if not changed:
                 continue
@@ -229,11 +227,18 @@ class MeetingInputsChange:
                 refresh |= touched
             if isinstance(row, Person) and change.action == AuditEntry.Action.CHANGED:
                 people.append((row, changed))
+        # Read again: a cohort deleted by this write is gone, one changed by it is sent as it is now.
+        touched_ids = {cohort_id for change in changes for cohort_id in change.cohort_ids}
+        cohorts = (
+            list(Cohort.objects.filter(pk__in=touched_ids).order_by("start_date", "pk")) if changes else []
+        )
+        alive = frozenset(cohort.pk for cohort in cohorts)
+        changes = [replace(change, cohort_ids=change.cohort_ids & alive) for change in changes]
         entries = audit_write(changes=changes, by=self.by, reason=self.reason)
         if refresh:
-            # Read again: a cohort deleted by this write is gone, one changed by it is sent as it is now.
-            cohorts = list(Cohort.objects.filter(pk__in=refresh).order_by("start_date", "pk"))
-            meeting_inputs_changed.send(sender=MeetingInputsChange, cohorts=cohorts)
+            meeting_inputs_changed.send(
+                sender=MeetingInputsChange, cohorts=[cohort for cohort in cohorts if cohort.pk in refresh]
+            )
         for person, fields in people:
             person_settings_changed.send(sender=type(person), person=person, fields=fields)
         return entries
