@@ -138,7 +138,11 @@ class CadenceFieldsForm(forms.ModelForm):
     def clean(self) -> dict:
         cleaned = super().clean()
         for name in self.cadence_fields:
-            if isinstance(cleaned.get(name), Cadence):
+            if name not in self.changed_data:
+                # Unchanged rows keep the stored value as it is: a rewrite in another spelling ({} as empty
+                # demands) would count as a change of the cadence, and refresh and audit for nothing.
+                cleaned[name] = getattr(self.instance, name)
+            elif isinstance(cleaned.get(name), Cadence):
                 # The form still holds the saved value here: keep the sentences it was read from.
                 previous = Cadence.from_dict(getattr(self.instance, name))
                 cleaned[name] = Cadence(demands=cleaned[name].demands, sources=previous.sources).to_dict()
