@@ -54,8 +54,7 @@ def apply_plan_run(modeladmin: admin.ModelAdmin, request: HttpRequest, run: Plan
         return
     modeladmin.message_user(
         request,
-        f"{run.cohort}: plan #{run.pk} applied: {len(diff.added)} series added, {len(diff.moved)} moved, "
-        f"{len(diff.removed)} removed, {len(diff.unchanged)} unchanged.",
+        f"{run.cohort}: plan #{run.pk} applied: {diff.summary()}.",
         messages.SUCCESS,
     )
 

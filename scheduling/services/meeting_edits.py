@@ -1,4 +1,7 @@
-"""Edits of single meetings by staff and mentors: move, cancel, mark held or missed, cancel the rest of a series."""
+"""Edits of single meetings by staff and mentors: move, cancel, mark held or missed, cancel the rest of a series.
+
+Each edit leaves an audit entry naming who made it (``by``; None: the system) and each field's before and after.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +9,13 @@ import datetime as dt
 import logging
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from cohort.services import RowChange, Snapshot, audit_write, row_snapshot
 from scheduling.models import SETTLED_STATUSES, Meeting, MeetingSeries
 from scheduling.notifications.reminders import sync_meeting_notifications
 from scheduling.planner.validate import inside_windows
@@ -23,13 +28,20 @@ def _locked(meeting: Meeting) -> Meeting:
     return Meeting.objects.select_for_update().select_related("series").get(pk=meeting.pk)
 
 
-def _bump(meeting: Meeting, fields: list[str]) -> None:
+def _bump(
+    meeting: Meeting, fields: list[str], *, before: Snapshot, by: AbstractBaseUser | None, reason: str = ""
+) -> None:
     meeting.version += 1
     meeting.save(update_fields=[*fields, "version", "updated_at"])
     MeetingSeries.objects.filter(pk=meeting.series_id).update(
         version=F("version") + 1, updated_at=timezone.now()
     )
     sync_meeting_notifications(meetings=[meeting])
+    audit_write(
+        changes=[RowChange.of(meeting, before=before, cohort_ids=[meeting.series.cohort_id])],
+        by=by,
+        reason=reason,
+    )
 
 
 def _attendee_conflict(meeting: Meeting, starts_at: dt.datetime, ends_at: dt.datetime) -> Meeting | None:
@@ -117,7 +129,7 @@ def meeting_move(
     meeting: Meeting,
     starts_at: dt.datetime,
     ends_at: dt.datetime | None = None,
-    by=None,
+    by: AbstractBaseUser | None = None,
     by_staff: bool = False,
     force: bool = False,
     reason: str = "",
@@ -129,6 +141,7 @@ def meeting_move(
     the reason is kept in the meeting's private notes.
     """
     meeting = _locked(meeting)
+    before = row_snapshot(meeting)
     zone = ZoneInfo(meeting.series.time_zone)
     # Forcing is asked for up front, so a mentor learns at once that it is not theirs to ask.
     if force and not by_staff:
@@ -167,19 +180,20 @@ def meeting_move(
         way_out = "Force the move and say why" if by_staff else "Only staff can move it there anyway"
         raise ValidationError({"starts_at": [*outside, f"{way_out}."]})
     if outside:
-        # There is no audit table: the override is kept with the meeting, where staff and its mentor read it.
+        # Kept with the meeting too, where its mentor reads it (the audit trail is for staff).
         note = f"{timezone.now():%Y-%m-%d %H:%M} UTC, moved by {by} although: {' '.join(outside)} Reason: {reason}"
         meeting.private_notes = f"{meeting.private_notes}\n{note}".strip()
         fields.append("private_notes")
         logger.info("meeting %s moved outside usual hours by %s: %s", meeting.pk, by, reason)
     meeting.starts_at, meeting.ends_at, meeting.status = starts_at, ends_at, Meeting.Status.MOVED
-    _bump(meeting, fields)
+    _bump(meeting, fields, before=before, by=by, reason=reason)
     return meeting
 
 
 @transaction.atomic
-def meeting_cancel(*, meeting: Meeting, by=None) -> Meeting:
+def meeting_cancel(*, meeting: Meeting, by: AbstractBaseUser | None = None) -> Meeting:
     meeting = _locked(meeting)
+    before = row_snapshot(meeting)
     if meeting.status in SETTLED_STATUSES:
         raise ValidationError(
             {"status": f"A {meeting.get_status_display().lower()} meeting cannot be cancelled."}
@@ -187,37 +201,49 @@ def meeting_cancel(*, meeting: Meeting, by=None) -> Meeting:
     if meeting.status == Meeting.Status.CANCELLED:
         return meeting
     meeting.status = Meeting.Status.CANCELLED
-    _bump(meeting, ["status"])
+    _bump(meeting, ["status"], before=before, by=by)
     return meeting
 
 
 @transaction.atomic
-def series_cancel_rest(*, series: MeetingSeries, from_instant: dt.datetime, by=None) -> list[Meeting]:
-    """Cancel every not-yet-settled meeting of the series from an instant on."""
+def series_cancel_rest(
+    *, series: MeetingSeries, from_instant: dt.datetime, by: AbstractBaseUser | None = None
+) -> list[Meeting]:
+    """Cancel every not-yet-settled meeting of the series from an instant on (an audit entry for each)."""
     meetings = list(
         series.meetings.select_for_update()
         .filter(starts_at__gte=from_instant)
         .exclude(status__in=(*SETTLED_STATUSES, Meeting.Status.CANCELLED))
     )
+    befores = [row_snapshot(meeting) for meeting in meetings]
     for meeting in meetings:
         meeting.status, meeting.version = Meeting.Status.CANCELLED, meeting.version + 1
     Meeting.objects.bulk_update(meetings, ["status", "version"])
     Meeting.objects.filter(pk__in=[m.pk for m in meetings]).update(updated_at=timezone.now())
     MeetingSeries.objects.filter(pk=series.pk).update(version=F("version") + 1, updated_at=timezone.now())
     sync_meeting_notifications(meetings=meetings)
+    audit_write(
+        changes=[
+            RowChange.of(meeting, before=before, cohort_ids=[series.cohort_id])
+            for meeting, before in zip(meetings, befores, strict=True)
+        ],
+        by=by,
+        reason=f"The rest of the series cancelled from {from_instant:%Y-%m-%d %H:%M} UTC.",
+    )
     return meetings
 
 
 @transaction.atomic
-def meeting_mark(*, meeting: Meeting, status: str, by=None) -> Meeting:
+def meeting_mark(*, meeting: Meeting, status: str, by: AbstractBaseUser | None = None) -> Meeting:
     """Mark a meeting held or missed, once it has started."""
     if status not in (Meeting.Status.HELD, Meeting.Status.MISSED):
         raise ValidationError({"status": "A meeting can be marked held or missed."})
     meeting = _locked(meeting)
+    before = row_snapshot(meeting)
     if meeting.status == Meeting.Status.CANCELLED:
         raise ValidationError({"status": "A cancelled meeting cannot be marked held or missed."})
     if meeting.starts_at > timezone.now():
         raise ValidationError({"status": "A meeting can be marked held or missed only once it has started."})
     meeting.status = status
-    _bump(meeting, ["status"])
+    _bump(meeting, ["status"], before=before, by=by)
     return meeting

@@ -8,10 +8,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
 from cohort.models import Cohort
+from cohort.services import RowChange, audit_write, row_snapshot
 from scheduling.models import Meeting, PlanRun
 from scheduling.notifications.reminders import sync_meeting_notifications
 from scheduling.planner import Placement, PlanResult, Unplaced, WeeklySlot, plan, validate_plan
@@ -42,6 +44,12 @@ class PlanDiff:
             "removed": self.removed,
             "unchanged": self.unchanged,
         }
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} series added, {len(self.moved)} moved, {len(self.removed)} removed, "
+            f"{len(self.unchanged)} unchanged"
+        )
 
 
 def plan_cohort(*, cohort: Cohort, requested_by=None) -> PlanRun:
@@ -122,14 +130,18 @@ def plan_diff(*, cohort: Cohort, result: PlanResult) -> PlanDiff:
 
 
 @transaction.atomic
-def plan_apply(*, plan_run: PlanRun, applied_by=None, today: dt.date | None = None) -> PlanDiff:
+def plan_apply(
+    *, plan_run: PlanRun, applied_by: AbstractBaseUser | None = None, today: dt.date | None = None
+) -> PlanDiff:
     """Publish a solved plan: slots no longer wanted end, new ones are materialised, and kept ones are brought in
-    line with the cohort's calendar (blackouts, breaks, leavers) without moving.
+    line with the cohort's calendar (blackouts, breaks, leavers) without moving. The audit trail records who
+    applied it (None: the system) and what it changed.
 
     Refuses a run that is not solved, one older than a plan applied since, and one whose placements break a hard
     constraint (checked again independently of the solver).
     """
     run = PlanRun.objects.select_for_update().get(pk=plan_run.pk)
+    before = row_snapshot(run)
     # One writer of a cohort's meetings at a time: a concurrent refresh or apply would create the same rows.
     cohort = Cohort.objects.select_for_update().get(pk=run.cohort_id)
     if run.status != PlanRun.Status.SOLVED:
@@ -168,6 +180,11 @@ def plan_apply(*, plan_run: PlanRun, applied_by=None, today: dt.date | None = No
     run.save(update_fields=["status", "applied_at", "updated_at"])
     PlanRun.objects.filter(cohort=cohort, status=PlanRun.Status.SOLVED).exclude(pk=run.pk).update(
         status=PlanRun.Status.DISCARDED
+    )
+    audit_write(
+        changes=[RowChange.of(run, before=before, cohort_ids=[cohort.pk])],
+        by=applied_by,
+        reason=f"{diff.summary()}.",
     )
     return diff
 

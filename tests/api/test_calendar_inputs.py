@@ -18,6 +18,7 @@ from tests.factories import (
     MentorFactory,
     MentorshipFactory,
     ScholarFactory,
+    TeamFactory,
     UserFactory,
 )
 
@@ -131,6 +132,9 @@ def test_deleting_a_mentorship_on_its_admin_page_ends_its_meetings(planned, admi
 GROUP_WEEKLY = Cadence(
     demands=(MeetingDemand(kind=MeetingKind.GROUP, per_week_min=1, per_week_max=1, duration_minutes=60),)
 ).to_dict()
+TEAM_WEEKLY = Cadence(
+    demands=(MeetingDemand(kind=MeetingKind.TEAM, per_week_min=1, per_week_max=1, duration_minutes=60),)
+).to_dict()
 MARCH_MONDAYS = [dt.date(2027, 3, d) for d in (1, 8, 15, 22, 29)]
 APRIL_MONDAYS = [dt.date(2027, 4, d) for d in (5, 12, 19, 26)]
 
@@ -192,6 +196,57 @@ def test_a_scholar_moved_to_another_cohort_leaves_the_old_cohorts_meetings(group
     assert response.status_code == 200, response.json()
     assert (live_days(march), pending_reminder_days(march, ada)) == ([], [])
     assert (live_days(april), pending_reminder_days(april, ada)) == (APRIL_MONDAYS, APRIL_MONDAYS)
+
+
+def test_a_mentorship_moved_on_its_admin_page_leaves_the_old_cohort(group_in_two_cohorts, admin_user):
+    march, april, mentor, ada, cy = group_in_two_cohorts
+    mentorship = Mentorship.objects.get(mentor=mentor, scholar=ada)
+    client = logged_in(admin_user)
+    url = reverse("admin:scholars_mentorship_change", args=[mentorship.pk])
+
+    response = client.post(url, posted_back(client.get(url)) | {"scholar": str(cy.pk)})
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert (live_days(march), pending_reminder_days(march, ada)) == ([], [])
+    assert (live_days(april), pending_reminder_days(april, cy)) == (APRIL_MONDAYS, APRIL_MONDAYS)
+
+
+def test_a_scholar_moved_on_their_admin_page_leaves_the_old_cohorts_meetings(
+    group_in_two_cohorts, admin_user
+):
+    march, april, _, ada, _ = group_in_two_cohorts
+    client = logged_in(admin_user)
+    url = reverse("admin:scholars_scholar_change", args=[ada.pk])
+
+    response = client.post(url, posted_back(client.get(url)) | {"cohort": str(april.pk)})
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert (live_days(march), pending_reminder_days(march, ada)) == ([], [])
+    assert (live_days(april), pending_reminder_days(april, ada)) == (APRIL_MONDAYS, APRIL_MONDAYS)
+
+
+def test_a_scholar_added_to_a_team_through_the_api_joins_its_meetings(settings):
+    settings.PLANNER_TIME_LIMIT_SECONDS = 5
+    cohort = CohortFactory(start_date=dt.date(2027, 3, 1), end_date=dt.date(2027, 3, 31))
+    mentor = MentorFactory(cadence=TEAM_WEEKLY)
+    AvailabilityFactory(mentor=mentor, weekday=0, start_time=dt.time(10), end_time=dt.time(11))
+    ada, bo = ScholarFactory(name="Ada", cohort=cohort), ScholarFactory(name="Bo", cohort=cohort)
+    for scholar in (ada, bo):
+        MentorshipFactory(mentor=mentor, scholar=scholar)
+    team = TeamFactory(cohort=cohort, mentor=mentor)
+    team.members.add(ada)
+    published(cohort)
+    assert (pending_reminder_days(cohort, ada), pending_reminder_days(cohort, bo)) == (MARCH_MONDAYS, [])
+
+    response = client_for(UserFactory(is_staff=True)).patch(
+        f"/api/v1/teams/{team.pk}/", {"members": [ada.pk, bo.pk]}, format="json"
+    )
+
+    assert response.status_code == 200, response.json()
+    assert (pending_reminder_days(cohort, ada), pending_reminder_days(cohort, bo)) == (
+        MARCH_MONDAYS,
+        MARCH_MONDAYS,
+    )
 
 
 def test_a_blackout_moved_to_a_mentor_of_another_cohort_frees_the_old_cohorts_day(settings):
