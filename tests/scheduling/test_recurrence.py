@@ -30,32 +30,31 @@ def starts(occurrences: list[Occurrence]) -> list[dt.datetime]:
     return [o.starts_at_utc for o in occurrences]
 
 
-def test_london_wall_clock_stays_at_ten_across_the_march_change():
+@pytest.mark.parametrize(
+    ("first_day", "last_day", "expected_starts"),
+    [
+        # 2025's change is on Sunday 30 March.
+        pytest.param(
+            dt.date(2025, 3, 24),
+            dt.date(2025, 4, 3),
+            [utc(2025, 3, 24, 10), utc(2025, 3, 27, 10), utc(2025, 3, 31, 9), utc(2025, 4, 3, 9)],
+            id="march",
+        ),
+        # 2025's change is on Sunday 26 October.
+        pytest.param(
+            dt.date(2025, 10, 20),
+            dt.date(2025, 10, 30),
+            [utc(2025, 10, 20, 9), utc(2025, 10, 23, 9), utc(2025, 10, 27, 10), utc(2025, 10, 30, 10)],
+            id="october",
+        ),
+    ],
+)
+def test_london_wall_clock_stays_at_ten_across_the_clock_change(first_day, last_day, expected_starts):
     rule = WeeklyRule(weekdays=(MON, THU), start=dt.time(10), duration_minutes=60, time_zone="Europe/London")
 
-    # 2025's change is on Sunday 30 March.
-    occurrences = expand(rule, first_day=dt.date(2025, 3, 24), last_day=dt.date(2025, 4, 3))
+    occurrences = expand(rule, first_day=first_day, last_day=last_day)
 
-    assert starts(occurrences) == [
-        utc(2025, 3, 24, 10),
-        utc(2025, 3, 27, 10),
-        utc(2025, 3, 31, 9),
-        utc(2025, 4, 3, 9),
-    ]
-
-
-def test_london_wall_clock_stays_at_ten_across_the_october_change():
-    rule = WeeklyRule(weekdays=(MON, THU), start=dt.time(10), duration_minutes=60, time_zone="Europe/London")
-
-    # 2025's change is on Sunday 26 October.
-    occurrences = expand(rule, first_day=dt.date(2025, 10, 20), last_day=dt.date(2025, 10, 30))
-
-    assert starts(occurrences) == [
-        utc(2025, 10, 20, 9),
-        utc(2025, 10, 23, 9),
-        utc(2025, 10, 27, 10),
-        utc(2025, 10, 30, 10),
-    ]
+    assert starts(occurrences) == expected_starts
 
 
 def test_los_angeles_wall_clock_stays_across_the_march_and_november_changes():
@@ -101,19 +100,26 @@ def test_time_in_the_los_angeles_spring_forward_gap_uses_the_offset_before_the_g
     assert occurrence_on(rule, dt.date(2025, 3, 9)).starts_at_utc == utc(2025, 3, 9, 10, 30)
 
 
-def test_time_the_london_fall_back_repeats_means_its_first_occurrence():
-    rule = WeeklyRule(weekdays=(SUN,), start=dt.time(1, 30), duration_minutes=60, time_zone="Europe/London")
+@pytest.mark.parametrize(
+    ("time_zone", "start", "night", "first_start"),
+    [
+        # 01:30 happens twice on 26 October 2025: first in BST (00:30 UTC), then in GMT (01:30 UTC).
+        pytest.param(
+            "Europe/London", dt.time(1, 30), dt.date(2025, 10, 26), utc(2025, 10, 26, 0, 30), id="london"
+        ),
+        pytest.param(
+            "America/Los_Angeles",
+            dt.time(1, 15),
+            dt.date(2025, 11, 2),
+            utc(2025, 11, 2, 8, 15),
+            id="los-angeles",
+        ),
+    ],
+)
+def test_time_the_fall_back_repeats_means_its_first_occurrence(time_zone, start, night, first_start):
+    rule = WeeklyRule(weekdays=(SUN,), start=start, duration_minutes=30, time_zone=time_zone)
 
-    # 01:30 happens twice on 26 October 2025: first in BST (00:30 UTC), then in GMT (01:30 UTC).
-    assert occurrence_on(rule, dt.date(2025, 10, 26)).starts_at_utc == utc(2025, 10, 26, 0, 30)
-
-
-def test_time_the_los_angeles_fall_back_repeats_means_its_first_occurrence():
-    rule = WeeklyRule(
-        weekdays=(SUN,), start=dt.time(1, 15), duration_minutes=30, time_zone="America/Los_Angeles"
-    )
-
-    assert occurrence_on(rule, dt.date(2025, 11, 2)).starts_at_utc == utc(2025, 11, 2, 8, 15)
+    assert occurrence_on(rule, night).starts_at_utc == first_start
 
 
 def test_duration_is_exact_time_on_the_night_the_clocks_change():
