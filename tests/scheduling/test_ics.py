@@ -55,6 +55,24 @@ def series_event(
     return SeriesEvent(**fields)
 
 
+def june_mondays(**changes) -> SeriesEvent:
+    """Mondays at 10:00 in London, 2 to 30 June 2025: 09:00 UTC, as London is on summer time."""
+    return series_event(weekly(MON), first_day=dt.date(2025, 6, 2), last_day=dt.date(2025, 6, 30), **changes)
+
+
+def june_16_override(**changes) -> OccurrenceOverride:
+    """The June Mondays' 16 June occurrence (09:00 UTC), moved to Tuesday 17 June, 14:00 to 15:00 UTC."""
+    fields = {
+        "original_start_utc": utc(2025, 6, 16, 9),
+        "status": "moved",
+        "starts_at_utc": utc(2025, 6, 17, 14),
+        "ends_at_utc": utc(2025, 6, 17, 15),
+        "sequence": 4,
+        "last_modified": utc(2025, 6, 10, 8),
+    } | changes
+    return OccurrenceOverride(**fields)
+
+
 def single_event(**changes) -> SingleEvent:
     fields = {
         "uid": "meeting-7@cohortops",
@@ -148,18 +166,8 @@ def test_los_angeles_series_keeps_local_time_across_the_march_and_november_chang
 
 
 def test_moved_occurrence_appears_at_its_new_time_and_not_at_its_old_one():
-    rule = weekly(MON)
-    moved = OccurrenceOverride(
-        original_start_utc=utc(2025, 6, 16, 9),
-        status="moved",
-        starts_at_utc=utc(2025, 6, 17, 14),
-        ends_at_utc=utc(2025, 6, 17, 14, 45),
-        sequence=4,
-        last_modified=utc(2025, 6, 10, 8),
-    )
-    body = feed(
-        series_event(rule, first_day=dt.date(2025, 6, 2), last_day=dt.date(2025, 6, 30), overrides=(moved,))
-    )
+    moved = june_16_override(starts_at_utc=utc(2025, 6, 17, 14), ends_at_utc=utc(2025, 6, 17, 14, 45))
+    body = feed(june_mondays(overrides=(moved,)))
 
     assert spans_in(body, dt.date(2025, 6, 1), dt.date(2025, 6, 30)) == [
         (utc(2025, 6, 2, 9), utc(2025, 6, 2, 10)),
@@ -171,18 +179,8 @@ def test_moved_occurrence_appears_at_its_new_time_and_not_at_its_old_one():
 
 
 def test_moved_occurrence_carries_its_own_sequence_and_the_series_uid():
-    rule = weekly(MON)
-    moved = OccurrenceOverride(
-        original_start_utc=utc(2025, 6, 16, 9),
-        status="moved",
-        starts_at_utc=utc(2025, 6, 17, 14),
-        ends_at_utc=utc(2025, 6, 17, 15),
-        sequence=4,
-        last_modified=utc(2025, 6, 10, 8),
-    )
-    body = feed(
-        series_event(rule, first_day=dt.date(2025, 6, 2), last_day=dt.date(2025, 6, 30), overrides=(moved,))
-    )
+    moved = june_16_override(sequence=4, last_modified=utc(2025, 6, 10, 8))
+    body = feed(june_mondays(overrides=(moved,)))
 
     [occurrence] = expanded(body, dt.date(2025, 6, 17), dt.date(2025, 6, 17))
     assert (occurrence["UID"], occurrence["SEQUENCE"]) == ("series-1@cohortops", 4)
@@ -191,20 +189,8 @@ def test_moved_occurrence_carries_its_own_sequence_and_the_series_uid():
 
 
 def test_cancelled_override_is_gone_from_the_expansion():
-    rule = weekly(MON)
-    cancelled = OccurrenceOverride(
-        original_start_utc=utc(2025, 6, 16, 9),
-        status="cancelled",
-        starts_at_utc=None,
-        ends_at_utc=None,
-        sequence=3,
-        last_modified=utc(2025, 6, 10, 8),
-    )
-    body = feed(
-        series_event(
-            rule, first_day=dt.date(2025, 6, 2), last_day=dt.date(2025, 6, 30), overrides=(cancelled,)
-        )
-    )
+    cancelled = june_16_override(status="cancelled", starts_at_utc=None, ends_at_utc=None, sequence=3)
+    body = feed(june_mondays(overrides=(cancelled,)))
 
     assert starts_in(body, dt.date(2025, 6, 1), dt.date(2025, 6, 30)) == [
         utc(2025, 6, 2, 9),
@@ -215,18 +201,13 @@ def test_cancelled_override_is_gone_from_the_expansion():
 
 
 def test_cancelled_occurrence_is_an_exdate_on_the_master_and_no_override():
-    rule = weekly(MON)
-    body = feed(
-        series_event(
-            rule,
-            first_day=dt.date(2025, 6, 2),
-            last_day=dt.date(2025, 6, 30),
-            exdates_utc=(utc(2025, 6, 16, 9),),
-        )
-    )
+    event = june_mondays(exdates_utc=(utc(2025, 6, 16, 9),))
+    body = feed(event)
 
     [master] = vevents(body)
-    assert [exdate.dt for exdate in master["EXDATE"].dts] == [dt.datetime(2025, 6, 16, 10, tzinfo=rule.zone)]
+    assert [exdate.dt for exdate in master["EXDATE"].dts] == [
+        dt.datetime(2025, 6, 16, 10, tzinfo=event.rule.zone)
+    ]
     assert utc(2025, 6, 16, 9) not in starts_in(body, dt.date(2025, 6, 1), dt.date(2025, 6, 30))
 
 
@@ -342,15 +323,7 @@ def test_rendering_twice_gives_identical_bytes_whatever_the_order_of_events():
 
 
 def test_uids_are_the_ones_given():
-    body = feed(
-        series_event(
-            weekly(MON),
-            first_day=dt.date(2025, 6, 2),
-            last_day=dt.date(2025, 6, 30),
-            uid="series-9@cohortops",
-        ),
-        single_event(uid="meeting-3@cohortops"),
-    )
+    body = feed(june_mondays(uid="series-9@cohortops"), single_event(uid="meeting-3@cohortops"))
 
     assert sorted(str(event["UID"]) for event in vevents(body)) == [
         "meeting-3@cohortops",
@@ -359,7 +332,7 @@ def test_uids_are_the_ones_given():
 
 
 def test_dtstamp_and_last_modified_are_the_last_change_not_the_time_of_rendering():
-    body = feed(series_event(weekly(MON), first_day=dt.date(2025, 6, 2), last_day=dt.date(2025, 6, 30)))
+    body = feed(june_mondays())
 
     [master] = vevents(body)
     assert (master["DTSTAMP"].dt, master["LAST-MODIFIED"].dt, master["SEQUENCE"]) == (STAMP, STAMP, 1)
@@ -424,11 +397,7 @@ def test_feed_carries_its_name_zone_refresh_hints_and_product():
 
 
 def test_organizer_attendees_and_alarms_are_written_for_calendar_clients():
-    body = feed(
-        series_event(
-            weekly(MON), first_day=dt.date(2025, 6, 2), last_day=dt.date(2025, 6, 30), alarm_minutes=(15, 60)
-        )
-    )
+    body = feed(june_mondays(alarm_minutes=(15, 60)))
 
     [master] = vevents(body)
     assert (master["ORGANIZER"], master["ORGANIZER"].params["CN"]) == ("mailto:cas@example.org", "Cas")
@@ -440,12 +409,7 @@ def test_organizer_attendees_and_alarms_are_written_for_calendar_clients():
 
 
 def test_person_without_email_is_left_out_of_the_attendees():
-    event = series_event(
-        weekly(MON),
-        first_day=dt.date(2025, 6, 2),
-        last_day=dt.date(2025, 6, 30),
-        attendees=(ANN, CalendarPerson(name="No Mail", email="")),
-    )
+    event = june_mondays(attendees=(ANN, CalendarPerson(name="No Mail", email="")))
 
     [master] = vevents(feed(event))
 
@@ -502,17 +466,7 @@ def test_invitation_for_one_occurrence_names_it_by_recurrence_id():
 
 
 def test_invitation_cancelling_a_series_sends_only_the_cancelled_master():
-    moved = OccurrenceOverride(
-        original_start_utc=utc(2025, 6, 16, 9),
-        status="moved",
-        starts_at_utc=utc(2025, 6, 17, 14),
-        ends_at_utc=utc(2025, 6, 17, 15),
-        sequence=4,
-        last_modified=STAMP,
-    )
-    event = series_event(
-        weekly(MON), first_day=dt.date(2025, 6, 2), last_day=dt.date(2025, 6, 30), overrides=(moved,)
-    )
+    event = june_mondays(overrides=(june_16_override(last_modified=STAMP),))
 
     [master] = vevents(render_invitation(event, method="CANCEL"))
 
@@ -530,21 +484,11 @@ def test_invitation_needs_an_organizer():
 
 def test_series_must_start_on_one_of_its_rule_dates():
     with pytest.raises(ValueError, match="first_start_local"):
-        series_event(
-            weekly(MON),
-            first_day=dt.date(2025, 6, 2),
-            last_day=dt.date(2025, 6, 30),
-            first_start_local=dt.datetime.combine(dt.date(2025, 6, 3), dt.time(10)),  # a Tuesday
-        )
+        june_mondays(first_start_local=dt.datetime.combine(dt.date(2025, 6, 3), dt.time(10)))  # a Tuesday
 
 
 def test_exdate_that_is_no_occurrence_of_the_rule_is_refused():
-    event = series_event(
-        weekly(MON),
-        first_day=dt.date(2025, 6, 2),
-        last_day=dt.date(2025, 6, 30),
-        exdates_utc=(utc(2025, 6, 16, 10),),
-    )
+    event = june_mondays(exdates_utc=(utc(2025, 6, 16, 10),))
 
     with pytest.raises(ValueError, match="not an occurrence"):
         feed(event)
