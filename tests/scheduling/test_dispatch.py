@@ -9,6 +9,7 @@ from django_celery_beat.models import PeriodicTask
 
 from scheduling.dispatch import (
     Claim,
+    SendOutcome,
     claim_notifications,
     dispatch_due_notifications,
     due_notifications,
@@ -159,21 +160,27 @@ def test_a_reminder_to_a_scholar_who_withdrew_is_skipped():
     assert send(claim).status == "skipped"
 
 
-def use_dead_smtp(settings):
+@pytest.fixture
+def dead_smtp(settings) -> None:
+    """Mail goes to a local port nobody listens on: every send fails to connect, a transient failure."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = free_port()
     settings.EMAIL_TIMEOUT = 2
 
 
-def test_a_transient_failure_keeps_the_row_for_a_retry_with_exponential_backoff(settings):
-    use_dead_smtp(settings)
+def sent_then_retried(claim: Claim) -> tuple[SendOutcome, SendOutcome]:
+    """Send a claimed row, then send it again under the claim the first send handed back for its retry."""
+    first = send(claim)
+    return first, send(Claim(claim.notification_id, first.retry_token))
+
+
+def test_a_transient_failure_keeps_the_row_for_a_retry_with_exponential_backoff(settings, dead_smtp):
     settings.NOTIFICATION_RETRY_BASE_SECONDS = 30
     notification = reminder()
     [claim] = claim_all()
 
-    first = send(claim)
-    second = send(Claim(claim.notification_id, first.retry_token))
+    first, second = sent_then_retried(claim)
 
     assert (first.status, first.retry_in, second.retry_in) == ("sending", 30, 60)
     notification.refresh_from_db()
@@ -183,14 +190,12 @@ def test_a_transient_failure_keeps_the_row_for_a_retry_with_exponential_backoff(
     assert list(DeliveryAttempt.objects.values_list("outcome", flat=True)) == ["transient_error"] * 2
 
 
-def test_after_the_last_attempt_a_transient_failure_is_final(settings):
-    use_dead_smtp(settings)
+def test_after_the_last_attempt_a_transient_failure_is_final(settings, dead_smtp):
     settings.NOTIFICATION_MAX_ATTEMPTS = 2
     notification = reminder()
     [claim] = claim_all()
 
-    retry = send(claim)
-    final = send(Claim(claim.notification_id, retry.retry_token))
+    _, final = sent_then_retried(claim)
 
     notification.refresh_from_db()
     assert (final.status, final.retry_in, notification.status) == ("failed", None, "failed")
