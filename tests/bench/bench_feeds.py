@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from scheduling.recurrence import expand
 from tests.bench.database import bench_database
 
 SECONDS_PER_CASE = 3.0
@@ -43,8 +42,9 @@ def build_full_cohort_scholar():
     # Django's models and settings load only once bench_database() has called django.setup().
     from cohort.models import Break, Cohort, Stream
     from mentors.models import Mentor
-    from scheduling.models import Meeting, MeetingSeries
+    from scheduling.models import Meeting
     from scholars.models import Scholar
+    from tests.meeting_rows import cancel_meeting, move_meeting, weekly_series_with_meetings
 
     cohort = Cohort.objects.create(
         name="Bench", slug="bench", start_date=dt.date(2027, 1, 4), end_date=dt.date(2027, 3, 26)
@@ -68,47 +68,22 @@ def build_full_cohort_scholar():
         ("one_on_one", 2, dt.time(9), "America/Los_Angeles", [scholar]),
         ("group", 4, dt.time(15), "Europe/London", [scholar, *others]),
     ]
-    skip = {dt.date(2027, 2, 15) + dt.timedelta(days=i) for i in range(5)}
     for index, (kind, weekday, start, zone, attendees) in enumerate(plans):
         mentor = Mentor.objects.create(
             name=f"Mentor {index}", slug=f"mentor-{index}", email=f"m{index}@x.org"
         )
-        series = MeetingSeries.objects.create(
+        series = weekly_series_with_meetings(
             cohort=cohort,
             mentor=mentor,
-            kind=kind,
-            demand_key=f"{kind}:{index}",
-            title=f"{kind} {index}",
-            uid=f"bench-{index}@cohortops",
+            scholars=attendees,
             weekday=weekday,
-            start_time=start,
-            duration_minutes=60,
-            time_zone=zone,
-            rrule="FREQ=WEEKLY",
-            starts_on=cohort.start_date,
-            ends_on=cohort.end_date,
+            start=start,
+            zone=zone,
+            kind=kind,
         )
-        series.scholars.set(attendees)
-        occurrences = expand(
-            series.weekly_rule(), first_day=series.starts_on, last_day=series.ends_on, skip=skip
-        )
-        meetings = Meeting.objects.bulk_create(
-            Meeting(
-                series=series,
-                original_start=o.starts_at_utc,
-                starts_at=o.starts_at_utc,
-                ends_at=o.ends_at_utc,
-            )
-            for o in occurrences
-        )
-        moved = meetings[3]
-        moved.starts_at += dt.timedelta(hours=2)
-        moved.ends_at += dt.timedelta(hours=2)
-        moved.status, moved.version = Meeting.Status.MOVED, 2
-        moved.save()
-        cancelled = meetings[5]
-        cancelled.status, cancelled.version = Meeting.Status.CANCELLED, 2
-        cancelled.save()
+        meetings = list(series.meetings.order_by("starts_at"))
+        move_meeting(meetings[3], to=meetings[3].starts_at + dt.timedelta(hours=2))
+        cancel_meeting(meetings[5])
     return scholar, Meeting.objects.filter(series__scholars=scholar).count()
 
 

@@ -10,7 +10,6 @@ from django.test import Client
 
 from scheduling.feed_tokens import feed_token_revoke, feed_token_rotate
 from scheduling.models import FeedToken, Meeting, MeetingSeries
-from scheduling.recurrence import expand
 from tests.factories import (
     BreakFactory,
     CohortFactory,
@@ -22,43 +21,10 @@ from tests.factories import (
     TeamFactory,
     UserFactory,
 )
+from tests.meeting_rows import cancel_meeting, move_meeting, weekly_series_with_meetings
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC
-
-
-def make_series(*, cohort, mentor, scholars, weekday=0, start=dt.time(10), zone="Europe/London", team=None):
-    series = MeetingSeries.objects.create(
-        cohort=cohort,
-        mentor=mentor,
-        team=team,
-        kind="one_on_one",
-        demand_key=f"one_on_one:{mentor.slug}:{weekday}",
-        title=f"{mentor.name} 1-on-1",
-        uid=f"series-{mentor.slug}-{weekday}@cohortops",
-        weekday=weekday,
-        start_time=start,
-        duration_minutes=60,
-        time_zone=zone,
-        rrule="FREQ=WEEKLY",
-        starts_on=cohort.start_date,
-        ends_on=cohort.end_date,
-    )
-    series.scholars.set(scholars)
-    breaks = {
-        cohort.start_date + dt.timedelta(days=i)
-        for b in cohort.breaks.all()
-        for i in range((b.start_date - cohort.start_date).days, (b.end_date - cohort.start_date).days + 1)
-    }
-    Meeting.objects.bulk_create(
-        Meeting(
-            series=series, original_start=o.starts_at_utc, starts_at=o.starts_at_utc, ends_at=o.ends_at_utc
-        )
-        for o in expand(
-            series.weekly_rule(), first_day=series.starts_on, last_day=series.ends_on, skip=breaks
-        )
-    )
-    return series
 
 
 def token_of(link) -> str:
@@ -97,15 +63,10 @@ def london_cohort():
 
 def test_scholar_feed_shows_exactly_the_meetings_in_the_database_across_dst(client, london_cohort):
     scholar = ScholarFactory(cohort=london_cohort)
-    series = make_series(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
+    series = weekly_series_with_meetings(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
     moved = series.meetings.order_by("starts_at")[2]
-    moved.starts_at += dt.timedelta(days=1, hours=3)
-    moved.ends_at += dt.timedelta(days=1, hours=3)
-    moved.status, moved.version = Meeting.Status.MOVED, 2
-    moved.save()
-    cancelled = series.meetings.order_by("starts_at")[5]
-    cancelled.status, cancelled.version = Meeting.Status.CANCELLED, 2
-    cancelled.save()
+    move_meeting(moved, to=moved.starts_at + dt.timedelta(days=1, hours=3))
+    cancel_meeting(series.meetings.order_by("starts_at")[5])
 
     response = client.get(f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics")
 
@@ -120,7 +81,7 @@ def test_scholar_feed_shows_exactly_the_meetings_in_the_database_across_dst(clie
 def test_los_angeles_series_keeps_its_wall_clock_across_the_us_change(client, london_cohort):
     mentor = MentorFactory(time_zone="America/Los_Angeles")
     scholar = ScholarFactory(cohort=london_cohort)
-    series = make_series(
+    series = weekly_series_with_meetings(
         cohort=london_cohort,
         mentor=mentor,
         scholars=[scholar],
@@ -138,8 +99,8 @@ def test_los_angeles_series_keeps_its_wall_clock_across_the_us_change(client, lo
 
 def test_a_feed_never_shows_another_persons_meetings(client, london_cohort):
     mine, theirs = ScholarFactory(cohort=london_cohort), ScholarFactory(cohort=london_cohort)
-    my_series = make_series(cohort=london_cohort, mentor=MentorFactory(), scholars=[mine])
-    make_series(cohort=london_cohort, mentor=MentorFactory(), scholars=[theirs], weekday=3)
+    my_series = weekly_series_with_meetings(cohort=london_cohort, mentor=MentorFactory(), scholars=[mine])
+    weekly_series_with_meetings(cohort=london_cohort, mentor=MentorFactory(), scholars=[theirs], weekday=3)
 
     response = client.get(f"/feeds/{token_of(feed_token_rotate(owner=mine))}.ics")
 
@@ -167,7 +128,7 @@ def test_feed_headers_keep_the_secret_private(client, london_cohort):
 
 def test_unchanged_feed_revalidates_with_304_in_two_queries(client, london_cohort, django_assert_num_queries):
     scholar = ScholarFactory(cohort=london_cohort)
-    make_series(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
+    weekly_series_with_meetings(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
     url = f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics"
     first = client.get(url)
 
@@ -180,12 +141,11 @@ def test_unchanged_feed_revalidates_with_304_in_two_queries(client, london_cohor
 
 def test_changing_a_meeting_changes_the_etag_and_the_feed(client, london_cohort):
     scholar = ScholarFactory(cohort=london_cohort)
-    series = make_series(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
+    series = weekly_series_with_meetings(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
     url = f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics"
     first = client.get(url)
     meeting = series.meetings.order_by("starts_at").last()
-    meeting.status, meeting.version = Meeting.Status.CANCELLED, 2
-    meeting.save()
+    cancel_meeting(meeting)
 
     second = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
 
@@ -198,12 +158,14 @@ def test_changing_a_meeting_changes_the_etag_and_the_feed(client, london_cohort)
 def test_feed_renders_in_a_fixed_number_of_queries(client, london_cohort, django_assert_num_queries):
     scholar = ScholarFactory(cohort=london_cohort)
     url = f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics"
-    make_series(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
+    weekly_series_with_meetings(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
     with django_assert_num_queries(5):
         client.get(url)
 
     for weekday in (2, 3):
-        make_series(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar], weekday=weekday)
+        weekly_series_with_meetings(
+            cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar], weekday=weekday
+        )
     with django_assert_num_queries(5):
         client.get(url)
 
@@ -211,7 +173,7 @@ def test_feed_renders_in_a_fixed_number_of_queries(client, london_cohort, django
 def test_team_feed_shows_the_team_series(client, london_cohort):
     mentor = MentorFactory()
     team = TeamFactory(cohort=london_cohort, mentor=mentor)
-    series = make_series(cohort=london_cohort, mentor=mentor, scholars=[], team=team)
+    series = weekly_series_with_meetings(cohort=london_cohort, mentor=mentor, scholars=[], team=team)
 
     response = client.get(f"/feeds/{token_of(feed_token_rotate(owner=team))}.ics")
 
@@ -231,7 +193,7 @@ def test_cohort_feed_shows_phases_and_breaks_as_all_day_events(client, london_co
 
 def test_feed_never_contains_private_notes(client, london_cohort):
     scholar = ScholarFactory(cohort=london_cohort)
-    series = make_series(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
+    series = weekly_series_with_meetings(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
     series.meetings.update(private_notes="Scholar struggling; discuss with staff")
 
     response = client.get(f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics")
@@ -241,7 +203,7 @@ def test_feed_never_contains_private_notes(client, london_cohort):
 
 def test_changing_my_reminder_setting_changes_the_etag_and_the_alarms(client, london_cohort):
     scholar = ScholarFactory(cohort=london_cohort, reminder_offsets_minutes=[15])
-    make_series(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
+    weekly_series_with_meetings(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
     url = f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics"
     first = client.get(url)
 
@@ -257,7 +219,7 @@ def test_changing_my_reminder_setting_changes_the_etag_and_the_alarms(client, lo
 def test_renaming_an_attendee_changes_the_mentors_feed(client, london_cohort):
     mentor, scholar = MentorFactory(user=UserFactory()), ScholarFactory(cohort=london_cohort)
     MentorshipFactory(mentor=mentor, scholar=scholar)
-    make_series(cohort=london_cohort, mentor=mentor, scholars=[scholar])
+    weekly_series_with_meetings(cohort=london_cohort, mentor=mentor, scholars=[scholar])
     url = f"/feeds/{token_of(feed_token_rotate(owner=mentor))}.ics"
     first = client.get(url)
 
@@ -301,9 +263,11 @@ def test_stream_feed_shows_its_group_meetings_and_events_but_no_one_on_ones(clie
     stream, other_stream = StreamFactory(), StreamFactory()
     mentor = MentorFactory()
     mentor.streams.add(stream)
-    group = make_series(cohort=london_cohort, mentor=mentor, scholars=[ScholarFactory(cohort=london_cohort)])
+    group = weekly_series_with_meetings(
+        cohort=london_cohort, mentor=mentor, scholars=[ScholarFactory(cohort=london_cohort)]
+    )
     MeetingSeries.objects.filter(pk=group.pk).update(kind="group")
-    make_series(
+    weekly_series_with_meetings(
         cohort=london_cohort, mentor=mentor, scholars=[ScholarFactory(cohort=london_cohort)], weekday=2
     )
     ProgramEventFactory(cohort=london_cohort, title="Everyone")
@@ -364,8 +328,12 @@ def stream_of_two_mentors(london_cohort):
     MentorshipFactory(mentor=other_mentor, scholar=stranger)
     team = TeamFactory(cohort=london_cohort, mentor=MentorFactory(name="Team Mentor"))
     team.members.add(me, teammate)
-    mixed = make_series(cohort=london_cohort, mentor=my_mentor, scholars=[me, teammate, stranger])
-    others = make_series(cohort=london_cohort, mentor=other_mentor, scholars=[stranger], weekday=2)
+    mixed = weekly_series_with_meetings(
+        cohort=london_cohort, mentor=my_mentor, scholars=[me, teammate, stranger]
+    )
+    others = weekly_series_with_meetings(
+        cohort=london_cohort, mentor=other_mentor, scholars=[stranger], weekday=2
+    )
     MeetingSeries.objects.update(kind="group")
     return {"stream": stream, "me": me, "my_mentor": my_mentor, "mixed": mixed, "others": others}
 
@@ -429,7 +397,9 @@ def test_a_shared_feed_renders_in_a_fixed_number_of_queries(
         client.get(url)
 
     for weekday in (3, 4):
-        make_series(cohort=london_cohort, mentor=world["my_mentor"], scholars=[world["me"]], weekday=weekday)
+        weekly_series_with_meetings(
+            cohort=london_cohort, mentor=world["my_mentor"], scholars=[world["me"]], weekday=weekday
+        )
     MeetingSeries.objects.update(kind="group")
     with django_assert_num_queries(10):
         client.get(url)
@@ -442,7 +412,7 @@ def test_line_breaks_and_quotes_in_names_and_titles_keep_the_feed_readable(clien
     scholar = ScholarFactory(cohort=london_cohort, name=UNRULY, user=UserFactory())
     mentor = MentorFactory(name=UNRULY)
     MentorshipFactory(mentor=mentor, scholar=scholar)
-    series = make_series(cohort=london_cohort, mentor=mentor, scholars=[scholar])
+    series = weekly_series_with_meetings(cohort=london_cohort, mentor=mentor, scholars=[scholar])
     MeetingSeries.objects.update(title=UNRULY + "\x07")
 
     response = client.get(f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics")
@@ -459,7 +429,9 @@ def test_line_breaks_and_quotes_in_names_and_titles_keep_the_feed_readable(clien
 
 def test_a_meetings_calendar_file_survives_an_unruly_title_and_name(client, london_cohort):
     scholar = ScholarFactory(cohort=london_cohort, name=UNRULY, user=UserFactory())
-    series = make_series(cohort=london_cohort, mentor=MentorFactory(name=UNRULY), scholars=[scholar])
+    series = weekly_series_with_meetings(
+        cohort=london_cohort, mentor=MentorFactory(name=UNRULY), scholars=[scholar]
+    )
     MeetingSeries.objects.update(title=UNRULY)
     meeting = series.meetings.order_by("starts_at").first()
     client.force_login(scholar.user)
@@ -531,7 +503,7 @@ def test_head_answers_with_gets_headers_without_rendering_the_feed(
     client, london_cohort, django_assert_num_queries
 ):
     scholar = ScholarFactory(cohort=london_cohort, user=UserFactory())
-    make_series(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
+    weekly_series_with_meetings(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
     url = f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics"
 
     # The token and the feed's version, as for a 304: none of the rendering's queries.

@@ -3,7 +3,7 @@ from email import message_from_string
 
 import pytest
 
-from scheduling.models import Meeting, Notification
+from scheduling.models import Notification
 from scheduling.notifications.messages import NothingToSend, compose_message, message_id_for
 from scheduling.notifications.oversight import escalate_missed_check_ins, write_check_in_digests
 from scheduling.notifications.reminders import sync_meeting_notifications
@@ -17,6 +17,7 @@ from tests.factories import (
     ScholarFactory,
     UserFactory,
 )
+from tests.meeting_rows import cancel_meeting, move_meeting
 
 pytestmark = pytest.mark.django_db
 
@@ -37,14 +38,6 @@ def one_on_one(*, starts_at=WEDNESDAY_10, mentor=None, scholar=None, **series_fi
 
 def keys(**filters):
     return sorted(Notification.objects.filter(**filters).values_list("dedupe_key", flat=True))
-
-
-def move(meeting, *, to):
-    meeting.starts_at = to
-    meeting.ends_at = to + dt.timedelta(hours=1)
-    meeting.status = Meeting.Status.MOVED
-    meeting.version += 1
-    meeting.save()
 
 
 def test_every_attendee_gets_a_reminder_a_day_and_fifteen_minutes_before():
@@ -128,7 +121,7 @@ def test_moving_a_meeting_supersedes_its_reminders_and_sends_a_change_notice_now
     old_reminders = list(Notification.objects.filter(kind=Kind.REMINDER).values_list("pk", flat=True))
     thursday = WEDNESDAY_10 + dt.timedelta(days=1)
 
-    move(meeting, to=thursday)
+    move_meeting(meeting, to=thursday)
     sync_meeting_notifications(meetings=[meeting], now=NOW)
 
     assert set(Notification.objects.filter(pk__in=old_reminders).values_list("status", flat=True)) == {
@@ -150,9 +143,7 @@ def test_cancelling_a_meeting_supersedes_its_reminders_and_sends_a_cancellation_
     meeting = one_on_one()
     sync_meeting_notifications(meetings=[meeting], now=NOW)
 
-    meeting.status = Meeting.Status.CANCELLED
-    meeting.version += 1
-    meeting.save()
+    cancel_meeting(meeting)
     sync_meeting_notifications(meetings=[meeting], now=NOW)
 
     assert not Notification.objects.filter(kind=Kind.REMINDER, status=Status.PENDING).exists()
@@ -167,7 +158,7 @@ def test_cancelling_a_meeting_supersedes_its_reminders_and_sends_a_cancellation_
 def test_no_change_notice_for_a_meeting_beyond_a_week_away():
     meeting = one_on_one(starts_at=NOW + dt.timedelta(days=20))
 
-    move(meeting, to=NOW + dt.timedelta(days=21))
+    move_meeting(meeting, to=NOW + dt.timedelta(days=21))
     sync_meeting_notifications(meetings=[meeting], now=NOW)
 
     assert not Notification.objects.filter(kind=Kind.CHANGE).exists()
@@ -206,7 +197,7 @@ def test_check_in_prompt_follows_its_first_meeting_when_it_moves():
     meeting = one_on_one()
     sync_meeting_notifications(meetings=[meeting], now=NOW)
 
-    move(meeting, to=WEDNESDAY_10 + dt.timedelta(days=2))
+    move_meeting(meeting, to=WEDNESDAY_10 + dt.timedelta(days=2))
     sync_meeting_notifications(meetings=[meeting], now=NOW)
 
     assert list(Notification.objects.filter(kind=Kind.CHECKIN_PROMPT).values_list("due_at", "status")) == [
@@ -218,9 +209,7 @@ def test_check_in_prompt_is_superseded_when_its_week_loses_its_meeting():
     meeting = one_on_one()
     sync_meeting_notifications(meetings=[meeting], now=NOW)
 
-    meeting.status = Meeting.Status.CANCELLED
-    meeting.version += 1
-    meeting.save()
+    cancel_meeting(meeting)
     sync_meeting_notifications(meetings=[meeting], now=NOW)
 
     assert list(Notification.objects.filter(kind=Kind.CHECKIN_PROMPT).values_list("status", flat=True)) == [
@@ -369,9 +358,7 @@ def test_a_reminder_mail_carries_an_invitation_and_a_message_id_from_its_dedupe_
 
 def test_a_cancellation_carries_a_cancel_invitation():
     meeting = one_on_one()
-    meeting.status = Meeting.Status.CANCELLED
-    meeting.version = 2
-    meeting.save()
+    cancel_meeting(meeting)
     sync_meeting_notifications(meetings=[meeting], now=NOW)
     notification = Notification.objects.filter(kind=Kind.CANCELLATION).first()
 
@@ -439,7 +426,7 @@ def test_a_change_notice_gives_the_new_time_and_the_old_one():
     scholar = ScholarFactory()
     meeting = one_on_one(scholar=scholar)
     sync_meeting_notifications(meetings=[meeting], now=NOW)
-    move(meeting, to=WEDNESDAY_10 + dt.timedelta(days=1))
+    move_meeting(meeting, to=WEDNESDAY_10 + dt.timedelta(days=1))
     sync_meeting_notifications(meetings=[meeting], now=NOW)
 
     message = compose_message(Notification.objects.get(kind=Kind.CHANGE, recipient_scholar=scholar))
