@@ -201,7 +201,7 @@ class StreamDocumentImportView(APIView):
             path = Path(folder) / name
             path.write_bytes(document.read())
             try:
-                [report] = import_stream_documents([path])
+                [report] = import_stream_documents([path], by=request.user)
             except StreamDocumentError as error:
                 return Response(
                     {"document": [f"line {error.line}: {error.reason}"], "line": error.line},

@@ -8,9 +8,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 
-from django.db import models, transaction
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import models
 
 from cohort.models import ImportWarning, Stream
+from cohort.services import MeetingInputsChange, meeting_inputs_change
 from cohort.stream_document import (
     DocumentWarning,
     MentorEntry,
@@ -55,19 +57,22 @@ class ImportReport:
         return self.outcome != Outcome.UNCHANGED or any(m.outcome != Outcome.UNCHANGED for m in self.mentors)
 
 
-def import_stream_documents(paths: Sequence[Path]) -> list[ImportReport]:
+def import_stream_documents(
+    paths: Sequence[Path], *, by: AbstractBaseUser | None = None
+) -> list[ImportReport]:
     """Import stream documents, or nothing at all.
 
     1. Parse every document first; a malformed one raises StreamDocumentError before anything is written.
-    2. In one transaction, per document: upsert the Stream by slug, then each Mentor by slug, linking it to the
-       stream and storing its cadence unless staff edited it; record the stream's open warnings.
+    2. In one write by ``by`` (None: a command), per document: upsert the Stream by slug, then each Mentor by slug,
+       linking it to the stream and storing its cadence unless staff edited it; record the stream's open warnings.
+       Mentors go through ``meeting_inputs_change``: a new cadence is audited and its cohorts' meetings follow.
     A mentor listed in several documents takes its fields from the first; later documents only link it.
     """
     documents = [(path, read_stream_document(path)) for path in paths]
     _reject_repeated_streams(documents)
     imported_mentors: set[str] = set()
-    with transaction.atomic():
-        return [_import_document(path, document, imported_mentors) for path, document in documents]
+    with meeting_inputs_change(by=by) as writes:
+        return [_import_document(path, document, imported_mentors, writes) for path, document in documents]
 
 
 def _reject_repeated_streams(documents: list[tuple[Path, StreamDocument]]) -> None:
@@ -80,7 +85,9 @@ def _reject_repeated_streams(documents: list[tuple[Path, StreamDocument]]) -> No
         first_path[document.slug] = path
 
 
-def _import_document(path: Path, document: StreamDocument, imported_mentors: set[str]) -> ImportReport:
+def _import_document(
+    path: Path, document: StreamDocument, imported_mentors: set[str], writes: MeetingInputsChange
+) -> ImportReport:
     stream, stream_outcome = _upsert(
         Stream,
         slug=document.slug,
@@ -91,7 +98,7 @@ def _import_document(path: Path, document: StreamDocument, imported_mentors: set
     stream_warnings: list[DocumentWarning] = [w for w in document.warnings if w.mentor_slug is None]
     for entry in document.mentors:
         mentor, outcome, warnings = _import_mentor(
-            entry, stream, fields_already_set=entry.slug in imported_mentors
+            entry, stream, fields_already_set=entry.slug in imported_mentors, writes=writes
         )
         imported_mentors.add(entry.slug)
         mentor_ids[entry.slug] = mentor.pk
@@ -122,7 +129,7 @@ def _import_document(path: Path, document: StreamDocument, imported_mentors: set
 
 
 def _import_mentor(
-    entry: MentorEntry, stream: Stream, *, fields_already_set: bool
+    entry: MentorEntry, stream: Stream, *, fields_already_set: bool, writes: MeetingInputsChange
 ) -> tuple[Mentor, Outcome, tuple[DocumentWarning, ...]]:
     values = {
         "name": entry.name,
@@ -149,21 +156,31 @@ def _import_mentor(
                     entry.slug,
                 ),
             )
-    mentor, outcome = _upsert(Mentor, slug=entry.slug, values={} if fields_already_set else values)
+    mentor, outcome = _upsert(
+        Mentor, slug=entry.slug, values={} if fields_already_set else values, writes=writes
+    )
     if not mentor.streams.filter(pk=stream.pk).exists():
         mentor.streams.add(stream)
         outcome = Outcome.UPDATED if outcome == Outcome.UNCHANGED else outcome
     return mentor, outcome, warnings
 
 
-def _upsert(model: type[Row], *, slug: str, values: dict) -> tuple[Row, Outcome]:
-    """Create the row with this slug, or save only the fields that differ (so ``updated_at`` moves only then)."""
+def _upsert(
+    model: type[Row], *, slug: str, values: dict, writes: MeetingInputsChange | None = None
+) -> tuple[Row, Outcome]:
+    """Create the row with this slug, or save only the fields that differ (so ``updated_at`` moves only then). A
+    row that shapes meetings (a mentor) is written through ``writes``."""
     row = model.objects.filter(slug=slug).first()
     if row is None:
-        return model.objects.create(slug=slug, **values), Outcome.CREATED
+        row = model.objects.create(slug=slug, **values)
+        if writes is not None:
+            writes.after_write(row)
+        return row, Outcome.CREATED
     changed = [name for name, value in values.items() if getattr(row, name) != value]
     if not changed:
         return row, Outcome.UNCHANGED
+    if writes is not None:
+        writes.before_write(row)
     for name in changed:
         setattr(row, name, values[name])
     row.save(update_fields=[*changed, "updated_at"])

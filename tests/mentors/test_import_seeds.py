@@ -1,3 +1,4 @@
+import json
 import re
 import shutil
 from io import StringIO
@@ -7,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from cohort.models import ImportWarning, Stream
+from cohort.models import AuditEntry, ImportWarning, Stream
 from mentors.models import Mentor
 from mentors.stream_import import Outcome, import_stream_documents
 from tests.factories import MentorFactory, UserFactory
@@ -229,6 +230,19 @@ def test_mentor_removed_from_the_document_is_kept_and_reported(seed):
         ("jessica-rumbelow", "cadence_unspecified"),
         ("neel-nanda", "cadence_unspecified"),
     ]
+
+
+def test_a_cadence_a_reimport_restores_is_audited_as_the_systems(seed):
+    import_stream_documents([seed])
+    mentor = Mentor.objects.filter(cadence__demands__0__isnull=False).order_by("slug").first()
+    as_read = mentor.cadence
+    Mentor.objects.filter(pk=mentor.pk).update(cadence={})
+
+    import_stream_documents([seed])
+
+    [entry] = AuditEntry.objects.filter(action=AuditEntry.Action.CHANGED)
+    assert (entry.actor, entry.target_id, set(entry.changes)) == (None, mentor.pk, {"cadence"})
+    assert json.loads(entry.changes["cadence"][1]) == as_read
 
 
 def test_staff_edited_cadence_is_kept_and_reported(seed):
