@@ -16,12 +16,14 @@ from tests.factories import (
     UserFactory,
 )
 
-FUTURE = dt.datetime(2027, 2, 1, 10, tzinfo=dt.UTC)
+FUTURE = dt.datetime(2027, 2, 1, 10, tzinfo=dt.UTC)  # a Monday
 
 
-def client_for(user) -> APIClient:
+def client_for(user=None) -> APIClient:
+    """An API client logged in as ``user``, or anonymous without one."""
     client = APIClient()
-    client.force_authenticate(user)
+    if user is not None:
+        client.force_authenticate(user)
     return client
 
 

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from scheduling.models import Meeting, Notification
 from scheduling.notifications.reminders import sync_meeting_notifications
 from scholars.models import Mentorship, Scholar
+from tests.api.conftest import FUTURE, client_for
 from tests.factories import (
     CohortFactory,
     MeetingFactory,
@@ -23,15 +24,7 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-FUTURE = dt.datetime(2027, 2, 1, 10, tzinfo=dt.UTC)  # a Monday
 HEADER = "name,email,cohort,stream,status,time_zone,work_start,work_end,mentor,co_mentor\n"
-
-
-def client_for(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def staff_client() -> APIClient:
