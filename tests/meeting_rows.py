@@ -1,4 +1,4 @@
-"""Meeting series and meetings written straight to the database, for the feed tests and the feed benchmark alike.
+"""Meeting series and meetings that more than one test module (and the feed benchmark) builds the same way.
 
 Import inside a function where Django is set up late (the benchmarks): this module loads the models.
 """
@@ -8,6 +8,13 @@ import datetime as dt
 from cohort.cadence import KIND_LABELS, MeetingKind
 from scheduling.models import Meeting, MeetingSeries
 from scheduling.recurrence import DateRange, dates_in, expand
+from tests.factories import (
+    AvailabilityFactory,
+    MeetingFactory,
+    MeetingSeriesFactory,
+    MentorFactory,
+    ScholarFactory,
+)
 
 
 def weekly_series_with_meetings(
@@ -49,6 +56,16 @@ def weekly_series_with_meetings(
         )
     )
     return series
+
+
+def miras_one_on_one_with_sam(*, cohort, time_zone, starts_at, mentor_user=None) -> Meeting:
+    """Mentor Mira's 1-on-1 with scholar Sam at ``starts_at``: both in ``time_zone``, working Monday to Friday, 9 to 5."""
+    mentor = MentorFactory(name="Mira", time_zone=time_zone, user=mentor_user)
+    for weekday in range(5):
+        AvailabilityFactory(mentor=mentor, weekday=weekday)
+    scholar = ScholarFactory(name="Sam", cohort=cohort, time_zone=time_zone)
+    series = MeetingSeriesFactory(cohort=cohort, mentor=mentor, scholars=[scholar], time_zone=time_zone)
+    return MeetingFactory(series=series, starts_at=starts_at)
 
 
 def move_meeting(meeting: Meeting, *, to: dt.datetime) -> None:

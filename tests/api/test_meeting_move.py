@@ -8,15 +8,13 @@ import pytest
 from scheduling.models import Meeting
 from tests.api.conftest import client_for
 from tests.factories import (
-    AvailabilityFactory,
     BreakFactory,
     CohortFactory,
     MeetingFactory,
     MeetingSeriesFactory,
-    MentorFactory,
-    ScholarFactory,
     UserFactory,
 )
+from tests.meeting_rows import miras_one_on_one_with_sam
 
 pytestmark = pytest.mark.django_db
 NEW_YORK = "America/New_York"
@@ -29,12 +27,12 @@ def meeting() -> Meeting:
     BreakFactory(
         cohort=cohort, name="Summer break", start_date=dt.date(2027, 7, 5), end_date=dt.date(2027, 7, 9)
     )
-    mentor = MentorFactory(name="Mira", time_zone=NEW_YORK, user=UserFactory())
-    for weekday in range(5):
-        AvailabilityFactory(mentor=mentor, weekday=weekday)
-    scholar = ScholarFactory(name="Sam", cohort=cohort, time_zone=NEW_YORK)
-    series = MeetingSeriesFactory(cohort=cohort, mentor=mentor, scholars=[scholar], time_zone=NEW_YORK)
-    return MeetingFactory(series=series, starts_at=dt.datetime(2027, 3, 8, 15, tzinfo=dt.UTC))
+    return miras_one_on_one_with_sam(
+        cohort=cohort,
+        time_zone=NEW_YORK,
+        starts_at=dt.datetime(2027, 3, 8, 15, tzinfo=dt.UTC),
+        mentor_user=UserFactory(),
+    )
 
 
 @pytest.fixture

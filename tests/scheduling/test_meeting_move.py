@@ -13,11 +13,8 @@ from tests.factories import (
     AvailabilityFactory,
     BlackoutFactory,
     CohortFactory,
-    MeetingFactory,
-    MeetingSeriesFactory,
-    MentorFactory,
-    ScholarFactory,
 )
+from tests.meeting_rows import miras_one_on_one_with_sam
 
 pytestmark = pytest.mark.django_db
 LONDON = "Europe/London"
@@ -27,12 +24,9 @@ LONDON = "Europe/London"
 def meeting() -> Meeting:
     """Mira's 1-on-1 with Sam on Monday 1 March 2027 at 10:00 London; both work Monday to Friday, 9 to 5."""
     cohort = CohortFactory(start_date=dt.date(2027, 3, 1), end_date=dt.date(2027, 3, 31))
-    mentor = MentorFactory(name="Mira", time_zone=LONDON)
-    for weekday in range(5):
-        AvailabilityFactory(mentor=mentor, weekday=weekday)
-    scholar = ScholarFactory(name="Sam", cohort=cohort)
-    series = MeetingSeriesFactory(cohort=cohort, mentor=mentor, scholars=[scholar])
-    return MeetingFactory(series=series, starts_at=dt.datetime(2027, 3, 1, 10, tzinfo=dt.UTC))
+    return miras_one_on_one_with_sam(
+        cohort=cohort, time_zone=LONDON, starts_at=dt.datetime(2027, 3, 1, 10, tzinfo=dt.UTC)
+    )
 
 
 def wall_clock(text: str) -> dt.datetime:
