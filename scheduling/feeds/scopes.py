@@ -108,12 +108,16 @@ class PersonalFeed(FeedScope):
     """A person's own meetings, in their zone, with their own reminder setting as alarms."""
 
     shared = False
+    series_field: ClassVar[str]  # the MeetingSeries relation that holds the owner
 
     def subscriber(self):
         return self.settings_owner().user
 
     def settings_owner(self) -> Person:
         return self.owner()
+
+    def series(self) -> QuerySet[MeetingSeries]:
+        return MeetingSeries.objects.filter(**{self.series_field: self.owner_id()})
 
     def time_zone(self) -> str:
         return self.settings_owner().time_zone
@@ -126,18 +130,14 @@ class ScholarFeed(PersonalFeed):
     scope = Scope.SCHOLAR
     owner_model = Scholar
     owner_field = "scholar"
-
-    def series(self) -> QuerySet[MeetingSeries]:
-        return MeetingSeries.objects.filter(scholars=self.token.scholar_id)
+    series_field = "scholars"
 
 
 class MentorFeed(PersonalFeed):
     scope = Scope.MENTOR
     owner_model = Mentor
     owner_field = "mentor"
-
-    def series(self) -> QuerySet[MeetingSeries]:
-        return MeetingSeries.objects.filter(mentor=self.token.mentor_id)
+    series_field = "mentor"
 
 
 class SharedFeed(FeedScope):
