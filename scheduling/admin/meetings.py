@@ -227,23 +227,16 @@ class MeetingAdmin(RoleScopedAdmin):
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Meeting]) -> None:
         self._each(request, queryset, lambda m: meeting_cancel(meeting=m, by=request.user), "cancelled")
 
+    def _mark_each(self, request: HttpRequest, meetings: QuerySet[Meeting], status: str, done: str) -> None:
+        self._each(request, meetings, lambda m: meeting_mark(meeting=m, status=status, by=request.user), done)
+
     @admin.action(description="Mark the selected meetings held", permissions=["change"])
     def mark_held(self, request: HttpRequest, queryset: QuerySet[Meeting]) -> None:
-        self._each(
-            request,
-            queryset,
-            lambda m: meeting_mark(meeting=m, status=Meeting.Status.HELD, by=request.user),
-            "held",
-        )
+        self._mark_each(request, queryset, Meeting.Status.HELD, "held")
 
     @admin.action(description="Mark the selected meetings missed", permissions=["change"])
     def mark_missed(self, request: HttpRequest, queryset: QuerySet[Meeting]) -> None:
-        self._each(
-            request,
-            queryset,
-            lambda m: meeting_mark(meeting=m, status=Meeting.Status.MISSED, by=request.user),
-            "marked missed",
-        )
+        self._mark_each(request, queryset, Meeting.Status.MISSED, "marked missed")
 
     def get_urls(self):
         return [
