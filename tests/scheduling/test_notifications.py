@@ -258,11 +258,15 @@ def sent_prompt(scholar, week_start):
     )
 
 
+def prompted_for_the_weeks_of_4_and_11_january(scholar) -> None:
+    for week_start in (dt.date(2027, 1, 4), dt.date(2027, 1, 11)):
+        sent_prompt(scholar, week_start)
+
+
 def test_two_missed_check_ins_in_a_row_escalate_to_staff(settings):
     settings.STAFF_ALERT_EMAILS = ["staff@cohortops.test"]
     scholar = ScholarFactory()
-    sent_prompt(scholar, dt.date(2027, 1, 4))
-    sent_prompt(scholar, dt.date(2027, 1, 11))
+    prompted_for_the_weeks_of_4_and_11_january(scholar)
 
     escalate_missed_check_ins(as_of=dt.datetime(2027, 1, 18, 9, 0, tzinfo=UTC))
 
@@ -281,8 +285,7 @@ def test_two_missed_check_ins_in_a_row_escalate_to_staff(settings):
 def test_one_check_in_among_the_last_two_weeks_means_no_escalation(settings):
     settings.STAFF_ALERT_EMAILS = ["staff@cohortops.test"]
     scholar = ScholarFactory()
-    sent_prompt(scholar, dt.date(2027, 1, 4))
-    sent_prompt(scholar, dt.date(2027, 1, 11))
+    prompted_for_the_weeks_of_4_and_11_january(scholar)
     CheckInFactory(scholar=scholar, week_start=dt.date(2027, 1, 11))
 
     escalate_missed_check_ins(as_of=dt.datetime(2027, 1, 18, 9, 0, tzinfo=UTC))
@@ -293,8 +296,7 @@ def test_one_check_in_among_the_last_two_weeks_means_no_escalation(settings):
 def test_a_week_not_yet_over_does_not_count_as_missed(settings):
     settings.STAFF_ALERT_EMAILS = ["staff@cohortops.test"]
     scholar = ScholarFactory()
-    sent_prompt(scholar, dt.date(2027, 1, 4))
-    sent_prompt(scholar, dt.date(2027, 1, 11))
+    prompted_for_the_weeks_of_4_and_11_january(scholar)
 
     escalate_missed_check_ins(as_of=dt.datetime(2027, 1, 17, 23, 0, tzinfo=UTC))
 
@@ -306,8 +308,7 @@ def test_without_configured_addresses_escalations_go_to_staff_users(settings):
     UserFactory(email="lead@cohortops.test", is_staff=True)
     UserFactory(email="scholar@cohortops.test", is_staff=False)
     scholar = ScholarFactory()
-    sent_prompt(scholar, dt.date(2027, 1, 4))
-    sent_prompt(scholar, dt.date(2027, 1, 11))
+    prompted_for_the_weeks_of_4_and_11_january(scholar)
 
     escalate_missed_check_ins(as_of=dt.datetime(2027, 1, 18, 9, 0, tzinfo=UTC))
 
@@ -409,8 +410,7 @@ def test_the_mail_text_is_readable_as_a_mime_part():
 def test_the_escalation_names_the_scholar_their_mentor_and_the_missed_weeks(settings):
     settings.STAFF_ALERT_EMAILS = ["staff@cohortops.test"]
     scholar = MentorshipFactory(mentor=MentorFactory(name="Cas"), scholar=ScholarFactory(name="Dee")).scholar
-    sent_prompt(scholar, dt.date(2027, 1, 4))
-    sent_prompt(scholar, dt.date(2027, 1, 11))
+    prompted_for_the_weeks_of_4_and_11_january(scholar)
     escalate_missed_check_ins(as_of=dt.datetime(2027, 1, 18, 9, 0, tzinfo=UTC))
 
     message = compose_message(Notification.objects.get(kind=Kind.ESCALATION))
