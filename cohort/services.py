@@ -118,14 +118,12 @@ class RowChange:
         }
 
 
-def audit_write(
-    *, changes: Sequence[RowChange], by: AbstractBaseUser | None, reason: str = ""
-) -> list[AuditEntry]:
+def audit_write(*, changes: Sequence[RowChange], by: AbstractBaseUser | None, reason: str = "") -> None:
     """One audit entry per change that changed anything, by ``by`` (None: the system), in a fixed number of
     queries however many rows changed."""
     kept = [change for change in changes if change.changed_fields]
     if not kept:
-        return []
+        return
     actor = by if by is not None and by.is_authenticated else None
     types = ContentType.objects.get_for_models(*{change.model for change in kept})
     entries = AuditEntry.objects.bulk_create(
@@ -145,7 +143,6 @@ def audit_write(
         for entry, change in zip(entries, kept, strict=True)
         for cohort_id in sorted(change.cohort_ids)
     )
-    return entries
 
 
 @dataclass
@@ -162,8 +159,8 @@ class MeetingInputsChange:
     ``meeting_inputs_change``, or, where a framework already holds the transaction (an admin page), call
     ``finish`` inside it."""
 
-    def __init__(self, *, by: AbstractBaseUser | None = None, reason: str = "") -> None:
-        self.by, self.reason = by, reason
+    def __init__(self, *, by: AbstractBaseUser | None = None) -> None:
+        self.by = by
         # Keyed by the Python object: a deleted row has lost its pk by the time the write finishes.
         self._noted: dict[int, _Noted] = {}
 
@@ -185,17 +182,11 @@ class MeetingInputsChange:
         """Count a row the caller has just saved: one noted before needs nothing more, a new one starts here."""
         self._noted.setdefault(id(row), _Noted(row=row, pk=None, label="", before=None, cohorts_before=[]))
 
-    def save(self, row: MeetingInput, **save_options) -> MeetingInput:
-        self.before_write(row)
-        row.save(**save_options)
-        self.after_write(row)
-        return row
-
     def delete(self, row: MeetingInput) -> None:
         self.before_write(row)
         row.delete()
 
-    def finish(self) -> list[AuditEntry]:
+    def finish(self) -> None:
         """Steps 3 to 5: audit every row that changed, then tell scheduling which cohorts and people to refresh."""
         changes: list[RowChange] = []
         refresh: set[int] = set()
@@ -234,14 +225,13 @@ class MeetingInputsChange:
         )
         alive = frozenset(cohort.pk for cohort in cohorts)
         changes = [replace(change, cohort_ids=change.cohort_ids & alive) for change in changes]
-        entries = audit_write(changes=changes, by=self.by, reason=self.reason)
+        audit_write(changes=changes, by=self.by)
         if refresh:
             meeting_inputs_changed.send(
                 sender=MeetingInputsChange, cohorts=[cohort for cohort in cohorts if cohort.pk in refresh]
             )
         for person, fields in people:
             person_settings_changed.send(sender=type(person), person=person, fields=fields)
-        return entries
 
 
 def _stored(row: Model) -> Model | None:
@@ -252,12 +242,10 @@ def _stored(row: Model) -> Model | None:
 
 
 @contextmanager
-def meeting_inputs_change(
-    *, by: AbstractBaseUser | None = None, reason: str = ""
-) -> Iterator[MeetingInputsChange]:
+def meeting_inputs_change(*, by: AbstractBaseUser | None = None) -> Iterator[MeetingInputsChange]:
     """One write of rows that shape meetings, by ``by`` (None: the system): everything inside the block is one
     transaction, and leaving it audits the rows and refreshes the cohorts they touch (a raise writes nothing)."""
     with transaction.atomic():
-        change = MeetingInputsChange(by=by, reason=reason)
+        change = MeetingInputsChange(by=by)
         yield change
         change.finish()
