@@ -1,17 +1,16 @@
-"""Cohorts, streams, import warnings and the audit trail: the staff side of the admin, organised for daily work."""
+"""Cohorts, streams and the audit trail: the staff side of the admin, organised for daily work."""
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.html import format_html_join
 
-from cohort.admin_access import DefaultChoiceFilter, MeetingInputsAdminMixin, ReadOnlyAdmin, RoleScopedAdmin
+from cohort.admin_access import MeetingInputsAdminMixin, ReadOnlyAdmin, RoleScopedAdmin
 from cohort.forms import CohortAdminForm
-from cohort.models import AuditEntry, Break, Cohort, ImportWarning, Phase, ProgramEvent, Stream
+from cohort.models import AuditEntry, Break, Cohort, Phase, ProgramEvent, Stream
 
 admin.site.site_header = "cohortops"
 admin.site.site_title = "cohortops admin"
@@ -56,48 +55,6 @@ class StreamAdmin(RoleScopedAdmin):
     list_display = ["title", "slug", "source_file", "updated_at"]
     list_filter = [("cohorts", RelatedOnlyFieldListFilter)]
     search_fields = ["title", "slug", "description"]
-
-
-class WarningStateFilter(DefaultChoiceFilter):
-    title = "state"
-    parameter_name = "state"
-    default = "open"
-
-    def lookups(self, request, model_admin):
-        return [("open", "Open"), ("resolved", "Resolved")]
-
-    def filter_choice(self, queryset: QuerySet, choice: str) -> QuerySet:
-        return queryset.filter(resolved_at__isnull=choice == "open")
-
-
-@admin.register(ImportWarning)
-class ImportWarningAdmin(RoleScopedAdmin):
-    list_display = ["code", "stream", "mentor", "line", "message", "resolved_at", "resolved_by"]
-    list_filter = [WarningStateFilter, "code", ("stream", RelatedOnlyFieldListFilter)]
-    search_fields = ["message", "mentor__name", "stream__title", "source_file"]
-    list_select_related = ["stream", "mentor", "resolved_by"]
-    fields = ["stream", "mentor", "code", "message", "source_file", "line", "resolved_at", "resolved_by"]
-    readonly_fields = fields
-    actions = ["mark_resolved", "reopen"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    @admin.action(description="Mark resolved", permissions=["staff"])
-    def mark_resolved(self, request: HttpRequest, queryset: QuerySet[ImportWarning]) -> None:
-        count = queryset.filter(resolved_at__isnull=True).update(
-            resolved_at=timezone.now(), resolved_by=request.user, updated_at=timezone.now()
-        )
-        self.message_user(
-            request, f"{count} warning{'s' if count != 1 else ''} marked resolved.", messages.SUCCESS
-        )
-
-    @admin.action(description="Reopen", permissions=["staff"])
-    def reopen(self, request: HttpRequest, queryset: QuerySet[ImportWarning]) -> None:
-        count = queryset.filter(resolved_at__isnull=False).update(
-            resolved_at=None, resolved_by=None, updated_at=timezone.now()
-        )
-        self.message_user(request, f"{count} warning{'s' if count != 1 else ''} reopened.", messages.SUCCESS)
 
 
 @admin.register(AuditEntry)

@@ -1,4 +1,4 @@
-"""Cohorts (with phases and breaks), streams, and stream-document imports."""
+"""Cohorts (with phases, breaks and programme events) and streams."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers, viewsets
 
 from cohort.api_mixins import MeetingInputsViewSetMixin
-from cohort.models import Break, Cohort, ImportWarning, Phase, ProgramEvent, Stream
+from cohort.models import Break, Cohort, Phase, ProgramEvent, Stream
 from cohort.permissions import IsStaffOrReadOnly
 from cohort.selectors import cohorts_for, streams_for
 from cohort.serializers import ModelSerializer
@@ -83,10 +83,3 @@ class StreamViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return streams_for(self.request.user).order_by("title")
-
-
-class ImportWarningSerializer(ModelSerializer):
-    class Meta:
-        model = ImportWarning
-        fields = ["id", "stream", "mentor", "code", "message", "source_file", "line", "resolved_at"]
-        read_only_fields = fields

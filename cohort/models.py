@@ -1,5 +1,5 @@
-"""Cohorts, their phases and breaks, the streams they offer, what the importer found worth a look, and the audit
-trail of every change that shapes meetings."""
+"""Cohorts, their phases and breaks, the streams they offer, and the audit trail of every change that shapes
+meetings."""
 
 from __future__ import annotations
 
@@ -297,45 +297,6 @@ class ProgramEvent(TimeStamped):
                         f"({cohort.start_date:%d %b %Y} to {cohort.end_date:%d %b %Y})."
                     }
                 )
-
-
-class ImportWarning(TimeStamped):
-    """Something in a stream document a person should look at; kept until staff resolve it."""
-
-    class Code(models.TextChoices):
-        CADENCE_UNSPECIFIED = "cadence_unspecified", "Cadence unspecified"
-        NAMES_OTHER_MENTOR = "names_other_mentor", "Names another mentor"
-        DUPLICATED_TEXT = "duplicated_text", "Text duplicated from another mentor"
-        MISSING_ORGANISATION = "missing_organisation", "Missing organisation"
-        MENTOR_REMOVED = "mentor_removed", "Mentor no longer in the document"
-        CADENCE_KEPT = "cadence_kept", "Staff-edited cadence kept"
-
-    stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="import_warnings")
-    mentor = models.ForeignKey(
-        "mentors.Mentor", null=True, blank=True, on_delete=models.CASCADE, related_name="import_warnings"
-    )
-    code = models.CharField(max_length=40, choices=Code.choices)
-    message = models.TextField()
-    source_file = models.CharField(max_length=255, blank=True)
-    line = models.PositiveIntegerField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["stream", "mentor", "code"]
-        indexes = [
-            # The admin's default view: open warnings first.
-            models.Index(fields=["resolved_at", "stream"], name="importwarning_open_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_code_display()}: {self.message[:80]}"
-
-    @property
-    def is_resolved(self) -> bool:
-        return self.resolved_at is not None
 
 
 class AuditEntry(models.Model):

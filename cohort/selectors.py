@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.db.models import Model, QuerySet
 
-from cohort.models import Cohort, ImportWarning, Stream
+from cohort.models import Cohort, Stream
 
 
 def _profile(user, name: str) -> Model | None:
@@ -58,8 +58,3 @@ def cohorts_for(user) -> QuerySet[Cohort]:
 
 def streams_for(user) -> QuerySet[Stream]:
     return Stream.objects.all()
-
-
-def import_warnings_for(user) -> QuerySet[ImportWarning]:
-    """The importer's notes ("check it was not copied") are for staff, not for the mentors they are about."""
-    return ImportWarning.objects.all() if is_staff_role(user) else ImportWarning.objects.none()

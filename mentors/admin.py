@@ -1,5 +1,6 @@
 """Mentors in the admin: staff edit any mentor and their cadence; a mentor edits their own profile, weekly
-availability and blackouts, in their own time zone."""
+availability and blackouts, in their own time zone. Staff also resolve what the stream-document importer
+flagged."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from cohort.admin_access import (
+    DefaultChoiceFilter,
     MeetingInputsAdminMixin,
     PersonAdminMixin,
     ReadOnlyAdmin,
@@ -19,9 +22,8 @@ from cohort.admin_access import (
     RoleScopedAdmin,
     restricted_mentor,
 )
-from cohort.models import ImportWarning
 from mentors.forms import BlackoutForm, MentorAdminForm, WeeklyWindowFormSet
-from mentors.models import Availability, Blackout, Mentor
+from mentors.models import Availability, Blackout, ImportWarning, Mentor
 from mentors.services import mentor_logins_create
 
 
@@ -225,3 +227,45 @@ class BlackoutAdmin(ReadOnlyAdmin):
         return format_html(
             '<a href="{}">{}</a>', reverse("admin:scholars_scholar_change", args=[scholar.pk]), scholar
         )
+
+
+class WarningStateFilter(DefaultChoiceFilter):
+    title = "state"
+    parameter_name = "state"
+    default = "open"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("resolved", "Resolved")]
+
+    def filter_choice(self, queryset: QuerySet, choice: str) -> QuerySet:
+        return queryset.filter(resolved_at__isnull=choice == "open")
+
+
+@admin.register(ImportWarning)
+class ImportWarningAdmin(RoleScopedAdmin):
+    list_display = ["code", "stream", "mentor", "line", "message", "resolved_at", "resolved_by"]
+    list_filter = [WarningStateFilter, "code", ("stream", RelatedOnlyFieldListFilter)]
+    search_fields = ["message", "mentor__name", "stream__title", "source_file"]
+    list_select_related = ["stream", "mentor", "resolved_by"]
+    fields = ["stream", "mentor", "code", "message", "source_file", "line", "resolved_at", "resolved_by"]
+    readonly_fields = fields
+    actions = ["mark_resolved", "reopen"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Mark resolved", permissions=["staff"])
+    def mark_resolved(self, request: HttpRequest, queryset: QuerySet[ImportWarning]) -> None:
+        count = queryset.filter(resolved_at__isnull=True).update(
+            resolved_at=timezone.now(), resolved_by=request.user, updated_at=timezone.now()
+        )
+        self.message_user(
+            request, f"{count} warning{'s' if count != 1 else ''} marked resolved.", messages.SUCCESS
+        )
+
+    @admin.action(description="Reopen", permissions=["staff"])
+    def reopen(self, request: HttpRequest, queryset: QuerySet[ImportWarning]) -> None:
+        count = queryset.filter(resolved_at__isnull=False).update(
+            resolved_at=None, resolved_by=None, updated_at=timezone.now()
+        )
+        self.message_user(request, f"{count} warning{'s' if count != 1 else ''} reopened.", messages.SUCCESS)

@@ -14,15 +14,14 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cohort.api import ImportWarningSerializer
 from cohort.api_mixins import MeetingInputsViewSetMixin
 from cohort.cadence import Cadence
 from cohort.permissions import IsStaff, IsStaffOrReadOnly, OwnsOrStaff
-from cohort.selectors import import_warnings_for, is_staff_role, mentor_of
+from cohort.selectors import is_staff_role, mentor_of
 from cohort.serializers import ModelSerializer
 from cohort.stream_document import StreamDocumentError
-from mentors.models import Availability, Blackout, Mentor
-from mentors.selectors import availability_for, blackouts_for, mentors_for
+from mentors.models import Availability, Blackout, ImportWarning, Mentor
+from mentors.selectors import availability_for, blackouts_for, import_warnings_for, mentors_for
 from mentors.stream_import import import_stream_documents
 
 
@@ -35,6 +34,13 @@ class CadenceField(serializers.JSONField):
             return Cadence.from_dict(value).to_dict()
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise serializers.ValidationError(f"Not a valid cadence: {error}") from error
+
+
+class ImportWarningSerializer(ModelSerializer):
+    class Meta:
+        model = ImportWarning
+        fields = ["id", "stream", "mentor", "code", "message", "source_file", "line", "resolved_at"]
+        read_only_fields = fields
 
 
 class MentorSerializer(ModelSerializer):

@@ -1,13 +1,15 @@
-"""Mentors, their weekly availability, their blackouts and their cadence."""
+"""Mentors, their weekly availability, their blackouts and their cadence, and what the stream-document importer
+asks staff to check about them."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
 from cohort.cadence import Cadence
-from cohort.models import Cohort, DateSpan, MeetingInput, Person, Stream
+from cohort.models import Cohort, DateSpan, MeetingInput, Person, Stream, TimeStamped
 
 
 class Mentor(MeetingInput, Person):
@@ -142,3 +144,42 @@ class Blackout(MeetingInput, DateSpan):
         if self.mentor_id:
             return self.mentor.calendar_cohorts()
         return [self.scholar.cohort] if self.scholar_id else []
+
+
+class ImportWarning(TimeStamped):
+    """Something in a stream document a person should look at; kept until staff resolve it."""
+
+    class Code(models.TextChoices):
+        CADENCE_UNSPECIFIED = "cadence_unspecified", "Cadence unspecified"
+        NAMES_OTHER_MENTOR = "names_other_mentor", "Names another mentor"
+        DUPLICATED_TEXT = "duplicated_text", "Text duplicated from another mentor"
+        MISSING_ORGANISATION = "missing_organisation", "Missing organisation"
+        MENTOR_REMOVED = "mentor_removed", "Mentor no longer in the document"
+        CADENCE_KEPT = "cadence_kept", "Staff-edited cadence kept"
+
+    stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="import_warnings")
+    mentor = models.ForeignKey(
+        Mentor, null=True, blank=True, on_delete=models.CASCADE, related_name="import_warnings"
+    )
+    code = models.CharField(max_length=40, choices=Code.choices)
+    message = models.TextField()
+    source_file = models.CharField(max_length=255, blank=True)
+    line = models.PositiveIntegerField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["stream", "mentor", "code"]
+        indexes = [
+            # The admin's default view: open warnings first.
+            models.Index(fields=["resolved_at", "stream"], name="importwarning_open_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_code_display()}: {self.message[:80]}"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from cohort.selectors import is_staff_role, mentor_of, scholar_of
-from mentors.models import Availability, Blackout, Mentor
+from mentors.models import Availability, Blackout, ImportWarning, Mentor
 
 
 def mentors_for(user) -> QuerySet[Mentor]:
@@ -35,3 +35,8 @@ def blackouts_for(user) -> QuerySet[Blackout]:
     if scholar:
         return Blackout.objects.filter(scholar=scholar)
     return Blackout.objects.none()
+
+
+def import_warnings_for(user) -> QuerySet[ImportWarning]:
+    """The importer's notes ("check it was not copied") are for staff, not for the mentors they are about."""
+    return ImportWarning.objects.all() if is_staff_role(user) else ImportWarning.objects.none()

@@ -11,7 +11,7 @@ from typing import TypeVar
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 
-from cohort.models import ImportWarning, Stream
+from cohort.models import Stream
 from cohort.services import MeetingInputsChange, meeting_inputs_change
 from cohort.stream_document import (
     DocumentWarning,
@@ -21,7 +21,7 @@ from cohort.stream_document import (
     WarningCode,
     read_stream_document,
 )
-from mentors.models import Mentor
+from mentors.models import ImportWarning, Mentor
 
 Row = TypeVar("Row", bound=models.Model)
 

@@ -24,7 +24,7 @@ MENTOR_PAGES = [
 STAFF_ONLY_PAGES = [
     ("cohort", "cohort"),
     ("cohort", "stream"),
-    ("cohort", "importwarning"),
+    ("mentors", "importwarning"),
     ("scheduling", "planrun"),
     ("scheduling", "notification"),
     ("scheduling", "deliveryattempt"),

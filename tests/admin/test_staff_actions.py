@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cohort.cadence import Cadence, MeetingDemand, MeetingKind
-from cohort.models import ImportWarning
+from mentors.models import ImportWarning
 from scheduling.models import FeedToken, Meeting, MeetingSeries, Notification, PlanRun
 from scheduling.notifications.reminders import sync_meeting_notifications
 from tests.admin.conftest import MentorRows
@@ -55,7 +55,7 @@ def warnings(alice: MentorRows):
 
 
 def test_import_warnings_list_only_the_open_ones_by_default(staff_client, warnings):
-    changelist = reverse("admin:cohort_importwarning_changelist")
+    changelist = reverse("admin:mentors_importwarning_changelist")
 
     default = staff_client.get(changelist)
     everything = staff_client.get(changelist, {"state": "all"})
@@ -65,7 +65,9 @@ def test_import_warnings_list_only_the_open_ones_by_default(staff_client, warnin
 
 
 def test_staff_mark_import_warnings_resolved(staff_client, admin_user, warnings):
-    response = run_action(staff_client, "admin:cohort_importwarning_changelist", "mark_resolved", warnings[0])
+    response = run_action(
+        staff_client, "admin:mentors_importwarning_changelist", "mark_resolved", warnings[0]
+    )
 
     assert messages_of(response) == ["1 warning marked resolved."]
     warnings[0].refresh_from_db()

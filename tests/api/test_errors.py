@@ -2,7 +2,7 @@
 
 import pytest
 
-from cohort.models import ImportWarning
+from mentors.models import ImportWarning
 from scholars.models import Scholar
 from tests.api.conftest import client_for
 from tests.factories import CohortFactory, ScholarFactory, StreamFactory, UserFactory

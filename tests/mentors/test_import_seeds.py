@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from cohort.models import AuditEntry, ImportWarning, Stream
-from mentors.models import Mentor
+from cohort.models import AuditEntry, Stream
+from mentors.models import ImportWarning, Mentor
 from mentors.stream_import import Outcome, import_stream_documents
 from tests.factories import MentorFactory, UserFactory
 
