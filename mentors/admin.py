@@ -1,6 +1,6 @@
-"""Mentors in the admin: staff edit any mentor and their cadence; a mentor edits their own profile, weekly
-availability and blackouts, in their own time zone. Staff also resolve what the stream-document importer
-flagged."""
+"""Mentors in the admin: staff edit any mentor and their cadence; a mentor edits their own profile and weekly
+availability, in their own time zone (and their blackouts, which scholars' admin adds to the page). Staff also
+resolve what the stream-document importer flagged."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ from cohort.admin_access import (
     RoleScopedAdmin,
     restricted_mentor,
 )
-from mentors.forms import BlackoutForm, MentorAdminForm, WeeklyWindowFormSet
-from mentors.models import Availability, Blackout, ImportWarning, Mentor
+from mentors.forms import MentorAdminForm, WeeklyWindowFormSet
+from mentors.models import Availability, ImportWarning, Mentor
 from mentors.services import mentor_logins_create
 
 
@@ -39,23 +39,6 @@ class AvailabilityInline(admin.TabularInline):
         fields = formset.form.base_fields
         fields["start_time"].label = f"From ({zone})"
         fields["end_time"].label = f"Until ({zone})"
-        return formset
-
-
-class MentorBlackoutInline(admin.TabularInline):
-    model = Blackout
-    form = BlackoutForm
-    fk_name = "mentor"
-    fields = ["start_date", "end_date", "reason"]
-    extra = 0
-    verbose_name_plural = "blackouts (days with no meetings)"
-
-    def get_formset(self, request: HttpRequest, obj: Mentor | None = None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        zone = obj.time_zone if obj is not None else "the mentor's time zone"
-        fields = formset.form.base_fields
-        fields["start_date"].label = f"First day ({zone})"
-        fields["end_date"].label = "Last day (inclusive)"
         return formset
 
 
@@ -100,7 +83,7 @@ class MentorAdmin(PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
     search_fields = ["name", "slug", "organisation", "email"]
     filter_horizontal = ["streams"]
     raw_id_fields = ["user"]
-    inlines = [AvailabilityInline, MentorBlackoutInline]
+    inlines = [AvailabilityInline]
     actions = ["create_logins"]
     staff_fieldsets = (
         (
@@ -202,31 +185,6 @@ class AvailabilityAdmin(ReadOnlyAdmin):
     @admin.display(description="time zone", ordering="mentor__time_zone")
     def zone(self, window: Availability) -> str:
         return window.mentor.time_zone
-
-
-@admin.register(Blackout)
-class BlackoutAdmin(ReadOnlyAdmin):
-    """Who is away when; a mentor's blackouts are edited on their page, a scholar's on theirs."""
-
-    mentor_lookup = "mentor_id"
-    list_display = ["person", "start_date", "end_date", "reason"]
-    list_filter = [
-        ("mentor", RelatedOnlyFieldListFilter),
-        ("scholar__cohort", RelatedOnlyFieldListFilter),
-        ("scholar__stream", RelatedOnlyFieldListFilter),
-    ]
-    search_fields = ["mentor__name", "scholar__name", "reason"]
-    date_hierarchy = "start_date"
-    list_select_related = ["mentor", "scholar"]
-
-    @admin.display(description="who")
-    def person(self, blackout: Blackout):
-        if blackout.mentor is not None:
-            return mentor_link(blackout.mentor)
-        scholar = blackout.scholar
-        return format_html(
-            '<a href="{}">{}</a>', reverse("admin:scholars_scholar_change", args=[scholar.pk]), scholar
-        )
 
 
 class WarningStateFilter(DefaultChoiceFilter):

@@ -1,4 +1,4 @@
-"""Mentors with their cadence and import warnings; mentors' own availability and blackouts."""
+"""Mentors with their cadence and import warnings; mentors' own availability; stream-document imports."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from cohort.permissions import IsStaff, IsStaffOrReadOnly, OwnsOrStaff
 from cohort.selectors import is_staff_role, mentor_of
 from cohort.serializers import ModelSerializer
 from cohort.stream_document import StreamDocumentError
-from mentors.models import Availability, Blackout, ImportWarning, Mentor
-from mentors.selectors import availability_for, blackouts_for, import_warnings_for, mentors_for
+from mentors.models import Availability, ImportWarning, Mentor
+from mentors.selectors import availability_for, import_warnings_for, mentors_for
 from mentors.stream_import import import_stream_documents
 
 
@@ -151,21 +151,6 @@ class AvailabilityViewSet(MeetingInputsViewSetMixin, OwnerScopedViewSet):
 
     def get_queryset(self):
         return availability_for(self.request.user).order_by("mentor", "weekday", "start_time")
-
-
-class BlackoutSerializer(MentorOwnedSerializer):
-    class Meta:
-        model = Blackout
-        fields = ["id", "mentor", "start_date", "end_date", "reason"]
-        extra_kwargs = {"mentor": {"required": False}}
-
-
-class BlackoutViewSet(MeetingInputsViewSetMixin, OwnerScopedViewSet):
-    serializer_class = BlackoutSerializer
-    filterset_fields = ["mentor"]
-
-    def get_queryset(self):
-        return blackouts_for(self.request.user).order_by("start_date")
 
 
 class StreamDocumentUploadSerializer(serializers.Serializer):

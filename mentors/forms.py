@@ -1,21 +1,17 @@
 """Admin forms of the mentors app: a mentor's cadence, and the checks one submission needs as a whole.
 
 The models check each row against what is saved; these forms add what only a whole submission shows (two new
-windows that overlap each other) and what a person types by mistake (a blackout outside every cohort).
+windows that overlap each other).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
 
-from django import forms
-from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
 from cohort.forms import CadenceField, CadenceFieldsForm
-from cohort.models import Cohort
-from mentors.models import Availability, Blackout, Mentor
+from mentors.models import Availability, Mentor
 
 
 class MentorAdminForm(CadenceFieldsForm):
@@ -62,28 +58,3 @@ class WeeklyWindowFormSet(BaseInlineFormSet):
                 later.add_error(
                     None, f"This window overlaps the {window} window above; merge them into one window."
                 )
-
-
-def _describe_cohorts(cohorts: Iterable[Cohort]) -> str:
-    return "; ".join(f"{c.name}: {c.start_date:%d %b %Y} to {c.end_date:%d %b %Y}" for c in cohorts)
-
-
-class BlackoutForm(forms.ModelForm):
-    """Refuses a blackout that touches none of the person's cohorts: it could never keep a meeting away."""
-
-    class Meta:
-        model = Blackout
-        fields = ["start_date", "end_date", "reason"]
-
-    def clean(self) -> dict:
-        data = super().clean()
-        start, end = data.get("start_date"), data.get("end_date")
-        if start is None or end is None or end < start or not self.has_changed():
-            return data
-        cohorts = self.instance.calendar_cohorts()
-        if cohorts and not any(c.start_date <= end and start <= c.end_date for c in cohorts):
-            raise ValidationError(
-                f"{start:%d %b %Y} to {end:%d %b %Y} lies outside the cohort ({_describe_cohorts(cohorts)}): "
-                "no meeting falls on those days. Check the year and the dates."
-            )
-        return data

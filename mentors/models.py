@@ -1,5 +1,5 @@
-"""Mentors, their weekly availability, their blackouts and their cadence, and what the stream-document importer
-asks staff to check about them."""
+"""Mentors, their weekly availability and their cadence, and what the stream-document importer asks staff to check
+about them. Their blackouts live in scholars, beside the scholars' own."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from cohort.cadence import Cadence
-from cohort.models import Cohort, DateSpan, MeetingInput, Person, Stream, TimeStamped
+from cohort.models import Cohort, MeetingInput, Person, Stream, TimeStamped
 
 
 class Mentor(MeetingInput, Person):
@@ -110,40 +110,6 @@ class Availability(MeetingInput, WeeklyWindow):
             raise ValidationError(
                 f"This window overlaps your {overlapping.first()} window; merge them into one window."
             )
-
-
-class Blackout(MeetingInput, DateSpan):
-    """Days a mentor or a scholar cannot meet (travel, conferences), inclusive, in that person's zone."""
-
-    mentor = models.ForeignKey(
-        Mentor, null=True, blank=True, on_delete=models.CASCADE, related_name="blackouts"
-    )
-    scholar = models.ForeignKey(
-        "scholars.Scholar", null=True, blank=True, on_delete=models.CASCADE, related_name="blackouts"
-    )
-    reason = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["start_date"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(end_date__gte=F("start_date")), name="blackout_end_not_before_start"
-            ),
-            models.CheckConstraint(
-                condition=Q(mentor__isnull=False, scholar__isnull=True)
-                | Q(mentor__isnull=True, scholar__isnull=False),
-                name="blackout_belongs_to_one_person",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        label = self.reason or "Blackout"
-        return f"{label} ({self.start_date:%d %b}–{self.end_date:%d %b %Y})"
-
-    def calendar_cohorts(self) -> list[Cohort]:
-        if self.mentor_id:
-            return self.mentor.calendar_cohorts()
-        return [self.scholar.cohort] if self.scholar_id else []
 
 
 class ImportWarning(TimeStamped):

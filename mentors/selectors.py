@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from cohort.selectors import is_staff_role, mentor_of, scholar_of
-from mentors.models import Availability, Blackout, ImportWarning, Mentor
+from mentors.models import Availability, ImportWarning, Mentor
 
 
 def mentors_for(user) -> QuerySet[Mentor]:
@@ -24,17 +24,6 @@ def availability_for(user) -> QuerySet[Availability]:
         return Availability.objects.all()
     mentor = mentor_of(user)
     return Availability.objects.filter(mentor=mentor) if mentor else Availability.objects.none()
-
-
-def blackouts_for(user) -> QuerySet[Blackout]:
-    if is_staff_role(user):
-        return Blackout.objects.all()
-    mentor, scholar = mentor_of(user), scholar_of(user)
-    if mentor:
-        return Blackout.objects.filter(mentor=mentor)
-    if scholar:
-        return Blackout.objects.filter(scholar=scholar)
-    return Blackout.objects.none()
 
 
 def import_warnings_for(user) -> QuerySet[ImportWarning]:

@@ -21,8 +21,8 @@ MENTORS_GROUP = "Mentors"
 MENTOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "mentors.mentor": ("view", "change"),
     "mentors.availability": ("view", "add", "change", "delete"),
-    "mentors.blackout": ("view", "add", "change", "delete"),
     "scholars.scholar": ("view",),
+    "scholars.blackout": ("view", "add", "change", "delete"),
     "scholars.mentorship": ("view",),
     "scholars.team": ("view",),
     "scholars.checkin": ("view",),

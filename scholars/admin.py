@@ -1,4 +1,5 @@
-"""Scholars, teams, mentorships and check-ins: staff manage them; a mentor sees their own scholars' rows."""
+"""Scholars, teams, mentorships, check-ins and blackouts: staff manage them; a mentor sees their own scholars' rows
+and keeps their own blackouts on their mentor page, which this app extends."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ from django.contrib import admin
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
-from cohort.admin_access import MeetingInputsAdminMixin, PersonAdminMixin, RoleScopedAdmin
-from mentors.forms import BlackoutForm
-from mentors.models import Blackout
-from scholars.models import CheckIn, Mentorship, Scholar, Team
+from cohort.admin_access import MeetingInputsAdminMixin, PersonAdminMixin, ReadOnlyAdmin, RoleScopedAdmin
+from mentors.admin import MentorAdmin, mentor_link
+from mentors.models import Mentor
+from scholars.forms import BlackoutForm
+from scholars.models import Blackout, CheckIn, Mentorship, Scholar, Team
 
 
 class MentorshipInline(admin.TabularInline):
@@ -26,6 +30,23 @@ class ScholarBlackoutInline(admin.TabularInline):
     fields = ["start_date", "end_date", "reason"]
     extra = 0
     verbose_name_plural = "blackouts (days with no meetings)"
+
+
+class MentorBlackoutInline(admin.TabularInline):
+    model = Blackout
+    form = BlackoutForm
+    fk_name = "mentor"
+    fields = ["start_date", "end_date", "reason"]
+    extra = 0
+    verbose_name_plural = "blackouts (days with no meetings)"
+
+    def get_formset(self, request: HttpRequest, obj: Mentor | None = None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        zone = obj.time_zone if obj is not None else "the mentor's time zone"
+        fields = formset.form.base_fields
+        fields["start_date"].label = f"First day ({zone})"
+        fields["end_date"].label = "Last day (inclusive)"
+        return formset
 
 
 @admin.register(Scholar)
@@ -94,3 +115,40 @@ class CheckInAdmin(RoleScopedAdmin):
     @admin.display(description="blockers", boolean=True)
     def has_blockers(self, check_in: CheckIn) -> bool:
         return bool(check_in.blockers)
+
+
+@admin.register(Blackout)
+class BlackoutAdmin(ReadOnlyAdmin):
+    """Who is away when; a mentor's blackouts are edited on their page, a scholar's on theirs."""
+
+    mentor_lookup = "mentor_id"
+    list_display = ["person", "start_date", "end_date", "reason"]
+    list_filter = [
+        ("mentor", RelatedOnlyFieldListFilter),
+        ("scholar__cohort", RelatedOnlyFieldListFilter),
+        ("scholar__stream", RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["mentor__name", "scholar__name", "reason"]
+    date_hierarchy = "start_date"
+    list_select_related = ["mentor", "scholar"]
+
+    @admin.display(description="who")
+    def person(self, blackout: Blackout):
+        if blackout.mentor is not None:
+            return mentor_link(blackout.mentor)
+        scholar = blackout.scholar
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:scholars_scholar_change", args=[scholar.pk]), scholar
+        )
+
+
+class MentorBlackoutsAdmin(MentorAdmin):
+    """The mentor page with the mentor's blackouts under their weekly hours. Mentors sit below scholars and cannot
+    import the Blackout model, so this app registers the page in place of mentors' own; scheduling's mentor page
+    extends this one."""
+
+    inlines = [*MentorAdmin.inlines, MentorBlackoutInline]
+
+
+admin.site.unregister(Mentor)
+admin.site.register(Mentor, MentorBlackoutsAdmin)

@@ -1,4 +1,4 @@
-"""Scholars, teams, mentorships and check-ins."""
+"""Scholars, teams, mentorships, check-ins and blackouts."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ from cohort.api_mixins import MeetingInputsViewSetMixin
 from cohort.permissions import IsStaff, IsStaffOrReadOnly
 from cohort.selectors import scholar_of
 from cohort.serializers import ModelSerializer
-from scholars.models import CheckIn, Mentorship, Scholar, Team
+from mentors.api import MentorOwnedSerializer, OwnerScopedViewSet
+from scholars.models import Blackout, CheckIn, Mentorship, Scholar, Team
 from scholars.roster_csv import COLUMNS, RosterError, RosterRejected
-from scholars.selectors import check_ins_for, mentorships_for, scholars_for, teams_for
+from scholars.selectors import blackouts_for, check_ins_for, mentorships_for, scholars_for, teams_for
 from scholars.services import check_in_submit, scholar_preferences_update, scholars_bulk_create
 
 
@@ -122,6 +123,21 @@ class CheckInViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         except ModelValidationError as error:
             raise ValidationError(error.message_dict) from error
         return Response(CheckInSerializer(check_in).data, status=status.HTTP_201_CREATED)
+
+
+class BlackoutSerializer(MentorOwnedSerializer):
+    class Meta:
+        model = Blackout
+        fields = ["id", "mentor", "start_date", "end_date", "reason"]
+        extra_kwargs = {"mentor": {"required": False}}
+
+
+class BlackoutViewSet(MeetingInputsViewSetMixin, OwnerScopedViewSet):
+    serializer_class = BlackoutSerializer
+    filterset_fields = ["mentor"]
+
+    def get_queryset(self):
+        return blackouts_for(self.request.user).order_by("start_date")
 
 
 # A roster of a thousand scholars is well under this; anything bigger is not a roster.

@@ -1,4 +1,5 @@
-"""Scholars, the teams they form, who mentors them, and the check-ins they write."""
+"""Scholars, the teams they form, who mentors them, the check-ins they write, and the days a mentor or a scholar
+cannot meet."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from cohort.models import Cohort, MeetingInput, Person, Phase, Stream, TimeStamped
+from cohort.models import Cohort, DateSpan, MeetingInput, Person, Phase, Stream, TimeStamped
 from cohort.validators import validate_weekdays
 from mentors.models import Mentor
 
@@ -186,3 +187,37 @@ class CheckIn(TimeStamped):
         super().clean()
         if self.week_start and self.week_start.weekday() != 0:
             raise ValidationError({"week_start": "A check-in's week starts on a Monday."})
+
+
+class Blackout(MeetingInput, DateSpan):
+    """Days a mentor or a scholar cannot meet (travel, conferences), inclusive, in that person's zone."""
+
+    mentor = models.ForeignKey(
+        Mentor, null=True, blank=True, on_delete=models.CASCADE, related_name="blackouts"
+    )
+    scholar = models.ForeignKey(
+        Scholar, null=True, blank=True, on_delete=models.CASCADE, related_name="blackouts"
+    )
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="blackout_end_not_before_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(mentor__isnull=False, scholar__isnull=True)
+                | Q(mentor__isnull=True, scholar__isnull=False),
+                name="blackout_belongs_to_one_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        label = self.reason or "Blackout"
+        return f"{label} ({self.start_date:%d %b}–{self.end_date:%d %b %Y})"
+
+    def calendar_cohorts(self) -> list[Cohort]:
+        if self.mentor_id:
+            return self.mentor.calendar_cohorts()
+        return [self.scholar.cohort] if self.scholar_id else []

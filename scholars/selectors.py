@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from cohort.selectors import is_staff_role, mentor_of, scholar_of
-from scholars.models import CheckIn, Mentorship, Scholar, Team
+from scholars.models import Blackout, CheckIn, Mentorship, Scholar, Team
 
 
 def scholars_for(user) -> QuerySet[Scholar]:
@@ -47,3 +47,14 @@ def check_ins_for(user) -> QuerySet[CheckIn]:
     if scholar:
         return CheckIn.objects.filter(scholar=scholar)
     return CheckIn.objects.none()
+
+
+def blackouts_for(user) -> QuerySet[Blackout]:
+    if is_staff_role(user):
+        return Blackout.objects.all()
+    mentor, scholar = mentor_of(user), scholar_of(user)
+    if mentor:
+        return Blackout.objects.filter(mentor=mentor)
+    if scholar:
+        return Blackout.objects.filter(scholar=scholar)
+    return Blackout.objects.none()

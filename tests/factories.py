@@ -6,9 +6,9 @@ import factory
 from django.contrib.auth import get_user_model
 
 from cohort.models import Break, Cohort, Phase, ProgramEvent, Stream
-from mentors.models import Availability, Blackout, Mentor
+from mentors.models import Availability, Mentor
 from scheduling.models import Meeting, MeetingSeries
-from scholars.models import CheckIn, Mentorship, Scholar, Team
+from scholars.models import Blackout, CheckIn, Mentorship, Scholar, Team
 
 
 class UserFactory(factory.django.DjangoModelFactory):

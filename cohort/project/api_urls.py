@@ -2,7 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from cohort.api import CohortViewSet, StreamViewSet
-from mentors.api import AvailabilityViewSet, BlackoutViewSet, MentorViewSet, StreamDocumentImportView
+from mentors.api import AvailabilityViewSet, MentorViewSet, StreamDocumentImportView
 from scheduling.api import (
     CohortPlanView,
     MeetingSeriesViewSet,
@@ -13,6 +13,7 @@ from scheduling.api import (
     RotateFeedView,
 )
 from scholars.api import (
+    BlackoutViewSet,
     CheckInViewSet,
     MentorshipViewSet,
     MyPreferencesView,

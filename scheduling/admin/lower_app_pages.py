@@ -14,11 +14,10 @@ from django.utils.safestring import SafeString
 
 from cohort.admin import CohortAdmin
 from cohort.models import Cohort
-from mentors.admin import MentorAdmin
 from mentors.models import Mentor
 from scheduling.admin.actions import apply_latest_plans, export_meetings_csv, plan_cohorts, rotate_feed_links
 from scheduling.admin.week import cohort_week_view
-from scholars.admin import ScholarAdmin, TeamAdmin
+from scholars.admin import MentorBlackoutsAdmin, ScholarAdmin, TeamAdmin
 from scholars.models import Scholar, Team
 
 
@@ -46,8 +45,10 @@ class CohortPlanningAdmin(CohortAdmin):
         return cohort_week_view(request, model_admin=self, object_id=object_id)
 
 
-class MentorCalendarAdmin(MentorAdmin):
-    actions = [*MentorAdmin.actions, rotate_feed_links]
+class MentorCalendarAdmin(MentorBlackoutsAdmin):
+    """Extends the mentor page scholars registered (with the blackouts), not mentors' own, so it keeps them."""
+
+    actions = [*MentorBlackoutsAdmin.actions, rotate_feed_links]
 
 
 class ScholarCalendarAdmin(ScholarAdmin):

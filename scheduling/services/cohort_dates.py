@@ -10,9 +10,9 @@ from django.db.models import Q
 
 from cohort.cadence import MeetingKind
 from cohort.models import Cohort, Phase
-from mentors.models import Blackout, Mentor
+from mentors.models import Mentor
 from scheduling.recurrence import DateRange, DateRanges, dates_in
-from scholars.models import Mentorship, Scholar
+from scholars.models import Blackout, Mentorship, Scholar
 
 NO_DATES = DateRanges()
 

@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from cohort.dates import monday_of
 from cohort.forms import CadenceField, CadenceWidget
-from mentors.models import Availability, Blackout, Mentor
+from mentors.models import Availability, Mentor
 from mentors.services import mentor_logins_create
 from scheduling.models import Meeting, MeetingSeries
-from scholars.models import CheckIn, Mentorship, Scholar, Team
+from scholars.models import Blackout, CheckIn, Mentorship, Scholar, Team
 from tests.factories import (
     AvailabilityFactory,
     BlackoutFactory,

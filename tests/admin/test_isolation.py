@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 MENTOR_PAGES = [
     ("mentors", "mentor", "mentor"),
     ("mentors", "availability", "availability"),
-    ("mentors", "blackout", "blackout"),
+    ("scholars", "blackout", "blackout"),
     ("scholars", "scholar", "scholar"),
     ("scholars", "mentorship", "mentorship"),
     ("scholars", "team", "team"),
@@ -107,7 +107,7 @@ def test_a_mentor_sees_the_admin_index_with_only_their_models(alice_client):
     assert models == {
         ("mentors", "Mentor"),
         ("mentors", "Availability"),
-        ("mentors", "Blackout"),
+        ("scholars", "Blackout"),
         ("scholars", "Scholar"),
         ("scholars", "Mentorship"),
         ("scholars", "Team"),

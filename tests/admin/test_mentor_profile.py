@@ -7,9 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from mentors.models import Availability, Blackout
+from mentors.models import Availability
 from scheduling.models import Notification
 from scheduling.notifications.reminders import sync_meeting_notifications
+from scholars.models import Blackout
 from tests.admin.conftest import MentorRows, posted_back
 from tests.factories import MeetingFactory, MeetingSeriesFactory
 
@@ -43,6 +44,23 @@ def errors_of(response) -> list[str]:
         for form in inline.formset.forms:
             messages += [str(e) for errors in form.errors.values() for e in errors]
     return messages
+
+
+def inline_prefixes(response) -> list[str]:
+    return [inline.formset.prefix for inline in response.context["inline_admin_formsets"]]
+
+
+def test_a_mentors_page_has_their_hours_then_their_blackouts(alice_client, alice: MentorRows):
+    # The blackouts are scholars' model, added to the page by scholars' admin; scheduling's page keeps them.
+    assert inline_prefixes(alice_client.get(profile_url(alice))) == ["availability", "blackouts"]
+
+
+def test_staff_see_a_mentors_import_warnings_after_their_hours_and_blackouts(staff_client, alice: MentorRows):
+    assert inline_prefixes(staff_client.get(profile_url(alice))) == [
+        "availability",
+        "blackouts",
+        "import_warnings",
+    ]
 
 
 def test_a_mentor_adds_a_weekly_window(alice_client, alice: MentorRows):

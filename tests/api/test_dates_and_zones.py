@@ -3,8 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from mentors.models import Blackout
-from scholars.models import Scholar
+from scholars.models import Blackout, Scholar
 from tests.api.conftest import client_for
 from tests.factories import CohortFactory, StreamFactory, UserFactory
 

@@ -4,8 +4,15 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
-from scholars.models import Mentorship
-from tests.factories import CheckInFactory, CohortFactory, MentorFactory, MentorshipFactory, ScholarFactory
+from scholars.models import Blackout, Mentorship
+from tests.factories import (
+    BlackoutFactory,
+    CheckInFactory,
+    CohortFactory,
+    MentorFactory,
+    MentorshipFactory,
+    ScholarFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +77,49 @@ def test_check_in_week_starts_on_a_monday():
         check_in.full_clean()
 
     assert error.value.message_dict["week_start"] == ["A check-in's week starts on a Monday."]
+
+
+def test_blackout_must_belong_to_exactly_one_person():
+    with pytest.raises(IntegrityError):
+        Blackout.objects.create(
+            mentor=MentorFactory(),
+            scholar=ScholarFactory(),
+            start_date=dt.date(2027, 2, 1),
+            end_date=dt.date(2027, 2, 2),
+        )
+
+
+def test_blackout_ending_before_it_starts_is_invalid():
+    blackout = BlackoutFactory.build(
+        mentor=MentorFactory(), start_date=dt.date(2027, 2, 5), end_date=dt.date(2027, 2, 1)
+    )
+
+    with pytest.raises(ValidationError) as error:
+        blackout.full_clean()
+
+    assert error.value.message_dict["end_date"] == ["The end date must not be before the start date."]
+
+
+def test_a_scholars_blackout_over_every_date_is_invalid_on_both_fields():
+    blackout = BlackoutFactory.build(
+        mentor=None, scholar=ScholarFactory(), start_date=dt.date.min, end_date=dt.date.max
+    )
+
+    with pytest.raises(ValidationError) as error:
+        blackout.full_clean()
+
+    assert sorted(error.value.message_dict) == ["end_date", "start_date"]
+    assert error.value.message_dict["start_date"][0].startswith("0001-01-01 is too far from today;")
+
+
+def test_a_blackout_of_more_than_two_years_is_invalid():
+    blackout = BlackoutFactory.build(
+        mentor=MentorFactory(), start_date=dt.date(2027, 1, 1), end_date=dt.date(2029, 1, 2)
+    )
+
+    with pytest.raises(ValidationError) as error:
+        blackout.full_clean()
+
+    assert error.value.message_dict == {
+        "end_date": ["A date range may last at most 732 days; this one lasts 733."]
+    }
