@@ -4,20 +4,21 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from cohort.cadence import Cadence, MeetingDemand, MeetingKind
-from scheduling.models import Meeting, Notification, PlanRun
+from scheduling.models import Meeting, MeetingSeries, Notification, PlanRun
 from scheduling.services.meeting_edits import meeting_cancel
 from scheduling.services.planning import plan_apply, plan_cohort
 from scholars.models import Mentorship
 from tests.admin.conftest import logged_in, posted_back
+from tests.api.conftest import client_for
 from tests.factories import (
     AvailabilityFactory,
     CohortFactory,
     MentorFactory,
     MentorshipFactory,
     ScholarFactory,
+    StreamFactory,
     TeamFactory,
     UserFactory,
 )
@@ -48,12 +49,6 @@ def live_days(cohort) -> list[dt.date]:
     return sorted(m.starts_at.date() for m in meetings)
 
 
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
 def test_the_plan_meets_every_monday_of_march(planned):
     cohort, _, _ = planned
 
@@ -69,6 +64,31 @@ def test_a_mentors_new_blackout_cancels_the_meeting_it_covers(planned):
 
     assert response.status_code == 201
     assert live_days(cohort) == [dt.date(2027, 3, d) for d in (1, 15, 22, 29)]
+
+
+def test_a_blackout_leaves_a_finished_cohort_that_shares_the_mentors_stream_as_it_was(settings):
+    settings.PLANNER_TIME_LIMIT_SECONDS = 5
+    stream = StreamFactory()
+    finished = CohortFactory(start_date=dt.date(2025, 3, 3), end_date=dt.date(2025, 3, 28))
+    finished.streams.add(stream)
+    mentor = MentorFactory(cadence=WEEKLY)
+    AvailabilityFactory(mentor=mentor, weekday=0, start_time=dt.time(10), end_time=dt.time(11))
+    MentorshipFactory(mentor=mentor, scholar=ScholarFactory(cohort=finished, stream=stream))
+    plan_apply(plan_run=plan_cohort(cohort=finished), today=dt.date(2025, 2, 1))
+    published = {(m.pk, m.status, m.version) for m in Meeting.objects.filter(series__cohort=finished)}
+    colleague = MentorFactory(user=UserFactory())
+    colleague.streams.add(stream)
+
+    response = client_for(colleague.user).post(
+        "/api/v1/blackouts/", {"start_date": "2027-03-08", "end_date": "2027-03-12", "reason": "Workshop"}
+    )
+
+    assert response.status_code == 201
+    assert len(published) == 4
+    assert {(m.pk, m.status, m.version) for m in Meeting.objects.filter(series__cohort=finished)} == published
+    assert set(MeetingSeries.objects.filter(cohort=finished).values_list("status", flat=True)) == {
+        MeetingSeries.Status.ACTIVE
+    }
 
 
 def test_a_leaving_date_set_through_the_api_ends_the_scholars_meetings(planned):
