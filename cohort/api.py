@@ -56,6 +56,8 @@ class CohortSerializer(ModelSerializer):
 
 
 class CohortViewSet(MeetingInputsViewSetMixin, viewsets.ModelViewSet):
+    """Cohorts with their phases, breaks and events. Staff write; new dates reach the published meetings at once."""
+
     serializer_class = CohortSerializer
     permission_classes = [IsStaffOrReadOnly]
     filterset_fields = ["slug"]

@@ -68,6 +68,9 @@ class MentorSerializer(ModelSerializer):
 
 
 class MentorViewSet(MeetingInputsViewSetMixin, viewsets.ModelViewSet):
+    """Mentors, with the cadence read from their stream document. Staff write; a changed cadence reaches the
+    published meetings at once."""
+
     serializer_class = MentorSerializer
     permission_classes = [IsStaffOrReadOnly]
     filterset_fields = ["slug", "streams"]
@@ -146,6 +149,9 @@ class AvailabilitySerializer(MentorOwnedSerializer):
 
 
 class AvailabilityViewSet(MeetingInputsViewSetMixin, OwnerScopedViewSet):
+    """A mentor's weekly hours, in the mentor's own zone. Mentors write their own, staff anyone's; the published
+    meetings follow at once."""
+
     serializer_class = AvailabilitySerializer
     filterset_fields = ["mentor", "weekday"]
 

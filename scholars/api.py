@@ -33,6 +33,8 @@ class ScholarSerializer(ModelSerializer):
 
 
 class ScholarViewSet(MeetingInputsViewSetMixin, viewsets.ModelViewSet):
+    """Scholars. Staff write; a new cohort, status or leaving date reaches the published meetings at once."""
+
     serializer_class = ScholarSerializer
     permission_classes = [IsStaffOrReadOnly]
     filterset_fields = ["cohort", "stream", "status"]
@@ -49,6 +51,9 @@ class TeamSerializer(ModelSerializer):
 
 
 class TeamViewSet(MeetingInputsViewSetMixin, viewsets.ModelViewSet):
+    """Teams: scholars of one mentor who meet as a group. Staff write; members who join or leave join or leave
+    the team's published meetings at once."""
+
     serializer_class = TeamSerializer
     permission_classes = [IsStaffOrReadOnly]
     filterset_fields = ["cohort", "mentor"]
@@ -76,6 +81,9 @@ class MentorshipSerializer(ModelSerializer):
 
 
 class MentorshipViewSet(MeetingInputsViewSetMixin, viewsets.ModelViewSet):
+    """Who mentors whom, primary or co-mentor, and between which dates. Staff write; the published meetings follow
+    at once."""
+
     serializer_class = MentorshipSerializer
     permission_classes = [IsStaffOrReadOnly]
     filterset_fields = ["mentor", "scholar", "role"]
@@ -133,6 +141,9 @@ class BlackoutSerializer(MentorOwnedSerializer):
 
 
 class BlackoutViewSet(MeetingInputsViewSetMixin, OwnerScopedViewSet):
+    """Whole days away of a mentor or a scholar. Mentors write their own, staff anyone's; meetings on those days
+    are cancelled at once and come back when the blackout is lifted."""
+
     serializer_class = BlackoutSerializer
     filterset_fields = ["mentor"]
 
