@@ -15,13 +15,14 @@ from cohort.models import Cohort
 from scheduling import dispatch
 from scheduling.models import PlanRun
 from scheduling.notifications import oversight
-from scheduling.services.planning import plan_run_execute
+from scheduling.services.planning import plan_run_execute, plan_runs_recover
 
 # The one beat process's schedule: (name shown in the admin, task, interval in seconds). Interval schedules,
 # not crontabs, so no DST change can make a tick misfire; beat runs in UTC (settings.CELERY_TIMEZONE).
 PERIODIC_TASKS = (
     ("Dispatch due notifications", "scheduling.tasks.dispatch_due_notifications", 60),
     ("Write check-in digests and escalations", "scheduling.tasks.write_periodic_notifications", 15 * 60),
+    ("Recover lost plan runs", "scheduling.tasks.recover_lost_plan_runs", 5 * 60),
 )
 
 
@@ -52,6 +53,12 @@ def plan_cohort_task(plan_run_id: int) -> None:
     plan_run_execute(plan_run_id=plan_run_id)
 
 
+@shared_task(ignore_result=True)
+def recover_lost_plan_runs() -> None:
+    for plan_run_id in plan_runs_recover(now=timezone.now()).requeue:
+        plan_cohort_task.delay(plan_run_id)
+
+
 @transaction.atomic
 def setup_periodic_tasks() -> list[str]:
     """Install (or update) the beat schedule in django-celery-beat's tables; returns the task names."""
@@ -75,5 +82,7 @@ def plan_on_worker(*, cohort: Cohort, requested_by) -> PlanRun:
     """The one way the admin and the API start planning: a pending run now, solved by a worker once the request's
     transaction commits (a solve takes seconds to minutes, longer than a web request should wait)."""
     run = PlanRun.objects.create(cohort=cohort, requested_by=requested_by)
-    transaction.on_commit(lambda: plan_cohort_task.delay(run.pk))
+    # Robust: a broker that is down must not turn the committed request into an error page; the run waits, pending,
+    # and recover_lost_plan_runs enqueues it again once the broker is back.
+    transaction.on_commit(lambda: plan_cohort_task.delay(run.pk), robust=True)
     return run

@@ -23,6 +23,10 @@ from scheduling.services.materialise import SlotKey, end_series, published_serie
 
 logger = logging.getLogger(__name__)
 
+# How long a pending plan run may wait for a worker before its enqueue counts as lost (a worker busy with other
+# plans takes it within seconds to minutes; the run is claimed, so a second enqueue never solves it twice).
+PLAN_RUN_ENQUEUE_GRACE = dt.timedelta(minutes=5)
+
 
 class PlanNotApplicable(Exception):
     """A plan run that cannot be applied (not solved, stale, or failing validation); the message says why."""
@@ -61,9 +65,16 @@ def plan_cohort(*, cohort: Cohort, requested_by=None) -> PlanRun:
 def plan_run_execute(*, plan_run_id: int) -> PlanRun:
     """Solve a pending plan run (the Celery task's body). Solver errors are recorded on the run, not raised."""
     run = PlanRun.objects.select_related("cohort").get(pk=plan_run_id)
-    if run.status not in (PlanRun.Status.PENDING, PlanRun.Status.RUNNING):
+    if run.status == PlanRun.Status.PENDING:
+        # Claimed, so a run enqueued twice (its first enqueue thought lost) is solved once. A RUNNING run is
+        # solved again: that is a task redelivered after its worker died.
+        claimed = PlanRun.objects.filter(pk=run.pk, status=PlanRun.Status.PENDING).update(
+            status=PlanRun.Status.RUNNING, updated_at=timezone.now()
+        )
+        if not claimed:
+            return run
+    elif run.status != PlanRun.Status.RUNNING:
         return run
-    PlanRun.objects.filter(pk=run.pk).update(status=PlanRun.Status.RUNNING)
     try:
         built = build_cohort_problem(
             cohort=run.cohort, time_limit_seconds=settings.PLANNER_TIME_LIMIT_SECONDS
@@ -83,6 +94,32 @@ def plan_run_execute(*, plan_run_id: int) -> PlanRun:
     run.status, run.finished_at = PlanRun.Status.SOLVED, timezone.now()
     run.save(update_fields=["result", "diff", "status", "finished_at", "updated_at"])
     return run
+
+
+@dataclass(frozen=True)
+class LostPlanRuns:
+    requeue: list[int]  # pending runs whose enqueue seems lost: enqueue them again
+    failed: int  # running runs whose worker stopped long ago: marked failed
+
+
+def plan_runs_recover(*, now: dt.datetime) -> LostPlanRuns:
+    """Find the plan runs a lost enqueue (the broker was down as the request committed) or a dead worker left
+    waiting for ever: the first are queued again, the second are marked failed so staff see to plan again."""
+    requeue = list(
+        PlanRun.objects.filter(status=PlanRun.Status.PENDING, created_at__lt=now - PLAN_RUN_ENQUEUE_GRACE)
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+    )
+    failed = PlanRun.objects.filter(
+        status=PlanRun.Status.RUNNING,
+        updated_at__lt=now - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) - PLAN_RUN_ENQUEUE_GRACE,
+    ).update(
+        status=PlanRun.Status.FAILED,
+        error="The worker stopped before the plan was solved; plan the cohort again.",
+        finished_at=now,
+        updated_at=now,
+    )
+    return LostPlanRuns(requeue=requeue, failed=failed)
 
 
 def _result_document(built: CohortProblem, result: PlanResult) -> dict:

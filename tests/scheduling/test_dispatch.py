@@ -275,7 +275,14 @@ def test_the_beat_schedule_ticks_every_minute_and_installs_once():
 
     tick = PeriodicTask.objects.get(task="scheduling.tasks.dispatch_due_notifications")
     assert (tick.interval.every, tick.interval.period, tick.enabled) == (60, "seconds", True)
-    assert PeriodicTask.objects.filter(task__startswith="scheduling.tasks.").count() == 2
+    assert set(
+        PeriodicTask.objects.filter(task__startswith="scheduling.tasks.").values_list("task", flat=True)
+    ) == {
+        "scheduling.tasks.dispatch_due_notifications",
+        "scheduling.tasks.write_periodic_notifications",
+        "scheduling.tasks.recover_lost_plan_runs",
+    }
+    assert PeriodicTask.objects.filter(task__startswith="scheduling.tasks.").count() == 3
 
 
 def slack_reminder(url, **scholar_fields):

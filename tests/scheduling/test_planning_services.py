@@ -6,6 +6,7 @@ import itertools
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.utils import timezone
 
 from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from scheduling.compliance import mentorship_compliance
@@ -15,7 +16,14 @@ from scheduling.recurrence import DateRange, DateRanges, rrule_string
 from scheduling.services.cohort_dates import CohortDates
 from scheduling.services.materialise import cohort_meetings_refresh
 from scheduling.services.meeting_edits import meeting_cancel, meeting_mark, meeting_move
-from scheduling.services.planning import PlanNotApplicable, plan_apply, plan_cohort
+from scheduling.services.planning import (
+    PLAN_RUN_ENQUEUE_GRACE,
+    PlanNotApplicable,
+    plan_apply,
+    plan_cohort,
+    plan_run_execute,
+    plan_runs_recover,
+)
 from tests.factories import (
     AvailabilityFactory,
     BlackoutFactory,
@@ -177,6 +185,45 @@ def test_cohort_default_cadence_applies_to_an_unspecified_mentor(cohort):
 
     assert run.result["cadence_used"] == {mentor.slug: "1-on-1, weekly, 60 min (cohort default)"}
     assert run.result["placed"] == 1
+
+
+def test_a_pending_run_whose_enqueue_was_lost_is_queued_again_and_a_fresh_one_is_not(cohort):
+    now = timezone.now()
+    lost = PlanRun.objects.create(cohort=cohort)
+    PlanRun.objects.filter(pk=lost.pk).update(
+        created_at=now - PLAN_RUN_ENQUEUE_GRACE - dt.timedelta(seconds=1)
+    )
+    PlanRun.objects.create(cohort=cohort)
+
+    assert plan_runs_recover(now=now).requeue == [lost.pk]
+
+
+def test_a_run_whose_worker_stopped_long_ago_fails_with_a_reason(cohort, settings):
+    now = timezone.now()
+    stuck = PlanRun.objects.create(cohort=cohort, status=PlanRun.Status.RUNNING)
+    long_ago = now - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) - PLAN_RUN_ENQUEUE_GRACE
+    PlanRun.objects.filter(pk=stuck.pk).update(updated_at=long_ago - dt.timedelta(seconds=1))
+    working = PlanRun.objects.create(cohort=cohort, status=PlanRun.Status.RUNNING)
+
+    assert plan_runs_recover(now=now).failed == 1
+    stuck.refresh_from_db()
+    working.refresh_from_db()
+    assert (stuck.status, stuck.error) == (
+        PlanRun.Status.FAILED,
+        "The worker stopped before the plan was solved; plan the cohort again.",
+    )
+    assert working.status == PlanRun.Status.RUNNING
+
+
+def test_a_pending_run_enqueued_twice_is_solved_once(cohort):
+    mentee(cohort, mentor_with_hours(cadence=weekly(1)))
+    run = PlanRun.objects.create(cohort=cohort)
+
+    first = plan_run_execute(plan_run_id=run.pk)
+    second = plan_run_execute(plan_run_id=run.pk)
+
+    assert first.status == second.status == PlanRun.Status.SOLVED
+    assert second.finished_at == first.finished_at
 
 
 def test_an_applied_plan_cannot_be_applied_again(cohort):
