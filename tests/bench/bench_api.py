@@ -18,6 +18,8 @@ import threading
 import time
 from pathlib import Path
 
+from django.db import connection, connections
+
 from tests.bench.database import bench_database
 
 CLIENTS = 8
@@ -28,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def build_cohort() -> str:
     """Twenty mentors, eighty scholars, weekly 1-on-1s over twelve weeks; returns a scholar's API token."""
-    # Django's models and settings load only once bench_database() has called django.setup().
+    # Django's app registry refuses model imports until bench_database() has called django.setup().
     from rest_framework.authtoken.models import Token
 
     from scheduling.models import Meeting, MeetingSeries
@@ -123,9 +125,6 @@ def report(label: str, port: int, path: str, token: str | None) -> None:
 
 def main() -> None:
     with bench_database() as vendor:
-        # Django's models and settings load only once bench_database() has called django.setup().
-        from django.db import connection, connections
-
         staff_token, scholar_token = build_cohort()
         database = connection.settings_dict
         env = {

@@ -14,6 +14,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from django.core.cache import cache
+from django.test import RequestFactory
+from django.views.static import serve
+
 from tests.bench.database import bench_database
 
 SECONDS_PER_CASE = 3.0
@@ -39,7 +43,7 @@ def measure(label: str, call: Callable[[], object]) -> None:
 
 def build_full_cohort_scholar():
     """A twelve-week cohort with a break; one scholar with a 2x/week 1-on-1, a co-mentor's weekly and a group."""
-    # Django's models and settings load only once bench_database() has called django.setup().
+    # Django's app registry refuses model imports until bench_database() has called django.setup().
     from cohort.models import Break, Cohort, Stream
     from mentors.models import Mentor
     from scheduling.models import Meeting
@@ -89,11 +93,7 @@ def build_full_cohort_scholar():
 
 def main() -> None:
     with bench_database() as vendor:
-        # Django's models and settings load only once bench_database() has called django.setup().
-        from django.core.cache import cache
-        from django.test import RequestFactory
-        from django.views.static import serve
-
+        # The views import models, which Django's app registry refuses until bench_database() has set Django up.
         from scheduling.feed_tokens import feed_token_rotate
         from scheduling.views import calendar_feed
 

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import django
+from django.db import connection
+from django.test.utils import setup_test_environment, teardown_test_environment
 
 
 def setup_django() -> None:
@@ -22,10 +24,6 @@ def setup_django() -> None:
 def bench_database() -> Iterator[str]:
     """Yield the database vendor ("sqlite", "postgresql") while a fresh, migrated test database is in use."""
     setup_django()
-    # The database layer reads settings once django.setup() has run.
-    from django.db import connection
-    from django.test.utils import setup_test_environment, teardown_test_environment
-
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
