@@ -374,12 +374,12 @@ class RotateFeedView(APIView):
         }
         if (scope, owner_id, cohort_id) not in allowed and not is_staff_role(request.user):
             return Response({"detail": "No such feed of yours."}, status=status.HTTP_404_NOT_FOUND)
-        model = FeedToken._meta.get_field(FEED_SCOPES[scope].owner_field).related_model
-        owner = model.objects.filter(pk=owner_id).first()
+        kind = FEED_SCOPES[scope]
+        owner = kind.owner_model.objects.filter(pk=owner_id).first()
         if owner is None:
             return Response({"owner_id": ["No such owner."]}, status=status.HTTP_400_BAD_REQUEST)
         cohort = None
-        if scope == FeedToken.Scope.STREAM:
+        if kind.per_cohort:
             cohort = Cohort.objects.filter(pk=cohort_id).first()
             if cohort is None:
                 return Response(

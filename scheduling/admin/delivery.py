@@ -19,6 +19,7 @@ from cohort.admin_access import (
     ReadOnlyInline,
 )
 from scheduling.feed_tokens import feed_token_revoke
+from scheduling.feeds.scopes import feed_scope
 from scheduling.models import DeliveryAttempt, FeedToken, Notification
 
 
@@ -110,10 +111,7 @@ class FeedTokenAdmin(ReadOnlyAdmin):
 
     @admin.display(description="owner")
     def owner(self, token: FeedToken) -> str:
-        owner = token.scholar or token.mentor or token.team or token.cohort
-        if token.scope == FeedToken.Scope.STREAM:
-            return f"{token.stream} in {token.cohort}"
-        return str(owner)
+        return feed_scope(token).label()
 
     @admin.action(description="Revoke the selected feed links", permissions=["staff"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[FeedToken]) -> None:

@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from django.db.models import Model, Q, QuerySet
 
+from cohort.cadence import MeetingKind
 from cohort.models import Cohort, Person, Stream
 from mentors.models import Mentor
 from mentors.selectors import mentors_for
@@ -59,6 +60,10 @@ class FeedScope:
 
     def owner_id(self) -> int:
         return getattr(self.token, f"{self.owner_field}_id")
+
+    def label(self) -> str:
+        """Whose feed this is, as staff read it in the list of links."""
+        return str(self.owner())
 
     def subscriber(self):
         """Who reads the feed: the user whose view of people the feed follows (None without a login)."""
@@ -178,12 +183,15 @@ class StreamFeed(SharedFeed):
     def series(self) -> QuerySet[MeetingSeries]:
         return MeetingSeries.objects.filter(
             cohort=self.token.cohort_id,
-            kind__in=["group", "standup"],
+            kind__in=[MeetingKind.GROUP, MeetingKind.STANDUP],
             mentor__streams=self.token.stream_id,
         ).distinct()
 
     def calendar(self) -> CohortCalendar:
         return CohortCalendar(cohort_id=self.token.cohort_id, stream_id=self.token.stream_id)
+
+    def label(self) -> str:
+        return f"{self.owner()} in {self.token.cohort}"
 
 
 class CohortFeed(SharedFeed):
