@@ -160,6 +160,7 @@ def _import_mentor(
         Mentor, slug=entry.slug, values={} if fields_already_set else values, writes=writes
     )
     if not mentor.streams.filter(pk=stream.pk).exists():
+        writes.before_write(mentor)  # the stream joins the mentor's audited row
         mentor.streams.add(stream)
         outcome = Outcome.UPDATED if outcome == Outcome.UNCHANGED else outcome
     return mentor, outcome, warnings

@@ -1,6 +1,7 @@
 """Series (read-only: plans write them) and meetings, which staff and mentors move, cancel or mark here.
 
-Every change goes through ``scheduling.services.meeting_edits`` so reminders and feeds follow it.
+Every move, cancellation and mark goes through ``scheduling.services.meeting_edits``, so reminders and feeds
+follow it and the audit trail records who; the private notes are edited in place (they shape no meeting).
 """
 
 from __future__ import annotations

@@ -281,6 +281,21 @@ def test_mentor_listed_in_two_documents_joins_both_streams(seed, evaluations):
     assert neel.summary.startswith("Neel leads the mechanistic interpretability team")
 
 
+def test_mentors_joining_a_second_stream_on_a_later_import_are_audited(seed, tmp_path):
+    import_stream_documents([seed])
+    second = Path(shutil.copy(seed, tmp_path / "interpretability-ii.txt"))
+    edit(second, "Interpretability", "Interpretability II")
+
+    import_stream_documents([second])
+
+    entries = AuditEntry.objects.filter(action=AuditEntry.Action.CHANGED)
+    assert entries.count() == Mentor.objects.count() == 6
+    for entry in entries:
+        assert set(entry.changes) == {"streams"}
+        before, after = entry.changes["streams"]
+        assert ("Interpretability II" in before, "Interpretability II" in after) == (False, True)
+
+
 def test_existing_mentor_with_the_same_slug_is_updated_not_duplicated(seed):
     MentorFactory(slug="neel-nanda", name="N. Nanda", time_zone="Europe/London")
 
