@@ -1,6 +1,6 @@
 """Reads a stream document (the plain-text shape of ``seeds/*.txt``) into dataclasses, with warnings for staff.
 
-The shape (DESIGN.md §3): the stream title on the first line, a description, a line ``Mentors``, then per
+The shape (as the documents in ``seeds/`` show): the stream title on the first line, a description, a line ``Mentors``, then per
 mentor a name line, a ``Title, Organisation`` line, a one-paragraph summary and ``•`` bullet blocks nested by
 indentation. Pure Python: no Django import; the importer writes what this returns.
 """

@@ -1,7 +1,7 @@
 """Celery tasks: thin, idempotent wrappers that take ids and call services; and the one beat schedule.
 
 No reminder ever waits in the broker as an ETA task: beat ticks every minute and the tick sends what the
-database says is due now (DESIGN.md §8).
+database says is due now (docs/architecture.md: the data flow, step 4).
 """
 
 from __future__ import annotations
