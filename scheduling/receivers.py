@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cohort.models import Cohort, Person
-from scheduling.notifications.reminders import person_settings_changed
-from scheduling.services.materialise import calendar_inputs_changed
+from scheduling.notifications.reminders import NOTIFICATION_FIELDS, person_notifications_resync
+from scheduling.services.materialise import cohorts_meetings_refresh
 
 
 def meetings_follow_inputs(sender: type, *, cohorts: Sequence[Cohort], **signal_kwargs) -> None:
     """A write reshaped these cohorts' meetings (a blackout, a mentorship, a cohort's dates ...): re-materialise
     what is published, moving no slot."""
-    calendar_inputs_changed(cohorts=cohorts)
+    cohorts_meetings_refresh(cohorts=cohorts)
 
 
 def reminders_follow_person(sender: type, *, person: Person, fields: Sequence[str], **signal_kwargs) -> None:
     """A mentor's or scholar's row changed: if their zone, address or reminder settings did, rewrite what is
     pending."""
-    person_settings_changed(person=person, fields=fields)
+    if NOTIFICATION_FIELDS.intersection(fields):
+        person_notifications_resync(person=person)

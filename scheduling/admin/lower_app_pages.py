@@ -23,7 +23,7 @@ from scholars.models import Scholar, Team
 
 class CohortPlanningAdmin(CohortAdmin):
     list_display = [*CohortAdmin.list_display, "week_link"]
-    actions = [plan_cohorts, apply_latest_plans, export_meetings_csv, rotate_feed_links]
+    actions = [*CohortAdmin.actions, plan_cohorts, apply_latest_plans, export_meetings_csv, rotate_feed_links]
 
     @admin.display(description="week at a glance")
     def week_link(self, cohort: Cohort) -> SafeString:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -47,12 +47,6 @@ NOTIFICATION_FIELDS = frozenset(
         "work_days",
     }
 )
-
-
-def person_settings_changed(*, person: Person, fields: Iterable[str]) -> None:
-    """Call after saving a person (admin, API): if a field their notifications depend on changed, rewrite them."""
-    if NOTIFICATION_FIELDS.intersection(fields):
-        person_notifications_resync(person=person)
 
 
 def person_notifications_resync(*, person: Person, now: dt.datetime | None = None) -> WriteReport:

@@ -334,7 +334,7 @@ def cohort_meetings_refresh(*, cohort: Cohort, today: dt.date | None = None) -> 
     return changed
 
 
-def calendar_inputs_changed(*, cohorts) -> list[Meeting]:
+def cohorts_meetings_refresh(*, cohorts) -> list[Meeting]:
     """After a blackout, break, phase, leaving date, status or mentorship date changed: bring the published
     meetings of these cohorts in line with it at once, moving no slot. Cohorts with nothing published wait for
     their first plan; a cohort that is over, with no meeting left from today on, keeps its history as it is."""
@@ -343,9 +343,12 @@ def calendar_inputs_changed(*, cohorts) -> list[Meeting]:
     for cohort in cohorts:
         if not cohort.meeting_series.filter(status=MeetingSeries.Status.ACTIVE).exists():
             continue
-        over = cohort.end_date < today and not Meeting.objects.filter(
-            series__cohort=cohort, starts_at__gte=_start_of(today, cohort.time_zone)
-        ).exists()
+        over = (
+            cohort.end_date < today
+            and not Meeting.objects.filter(
+                series__cohort=cohort, starts_at__gte=_start_of(today, cohort.time_zone)
+            ).exists()
+        )
         if not over:
             changed += cohort_meetings_refresh(cohort=cohort, today=today)
     return changed

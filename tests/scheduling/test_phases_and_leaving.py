@@ -12,7 +12,7 @@ from cohort.models import Phase
 from mentors.models import Availability
 from scheduling.compliance import mentorship_compliance
 from scheduling.models import DeliveryAttempt, Meeting, MeetingSeries, Notification, PlanRun
-from scheduling.services.materialise import calendar_inputs_changed, cohort_meetings_refresh
+from scheduling.services.materialise import cohort_meetings_refresh, cohorts_meetings_refresh
 from scheduling.services.planning import plan_apply, plan_cohort
 from scholars.models import Scholar
 from tests.factories import (
@@ -178,7 +178,7 @@ def test_a_scholar_joining_the_group_keeps_its_series_and_uid_and_joins_its_remi
     before = group_series()
 
     joiner = mentee(cohort, mentor)
-    calendar_inputs_changed(cohorts=joiner.calendar_cohorts())
+    cohorts_meetings_refresh(cohorts=joiner.calendar_cohorts())
 
     after = group_series()
     assert (after.pk, after.uid, after.status) == (before.pk, before.uid, MeetingSeries.Status.ACTIVE)
@@ -197,7 +197,7 @@ def test_a_scholar_leaving_the_group_keeps_its_series_and_uid_and_drops_their_re
     assert pending_reminder_meetings(leaves) == live_meetings(before)
 
     leaves.mentorships.get().delete()
-    calendar_inputs_changed(cohorts=leaves.calendar_cohorts())
+    cohorts_meetings_refresh(cohorts=leaves.calendar_cohorts())
 
     after = group_series()
     assert (after.pk, after.uid, after.status) == (before.pk, before.uid, MeetingSeries.Status.ACTIVE)
