@@ -67,6 +67,19 @@ class ImportWarningInline(ReadOnlyInline):
     verbose_name_plural = "import warnings"
 
 
+REMINDERS_FIELDSET = (
+    "Reminders",
+    {
+        "fields": [
+            "reminder_offsets_minutes",
+            "slack_webhook_url",
+            "slack_webhook_disabled_at",
+            "slack_webhook_disabled_reason",
+        ]
+    },
+)
+
+
 @admin.register(Mentor)
 class MentorAdmin(PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
     mentor_lookup = "pk"
@@ -92,33 +105,13 @@ class MentorAdmin(PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
         ),
         ("Cadence", {"fields": ["cadence", "cadence_edited_by_staff", "cadence_sources"]}),
         ("Profile", {"fields": ["summary", "biography"], "classes": ["collapse"]}),
-        (
-            "Reminders",
-            {
-                "fields": [
-                    "reminder_offsets_minutes",
-                    "slack_webhook_url",
-                    "slack_webhook_disabled_at",
-                    "slack_webhook_disabled_reason",
-                ]
-            },
-        ),
+        REMINDERS_FIELDSET,
     )
     # A mentor keeps their own details current; the programme's side of their row is shown, not edited.
     mentor_fieldsets = (
         (None, {"fields": ["name", "email", "time_zone", "title", "organisation"]}),
         ("About you", {"fields": ["summary", "biography"], "classes": ["collapse"]}),
-        (
-            "Reminders",
-            {
-                "fields": [
-                    "reminder_offsets_minutes",
-                    "slack_webhook_url",
-                    "slack_webhook_disabled_at",
-                    "slack_webhook_disabled_reason",
-                ]
-            },
-        ),
+        REMINDERS_FIELDSET,
         ("In the programme", {"fields": ["slug", "stream_titles", "cadence_summary"]}),
     )
 

@@ -5,10 +5,16 @@ import datetime as dt
 import factory
 from django.contrib.auth import get_user_model
 
+from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from cohort.models import Break, Cohort, Phase, ProgramEvent, Stream
 from mentors.models import Availability, Mentor
 from scheduling.models import Meeting, MeetingSeries
 from scholars.models import Blackout, CheckIn, Mentorship, Scholar, Team
+
+# The cadence most tests plan with: one hour-long 1-on-1 a week.
+WEEKLY_ONE_ON_ONE = Cadence(
+    demands=(MeetingDemand(kind=MeetingKind.ONE_ON_ONE, per_week_min=1, per_week_max=1, duration_minutes=60),)
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -11,12 +11,12 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from mentors.models import ImportWarning
 from scheduling.models import FeedToken, Meeting, MeetingSeries, Notification, PlanRun
 from scheduling.notifications.reminders import sync_meeting_notifications
 from tests.admin.conftest import MentorRows
 from tests.factories import (
+    WEEKLY_ONE_ON_ONE,
     AvailabilityFactory,
     CohortFactory,
     MeetingFactory,
@@ -28,9 +28,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-WEEKLY = Cadence(
-    demands=(MeetingDemand(kind=MeetingKind.ONE_ON_ONE, per_week_min=1, per_week_max=1, duration_minutes=60),)
-)
 
 
 def messages_of(response) -> list[str]:
@@ -78,7 +75,7 @@ def test_staff_mark_import_warnings_resolved(staff_client, admin_user, warnings)
 @pytest.fixture
 def plannable(settings, cohort):
     settings.PLANNER_TIME_LIMIT_SECONDS = 5
-    mentor = MentorFactory(cadence=WEEKLY.to_dict())
+    mentor = MentorFactory(cadence=WEEKLY_ONE_ON_ONE.to_dict())
     for day in range(5):
         AvailabilityFactory(mentor=mentor, weekday=day, start_time=dt.time(10), end_time=dt.time(12))
     MentorshipFactory(mentor=mentor, scholar=ScholarFactory(cohort=cohort))

@@ -5,12 +5,12 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from scheduling.models import Meeting, PlanRun
 from scheduling.selectors import cohort_week
 from scheduling.services.planning import plan_cohort
 from scheduling.week_plot import WeekCount, week_plot
 from tests.factories import (
+    WEEKLY_ONE_ON_ONE,
     AvailabilityFactory,
     BreakFactory,
     CohortFactory,
@@ -23,13 +23,10 @@ from tests.factories import (
 
 UTC = dt.UTC
 WEEK = dt.date(2027, 1, 11)  # a Monday of the factory cohort (4 Jan to 26 Mar 2027, Europe/London)
-WEEKLY = Cadence(
-    demands=(MeetingDemand(kind=MeetingKind.ONE_ON_ONE, per_week_min=1, per_week_max=1, duration_minutes=60),)
-)
 
 
 def mentor_with_meetings(cohort, name: str, *starts: dt.datetime):
-    mentor = MentorFactory(name=name, time_zone="America/Los_Angeles", cadence=WEEKLY.to_dict())
+    mentor = MentorFactory(name=name, time_zone="America/Los_Angeles", cadence=WEEKLY_ONE_ON_ONE.to_dict())
     scholar = ScholarFactory(cohort=cohort, name=f"{name}'s scholar")
     MentorshipFactory(mentor=mentor, scholar=scholar)
     series = MeetingSeriesFactory(cohort=cohort, mentor=mentor, title=f"{name} ↔ scholar", scholars=[scholar])
@@ -156,7 +153,7 @@ def test_the_weekly_counts_set_held_and_planned_against_the_cadences_demand(coho
 @pytest.mark.django_db
 def test_demands_the_plan_could_not_place_are_listed_with_their_reasons(settings, staff_client, cohort):
     settings.PLANNER_TIME_LIMIT_SECONDS = 5
-    mentor = MentorFactory(name="Noor", time_zone="Europe/London", cadence=WEEKLY.to_dict())
+    mentor = MentorFactory(name="Noor", time_zone="Europe/London", cadence=WEEKLY_ONE_ON_ONE.to_dict())
     AvailabilityFactory(mentor=mentor, weekday=0, start_time=dt.time(10), end_time=dt.time(11))
     # Tokyo's working day ends before London's Monday morning begins: no common hour.
     MentorshipFactory(

@@ -13,6 +13,7 @@ from scholars.models import Mentorship
 from tests.admin.conftest import logged_in, posted_back
 from tests.api.conftest import client_for
 from tests.factories import (
+    WEEKLY_ONE_ON_ONE,
     AvailabilityFactory,
     CohortFactory,
     MentorFactory,
@@ -24,9 +25,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-WEEKLY = Cadence(
-    demands=(MeetingDemand(kind=MeetingKind.ONE_ON_ONE, per_week_min=1, per_week_max=1, duration_minutes=60),)
-).to_dict()
 
 
 @pytest.fixture
@@ -34,7 +32,7 @@ def planned(settings):
     """One mentor and one scholar with a weekly 1-on-1, planned and published over March 2027."""
     settings.PLANNER_TIME_LIMIT_SECONDS = 5
     cohort = CohortFactory(start_date=dt.date(2027, 3, 1), end_date=dt.date(2027, 3, 31))
-    mentor = MentorFactory(cadence=WEEKLY, user=UserFactory())
+    mentor = MentorFactory(cadence=WEEKLY_ONE_ON_ONE.to_dict(), user=UserFactory())
     AvailabilityFactory(mentor=mentor, weekday=0, start_time=dt.time(10), end_time=dt.time(11))
     scholar = ScholarFactory(cohort=cohort)
     MentorshipFactory(mentor=mentor, scholar=scholar)
@@ -71,7 +69,7 @@ def test_a_blackout_leaves_a_finished_cohort_that_shares_the_mentors_stream_as_i
     stream = StreamFactory()
     finished = CohortFactory(start_date=dt.date(2025, 3, 3), end_date=dt.date(2025, 3, 28))
     finished.streams.add(stream)
-    mentor = MentorFactory(cadence=WEEKLY)
+    mentor = MentorFactory(cadence=WEEKLY_ONE_ON_ONE.to_dict())
     AvailabilityFactory(mentor=mentor, weekday=0, start_time=dt.time(10), end_time=dt.time(11))
     MentorshipFactory(mentor=mentor, scholar=ScholarFactory(cohort=finished, stream=stream))
     plan_apply(plan_run=plan_cohort(cohort=finished), today=dt.date(2025, 2, 1))
@@ -274,7 +272,7 @@ def test_a_blackout_moved_to_a_mentor_of_another_cohort_frees_the_old_cohorts_da
     cohorts, mentors, scholars = [], [], []
     for name in ("Mira", "Noor"):
         cohort = CohortFactory(start_date=dt.date(2027, 3, 1), end_date=dt.date(2027, 3, 31))
-        mentor = MentorFactory(name=name, cadence=WEEKLY)
+        mentor = MentorFactory(name=name, cadence=WEEKLY_ONE_ON_ONE.to_dict())
         AvailabilityFactory(mentor=mentor, weekday=0, start_time=dt.time(10), end_time=dt.time(11))
         scholar = ScholarFactory(cohort=cohort)
         MentorshipFactory(mentor=mentor, scholar=scholar)

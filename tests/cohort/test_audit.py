@@ -7,13 +7,13 @@ import json
 import pytest
 from django.utils import timezone
 
-from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from cohort.models import AuditEntry
 from scheduling.models import Meeting, PlanRun
 from scheduling.services.planning import plan_cohort
 from scholars.models import Mentorship
 from tests.api.conftest import client_for
 from tests.factories import (
+    WEEKLY_ONE_ON_ONE,
     AvailabilityFactory,
     BlackoutFactory,
     CohortFactory,
@@ -28,9 +28,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-WEEKLY = Cadence(
-    demands=(MeetingDemand(kind=MeetingKind.ONE_ON_ONE, per_week_min=1, per_week_max=1, duration_minutes=60),)
-).to_dict()
 
 
 def trail() -> list[tuple]:
@@ -156,13 +153,18 @@ def test_a_cohorts_new_end_date_through_the_api_is_audited(march, staff):
 
 
 def test_a_cadence_staff_set_through_the_api_is_audited_with_the_flag_that_keeps_it(march, mira, staff):
-    response = client_for(staff).patch(f"/api/v1/mentors/{mira.pk}/", {"cadence": WEEKLY}, format="json")
+    response = client_for(staff).patch(
+        f"/api/v1/mentors/{mira.pk}/", {"cadence": WEEKLY_ONE_ON_ONE.to_dict()}, format="json"
+    )
 
     assert response.status_code == 200, response.json()
     [(actor, action, model, changes, cohorts)] = trail()
     assert (actor, action, model, cohorts) == (staff, "changed", "mentor", [march.pk])
     assert changes["cadence_edited_by_staff"] == ["False", "True"]
-    assert (json.loads(changes["cadence"][0]), json.loads(changes["cadence"][1])) == ({}, WEEKLY)
+    assert (json.loads(changes["cadence"][0]), json.loads(changes["cadence"][1])) == (
+        {},
+        WEEKLY_ONE_ON_ONE.to_dict(),
+    )
     assert set(changes) == {"cadence", "cadence_edited_by_staff"}
 
 
@@ -227,7 +229,7 @@ def test_a_roster_leaves_an_entry_per_scholar_and_mentorship(march, mira, staff)
 
 def test_applying_a_plan_is_audited_with_who_applied_it_and_what_it_changed(settings, march, staff):
     settings.PLANNER_TIME_LIMIT_SECONDS = 5
-    mentor = MentorFactory(cadence=WEEKLY)
+    mentor = MentorFactory(cadence=WEEKLY_ONE_ON_ONE.to_dict())
     AvailabilityFactory(mentor=mentor, weekday=0, start_time=dt.time(10), end_time=dt.time(11))
     MentorshipFactory(mentor=mentor, scholar=ScholarFactory(cohort=march))
     run = plan_cohort(cohort=march)
