@@ -62,7 +62,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     """Who changed what that shapes meetings, and when. Staff only: with no ``mentor_lookup`` a mentor sees no
     rows, and the Mentors group has no permission on it at all."""
 
-    list_display = ["at", "actor", "action", "target_type", "target_repr", "changed_fields", "cohort_names"]
+    list_display = ["at", "by", "action", "target_type", "target_repr", "changed_fields", "cohort_names"]
     list_filter = [
         "action",
         ("target_type", RelatedOnlyFieldListFilter),
@@ -70,15 +70,20 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         ("cohorts", RelatedOnlyFieldListFilter),
     ]
     date_hierarchy = "at"
-    search_fields = ["target_repr", "reason", "actor__username"]
+    search_fields = ["target_repr", "reason", "actor_name"]
     list_select_related = ["actor", "target_type"]
     fields = [
-        "at", "actor", "action", "target_type", "target_id", "target_repr", "changes_table", "cohort_names", "reason",
+        "at", "by", "actor", "action", "target_type", "target_id", "target_repr", "changes_table", "cohort_names",
+        "reason",
     ]  # fmt: skip
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEntry]:
         return super().get_queryset(request).prefetch_related("cohorts")
+
+    @admin.display(description="by", ordering="actor_name")
+    def by(self, entry: AuditEntry) -> str:
+        return entry.actor_name or "the system"
 
     @admin.display(description="fields")
     def changed_fields(self, entry: AuditEntry) -> str:

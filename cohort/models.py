@@ -318,8 +318,10 @@ class AuditEntry(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="audit_entries",
-        help_text="Empty: the system (a worker, a command).",
+        help_text="Empty: the system (a worker, a command), or a user since deleted.",
     )
+    # Kept as text too, so an entry still says who made it after their login is deleted.
+    actor_name = models.CharField("by", max_length=150, blank=True, help_text="Empty: the system.")
     action = models.CharField(max_length=10, choices=Action.choices)
     # Nullable as in Django's own admin log: removing a model must not need its history removed first.
     target_type = models.ForeignKey(

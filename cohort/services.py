@@ -129,6 +129,7 @@ def audit_write(*, changes: Sequence[RowChange], by: AbstractBaseUser | None, re
     entries = AuditEntry.objects.bulk_create(
         AuditEntry(
             actor=actor,
+            actor_name=actor.get_username() if actor is not None else "",
             action=change.action,
             target_type=types[change.model],
             target_id=change.pk,

@@ -84,6 +84,18 @@ def test_a_blackout_a_mentor_adds_through_the_api_is_audited_as_theirs(march, mi
     assert trail() == [(mira.user, "created", "blackout", changes, [march.pk])]
 
 
+def test_an_entry_still_names_its_author_after_their_login_is_deleted(march, mira):
+    username = mira.user.get_username()
+    client_for(mira.user).post(
+        "/api/v1/blackouts/", {"start_date": "2027-03-08", "end_date": "2027-03-12", "reason": "Workshop"}
+    )
+
+    mira.user.delete()
+
+    [entry] = AuditEntry.objects.all()
+    assert (entry.actor, entry.actor_name) == (None, username)
+
+
 def test_a_blackout_moved_to_a_mentor_of_another_cohort_names_both_mentors_and_cohorts(
     march, april, mira, staff
 ):
