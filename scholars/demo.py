@@ -13,11 +13,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
 
 from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from cohort.dates import monday_of
 from cohort.models import Break, Cohort, Phase, Stream
+from cohort.services import MeetingInputsChange, meeting_inputs_change
 from mentors.models import Availability, Mentor
 from scholars.models import Mentorship, Scholar, Team
 
@@ -62,34 +62,37 @@ def demo_dates(today: dt.date) -> tuple[dt.date, dt.date]:
     return start, start + dt.timedelta(weeks=12, days=-3)
 
 
-@transaction.atomic
 def demo_cohort_build(*, today: dt.date) -> DemoSummary:
+    """Build (or bring up to date) the demo cohort. Its rows shape meetings, so they are written like any other:
+    through the one write service, audited as the system's, with published meetings following a re-run."""
     streams = list(Stream.objects.all())
     mentors = list(Mentor.objects.filter(streams__in=streams).distinct().order_by("slug"))
     if not mentors:
         raise ValueError("No mentors yet: run `manage.py import_seeds` first.")
 
-    start, end = demo_dates(today)
-    cohort, created = Cohort.objects.get_or_create(
-        slug=DEMO_SLUG,
-        defaults={
-            "name": "Demo cohort",
-            "start_date": start,
-            "end_date": end,
-            "time_zone": "Europe/London",
-            "default_cadence": DEFAULT_CADENCE.to_dict(),
-        },
-    )
-    cohort.streams.add(*streams)
-    if created:
-        _add_calendar(cohort)
+    with meeting_inputs_change(by=None) as writes:
+        start, end = demo_dates(today)
+        cohort = Cohort.objects.filter(slug=DEMO_SLUG).first()
+        if cohort is None:
+            cohort = Cohort.objects.create(
+                slug=DEMO_SLUG,
+                name="Demo cohort",
+                start_date=start,
+                end_date=end,
+                time_zone="Europe/London",
+                default_cadence=DEFAULT_CADENCE.to_dict(),
+            )
+            writes.after_write(cohort)
+            _add_calendar(cohort, writes)
+        else:
+            writes.before_write(cohort)
+        cohort.streams.add(*streams)
 
-    for index, mentor in enumerate(mentors):
-        _prepare_mentor(mentor, MENTOR_ZONES[index % len(MENTOR_ZONES)])
-        mentor.refresh_from_db(fields=["time_zone"])
+        for index, mentor in enumerate(mentors):
+            _prepare_mentor(mentor, MENTOR_ZONES[index % len(MENTOR_ZONES)], writes)
 
-    scholars = _add_sample_scholars(cohort, mentors)
-    username, password = _ensure_admin()
+        scholars = _add_sample_scholars(cohort, mentors, writes)
+        username, password = _ensure_admin()
     return DemoSummary(
         cohort=cohort,
         mentors=len(mentors),
@@ -100,33 +103,38 @@ def demo_cohort_build(*, today: dt.date) -> DemoSummary:
     )
 
 
-def _add_calendar(cohort: Cohort) -> None:
+def _add_calendar(cohort: Cohort, writes: MeetingInputsChange) -> None:
     training_end = cohort.start_date + dt.timedelta(weeks=3, days=-3)
-    Phase.objects.create(
-        cohort=cohort,
-        name="Training",
-        kind=Phase.Kind.TRAINING,
-        start_date=cohort.start_date,
-        end_date=training_end,
-    )
-    Phase.objects.create(
-        cohort=cohort,
-        name="Research",
-        kind=Phase.Kind.RESEARCH,
-        start_date=training_end + dt.timedelta(days=3),
-        end_date=cohort.end_date,
-    )
     break_start = cohort.start_date + dt.timedelta(weeks=6)
-    Break.objects.create(
-        cohort=cohort,
-        name="Mid-cohort break",
-        start_date=break_start,
-        end_date=break_start + dt.timedelta(days=4),
-    )
+    for row in (
+        Phase(
+            cohort=cohort,
+            name="Training",
+            kind=Phase.Kind.TRAINING,
+            start_date=cohort.start_date,
+            end_date=training_end,
+        ),
+        Phase(
+            cohort=cohort,
+            name="Research",
+            kind=Phase.Kind.RESEARCH,
+            start_date=training_end + dt.timedelta(days=3),
+            end_date=cohort.end_date,
+        ),
+        Break(
+            cohort=cohort,
+            name="Mid-cohort break",
+            start_date=break_start,
+            end_date=break_start + dt.timedelta(days=4),
+        ),
+    ):
+        row.save()
+        writes.after_write(row)
 
 
-def _prepare_mentor(mentor: Mentor, zone: str) -> None:
+def _prepare_mentor(mentor: Mentor, zone: str, writes: MeetingInputsChange) -> None:
     """Give an imported mentor what the document cannot: a zone, an address and working hours, unless set."""
+    writes.before_write(mentor)
     changed = []
     if mentor.time_zone == "UTC":
         mentor.time_zone = zone
@@ -137,20 +145,21 @@ def _prepare_mentor(mentor: Mentor, zone: str) -> None:
     if changed:
         mentor.save(update_fields=[*changed, "updated_at"])
     if not mentor.availability.exists():
-        Availability.objects.bulk_create(
-            Availability(mentor=mentor, weekday=day, start_time=dt.time(9, 0), end_time=dt.time(17, 0))
-            for day in range(5)
-        )
+        for day in range(5):
+            window = Availability.objects.create(
+                mentor=mentor, weekday=day, start_time=dt.time(9, 0), end_time=dt.time(17, 0)
+            )
+            writes.after_write(window)
 
 
-def _add_sample_scholars(cohort: Cohort, mentors: list[Mentor]) -> list[Scholar]:
+def _add_sample_scholars(cohort: Cohort, mentors: list[Mentor], writes: MeetingInputsChange) -> list[Scholar]:
     scholars = []
     for mentor_index, mentor in enumerate(mentors):
         stream = mentor.streams.order_by("slug").first()
         mine = []
         for offset in range(SCHOLARS_PER_MENTOR):
             number = mentor_index * SCHOLARS_PER_MENTOR + offset + 1
-            scholar, _ = Scholar.objects.get_or_create(
+            scholar, created = Scholar.objects.get_or_create(
                 cohort=cohort,
                 slug=f"sample-scholar-{number:02d}",
                 defaults={
@@ -164,21 +173,31 @@ def _add_sample_scholars(cohort: Cohort, mentors: list[Mentor]) -> list[Scholar]
                     "is_sample": True,
                 },
             )
-            Mentorship.objects.get_or_create(
-                mentor=mentor, scholar=scholar, defaults={"role": Mentorship.Role.PRIMARY}
-            )
+            if created:
+                writes.after_write(scholar)
+            _ensure_mentorship(mentor, scholar, Mentorship.Role.PRIMARY, writes)
             mine.append(scholar)
-        team, _ = Team.objects.get_or_create(
+        team, created = Team.objects.get_or_create(
             cohort=cohort, name=f"Team {mentor.name}", defaults={"mentor": mentor}
         )
+        if created:
+            writes.after_write(team)
+        else:
+            writes.before_write(team)  # its members may grow
         team.members.add(*mine)
         scholars.extend(mine)
     # One co-mentorship, so the demo shows a scholar with two mentors and no double-booking.
     if len(mentors) > 1 and scholars:
-        Mentorship.objects.get_or_create(
-            mentor=mentors[1], scholar=scholars[0], defaults={"role": Mentorship.Role.CO_MENTOR}
-        )
+        _ensure_mentorship(mentors[1], scholars[0], Mentorship.Role.CO_MENTOR, writes)
     return scholars
+
+
+def _ensure_mentorship(mentor: Mentor, scholar: Scholar, role: str, writes: MeetingInputsChange) -> None:
+    mentorship, created = Mentorship.objects.get_or_create(
+        mentor=mentor, scholar=scholar, defaults={"role": role}
+    )
+    if created:
+        writes.after_write(mentorship)
 
 
 def _password_file() -> Path:
