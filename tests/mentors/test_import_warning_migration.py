@@ -2,10 +2,8 @@
 and its content type move with the model, so whatever points at either keeps pointing at it."""
 
 import pytest
-from django.apps.registry import Apps
-from django.contrib.contenttypes.models import ContentType
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migration_steps import migrate_to, migrate_to_latest
 
 BEFORE_THE_MOVE = [("cohort", "0006_audit_entry"), ("mentors", "0004_slack_webhook_policy_and_disabling")]
 AFTER_THE_MOVE = [("mentors", "0005_import_warning_from_cohort")]  # after cohort.0007, which it depends on
@@ -14,19 +12,10 @@ AFTER_THE_MOVE = [("mentors", "0005_import_warning_from_cohort")]  # after cohor
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def migrate_to(targets: list[tuple[str, str]]) -> Apps:
-    """Migrate the test database to ``targets`` and return the models as they stand there."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.fixture(autouse=True)
 def _latest_schema_afterwards():
     yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-    ContentType.objects.clear_cache()  # it may hold the content type under its old app
+    migrate_to_latest()
 
 
 def test_an_import_warning_saved_in_cohort_is_found_in_mentors_under_the_same_content_type():

@@ -5,10 +5,8 @@ them) keeps pointing at it."""
 import datetime as dt
 
 import pytest
-from django.apps.registry import Apps
-from django.contrib.contenttypes.models import ContentType
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migration_steps import migrate_to, migrate_to_latest
 
 BEFORE_THE_MOVE = [
     ("mentors", "0005_import_warning_from_cohort"),
@@ -20,19 +18,10 @@ AFTER_THE_MOVE = [("scholars", "0003_blackout_from_mentors")]  # after mentors.0
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def migrate_to(targets: list[tuple[str, str]]) -> Apps:
-    """Migrate the test database to ``targets`` and return the models as they stand there."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.fixture(autouse=True)
 def _latest_schema_afterwards():
     yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-    ContentType.objects.clear_cache()  # it may hold the content type under its old app
+    migrate_to_latest()
 
 
 def test_a_scholars_blackout_saved_in_mentors_is_found_in_scholars_under_the_same_content_type():
