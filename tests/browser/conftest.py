@@ -19,8 +19,8 @@ from scheduling.services.planning import plan_apply, plan_cohort
 
 # The admin tests' mentors (Alice, Bob, each with one row of everything a mentor owns) and their cohort.
 from tests.admin.conftest import alice, bob, cohort, logged_in  # noqa: F401
-from tests.admin.test_week import WEEKLY
 from tests.factories import (
+    WEEKLY_ONE_ON_ONE,
     AvailabilityFactory,
     CohortFactory,
     MentorFactory,
@@ -84,7 +84,7 @@ def page(browser: Browser) -> Iterator[Page]:
 
 def mentor_free_one_hour(in_cohort, name: str, zone: str, weekday: int, start: dt.time):
     """A weekly 1-on-1 mentor with a single free hour, so the plan has exactly one place to put it."""
-    mentor = MentorFactory(name=name, time_zone=zone, cadence=WEEKLY.to_dict())
+    mentor = MentorFactory(name=name, time_zone=zone, cadence=WEEKLY_ONE_ON_ONE.to_dict())
     AvailabilityFactory(
         mentor=mentor, weekday=weekday, start_time=start, end_time=start.replace(hour=start.hour + 1)
     )
