@@ -165,7 +165,7 @@ def command_demo() -> None:
 cohortops demo is starting:
   admin                {base}/admin/            (login printed above)
   week at a glance     {base}/admin/cohort/cohort/   → the demo cohort → "Week at a glance"
-  API docs             {base}/api/docs/
+  API docs             {base}/api/docs/   (ReDoc: {base}/api/redoc/)
   API                  {base}/api/v1/
   reminder mails       {Path(os.environ.get("COHORTOPS_VAR_DIR", ROOT / "var")) / "mail"}/
   send due reminders   .venv/bin/python manage.py send_due_notifications --as-of "<ISO instant>"

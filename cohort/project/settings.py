@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "cohort",
     "mentors",
@@ -232,6 +233,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Cohorts, streams, mentors, scholars, meetings, check-ins and calendar feeds.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc come pinned with the drf-spectacular-sidecar package and are served from here: the docs
+    # work offline, and the Content-Security-Policy needs no other origin.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -249,16 +255,16 @@ FEED_MISS_LIMIT = env_int("FEED_MISS_LIMIT", 30)  # unknown or revoked feed URLs
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)  # wrong admin passwords
 
 # --- Content-Security-Policy (django-csp) -----------------------------------------------------------------------
-# drf-spectacular's default home of Swagger UI, which /api/docs/ loads until it is served from here.
-SWAGGER_UI_ORIGIN = "https://cdn.jsdelivr.net"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
-        "script-src": [SELF, SWAGGER_UI_ORIGIN],
+        "script-src": [SELF],
         # Inline <style> blocks (the admin's week page, Swagger UI's page); inline scripts stay refused.
-        "style-src": [SELF, UNSAFE_INLINE, SWAGGER_UI_ORIGIN],
-        # data: for Swagger UI's icons.
-        "img-src": [SELF, "data:", SWAGGER_UI_ORIGIN],
+        "style-src": [SELF, UNSAFE_INLINE],
+        # data: for Swagger UI's and ReDoc's icons.
+        "img-src": [SELF, "data:"],
+        # ReDoc searches the API in a web worker it starts from a blob: URL.
+        "worker-src": [SELF, "blob:"],
         "object-src": [NONE],
         "base-uri": [NONE],
         "form-action": [SELF],
