@@ -42,8 +42,13 @@ def row_snapshot(row: Model) -> Snapshot:
     """The row as the audit trail shows it: each field as text, a related row by its name and id, a many-to-many
     field as the names of its rows. The key, and timestamps Django sets itself, are left out."""
     values: Snapshot = {}
+    # Large documents derived from other rows (a plan run's result) would be serialised twice per write to record
+    # nothing a reader needs: a model names them in ``audit_skipped_fields``.
+    skipped = getattr(type(row), "audit_skipped_fields", frozenset())
     for field in row._meta.concrete_fields:
         if field.primary_key or getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            continue
+        if field.name in skipped:
             continue
         if field.is_relation:
             related = getattr(row, field.name)

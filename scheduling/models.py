@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -16,6 +18,9 @@ from scholars.models import Scholar, Team
 
 class PlanRun(TimeStamped):
     """One run of the planner over a cohort: what it proposed, why some demands did not fit, and what changed."""
+
+    # The audit entry of an applied plan records its status and when; the plan itself stays on the run.
+    audit_skipped_fields: ClassVar[frozenset[str]] = frozenset({"result", "diff"})
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

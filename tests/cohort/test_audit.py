@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from cohort.models import AuditEntry
+from cohort.services import row_snapshot
 from scheduling.models import Meeting, PlanRun
 from scheduling.services.planning import plan_cohort
 from scholars.models import Mentorship
@@ -259,6 +260,8 @@ def test_applying_a_plan_is_audited_with_who_applied_it_and_what_it_changed(sett
     )
     assert (set(entry.changes), entry.changes["status"]) == ({"status", "applied_at"}, ["solved", "applied"])
     assert [cohort.pk for cohort in entry.cohorts.all()] == [march.pk]
+    # The plan itself stays on the run: its snapshot leaves the result and the diff out.
+    assert {"result", "diff", "status"} & set(row_snapshot(run)) == {"status"}
 
 
 @pytest.fixture
