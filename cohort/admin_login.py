@@ -31,5 +31,5 @@ class LockoutAdminAuthenticationForm(AdminAuthenticationForm):
             return super().clean()
         except ValidationError as error:
             if error.code == "invalid_login":
-                LOGIN_FAILURES.record_failure(address)
+                LOGIN_FAILURES.record(address)
             raise

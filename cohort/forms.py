@@ -1,6 +1,7 @@
-"""Admin forms of the cohort app: a cadence edited as rows of meeting demands (a mentor's, or a cohort's default).
+"""Forms of the cohort app: a cadence edited as rows of meeting demands (a mentor's, or a cohort's default), and
+the address a scholar or mentor asks a sign-in link for.
 
-The models check each value; these forms turn rows into a Cadence and say what is wrong with a row as a whole.
+The models check each value; the cadence forms turn rows into a Cadence and say what is wrong with a row as a whole.
 """
 
 from __future__ import annotations
@@ -158,3 +159,11 @@ class CohortAdminForm(CadenceFieldsForm):
     class Meta:
         model = Cohort
         fields = ["default_cadence"]  # the admin adds the fields of its fieldsets
+
+
+class SignInRequestForm(forms.Form):
+    email = forms.EmailField(
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True, "required": True}),
+        error_messages={"required": "Type your email address.", "invalid": "That is not an email address."},
+    )

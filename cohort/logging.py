@@ -10,6 +10,8 @@ SECRET_IN_URL = [
     # A set-password link: choosing a password logs its owner in. The first request carries the token; Django
     # then redirects to .../set-password/, which names no secret.
     (re.compile(r"(/reset/[A-Za-z0-9_\-]+/)(?!set-password/)[A-Za-z0-9_\-]+"), r"\1[token]"),
+    # A sign-in link: used once, but until then it signs its owner in.
+    (re.compile(r"(/sign-in/)[A-Za-z0-9_\-]{16,}"), r"\1[token]"),
     # A Slack incoming webhook (if a library's error message ever names one): post as the team's app.
     (re.compile(r"(/services/)[A-Za-z0-9]+/[A-Za-z0-9]+/[A-Za-z0-9]+"), r"\1[secret]"),
 ]

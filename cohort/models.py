@@ -343,3 +343,19 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.target_repr}"
+
+
+class SignInLink(TimeStamped):
+    """A single-use sign-in link mailed to a scholar or a mentor. Only the SHA-256 of its secret is kept, so the
+    table opens no account if it leaks."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sign_in_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"sign-in link for {self.user} until {self.expires_at:%Y-%m-%d %H:%M} UTC"

@@ -1,4 +1,4 @@
-"""Limits on failed guesses at credentials, counted before authentication runs.
+"""Limits on failed guesses at credentials, counted before authentication runs, and on sign-in links asked for.
 
 DRF checks its throttles after authentication and permissions, so a bad API token, an unknown feed URL or a
 wrong admin password was never counted. Each limit here counts one client's failures in the cache, in fixed
@@ -21,8 +21,9 @@ from rest_framework.throttling import BaseThrottle
 
 
 @dataclass(frozen=True)
-class FailureLimit:
-    """At most ``settings.<limit_setting>`` failures per key and window; a limit of 0 counts nothing."""
+class CountLimit:
+    """At most ``settings.<limit_setting>`` counted events (failed guesses, sign-in links asked for) per key and
+    window; a limit of 0 counts nothing."""
 
     name: str
     limit_setting: str
@@ -40,7 +41,7 @@ class FailureLimit:
             return None
         return max(1, math.ceil(window_ends - time.time()))
 
-    def record_failure(self, key: str) -> None:
+    def record(self, key: str) -> None:
         if self.limit <= 0:
             return
         cache_key, _ = self._bucket(key)
@@ -59,9 +60,12 @@ class FailureLimit:
         return f"failures:{self.name}:{digest}:{index}", (index + 1) * window
 
 
-API_AUTH_FAILURES = FailureLimit("api-auth", "API_AUTH_FAILURE_LIMIT")
-FEED_MISSES = FailureLimit("feed-miss", "FEED_MISS_LIMIT")
-LOGIN_FAILURES = FailureLimit("login", "LOGIN_FAILURE_LIMIT")
+API_AUTH_FAILURES = CountLimit("api-auth", "API_AUTH_FAILURE_LIMIT")
+FEED_MISSES = CountLimit("feed-miss", "FEED_MISS_LIMIT")
+LOGIN_FAILURES = CountLimit("login", "LOGIN_FAILURE_LIMIT")
+# Sign-in links asked for, per client and per typed address (known or not, so a refusal reveals no account).
+SIGN_IN_LINKS_BY_CLIENT = CountLimit("sign-in-client", "SIGN_IN_LINK_LIMIT_PER_CLIENT")
+SIGN_IN_LINKS_BY_ADDRESS = CountLimit("sign-in-address", "SIGN_IN_LINK_LIMIT_PER_ADDRESS")
 
 
 def client_address(request: HttpRequest) -> str:
@@ -75,7 +79,7 @@ def client_address(request: HttpRequest) -> str:
 @dataclass(frozen=True)
 class GuardedPaths:
     prefix: str
-    limit: FailureLimit
+    limit: CountLimit
     failure_status: int  # the answer that means the guess was wrong
     refusal: Callable[[int], HttpResponse]
     guessed: Callable[[HttpRequest], bool]  # whether the request tried a credential at all
@@ -129,5 +133,5 @@ class FailedGuessThrottleMiddleware:
             return guarded.refusal(retry_after)
         response = self.get_response(request)
         if response.status_code == guarded.failure_status and guarded.guessed(request):
-            guarded.limit.record_failure(address)
+            guarded.limit.record(address)
         return response

@@ -49,6 +49,12 @@ def is_canonical_zone(name: str) -> bool:
     return name.split("/", 1)[0] in AREAS and name in _known_zone_names()
 
 
+@cache
+def canonical_zone_names() -> tuple[str, ...]:
+    """Every name a person may pick, sorted: what a zone picker offers."""
+    return tuple(sorted(name for name in _known_zone_names() if is_canonical_zone(name)))
+
+
 def time_zone_problem(name: str) -> str | None:
     """Why a time zone name is refused, suggesting the canonical name when there is one; None when accepted."""
     if is_canonical_zone(name):

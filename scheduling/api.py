@@ -22,10 +22,16 @@ from cohort.permissions import IsStaff
 from cohort.selectors import cohorts_for, is_staff_role, mentor_of, scholar_of
 from cohort.serializers import ModelSerializer
 from scheduling.calendar_events import meeting_calendar
-from scheduling.feed_tokens import feed_status_for, feed_token_rotate
+from scheduling.feed_tokens import feed_status_for, feed_token_rotate, own_feed_owner
 from scheduling.feeds.scopes import FEED_SCOPES
 from scheduling.models import FeedToken, Meeting, MeetingSeries, Notification, PlanRun
-from scheduling.selectors import meetings_editable_by, meetings_for, notifications_for, series_for
+from scheduling.selectors import (
+    meetings_editable_by,
+    meetings_for,
+    notifications_for,
+    series_for,
+    upcoming_meetings_for,
+)
 from scheduling.services.meeting_edits import meeting_cancel, meeting_mark, meeting_move
 from scheduling.services.planning import PlanNotApplicable, plan_apply
 from scheduling.tasks import plan_on_worker
@@ -321,8 +327,7 @@ class MeView(APIView):
             if is_staff_role(user) and person is None
             else ("mentor" if mentor else "scholar" if scholar else "user")
         )
-        upcoming = meetings_for(user).filter(starts_at__gte=timezone.now()).select_related("series")
-        upcoming = upcoming.exclude(status=Meeting.Status.CANCELLED).distinct().order_by("starts_at")[:20]
+        upcoming = upcoming_meetings_for(user, now=timezone.now())
         profile = None
         if person is not None:
             profile = {
@@ -368,22 +373,22 @@ class RotateFeedView(APIView):
         data.is_valid(raise_exception=True)
         scope, owner_id = data.validated_data["scope"], data.validated_data["owner_id"]
         cohort_id = data.validated_data.get("cohort_id")
-        allowed = {
-            (status["scope"], status["owner_id"], status["cohort_id"]): status
-            for status in feed_status_for(request.user)
-        }
-        if (scope, owner_id, cohort_id) not in allowed and not is_staff_role(request.user):
+        own = own_feed_owner(request.user, scope=scope, owner_id=owner_id, cohort_id=cohort_id)
+        if own is not None:
+            owner, cohort = own
+        elif not is_staff_role(request.user):
             return Response({"detail": "No such feed of yours."}, status=status.HTTP_404_NOT_FOUND)
-        kind = FEED_SCOPES[scope]
-        owner = kind.owner_model.objects.filter(pk=owner_id).first()
-        if owner is None:
-            return Response({"owner_id": ["No such owner."]}, status=status.HTTP_400_BAD_REQUEST)
-        cohort = None
-        if kind.per_cohort:
-            cohort = Cohort.objects.filter(pk=cohort_id).first()
-            if cohort is None:
-                return Response(
-                    {"cohort_id": ["A stream feed needs its cohort."]}, status=status.HTTP_400_BAD_REQUEST
-                )
+        else:
+            kind = FEED_SCOPES[scope]
+            owner = kind.owner_model.objects.filter(pk=owner_id).first()
+            if owner is None:
+                return Response({"owner_id": ["No such owner."]}, status=status.HTTP_400_BAD_REQUEST)
+            cohort = None
+            if kind.per_cohort:
+                cohort = Cohort.objects.filter(pk=cohort_id).first()
+                if cohort is None:
+                    return Response(
+                        {"cohort_id": ["A stream feed needs its cohort."]}, status=status.HTTP_400_BAD_REQUEST
+                    )
         link = feed_token_rotate(owner=owner, by=request.user, cohort=cohort)
         return Response(FeedLinkSerializer(link).data, status=status.HTTP_201_CREATED)

@@ -138,6 +138,18 @@ def feed_owners_for(user) -> list[tuple[Model, Cohort | None]]:
     return owners
 
 
+def own_feed_owner(
+    user, *, scope: str, owner_id: int, cohort_id: int | None
+) -> tuple[Model, Cohort | None] | None:
+    """One of the feeds ``feed_owners_for(user)`` lists, by the scope, owner id and cohort id a request names it
+    by; None when it is not one of theirs."""
+    wanted = (scope, owner_id, cohort_id)
+    return next(
+        ((owner, cohort) for owner, cohort in feed_owners_for(user) if _owner_key(owner, cohort) == wanted),
+        None,
+    )
+
+
 def feed_status_for(user) -> list[dict]:
     """What /me/ shows: each feed, whether it has a live URL (only a rotation reveals one) and its hint."""
     owners = feed_owners_for(user)

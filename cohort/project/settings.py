@@ -253,6 +253,15 @@ FAILURE_WINDOW_SECONDS = env_int("FAILURE_WINDOW_SECONDS", 900)
 API_AUTH_FAILURE_LIMIT = env_int("API_AUTH_FAILURE_LIMIT", 30)  # API answers of 401
 FEED_MISS_LIMIT = env_int("FEED_MISS_LIMIT", 30)  # unknown or revoked feed URLs
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)  # wrong admin passwords
+SIGN_IN_LINK_LIMIT_PER_CLIENT = env_int("SIGN_IN_LINK_LIMIT_PER_CLIENT", 10)  # links asked for, any address
+SIGN_IN_LINK_LIMIT_PER_ADDRESS = env_int("SIGN_IN_LINK_LIMIT_PER_ADDRESS", 3)  # links asked for one address
+
+# --- Sign-in (cohort.sign_in) ----------------------------------------------------------------------------------
+# Scholars and mentors sign in by a single-use link mailed to them; staff with their password in the admin.
+LOGIN_URL = "sign-in"
+LOGIN_REDIRECT_URL = "home"
+SIGN_IN_LINK_MINUTES = env_int("SIGN_IN_LINK_MINUTES", 15)
+INVITATION_LINK_DAYS = env_int("INVITATION_LINK_DAYS", 7)  # the link in a first invitation, read days later
 
 # --- Content-Security-Policy (django-csp) -----------------------------------------------------------------------
 CONTENT_SECURITY_POLICY = {

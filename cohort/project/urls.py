@@ -4,11 +4,22 @@ from django.urls import include, path, reverse_lazy
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from cohort.admin_login import LockoutAdminAuthenticationForm
+from cohort.views import sign_in, sign_in_with_link, sign_out
+from scheduling import pages
 from scheduling.views import calendar_feed
 
 admin.site.login_form = LockoutAdminAuthenticationForm
 
 urlpatterns = [
+    # People's own pages (scholars; mentors and staff land in the admin) and the one sign-in.
+    path("", pages.home, name="home"),
+    path("sign-in/", sign_in, name="sign-in"),
+    path("sign-in/<str:token>/", sign_in_with_link, name="sign-in-link"),
+    path("sign-out/", sign_out, name="sign-out"),
+    path("calendars/", pages.calendars, name="calendars"),
+    path("preferences/", pages.preferences, name="preferences"),
+    path("check-in/", pages.check_in_this_week, name="check-in-this-week"),
+    path("check-in/<str:week>/", pages.check_in, name="check-in"),
     # Set-password links mailed to new mentor logins, and the admin's "forgotten your password?" (before admin/,
     # whose catch-all would answer first). Choosing a password logs the mentor in.
     path("admin/password_reset/", auth_views.PasswordResetView.as_view(), name="admin_password_reset"),

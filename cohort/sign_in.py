@@ -1,0 +1,140 @@
+"""Sign-in by a single-use link mailed to a scholar's or a mentor's address; staff sign in with their password.
+
+A link is a bearer credential for one sign-in: 32 random bytes, of which only the SHA-256 is stored, valid for
+``SIGN_IN_LINK_MINUTES`` (``INVITATION_LINK_DAYS`` in a first invitation, which people read days later), used at
+most once. Using one retires every other link still out for that login. Staff accounts never get one: their
+password (and the admin's lockout) is their only way in, so a mailbox is never the key to a staff account.
+
+Who asks for a link learns nothing about whether the address has an account: the page answers the same, and the
+mail is composed on the worker (``cohort.tasks``), so not even the time of the answer differs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from cohort.models import SignInLink
+from cohort.selectors import is_staff_role, mentor_of, scholar_of
+
+SIGN_IN_SUBJECT = "sign_in/link_subject.txt"
+SIGN_IN_BODY = "sign_in/link_email.txt"
+INVITATION_SUBJECT = "sign_in/invitation_subject.txt"
+INVITATION_BODY = "sign_in/invitation_email.txt"
+# Used and expired links are deleted this long after they expire: long enough to tell someone why theirs failed.
+KEPT_AFTER_EXPIRY = dt.timedelta(days=1)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def may_sign_in_by_link(user: AbstractBaseUser) -> bool:
+    """Active scholars' and mentors' logins; never a staff account."""
+    return bool(
+        user.is_active
+        and not is_staff_role(user)
+        and (scholar_of(user) is not None or mentor_of(user) is not None)
+    )
+
+
+def sign_in_link_create(*, user: AbstractBaseUser, valid_for: dt.timedelta, next_path: str = "") -> str:
+    """A new single-use link for ``user``, as the absolute URL to mail them; ``next_path`` is where it leads."""
+    token = secrets.token_urlsafe(32)
+    SignInLink.objects.create(user=user, token_hash=_hash(token), expires_at=timezone.now() + valid_for)
+    url = f"{settings.PUBLIC_BASE_URL}/sign-in/{token}/"
+    return f"{url}?{urlencode({'next': next_path})}" if next_path else url
+
+
+def sign_in_link_usable(token: str) -> bool:
+    """Whether the link would sign someone in now (the page that asks them to confirm says so before they try)."""
+    return SignInLink.objects.filter(
+        token_hash=_hash(token), used_at__isnull=True, expires_at__gt=timezone.now()
+    ).exists()
+
+
+@transaction.atomic
+def sign_in_link_redeem(token: str) -> AbstractBaseUser | None:
+    """The login a link signs in, marking it used (and retiring that login's other links); None for a link that
+    is unknown, used, expired or whose login may no longer sign in this way."""
+    now = timezone.now()
+    link = (
+        SignInLink.objects.select_for_update()
+        .select_related("user")
+        .filter(token_hash=_hash(token), used_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
+    if link is None or not may_sign_in_by_link(link.user):
+        return None
+    SignInLink.objects.filter(user=link.user, used_at__isnull=True).update(used_at=now, updated_at=now)
+    return link.user
+
+
+def logins_for_address(email: str) -> list[AbstractBaseUser]:
+    """The logins that may sign in by a link sent to ``email``: the address on the login or on its scholar or
+    mentor (kept up to date by staff), case-insensitively."""
+    users = (
+        get_user_model()
+        .objects.filter(
+            Q(email__iexact=email) | Q(scholar__email__iexact=email) | Q(mentor__email__iexact=email),
+            is_active=True,
+        )
+        .select_related("scholar", "mentor")
+        .distinct()
+    )
+    return [user for user in users if may_sign_in_by_link(user)]
+
+
+def sign_in_link_mail(*, email: str, next_path: str = "") -> int:
+    """Mail a fresh link to each login ``email`` belongs to, and nothing to an unknown address; returns how many
+    were sent. Also deletes links long expired."""
+    SignInLink.objects.filter(expires_at__lt=timezone.now() - KEPT_AFTER_EXPIRY).delete()
+    minutes = settings.SIGN_IN_LINK_MINUTES
+    sent = 0
+    for user in logins_for_address(email):
+        url = sign_in_link_create(user=user, valid_for=dt.timedelta(minutes=minutes), next_path=next_path)
+        context = {
+            "name": _person_name(user),
+            "url": url,
+            "minutes": minutes,
+            "sign_in_url": f"{settings.PUBLIC_BASE_URL}/sign-in/",
+        }
+        _send(SIGN_IN_SUBJECT, SIGN_IN_BODY, context, to=email)
+        sent += 1
+    return sent
+
+
+def sign_in_invitation_send(*, user: AbstractBaseUser, role: str) -> None:
+    """Mail a scholar's or mentor's new login its first link: what cohortops is for them (``role``: "scholar" or
+    "mentor") and how to sign in later."""
+    days = settings.INVITATION_LINK_DAYS
+    url = sign_in_link_create(user=user, valid_for=dt.timedelta(days=days))
+    context = {
+        "name": _person_name(user),
+        "role": role,
+        "url": url,
+        "days": days,
+        "sign_in_url": f"{settings.PUBLIC_BASE_URL}/sign-in/",
+    }
+    _send(INVITATION_SUBJECT, INVITATION_BODY, context, to=user.email)
+
+
+def _person_name(user: AbstractBaseUser) -> str:
+    person = scholar_of(user) or mentor_of(user)
+    return person.name if person is not None else user.get_username()
+
+
+def _send(subject_template: str, body_template: str, context: dict, *, to: str) -> None:
+    subject = " ".join(render_to_string(subject_template, context).split())
+    send_mail(subject, render_to_string(body_template, context), None, [to])
