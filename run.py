@@ -137,6 +137,8 @@ def command_bench(names: list[str]) -> None:
 
 def command_demo() -> None:
     install()
+    # Every link the demo's mails and feeds carry points at the port it serves on (PORT), unless told otherwise.
+    os.environ.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{DEMO_PORT}")
     if not os.environ.get("SECRET_KEY"):
         print("note: SECRET_KEY is not set, so the demo uses the development key: fine on this machine only.")
     say("Migrating the database (var/cohortops.sqlite3 unless DATABASE_URL says otherwise)")
@@ -163,6 +165,7 @@ def command_demo() -> None:
     print(
         f"""
 cohortops demo is starting:
+  sign in              {base}/sign-in/          (scholars and mentors: a link by mail, see above)
   admin                {base}/admin/            (login printed above)
   week at a glance     {base}/admin/cohort/cohort/   → the demo cohort → "Week at a glance"
   API docs             {base}/api/docs/   (ReDoc: {base}/api/redoc/)

@@ -7,11 +7,11 @@ Rows outside the queryset do not exist for that user: their URLs answer as Djang
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import SimpleTemplateResponse
@@ -20,6 +20,7 @@ from django.utils import timezone
 from cohort.models import MeetingInput
 from cohort.selectors import is_staff_role, mentor_of
 from cohort.services import MeetingInputsChange, meeting_inputs_change
+from cohort.sign_in import PersonLogin
 
 
 def restricted_mentor(user) -> Model | None:
@@ -182,3 +183,9 @@ class DefaultChoiceFilter(admin.SimpleListFilter):
 
     def filter_choice(self, queryset: QuerySet, choice: str) -> QuerySet:
         raise NotImplementedError
+
+
+def report_logins(modeladmin: admin.ModelAdmin, request: HttpRequest, logins: Iterable[PersonLogin]) -> None:
+    """One message per person whose login was asked for: a success where a sign-in link went out."""
+    for login in logins:
+        modeladmin.message_user(request, str(login), messages.SUCCESS if login.emailed else messages.WARNING)

@@ -14,18 +14,22 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import Group
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from cohort.models import SignInLink
+from cohort.models import Person, SignInLink
 from cohort.selectors import is_staff_role, mentor_of, scholar_of
 
 SIGN_IN_SUBJECT = "sign_in/link_subject.txt"
@@ -59,9 +63,12 @@ def sign_in_link_create(*, user: AbstractBaseUser, valid_for: dt.timedelta, next
 
 def sign_in_link_usable(token: str) -> bool:
     """Whether the link would sign someone in now (the page that asks them to confirm says so before they try)."""
-    return SignInLink.objects.filter(
-        token_hash=_hash(token), used_at__isnull=True, expires_at__gt=timezone.now()
-    ).exists()
+    link = (
+        SignInLink.objects.select_related("user")
+        .filter(token_hash=_hash(token), used_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    return link is not None and may_sign_in_by_link(link.user)
 
 
 @transaction.atomic
@@ -138,3 +145,72 @@ def _person_name(user: AbstractBaseUser) -> str:
 def _send(subject_template: str, body_template: str, context: dict, *, to: str) -> None:
     subject = " ".join(render_to_string(subject_template, context).split())
     send_mail(subject, render_to_string(body_template, context), None, [to])
+
+
+# --- Logins for scholars and mentors ------------------------------------------------------------------------------
+
+
+class LoginOutcome(StrEnum):
+    CREATED = "login created"
+    NOT_SIGNED_IN_YET = "has a login, not used yet"
+    SIGNED_IN_BEFORE = "has signed in before: nothing sent (they ask for a link at /sign-in/)"
+    NO_EMAIL = "no email address: no login created"
+    USERNAME_TAKEN = "the username is taken by another login: no login created"
+
+
+@dataclass(frozen=True)
+class PersonLogin:
+    person: Person
+    outcome: LoginOutcome
+    username: str
+    emailed: bool = False
+
+    def __str__(self) -> str:
+        sent = ", sign-in link sent" if self.emailed else ""
+        return f"{self.person.name} ({self.username}): {self.outcome}{sent}"
+
+
+def person_login_ensure(
+    person: Person, *, username: str, is_staff: bool = False, groups: Iterable[Group] = ()
+) -> PersonLogin:
+    """Give a scholar or a mentor a login of their own, without a password, linked to their row.
+
+    1. Without an email address they get none: no link could ever reach them.
+    2. Without a login they get one (``username``, ``is_staff`` as given: mentors work in the admin), unless
+       another login has that username, which is reported rather than taken over.
+    3. An existing login takes the person's current address (their row is where staff keep it up to date), and
+       ``is_staff`` when asked for it.
+    The login joins ``groups`` either way.
+    """
+    user = person.user
+    if not person.email:
+        return PersonLogin(person, LoginOutcome.NO_EMAIL, user.get_username() if user else "")
+    users = get_user_model().objects
+    if user is None:
+        if users.filter(username=username).exists():
+            return PersonLogin(person, LoginOutcome.USERNAME_TAKEN, username)
+        with transaction.atomic():
+            # No password: Django stores an unusable one, and the person signs in by links.
+            user = users.create_user(username=username, email=person.email, is_staff=is_staff)
+            user.groups.add(*groups)
+            person.user = user
+            person.save(update_fields=["user", "updated_at"])
+        return PersonLogin(person, LoginOutcome.CREATED, username)
+    user.groups.add(*groups)
+    wanted = {"email": person.email} | ({"is_staff": True} if is_staff else {})
+    changed = {field: value for field, value in wanted.items() if getattr(user, field) != value}
+    if changed:
+        for field, value in changed.items():
+            setattr(user, field, value)
+        user.save(update_fields=list(changed))
+    outcome = LoginOutcome.NOT_SIGNED_IN_YET if user.last_login is None else LoginOutcome.SIGNED_IN_BEFORE
+    return PersonLogin(person, outcome, user.get_username())
+
+
+def login_invitation_send(login: PersonLogin, *, role: str) -> PersonLogin:
+    """Mail a login made or found by ``person_login_ensure`` its first sign-in link, if it has never been used;
+    call it after the login is committed, so no link points at a login that was rolled back."""
+    if login.outcome not in (LoginOutcome.CREATED, LoginOutcome.NOT_SIGNED_IN_YET):
+        return login
+    sign_in_invitation_send(user=login.person.user, role=role)
+    return PersonLogin(login.person, login.outcome, login.username, emailed=True)

@@ -8,6 +8,7 @@ from django.contrib.auth import login, logout
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import defaults
 from django.views.decorators.http import require_http_methods, require_POST
@@ -56,9 +57,10 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             SIGN_IN_LINKS_BY_ADDRESS.retry_after(email) or 0,
         )
         if retry_after:
+            minutes = math.ceil(retry_after / 60)
             form.add_error(
                 None,
-                f"Too many sign-in links asked for lately. Try again in {math.ceil(retry_after / 60)} minutes.",
+                f"Too many sign-in links asked for lately. Try again in {minutes} minute{pluralize(minutes)}.",
             )
             return render(request, "pages/sign_in.html", context, status=429)
         SIGN_IN_LINKS_BY_CLIENT.record(client)

@@ -20,6 +20,7 @@ from cohort.admin_access import (
     ReadOnlyAdmin,
     ReadOnlyInline,
     RoleScopedAdmin,
+    report_logins,
     restricted_mentor,
 )
 from mentors.forms import MentorAdminForm, WeeklyWindowFormSet
@@ -149,10 +150,9 @@ class MentorAdmin(PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
     def has_login(self, mentor: Mentor) -> bool:
         return mentor.user_id is not None
 
-    @admin.action(description="Create logins and email set-password links", permissions=["staff"])
+    @admin.action(description="Create logins and email sign-in links", permissions=["staff"])
     def create_logins(self, request: HttpRequest, queryset: QuerySet[Mentor]) -> None:
-        for login in mentor_logins_create(mentors=queryset.select_related("user")):
-            self.message_user(request, str(login), messages.SUCCESS if login.emailed else messages.WARNING)
+        report_logins(self, request, mentor_logins_create(mentors=queryset.select_related("user")))
 
 
 def mentor_link(mentor: Mentor):

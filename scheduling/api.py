@@ -327,7 +327,7 @@ class MeView(APIView):
             if is_staff_role(user) and person is None
             else ("mentor" if mentor else "scholar" if scholar else "user")
         )
-        upcoming = upcoming_meetings_for(user, now=timezone.now())
+        upcoming = upcoming_meetings_for(user, now=timezone.now())[:20]
         profile = None
         if person is not None:
             profile = {

@@ -52,7 +52,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     if scholar_of(user) is not None:
         return scholar_home(request)
-    if user.is_active and user.is_staff and (mentor_of(user) is not None or is_staff_role(user)):
+    if mentor_of(user) is not None or is_staff_role(user):
         return redirect("admin:index")
     return render(request, "pages/not_linked.html", {"title": "No cohortops profile"}, status=403)
 
@@ -144,7 +144,9 @@ def scholar_home(request: HttpRequest, scholar: Scholar) -> HttpResponse:
     this_week = monday_of(timezone.localdate(now))
     cohort = scholar.cohort
     check_ins = list(scholar.check_ins.all()[:CHECK_INS_SHOWN])
-    meetings = upcoming_meetings_for(request.user, now=now, limit=UPCOMING_SHOWN)
+    meetings = upcoming_meetings_for(request.user, now=now).prefetch_related("series__scholars")[
+        :UPCOMING_SHOWN
+    ]
     return _page(
         request,
         scholar,

@@ -37,15 +37,14 @@ def meetings_for(user) -> QuerySet[Meeting]:
     return Meeting.objects.filter(series__in=series_for(user).values("pk"))
 
 
-def upcoming_meetings_for(user, *, now: dt.datetime, limit: int = 20) -> QuerySet[Meeting]:
+def upcoming_meetings_for(user, *, now: dt.datetime) -> QuerySet[Meeting]:
     """The user's next meetings that still take place, soonest first, the one under way included."""
     return (
         meetings_for(user)
         .filter(ends_at__gt=now)
         .exclude(status=Meeting.Status.CANCELLED)
         .select_related("series__mentor")
-        .prefetch_related("series__scholars")
-        .order_by("starts_at")[:limit]
+        .order_by("starts_at")
     )
 
 

@@ -10,11 +10,28 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from cohort.admin_access import MeetingInputsAdminMixin, PersonAdminMixin, ReadOnlyAdmin, RoleScopedAdmin
+from cohort.admin_access import (
+    MeetingInputsAdminMixin,
+    PersonAdminMixin,
+    ReadOnlyAdmin,
+    RoleScopedAdmin,
+    report_logins,
+)
+from cohort.models import Cohort
 from mentors.admin import MentorAdmin, mentor_link
 from mentors.models import Mentor
 from scholars.forms import BlackoutForm
 from scholars.models import Blackout, CheckIn, Mentorship, Scholar, Team
+from scholars.services import cohort_logins_invite, scholar_logins_create
+
+
+@admin.action(description="Invite its scholars and mentors (logins and sign-in links)", permissions=["staff"])
+def invite_cohort_people(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Cohort]
+) -> None:
+    """On the cohort page, which scheduling registers (it adds its own actions there)."""
+    for cohort in queryset:
+        report_logins(modeladmin, request, cohort_logins_invite(cohort=cohort))
 
 
 class MentorshipInline(admin.TabularInline):
@@ -63,6 +80,7 @@ class ScholarAdmin(PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
     search_fields = ["name", "slug", "email"]
     list_select_related = ["cohort", "stream"]
     inlines = [MentorshipInline, ScholarBlackoutInline]
+    actions = ["create_logins"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Scholar]:
         return super().get_queryset(request).prefetch_related("mentorships__mentor")
@@ -70,6 +88,12 @@ class ScholarAdmin(PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
     @admin.display(description="mentors")
     def mentor_names(self, scholar: Scholar) -> str:
         return ", ".join(mentorship.mentor.name for mentorship in scholar.mentorships.all())
+
+    @admin.action(description="Create logins and email sign-in links", permissions=["staff"])
+    def create_logins(self, request: HttpRequest, queryset: QuerySet[Scholar]) -> None:
+        report_logins(
+            self, request, scholar_logins_create(scholars=queryset.select_related("user", "cohort"))
+        )
 
 
 @admin.register(Team)

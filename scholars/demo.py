@@ -20,6 +20,7 @@ from cohort.models import Break, Cohort, Phase, Stream
 from cohort.services import MeetingInputsChange, meeting_inputs_change
 from mentors.models import Availability, Mentor
 from scholars.models import Mentorship, Scholar, Team
+from scholars.services import cohort_logins_invite
 
 DEMO_SLUG = "demo"
 # Spread over three zones whose clocks change on different dates, so the demo shows the planner at work.
@@ -54,6 +55,9 @@ class DemoSummary:
     admin_username: str
     admin_password: str | None  # None when the login already existed and keeps its password
     password_file: Path
+    # Whose address to type at /sign-in/ to see cohortops as a scholar and as a mentor.
+    scholar_email: str
+    mentor_email: str
 
 
 def demo_dates(today: dt.date) -> tuple[dt.date, dt.date]:
@@ -93,6 +97,8 @@ def demo_cohort_build(*, today: dt.date) -> DemoSummary:
 
         scholars = _add_sample_scholars(cohort, mentors, writes)
         username, password = _ensure_admin()
+    # Every sample scholar and mentor can sign in by a mailed link; nobody is mailed an invitation.
+    cohort_logins_invite(cohort=cohort, invite=False)
     return DemoSummary(
         cohort=cohort,
         mentors=len(mentors),
@@ -100,6 +106,8 @@ def demo_cohort_build(*, today: dt.date) -> DemoSummary:
         admin_username=username,
         admin_password=password,
         password_file=_password_file(),
+        scholar_email=scholars[0].email,
+        mentor_email=mentors[0].email,
     )
 
 

@@ -18,8 +18,10 @@ from django.utils import timezone
 from cohort.dates import monday_of
 from cohort.models import Cohort, Stream
 from cohort.services import meeting_inputs_change
+from cohort.sign_in import PersonLogin, login_invitation_send, person_login_ensure
 from cohort.slugs import slugify_ascii
 from mentors.models import Mentor
+from mentors.services import mentor_logins_create
 from scholars.models import CheckIn, Mentorship, Scholar
 from scholars.roster_csv import RosterError, RosterRejected, RosterRow, check_references, parse_roster
 
@@ -231,3 +233,29 @@ def scholar_preferences_update(
         if changed:
             locked.save(update_fields=[*changed, "updated_at"])
     return locked
+
+
+def scholar_logins_create(*, scholars: Iterable[Scholar], invite: bool = True) -> list[PersonLogin]:
+    """Give each scholar a login of their own (username "<cohort>-<scholar>", no admin access) and unless
+    ``invite`` is False mail a login never used its first sign-in link (``cohort.sign_in``)."""
+    logins = [person_login_ensure(s, username=f"{s.cohort.slug}-{s.slug}"[:150]) for s in scholars]
+    return [login_invitation_send(login, role="scholar") for login in logins] if invite else logins
+
+
+def cohort_logins_invite(*, cohort: Cohort, invite: bool = True) -> list[PersonLogin]:
+    """Logins, and first sign-in links, for everyone in a cohort: its mentors, then its scholars still in the
+    programme."""
+    mentors = (
+        Mentor.objects.filter(mentorships__scholar__cohort=cohort)
+        .distinct()
+        .select_related("user")
+        .order_by("name")
+    )
+    scholars = (
+        cohort.scholars.exclude(status__in=Scholar.INACTIVE_STATUSES)
+        .select_related("user", "cohort")
+        .order_by("name")
+    )
+    return mentor_logins_create(mentors=mentors, invite=invite) + scholar_logins_create(
+        scholars=scholars, invite=invite
+    )

@@ -17,13 +17,20 @@ from cohort.models import Cohort
 from mentors.models import Mentor
 from scheduling.admin.actions import apply_latest_plans, export_meetings_csv, plan_cohorts, rotate_feed_links
 from scheduling.admin.week import cohort_week_view
-from scholars.admin import MentorBlackoutsAdmin, ScholarAdmin, TeamAdmin
+from scholars.admin import MentorBlackoutsAdmin, ScholarAdmin, TeamAdmin, invite_cohort_people
 from scholars.models import Scholar, Team
 
 
 class CohortPlanningAdmin(CohortAdmin):
     list_display = [*CohortAdmin.list_display, "week_link"]
-    actions = [*CohortAdmin.actions, plan_cohorts, apply_latest_plans, export_meetings_csv, rotate_feed_links]
+    actions = [
+        *CohortAdmin.actions,
+        plan_cohorts,
+        apply_latest_plans,
+        export_meetings_csv,
+        rotate_feed_links,
+        invite_cohort_people,
+    ]
 
     @admin.display(description="week at a glance")
     def week_link(self, cohort: Cohort) -> SafeString:

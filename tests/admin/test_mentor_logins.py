@@ -1,4 +1,4 @@
-"""Mentor logins: made by a command or an admin action, each mailed a link to choose a password."""
+"""Mentor logins: made by a command or an admin action, each mailed a first sign-in link (cohort.sign_in)."""
 
 import re
 from io import StringIO
@@ -10,14 +10,15 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
-from mentors.services import MENTORS_GROUP, LoginOutcome, mentor_logins_create, mentors_group_ensure
+from cohort.sign_in import LoginOutcome
+from mentors.services import MENTORS_GROUP, mentor_logins_create, mentors_group_ensure
 from tests.factories import MentorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def set_password_link(message) -> str:
-    return re.search(r"https?://\S+/reset/\S+/", message.body).group(0)
+def sign_in_link(message) -> str:
+    return re.search(r"https?://\S+/sign-in/\S+/", message.body).group(0)
 
 
 def test_the_command_gives_a_mentor_a_staff_login_in_the_mentors_group(settings):
@@ -37,7 +38,8 @@ def test_the_command_gives_a_mentor_a_staff_login_in_the_mentors_group(settings)
     assert not user.has_usable_password()
     assert [group.name for group in user.groups.all()] == [MENTORS_GROUP]
     assert [message.to for message in mail.outbox] == [["ada@example.org"]]
-    assert set_password_link(mail.outbox[0]).startswith("https://cohortops.example/reset/")
+    assert sign_in_link(mail.outbox[0]).startswith("https://cohortops.example/sign-in/")
+    assert "7 days" in mail.outbox[0].body
 
 
 def test_the_mentors_group_may_edit_availability_and_only_view_scholars():
@@ -64,48 +66,45 @@ def test_the_mentors_group_may_edit_availability_and_only_view_scholars():
     ]
 
 
-def test_the_mailed_link_sets_the_password_and_opens_the_admin():
+def test_the_mailed_link_signs_the_mentor_in_and_opens_the_admin():
     mentor = MentorFactory()
     mentor_logins_create(mentors=[mentor])
     client = Client()
-    path = set_password_link(mail.outbox[0]).split("://", 1)[1].split("/", 1)[1]
+    path = "/" + sign_in_link(mail.outbox[0]).split("://", 1)[1].split("/", 1)[1]
 
-    form_page = client.get(f"/{path}", follow=True)
-    response = client.post(
-        form_page.redirect_chain[-1][0],
-        {"new_password1": "a long mentor passphrase", "new_password2": "a long mentor passphrase"},
-        follow=True,
-    )
+    response = client.post(path, follow=True)
 
     assert response.redirect_chain[-1][0] == reverse("admin:index")
     assert response.status_code == 200
-    mentor.refresh_from_db()
-    assert mentor.user.check_password("a long mentor passphrase")
+    assert response.context["user"] == mentor.user
 
 
-def test_a_login_whose_password_is_set_is_left_alone():
+def test_a_login_used_before_gets_nothing():
     mentor = MentorFactory()
     mentor_logins_create(mentors=[mentor])
     mentor.refresh_from_db()
-    mentor.user.set_password("already chosen")
-    mentor.user.save()
+    Client().force_login(mentor.user)
     mail.outbox.clear()
 
     [login] = mentor_logins_create(mentors=[mentor])
 
-    assert login.outcome == LoginOutcome.HAS_PASSWORD
+    assert (login.outcome, login.emailed) == (LoginOutcome.SIGNED_IN_BEFORE, False)
     assert mail.outbox == []
 
 
-def test_a_login_never_used_gets_a_fresh_link():
-    mentor = MentorFactory()
+def test_a_login_never_used_gets_a_fresh_link_at_its_current_address():
+    mentor = MentorFactory(email="old@example.org")
     mentor_logins_create(mentors=[mentor])
     mentor.refresh_from_db()
+    mentor.email = "new@example.org"
+    mentor.save()
 
     [login] = mentor_logins_create(mentors=[mentor])
 
-    assert login.outcome == LoginOutcome.INVITED_AGAIN
-    assert len(mail.outbox) == 2
+    assert (login.outcome, login.emailed) == (LoginOutcome.NOT_SIGNED_IN_YET, True)
+    assert [message.to for message in mail.outbox] == [["old@example.org"], ["new@example.org"]]
+    mentor.user.refresh_from_db()
+    assert mentor.user.email == "new@example.org"
 
 
 def test_a_mentor_without_an_email_gets_no_login():
@@ -141,8 +140,8 @@ def test_the_command_without_slugs_covers_every_mentor():
     call_command("create_mentor_logins", stdout=output)
 
     assert output.getvalue().splitlines() == [
-        "Ada (ada): login created, set-password link sent",
-        "Grace (grace): login created, set-password link sent",
+        "Ada (ada): login created, sign-in link sent",
+        "Grace (grace): login created, sign-in link sent",
     ]
 
 
@@ -155,7 +154,5 @@ def test_staff_create_logins_from_the_mentor_list(staff_client):
         follow=True,
     )
 
-    assert [str(m) for m in response.context["messages"]] == [
-        "Ada (ada): login created, set-password link sent"
-    ]
+    assert [str(m) for m in response.context["messages"]] == ["Ada (ada): login created, sign-in link sent"]
     assert Group.objects.get(name=MENTORS_GROUP).user_set.get().username == "ada"

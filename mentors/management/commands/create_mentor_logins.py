@@ -6,7 +6,7 @@ from mentors.services import mentor_logins_create
 
 class Command(BaseCommand):
     help = (
-        "Give mentors a login to the admin and email each a link to choose their password "
+        "Give mentors a login to the admin and email each login not used yet a sign-in link "
         "(all mentors, or those named with --mentor)."
     )
 

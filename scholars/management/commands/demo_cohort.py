@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -29,3 +30,10 @@ class Command(BaseCommand):
                 f"Admin login: {summary.admin_username} (existing; `manage.py changepassword "
                 f"{summary.admin_username}` sets a new password)"
             )
+        sign_in = f"{settings.PUBLIC_BASE_URL}/sign-in/"
+        to_files = settings.EMAIL_BACKEND.endswith("filebased.EmailBackend")
+        mailbox = f"the mail that lands in {settings.EMAIL_FILE_PATH}/" if to_files else "the mail"
+        self.stdout.write(
+            f"Sign in as a scholar: open {sign_in}, type {summary.scholar_email} and open the link in {mailbox} "
+            f"(as a mentor: {summary.mentor_email})."
+        )
