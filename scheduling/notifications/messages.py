@@ -116,7 +116,10 @@ def _meeting_context(notification: Notification, zone: str) -> dict:
 
 def _prompt_context(notification: Notification, zone: str) -> dict:
     week = dt.date.fromisoformat(notification.payload["week_start"])
-    return {"week": format_week(week), "check_in_url": f"{settings.PUBLIC_BASE_URL}/check-in/{week.isoformat()}/"}
+    return {
+        "week": format_week(week),
+        "check_in_url": f"{settings.PUBLIC_BASE_URL}/check-in/{week.isoformat()}/",
+    }
 
 
 def _digest_context(notification: Notification, zone: str) -> dict:
