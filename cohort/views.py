@@ -1,10 +1,12 @@
 """Project-wide error pages (API clients get JSON, people get Django's pages) and the sign-in pages."""
 
 import math
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth.views import PasswordResetView
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -100,3 +102,14 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.info(request, "You are signed out.")
     return redirect("sign-in")
+
+
+class PublicPasswordResetView(PasswordResetView):
+    """Django's password reset for staff, its mailed link on ``PUBLIC_BASE_URL`` like every other mail's, not on
+    whichever allowed host the request happened to name."""
+
+    @property
+    def extra_email_context(self) -> dict[str, str]:
+        # PasswordResetForm.save lets these override the domain and protocol it takes from the request.
+        base = urlsplit(settings.PUBLIC_BASE_URL)
+        return {"domain": base.netloc, "protocol": base.scheme, "site_name": "cohortops"}

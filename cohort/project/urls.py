@@ -4,7 +4,7 @@ from django.urls import include, path, reverse_lazy
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from cohort.admin_login import LockoutAdminAuthenticationForm
-from cohort.views import sign_in, sign_in_with_link, sign_out
+from cohort.views import PublicPasswordResetView, sign_in, sign_in_with_link, sign_out
 from scheduling import pages
 from scheduling.views import calendar_feed
 
@@ -20,9 +20,9 @@ urlpatterns = [
     path("preferences/", pages.preferences, name="preferences"),
     path("check-in/", pages.check_in_this_week, name="check-in-this-week"),
     path("check-in/<str:week>/", pages.check_in, name="check-in"),
-    # Set-password links mailed to new mentor logins, and the admin's "forgotten your password?" (before admin/,
-    # whose catch-all would answer first). Choosing a password logs the mentor in.
-    path("admin/password_reset/", auth_views.PasswordResetView.as_view(), name="admin_password_reset"),
+    # The admin's "forgotten your password?" for staff (before admin/, whose catch-all would answer first).
+    # Choosing a password signs in.
+    path("admin/password_reset/", PublicPasswordResetView.as_view(), name="admin_password_reset"),
     path(
         "admin/password_reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"
     ),

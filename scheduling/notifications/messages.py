@@ -170,7 +170,8 @@ def _escalation_context(notification: Notification, zone: str) -> dict:
             "reason": "dead_webhook",
             "week": week,
             "person_name": person.name,
-            "webhook": payload["webhook"],
+            # Its last characters, not the URL: a mail client would turn a URL into a link to a dead webhook.
+            "webhook_end": payload["webhook"][-4:],
             "detail": payload["detail"],
             "mentor_names": [m.name for m in mentors],
         }

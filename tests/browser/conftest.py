@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 from playwright.sync_api import Browser, Error, Page, sync_playwright
 
+from cohort.dates import monday_of
 from scheduling.models import PlanRun
 from scheduling.services.planning import plan_apply, plan_cohort
 
@@ -92,18 +94,32 @@ def mentor_free_one_hour(in_cohort, name: str, zone: str, weekday: int, start: d
     return mentor
 
 
+def _planned(unplanned):
+    """Noor (Europe/London, Mondays 10:00) and Ines (America/New_York, Tuesdays 09:00), each with one free hour
+    and one scholar, planned and applied by the real services."""
+    mentor_free_one_hour(unplanned, "Noor", "Europe/London", weekday=0, start=dt.time(10))
+    # 09:00 in New York is 14:00 in London in January.
+    mentor_free_one_hour(unplanned, "Ines", "America/New_York", weekday=1, start=dt.time(9))
+    run = plan_cohort(cohort=unplanned)
+    assert run.status == PlanRun.Status.SOLVED, run.error
+    plan_apply(plan_run=run, today=unplanned.start_date)
+    return unplanned
+
+
 @pytest.fixture
 def planned_cohort(settings):
-    """The factory cohort (4 Jan to 26 Mar 2027, Europe/London), planned and applied by the real services."""
+    """The factory cohort (4 Jan to 26 Mar 2027, Europe/London), planned."""
     settings.PLANNER_TIME_LIMIT_SECONDS = 5
-    planned = CohortFactory()
-    mentor_free_one_hour(planned, "Noor", "Europe/London", weekday=0, start=dt.time(10))
-    # 09:00 in New York is 14:00 in London in January.
-    mentor_free_one_hour(planned, "Ines", "America/New_York", weekday=1, start=dt.time(9))
-    run = plan_cohort(cohort=planned)
-    assert run.status == PlanRun.Status.SOLVED, run.error
-    plan_apply(plan_run=run, today=planned.start_date)
-    return planned
+    return _planned(CohortFactory())
+
+
+@pytest.fixture
+def planned_cohort_ahead(settings):
+    """The same people in the twelve weeks from next Monday: for pages that show only what lies ahead, so the
+    test never goes stale."""
+    settings.PLANNER_TIME_LIMIT_SECONDS = 5
+    start = monday_of(timezone.localdate()) + dt.timedelta(weeks=1)
+    return _planned(CohortFactory(start_date=start, end_date=start + dt.timedelta(weeks=12, days=-3)))
 
 
 def sign_in(page: Page, live_server, user) -> None:
