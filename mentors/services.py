@@ -1,14 +1,21 @@
-"""Writes of the mentors app: mentor logins for the admin, and the group that says what a mentor may do there."""
+"""Writes of the mentors app: mentor logins for the admin, the group that says what a mentor may do there, and a
+mentor's weekly hours set as a whole."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
+from cohort.services import meeting_inputs_change
 from cohort.sign_in import PersonLogin, login_invitation_send, person_login_ensure
-from mentors.models import Mentor
+from mentors.models import Availability, Mentor
+
+# (weekday 0 = Monday, start, end), wall-clock in the mentor's zone.
+HoursWindow = tuple[int, dt.time, dt.time]
 
 MENTORS_GROUP = "Mentors"
 # What a mentor may do in the admin; the admin then narrows every list to the mentor's own rows.
@@ -47,3 +54,27 @@ def mentor_logins_create(*, mentors: Iterable[Mentor], invite: bool = True) -> l
     group = mentors_group_ensure()
     logins = [person_login_ensure(m, username=m.slug, is_staff=True, groups=[group]) for m in mentors]
     return [login_invitation_send(login, role="mentor") for login in logins] if invite else logins
+
+
+def mentor_hours_replace(
+    *, mentor: Mentor, windows: Iterable[HoursWindow], by: AbstractBaseUser | None = None
+) -> None:
+    """Make the mentor's weekly hours exactly ``windows``, in one write by ``by``: a window already there keeps
+    its row, one no longer wanted is deleted, a new one created (each checked by the model, so overlapping windows
+    are refused). The cohorts' published meetings are refreshed once; nothing moves until the next plan.
+
+    Raises ValidationError, having written nothing.
+    """
+    wanted = set(windows)
+    with meeting_inputs_change(by=by) as writes:
+        for row in Availability.objects.select_for_update().filter(mentor=mentor):
+            key = (row.weekday, row.start_time, row.end_time)
+            if key in wanted:
+                wanted.discard(key)
+            else:
+                writes.delete(row)
+        for weekday, start, end in sorted(wanted):
+            row = Availability(mentor=mentor, weekday=weekday, start_time=start, end_time=end)
+            row.full_clean(exclude=["mentor"])
+            row.save()
+            writes.after_write(row)

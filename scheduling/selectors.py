@@ -17,9 +17,12 @@ from cohort.selectors import is_staff_role, mentor_of, scholar_of
 from mentors.models import Mentor
 from scheduling.compliance import Compliance, mentorships_behind_cadence
 from scheduling.models import Meeting, MeetingSeries, Notification, PlanRun
-from scheduling.problem_builder import build_cohort_problem
+from scheduling.planner.validate import inside_windows
+from scheduling.problem_builder import build_cohort_problem, mentor_person
 from scheduling.week_plot import WeekCount
 from scholars.models import Mentorship
+
+PLANNED = (Meeting.Status.SCHEDULED, Meeting.Status.MOVED)
 
 
 def series_for(user) -> QuerySet[MeetingSeries]:
@@ -48,6 +51,24 @@ def upcoming_meetings_for(user, *, now: dt.datetime) -> QuerySet[Meeting]:
     )
 
 
+def meeting_statuses_ahead(mentor: Mentor, *, now: dt.datetime) -> dict[int, str]:
+    """The status of each of the mentor's meetings from ``now`` on: read before and after a write, it tells what
+    the write did to them."""
+    return dict(Meeting.objects.filter(series__mentor=mentor, starts_at__gte=now).values_list("pk", "status"))
+
+
+def meetings_outside_hours(mentor: Mentor, *, now: dt.datetime) -> list[Meeting]:
+    """The mentor's planned meetings from ``now`` on that their weekly hours no longer cover (the planner's own
+    test): published before the hours changed, they wait for staff to re-plan."""
+    hours = mentor_person(mentor)
+    meetings = (
+        Meeting.objects.filter(series__mentor=mentor, starts_at__gte=now, status__in=PLANNED)
+        .select_related("series")
+        .order_by("starts_at")
+    )
+    return [meeting for meeting in meetings if not inside_windows(hours, meeting.starts_at, meeting.ends_at)]
+
+
 def meetings_editable_by(user) -> QuerySet[Meeting]:
     """Staff edit any meeting; a mentor edits their own; scholars edit none."""
     if is_staff_role(user):
@@ -68,7 +89,6 @@ def notifications_for(user) -> QuerySet[Notification]:
 # --- A cohort's week at a glance ------------------------------------------------------------------------------
 
 ONE_WEEK = dt.timedelta(weeks=1)
-PLANNED = (Meeting.Status.SCHEDULED, Meeting.Status.MOVED)
 
 
 @dataclass(frozen=True)
@@ -81,6 +101,7 @@ class WeekMeeting:
     ends: dt.datetime
     scholars: tuple[str, ...]
     behind: bool  # a 1-on-1 of a mentorship behind its cadence
+    outside_hours: bool  # planned where the mentor's weekly hours no longer reach: to re-plan
 
     @property
     def span(self) -> str:
@@ -194,8 +215,10 @@ def cohort_week(*, cohort: Cohort, week_start: dt.date, zone: str, as_of: dt.dat
     mentors = list(
         Mentor.objects.filter(Q(mentorships__scholar__cohort=cohort) | Q(meeting_series__cohort=cohort))
         .distinct()
+        .prefetch_related("availability", "blackouts")
         .order_by("name", "pk")
     )
+    hours = {mentor.pk: mentor_person(mentor) for mentor in mentors}
     meetings = (
         Meeting.objects.filter(series__cohort=cohort, starts_at__gte=starts, starts_at__lt=ends)
         .select_related("series")
@@ -218,6 +241,8 @@ def cohort_week(*, cohort: Cohort, week_start: dt.date, zone: str, as_of: dt.dat
                 scholars=tuple(scholar.name for scholar in scholars),
                 behind=series.kind == "one_on_one"
                 and any((series.mentor_id, scholar.pk) in behind_pairs for scholar in scholars),
+                outside_hours=meeting.status in PLANNED
+                and not inside_windows(hours[series.mentor_id], meeting.starts_at, meeting.ends_at),
             )
         )
 

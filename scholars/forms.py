@@ -43,6 +43,21 @@ class BlackoutForm(forms.ModelForm):
         return data
 
 
+class TimeAwayForm(BlackoutForm):
+    """The same checks on a mentor's own page, with the browser's date pickers."""
+
+    class Meta(BlackoutForm.Meta):
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+        labels = {
+            "start_date": "From",
+            "end_date": "To (inclusive)",
+            "reason": "Why (optional, seen by staff)",
+        }
+
+
 # What a person picks from; an offset set some other way (the API, the admin) is offered too, so saving the form
 # never drops it.
 REMINDER_CHOICES = {

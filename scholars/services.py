@@ -22,7 +22,7 @@ from cohort.sign_in import PersonLogin, login_invitation_send, person_login_ensu
 from cohort.slugs import slugify_ascii
 from mentors.models import Mentor
 from mentors.services import mentor_logins_create
-from scholars.models import CheckIn, Mentorship, Scholar
+from scholars.models import Blackout, CheckIn, Mentorship, Scholar
 from scholars.roster_csv import RosterError, RosterRejected, RosterRow, check_references, parse_roster
 
 MAX_FIELD_CHARS = 5000
@@ -259,3 +259,30 @@ def cohort_logins_invite(*, cohort: Cohort, invite: bool = True) -> list[PersonL
     return mentor_logins_create(mentors=mentors, invite=invite) + scholar_logins_create(
         scholars=scholars, invite=invite
     )
+
+
+def blackout_add(
+    *,
+    mentor: Mentor | None = None,
+    scholar: Scholar | None = None,
+    start_date: dt.date,
+    end_date: dt.date,
+    reason: str = "",
+    by: AbstractBaseUser | None = None,
+) -> Blackout:
+    """Days a mentor or a scholar is away, inclusive, in their zone: their meetings on those days are cancelled
+    at once (and the people in them told). Raises ValidationError by field, having written nothing."""
+    with meeting_inputs_change(by=by) as writes:
+        blackout = Blackout(
+            mentor=mentor, scholar=scholar, start_date=start_date, end_date=end_date, reason=reason.strip()
+        )
+        blackout.full_clean()
+        blackout.save()
+        writes.after_write(blackout)
+    return blackout
+
+
+def blackout_remove(*, blackout: Blackout, by: AbstractBaseUser | None = None) -> None:
+    """Lift a blackout: the meetings it cancelled come back (those a person cancelled stay cancelled)."""
+    with meeting_inputs_change(by=by) as writes:
+        writes.delete(blackout)

@@ -6,20 +6,24 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from cohort.admin_login import LockoutAdminAuthenticationForm
 from cohort.views import PublicPasswordResetView, sign_in, sign_in_with_link, sign_out
 from scheduling import pages
+from scheduling.pages import mentor, people, scholar
 from scheduling.views import calendar_feed
 
 admin.site.login_form = LockoutAdminAuthenticationForm
 
 urlpatterns = [
-    # People's own pages (scholars; mentors and staff land in the admin) and the one sign-in.
+    # People's own pages (a scholar's, a mentor's; staff land in the admin) and the one sign-in.
     path("", pages.home, name="home"),
     path("sign-in/", sign_in, name="sign-in"),
     path("sign-in/<str:token>/", sign_in_with_link, name="sign-in-link"),
     path("sign-out/", sign_out, name="sign-out"),
-    path("calendars/", pages.calendars, name="calendars"),
-    path("preferences/", pages.preferences, name="preferences"),
-    path("check-in/", pages.check_in_this_week, name="check-in-this-week"),
-    path("check-in/<str:week>/", pages.check_in, name="check-in"),
+    path("calendars/", people.calendars, name="calendars"),
+    path("preferences/", scholar.preferences, name="preferences"),
+    path("check-in/", scholar.check_in_this_week, name="check-in-this-week"),
+    path("check-in/<str:week>/", scholar.check_in, name="check-in"),
+    path("hours/", mentor.mentor_hours, name="hours"),
+    path("time-away/", mentor.time_away_add, name="time-away-add"),
+    path("time-away/<int:pk>/remove/", mentor.time_away_remove, name="time-away-remove"),
     # The admin's "forgotten your password?" for staff (before admin/, whose catch-all would answer first).
     # Choosing a password signs in.
     path("admin/password_reset/", PublicPasswordResetView.as_view(), name="admin_password_reset"),

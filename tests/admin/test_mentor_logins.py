@@ -66,7 +66,7 @@ def test_the_mentors_group_may_edit_availability_and_only_view_scholars():
     ]
 
 
-def test_the_mailed_link_signs_the_mentor_in_and_opens_the_admin():
+def test_the_mailed_link_signs_the_mentor_in_on_their_home():
     mentor = MentorFactory()
     mentor_logins_create(mentors=[mentor])
     client = Client()
@@ -74,9 +74,10 @@ def test_the_mailed_link_signs_the_mentor_in_and_opens_the_admin():
 
     response = client.post(path, follow=True)
 
-    assert response.redirect_chain[-1][0] == reverse("admin:index")
+    assert response.redirect_chain[-1][0] == "/"
     assert response.status_code == 200
     assert response.context["user"] == mentor.user
+    assert response.templates[0].name == "pages/mentor_home.html"
 
 
 def test_a_login_used_before_gets_nothing():

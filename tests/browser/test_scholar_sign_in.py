@@ -18,7 +18,7 @@ from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from scheduling.models import Meeting
-from scheduling.pages import UPCOMING_SHOWN
+from scheduling.pages.scholar import UPCOMING_SHOWN
 from scholars.models import Scholar
 from scholars.services import scholar_logins_create
 from tests.browser.conftest import TIMEOUT_MS, sign_in

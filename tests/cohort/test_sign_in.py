@@ -156,7 +156,7 @@ def test_a_scholar_asks_in_any_case_and_the_mailed_link_signs_them_in(ask):
     assert signed_in_user_id(client) == user.pk
 
 
-def test_a_mentor_signs_in_by_link_and_lands_in_the_admin(ask):
+def test_a_mentor_signs_in_by_link_and_lands_on_their_home(ask):
     user = mentor_login()
 
     ask("Grace.HOPPER@example.org")
@@ -167,7 +167,7 @@ def test_a_mentor_signs_in_by_link_and_lands_in_the_admin(ask):
     assert mail.outbox[0].to == [MENTOR_ADDRESS]
     assert (signed_in.status_code, signed_in.url) == (302, "/")
     assert signed_in_user_id(client) == user.pk
-    assert client.get("/").url == "/admin/"
+    assert client.get("/").templates[0].name == "pages/mentor_home.html"
 
 
 def test_the_link_leads_to_the_page_that_asked_for_a_sign_in(ask):

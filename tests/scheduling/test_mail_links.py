@@ -426,7 +426,7 @@ def test_every_kind_of_notification_has_a_mail_above():
     assert covered == set(Kind.values)
 
 
-def test_a_sign_in_link_lands_a_scholar_on_their_page_and_a_mentor_in_the_admin(world):
+def test_a_sign_in_link_lands_a_scholar_and_a_mentor_on_their_own_page(world):
     landings = {}
     for person in (world.scholar, world.mentor):
         mail.outbox.clear()
@@ -436,9 +436,12 @@ def test_a_sign_in_link_lands_a_scholar_on_their_page_and_a_mentor_in_the_admin(
 
         response = press_sign_in(client, client.get(link))
 
-        landings[person.name] = final_path(response)
+        landings[person.name] = (final_path(response), response.templates[0].name)
 
-    assert landings == {world.scholar.name: "/", world.mentor.name: "/admin/"}
+    assert landings == {
+        world.scholar.name: ("/", "pages/scholar_home.html"),
+        world.mentor.name: ("/", "pages/mentor_home.html"),
+    }
 
 
 def test_the_password_reset_link_follows_the_public_base_url_not_the_host_asked_from(world, settings):

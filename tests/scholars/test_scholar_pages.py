@@ -87,11 +87,14 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(client, path):
     assert (response.status_code, response.url) == (302, f"/sign-in/?next={quote(path)}")
 
 
-def test_a_mentor_is_sent_to_the_admin():
-    mentor = MentorFactory(user=UserFactory(username="grace", is_staff=True))
+def test_a_mentor_gets_their_own_home_and_staff_the_admin():
+    mentor = MentorFactory(name="Grace", user=UserFactory(username="grace", is_staff=True))
 
     response = client_of(mentor.user).get("/")
 
+    assert response.status_code == 200
+    assert response.templates[0].name == "pages/mentor_home.html"
+    response = client_of(UserFactory(username="staff", is_staff=True)).get("/")
     assert (response.status_code, response.url) == (302, "/admin/")
 
 

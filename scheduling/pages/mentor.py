@@ -1,0 +1,240 @@
+"""A mentor's own pages: their next two weeks, their weekly hours as a seven-day editor, their time away, their
+scholars with the latest check-ins, and their calendar links. The admin stays for what staff do.
+
+After each save the page says what the save did to published meetings: which were cancelled or came back (their
+attendees are told by mail) and which now fall outside the mentor's hours (staff re-plan those; the week at a
+glance flags them). Writes go through ``mentors.services`` and ``scholars.services``, as the API's do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.defaultfilters import pluralize
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cohort.dates import WEEKDAY_NAMES, monday_of
+from mentors.forms import WeeklyHoursForm
+from mentors.models import Mentor
+from mentors.services import mentor_hours_replace
+from scheduling.models import Meeting
+from scheduling.pages.people import add_errors, feed_rows, own_page, person_render
+from scheduling.selectors import PLANNED, meeting_statuses_ahead, meetings_outside_hours
+from scholars.forms import TimeAwayForm
+from scholars.models import Blackout, CheckIn, Mentorship, Scholar
+from scholars.services import blackout_add, blackout_remove
+
+DAYS_SHOWN = 14
+# Beyond this many days a message gives the first and the last instead of each.
+MANY_DAYS = 3
+
+
+@dataclass(frozen=True)
+class DayOfMeetings:
+    day: dt.date
+    meetings: list[Meeting]
+
+
+@dataclass(frozen=True)
+class ScholarRow:
+    scholar: Scholar
+    role: str
+    latest: CheckIn | None
+
+
+def _days_of_meetings(mentor: Mentor, first_day: dt.date) -> list[DayOfMeetings]:
+    """The mentor's meetings from ``first_day`` for ``DAYS_SHOWN`` days, by day in the mentor's zone (the one
+    ``own_page`` made current), days without meetings left out."""
+    zone = timezone.get_current_timezone()
+    starts = dt.datetime.combine(first_day, dt.time(0), tzinfo=zone)
+    meetings = (
+        Meeting.objects.filter(
+            series__mentor=mentor, starts_at__gte=starts, starts_at__lt=starts + dt.timedelta(days=DAYS_SHOWN)
+        )
+        .select_related("series")
+        .prefetch_related("series__scholars")
+        .order_by("starts_at")
+    )
+    by_day: dict[dt.date, list[Meeting]] = {}
+    for meeting in meetings:
+        by_day.setdefault(timezone.localtime(meeting.starts_at).date(), []).append(meeting)
+    return [DayOfMeetings(day, day_meetings) for day, day_meetings in by_day.items()]
+
+
+def _scholar_rows(mentor: Mentor) -> list[ScholarRow]:
+    mentorships = (
+        Mentorship.objects.filter(mentor=mentor)
+        .exclude(scholar__status__in=Scholar.INACTIVE_STATUSES)
+        .select_related("scholar__cohort")
+        .order_by("scholar__name")
+    )
+    latest: dict[int, CheckIn] = {}
+    for check_in in CheckIn.objects.filter(scholar__in=[m.scholar_id for m in mentorships]).order_by(
+        "-week_start"
+    ):
+        latest.setdefault(check_in.scholar_id, check_in)
+    return [ScholarRow(m.scholar, m.get_role_display(), latest.get(m.scholar_id)) for m in mentorships]
+
+
+def _hours_summary(mentor: Mentor) -> list[tuple[str, str]]:
+    by_day: dict[int, list[str]] = {}
+    for window in mentor.availability.all():
+        by_day.setdefault(window.weekday, []).append(f"{window.start_time:%H:%M}–{window.end_time:%H:%M}")
+    return [(WEEKDAY_NAMES[day], ", ".join(by_day[day])) for day in sorted(by_day)]
+
+
+@own_page(mentors=True)
+def mentor_home(request: HttpRequest, mentor: Mentor) -> HttpResponse:
+    return _home_page(request, mentor)
+
+
+def _home_page(
+    request: HttpRequest, mentor: Mentor, blackout_form: TimeAwayForm | None = None
+) -> HttpResponse:
+    """The home page, with a refused time-away form (and its errors) when there is one."""
+    today = timezone.localdate()
+    context = {
+        "title": mentor.name,
+        "mentor": mentor,
+        "days": _days_of_meetings(mentor, monday_of(today)),
+        "hours": _hours_summary(mentor),
+        "outside_hours": meetings_outside_hours(mentor, now=timezone.now()),
+        "time_away": mentor.blackouts.filter(end_date__gte=today).order_by("start_date"),
+        "blackout_form": blackout_form or TimeAwayForm(instance=Blackout(mentor=mentor)),
+        "scholars": _scholar_rows(mentor),
+        "feeds": feed_rows(request.user),
+        "today": today,
+    }
+    return person_render(request, mentor, "pages/mentor_home.html", context, 400 if blackout_form else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@own_page(mentors=True)
+def mentor_hours(request: HttpRequest, mentor: Mentor) -> HttpResponse:
+    """The mentor's weekly hours as a whole week: a toggle per day, ranges on quarter hours, copy to all days."""
+    form = WeeklyHoursForm(
+        request.POST if request.method == "POST" else None, windows=mentor.availability.all()
+    )
+    if form.is_bound and form.is_valid():
+        try:
+            _saying_what_changed(
+                request,
+                mentor,
+                lambda: mentor_hours_replace(mentor=mentor, windows=form.windows, by=request.user),
+                done="Your hours are saved; the next plan uses them.",
+            )
+        except ValidationError as error:
+            form.days[0].errors.extend(error.messages)
+        else:
+            return redirect("home")
+    return person_render(
+        request,
+        mentor,
+        "pages/mentor_hours.html",
+        {"title": "Your weekly hours", "form": form, "zone": mentor.time_zone},
+        400 if form.is_bound and form.errors else 200,
+    )
+
+
+@require_POST
+@own_page(mentors=True)
+def time_away_add(request: HttpRequest, mentor: Mentor) -> HttpResponse:
+    form = TimeAwayForm(request.POST, instance=Blackout(mentor=mentor))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            _saying_what_changed(
+                request,
+                mentor,
+                lambda: blackout_add(
+                    mentor=mentor,
+                    start_date=data["start_date"],
+                    end_date=data["end_date"],
+                    reason=data["reason"],
+                    by=request.user,
+                ),
+                done=f"Time away saved: {_span(data['start_date'], data['end_date'])}.",
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            return redirect("home")
+    return _home_page(request, mentor, blackout_form=form)
+
+
+@require_POST
+@own_page(mentors=True)
+def time_away_remove(request: HttpRequest, mentor: Mentor, pk: int) -> HttpResponse:
+    blackout = mentor.blackouts.filter(pk=pk).first()
+    if blackout is None:
+        raise Http404("No such time away of yours.")
+    span = _span(blackout.start_date, blackout.end_date)
+    _saying_what_changed(
+        request,
+        mentor,
+        lambda: blackout_remove(blackout=blackout, by=request.user),
+        done=f"Time away removed: {span}.",
+    )
+    return redirect("home")
+
+
+def _span(start: dt.date, end: dt.date) -> str:
+    return _day(start) if start == end else f"{_day(start)} to {_day(end)} {end:%Y}"
+
+
+def _saying_what_changed(
+    request: HttpRequest, mentor: Mentor, write: Callable[[], object], *, done: str
+) -> None:
+    """Run the write, then tell the mentor what it did to their published meetings, as ``messages``."""
+    now = timezone.now()
+    before = meeting_statuses_ahead(mentor, now=now)
+    write()
+    after = meeting_statuses_ahead(mentor, now=now)
+    cancelled = [
+        pk for pk, status in after.items() if status == Meeting.Status.CANCELLED and before.get(pk) in PLANNED
+    ]
+    restored = [
+        pk for pk, status in after.items() if status in PLANNED and before.get(pk) == Meeting.Status.CANCELLED
+    ]
+    messages.success(request, done)
+    if cancelled:
+        messages.warning(request, f"{_count_by_day(cancelled)} cancelled; your scholars are told.")
+    if restored:
+        messages.info(request, f"{_count_by_day(restored)} back on; your scholars are told.")
+    outside = meetings_outside_hours(mentor, now=now)
+    if outside:
+        messages.warning(
+            request,
+            f"{_count_by_day(m.pk for m in outside)} now outside your hours: staff will re-plan "
+            f"{'it' if len(outside) == 1 else 'them'}; until then {'it stands' if len(outside) == 1 else 'they stand'}.",
+        )
+
+
+def _count_by_day(meeting_ids: Iterable[int]) -> str:
+    """ "4 meetings on Wed 9 Dec, 1 on Thu 10 Dec", or over many days "8 meetings from Wed 9 Dec to Wed 27 Jan",
+    in the mentor's zone."""
+    days = Counter(
+        timezone.localtime(starts_at).date()
+        for starts_at in Meeting.objects.filter(pk__in=list(meeting_ids)).values_list("starts_at", flat=True)
+    )
+    total = sum(days.values())
+    if len(days) > MANY_DAYS:
+        first, last = min(days), max(days)
+        return f"{total} meetings from {_day(first)} to {_day(last)}"
+    parts = [
+        f"{count}{f' meeting{pluralize(count)}' if index == 0 else ''} on {_day(day)}"
+        for index, (day, count) in enumerate(sorted(days.items()))
+    ]
+    return ", ".join(parts)
+
+
+def _day(day: dt.date) -> str:
+    return f"{day:%a} {day.day} {day:%b}"

@@ -1,0 +1,138 @@
+"""What a scholar's and a mentor's own pages share: who is looking and in which zone, their calendar links, and
+a service's errors shown on a form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from cohort.models import Person
+from cohort.selectors import mentor_of, scholar_of
+from scheduling.feed_tokens import FeedLink, feed_status_for, feed_token_rotate, own_feed_owner
+from scheduling.models import FeedToken
+
+FEED_TITLES = {
+    FeedToken.Scope.SCHOLAR: "My meetings",
+    FeedToken.Scope.MENTOR: "My meetings",
+    FeedToken.Scope.TEAM: "Team: {label}",
+    FeedToken.Scope.STREAM: "Stream: {label}",
+    FeedToken.Scope.COHORT: "Whole cohort: {label}",
+}
+
+PersonView = Callable[..., HttpResponse]
+
+
+def own_page(*, scholars: bool = False, mentors: bool = False) -> Callable[[PersonView], PersonView]:
+    """A page of the signed-in person's own (a scholar's, a mentor's or either), passed to the view and rendered
+    in their zone; anyone else goes home."""
+
+    def decorate(view: PersonView) -> PersonView:
+        @wraps(view)
+        @login_required
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            user = request.user
+            person = (scholars and scholar_of(user)) or (mentors and mentor_of(user)) or None
+            if person is None:
+                return redirect("home")
+            with timezone.override(ZoneInfo(person.time_zone)):
+                return view(request, person, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def person_render(
+    request: HttpRequest, person: Person, template: str, context: dict, status: int = 200
+) -> HttpResponse:
+    """Render now (inside the zone ``own_page`` set), the header naming who is looking and their zone."""
+    return render(
+        request,
+        template,
+        {"viewer_name": person.name, "viewer_zone": person.time_zone, **context},
+        status=status,
+    )
+
+
+@dataclass(frozen=True)
+class FeedRow:
+    scope: str
+    title: str
+    owner_id: int
+    cohort_id: int | None
+    active: bool
+    hint: str
+
+
+def feed_rows(user) -> list[FeedRow]:
+    return [
+        FeedRow(
+            scope=status["scope"],
+            title=FEED_TITLES[status["scope"]].format(label=status["label"]),
+            owner_id=status["owner_id"],
+            cohort_id=status["cohort_id"],
+            active=status["active"],
+            hint=status["hint"],
+        )
+        for status in feed_status_for(user)
+    ]
+
+
+def subscribe_links(link: FeedLink, title: str) -> dict[str, str]:
+    """Where each calendar app subscribes to a feed: webcal:// for Apple's and most others, and the pages of
+    Google Calendar and Outlook that add a calendar from a URL."""
+    return {
+        "https": link.https_url,
+        "webcal": link.webcal_url,
+        "google": "https://calendar.google.com/calendar/render?" + urlencode({"cid": link.webcal_url}),
+        "outlook": "https://outlook.live.com/calendar/0/addfromweb?"
+        + urlencode({"url": link.https_url, "name": f"cohortops: {title}"}, quote_via=quote),
+        "outlook_work": "https://outlook.office.com/calendar/0/addfromweb?"
+        + urlencode({"url": link.https_url, "name": f"cohortops: {title}"}, quote_via=quote),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@own_page(scholars=True, mentors=True)
+def calendars(request: HttpRequest, person: Person) -> HttpResponse:
+    """The person's calendar feeds. POST makes a new link for one (the old one stops working) and shows it, this
+    once: only its hash is kept."""
+    new_link = None
+    if request.method == "POST":
+        try:
+            scope = request.POST["scope"]
+            owner_id = int(request.POST["owner_id"])
+            cohort_id = int(request.POST["cohort_id"]) if request.POST.get("cohort_id") else None
+        except (KeyError, ValueError) as error:
+            raise Http404("No such calendar of yours.") from error
+        owned = own_feed_owner(request.user, scope=scope, owner_id=owner_id, cohort_id=cohort_id)
+        if owned is None:
+            raise Http404("No such calendar of yours.")
+        owner, cohort = owned
+        link = feed_token_rotate(owner=owner, by=request.user, cohort=cohort)
+        title = FEED_TITLES[scope].format(label=str(owner))
+        new_link = {"title": title, **subscribe_links(link, title)}
+    return person_render(
+        request,
+        person,
+        "pages/calendars.html",
+        {"title": "Calendars", "feeds": feed_rows(request.user), "new_link": new_link},
+    )
+
+
+def add_errors(form: Form, error: ValidationError) -> None:
+    """A service's errors on the form: by field where the form has that field, above the form otherwise."""
+    for field, field_messages in error.message_dict.items():
+        for message in field_messages:
+            form.add_error(field if field in form.fields else None, message)

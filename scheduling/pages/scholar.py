@@ -1,0 +1,138 @@
+"""A scholar's own pages: their meetings, calendar links, preferences and weekly check-ins.
+
+Writes go through the same services as the API: ``scholars.services`` for preferences and check-ins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from cohort.dates import WEEKDAY_NAMES, monday_of
+from scheduling.models import Meeting
+from scheduling.pages.people import add_errors, feed_rows, own_page, person_render
+from scheduling.selectors import upcoming_meetings_for
+from scholars.forms import CheckInForm, ScholarPreferencesForm, reminder_label
+from scholars.models import CheckIn, Scholar
+from scholars.services import check_in_submit, scholar_preferences_update
+
+UPCOMING_SHOWN = 10
+CHECK_INS_SHOWN = 4
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    meeting: Meeting
+    with_whom: str
+
+    @property
+    def moved(self) -> bool:
+        return self.meeting.status == Meeting.Status.MOVED
+
+
+def _meeting_row(meeting: Meeting, scholar: Scholar) -> MeetingRow:
+    series = meeting.series
+    others = [s.name for s in series.active_scholars() if s.pk != scholar.pk]
+    with_whom = series.mentor.name + (f", with {', '.join(others)}" if others else "")
+    return MeetingRow(meeting=meeting, with_whom=with_whom)
+
+
+@own_page(scholars=True)
+def scholar_home(request: HttpRequest, scholar: Scholar) -> HttpResponse:
+    now = timezone.now()
+    this_week = monday_of(timezone.localdate(now))
+    cohort = scholar.cohort
+    check_ins = list(scholar.check_ins.all()[:CHECK_INS_SHOWN])
+    meetings = upcoming_meetings_for(request.user, now=now).prefetch_related("series__scholars")[
+        :UPCOMING_SHOWN
+    ]
+    return person_render(
+        request,
+        scholar,
+        "pages/scholar_home.html",
+        {
+            "title": scholar.name,
+            "scholar": scholar,
+            "meetings": [_meeting_row(meeting, scholar) for meeting in meetings],
+            "this_week": this_week,
+            "this_week_written": any(c.week_start == this_week for c in check_ins),
+            # The weeks check_in_submit accepts: from the one before the cohort starts to its last.
+            "check_in_open": scholar.is_active
+            and cohort.start_date - dt.timedelta(days=6) <= this_week <= cohort.end_date,
+            "check_ins": check_ins,
+            "feeds": feed_rows(request.user),
+            "day_names": ", ".join(WEEKDAY_NAMES[day] for day in scholar.work_days),
+            "reminders": " and ".join(reminder_label(m) for m in scholar.reminder_offsets_minutes),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@own_page(scholars=True)
+def preferences(request: HttpRequest, scholar: Scholar) -> HttpResponse:
+    form = ScholarPreferencesForm(request.POST or None, scholar=scholar)
+    if request.method == "POST" and form.is_valid():
+        try:
+            updated = scholar_preferences_update(scholar=scholar, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"Preferences saved. Times are shown in {updated.time_zone}; reminders not yet sent follow "
+                "your new settings.",
+            )
+            return redirect("home")
+    status = 400 if form.errors else 200
+    return person_render(
+        request, scholar, "pages/preferences.html", {"title": "Preferences", "form": form}, status
+    )
+
+
+@own_page(scholars=True)
+def check_in_this_week(request: HttpRequest, scholar: Scholar) -> HttpResponse:
+    return redirect("check-in", week=monday_of(timezone.localdate()).isoformat())
+
+
+@require_http_methods(["GET", "POST"])
+@own_page(scholars=True)
+def check_in(request: HttpRequest, scholar: Scholar, week: str) -> HttpResponse:
+    """The weekly check-in the prompt mail links to; writing the same week again edits it."""
+    try:
+        week_start = dt.date.fromisoformat(week)
+    except ValueError as error:
+        raise Http404("No such week.") from error
+    existing = CheckIn.objects.filter(scholar=scholar, week_start=week_start).first()
+    initial = (
+        {"progress": existing.progress, "blockers": existing.blockers, "next_steps": existing.next_steps}
+        if existing
+        else None
+    )
+    form = CheckInForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            check_in_submit(scholar=scholar, week_start=week_start, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"Check-in for the week of {week_start:%-d %b %Y} saved; your mentor can read it now.",
+            )
+            return redirect("home")
+    context = {
+        "title": f"Check-in, week of {week_start:%-d %b %Y}",
+        "form": form,
+        "week_start": week_start,
+        "editing": existing is not None,
+        "action": reverse("check-in", kwargs={"week": week_start.isoformat()}),
+    }
+    return person_render(request, scholar, "pages/check_in.html", context, 400 if form.errors else 200)
