@@ -147,6 +147,14 @@ class ReadOnlyMixin:
 class ReadOnlyAdmin(ReadOnlyMixin, RoleScopedAdmin):
     """A read-only list and page, narrowed to the mentor's own rows like every other."""
 
+    # False where mentors edit the same rows on their own page: for them the list would lead nowhere.
+    listed_for_mentors = True
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return super().has_module_permission(request) and (
+            self.listed_for_mentors or is_staff_role(request.user)
+        )
+
 
 class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
     """A read-only table of related rows (a series' meetings, a notification's delivery attempts)."""

@@ -165,6 +165,8 @@ def mentor_link(mentor: Mentor):
 class AvailabilityAdmin(ReadOnlyAdmin):
     """Everyone's weekly windows at a glance; they are edited on the mentor's page."""
 
+    listed_for_mentors = False
+
     mentor_lookup = "mentor_id"
     list_display = ["mentor_page", "weekday", "start_time", "end_time", "zone"]
     list_filter = [("mentor", RelatedOnlyFieldListFilter), "weekday", "mentor__time_zone"]

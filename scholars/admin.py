@@ -145,6 +145,8 @@ class CheckInAdmin(RoleScopedAdmin):
 class BlackoutAdmin(ReadOnlyAdmin):
     """Who is away when; a mentor's blackouts are edited on their page, a scholar's on theirs."""
 
+    listed_for_mentors = False
+
     mentor_lookup = "mentor_id"
     list_display = ["person", "start_date", "end_date", "reason"]
     list_filter = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -14,9 +15,9 @@ from django.utils import timezone
 
 from cohort.models import Cohort
 from cohort.services import RowChange, audit_write, row_snapshot
-from scheduling.models import Meeting, PlanRun
+from scheduling.models import Meeting, MeetingSeries, PlanRun
 from scheduling.notifications.reminders import sync_meeting_notifications
-from scheduling.planner import Placement, PlanResult, Unplaced, WeeklySlot, plan, validate_plan
+from scheduling.planner import Demand, Placement, PlanResult, Unplaced, WeeklySlot, plan, validate_plan
 from scheduling.problem_builder import CohortProblem, build_cohort_problem
 from scheduling.services.cohort_dates import CohortDates
 from scheduling.services.materialise import SlotKey, end_series, published_series, sync_slot
@@ -90,7 +91,9 @@ def plan_run_execute(*, plan_run_id: int) -> PlanRun:
         run.save(update_fields=["status", "error", "finished_at", "updated_at"])
         return run
     run.result = _result_document(built, result)
-    run.diff = plan_diff(cohort=run.cohort, result=result).to_dict()
+    run.diff = plan_diff(
+        published=published_series(run.cohort), result=result, demands=built.problem.demands
+    ).to_dict()
     run.status, run.finished_at = PlanRun.Status.SOLVED, timezone.now()
     run.save(update_fields=["result", "diff", "status", "finished_at", "updated_at"])
     return run
@@ -144,25 +147,34 @@ def _slot_keys(result: PlanResult) -> set[SlotKey]:
     }
 
 
-def plan_diff(*, cohort: Cohort, result: PlanResult) -> PlanDiff:
-    """What applying the result would change, per demand: series added, moved, removed and unchanged."""
+def plan_diff(
+    *, published: dict[SlotKey, list[MeetingSeries]], result: PlanResult, demands: Iterable[Demand] = ()
+) -> PlanDiff:
+    """What applying the result would change, per demand: series added, moved, removed and unchanged, each line
+    in people's names and the series' own zone ("Ada ↔ Sam (1-on-1): Wed 09:00 → Tue 10:00, Europe/London")."""
+    names = {key.demand_key: (rows[0].title, rows[0].time_zone) for key, rows in published.items()}
+    names.update((demand.key, (demand.label, demand.time_zone)) for demand in demands)
+
+    def line(demand_key: str, change: str) -> str:
+        label, zone = names.get(demand_key, (demand_key, ""))
+        return f"{label}: {change}, {zone}" if zone else f"{label}: {change}"
+
     wanted = _slot_keys(result)
-    published = set(published_series(cohort))
     diff = PlanDiff()
     by_demand_new: dict[str, list[SlotKey]] = defaultdict(list)
     by_demand_old: dict[str, list[SlotKey]] = defaultdict(list)
-    for key in wanted - published:
+    for key in wanted - published.keys():
         by_demand_new[key.demand_key].append(key)
-    for key in published - wanted:
+    for key in published.keys() - wanted:
         by_demand_old[key.demand_key].append(key)
-    diff.unchanged = sorted(f"{k.demand_key}: {k.describe()}" for k in wanted & published)
+    diff.unchanged = sorted(line(k.demand_key, k.describe()) for k in wanted & published.keys())
     for demand_key in sorted(set(by_demand_new) | set(by_demand_old)):
         new = sorted(by_demand_new[demand_key], key=lambda k: (k.weekday, k.start))
         old = sorted(by_demand_old[demand_key], key=lambda k: (k.weekday, k.start))
         for before, after in zip(old, new, strict=False):
-            diff.moved.append(f"{demand_key}: {before.describe()} → {after.describe()}")
-        diff.added += [f"{demand_key}: {k.describe()}" for k in new[len(old) :]]
-        diff.removed += [f"{demand_key}: {k.describe()}" for k in old[len(new) :]]
+            diff.moved.append(line(demand_key, f"{before.describe()} → {after.describe()}"))
+        diff.added += [line(demand_key, k.describe()) for k in new[len(old) :]]
+        diff.removed += [line(demand_key, k.describe()) for k in old[len(new) :]]
     return diff
 
 
@@ -199,7 +211,7 @@ def plan_apply(
     today = today or timezone.localdate()
     wanted = _slot_keys(result)
     published = published_series(cohort)
-    diff = plan_diff(cohort=cohort, result=result)
+    diff = plan_diff(published=published, result=result, demands=built.problem.demands)
     dates = CohortDates.load(cohort)
     changed: list[Meeting] = []
     for key, rows in sorted(published.items(), key=lambda item: item[0].order()):

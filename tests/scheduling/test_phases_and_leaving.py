@@ -304,7 +304,8 @@ def test_a_removed_series_cancels_its_meetings_and_keeps_their_delivery_log(coho
     run = apply_plan(cohort)
 
     [removed] = run.diff["removed"]
-    assert removed.startswith(f"one_on_one:{mentor.slug}:{withdrawn.slug}: ")
+    assert removed.startswith(f"{series.title}: ")
+    assert removed.endswith(f", {series.time_zone}")
     series.refresh_from_db()
     assert series.status == MeetingSeries.Status.ENDED
     assert set(series.meetings.values_list("status", flat=True)) == {Meeting.Status.CANCELLED}
@@ -325,8 +326,10 @@ def test_a_slot_that_no_longer_fits_shows_as_moved_and_moves_on_apply(cohort):
 
     new = MeetingSeries.objects.get(status=MeetingSeries.Status.ACTIVE)
     assert new.weekday != old.weekday
+    # In people's names and the series' zone, never the demand's internal key.
     assert run.diff["moved"] == [
-        f"{old.demand_key}: {WEEKDAY_NAMES[old.weekday]} {old.start_time:%H:%M} → {WEEKDAY_NAMES[new.weekday]} {new.start_time:%H:%M}"
+        f"{old.title}: {WEEKDAY_NAMES[old.weekday]} {old.start_time:%H:%M} → "
+        f"{WEEKDAY_NAMES[new.weekday]} {new.start_time:%H:%M}, {old.time_zone}"
     ]
     old.refresh_from_db()
     assert old.status == MeetingSeries.Status.ENDED
