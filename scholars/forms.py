@@ -56,6 +56,7 @@ class TimeAwayForm(BlackoutForm):
             "end_date": "To (inclusive)",
             "reason": "Why (optional, seen by staff)",
         }
+        help_texts = {"end_date": ""}  # the label says "inclusive" already
 
 
 # What a person picks from; an offset set some other way (the API, the admin) is offered too, so saving the form

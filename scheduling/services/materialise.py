@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -24,7 +25,7 @@ from scheduling.planner import Demand
 from scheduling.problem_builder import build_cohort_problem
 from scheduling.recurrence import Segment, WeeklyRule, attendance_segments, expand, rrule_string
 from scheduling.services.cohort_dates import CohortDates
-from scholars.models import Team
+from scholars.models import Scholar, Team
 
 
 @dataclass(frozen=True)
@@ -279,6 +280,11 @@ def sync_slot(
         if series.pk in touched:
             series.version += 1
             series.save(update_fields=["starts_on", "ends_on", "version", "updated_at"])
+    if not segments and unused and _still_attended(occurrences, dates, scholars, mentor_id):
+        # Every date left is blocked by the calendar (time away over the rest of the cohort, say), not left by
+        # its people: the series holding the slot stays, its meetings cancelled by the calendar, so that they
+        # come back when the dates are free again.
+        unused.pop()
     for series in unused:
         _end_or_delete(series)
     live_regrouped = [
@@ -290,6 +296,13 @@ def sync_slot(
     ]
     changed = {m.pk: m for m in [*created, *to_move, *to_restore, *to_cancel, *live_regrouped]}
     return list(changed.values())
+
+
+def _still_attended(
+    days: Iterable[dt.date], dates: CohortDates, scholars: Iterable[Scholar], mentor_id: int
+) -> bool:
+    """Whether anyone would still attend one of the slot's dates, were the calendar to allow it."""
+    return any(dates.attends(scholar, day, mentor_id=mentor_id) for day in days for scholar in scholars)
 
 
 def _carrier(
