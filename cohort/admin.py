@@ -12,11 +12,6 @@ from cohort.admin_access import MeetingInputsAdminMixin, ReadOnlyAdmin, RoleScop
 from cohort.forms import CohortAdminForm
 from cohort.models import AuditEntry, Break, Cohort, Phase, ProgramEvent, Stream
 
-admin.site.site_header = "cohortops"
-admin.site.site_title = "cohortops admin"
-admin.site.index_title = "Cohort operations"
-admin.site.site_url = None  # there is no public site to go back to
-
 
 class PhaseInline(admin.TabularInline):
     model = Phase

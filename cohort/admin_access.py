@@ -12,11 +12,16 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.template.response import SimpleTemplateResponse
+from django.shortcuts import redirect
+from django.template.response import SimpleTemplateResponse, TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 
+from cohort.forms import DocumentUploadForm
 from cohort.models import MeetingInput
 from cohort.selectors import is_staff_role, mentor_of
 from cohort.services import MeetingInputsChange, meeting_inputs_change
@@ -197,3 +202,58 @@ def report_logins(modeladmin: admin.ModelAdmin, request: HttpRequest, logins: It
     """One message per person whose login was asked for: a success where a sign-in link went out."""
     for login in logins:
         modeladmin.message_user(request, str(login), messages.SUCCESS if login.emailed else messages.WARNING)
+
+
+class ImportFromFileMixin:
+    """A list with an "Import …" button for staff, leading to ``import/``: the model admin's own ``import_view``,
+    which reads its kind of file through ``upload_view``."""
+
+    import_label: str
+    change_list_template = "admin/cohortops_change_list_import.html"
+
+    def _import_url_name(self) -> str:
+        return f"{self.model._meta.app_label}_{self.model._meta.model_name}_import"
+
+    def get_urls(self):
+        name = self._import_url_name()
+        return [path("import/", self.admin_site.admin_view(self.import_view), name=name), *super().get_urls()]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        url = reverse(f"admin:{self._import_url_name()}") if self.has_staff_permission(request) else ""
+        context = {**(extra_context or {}), "import_url": url, "import_label": self.import_label}
+        return super().changelist_view(request, context)
+
+
+def upload_view(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    *,
+    title: str,
+    help_text: str,
+    handle: Callable[[UploadedFile], str],
+    done_url: str,
+) -> HttpResponse:
+    """A staff page taking one file to import: ``handle`` reads it and returns what to tell staff, or raises
+    ValidationError, whose messages show under the file (and nothing is written)."""
+    if not modeladmin.has_staff_permission(request):
+        raise PermissionDenied
+    form = DocumentUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = handle(form.cleaned_data["document"])
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error("document", message)
+        else:
+            modeladmin.message_user(request, done, messages.SUCCESS)
+            return redirect(done_url)
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "help_text": help_text,
+        "form": form,
+        "opts": modeladmin.model._meta,
+    }
+    return TemplateResponse(
+        request, "admin/cohortops_upload.html", context, status=400 if form.errors else 200
+    )

@@ -1,5 +1,5 @@
-"""Forms of the cohort app: a cadence edited as rows of meeting demands (a mentor's, or a cohort's default), and
-the address a scholar or mentor asks a sign-in link for.
+"""Forms of the cohort app: a cadence edited as rows of meeting demands (a mentor's, or a cohort's default), the
+address a scholar or mentor asks a sign-in link for, and a file staff upload to import.
 
 The models check each value; the cadence forms turn rows into a Cadence and say what is wrong with a row as a whole.
 """
@@ -167,3 +167,20 @@ class SignInRequestForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True, "required": True}),
         error_messages={"required": "Type your email address.", "invalid": "That is not an email address."},
     )
+
+
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+
+
+class DocumentUploadForm(forms.Form):
+    """One file to import (a stream document, a roster): small text, read whole."""
+
+    document = forms.FileField(label="File", error_messages={"required": "Choose a file to import."})
+
+    def clean_document(self):
+        document = self.cleaned_data["document"]
+        if document.size > MAX_UPLOAD_BYTES:
+            raise ValidationError(
+                f"{document.name} is {document.size // 1024} KB; at most {MAX_UPLOAD_BYTES // 1024} KB is taken."
+            )
+        return document

@@ -7,14 +7,18 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from cohort.admin_access import (
     DefaultChoiceFilter,
+    ImportFromFileMixin,
     MeetingInputsAdminMixin,
     PersonAdminMixin,
     ReadOnlyAdmin,
@@ -22,10 +26,13 @@ from cohort.admin_access import (
     RoleScopedAdmin,
     report_logins,
     restricted_mentor,
+    upload_view,
 )
+from cohort.stream_document import StreamDocumentError
 from mentors.forms import MentorAdminForm, WeeklyWindowFormSet
 from mentors.models import Availability, ImportWarning, Mentor
-from mentors.services import mentor_logins_create
+from mentors.services import cadence_warnings_resolve, mentor_logins_create
+from mentors.stream_import import import_stream_upload
 
 
 class AvailabilityInline(admin.TabularInline):
@@ -138,6 +145,11 @@ class MentorAdmin(PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
     def cadence_summary(self, mentor: Mentor) -> str:
         return mentor.cadence_value.describe()
 
+    def save_model(self, request: HttpRequest, obj: Mentor, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if "cadence" in form.changed_data:
+            cadence_warnings_resolve(mentor=obj, by=request.user)
+
     @admin.display(description="read from")
     def cadence_sources(self, mentor: Mentor) -> str:
         return "\n".join(mentor.cadence_value.sources) or "–"
@@ -195,8 +207,9 @@ class WarningStateFilter(DefaultChoiceFilter):
 
 
 @admin.register(ImportWarning)
-class ImportWarningAdmin(RoleScopedAdmin):
-    list_display = ["code", "stream", "mentor", "line", "message", "resolved_at", "resolved_by"]
+class ImportWarningAdmin(ImportFromFileMixin, RoleScopedAdmin):
+    import_label = "Import a stream document"
+    list_display = ["code", "stream", "mentor_page", "line", "message", "resolved_at", "resolved_by"]
     list_filter = [WarningStateFilter, "code", ("stream", RelatedOnlyFieldListFilter)]
     search_fields = ["message", "mentor__name", "stream__title", "source_file"]
     list_select_related = ["stream", "mentor", "resolved_by"]
@@ -206,6 +219,36 @@ class ImportWarningAdmin(RoleScopedAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.display(description="mentor", ordering="mentor__name")
+    def mentor_page(self, warning: ImportWarning):
+        """Where the warning is settled: editing the mentor's cadence resolves the warnings about it."""
+        return mentor_link(warning.mentor) if warning.mentor is not None else "–"
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        def handle(upload: UploadedFile) -> str:
+            try:
+                report = import_stream_upload(name=upload.name, data=upload.read(), by=request.user)
+            except StreamDocumentError as error:
+                raise ValidationError(f"Line {error.line}: {error.reason}. Nothing was imported.") from error
+            mentors = len(report.mentors)
+            return (
+                f"{report.stream_slug}: {mentors} mentor{pluralize(mentors)} read, "
+                f"{len(report.warnings)} open warning{pluralize(len(report.warnings))}"
+                + ("" if report.changed else "; nothing had changed")
+                + "."
+            )
+
+        return upload_view(
+            self,
+            request,
+            title="Import a stream document",
+            help_text="A stream page in the seed format (UTF-8 text). The stream and its mentors are created or "
+            "updated by their names, each mentor's cadence read from their text; cadences staff edited are kept. "
+            "A document with an error imports nothing and says which line.",
+            handle=handle,
+            done_url=reverse("admin:mentors_importwarning_changelist"),
+        )
 
     @admin.action(description="Mark resolved", permissions=["staff"])
     def mark_resolved(self, request: HttpRequest, queryset: QuerySet[ImportWarning]) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
@@ -22,7 +19,8 @@ from cohort.serializers import ModelSerializer
 from cohort.stream_document import StreamDocumentError
 from mentors.models import Availability, ImportWarning, Mentor
 from mentors.selectors import availability_for, import_warnings_for, mentors_for
-from mentors.stream_import import import_stream_documents
+from mentors.services import cadence_warnings_resolve
+from mentors.stream_import import import_stream_upload
 
 
 class CadenceField(serializers.JSONField):
@@ -64,6 +62,7 @@ class MentorSerializer(ModelSerializer):
     def update(self, instance: Mentor, validated_data: dict) -> Mentor:
         if "cadence" in validated_data:
             validated_data["cadence_edited_by_staff"] = True
+            cadence_warnings_resolve(mentor=instance, by=self.context["request"].user)
         return super().update(instance, validated_data)
 
 
@@ -193,17 +192,13 @@ class StreamDocumentImportView(APIView):
         upload = StreamDocumentUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         document = upload.validated_data["document"]
-        name = Path(document.name).name or "upload.txt"
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / name
-            path.write_bytes(document.read())
-            try:
-                [report] = import_stream_documents([path], by=request.user)
-            except StreamDocumentError as error:
-                return Response(
-                    {"document": [f"line {error.line}: {error.reason}"], "line": error.line},
-                    status=status.HTTP_400_BAD_REQUEST,
-                )
+        try:
+            report = import_stream_upload(name=document.name, data=document.read(), by=request.user)
+        except StreamDocumentError as error:
+            return Response(
+                {"document": [f"line {error.line}: {error.reason}"], "line": error.line},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         return Response(
             {
                 "stream": report.stream_slug,

@@ -9,10 +9,11 @@ from collections.abc import Iterable
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
+from django.utils import timezone
 
 from cohort.services import meeting_inputs_change
 from cohort.sign_in import PersonLogin, login_invitation_send, person_login_ensure
-from mentors.models import Availability, Mentor
+from mentors.models import Availability, ImportWarning, Mentor
 
 # (weekday 0 = Monday, start, end), wall-clock in the mentor's zone.
 HoursWindow = tuple[int, dt.time, dt.time]
@@ -78,3 +79,21 @@ def mentor_hours_replace(
             row.full_clean(exclude=["mentor"])
             row.save()
             writes.after_write(row)
+
+
+# What a person settles by editing the cadence themselves: the reader found none, read it from copied text, or
+# kept an earlier edit over a new reading.
+CADENCE_WARNINGS = (
+    ImportWarning.Code.CADENCE_UNSPECIFIED,
+    ImportWarning.Code.DUPLICATED_TEXT,
+    ImportWarning.Code.CADENCE_KEPT,
+)
+
+
+def cadence_warnings_resolve(*, mentor: Mentor, by: AbstractBaseUser | None) -> int:
+    """Staff edited the mentor's cadence: the open import warnings about it are resolved, by them. Returns how
+    many."""
+    now = timezone.now()
+    return ImportWarning.objects.filter(
+        mentor=mentor, code__in=CADENCE_WARNINGS, resolved_at__isnull=True
+    ).update(resolved_at=now, resolved_by=by, updated_at=now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -73,6 +74,16 @@ def import_stream_documents(
     imported_mentors: set[str] = set()
     with meeting_inputs_change(by=by) as writes:
         return [_import_document(path, document, imported_mentors, writes) for path, document in documents]
+
+
+def import_stream_upload(*, name: str, data: bytes, by: AbstractBaseUser | None = None) -> ImportReport:
+    """One uploaded document (the API's and the admin's), imported as ``import_stream_documents`` does; the
+    upload's own file name is the one its warnings record."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / (Path(name).name or "upload.txt")
+        path.write_bytes(data)
+        [report] = import_stream_documents([path], by=by)
+    return report
 
 
 def _reject_repeated_streams(documents: list[tuple[Path, StreamDocument]]) -> None:

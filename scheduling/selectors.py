@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from cohort.dates import monday_of
 from cohort.models import Cohort
 from cohort.selectors import is_staff_role, mentor_of, scholar_of
-from mentors.models import Mentor
+from mentors.models import ImportWarning, Mentor
 from scheduling.compliance import Compliance, mentorships_behind_cadence
 from scheduling.models import Meeting, MeetingSeries, Notification, PlanRun
 from scheduling.planner.validate import inside_windows
@@ -271,4 +271,49 @@ def cohort_week(*, cohort: Cohort, week_start: dt.date, zone: str, as_of: dt.dat
         plan_run=run,
         not_placed=_not_placed(run),
         weeks=_weekly_counts(cohort, all_meetings),
+    )
+
+
+# --- Staff's dashboard ----------------------------------------------------------------------------------------
+
+WARNINGS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class CohortPlanning:
+    cohort: Cohort
+    latest: PlanRun | None  # the newest plan run, whatever its state
+    to_apply: PlanRun | None  # the newest solved preview, when it is newer than anything applied
+
+
+@dataclass(frozen=True)
+class StaffDashboard:
+    open_warnings: tuple[ImportWarning, ...]  # the first WARNINGS_SHOWN, with their stream and mentor
+    open_warning_count: int
+    cohorts: tuple[CohortPlanning, ...]  # cohorts not yet over, soonest first
+
+
+def staff_dashboard(*, today: dt.date) -> StaffDashboard:
+    """What staff act on first: import warnings still open, and each running or coming cohort's planning state
+    (in a fixed number of queries)."""
+    open_warnings = ImportWarning.objects.filter(resolved_at__isnull=True)
+    cohorts = list(Cohort.objects.filter(end_date__gte=today).order_by("start_date", "pk"))
+    runs: dict[int, list[PlanRun]] = defaultdict(list)
+    for run in (
+        PlanRun.objects.filter(cohort__in=cohorts).defer("result", "diff").order_by("-created_at", "-pk")
+    ):
+        runs[run.cohort_id].append(run)
+    planning = []
+    for cohort in cohorts:
+        history = runs[cohort.pk]
+        applied = next((run for run in history if run.status == PlanRun.Status.APPLIED), None)
+        solved = next((run for run in history if run.status == PlanRun.Status.SOLVED), None)
+        newer = solved is not None and (applied is None or solved.created_at > applied.created_at)
+        planning.append(CohortPlanning(cohort, history[0] if history else None, solved if newer else None))
+    return StaffDashboard(
+        open_warnings=tuple(
+            open_warnings.select_related("stream", "mentor").order_by("-created_at")[:WARNINGS_SHOWN]
+        ),
+        open_warning_count=open_warnings.count(),
+        cohorts=tuple(planning),
     )

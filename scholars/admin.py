@@ -5,24 +5,30 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.html import format_html
 
 from cohort.admin_access import (
+    ImportFromFileMixin,
     MeetingInputsAdminMixin,
     PersonAdminMixin,
     ReadOnlyAdmin,
     RoleScopedAdmin,
     report_logins,
+    upload_view,
 )
 from cohort.models import Cohort
 from mentors.admin import MentorAdmin, mentor_link
 from mentors.models import Mentor
 from scholars.forms import BlackoutForm
 from scholars.models import Blackout, CheckIn, Mentorship, Scholar, Team
-from scholars.services import cohort_logins_invite, scholar_logins_create
+from scholars.roster_csv import COLUMNS, RosterError, RosterRejected
+from scholars.services import cohort_logins_invite, scholar_logins_create, scholars_bulk_create
 
 
 @admin.action(description="Invite its scholars and mentors (logins and sign-in links)", permissions=["staff"])
@@ -67,7 +73,8 @@ class MentorBlackoutInline(admin.TabularInline):
 
 
 @admin.register(Scholar)
-class ScholarAdmin(PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
+class ScholarAdmin(ImportFromFileMixin, PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
+    import_label = "Import a roster CSV"
     mentor_lookup = "mentorships__mentor_id"
     list_display = ["name", "cohort", "stream", "status", "mentor_names", "time_zone", "is_sample"]
     list_filter = [
@@ -89,11 +96,37 @@ class ScholarAdmin(PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
     def mentor_names(self, scholar: Scholar) -> str:
         return ", ".join(mentorship.mentor.name for mentorship in scholar.mentorships.all())
 
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        def handle(upload: UploadedFile) -> str:
+            try:
+                created = scholars_bulk_create(data=upload.read(), by=request.user)
+            except RosterRejected as rejected:
+                raise ValidationError(
+                    [_roster_problem(error) for error in rejected.errors] + ["Nothing was imported."]
+                ) from rejected
+            return f"{len(created)} scholar{pluralize(len(created))} created, with their mentorships."
+
+        return upload_view(
+            self,
+            request,
+            title="Import a roster CSV",
+            help_text=f"One scholar per row, with a header row naming the columns: {', '.join(COLUMNS)}. "
+            "Cohort, stream and mentors are given by their slugs. Every row is created, or (when any row has a "
+            "problem) none, each problem named by its line.",
+            handle=handle,
+            done_url=reverse("admin:scholars_scholar_changelist"),
+        )
+
     @admin.action(description="Create logins and email sign-in links", permissions=["staff"])
     def create_logins(self, request: HttpRequest, queryset: QuerySet[Scholar]) -> None:
         report_logins(
             self, request, scholar_logins_create(scholars=queryset.select_related("user", "cohort"))
         )
+
+
+def _roster_problem(error: RosterError) -> str:
+    where = f"Line {error.line}" if error.line else "The file"
+    return f"{where}{f', {error.field}' if error.field else ''}: {error.reason}"
 
 
 @admin.register(Team)

@@ -6,17 +6,21 @@ the week at a glance, calendar links) here: scheduling registers a subclass of e
 
 from __future__ import annotations
 
-from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.views.decorators.http import require_POST
 
 from cohort.admin import CohortAdmin
 from cohort.models import Cohort
 from mentors.models import Mentor
 from scheduling.admin.actions import apply_latest_plans, export_meetings_csv, plan_cohorts, rotate_feed_links
 from scheduling.admin.week import cohort_week_view
+from scheduling.tasks import plan_on_worker
 from scholars.admin import MentorBlackoutsAdmin, ScholarAdmin, TeamAdmin, invite_cohort_people
 from scholars.models import Scholar, Team
 
@@ -45,11 +49,27 @@ class CohortPlanningAdmin(CohortAdmin):
                 self.admin_site.admin_view(self.week_view),
                 name="cohort_cohort_week",
             ),
+            path(
+                "<path:object_id>/plan/",
+                self.admin_site.admin_view(require_POST(self.plan_view)),
+                name="cohort_cohort_plan",
+            ),
             *super().get_urls(),
         ]
 
     def week_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return cohort_week_view(request, model_admin=self, object_id=object_id)
+
+    def plan_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The dashboard's Plan button: solve on a worker and open the plan, which shows its progress."""
+        cohort = self.get_object(request, object_id)
+        if cohort is None:
+            raise Http404("No such cohort.")
+        if not self.has_staff_permission(request):
+            raise PermissionDenied
+        run = plan_on_worker(cohort=cohort, requested_by=request.user)
+        self.message_user(request, f"{cohort}: plan #{run.pk} is being solved on a worker.", messages.SUCCESS)
+        return redirect("admin:scheduling_planrun_change", run.pk)
 
 
 class MentorCalendarAdmin(MentorBlackoutsAdmin):

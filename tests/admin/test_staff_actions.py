@@ -93,7 +93,8 @@ def test_the_plan_action_starts_a_run_on_a_worker_and_links_to_it(staff_client, 
         "apply it once it is solved."
     ]
     page = staff_client.get(reverse("admin:scheduling_planrun_change", args=[run.pk]))
-    assert "Being solved on a worker (pending): reload this page in a moment." in page.text
+    assert "Being solved on a worker (pending): this page looks again every few seconds." in page.text
+    assert '<meta http-equiv="refresh" content="3">' in page.text
     assert "Apply this plan" not in page.text
 
 

@@ -176,7 +176,15 @@ def test_the_chart_is_an_inline_svg(staff_client, cohort, lee):
     response = week_page(staff_client, cohort)
 
     assert response.text.count('<svg class="week-plot"') == 1
-    assert response.text.count('<rect class="held"') == 12
+    chart = response.text.split('<svg class="week-plot"', 1)[1].split("</svg>", 1)[0]
+    assert chart.count('<rect class="held"') == 12
+    legend = response.text.split('id="week-plot-legend"', 1)[1].split("</ul>", 1)[0]
+    assert [part.split("</svg>")[1].strip() for part in legend.split("</li>")[:-1]] == [
+        "held",
+        "still planned",
+        "demanded by the cadences",
+        "the week shown above",
+    ]
     assert "<script" not in response.text.split('<div id="content-main"', 1)[1]
 
 
