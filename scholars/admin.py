@@ -50,7 +50,7 @@ class ScholarBlackoutInline(admin.TabularInline):
     model = Blackout
     form = BlackoutForm
     fk_name = "scholar"
-    fields = ["start_date", "end_date", "reason"]
+    fields = ["start_date", "end_date", "start_time", "end_time", "reason"]
     extra = 0
     verbose_name_plural = "blackouts (days with no meetings)"
 
@@ -59,7 +59,7 @@ class MentorBlackoutInline(admin.TabularInline):
     model = Blackout
     form = BlackoutForm
     fk_name = "mentor"
-    fields = ["start_date", "end_date", "reason"]
+    fields = ["start_date", "end_date", "start_time", "end_time", "reason"]
     extra = 0
     verbose_name_plural = "blackouts (days with no meetings)"
 

@@ -136,13 +136,14 @@ class CheckInViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 class BlackoutSerializer(MentorOwnedSerializer):
     class Meta:
         model = Blackout
-        fields = ["id", "mentor", "start_date", "end_date", "reason"]
+        fields = ["id", "mentor", "start_date", "end_date", "start_time", "end_time", "reason"]
         extra_kwargs = {"mentor": {"required": False}}
 
 
 class BlackoutViewSet(MeetingInputsViewSetMixin, OwnerScopedViewSet):
-    """Whole days away of a mentor or a scholar. Mentors write their own, staff anyone's; meetings on those days
-    are cancelled at once and come back when the blackout is lifted."""
+    """Days away of a mentor or a scholar, whole or (with start_time and end_time, in their zone) part of each day.
+    Mentors write their own, staff anyone's; meetings then are cancelled at once and come back when the blackout is
+    lifted."""
 
     serializer_class = BlackoutSerializer
     filterset_fields = ["mentor"]

@@ -27,7 +27,7 @@ class BlackoutForm(forms.ModelForm):
 
     class Meta:
         model = Blackout
-        fields = ["start_date", "end_date", "reason"]
+        fields = ["start_date", "end_date", "start_time", "end_time", "reason"]
 
     def clean(self) -> dict:
         data = super().clean()
@@ -50,13 +50,18 @@ class TimeAwayForm(BlackoutForm):
         widgets = {
             "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "start_time": forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M"),
+            "end_time": forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M"),
         }
         labels = {
             "start_date": "From",
             "end_date": "To (inclusive)",
+            "start_time": "Only from",
+            "end_time": "until",
             "reason": "Why (optional, seen by staff)",
         }
-        help_texts = {"end_date": ""}  # the label says "inclusive" already
+        # The labels and the page say it: no help text (its id would be referenced by nothing on the page).
+        help_texts = {"end_date": "", "start_time": "", "end_time": ""}
 
 
 # What a person picks from; an offset set some other way (the API, the admin) is offered too, so saving the form

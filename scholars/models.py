@@ -4,6 +4,7 @@ cannot meet."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -190,7 +191,8 @@ class CheckIn(TimeStamped):
 
 
 class Blackout(MeetingInput, DateSpan):
-    """Days a mentor or a scholar cannot meet (travel, conferences), inclusive, in that person's zone."""
+    """Days a mentor or a scholar cannot meet (travel, conferences), inclusive, in that person's zone: whole days,
+    or with ``start_time`` and ``end_time`` only those hours of each of the days (a half-day trip)."""
 
     mentor = models.ForeignKey(
         Mentor, null=True, blank=True, on_delete=models.CASCADE, related_name="blackouts"
@@ -199,6 +201,10 @@ class Blackout(MeetingInput, DateSpan):
         Scholar, null=True, blank=True, on_delete=models.CASCADE, related_name="blackouts"
     )
     reason = models.CharField(max_length=200, blank=True)
+    start_time = models.TimeField(
+        null=True, blank=True, help_text="Part of a day: away from, in the person's zone. Empty: whole days."
+    )
+    end_time = models.TimeField(null=True, blank=True, help_text="Part of a day: away until.")
 
     class Meta:
         ordering = ["start_date"]
@@ -211,11 +217,45 @@ class Blackout(MeetingInput, DateSpan):
                 | Q(mentor__isnull=True, scholar__isnull=False),
                 name="blackout_belongs_to_one_person",
             ),
+            models.CheckConstraint(
+                condition=Q(start_time__isnull=True, end_time__isnull=True)
+                | Q(start_time__isnull=False, end_time__isnull=False, end_time__gt=F("start_time")),
+                name="blackout_whole_days_or_hours",
+            ),
         ]
 
     def __str__(self) -> str:
         label = self.reason or "Blackout"
-        return f"{label} ({self.start_date:%d %b}–{self.end_date:%d %b %Y})"
+        hours = f", {self.start_time:%H:%M}–{self.end_time:%H:%M}" if self.is_part_day else ""
+        return f"{label} ({self.start_date:%d %b}–{self.end_date:%d %b %Y}{hours})"
+
+    @property
+    def is_part_day(self) -> bool:
+        return self.start_time is not None and self.end_time is not None
+
+    def clean(self) -> None:
+        super().clean()
+        if (self.start_time is None) != (self.end_time is None):
+            missing = "end_time" if self.end_time is None else "start_time"
+            raise ValidationError({missing: "Give both times for part of a day, or neither for whole days."})
+        if self.is_part_day and self.end_time <= self.start_time:
+            raise ValidationError({"end_time": "Part of a day must end after it starts."})
+
+    def away_during(self, starts_at: dt.datetime, ends_at: dt.datetime, zone: str) -> bool:
+        """Whether [starts_at, ends_at) falls on one of its days, in ``zone`` (the person's), and, for part of a
+        day, overlaps its hours."""
+        local_start, local_end = starts_at.astimezone(ZoneInfo(zone)), ends_at.astimezone(ZoneInfo(zone))
+        if not self.is_part_day:
+            return self.start_date <= local_start.date() <= self.end_date
+        day = local_start.date()
+        while day <= local_end.date():
+            if self.start_date <= day <= self.end_date:
+                away_from = dt.datetime.combine(day, self.start_time, tzinfo=ZoneInfo(zone))
+                away_until = dt.datetime.combine(day, self.end_time, tzinfo=ZoneInfo(zone))
+                if away_from < ends_at and starts_at < away_until:
+                    return True
+            day += dt.timedelta(days=1)
+        return False
 
     def calendar_cohorts(self) -> list[Cohort]:
         if self.mentor_id:

@@ -267,14 +267,23 @@ def blackout_add(
     scholar: Scholar | None = None,
     start_date: dt.date,
     end_date: dt.date,
+    start_time: dt.time | None = None,
+    end_time: dt.time | None = None,
     reason: str = "",
     by: AbstractBaseUser | None = None,
 ) -> Blackout:
-    """Days a mentor or a scholar is away, inclusive, in their zone: their meetings on those days are cancelled
-    at once (and the people in them told). Raises ValidationError by field, having written nothing."""
+    """Days a mentor or a scholar is away, inclusive, in their zone, whole or only from ``start_time`` to
+    ``end_time`` of each: their meetings then are cancelled at once (and the people in them told). Raises
+    ValidationError by field, having written nothing."""
     with meeting_inputs_change(by=by) as writes:
         blackout = Blackout(
-            mentor=mentor, scholar=scholar, start_date=start_date, end_date=end_date, reason=reason.strip()
+            mentor=mentor,
+            scholar=scholar,
+            start_date=start_date,
+            end_date=end_date,
+            start_time=start_time,
+            end_time=end_time,
+            reason=reason.strip(),
         )
         blackout.full_clean()
         blackout.save()

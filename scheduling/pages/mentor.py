@@ -154,14 +154,8 @@ def time_away_add(request: HttpRequest, mentor: Mentor) -> HttpResponse:
             _saying_what_changed(
                 request,
                 mentor,
-                lambda: blackout_add(
-                    mentor=mentor,
-                    start_date=data["start_date"],
-                    end_date=data["end_date"],
-                    reason=data["reason"],
-                    by=request.user,
-                ),
-                done=f"Time away saved: {_span(data['start_date'], data['end_date'])}.",
+                lambda: blackout_add(mentor=mentor, by=request.user, **data),
+                done=f"Time away saved: {_span(**{k: data[k] for k in SPAN_FIELDS})}.",
             )
         except ValidationError as error:
             add_errors(form, error)
@@ -176,7 +170,7 @@ def time_away_remove(request: HttpRequest, mentor: Mentor, pk: int) -> HttpRespo
     blackout = mentor.blackouts.filter(pk=pk).first()
     if blackout is None:
         raise Http404("No such time away of yours.")
-    span = _span(blackout.start_date, blackout.end_date)
+    span = _span(**{field: getattr(blackout, field) for field in SPAN_FIELDS})
     _saying_what_changed(
         request,
         mentor,
@@ -186,8 +180,19 @@ def time_away_remove(request: HttpRequest, mentor: Mentor, pk: int) -> HttpRespo
     return redirect("home")
 
 
-def _span(start: dt.date, end: dt.date) -> str:
-    return _day(start) if start == end else f"{_day(start)} to {_day(end)} {end:%Y}"
+SPAN_FIELDS = ("start_date", "end_date", "start_time", "end_time")
+
+
+def _span(
+    *, start_date: dt.date, end_date: dt.date, start_time: dt.time | None, end_time: dt.time | None
+) -> str:
+    """'Tue 8 Dec', 'Tue 8 Dec to Fri 11 Dec 2026', 'Tue 8 Dec, 13:00–17:00': a time away as a message says it."""
+    days = (
+        _day(start_date)
+        if start_date == end_date
+        else f"{_day(start_date)} to {_day(end_date)} {end_date:%Y}"
+    )
+    return f"{days}, {start_time:%H:%M}–{end_time:%H:%M}" if start_time and end_time else days
 
 
 def _saying_what_changed(

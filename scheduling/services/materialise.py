@@ -187,8 +187,14 @@ def sync_slot(
     occurrences = {o.local_date: o for o in expand(rule, first_day=first_day, last_day=cohort.end_date)}
     meeting_days = [
         day
-        for day in occurrences
-        if dates.meets_on(day, kind=demand.kind, mentor_id=mentor_id, scholar_ids=list(by_id))
+        for day, occurrence in occurrences.items()
+        if dates.meets_on(
+            day,
+            kind=demand.kind,
+            mentor_id=mentor_id,
+            scholar_ids=list(by_id),
+            span=(occurrence.starts_at_utc, occurrence.starts_at_utc + rule.duration),
+        )
     ]
     segments = attendance_segments(
         meeting_days, lambda pk, day: dates.attends(by_id[pk], day, mentor_id=mentor_id), by_id

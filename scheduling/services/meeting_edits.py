@@ -116,10 +116,12 @@ def _outside_hours(meeting: Meeting, starts_at: dt.datetime, ends_at: dt.datetim
             problems.append(
                 f"{local_start:%a %H:%M} in {person.time_zone} is outside {person.name}'s {what}."
             )
-        away = person.blackouts.filter(start_date__lte=local_start.date(), end_date__gte=local_start.date())
-        if blackout := away.first():
+        local_end = ends_at.astimezone(ZoneInfo(person.time_zone))
+        nearby = person.blackouts.filter(start_date__lte=local_end.date(), end_date__gte=local_start.date())
+        if blackout := next((b for b in nearby if b.away_during(starts_at, ends_at, person.time_zone)), None):
             why = f" ({blackout.reason})" if blackout.reason else ""
-            problems.append(f"{person.name} is away on {local_start.date()}{why}.")
+            hours = f" {blackout.start_time:%H:%M}–{blackout.end_time:%H:%M}" if blackout.is_part_day else ""
+            problems.append(f"{person.name} is away on {local_start.date()}{hours}{why}.")
     return problems
 
 
