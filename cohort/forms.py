@@ -6,6 +6,8 @@ The models check each value; the cadence forms turn rows into a Cadence and say 
 
 from __future__ import annotations
 
+import math
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.formsets import BaseFormSet
@@ -181,6 +183,7 @@ class DocumentUploadForm(forms.Form):
         document = self.cleaned_data["document"]
         if document.size > MAX_UPLOAD_BYTES:
             raise ValidationError(
-                f"{document.name} is {document.size // 1024} KB; at most {MAX_UPLOAD_BYTES // 1024} KB is taken."
+                f"{document.name} is {math.ceil(document.size / 1024)} KB; at most {MAX_UPLOAD_BYTES // 1024} KB "
+                "is taken."
             )
         return document

@@ -62,11 +62,11 @@ class CohortPlanningAdmin(CohortAdmin):
 
     def plan_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The dashboard's Plan button: solve on a worker and open the plan, which shows its progress."""
+        if not self.has_staff_permission(request):
+            raise PermissionDenied
         cohort = self.get_object(request, object_id)
         if cohort is None:
             raise Http404("No such cohort.")
-        if not self.has_staff_permission(request):
-            raise PermissionDenied
         run = plan_on_worker(cohort=cohort, requested_by=request.user)
         self.message_user(request, f"{cohort}: plan #{run.pk} is being solved on a worker.", messages.SUCCESS)
         return redirect("admin:scheduling_planrun_change", run.pk)

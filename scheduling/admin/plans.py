@@ -79,11 +79,11 @@ class PlanRunAdmin(RoleScopedAdmin):
         return require_POST(self._apply)(request, object_id)
 
     def _apply(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if not self.has_staff_permission(request):
+            raise PermissionDenied
         run = self.get_object(request, object_id)
         if run is None:
             raise Http404("No such plan.")
-        if not self.has_staff_permission(request):
-            raise PermissionDenied
         apply_plan_run(self, request, run)
         return redirect("admin:scheduling_planrun_change", run.pk)
 
