@@ -8,22 +8,22 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html_join
 
-from cohort.admin_access import MeetingInputsAdminMixin, ReadOnlyAdmin, RoleScopedAdmin
+from cohort.admin_access import MeetingInputsAdminMixin, ReadOnlyAdmin, RoleScopedAdmin, TabularInline
 from cohort.forms import CohortAdminForm
 from cohort.models import AuditEntry, Break, Cohort, Phase, ProgramEvent, Stream
 
 
-class PhaseInline(admin.TabularInline):
+class PhaseInline(TabularInline):
     model = Phase
     extra = 0
 
 
-class BreakInline(admin.TabularInline):
+class BreakInline(TabularInline):
     model = Break
     extra = 0
 
 
-class ProgramEventInline(admin.TabularInline):
+class ProgramEventInline(TabularInline):
     model = ProgramEvent
     extra = 0
     fields = ["title", "stream", "starts_at", "ends_at", "location", "description"]

@@ -14,14 +14,22 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import Model, QuerySet
+from django.db import models
+from django.db.models import Field, Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import SimpleTemplateResponse, TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from cohort.forms import DocumentUploadForm
+from cohort.forms import (
+    DATE_INPUT,
+    QUARTER_HOUR_INPUT,
+    DocumentUploadForm,
+    ReminderOffsetsField,
+    TimeZoneField,
+    WeekdaysField,
+)
 from cohort.models import MeetingInput
 from cohort.selectors import is_staff_role, mentor_of
 from cohort.services import MeetingInputsChange, meeting_inputs_change
@@ -51,7 +59,24 @@ def render_in_time_zone(zone: str, view: Callable[..., HttpResponse], request: H
     return response
 
 
-class RoleScopedAdmin(admin.ModelAdmin):
+class NativeInputsMixin:
+    """Dates as the browser's YYYY-MM-DD picker and times on quarter hours, instead of the admin's locale-formatted
+    text boxes ("09/12/2026", "09:00:00") with "Today" and "Now" links: one way to type them, in every admin page
+    and inline of the project."""
+
+    def formfield_for_dbfield(self, db_field: Field, request: HttpRequest, **kwargs):
+        if isinstance(db_field, models.TimeField):
+            kwargs["widget"] = QUARTER_HOUR_INPUT
+        elif isinstance(db_field, models.DateField) and not isinstance(db_field, models.DateTimeField):
+            kwargs["widget"] = DATE_INPUT
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class TabularInline(NativeInputsMixin, admin.TabularInline):
+    """The project's inline: native date and time inputs."""
+
+
+class RoleScopedAdmin(NativeInputsMixin, admin.ModelAdmin):
     """A mentor sees only the rows ``mentor_lookup`` leads to their own mentor; pages show the viewer's zone.
 
     ``mentor_lookup`` is the path from the model to its mentor's id (``"series__mentor_id"``); None marks a
@@ -90,14 +115,31 @@ class RoleScopedAdmin(admin.ModelAdmin):
 
 
 class PersonAdminMixin:
-    """A mentor's or scholar's page: shows why Slack went quiet. (Saving new reminder offsets, zone or address
-    rewrites their pending reminders through the write of ``MeetingInputsAdminMixin``.)"""
+    """A mentor's or scholar's page: a zone picker, reminders and work days as check boxes, and why Slack went
+    quiet. (Saving new reminder offsets, zone or address rewrites their pending reminders through the write of
+    ``MeetingInputsAdminMixin``.)"""
 
     # Written when Slack refuses the webhook for good; shown so staff and the person see why Slack went quiet.
     webhook_status_fields = ["slack_webhook_disabled_at", "slack_webhook_disabled_reason"]
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
         return [*super().get_readonly_fields(request, obj), *self.webhook_status_fields]
+
+    def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        # The choices depend on what the person has now, so the fields are made per page, not per model.
+        fields = form.base_fields
+        replacements = {
+            "time_zone": lambda field: TimeZoneField(current=getattr(obj, "time_zone", ""), **field),
+            "reminder_offsets_minutes": lambda field: ReminderOffsetsField(
+                current=getattr(obj, "reminder_offsets_minutes", []), **field
+            ),
+            "work_days": lambda field: WeekdaysField(**field),
+        }
+        for name, make in replacements.items():
+            if name in fields:
+                fields[name] = make({"label": fields[name].label, "help_text": fields[name].help_text})
+        return form
 
 
 class MeetingInputsAdminMixin:

@@ -1,5 +1,7 @@
 """Forms of the cohort app: a cadence edited as rows of meeting demands (a mentor's, or a cohort's default), the
-address a scholar or mentor asks a sign-in link for, and a file staff upload to import.
+fields every person's settings are edited with (a zone picker, reminders and work days as check boxes, native date
+and quarter-hour time inputs), the address a scholar or mentor asks a sign-in link for, and a file staff upload
+to import.
 
 The models check each value; the cadence forms turn rows into a Cadence and say what is wrong with a row as a whole.
 """
@@ -15,7 +17,9 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from cohort.cadence import KIND_LABELS, Cadence, MeetingDemand, MeetingKind
+from cohort.dates import WEEKDAY_FULL_NAMES
 from cohort.models import Cohort
+from cohort.time_zones import canonical_zone_names
 
 
 def _number(value: float) -> str:
@@ -187,3 +191,77 @@ class DocumentUploadForm(forms.Form):
                 "is taken."
             )
         return document
+
+
+# --- A person's settings, as people pick them -------------------------------------------------------------------
+
+# What a person picks from; an offset set some other way (the API) is offered too, so saving a form never drops it.
+REMINDER_CHOICES = {
+    10080: "1 week",
+    2880: "2 days",
+    1440: "1 day",
+    240: "4 hours",
+    60: "1 hour",
+    30: "30 minutes",
+    15: "15 minutes",
+    5: "5 minutes",
+}
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+QUARTER_HOUR_INPUT = forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M")
+
+
+def reminder_label(minutes: int) -> str:
+    """'1 day', '90 minutes': how a page names a reminder offset."""
+    if minutes in REMINDER_CHOICES:
+        return REMINDER_CHOICES[minutes]
+    hours, rest = divmod(minutes, 60)
+    if rest or not hours:
+        return f"{minutes} minutes"
+    return f"{hours} hours"
+
+
+class TimeZoneField(forms.ChoiceField):
+    """A picker of the canonical IANA zones; a zone stored before that rule stays selectable (the model's
+    validator then says what to pick instead)."""
+
+    def __init__(self, *, current: str = "", **kwargs) -> None:
+        zones = canonical_zone_names()
+        if current and current not in zones:
+            zones = (current, *zones)
+        super().__init__(choices=[(zone, zone.replace("_", " ")) for zone in zones], **kwargs)
+
+
+class ReminderOffsetsField(forms.TypedMultipleChoiceField):
+    """Reminder offsets as check boxes, latest first; none ticked is no reminders."""
+
+    def __init__(self, *, current: list[int] = (), **kwargs) -> None:
+        offsets = {**REMINDER_CHOICES}
+        for minutes in current:
+            offsets.setdefault(minutes, reminder_label(minutes))
+        kwargs.setdefault("help_text", "None ticked: no reminders.")
+        super().__init__(
+            coerce=int,
+            required=False,
+            choices=sorted(offsets.items(), reverse=True),
+            widget=forms.CheckboxSelectMultiple,
+            **kwargs,
+        )
+
+    def clean(self, value) -> list[int]:
+        return sorted(super().clean(value), reverse=True)
+
+
+class WeekdaysField(forms.TypedMultipleChoiceField):
+    """Days of the week as check boxes, Monday first."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("error_messages", {"required": "Tick at least one day."})
+        super().__init__(
+            coerce=int,
+            choices=list(enumerate(WEEKDAY_FULL_NAMES)),
+            widget=forms.CheckboxSelectMultiple,
+            **kwargs,
+        )
+
+    def clean(self, value) -> list[int]:
+        return sorted(super().clean(value))

@@ -24,6 +24,7 @@ from cohort.admin_access import (
     ReadOnlyAdmin,
     ReadOnlyInline,
     RoleScopedAdmin,
+    TabularInline,
     report_logins,
     restricted_mentor,
     upload_view,
@@ -35,7 +36,7 @@ from mentors.services import cadence_warnings_resolve, mentor_logins_create
 from mentors.stream_import import import_stream_upload
 
 
-class AvailabilityInline(admin.TabularInline):
+class AvailabilityInline(TabularInline):
     model = Availability
     formset = WeeklyWindowFormSet
     fields = ["weekday", "start_time", "end_time"]

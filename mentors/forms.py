@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.forms.models import BaseInlineFormSet
 
+from cohort.dates import WEEKDAY_FULL_NAMES
 from cohort.forms import CadenceField, CadenceFieldsForm
 from mentors.models import Availability, Mentor
 from mentors.services import HoursWindow
@@ -65,7 +66,6 @@ class WeeklyWindowFormSet(BaseInlineFormSet):
                 )
 
 
-FULL_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 STEP_MINUTES = 15
 # Empty ranges shown under each day's last one (all days alike, so "copy to all days" copies range by range).
 SPARE_RANGES = 1
@@ -81,7 +81,7 @@ class DayHours:
 
     @property
     def name(self) -> str:
-        return FULL_WEEKDAY_NAMES[self.weekday]
+        return WEEKDAY_FULL_NAMES[self.weekday]
 
 
 class WeeklyHoursForm:

@@ -19,6 +19,7 @@ from cohort.admin_access import (
     PersonAdminMixin,
     ReadOnlyAdmin,
     RoleScopedAdmin,
+    TabularInline,
     report_logins,
     upload_view,
 )
@@ -40,13 +41,13 @@ def invite_cohort_people(
         report_logins(modeladmin, request, cohort_logins_invite(cohort=cohort))
 
 
-class MentorshipInline(admin.TabularInline):
+class MentorshipInline(TabularInline):
     model = Mentorship
     extra = 0
     autocomplete_fields = ["mentor"]
 
 
-class ScholarBlackoutInline(admin.TabularInline):
+class ScholarBlackoutInline(TabularInline):
     model = Blackout
     form = BlackoutForm
     fk_name = "scholar"
@@ -55,7 +56,7 @@ class ScholarBlackoutInline(admin.TabularInline):
     verbose_name_plural = "blackouts (days with no meetings)"
 
 
-class MentorBlackoutInline(admin.TabularInline):
+class MentorBlackoutInline(TabularInline):
     model = Blackout
     form = BlackoutForm
     fk_name = "mentor"

@@ -12,8 +12,14 @@ from collections.abc import Iterable
 from django import forms
 from django.core.exceptions import ValidationError
 
+from cohort.forms import (
+    DATE_INPUT,
+    QUARTER_HOUR_INPUT,
+    ReminderOffsetsField,
+    TimeZoneField,
+    WeekdaysField,
+)
 from cohort.models import Cohort
-from cohort.time_zones import canonical_zone_names
 from scholars.models import Blackout, Scholar
 from scholars.services import MAX_FIELD_CHARS
 
@@ -48,10 +54,10 @@ class TimeAwayForm(BlackoutForm):
 
     class Meta(BlackoutForm.Meta):
         widgets = {
-            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "start_time": forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M"),
-            "end_time": forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M"),
+            "start_date": DATE_INPUT,
+            "end_date": DATE_INPUT,
+            "start_time": QUARTER_HOUR_INPUT,
+            "end_time": QUARTER_HOUR_INPUT,
         }
         labels = {
             "start_date": "From",
@@ -64,51 +70,11 @@ class TimeAwayForm(BlackoutForm):
         help_texts = {"end_date": "", "start_time": "", "end_time": ""}
 
 
-# What a person picks from; an offset set some other way (the API, the admin) is offered too, so saving the form
-# never drops it.
-REMINDER_CHOICES = {
-    10080: "1 week",
-    2880: "2 days",
-    1440: "1 day",
-    240: "4 hours",
-    60: "1 hour",
-    30: "30 minutes",
-    15: "15 minutes",
-    5: "5 minutes",
-}
-FULL_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-QUARTER_HOUR = {"type": "time", "step": 900}
-
-
-def reminder_label(minutes: int) -> str:
-    """'1 day', '90 minutes': how a page names a reminder offset."""
-    if minutes in REMINDER_CHOICES:
-        return REMINDER_CHOICES[minutes]
-    hours, rest = divmod(minutes, 60)
-    if rest or not hours:
-        return f"{minutes} minutes"
-    return f"{hours} hours"
-
-
 class ScholarPreferencesForm(forms.Form):
-    time_zone = forms.ChoiceField(label="Time zone", help_text="Every time you see is shown in it.")
-    work_start = forms.TimeField(
-        label="Working hours from", widget=forms.TimeInput(attrs=QUARTER_HOUR, format="%H:%M")
-    )
-    work_end = forms.TimeField(label="to", widget=forms.TimeInput(attrs=QUARTER_HOUR, format="%H:%M"))
-    work_days = forms.TypedMultipleChoiceField(
-        label="Work days",
-        coerce=int,
-        choices=list(enumerate(FULL_WEEKDAY_NAMES)),
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Tick at least one day you work."},
-    )
-    reminder_offsets_minutes = forms.TypedMultipleChoiceField(
-        label="Remind me before each meeting",
-        coerce=int,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: no reminders.",
+    work_start = forms.TimeField(label="Working hours from", widget=QUARTER_HOUR_INPUT)
+    work_end = forms.TimeField(label="to", widget=QUARTER_HOUR_INPUT)
+    work_days = WeekdaysField(
+        label="Work days", error_messages={"required": "Tick at least one day you work."}
     )
 
     def __init__(self, *args, scholar: Scholar, **kwargs) -> None:
@@ -123,21 +89,16 @@ class ScholarPreferencesForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
-        zones = canonical_zone_names()
-        # A zone stored before the canonical-name rule stays selectable (and the service says why to change it).
-        if scholar.time_zone not in zones:
-            zones = (scholar.time_zone, *zones)
-        self.fields["time_zone"].choices = [(zone, zone.replace("_", " ")) for zone in zones]
-        offsets = {**REMINDER_CHOICES}
-        for minutes in scholar.reminder_offsets_minutes:
-            offsets.setdefault(minutes, reminder_label(minutes))
-        self.fields["reminder_offsets_minutes"].choices = sorted(offsets.items(), reverse=True)
-
-    def clean_work_days(self) -> list[int]:
-        return sorted(self.cleaned_data["work_days"])
-
-    def clean_reminder_offsets_minutes(self) -> list[int]:
-        return sorted(self.cleaned_data["reminder_offsets_minutes"], reverse=True)
+        # Choices depend on what the scholar has now; the zone first, as the page shows it.
+        self.fields = {
+            "time_zone": TimeZoneField(
+                label="Time zone", help_text="Every time you see is shown in it.", current=scholar.time_zone
+            ),
+            **self.fields,
+            "reminder_offsets_minutes": ReminderOffsetsField(
+                label="Remind me before each meeting", current=scholar.reminder_offsets_minutes
+            ),
+        }
 
 
 class CheckInForm(forms.Form):

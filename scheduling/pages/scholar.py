@@ -17,10 +17,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from cohort.dates import WEEKDAY_NAMES, monday_of
+from cohort.forms import reminder_label
 from scheduling.models import Meeting
 from scheduling.pages.people import add_errors, feed_rows, own_page, person_render
 from scheduling.selectors import upcoming_meetings_for
-from scholars.forms import CheckInForm, ScholarPreferencesForm, reminder_label
+from scholars.forms import CheckInForm, ScholarPreferencesForm
 from scholars.models import CheckIn, Scholar
 from scholars.services import check_in_submit, scholar_preferences_update
 

@@ -127,8 +127,9 @@ def _form_values(form) -> dict[str, object]:
         if isinstance(bound.field, forms.BooleanField):
             if value:
                 values[bound.html_name] = "on"
-        elif isinstance(bound.field, forms.ModelMultipleChoiceField):
-            values[bound.html_name] = [str(pk) for pk in value or []]
+        elif isinstance(bound.field, forms.ModelMultipleChoiceField | forms.MultipleChoiceField):
+            # Check boxes and multiple selects: one value per ticked box.
+            values[bound.html_name] = [str(choice) for choice in value or []]
         elif value is not None:
             values[bound.html_name] = str(value)
     return values

@@ -50,9 +50,9 @@ def day(date: dt.date) -> str:
 
 
 def cohort_row(page, cohort) -> str:
-    """The dashboard's table row of one cohort."""
+    """The dashboard's entry of one cohort."""
     change = reverse("admin:cohort_cohort_change", args=[cohort.pk])
-    rows = re.findall(r"<tr>.*?</tr>", section(page, "dashboard-cohorts"), re.S)
+    rows = re.findall(r"<li>.*?</li>", section(page, "dashboard-cohorts"), re.S)
     [row] = [row for row in rows if f'href="{change}"' in row]
     return row
 

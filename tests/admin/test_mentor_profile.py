@@ -194,7 +194,8 @@ def test_new_reminder_offsets_rewrite_the_mentors_pending_reminders(alice_client
         starts_at=starts_at,
     )
     sync_meeting_notifications(meetings=[meeting])
-    data = posted_back(alice_client.get(profile_url(alice))) | {"reminder_offsets_minutes": "[60]"}
+    # Ticked as the page offers it: one box, an hour before.
+    data = posted_back(alice_client.get(profile_url(alice))) | {"reminder_offsets_minutes": ["60"]}
 
     response = alice_client.post(profile_url(alice), data)
 

@@ -110,8 +110,8 @@ def success_messages(page: Page) -> Locator:
 
 
 def cohort_row(page: Page, cohort: Cohort) -> Locator:
-    return page.locator("#dashboard-cohorts tbody tr").filter(
-        has=page.get_by_role("rowheader", name=cohort.name, exact=True)
+    return page.locator("#dashboard-cohorts .cohort-rows > li").filter(
+        has=page.locator(".cohort-name a", has_text=cohort.name)
     )
 
 
@@ -207,7 +207,7 @@ def import_the_roster(page: Page, live_server, tmp_path: Path, cohort: Cohort) -
 def plan_and_apply(page: Page, live_server, cohort: Cohort) -> PlanRun:
     open_the_index(page, live_server)
     row = cohort_row(page, cohort)
-    expect(row.locator("td").nth(1)).to_have_text("none yet")
+    expect(row.locator(".latest-plan")).to_have_text("Latest plan: none yet")
     row.get_by_role("button", name="Plan", exact=True).click()
 
     # On to the plan's page once the run exists (with the task run eagerly, once it is solved).
@@ -239,7 +239,7 @@ def plan_and_apply(page: Page, live_server, cohort: Cohort) -> PlanRun:
 def open_the_week(page: Page, live_server, cohort: Cohort, run: PlanRun) -> None:
     open_the_index(page, live_server)
     row = cohort_row(page, cohort)
-    expect(row.locator("td").nth(1)).to_have_text(f"#{run.pk}: applied")
+    expect(row.locator(".latest-plan")).to_have_text(f"Latest plan: #{run.pk}: applied")
     # Nothing newer than what was applied: no Preview or Apply buttons.
     expect(row.get_by_role("button", name=f"Apply #{run.pk}")).to_have_count(0)
     row.get_by_role("link", name="Week", exact=True).click()
