@@ -1,6 +1,6 @@
 """A mentor in a real browser: sees their next two weeks in their own zone, rewrites their weekly hours in the
-seven-day editor (copying one day to all), is told which meetings now fall outside them, takes a day away that
-cancels a meeting, and lifts it again to bring the meeting back.
+seven-day editor (copying one day to all), is told which meetings now fall outside them, takes a half-day trip
+that cancels a meeting, and lifts it again to bring the meeting back.
 
 At a laptop's viewport and a phone's, where no page may scroll sideways.
 """
@@ -231,14 +231,16 @@ def set_weekday_afternoons(page: Page, live_server, ines: Mentor) -> None:
     assert_fits_the_width(page)
 
 
-def take_the_next_meeting_day_off(page: Page, live_server, ines: Mentor) -> None:
-    """A whole day away on the day of her next meeting cancels it; removing the day away brings it back."""
+def take_the_next_meeting_morning_off(page: Page, live_server, ines: Mentor) -> None:
+    """A half-day trip over her next meeting's morning cancels it; removing the trip brings it back."""
     meeting = meetings_ahead(ines)[0]
     day = local(meeting.starts_at).date()
     scholar = meeting.series.scholars.get()
     away = section(page, "Time away")
     away.get_by_label("From:", exact=True).fill(day.isoformat())
     away.get_by_label("To (inclusive):", exact=True).fill(day.isoformat())
+    away.get_by_label("Only from:", exact=True).fill("08:00")
+    away.get_by_label("until:", exact=True).fill("12:00")
     away.get_by_label("Why (optional, seen by staff):", exact=True).fill("Conference")
     away.get_by_role("button", name="Add time away").click()
 
@@ -246,7 +248,7 @@ def take_the_next_meeting_day_off(page: Page, live_server, ines: Mentor) -> None
     still_ahead = meetings_ahead(ines)
     expect(messages(page)).to_have_text(
         [
-            f"Time away saved: {day_text(day)}.",
+            f"Time away saved: {day_text(day)}, 08:00–12:00.",
             f"1 meeting on {day_text(day)} cancelled; your scholars are told.",
             f"{counted_by_day(still_ahead)} now outside your hours: staff will re-plan them; until then they stand.",
         ]
@@ -267,9 +269,11 @@ def take_the_next_meeting_day_off(page: Page, live_server, ines: Mentor) -> None
         expect(listed).to_have_count(0)
     entries = away.locator("ul > li")
     expect(entries).to_have_count(1)
-    expect(entries.locator(".what")).to_have_text(day_text(day))
+    expect(entries.locator(".what")).to_have_text(f"{day_text(day)}, 08:00–12:00")
     expect(entries.locator(".who")).to_have_text("Conference")
-    assert list(ines.blackouts.values_list("start_date", "end_date", "reason")) == [(day, day, "Conference")]
+    assert list(ines.blackouts.values_list("start_date", "end_date", "start_time", "end_time", "reason")) == [
+        (day, day, dt.time(8), dt.time(12), "Conference")
+    ]
     assert_fits_the_width(page)
 
     entries.get_by_role("button", name="Remove").click()
@@ -277,7 +281,7 @@ def take_the_next_meeting_day_off(page: Page, live_server, ines: Mentor) -> None
     expect_home(page, live_server)
     expect(messages(page)).to_have_text(
         [
-            f"Time away removed: {day_text(day)}.",
+            f"Time away removed: {day_text(day)}, 08:00–12:00.",
             f"1 meeting on {day_text(day)} back on; your scholars are told.",
             f"{counted_by_day(meetings_ahead(ines))} now outside your hours: staff will re-plan them; "
             "until then they stand.",
@@ -292,10 +296,10 @@ def take_the_next_meeting_day_off(page: Page, live_server, ines: Mentor) -> None
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS.values(), ids=VIEWPORTS.keys())
-def test_a_mentor_rewrites_her_hours_and_takes_a_day_away(open_page, live_server, ines):
+def test_a_mentor_rewrites_her_hours_and_takes_a_morning_away(open_page, live_server, ines):
     page = open_page()
     sign_in(page, live_server, ines.user)
 
     check_the_home(page, live_server, ines)
     set_weekday_afternoons(page, live_server, ines)
-    take_the_next_meeting_day_off(page, live_server, ines)
+    take_the_next_meeting_morning_off(page, live_server, ines)
