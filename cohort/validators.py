@@ -86,3 +86,12 @@ def validate_weekdays(value: object) -> None:
         )
     if len(set(value)) != len(value):
         raise ValidationError("Weekdays must not repeat.", code="duplicate")
+
+
+def validate_meeting_place(value: str) -> None:
+    """Where people meet: a room as words, or a video link, which must be https (calendars and mail clients make it
+    a button; an http one would send people's join links in the clear)."""
+    if "://" in value and not value.startswith("https://"):
+        raise ValidationError(
+            "A video link must start with https://; a room is written as words.", code="place"
+        )

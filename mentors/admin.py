@@ -110,7 +110,19 @@ class MentorAdmin(PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
     staff_fieldsets = (
         (
             None,
-            {"fields": ["name", "slug", "title", "organisation", "email", "time_zone", "user", "streams"]},
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "title",
+                    "organisation",
+                    "email",
+                    "time_zone",
+                    "meeting_place",
+                    "user",
+                    "streams",
+                ]
+            },
         ),
         ("Cadence", {"fields": ["cadence", "cadence_edited_by_staff", "cadence_sources"]}),
         ("Profile", {"fields": ["summary", "biography"], "classes": ["collapse"]}),
@@ -118,7 +130,7 @@ class MentorAdmin(PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
     )
     # A mentor keeps their own details current; the programme's side of their row is shown, not edited.
     mentor_fieldsets = (
-        (None, {"fields": ["name", "email", "time_zone", "title", "organisation"]}),
+        (None, {"fields": ["name", "email", "time_zone", "meeting_place", "title", "organisation"]}),
         ("About you", {"fields": ["summary", "biography"], "classes": ["collapse"]}),
         REMINDERS_FIELDSET,
         ("In the programme", {"fields": ["slug", "stream_titles", "cadence_summary"]}),

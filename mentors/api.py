@@ -51,8 +51,8 @@ class MentorSerializer(ModelSerializer):
     class Meta:
         model = Mentor
         fields = [
-            "id", "name", "slug", "title", "organisation", "summary", "email", "time_zone", "streams",
-            "cadence", "cadence_summary", "cadence_edited_by_staff", "import_warnings",
+            "id", "name", "slug", "title", "organisation", "summary", "email", "time_zone", "meeting_place",
+            "streams", "cadence", "cadence_summary", "cadence_edited_by_staff", "import_warnings",
         ]  # fmt: skip
         read_only_fields = ["cadence_edited_by_staff"]
 

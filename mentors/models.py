@@ -10,6 +10,7 @@ from django.db.models import F, Q
 
 from cohort.cadence import Cadence
 from cohort.models import Cohort, MeetingInput, Person, Stream, TimeStamped
+from cohort.validators import validate_meeting_place
 
 
 class Mentor(MeetingInput, Person):
@@ -27,6 +28,12 @@ class Mentor(MeetingInput, Person):
     streams = models.ManyToManyField(Stream, related_name="mentors", blank=True)
     cadence = models.JSONField(
         default=dict, blank=True, help_text="The meeting rhythm read from the document."
+    )
+    meeting_place = models.CharField(
+        max_length=500,
+        blank=True,
+        validators=[validate_meeting_place],
+        help_text="Where their meetings happen: a video link (https://…) or a room. In every calendar, mail and page.",
     )
     cadence_edited_by_staff = models.BooleanField(
         default=False, help_text="Set when staff change the cadence; re-imports then keep it."

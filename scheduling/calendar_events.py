@@ -57,7 +57,7 @@ def series_event(
         uid=series.uid,
         summary=series.title,
         description=_description(series, organiser=organiser, attendees=attendees),
-        location="",
+        location=series.mentor.meeting_place,
         rule=rule,
         # The rule's own wall clock, even on a spring-forward day where the instant shifts.
         first_start_local=dt.datetime.combine(occurrences[0].local_date, series.start_time),
@@ -129,7 +129,7 @@ def occurrence_event(meeting: Meeting, *, cancelled: bool = False) -> ics.Single
         uid=series.uid,
         summary=series.title,
         description=f"{series.get_kind_display()} with {', '.join([series.mentor.name, *(s.name for s in scholars)])}",
-        location="",
+        location=series.mentor.meeting_place,
         starts_at_utc=meeting.starts_at,
         ends_at_utc=meeting.ends_at,
         time_zone=series.time_zone,

@@ -110,6 +110,7 @@ def _meeting_context(notification: Notification, zone: str) -> dict:
         "when": format_span(meeting.starts_at, meeting.ends_at, zone),
         "previously": format_instant(dt.datetime.fromisoformat(previous), zone) if previous else "",
         "with_names": [p.name for p in people if p != recipient],
+        "where": series.mentor.meeting_place,
         "before": format_minutes(notification.payload.get("offset_minutes", 0)),
     }
 
