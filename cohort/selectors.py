@@ -35,6 +35,20 @@ def scholar_of(user) -> Model | None:
     return _profile(user, "scholar")
 
 
+# The group a mentor's login is in: what it may do in the admin (``mentors.services.MENTOR_PERMISSIONS``).
+MENTORS_GROUP = "Mentors"
+
+
+def has_only_mentor_rights(user) -> bool:
+    """A login that can do no more than a mentor: not a superuser, in no group but the mentors', with no
+    permission granted to it alone. Anything more is a staff account, whatever else it is."""
+    return bool(
+        not user.is_superuser
+        and not user.user_permissions.exists()
+        and not user.groups.exclude(name=MENTORS_GROUP).exists()
+    )
+
+
 def is_staff_role(user) -> bool:
     """Staff run the cohort: active admin users who are not narrowed to one mentor's rows."""
     return bool(

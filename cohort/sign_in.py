@@ -2,8 +2,9 @@
 
 A link is a bearer credential for one sign-in: 32 random bytes, of which only the SHA-256 is stored, valid for
 ``SIGN_IN_LINK_MINUTES`` (``INVITATION_LINK_DAYS`` in a first invitation, which people read days later), used at
-most once. Using one retires every other link still out for that login. Staff accounts never get one: their
-password (and the admin's lockout) is their only way in, so a mailbox is never the key to a staff account.
+most once. Using one retires every other link still out for that login. Staff accounts never get one (any login
+that can do more than a mentor: see ``may_sign_in_by_link``): their password (and the admin's lockout) is their
+only way in, so a mailbox is never the key to a staff account.
 
 Who asks for a link learns nothing about whether the address has an account: the page answers the same, and the
 mail is composed on the worker (``cohort.tasks``), so not even the time of the answer differs.
@@ -30,7 +31,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from cohort.models import Person, SignInLink
-from cohort.selectors import is_staff_role, mentor_of, scholar_of
+from cohort.selectors import has_only_mentor_rights, is_staff_role, mentor_of, scholar_of
 
 SIGN_IN_SUBJECT = "sign_in/link_subject.txt"
 SIGN_IN_BODY = "sign_in/link_email.txt"
@@ -45,11 +46,13 @@ def _hash(token: str) -> str:
 
 
 def may_sign_in_by_link(user: AbstractBaseUser) -> bool:
-    """Active scholars' and mentors' logins; never a staff account."""
+    """Active scholars' and mentors' logins that can do no more than a mentor can; never a staff account (a
+    superuser, or a login with any other group or permission, even one linked to a mentor or a scholar)."""
     return bool(
         user.is_active
-        and not is_staff_role(user)
         and (scholar_of(user) is not None or mentor_of(user) is not None)
+        and not is_staff_role(user)
+        and has_only_mentor_rights(user)
     )
 
 
@@ -89,14 +92,12 @@ def sign_in_link_redeem(token: str) -> AbstractBaseUser | None:
 
 
 def logins_for_address(email: str) -> list[AbstractBaseUser]:
-    """The logins that may sign in by a link sent to ``email``: the address on the login or on its scholar or
-    mentor (kept up to date by staff), case-insensitively."""
+    """The logins that may sign in by a link sent to ``email``: the address on their scholar's or mentor's row,
+    case-insensitively. Only there: staff correct a person's address on that row, and the old one must stop
+    working at once (the login's own copy of it may be stale)."""
     users = (
         get_user_model()
-        .objects.filter(
-            Q(email__iexact=email) | Q(scholar__email__iexact=email) | Q(mentor__email__iexact=email),
-            is_active=True,
-        )
+        .objects.filter(Q(scholar__email__iexact=email) | Q(mentor__email__iexact=email), is_active=True)
         .select_related("scholar", "mentor")
         .distinct()
     )
@@ -156,6 +157,7 @@ class LoginOutcome(StrEnum):
     SIGNED_IN_BEFORE = "has signed in before: nothing sent (they ask for a link at /sign-in/)"
     NO_EMAIL = "no email address: no login created"
     USERNAME_TAKEN = "the username is taken by another login: no login created"
+    STAFF_LOGIN = "has a staff login, which signs in with its password: nothing changed or sent"
 
 
 @dataclass(frozen=True)
@@ -179,7 +181,7 @@ def person_login_ensure(
     2. Without a login they get one (``username``, ``is_staff`` as given: mentors work in the admin), unless
        another login has that username, which is reported rather than taken over.
     3. An existing login takes the person's current address (their row is where staff keep it up to date), and
-       ``is_staff`` when asked for it.
+       ``is_staff`` when asked for it; a staff account linked to the person is reported and left alone.
     The login joins ``groups`` either way.
     """
     user = person.user
@@ -196,6 +198,9 @@ def person_login_ensure(
             person.user = user
             person.save(update_fields=["user", "updated_at"])
         return PersonLogin(person, LoginOutcome.CREATED, username)
+    if user.is_superuser or (user.is_staff and not has_only_mentor_rights(user)):
+        # A staff account linked to a person: signing in by a mailed link would open it; it keeps its password.
+        return PersonLogin(person, LoginOutcome.STAFF_LOGIN, user.get_username())
     user.groups.add(*groups)
     wanted = {"email": person.email} | ({"is_staff": True} if is_staff else {})
     changed = {field: value for field, value in wanted.items() if getattr(user, field) != value}

@@ -115,6 +115,8 @@ class WeeklyHoursForm:
                 for day in range(7)
             ]
         self.windows: list[HoursWindow] = []
+        # About the week as a whole (what the service refused when saving it), shown above the days.
+        self.errors_above: list[str] = []
 
     def is_valid(self) -> bool:
         self.windows = []
@@ -136,7 +138,7 @@ class WeeklyHoursForm:
 
     @property
     def errors(self) -> list[str]:
-        return [error for day in self.days for error in day.errors]
+        return [*self.errors_above, *(error for day in self.days for error in day.errors)]
 
     @staticmethod
     def _range(day: DayHours, start_text: str, end_text: str) -> tuple[dt.time, dt.time] | None:

@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 from django.utils import timezone
 
+from cohort.selectors import MENTORS_GROUP
 from cohort.services import meeting_inputs_change
 from cohort.sign_in import PersonLogin, login_invitation_send, person_login_ensure
 from mentors.models import Availability, ImportWarning, Mentor
@@ -18,7 +19,6 @@ from mentors.models import Availability, ImportWarning, Mentor
 # (weekday 0 = Monday, start, end), wall-clock in the mentor's zone.
 HoursWindow = tuple[int, dt.time, dt.time]
 
-MENTORS_GROUP = "Mentors"
 # What a mentor may do in the admin; the admin then narrows every list to the mentor's own rows.
 MENTOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "mentors.mentor": ("view", "change"),

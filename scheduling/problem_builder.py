@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cohort.cadence import Cadence, MeetingDemand, MeetingKind
@@ -17,7 +18,7 @@ from scheduling.planner import (
     PublishedSlot,
     Window,
 )
-from scholars.models import Mentorship, Scholar
+from scholars.models import Blackout, Mentorship, Scholar
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,11 @@ def scholar_key(scholar: Scholar) -> str:
     return f"scholar:{scholar.slug}"
 
 
+def _whole_days_away(blackouts: Iterable[Blackout]) -> tuple[DateRange, ...]:
+    """The days a person is away all day: what the planner's notes count (part of a day leaves the day usable)."""
+    return tuple(DateRange(start=b.start_date, end=b.end_date) for b in blackouts if not b.is_part_day)
+
+
 def mentor_person(mentor: Mentor) -> Person:
     return Person(
         key=mentor_key(mentor),
@@ -52,7 +58,7 @@ def mentor_person(mentor: Mentor) -> Person:
         windows=tuple(
             Window(weekday=a.weekday, start=a.start_time, end=a.end_time) for a in mentor.availability.all()
         ),
-        blackouts=tuple(DateRange(start=b.start_date, end=b.end_date) for b in mentor.blackouts.all()),
+        blackouts=_whole_days_away(mentor.blackouts.all()),
     )
 
 
@@ -64,7 +70,7 @@ def scholar_person(scholar: Scholar) -> Person:
         windows=tuple(
             Window(weekday=day, start=scholar.work_start, end=scholar.work_end) for day in scholar.work_days
         ),
-        blackouts=tuple(DateRange(start=b.start_date, end=b.end_date) for b in scholar.blackouts.all()),
+        blackouts=_whole_days_away(scholar.blackouts.all()),
     )
 
 

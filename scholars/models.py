@@ -225,9 +225,24 @@ class Blackout(MeetingInput, DateSpan):
         ]
 
     def __str__(self) -> str:
-        label = self.reason or "Blackout"
-        hours = f", {self.start_time:%H:%M}–{self.end_time:%H:%M}" if self.is_part_day else ""
-        return f"{label} ({self.start_date:%d %b}–{self.end_date:%d %b %Y}{hours})"
+        hours = f", {self.hours_label}" if self.is_part_day else ""
+        return f"{self.reason or 'Blackout'} ({self.start_date:%d %b}–{self.end_date:%d %b %Y}{hours})"
+
+    @property
+    def span_label(self) -> str:
+        """'Tue 8 Dec', 'Tue 8 Dec to Fri 11 Dec 2026', 'Tue 8 Dec, 13:00–17:00': as a page or a message says it."""
+        first, last = self.start_date, self.end_date
+        days = (
+            f"{first:%a} {first.day} {first:%b}"
+            if first == last
+            else f"{first:%a} {first.day} {first:%b} to {last:%a} {last.day} {last:%b %Y}"
+        )
+        return f"{days}, {self.hours_label}" if self.is_part_day else days
+
+    @property
+    def hours_label(self) -> str:
+        """'13:00–17:00' for part of a day; empty for whole days."""
+        return f"{self.start_time:%H:%M}–{self.end_time:%H:%M}" if self.is_part_day else ""
 
     @property
     def is_part_day(self) -> bool:

@@ -51,7 +51,7 @@ def check_in_submit(
     else:
         cohort = scholar.cohort
         this_monday = _this_monday(scholar)
-        if not (cohort.start_date - dt.timedelta(days=6) <= week_start <= cohort.end_date):
+        if not check_in_week_in_cohort(cohort, week_start):
             errors["week_start"] = (
                 f"The week of {week_start.isoformat()} is outside {cohort.name} "
                 f"({cohort.start_date.isoformat()} to {cohort.end_date.isoformat()})."
@@ -70,6 +70,11 @@ def check_in_submit(
     with transaction.atomic():
         check_in, _ = CheckIn.objects.update_or_create(scholar=scholar, week_start=week_start, defaults=texts)
     return check_in
+
+
+def check_in_week_in_cohort(cohort: Cohort, week_start: dt.date) -> bool:
+    """Whether a check-in may cover the week of ``week_start``: from the week the cohort starts in to its last."""
+    return cohort.start_date - dt.timedelta(days=6) <= week_start <= cohort.end_date
 
 
 def _this_monday(scholar: Scholar) -> dt.date:

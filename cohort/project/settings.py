@@ -259,7 +259,6 @@ SIGN_IN_LINK_LIMIT_PER_ADDRESS = env_int("SIGN_IN_LINK_LIMIT_PER_ADDRESS", 3)  #
 # --- Sign-in (cohort.sign_in) ----------------------------------------------------------------------------------
 # Scholars and mentors sign in by a single-use link mailed to them; staff with their password in the admin.
 LOGIN_URL = "sign-in"
-LOGIN_REDIRECT_URL = "home"
 SIGN_IN_LINK_MINUTES = env_int("SIGN_IN_LINK_MINUTES", 15)
 INVITATION_LINK_DAYS = env_int("INVITATION_LINK_DAYS", 7)  # the link in a first invitation, read days later
 

@@ -111,6 +111,7 @@ def _meeting_context(notification: Notification, zone: str) -> dict:
         "previously": format_instant(dt.datetime.fromisoformat(previous), zone) if previous else "",
         "with_names": [p.name for p in people if p != recipient],
         "where": series.mentor.meeting_place,
+        "where_link": series.mentor.meeting_link,
         "before": format_minutes(notification.payload.get("offset_minutes", 0)),
     }
 

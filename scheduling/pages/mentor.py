@@ -12,6 +12,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -60,7 +61,6 @@ def _days_of_meetings(mentor: Mentor, first_day: dt.date) -> list[DayOfMeetings]
             series__mentor=mentor, starts_at__gte=starts, starts_at__lt=starts + dt.timedelta(days=DAYS_SHOWN)
         )
         .select_related("series")
-        .prefetch_related("series__scholars")
         .order_by("starts_at")
     )
     by_day: dict[dt.date, list[Meeting]] = {}
@@ -129,10 +129,10 @@ def mentor_hours(request: HttpRequest, mentor: Mentor) -> HttpResponse:
                 request,
                 mentor,
                 lambda: mentor_hours_replace(mentor=mentor, windows=form.windows, by=request.user),
-                done="Your hours are saved; the next plan uses them.",
+                done=lambda _: "Your hours are saved; the next plan uses them.",
             )
         except ValidationError as error:
-            form.days[0].errors.extend(error.messages)
+            form.errors_above.extend(error.messages)
         else:
             return redirect("home")
     return person_render(
@@ -155,7 +155,7 @@ def time_away_add(request: HttpRequest, mentor: Mentor) -> HttpResponse:
                 request,
                 mentor,
                 lambda: blackout_add(mentor=mentor, by=request.user, **data),
-                done=f"Time away saved: {_span(**{k: data[k] for k in SPAN_FIELDS})}.",
+                done=lambda blackout: f"Time away saved: {blackout.span_label}.",
             )
         except ValidationError as error:
             add_errors(form, error)
@@ -170,38 +170,25 @@ def time_away_remove(request: HttpRequest, mentor: Mentor, pk: int) -> HttpRespo
     blackout = mentor.blackouts.filter(pk=pk).first()
     if blackout is None:
         raise Http404("No such time away of yours.")
-    span = _span(**{field: getattr(blackout, field) for field in SPAN_FIELDS})
+    span = blackout.span_label
     _saying_what_changed(
         request,
         mentor,
         lambda: blackout_remove(blackout=blackout, by=request.user),
-        done=f"Time away removed: {span}.",
+        done=lambda _: f"Time away removed: {span}.",
     )
     return redirect("home")
 
 
-SPAN_FIELDS = ("start_date", "end_date", "start_time", "end_time")
-
-
-def _span(
-    *, start_date: dt.date, end_date: dt.date, start_time: dt.time | None, end_time: dt.time | None
-) -> str:
-    """'Tue 8 Dec', 'Tue 8 Dec to Fri 11 Dec 2026', 'Tue 8 Dec, 13:00–17:00': a time away as a message says it."""
-    days = (
-        _day(start_date)
-        if start_date == end_date
-        else f"{_day(start_date)} to {_day(end_date)} {end_date:%Y}"
-    )
-    return f"{days}, {start_time:%H:%M}–{end_time:%H:%M}" if start_time and end_time else days
-
-
 def _saying_what_changed(
-    request: HttpRequest, mentor: Mentor, write: Callable[[], object], *, done: str
+    request: HttpRequest, mentor: Mentor, write: Callable[[], Any], *, done: Callable[[Any], str]
 ) -> None:
-    """Run the write, then tell the mentor what it did to their published meetings, as ``messages``."""
+    """Run the write, then tell the mentor what it did (``done`` says it from the write's result) and what that
+    did to their published meetings, as ``messages``."""
     now = timezone.now()
     before = meeting_statuses_ahead(mentor, now=now)
-    write()
+    outside_before = {meeting.pk for meeting in meetings_outside_hours(mentor, now=now)}
+    result = write()
     after = meeting_statuses_ahead(mentor, now=now)
     cancelled = [
         pk for pk, status in after.items() if status == Meeting.Status.CANCELLED and before.get(pk) in PLANNED
@@ -209,17 +196,19 @@ def _saying_what_changed(
     restored = [
         pk for pk, status in after.items() if status in PLANNED and before.get(pk) == Meeting.Status.CANCELLED
     ]
-    messages.success(request, done)
+    messages.success(request, done(result))
     if cancelled:
         messages.warning(request, f"{_count_by_day(cancelled)} cancelled; your scholars are told.")
     if restored:
         messages.info(request, f"{_count_by_day(restored)} back on; your scholars are told.")
-    outside = meetings_outside_hours(mentor, now=now)
-    if outside:
+    # Only what this write put outside: those it found there already are listed on the home page.
+    newly_outside = [m.pk for m in meetings_outside_hours(mentor, now=now) if m.pk not in outside_before]
+    if newly_outside:
+        one = len(newly_outside) == 1
         messages.warning(
             request,
-            f"{_count_by_day(m.pk for m in outside)} now outside your hours: staff will re-plan "
-            f"{'it' if len(outside) == 1 else 'them'}; until then {'it stands' if len(outside) == 1 else 'they stand'}.",
+            f"{_count_by_day(newly_outside)} now outside your hours: staff will re-plan "
+            f"{'it' if one else 'them'}; until then {'it stands' if one else 'they stand'}.",
         )
 
 

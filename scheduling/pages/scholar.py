@@ -23,7 +23,7 @@ from scheduling.pages.people import add_errors, feed_rows, own_page, person_rend
 from scheduling.selectors import upcoming_meetings_for
 from scholars.forms import CheckInForm, ScholarPreferencesForm
 from scholars.models import CheckIn, Scholar
-from scholars.services import check_in_submit, scholar_preferences_update
+from scholars.services import check_in_submit, check_in_week_in_cohort, scholar_preferences_update
 
 UPCOMING_SHOWN = 10
 CHECK_INS_SHOWN = 4
@@ -50,7 +50,6 @@ def _meeting_row(meeting: Meeting, scholar: Scholar) -> MeetingRow:
 def scholar_home(request: HttpRequest, scholar: Scholar) -> HttpResponse:
     now = timezone.now()
     this_week = monday_of(timezone.localdate(now))
-    cohort = scholar.cohort
     check_ins = list(scholar.check_ins.all()[:CHECK_INS_SHOWN])
     meetings = upcoming_meetings_for(request.user, now=now).prefetch_related("series__scholars")[
         :UPCOMING_SHOWN
@@ -65,9 +64,7 @@ def scholar_home(request: HttpRequest, scholar: Scholar) -> HttpResponse:
             "meetings": [_meeting_row(meeting, scholar) for meeting in meetings],
             "this_week": this_week,
             "this_week_written": any(c.week_start == this_week for c in check_ins),
-            # The weeks check_in_submit accepts: from the one before the cohort starts to its last.
-            "check_in_open": scholar.is_active
-            and cohort.start_date - dt.timedelta(days=6) <= this_week <= cohort.end_date,
+            "check_in_open": scholar.is_active and check_in_week_in_cohort(scholar.cohort, this_week),
             "check_ins": check_ins,
             "feeds": feed_rows(request.user),
             "day_names": ", ".join(WEEKDAY_NAMES[day] for day in scholar.work_days),

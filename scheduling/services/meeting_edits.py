@@ -120,7 +120,7 @@ def _outside_hours(meeting: Meeting, starts_at: dt.datetime, ends_at: dt.datetim
         nearby = person.blackouts.filter(start_date__lte=local_end.date(), end_date__gte=local_start.date())
         if blackout := next((b for b in nearby if b.away_during(starts_at, ends_at, person.time_zone)), None):
             why = f" ({blackout.reason})" if blackout.reason else ""
-            hours = f" {blackout.start_time:%H:%M}–{blackout.end_time:%H:%M}" if blackout.is_part_day else ""
+            hours = f" {blackout.hours_label}" if blackout.is_part_day else ""
             problems.append(f"{person.name} is away on {local_start.date()}{hours}{why}.")
     return problems
 

@@ -148,7 +148,7 @@ def _slot_keys(result: PlanResult) -> set[SlotKey]:
 
 
 def plan_diff(
-    *, published: dict[SlotKey, list[MeetingSeries]], result: PlanResult, demands: Iterable[Demand] = ()
+    *, published: dict[SlotKey, list[MeetingSeries]], result: PlanResult, demands: Iterable[Demand]
 ) -> PlanDiff:
     """What applying the result would change, per demand: series added, moved, removed and unchanged, each line
     in people's names and the series' own zone ("Ada ↔ Sam (1-on-1): Wed 09:00 → Tue 10:00, Europe/London")."""

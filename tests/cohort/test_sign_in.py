@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
@@ -23,6 +24,7 @@ from django.utils import timezone
 from cohort import throttles
 from cohort.logging import ScrubSecrets, scrub_secrets
 from cohort.models import SignInLink
+from cohort.sign_in import LoginOutcome, person_login_ensure
 from tests.factories import MentorFactory, ScholarFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -395,3 +397,68 @@ def test_a_refused_link_is_logged_without_its_token(ask, console_log):
     written = console_log.getvalue()
     assert "Gone: /sign-in/[token]/" in written
     assert token not in written
+
+
+# --- Who may sign in by a link, checked again when it is used -------------------------------------------------------
+
+
+def _give_staff_rights(user) -> None:
+    user.user_permissions.add(Permission.objects.get(codename="change_user"))
+
+
+def _make_superuser(user) -> None:
+    user.is_superuser = True
+    user.save()
+
+
+def _deactivate(user) -> None:
+    user.is_active = False
+    user.save()
+
+
+@pytest.mark.parametrize("change", [_give_staff_rights, _make_superuser, _deactivate])
+def test_a_link_stops_working_once_its_login_could_do_more_than_a_mentor_or_is_gone(ask, change):
+    user = mentor_login()
+    ask(MENTOR_ADDRESS)
+    path, _ = the_one_link()
+
+    change(user)
+    client = Client()
+
+    assert client.get(path).status_code == 410
+    assert client.post(path).status_code == 410
+    assert signed_in_user_id(client) is None
+
+
+def test_a_mentor_login_with_any_other_group_gets_no_link(ask):
+    user = mentor_login()
+    user.groups.add(Group.objects.create(name="Programme staff"))
+
+    ask(MENTOR_ADDRESS)
+
+    assert mail.outbox == []
+
+
+def test_the_old_address_left_on_a_login_gets_no_link_once_staff_correct_the_person(ask):
+    """Staff correct a mistyped address on the scholar's row: the one the login still carries stops working."""
+    user = scholar_login()
+    user.email = "ada-old@example.org"
+    user.save()
+
+    ask("ada-old@example.org")
+
+    assert mail.outbox == []
+    ask(SCHOLAR_ADDRESS)
+    assert [message.to for message in mail.outbox] == [[SCHOLAR_ADDRESS]]
+
+
+def test_a_staff_login_linked_to_a_person_is_reported_and_left_alone():
+    staff = UserFactory(username="ops", email="ops@example.org", is_staff=True)
+    _give_staff_rights(staff)
+    scholar = ScholarFactory(name="Ops Person", email="ops-new@example.org", user=staff)
+
+    login = person_login_ensure(scholar, username="ignored")
+
+    assert login.outcome == LoginOutcome.STAFF_LOGIN
+    staff.refresh_from_db()
+    assert (staff.email, list(staff.groups.all())) == ("ops@example.org", [])
