@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlencode
@@ -28,6 +28,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from cohort.models import Person, SignInLink
@@ -60,7 +61,7 @@ def sign_in_link_create(*, user: AbstractBaseUser, valid_for: dt.timedelta, next
     """A new single-use link for ``user``, as the absolute URL to mail them; ``next_path`` is where it leads."""
     token = secrets.token_urlsafe(32)
     SignInLink.objects.create(user=user, token_hash=_hash(token), expires_at=timezone.now() + valid_for)
-    url = f"{settings.PUBLIC_BASE_URL}/sign-in/{token}/"
+    url = settings.PUBLIC_BASE_URL + reverse("sign-in-link", args=[token])
     return f"{url}?{urlencode({'next': next_path})}" if next_path else url
 
 
@@ -116,7 +117,7 @@ def sign_in_link_mail(*, email: str, next_path: str = "") -> int:
             "name": _person_name(user),
             "url": url,
             "minutes": minutes,
-            "sign_in_url": f"{settings.PUBLIC_BASE_URL}/sign-in/",
+            "sign_in_url": settings.PUBLIC_BASE_URL + reverse("sign-in"),
         }
         _send(SIGN_IN_SUBJECT, SIGN_IN_BODY, context, to=email)
         sent += 1
@@ -133,7 +134,7 @@ def sign_in_invitation_send(*, user: AbstractBaseUser, role: str) -> None:
         "role": role,
         "url": url,
         "days": days,
-        "sign_in_url": f"{settings.PUBLIC_BASE_URL}/sign-in/",
+        "sign_in_url": settings.PUBLIC_BASE_URL + reverse("sign-in"),
     }
     _send(INVITATION_SUBJECT, INVITATION_BODY, context, to=user.email)
 
@@ -219,3 +220,21 @@ def login_invitation_send(login: PersonLogin, *, role: str) -> PersonLogin:
         return login
     sign_in_invitation_send(user=login.person.user, role=role)
     return PersonLogin(login.person, login.outcome, login.username, emailed=True)
+
+
+def person_logins_create(
+    people: Iterable[Person],
+    *,
+    username_of: Callable[[Person], str],
+    role: str,
+    invite: bool = True,
+    is_staff: bool = False,
+    groups: Iterable[Group] = (),
+) -> list[PersonLogin]:
+    """``person_login_ensure`` for each person, then (unless ``invite`` is False) ``login_invitation_send``."""
+    groups = list(groups)
+    logins = [
+        person_login_ensure(person, username=username_of(person), is_staff=is_staff, groups=groups)
+        for person in people
+    ]
+    return [login_invitation_send(login, role=role) for login in logins] if invite else logins

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from cohort.selectors import MENTORS_GROUP
 from cohort.services import meeting_inputs_change
-from cohort.sign_in import PersonLogin, login_invitation_send, person_login_ensure
+from cohort.sign_in import PersonLogin, person_logins_create
 from mentors.models import Availability, ImportWarning, Mentor
 
 # (weekday 0 = Monday, start, end), wall-clock in the mentor's zone.
@@ -52,9 +52,14 @@ def mentor_logins_create(*, mentors: Iterable[Mentor], invite: bool = True) -> l
     """Give each mentor an admin login in the "Mentors" group (``is_staff``: the admin lets only staff in, and
     then narrows every list to the mentor's own rows), username their slug, and unless ``invite`` is False mail a
     login never used its first sign-in link (``cohort.sign_in``)."""
-    group = mentors_group_ensure()
-    logins = [person_login_ensure(m, username=m.slug, is_staff=True, groups=[group]) for m in mentors]
-    return [login_invitation_send(login, role="mentor") for login in logins] if invite else logins
+    return person_logins_create(
+        mentors,
+        username_of=lambda mentor: mentor.slug,
+        role="mentor",
+        invite=invite,
+        is_staff=True,
+        groups=[mentors_group_ensure()],
+    )
 
 
 def mentor_hours_replace(

@@ -18,7 +18,7 @@ from django.utils import timezone
 from cohort.dates import monday_of
 from cohort.models import Cohort, Stream
 from cohort.services import meeting_inputs_change
-from cohort.sign_in import PersonLogin, login_invitation_send, person_login_ensure
+from cohort.sign_in import PersonLogin, person_logins_create
 from cohort.slugs import slugify_ascii
 from mentors.models import Mentor
 from mentors.services import mentor_logins_create
@@ -243,8 +243,9 @@ def scholar_preferences_update(
 def scholar_logins_create(*, scholars: Iterable[Scholar], invite: bool = True) -> list[PersonLogin]:
     """Give each scholar a login of their own (username "<cohort>-<scholar>", no admin access) and unless
     ``invite`` is False mail a login never used its first sign-in link (``cohort.sign_in``)."""
-    logins = [person_login_ensure(s, username=f"{s.cohort.slug}-{s.slug}"[:150]) for s in scholars]
-    return [login_invitation_send(login, role="scholar") for login in logins] if invite else logins
+    return person_logins_create(
+        scholars, username_of=lambda s: f"{s.cohort.slug}-{s.slug}"[:150], role="scholar", invite=invite
+    )
 
 
 def cohort_logins_invite(*, cohort: Cohort, invite: bool = True) -> list[PersonLogin]:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from cohort.models import Person
 from mentors.models import Mentor
@@ -120,7 +121,7 @@ def _prompt_context(notification: Notification, zone: str) -> dict:
     week = dt.date.fromisoformat(notification.payload["week_start"])
     return {
         "week": format_week(week),
-        "check_in_url": f"{settings.PUBLIC_BASE_URL}/check-in/{week.isoformat()}/",
+        "check_in_url": settings.PUBLIC_BASE_URL + reverse("check-in", kwargs={"week": week.isoformat()}),
     }
 
 
