@@ -68,7 +68,7 @@ def section(page, html_id: str) -> str:
 def form_action(html: str, button: str) -> str:
     """Where the POST form whose button reads ``button`` submits to."""
     match = re.search(
-        r'<form method="post" action="([^"]+)">(?:(?!</form>).)*?>' + re.escape(button) + "</button>",
+        r'<form method="post" action="([^"]+)"[^>]*>(?:(?!</form>).)*?>' + re.escape(button) + "</button>",
         html,
         re.S,
     )
@@ -265,6 +265,19 @@ def test_the_dashboards_queries_do_not_grow_with_the_cohorts(staff_client):
 
     assert len(page.context["dashboard"].cohorts) == 4
     assert four == one
+
+
+def test_the_cohorts_own_page_plans_it_too(staff_client, plannable, django_capture_on_commit_callbacks):
+    page = staff_client.get(reverse("admin:cohort_cohort_change", args=[plannable.pk])).content.decode()
+    action = form_action(page, "Plan the schedule")
+
+    assert action == reverse("admin:cohort_cohort_plan", args=[plannable.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(action)
+    run = PlanRun.objects.get(cohort=plannable)
+    assert response.url == reverse("admin:scheduling_planrun_change", args=[run.pk])
+    run.refresh_from_db()
+    assert run.status == PlanRun.Status.SOLVED
 
 
 # --- Open import warnings -----------------------------------------------------------------------------------------
