@@ -64,9 +64,12 @@ def test_hours_away_that_overlap_a_meeting_cancel_only_that_meeting(planned):
     before = statuses()
 
     blackout_add(
-        mentor=mentor, start_date=local_day(first), end_date=local_day(first), start_time=dt.time(8, 30),
+        mentor=mentor,
+        start_date=local_day(first),
+        end_date=local_day(first),
+        start_time=dt.time(8, 30),
         end_time=dt.time(9, 15),
-    )  # fmt: skip
+    )
 
     first.refresh_from_db()
     assert (first.status, first.cancelled_by_calendar) == (Meeting.Status.CANCELLED, True)
@@ -79,9 +82,12 @@ def test_hours_away_beside_a_meeting_cancel_nothing(planned):
     before = statuses()
 
     blackout_add(
-        mentor=mentor, start_date=local_day(first), end_date=local_day(first), start_time=dt.time(10),
+        mentor=mentor,
+        start_date=local_day(first),
+        end_date=local_day(first),
+        start_time=dt.time(10),
         end_time=dt.time(17),
-    )  # fmt: skip
+    )
 
     assert statuses() == before
 
@@ -92,9 +98,12 @@ def test_a_scholars_hours_away_count_in_the_scholars_zone(planned):
     london = first.starts_at.astimezone(ZoneInfo("Europe/London"))
 
     blackout_add(
-        scholar=scholar, start_date=london.date(), end_date=london.date(), start_time=london.time(),
+        scholar=scholar,
+        start_date=london.date(),
+        end_date=london.date(),
+        start_time=london.time(),
         end_time=(london + dt.timedelta(hours=1)).time(),
-    )  # fmt: skip
+    )
 
     first.refresh_from_db()
     assert first.status == Meeting.Status.CANCELLED
@@ -103,9 +112,12 @@ def test_a_scholars_hours_away_count_in_the_scholars_zone(planned):
 def test_lifting_hours_away_brings_the_meeting_back(planned):
     mentor, _, first = planned
     blackout = blackout_add(
-        mentor=mentor, start_date=local_day(first), end_date=local_day(first), start_time=dt.time(9),
+        mentor=mentor,
+        start_date=local_day(first),
+        end_date=local_day(first),
+        start_time=dt.time(9),
         end_time=dt.time(12),
-    )  # fmt: skip
+    )
 
     blackout_remove(blackout=blackout)
 
@@ -126,9 +138,12 @@ def test_hours_away_need_both_times_in_order(planned, times, field, message):
 
     with pytest.raises(ValidationError) as refused:
         blackout_add(
-            mentor=mentor, start_date=local_day(first), end_date=local_day(first), start_time=times[0],
+            mentor=mentor,
+            start_date=local_day(first),
+            end_date=local_day(first),
+            start_time=times[0],
             end_time=times[1],
-        )  # fmt: skip
+        )
 
     assert refused.value.message_dict == {field: [message]}
     assert not Blackout.objects.exists()
