@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
-from playwright.sync_api import Browser, Error, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Error, Page, sync_playwright
 
 from cohort.dates import monday_of
 from scheduling.models import PlanRun
@@ -73,6 +73,39 @@ def browser() -> Iterator[Browser]:
                 _unavailable(f"{CHROMIUM} would not start: {error.message.splitlines()[0]}")
             yield browser
             browser.close()
+
+
+# The widths the people-facing pages must work at: a laptop's and a phone's.
+VIEWPORTS = {
+    "laptop": {"width": 1366, "height": 768},
+    "phone": {"width": 390, "height": 844},
+}
+
+
+@pytest.fixture
+def open_page(browser: Browser, live_server, viewport: dict) -> Iterator[Callable[[], Page]]:
+    """Open pages, each in a browser context of its own (no cookies shared) at the test's ``viewport``, allowed
+    to write and read the clipboard for the live server; all closed after the test, whatever its outcome."""
+    contexts: list[BrowserContext] = []
+
+    def open_one() -> Page:
+        context = browser.new_context(viewport=viewport)
+        contexts.append(context)
+        context.set_default_timeout(TIMEOUT_MS)
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+        return context.new_page()
+
+    yield open_one
+    for context in contexts:
+        context.close()
+
+
+def assert_fits_the_width(page: Page) -> None:
+    """The page does not scroll sideways: what a phone-sized viewport must hold to."""
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
+        f"{page.url} scrolls sideways: {page.evaluate('document.documentElement.scrollWidth')} px wide "
+        f"in a {page.viewport_size['width']} px viewport"
+    )
 
 
 @pytest.fixture

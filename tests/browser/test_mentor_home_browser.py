@@ -9,29 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
-from cohort.dates import monday_of
+from cohort.dates import WEEKDAY_FULL_NAMES, monday_of
 from mentors.models import Mentor
 from mentors.services import mentor_logins_create
 from scheduling.models import Meeting, Notification
 from scheduling.selectors import PLANNED
-from tests.browser.conftest import TIMEOUT_MS, sign_in
+from tests.browser.conftest import VIEWPORTS, assert_fits_the_width, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ZONE = ZoneInfo("America/New_York")
-VIEWPORTS = {
-    "laptop": {"width": 1366, "height": 768},
-    "phone": {"width": 390, "height": 844},
-}
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 NEW_RANGES = [(dt.time(13), dt.time(15)), (dt.time(16), dt.time(17, 30))]
 
 
@@ -43,29 +37,6 @@ def ines(planned_cohort_ahead) -> Mentor:
     mentor.refresh_from_db()
     assert mentor.user is not None
     return mentor
-
-
-@pytest.fixture
-def open_page(browser: Browser, viewport: dict) -> Iterator[Callable[[], Page]]:
-    """Open pages, each in a browser context of its own at the test's viewport, all closed after the test."""
-    contexts: list[BrowserContext] = []
-
-    def open_one() -> Page:
-        context = browser.new_context(viewport=viewport)
-        contexts.append(context)
-        context.set_default_timeout(TIMEOUT_MS)
-        return context.new_page()
-
-    yield open_one
-    for context in contexts:
-        context.close()
-
-
-def assert_fits_the_width(page: Page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
-        f"{page.url} scrolls sideways: {page.evaluate('document.documentElement.scrollWidth')} px wide "
-        f"in a {page.viewport_size['width']} px viewport"
-    )
 
 
 # --- What the pages should say, worked out from the rows -------------------------------------------------------
@@ -197,7 +168,7 @@ def set_weekday_afternoons(page: Page, live_server, ines: Mentor) -> None:
     expect(page.get_by_role("group", name="Monday")).to_contain_text("Copy to all days")
     copy.click()
     expect(copy).to_have_text("Copied to all days")
-    for day in WEEKDAYS[1:]:
+    for day in WEEKDAY_FULL_NAMES[1:]:
         expect(page.get_by_role("checkbox", name=day)).to_be_checked()
         for index, (start, end) in enumerate(NEW_RANGES, start=1):
             expect(page.get_by_label(f"{day} range {index} from")).to_have_value(f"{start:%H:%M}")
@@ -227,7 +198,7 @@ def set_weekday_afternoons(page: Page, live_server, ines: Mentor) -> None:
             for m in ahead
         ]
     )
-    expect_hours_summary(page, [(day[:3], "13:00–15:00, 16:00–17:30") for day in WEEKDAYS[:5]])
+    expect_hours_summary(page, [(day[:3], "13:00–15:00, 16:00–17:30") for day in WEEKDAY_FULL_NAMES[:5]])
     assert_fits_the_width(page)
 
 

@@ -7,7 +7,7 @@ At a laptop's viewport and a phone's, where no page may scroll sideways.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
@@ -15,23 +15,19 @@ import icalendar
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from scheduling.models import Meeting
 from scheduling.pages.scholar import UPCOMING_SHOWN
 from scholars.models import Scholar
 from scholars.services import scholar_logins_create
-from tests.browser.conftest import TIMEOUT_MS, sign_in
+from tests.browser.conftest import VIEWPORTS, assert_fits_the_width, sign_in
 from tests.integration.servers import RecordingSMTPHandler, smtp_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ZONE = "America/New_York"
 ADDRESS = "ines-scholar@example.org"
-VIEWPORTS = {
-    "laptop": {"width": 1366, "height": 768},
-    "phone": {"width": 390, "height": 844},
-}
 # A link with a token, not the plain sign-in page the mail also names.
 LINK = re.compile(r"http://\S+/sign-in/[\w-]+/\S*")
 
@@ -59,31 +55,6 @@ def scholar(planned_cohort_ahead) -> Scholar:
     scholar.refresh_from_db()
     assert scholar.user is not None
     return scholar
-
-
-@pytest.fixture
-def open_page(browser: Browser, live_server, viewport: dict) -> Iterator[Callable[[], Page]]:
-    """Open pages, each in a browser context of its own (no cookies shared) at the test's viewport, allowed
-    to write and read the clipboard for the live server; all closed after the test, whatever its outcome."""
-    contexts: list[BrowserContext] = []
-
-    def open_one() -> Page:
-        context = browser.new_context(viewport=viewport)
-        contexts.append(context)
-        context.set_default_timeout(TIMEOUT_MS)
-        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
-        return context.new_page()
-
-    yield open_one
-    for context in contexts:
-        context.close()
-
-
-def assert_fits_the_width(page: Page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
-        f"{page.url} scrolls sideways: {page.evaluate('document.documentElement.scrollWidth')} px wide "
-        f"in a {page.viewport_size['width']} px viewport"
-    )
 
 
 def ask_for_link(page: Page, live_server) -> None:

@@ -10,29 +10,24 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from cohort.dates import monday_of
 from cohort.models import Cohort, Stream
 from mentors.models import Mentor
 from scheduling.models import Meeting, MeetingSeries, PlanRun
 from scholars.models import Mentorship, Scholar
-from tests.browser.conftest import TIMEOUT_MS, sign_in
+from tests.browser.conftest import VIEWPORTS, assert_fits_the_width, sign_in
 from tests.factories import CohortFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-VIEWPORTS = {
-    "laptop": {"width": 1366, "height": 768},
-    "phone": {"width": 390, "height": 844},
-}
 # A bound on waiting for the worker's solve (at most PLANNER_TIME_LIMIT_SECONDS) and the plan page's 3-second
 # refreshes; nothing is measured against it.
 PLAN_TIMEOUT_MS = 60_000
@@ -79,14 +74,6 @@ SCHOLARS = [
 
 
 @pytest.fixture
-def staff_page(browser: Browser, viewport: dict) -> Iterator[Page]:
-    context = browser.new_context(viewport=viewport)
-    context.set_default_timeout(TIMEOUT_MS)
-    yield context.new_page()
-    context.close()
-
-
-@pytest.fixture
 def cohort_ahead(settings) -> Cohort:
     """Twelve weeks from next Monday, so the test never goes stale; the Plan button's worker task runs eagerly in
     the live server's thread."""
@@ -95,13 +82,6 @@ def cohort_ahead(settings) -> Cohort:
     start = monday_of(timezone.localdate()) + dt.timedelta(weeks=1)
     return CohortFactory(
         name="Summer cohort", start_date=start, end_date=start + dt.timedelta(weeks=12, days=-3)
-    )
-
-
-def assert_fits_the_width(page: Page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
-        f"{page.url} scrolls sideways: {page.evaluate('document.documentElement.scrollWidth')} px wide "
-        f"in a {page.viewport_size['width']} px viewport"
     )
 
 
@@ -271,9 +251,9 @@ def open_the_week(page: Page, live_server, cohort: Cohort, run: PlanRun) -> None
 
 @pytest.mark.parametrize("viewport", VIEWPORTS.values(), ids=VIEWPORTS.keys())
 def test_staff_import_plan_and_apply_a_cohort_from_the_dashboard(
-    staff_page, live_server, admin_user, cohort_ahead, tmp_path
+    open_page, live_server, admin_user, cohort_ahead, tmp_path
 ):
-    page = staff_page
+    page = open_page()
     sign_in(page, live_server, admin_user)
     open_the_index(page, live_server)
     expect(cohort_row(page, cohort_ahead)).to_have_count(1)
