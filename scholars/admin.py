@@ -48,21 +48,18 @@ class MentorshipInline(TabularInline):
 
 
 class ScholarBlackoutInline(TabularInline):
+    """A scholar's time away; the mentor's page uses the same, keyed on the mentor."""
+
     model = Blackout
     form = BlackoutForm
     fk_name = "scholar"
     fields = ["start_date", "end_date", "start_time", "end_time", "reason"]
     extra = 0
-    verbose_name_plural = "blackouts (days with no meetings)"
+    verbose_name_plural = "blackouts (days or hours with no meetings)"
 
 
-class MentorBlackoutInline(TabularInline):
-    model = Blackout
-    form = BlackoutForm
+class MentorBlackoutInline(ScholarBlackoutInline):
     fk_name = "mentor"
-    fields = ["start_date", "end_date", "start_time", "end_time", "reason"]
-    extra = 0
-    verbose_name_plural = "blackouts (days with no meetings)"
 
     def get_formset(self, request: HttpRequest, obj: Mentor | None = None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)

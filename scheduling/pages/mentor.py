@@ -16,6 +16,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.defaultfilters import pluralize
@@ -70,18 +71,19 @@ def _days_of_meetings(mentor: Mentor, first_day: dt.date) -> list[DayOfMeetings]
 
 
 def _scholar_rows(mentor: Mentor) -> list[ScholarRow]:
-    mentorships = (
+    """The mentor's scholars still in the programme, each with their latest check-in (two queries)."""
+    latest = CheckIn.objects.filter(scholar=OuterRef("scholar_id")).order_by("-week_start").values("pk")[:1]
+    mentorships = list(
         Mentorship.objects.filter(mentor=mentor)
         .exclude(scholar__status__in=Scholar.INACTIVE_STATUSES)
         .select_related("scholar__cohort")
+        .annotate(latest_check_in=Subquery(latest))
         .order_by("scholar__name")
     )
-    latest: dict[int, CheckIn] = {}
-    for check_in in CheckIn.objects.filter(scholar__in=[m.scholar_id for m in mentorships]).order_by(
-        "-week_start"
-    ):
-        latest.setdefault(check_in.scholar_id, check_in)
-    return [ScholarRow(m.scholar, m.get_role_display(), latest.get(m.scholar_id)) for m in mentorships]
+    check_ins = CheckIn.objects.in_bulk([m.latest_check_in for m in mentorships if m.latest_check_in])
+    return [
+        ScholarRow(m.scholar, m.get_role_display(), check_ins.get(m.latest_check_in)) for m in mentorships
+    ]
 
 
 def _hours_summary(mentor: Mentor) -> list[tuple[str, str]]:
