@@ -60,7 +60,8 @@ class MentorSerializer(ModelSerializer):
         return mentor.cadence_value.describe()
 
     def update(self, instance: Mentor, validated_data: dict) -> Mentor:
-        if "cadence" in validated_data:
+        # As in the admin: only a cadence that changes is an edit, and it settles the warnings about it.
+        if "cadence" in validated_data and validated_data["cadence"] != instance.cadence:
             validated_data["cadence_edited_by_staff"] = True
             cadence_warnings_resolve(mentor=instance, by=self.context["request"].user)
         return super().update(instance, validated_data)

@@ -426,6 +426,22 @@ def test_a_refused_cadence_through_the_api_resolves_nothing(admin_user, flagged)
     assert open_codes(flagged["ada"]) == set(CODE.values)
 
 
+def test_the_same_cadence_sent_again_through_the_api_is_no_edit(admin_user, flagged):
+    ada = flagged["ada"]
+    ada.cadence = WEEKLY_ONE_ON_ONE.to_dict()
+    ada.save()
+    client = APIClient()
+    client.force_authenticate(admin_user)
+
+    response = client.patch(
+        f"/api/v1/mentors/{ada.pk}/", {"cadence": WEEKLY_ONE_ON_ONE.to_dict()}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["cadence_edited_by_staff"] is False
+    assert open_codes(ada) == set(CODE.values)
+
+
 # --- Importing a stream document ----------------------------------------------------------------------------------
 
 STREAM_DOCUMENT = """\
