@@ -11,7 +11,7 @@ What it cannot read with confidence it leaves unspecified for staff to review; i
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 
@@ -100,15 +100,36 @@ class MeetingDemand:
 
 
 @dataclass(frozen=True)
-class Cadence:
-    """What a mentor asked for. No demands means unspecified: staff must review it, nothing is guessed.
+class Doubt:
+    """Why the reader left part of a text for staff to decide: the words that raised it, and the reason."""
 
-    ``sources`` are the sentences the demands were read from, or, when they contradict each other, the
-    sentences staff need to read to decide.
+    phrase: str
+    reason: str
+    source: str = ""
+
+    def describe(self) -> str:
+        return f"“{self.phrase}”: {self.reason}"
+
+    def to_dict(self) -> dict:
+        return {"phrase": self.phrase, "reason": self.reason, "source": self.source}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Doubt:
+        return cls(phrase=data["phrase"], reason=data["reason"], source=data.get("source", ""))
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """What a mentor asked for. No demands means unspecified: nothing is guessed, staff must review it.
+
+    ``sources`` are the sentences the demands were read from. ``doubts`` are what the reader could not decide
+    (an ambiguous word, an impossible value, two sentences that disagree, a section copied from another
+    mentor's): the demands it did read stand, and the cadence needs review until staff settle it.
     """
 
     demands: tuple[MeetingDemand, ...] = ()
     sources: tuple[str, ...] = field(default=())
+    doubts: tuple[Doubt, ...] = field(default=())
 
     @property
     def is_specified(self) -> bool:
@@ -116,15 +137,20 @@ class Cadence:
 
     @property
     def needs_review(self) -> bool:
-        return not self.demands
+        return not self.demands or bool(self.doubts)
+
+    def with_doubt(self, doubt: Doubt) -> Cadence:
+        return replace(self, doubts=(*self.doubts, doubt))
 
     def describe(self) -> str:
-        if not self.demands:
-            return "unspecified — needs review"
-        return "; ".join(demand.describe() for demand in self.demands)
+        read = "; ".join(demand.describe() for demand in self.demands) or "unspecified"
+        return f"{read} — needs review" if self.needs_review else read
 
     def to_dict(self) -> dict:
-        return {"demands": [d.to_dict() for d in self.demands], "sources": list(self.sources)}
+        data = {"demands": [d.to_dict() for d in self.demands], "sources": list(self.sources)}
+        if self.doubts:
+            data["doubts"] = [doubt.to_dict() for doubt in self.doubts]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict | None) -> Cadence:
@@ -133,6 +159,7 @@ class Cadence:
         return cls(
             demands=tuple(MeetingDemand.from_dict(d) for d in data.get("demands", [])),
             sources=tuple(data.get("sources", [])),
+            doubts=tuple(Doubt.from_dict(d) for d in data.get("doubts", [])),
         )
 
 

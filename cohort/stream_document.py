@@ -37,6 +37,7 @@ class StreamDocumentError(ValueError):
 
 class WarningCode(StrEnum):
     CADENCE_UNSPECIFIED = "cadence_unspecified"
+    CADENCE_NEEDS_REVIEW = "cadence_needs_review"
     NAMES_OTHER_MENTOR = "names_other_mentor"
     DUPLICATED_TEXT = "duplicated_text"
     MISSING_ORGANISATION = "missing_organisation"

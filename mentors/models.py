@@ -129,6 +129,7 @@ class ImportWarning(TimeStamped):
 
     class Code(models.TextChoices):
         CADENCE_UNSPECIFIED = "cadence_unspecified", "Cadence unspecified"
+        CADENCE_NEEDS_REVIEW = "cadence_needs_review", "Cadence needs review"
         NAMES_OTHER_MENTOR = "names_other_mentor", "Names another mentor"
         DUPLICATED_TEXT = "duplicated_text", "Text duplicated from another mentor"
         MISSING_ORGANISATION = "missing_organisation", "Missing organisation"

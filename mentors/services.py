@@ -86,10 +86,11 @@ def mentor_hours_replace(
             writes.after_write(row)
 
 
-# What a person settles by editing the cadence themselves: the reader found none, read it from copied text, or
-# kept an earlier edit over a new reading.
+# What a person settles by editing the cadence themselves: the reader found none, doubted what it read, read it
+# from copied text, or kept an earlier edit over a new reading.
 CADENCE_WARNINGS = (
     ImportWarning.Code.CADENCE_UNSPECIFIED,
+    ImportWarning.Code.CADENCE_NEEDS_REVIEW,
     ImportWarning.Code.DUPLICATED_TEXT,
     ImportWarning.Code.CADENCE_KEPT,
 )
