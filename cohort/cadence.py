@@ -10,6 +10,7 @@ What it cannot read with confidence it leaves unspecified for staff to review; i
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -163,174 +164,804 @@ class Cadence:
         )
 
 
-# --- Parsing ------------------------------------------------------------------------------------------------
+# --- Reading ------------------------------------------------------------------------------------------------
+#
+# The reader is a small grammar, in three steps, each linear in the text:
+#   1. ``_tokens`` finds the words that matter in a sentence — rhythms ("2-3x per week", "fortnightly", "on
+#      Mondays and Thursdays"), meeting words ("1:1", "reading group", "call"), lengths ("half an hour", "90-minute"),
+#      doubts ("biweekly", "as needed") and the joints between them ("and", "; ", "then") — one pass per kind of
+#      token, a span taken by an earlier pass unavailable to a later one.
+#   2. ``_frames`` groups them, left to right, into one frame per demand: a rhythm, the meeting kinds it is bound
+#      to, a length. A rhythm with no meeting word near it ("daily lab books") is not a demand.
+#   3. ``parse_cadence`` merges the frames of all sentences per kind; what disagrees becomes a doubt.
 
-_NUMBER_WORDS = {"one": 1, "once": 1, "two": 2, "twice": 2, "three": 3, "thrice": 3, "four": 4, "five": 5}
-_COUNT = r"(\d|one|two|three|four|five)"
-_PER_WEEK = r"(?:a|per|each|every|/|an?\s+)\s*week\b"
-_TIMES = r"\s*(?:x|×|times)"
+MAX_PER_WEEK = 7
+DURATION_RANGE = (5, 480)
+_WORD_GAP = 12  # words between two tokens of one demand, at most
 
-# Meeting nouns the rhythm must bind to. "1-on-1" before "1 h" so the hour reader never sees its digits.
-_MEETING_NOUN = (
-    r"(?:1[\s-]?on[\s-]?1s?|one[\s-]on[\s-]ones?|meet(?:ing)?s?|calls?|syncs?|stand[\s-]?ups?|"
-    r"check[\s-]?in\s+calls?|sessions?)"
+_NUMBER_WORDS = {
+    "zero": 0, "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "twenty-five": 25,
+    "thirty": 30, "forty": 40, "forty-five": 45, "fifty": 50, "sixty": 60, "ninety": 90,
+    "once": 1, "twice": 2, "thrice": 3,
+}  # fmt: skip
+_NUM = r"(?:\d+(?:\.\d+)?|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_LENGTH_WORD = r"(?:twenty[\s-]five|forty[\s-]five|five|ten|fifteen|twenty|thirty|forty|fifty|sixty|ninety)"
+_RANGE = rf"(?P<low>{_NUM})(?:\s*(?:-|to|or)\s*(?P<high>{_NUM}))?"
+_PER = r"(?:(?:a|an|per|each|every|/|in\s+a)\s*)"
+_PERIOD = r"(?P<period>weeks?|wks?|w|fortnights?|months?|days?)\b"
+_ADVERB = r"(?P<adverb>weekly|wkly|monthly|daily)\b"
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)"
+_FULL_DAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?"
+
+_KIND_NOUN = (
+    r"(?:meetings?|mtgs?|calls?|sessions?|syncs?|check[\s-]?ins?|catch[\s-]?ups?|chats?|discussions?)"
 )
-_KIND_WORDS = (
-    (MeetingKind.STANDUP, re.compile(r"stand[\s-]?ups?")),
-    (MeetingKind.ONE_ON_ONE, re.compile(r"1[\s-]?on[\s-]?1s?|one[\s-]on[\s-]ones?|individual")),
-    (MeetingKind.GROUP, re.compile(r"\bgroup\b")),
-    (MeetingKind.TEAM, re.compile(r"\bteam\b")),
+_GENERIC_NOUN = rf"{_KIND_NOUN}|meet(?:s|ups?)?\b|meeting|cadence|frequency|mentorship|mentoring|supervision"
+_ONE_ON_ONE = (
+    r"1\s*:\s*1s?|1[\s-]on[\s-]1s?|1-1s?(?!\s*(?:x|×|times))|one[\s-](?:on|to)[\s-]ones?|"
+    rf"individual(?:ly|\s+{_KIND_NOUN})|private\s+{_KIND_NOUN}|1to1s?"
+)
+_GROUP = (
+    rf"(?:paper[\s-])?reading[\s-]groups?|journal\s+clubs?|group[\s-]{_KIND_NOUN}|"
+    rf"group[\s-](?:reading|paper)[\s-]?{_KIND_NOUN}?|(?:as|in)\s+an?\s+group|(?:as|in)\s+groups"
+)
+_TEAM = rf"(?:team|lab|project|research\s+group)[\s-]{_KIND_NOUN}|all[\s-]hands"
+_STANDUP = r"(?:team\s+|group\s+)?stand[\s-]?ups?|scrums?"
+
+
+class _Token:
+    """A word or phrase that matters, at ``start``..``end`` of the lowered sentence."""
+
+    __slots__ = ("end", "start", "type", "value")
+
+    def __init__(self, type_: str, start: int, end: int, value: object = None) -> None:
+        self.type, self.start, self.end, self.value = type_, start, end, value
+
+
+@dataclass(frozen=True)
+class _Rhythm:
+    low: float
+    high: float
+    explicit: bool = True  # weekday names only suggest a rhythm; a stated one overrides them
+
+
+def _count(word: str) -> float:
+    word = re.sub(r"\s+", "-", word)
+    return float(word) if word[0].isdigit() else float(_NUMBER_WORDS[word])
+
+
+def _weeks_of(period: str) -> float | None:
+    """How many weeks a period is; a day is a workday (a fifth of a week), a month four weeks."""
+    period = period.rstrip("s")
+    return {"week": 1, "wk": 1, "w": 1, "fortnight": 2, "month": 4, "day": 0.2}.get(period)
+
+
+def _per_week(low: float, high: float, weeks: float) -> tuple[float, float] | str:
+    """Meetings per week, or why these counts are no rhythm the planner can keep."""
+    low, high = sorted((low, high))
+    if low <= 0:
+        return "a rhythm that may be zero is no rhythm to plan"
+    if not (low.is_integer() and high.is_integer()):
+        return "a fraction of a meeting is no rhythm to plan"
+    per_week = (low / weeks, high / weeks)
+    if per_week[1] > MAX_PER_WEEK:
+        return f"more than {MAX_PER_WEEK} meetings a week (one a day)"
+    for value in per_week:
+        if value < 1 and not (1 / value).is_integer():
+            return "meetings a month that do not fall every N weeks"
+    return per_week
+
+
+# Each pass: (token type, pattern). Passes run in this order; a later pass cannot take a span an earlier one took.
+_PASSES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (type_, re.compile(pattern))
+    for type_, pattern in (
+        # Hours of work a week are no meeting length: "expect 10-15 hours a week".
+        ("skip", rf"\b{_NUM}(?:\s*(?:-|to)\s*{_NUM})?\s*(?:h|hrs?|hours?)\s*(?:a|an|per|/)\s*(?:week|wk)\b"),
+        # "w/ me" is "with me"; a meeting room or meeting notes are no meeting.
+        ("skip", r"\bw/|\bmeeting\s+(?:rooms?|notes|minutes|agendas?|slots?|links?|spaces?|invites?)\b"),
+        ("skip", r"\b(?:less\s+than|within|under|in)\s+\d+\s*(?:h|hrs?|hours?|days?)\b"),
+        ("standup", rf"\b(?:{_STANDUP})\b"),
+        ("one_on_one", rf"(?<![\w:])(?:{_ONE_ON_ONE})(?!\w)"),
+        ("group", rf"\b(?:{_GROUP})\b"),
+        ("team", rf"\b(?:{_TEAM})\b"),
+        ("length_range", rf"\b{_NUM}\s*(?:-|to)\s*{_NUM}[\s-]*(?:minutes?|mins?|m|hours?|hrs?|h)\b"),
+        (
+            "length",
+            r"\b(?P<h>\d+(?:\.\d+)?)\s*(?:h|hrs?|hours?)\s*(?:and\s*)?(?P<m>\d+)\s*(?:m|mins?|minutes?)?\b",
+        ),
+        (
+            "length",
+            rf"\b(?P<n>\d+(?:\.\d+)?|{_LENGTH_WORD}|one|two|three|four)[\s-]*(?P<unit>minutes?|mins?|m|hours?|hrs?|h)"
+            r"(?:[\s-]long)?\b",
+        ),
+        ("length_90", r"\b(?:(?:an?|one)\s+)?hour\s+and\s+a\s+half\b|\bone\s+and\s+a\s+half\s+hours?\b"),
+        ("length_30", r"\bhalf[\s-]an?[\s-]hour(?:[\s-]long)?\b|\bhalf[\s-]hour(?:[\s-]long)?\b"),
+        ("length_15", r"\b(?:a\s+)?quarter[\s-](?:of\s+an[\s-])?hour(?:[\s-]long)?\b"),
+        ("length_60", r"\b(?:(?:an?|one)[\s-]hour(?:[\s-]long)?|hour[\s-]long)\b"),
+        # Words that leave the rhythm open.
+        (
+            "vague",
+            r"\b(?:bi[\s-]?weekly|bi[\s-]?monthly|every\s+other\s+day|hourly|a\s+(?:couple|few)(?:\s+of)?\s+times|"
+            r"(?:several|multiple|many|some)\s+times|regular(?:ly)?|occasional(?:ly)?|periodic(?:al)?(?:ly)?|"
+            r"frequent(?:ly)?|often|from\s+time\s+to\s+time|most\s+weeks|flexibl[ey]|irregular(?:ly)?)\b",
+        ),
+        (
+            "extra",
+            r"\b(?:as[\s-]needed|ad[\s-]hoc|on\s+(?:request|demand)|when(?:ever)?\s+(?:needed|useful|necessary)|"
+            r"if\s+(?:needed|necessary|useful)|as\s+required|as\s+necessary|optional(?:ly)?|extra|additional)\b",
+        ),
+        (
+            "bound",
+            r"\b(?:at\s+least|at\s+most|up\s+to|no\s+more\s+than|or\s+more|minimum\s+of|maximum\s+of)\b",
+        ),
+        # Stated rhythms.
+        (
+            "count_rhythm",
+            rf"\bbetween\s+(?P<low>{_NUM})\s+and\s+(?P<high>{_NUM})\s*(?:x|times?)\s*{_PER}?{_PERIOD}",
+        ),
+        ("count_rhythm", rf"\b{_RANGE}\s*(?:x|times?)\s*(?:{_PER}|p/?)?{_PERIOD}"),
+        ("count_rhythm", rf"\b{_RANGE}\s*/\s*(?P<period>week|wk)\b"),
+        (
+            "count_rhythm",
+            rf"\b(?P<low>once|twice|thrice)(?:\s+or\s+(?P<high>twice|thrice|three\s+times))?\s*{_PER}?{_PERIOD}",
+        ),
+        ("count_adverb", rf"\b(?P<low>once|twice|thrice)[\s-]*{_ADVERB}"),
+        ("count_adverb", rf"\b{_RANGE}\s*(?:x|times?)[\s-]*{_ADVERB}"),
+        (
+            "count_rhythm",
+            rf"\b{_RANGE}\s+(?:days?|evenings?|mornings?|afternoons?)\s*{_PER}(?P<period>week|wk)\b",
+        ),
+        (
+            "per",
+            r"\b(?P<word>per|a|an|each|every)\s+(?P<period>week|wk|fortnight|month)\b|/\s*(?P<period2>week|wk)\b|\bp/?w\b",
+        ),
+        ("half_week", r"\bsemi[\s-]?weekly\b"),
+        (
+            "per_period",
+            rf"\b(?:every|each)\s+(?P<n>other|second|alternate|\d+|two|three|four|five|six)\s+(?:weeks?|wks?|{_FULL_DAY})\b",
+        ),
+        ("per_period", r"\b(?P<n>alternate)\s+weeks\b"),
+        ("fortnightly", r"\b(?:fortnightly|semi[\s-]?monthly|twice[\s-]monthly)\b"),
+        ("monthly", r"\bmonthly\b"),
+        ("weekly", r"\b(?:weekly|wkly|on\s+a\s+weekly\s+basis)\b"),
+        (
+            "daily",
+            r"\b(?:daily|every\s+(?:single\s+)?day|each\s+day|(?:every|each)\s+(?:week|work(?:ing)?|business)[\s-]?day|"
+            r"on\s+(?:weekdays|workdays|working\s+days))\b",
+        ),
+        (
+            "day_range",
+            rf"\b(?P<first>{_FULL_DAY}|{_DAY})\s*(?:-|to|through|thru|until)\s*(?P<last>{_FULL_DAY}|{_DAY})\b",
+        ),
+        ("days", rf"\b{_FULL_DAY}(?:\s*(?:,|/|&|and|or|\+)\s*(?:{_FULL_DAY}|{_DAY}))*\b"),
+        ("days", rf"\b{_DAY}(?:\s*(?:,|/|&|\+)\s*(?:{_FULL_DAY}|{_DAY}))+\b|\b(?:tues?|thu|thurs?|fri)\b"),
+        ("count", rf"\bbetween\s+(?P<low>{_NUM})\s+and\s+(?P<high>{_NUM})\b"),
+        ("count", rf"\b(?P<low>{_NUM}|an?)(?:\s*(?:-|to|or)\s*(?P<high>{_NUM}))?\b"),
+        # Meeting words with no kind of their own, and "group"/"team" on their own.
+        ("kind_word", r"\b(?:group|team)\b"),
+        ("generic", rf"\b(?:{_GENERIC_NOUN})"),
+        # Joints.
+        (
+            "phase",
+            r"\b(?:phase|stage|initially|at\s+first|at\s+the\s+(?:start|beginning)|(?:first|last|final)\s+\w+\s+weeks|"
+            r"towards?\s+the\s+end|later\s+on|afterwards?|for\s+the\s+rest)\b",
+        ),
+        ("then", r"\b(?:then|later|after\s+that|after|during|until|once\s+the)\b"),
+        (
+            "clause",
+            r";|\s[-–—]\s|\b(?:but|though|although|whereas|while|because|since|however|except|unless)\b|\.\s",
+        ),
+        ("or", r"\bor\b|/"),
+        ("and", r"\b(?:and|plus|as\s+well\s+as|along\s+with|in\s+addition\s+to|also)\b|[,&+]"),
+        ("open", r"\("),
+        ("close", r"\)"),
+        ("each", r"\b(?:each|both|all|apiece)\b"),
+    )
 )
 
-# Each reader finds (min, max) per week in a sentence, bound to a meeting noun.
-_RANGE = r"(\d)\s*(?:-|–|—|to)\s*(\d)"
-_FREQUENCY_READERS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # "meeting 2-3x per week", "2–3 times weekly", "two to three times a week"
-    (re.compile(rf"{_RANGE}{_TIMES}\s*(?:{_PER_WEEK}|weekly)"), "range"),
-    (re.compile(rf"\b{_COUNT}\s+to\s+{_COUNT}{_TIMES}\s*(?:{_PER_WEEK}|weekly)"), "range"),
-    # "twice a week", "once a week", "2x/week", "three times per week", "3 times weekly"
-    (re.compile(rf"\b(once|twice|thrice)\s*(?:{_PER_WEEK}|weekly)"), "count"),
-    (re.compile(rf"\b{_COUNT}{_TIMES}\s*(?:{_PER_WEEK}|weekly)"), "count"),
-    # "every other week", "fortnightly", "biweekly", "every two weeks"
-    (
-        re.compile(r"\bevery\s+(?:other|second|two|2)\s+weeks?\b|\bfortnightly\b|\bbi-?weekly\b"),
+_KIND_TOKENS = {
+    "standup": MeetingKind.STANDUP,
+    "one_on_one": MeetingKind.ONE_ON_ONE,
+    "group": MeetingKind.GROUP,
+    "team": MeetingKind.TEAM,
+}
+_VAGUE_REASONS = {
+    "biweekly": "means twice a week or every two weeks",
+    "bimonthly": "means twice a month or every two months",
+    "every other day": "is two or three times a week",
+    "hourly": "is more often than once a day",
+}
+_LENGTH_UNITS = {"m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1}
+
+
+def _tokens(sentence: str) -> list[_Token]:
+    """The sentence's tokens in text order. Each pass skips text an earlier pass took."""
+    taken = bytearray(len(sentence) + 1)
+    found: list[_Token] = []
+    for type_, pattern in _PASSES:
+        for match in pattern.finditer(sentence):
+            start, end = match.span()
+            if start == end or any(taken[start:end]):
+                continue
+            taken[start:end] = b"\x01" * (end - start)
+            token = _Token(type_, start, end, match)
+            found.append(_interpret(token, match))
+    found.sort(key=lambda token: token.start)
+    return [token for token in found if token.type != "skip" and not _describes_another_noun(sentence, token)]
+
+
+# Words that may follow a rhythm adverb ("we meet weekly with…"); any other word after "weekly" is a noun it
+# describes ("a weekly newsletter", "the weekly interval", "daily lab books") unless a meeting word follows soon.
+_AFTER_ADVERB = frozenset(
+    [
+        "with",
+        "on",
+        "at",
+        "in",
+        "for",
+        "during",
+        "by",
+        "via",
+        "over",
+        "to",
+        "and",
+        "or",
+        "but",
+        "as",
+        "from",
+        "until",
+        "till",
+        "throughout",
+        "across",
+        "online",
+        "remotely",
+        "usually",
+        "typically",
+        "ideally",
+        "normally",
+        "generally",
+        "mostly",
+        "is",
+        "are",
+        "be",
+        "will",
+        "would",
+        "then",
+        "plus",
+        "where",
+        "when",
+        "which",
+        "that",
+        "so",
+        "if",
+        "through",
+        "unless",
+        "except",
+        "starting",
+        "i",
+        "we",
+        "you",
+        "they",
+        "it",
+        "basis",
+        "together",
+        "between",
+        "too",
+        "also",
+        "including",
+        "either",
+        "both",
+        "each",
+        "about",
+        "around",
+        "after",
+        "before",
+        "morning",
+        "mornings",
+        "afternoon",
+        "afternoons",
+        "evening",
+        "evenings",
+        "me",
+        "us",
+        "them",
+        "of",
+        "the",
+        "alongside",
+        "scholars",
+        "mentees",
+        "students",
+    ]
+)
+_ADJECTIVES = re.compile(r"(?:[a-z]+[\s-])?(?:weekly|wkly|daily|monthly|fortnightly|semi[\s-]?weekly)")
+_MEETING_OR_LENGTH = re.compile(
+    rf"{_GENERIC_NOUN}|{_ONE_ON_ONE}|{_STANDUP}|{_GROUP}|{_TEAM}|group|team|hour|min"
+)
+_NEXT_WORDS = re.compile(r"[\s,]*([a-z][a-z'-]*)?(?:\s+[a-z0-9:'-]+)?")
+
+
+def _describes_another_noun(sentence: str, token: _Token) -> bool:
+    """Whether a rhythm adjective describes a noun that is no meeting ("a weekly newsletter")."""
+    if token.type != "rhythm" or not _ADJECTIVES.fullmatch(sentence[token.start : token.end]):
+        return False
+    following = _NEXT_WORDS.match(sentence, token.end)
+    word = following.group(1)
+    if word is None or word in _AFTER_ADVERB:
+        return False
+    return not _MEETING_OR_LENGTH.search(following.group(0))
+
+
+def _interpret(token: _Token, match: re.Match[str]) -> _Token:
+    """Give a token its value: a _Rhythm or the reason it is none, a length in minutes, a kind."""
+    groups = match.groupdict()
+    text = match.group(0)
+    type_ = token.type
+    value: object = None
+    if type_ == "count_rhythm":
+        low, high = _count(groups["low"]), _count(groups.get("high") or groups["low"])
+        value = _per_week(low, high, _weeks_of(groups["period"]))
+    elif type_ == "count_adverb":
+        low, high = _count(groups["low"]), _count(groups.get("high") or groups["low"])
+        value = _per_week(low, high, {"weekly": 1, "wkly": 1, "monthly": 4, "daily": 0.2}[groups["adverb"]])
+    elif type_ == "half_week":
+        value = (2.0, 2.0)
+    elif type_ == "per_period":
+        every = groups["n"]
+        weeks = 2 if every in ("other", "second", "alternate") else _count(every)
+        value = (1 / weeks, 1 / weeks)
+    elif type_ in ("fortnightly", "monthly", "weekly", "daily"):
+        per_week = {"fortnightly": 0.5, "monthly": 0.25, "weekly": 1.0, "daily": 5.0}[type_]
+        value = (per_week, per_week)
+    elif type_ == "day_range":
+        first, last = (_weekday_index(groups[name]) for name in ("first", "last"))
+        days = last - first + 1
+        value = (float(days), float(days)) if days > 0 else "a span of days that runs backwards"
+    elif type_ == "days":
+        names = {
+            _weekday_index(word) for word in re.findall(r"[a-z]+", text) if _weekday_index(word) is not None
+        }
+        count = 1 if re.search(r"\bor\b", text) else len(names)
+        return _Token("weekdays", token.start, token.end, _Rhythm(count, count, explicit=False))
+    elif type_ == "per":
+        period = groups.get("period") or groups.get("period2") or "week"
+        value = (groups.get("word") in ("each", "every"), _weeks_of(period))
+    elif type_ == "count":
+        value = _count(groups["low"]), _count(groups.get("high") or groups["low"])
+    elif type_ == "length":
+        if groups.get("h") is not None:
+            value = round(float(groups["h"]) * 60 + float(groups["m"]))
+        else:
+            unit = groups["unit"]
+            value = round(_count(groups["n"]) * (_LENGTH_UNITS.get(unit, 60)))
+    elif type_.startswith("length_") and type_ != "length_range":
+        return _Token("length", token.start, token.end, int(type_.removeprefix("length_")))
+    elif type_ in _KIND_TOKENS:
+        return _Token("kind", token.start, token.end, _KIND_TOKENS[type_])
+    if type_ in (
+        "count_rhythm",
+        "count_adverb",
+        "half_week",
+        "per_period",
         "fortnightly",
-    ),
-    # "every weekday", "each workday"
-    (re.compile(r"\b(?:every|each)\s+(?:work\s*|week\s*)day\b"), "daily"),
-)
-# Adjective rhythms only count when they sit right next to the meeting noun: "weekly meeting", "daily stand-up",
-# "meet weekly" — never "the weekly interval" or "daily lab books".
-# Words that may stand between an adjective rhythm and its noun: "weekly team meeting", "daily 15-minute stand-up".
-_NOUN_MODIFIER = (
-    r"(?:team|group|research|reading|lab|project|individual|short|long|in[\s-]person|video|"
-    r"1[\s-]?on[\s-]?1|one[\s-]on[\s-]one|\d+(?:\.\d+)?[\s-]?(?:min(?:ute)?s?|h|hours?)|hour[\s-]long)"
-)
-_ADJECTIVE_RHYTHM = re.compile(
-    rf"\b(weekly|daily|every\s+week|each\s+week)\s+(?:{_NOUN_MODIFIER}\s+){{0,2}}({_MEETING_NOUN})\b"
-    rf"|\b({_MEETING_NOUN})\s+(weekly|daily|every\s+week|each\s+week)\b"
-)
-# "two 45-minute 1-on-1s per week": the count stands before the noun.
-_COUNTED_NOUNS = re.compile(rf"\b{_COUNT}\s+(?:[\w.-]+\s+){{0,2}}?({_MEETING_NOUN})\s+{_PER_WEEK}")
-_BINDING_GAP = 30  # characters between a frequency phrase and its meeting noun
+        "monthly",
+        "weekly",
+        "daily",
+        "day_range",
+    ):
+        rhythm = value if isinstance(value, str) else _Rhythm(*value)
+        return _Token("rhythm", token.start, token.end, rhythm)
+    token.value = value
+    return token
 
-_DURATION_READERS: tuple[tuple[re.Pattern[str], float], ...] = (
-    (re.compile(r"\bhalf\s+an?\s+hour\b|\bhalf[\s-]hour\b"), -30),
-    (re.compile(r"\b(?:an|one)\s+hour\b"), -60),
-    (re.compile(r"(?<![\w-])(\d+(?:\.\d+)?)\s*-?\s*(?:h|hr|hrs|hours?)\b(?![\s-]?on)"), 60),
-    (re.compile(r"(?<![\w-])(\d+)\s*-?\s*(?:m|min|mins|minutes?)\b"), 1),
-)
+
+def _weekday_index(word: str) -> int | None:
+    word = word.rstrip("s") if len(word) > 4 else word
+    for index, name in enumerate(_WEEKDAYS):
+        if word == name or (len(word) >= 3 and name.startswith(word)):
+            return index
+    return None
+
+
+@dataclass
+class _Frame:
+    """One demand being read: its rhythm, the kinds bound to it, its length, and what casts doubt on it."""
+
+    joined: bool = False  # reached through "and"/","/"or" from the frame before, so it may share its rhythm
+    kinds: list[MeetingKind] = field(default_factory=list)
+    generic: bool = False  # a meeting word with no kind of its own: a 1-on-1 unless a kind is named
+    kinds_at: tuple[int, int] | None = None
+    rhythm: _Rhythm | None = None
+    rhythm_token: _Token | None = None
+    rhythm_first: bool = False  # "weekly 1:1s and group calls": the rhythm reaches the kinds after it
+    count: _Token | None = None  # "two 45-minute 1-on-1s per week": the count waits for its period
+    length: int | None = None
+    length_token: _Token | None = None
+    length_shared: bool = False
+    doubts: list[tuple[_Token, str]] = field(default_factory=list)
+    vague: _Token | None = None
+    extra: _Token | None = None
+    bound: _Token | None = None
+    last_end: int = 0
+    has_content: bool = False
+
+    @property
+    def has_kinds(self) -> bool:
+        return bool(self.kinds) or self.generic
+
+    @property
+    def has_rhythm(self) -> bool:
+        return self.rhythm_token is not None
+
+    @property
+    def complete(self) -> bool:
+        return self.has_kinds and self.has_rhythm
+
+    def meeting_kinds(self) -> list[MeetingKind]:
+        return list(dict.fromkeys(self.kinds)) or ([MeetingKind.ONE_ON_ONE] if self.generic else [])
+
+    def touch(self, token: _Token) -> None:
+        self.last_end = max(self.last_end, token.end)
+        self.has_content = True
+
+    def add_kind(self, token: _Token, kind: MeetingKind | None) -> None:
+        if kind is None:
+            self.generic = True
+        else:
+            self.kinds.append(kind)
+        start = token.start if self.kinds_at is None else self.kinds_at[0]
+        self.kinds_at = (start, token.end)
+        if self.has_rhythm and len(self.kinds) + self.generic == 1:
+            self.rhythm_first = True
+        self.touch(token)
+
+    def set_rhythm(self, token: _Token) -> None:
+        value = token.value
+        self.rhythm_token = token
+        self.rhythm = value if isinstance(value, _Rhythm) else None
+        if isinstance(value, str):
+            self.doubts.append((token, value))
+        self.touch(token)
+
+
+def _words_between(sentence: str, start: int, end: int) -> int:
+    """Words between two offsets; a stretch too long to hold _WORD_GAP words is not counted, to stay linear."""
+    if end - start > 50 * _WORD_GAP:
+        return _WORD_GAP + 1
+    return len(sentence[start:end].split()) if end > start else 0
+
+
+def _frames(sentence: str, tokens: list[_Token]) -> list[_Frame]:
+    """Group a sentence's tokens into frames, one per demand it states."""
+    frames = [_Frame()]
+    joint: str | None = None  # "and" or "or" met since the frame's last token
+    in_parenthesis = False
+    count: _Token | None = None  # the last count, while it may still start "two calls a week"
+    each_end: int | None = None  # where the last "each" or "both" ended: "each an hour"
+
+    def new_frame() -> _Frame:
+        frames.append(_Frame(joined=joint is not None))
+        return frames[-1]
+
+    for index, token in enumerate(tokens):
+        frame = frames[-1]
+        kind = token.type
+        if kind in ("and", "or"):
+            joint = "or" if kind == "or" or joint == "or" else "and"
+            count = None
+            continue
+        if kind == "clause":
+            frames.append(_Frame())
+            joint, count = None, None
+            continue
+        if kind in ("open", "close"):
+            in_parenthesis = kind == "open"
+            continue
+        if kind == "count":
+            count = token
+            continue
+        if kind == "each":
+            # "…, 30 minutes each": the length is every demand's before it.
+            length = frame.length_token
+            if length is not None and _words_between(sentence, length.end, token.start) <= 1:
+                frame.length_shared = True
+            each_end = token.end
+            continue
+        if kind in ("phase", "then"):
+            continue
+        if frame.has_content and _words_between(sentence, frame.last_end, token.start) > _WORD_GAP:
+            frames.append(_Frame())
+            frame = frames[-1]
+        if kind in ("kind", "generic", "kind_word"):
+            value = token.value if kind == "kind" else None
+            if kind == "kind_word":
+                if not _kind_word_counts(sentence, tokens, index, frame, joint, in_parenthesis):
+                    continue
+                value = (
+                    MeetingKind.GROUP if sentence[token.start : token.end] == "group" else MeetingKind.TEAM
+                )
+            fresh_count = count is not None and frame.count is not None
+            if joint is not None and not in_parenthesis and (frame.complete or fresh_count):
+                frame = new_frame()
+            if count is not None and _words_between(sentence, count.end, token.start) <= 3:
+                frame.count = count
+            frame.add_kind(token, value)
+        elif kind == "per":
+            counted, weeks = token.value
+            if (
+                frame.count is not None
+                and frame.kinds_at
+                and _words_between(sentence, frame.kinds_at[1], token.start) <= 3
+            ):
+                token.value = _counted_rhythm(frame.count, weeks)
+                _share_count(frames, weeks)
+            elif counted:
+                token.value = _Rhythm(1 / weeks, 1 / weeks)
+            else:
+                continue
+            frame = _place_rhythm(sentence, frames, token, joint)
+        elif kind in ("rhythm", "weekdays"):
+            frame = _place_rhythm(sentence, frames, token, joint)
+        elif kind in ("length", "length_range"):
+            if frame.length_token is not None:
+                if not frame.complete:
+                    frame.doubts.append((token, "two lengths for one meeting"))
+                    frame.touch(token)
+                    continue
+                frame = new_frame()
+            elif frame.complete and joint is not None:
+                frame = new_frame()
+            frame.length_token = token
+            frame.length = token.value if kind == "length" else None
+            frame.length_shared = (
+                each_end is not None and _words_between(sentence, each_end, token.start) <= 1
+            )
+            frame.touch(token)
+        elif kind in ("vague", "extra", "bound"):
+            if frame.complete and joint is not None and kind != "bound":
+                if kind == "vague" and joint == "or":
+                    frame.doubts.append((token, "gives a choice of rhythms"))
+                    frame.touch(token)
+                    joint = None
+                    continue
+                frame = new_frame()
+            setattr(frame, kind, token)
+            frame.touch(token)
+        joint = None
+    return [frame for frame in frames if frame.has_content]
+
+
+def _kind_word_counts(
+    sentence: str, tokens: list[_Token], index: int, frame: _Frame, joint: str | None, in_parenthesis: bool
+) -> bool:
+    """Whether a bare "group" or "team" names a meeting: in a parenthesis after one ("meetings (1-on-1 and
+    group)"), or coordinated with a meeting word ("1-on-1 and group meetings")."""
+    if in_parenthesis and frame.has_kinds:
+        return True
+    following = [t.type for t in tokens[index + 1 : index + 4] if t.type != "count"]
+    return following[:1] in (["and"], ["or"]) and following[1:2] in (["kind"], ["generic"])
+
+
+def _counted_rhythm(count: _Token, weeks: float) -> _Rhythm | str:
+    value = _per_week(*count.value, weeks)
+    return _Rhythm(*value) if isinstance(value, tuple) else value
+
+
+def _share_count(frames: list[_Frame], weeks: float) -> None:
+    """ "Two 1:1s and one group call per week": the period reaches back to the counted kinds joined to the last."""
+    at = len(frames) - 1
+    while at > 0 and frames[at].joined:
+        earlier = frames[at - 1]
+        if earlier.has_rhythm or earlier.count is None or not earlier.has_kinds:
+            return
+        rhythm = _counted_rhythm(earlier.count, weeks)
+        earlier.set_rhythm(_Token("rhythm", earlier.count.start, earlier.count.end, rhythm))
+        at -= 1
+
+
+def _place_rhythm(sentence: str, frames: list[_Frame], token: _Token, joint: str | None) -> _Frame:
+    """Put a rhythm into the current frame, or start the next frame with it. Returns the frame it went to."""
+    frame = frames[-1]
+    rhythm = token.value
+    weak = isinstance(rhythm, _Rhythm) and not rhythm.explicit
+    if not frame.has_rhythm:
+        frame.set_rhythm(token)
+        return frame
+    if weak:  # weekday names beside a stated rhythm only say when
+        frame.touch(token)
+        return frame
+    if frame.rhythm is not None and not frame.rhythm.explicit:
+        frame.set_rhythm(token)
+        return frame
+    if joint == "or" and (frame.kinds_at is None or frame.kinds_at[1] < frame.rhythm_token.start):
+        # "weekly or every other week"
+        frame.doubts.append((token, "gives a choice of rhythms"))
+        frame.touch(token)
+        return frame
+    frames.append(_Frame(joined=joint is not None))
+    following = frames[-1]
+    if frame.kinds_at is not None and frame.kinds_at[0] > frame.rhythm_token.end:
+        # "I keep daily lab books and we meet weekly": the kinds between two rhythms go with the nearer one.
+        before = _words_between(sentence, frame.rhythm_token.end, frame.kinds_at[0])
+        after = _words_between(sentence, frame.kinds_at[1], token.start)
+        if after < before:
+            following.kinds, following.generic, following.kinds_at = (
+                frame.kinds,
+                frame.generic,
+                frame.kinds_at,
+            )
+            following.count = frame.count
+            frame.kinds, frame.generic, frame.kinds_at = [], False, None
+            if frame.length_token is not None and frame.length_token.start > following.kinds_at[0]:
+                following.length, following.length_token = frame.length, frame.length_token
+                frame.length, frame.length_token = None, None
+    following.set_rhythm(token)
+    return following
+
+
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(•])|\n+")
+# One character for one: offsets in the lowered sentence are offsets in the original.
+_FOLD = str.maketrans({"’": "'", "‘": "'", "‑": "-", "–": "-", "—": "-", "×": "x", "\u00a0": " "})
 
 
 def split_sentences(text: str) -> list[str]:
     """Sentences and bullets, stripped of bullet marks."""
-    pieces = _SENTENCE_END.split(text)
-    return [piece.strip().lstrip("•").strip() for piece in pieces if piece.strip().lstrip("•").strip()]
+    pieces = (piece.strip().lstrip("•*-–").strip() for piece in _SENTENCE_END.split(text))
+    return [piece for piece in pieces if piece]
 
 
-def _normalise(sentence: str) -> str:
-    return sentence.lower().replace("’", "'").replace("‑", "-")
+@dataclass
+class _SentenceReading:
+    demands: list[MeetingDemand] = field(default_factory=list)
+    doubts: list[Doubt] = field(default_factory=list)
+    # "Calls as needed" leaves the rhythm open only when nothing else in the text states one.
+    open_rhythms: list[Doubt] = field(default_factory=list)
 
 
-def _count(word: str) -> int:
-    return int(word) if word.isdigit() else _NUMBER_WORDS[word]
+def _read_sentence(sentence: str) -> _SentenceReading:
+    lowered = sentence.translate(_FOLD).lower()
+    if len(lowered) != len(sentence):
+        sentence = lowered
+    tokens = _tokens(lowered)
+    frames = _frames(lowered, tokens)
+    reading = _SentenceReading()
+
+    def doubt(token: _Token, reason: str) -> Doubt:
+        return Doubt(phrase=sentence[token.start : token.end], reason=reason, source=sentence)
+
+    frames = _attach_lengths(frames)
+    for previous, frame in itertools.pairwise(frames):
+        if (
+            frame.joined
+            and frame.has_kinds
+            and not frame.has_rhythm
+            and frame.vague is None
+            and previous.rhythm_first
+        ):
+            frame.rhythm, frame.rhythm_token, frame.rhythm_first = (
+                previous.rhythm,
+                previous.rhythm_token,
+                True,
+            )
+    for frame in frames:
+        kinds = frame.meeting_kinds()
+        if not kinds:
+            continue
+        reading.doubts += [doubt(token, reason) for token, reason in frame.doubts]
+        if frame.bound is not None and frame.has_rhythm:
+            reading.doubts.append(doubt(frame.bound, "gives a bound, not a rhythm"))
+            continue
+        if not frame.has_rhythm:
+            if frame.vague is not None:
+                word = re.sub(r"[\s-]", "", lowered[frame.vague.start : frame.vague.end])
+                reason = _VAGUE_REASONS.get(word, "names no rhythm to plan")
+                reading.doubts.append(doubt(frame.vague, reason))
+            elif frame.extra is not None:
+                reading.open_rhythms.append(doubt(frame.extra, "names no rhythm to plan"))
+            continue
+        if frame.rhythm is None or frame.doubts:
+            continue
+        duration = frame.length
+        if frame.length_token is not None and frame.length_token.type == "length_range":
+            reading.doubts.append(doubt(frame.length_token, "gives a range of lengths, not one length"))
+        elif duration is not None and not DURATION_RANGE[0] <= duration <= DURATION_RANGE[1]:
+            reading.doubts.append(
+                doubt(
+                    frame.length_token, f"is a length outside {DURATION_RANGE[0]}–{DURATION_RANGE[1]} minutes"
+                )
+            )
+            duration = None
+        reading.demands += [
+            MeetingDemand(kind, frame.rhythm.low, frame.rhythm.high, duration, source=sentence)
+            for kind in kinds
+        ]
+    change = _changing_rhythm(tokens, frames) if reading.demands else None
+    if change is not None:
+        reading.doubts.append(doubt(change, "the rhythm changes over the programme; staff choose one"))
+        reading.demands.clear()
+    return reading
 
 
-def _near_meeting_noun(sentence: str, start: int, end: int) -> re.Match[str] | None:
-    """The meeting noun closest to a frequency phrase, within the binding gap on either side."""
-    best = None
-    for noun in re.finditer(_MEETING_NOUN, sentence):
-        gap = start - noun.end() if noun.end() <= start else noun.start() - end
-        if gap <= _BINDING_GAP and (best is None or gap < best[0]):
-            best = (gap, noun)
-    return best[1] if best else None
+def _attach_lengths(frames: list[_Frame]) -> list[_Frame]:
+    """A length on its own after a demand is that demand's ("weekly 1:1s, 30 minutes"); with "each" or "both"
+    it is every demand's before it that has none ("daily stand-ups and weekly 1:1s, each 30 minutes")."""
+    kept: list[_Frame] = []
+    for frame in frames:
+        if frame.has_kinds or frame.has_rhythm or frame.length_token is None or not kept:
+            kept.append(frame)
+            continue
+        for earlier in kept if frame.length_shared else kept[-1:]:
+            if earlier.length_token is None and earlier.has_kinds:
+                earlier.length, earlier.length_token = frame.length, frame.length_token
+    return kept
 
 
-def _rhythms(sentence: str) -> list[tuple[float, float, int, int]]:
-    """(min, max, span start, span end) of every rhythm bound to a meeting noun in the sentence."""
-    found: list[tuple[float, float, int, int]] = []
-
-    def claim(low: float, high: float, start: int, end: int) -> None:
-        if not any(start < f_end and f_start < end for _, _, f_start, f_end in found):
-            found.append((low, high, start, end))
-
-    for match in _COUNTED_NOUNS.finditer(sentence):
-        count = _count(match.group(1))
-        claim(count, count, match.start(), match.end())
-    for pattern, reading in _FREQUENCY_READERS:
-        for match in pattern.finditer(sentence):
-            noun = _near_meeting_noun(sentence, match.start(), match.end())
-            if noun is None:
-                continue
-            span = (min(match.start(), noun.start()), max(match.end(), noun.end()))
-            if reading == "range":
-                low, high = sorted((_count(match.group(1)), _count(match.group(2))))
-                claim(low, high, *span)
-            elif reading == "count":
-                count = _count(match.group(1))
-                claim(count, count, *span)
-            elif reading == "fortnightly":
-                claim(0.5, 0.5, *span)
-            else:
-                claim(5, 5, *span)
-    for match in _ADJECTIVE_RHYTHM.finditer(sentence):
-        word = match.group(1) or match.group(4)
-        value = 5 if word == "daily" else 1
-        claim(value, value, match.start(), match.end())
-    return found
-
-
-def _kinds(sentence: str, start: int, end: int) -> list[MeetingKind]:
-    """Kinds named in the rhythm's phrase or a parenthesis right after it; unnamed means the 1-on-1."""
-    region = sentence[start:end]
-    after = sentence[end:]
-    parenthesis = re.match(r"\s*\(([^)]*)\)", after)
-    if parenthesis:
-        region += " " + parenthesis.group(1)
-    kinds = [kind for kind, pattern in _KIND_WORDS if pattern.search(region)]
-    return kinds or [MeetingKind.ONE_ON_ONE]
-
-
-def _duration(sentence: str) -> int | None:
-    for pattern, scale in _DURATION_READERS:
-        match = pattern.search(sentence)
-        if match:
-            minutes = -scale if scale < 0 else round(float(match.group(1)) * scale)
-            return int(minutes) if 5 <= minutes <= 480 else None
+def _changing_rhythm(tokens: list[_Token], frames: list[_Frame]) -> _Token | None:
+    """The words saying the rhythm changes over the programme ("weekly during training, then every other week"),
+    if the sentence has them: the planner keeps one rhythm per kind, so staff choose."""
+    phase = next((t for t in tokens if t.type == "phase"), None)
+    if phase is not None:
+        return phase
+    change = next((t for t in tokens if t.type == "then"), None)
+    later_rhythms = (
+        f.rhythm_token.start for f in frames if not f.has_kinds and f.rhythm is not None and f.rhythm.explicit
+    )
+    if change is not None and any(start > change.start for start in later_rhythms):
+        return change
     return None
 
 
 def parse_cadence(text: str) -> Cadence:
-    """Read the meeting rhythm from a mentor's section; unspecified (needs review) when unsure.
+    """Read the meeting rhythm from a mentor's section; what it cannot read with confidence needs review.
 
     The same demand stated twice is kept once. Two different rhythms for the same kind of meeting contradict
-    each other: the result is unspecified, with both sentences as sources, for staff to decide.
+    each other: that kind is left out, with a doubt naming both sentences, for staff to decide.
     """
     demands: dict[MeetingKind, MeetingDemand] = {}
+    disputed: dict[MeetingKind, list[str]] = {}
+    doubts: list[Doubt] = []
+    open_rhythms: list[Doubt] = []
     sources: list[str] = []
-    contradictions: list[str] = []
     for sentence in split_sentences(text):
-        lowered = _normalise(sentence)
-        rhythms = _rhythms(lowered)
-        if not rhythms:
-            continue
-        duration = _duration(lowered)
-        for low, high, start, end in rhythms:
-            for kind in _kinds(lowered, start, end):
-                demand = MeetingDemand(
-                    kind=kind, per_week_min=low, per_week_max=high, duration_minutes=duration, source=sentence
-                )
-                known = demands.get(kind)
-                if known is None:
-                    demands[kind] = demand
-                elif (known.per_week_min, known.per_week_max) != (low, high):
-                    contradictions += [known.source, sentence]
-                elif known.duration_minutes is None and duration is not None:
-                    demands[kind] = demand
-        if sentence not in sources:
+        reading = _read_sentence(sentence)
+        doubts += reading.doubts
+        open_rhythms += reading.open_rhythms
+        if reading.demands or reading.doubts:
             sources.append(sentence)
-    if contradictions:
-        return Cadence(demands=(), sources=tuple(dict.fromkeys(contradictions)))
+        for demand in reading.demands:
+            known = demands.get(demand.kind)
+            if demand.kind in disputed:
+                disputed[demand.kind].append(sentence)
+            elif known is None:
+                demands[demand.kind] = demand
+            elif (known.per_week_min, known.per_week_max) != (demand.per_week_min, demand.per_week_max):
+                disputed[demand.kind] = [known.source, sentence]
+                del demands[demand.kind]
+            elif known.duration_minutes is None and demand.duration_minutes is not None:
+                demands[demand.kind] = demand
+            elif demand.duration_minutes not in (None, known.duration_minutes):
+                demands[demand.kind] = replace(known, duration_minutes=None)
+                doubts.append(
+                    Doubt(
+                        sentence,
+                        f"gives the {KIND_LABELS[demand.kind]} another length than “{known.source}”",
+                        sentence,
+                    )
+                )
+    for kind, sentences in disputed.items():
+        first, *others = dict.fromkeys(sentences)
+        doubts.append(
+            Doubt(
+                phrase=others[0] if others else first,
+                reason=f"gives the {KIND_LABELS[kind]} another rhythm than “{first}”",
+                source=others[0] if others else first,
+            )
+        )
+    if not demands and not doubts:
+        doubts = open_rhythms
     ordered = sorted(demands.values(), key=lambda d: list(MeetingKind).index(d.kind))
-    return Cadence(demands=tuple(ordered), sources=tuple(sources))
+    return Cadence(
+        demands=tuple(ordered), sources=tuple(dict.fromkeys(sources)), doubts=tuple(dict.fromkeys(doubts))
+    )

@@ -33,7 +33,6 @@ def read(text: str) -> list[tuple[MeetingKind, float, float, int | None]]:
         ("Meetings two to three times a week.", [(ONE, 2, 3, None)]),
         ("We meet every other week.", [(ONE, 0.5, 0.5, None)]),
         ("A fortnightly group call.", [(GROUP, 0.5, 0.5, None)]),
-        ("Biweekly 1-on-1s.", [(ONE, 0.5, 0.5, None)]),
         ("We meet every two weeks.", [(ONE, 0.5, 0.5, None)]),
         ("Daily stand-up with the lab.", [(STANDUP, 5, 5, None)]),
         ("A daily standup.", [(STANDUP, 5, 5, None)]),
