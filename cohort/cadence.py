@@ -198,13 +198,17 @@ _FULL_DAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?"
 _KIND_NOUN = (
     r"(?:meetings?|mtgs?|calls?|sessions?|syncs?|check[\s-]?ins?|catch[\s-]?ups?|chats?|discussions?)"
 )
-_GENERIC_NOUN = rf"{_KIND_NOUN}|meet(?:s|ups?)?\b|meeting|cadence|frequency|mentorship|mentoring|supervision"
+# Meeting words with no kind of their own, verbs among them ("we sit down", "touch base", "get together", "pair").
+_GENERIC_NOUN = (
+    rf"{_KIND_NOUN}|meet(?:s|ups?)?\b|meeting|cadence|frequency|mentorship|mentoring|supervision|"
+    r"sit(?:s|ting)?\s+down|touch(?:es|ing)?\s+base|get(?:s|ting)?\s+together|pair(?:s|ing)?\b|with\s+me\b"
+)
 _ONE_ON_ONE = (
     r"1\s*:\s*1s?|1[\s-]on[\s-]1s?|1-1s?(?!\s*(?:x|×|times))|one[\s-](?:on|to)[\s-]ones?|"
     rf"individual(?:ly|\s+{_KIND_NOUN})|private\s+{_KIND_NOUN}|1to1s?"
 )
 _GROUP = (
-    rf"(?:paper[\s-])?reading[\s-]groups?|journal\s+clubs?|group[\s-]{_KIND_NOUN}|"
+    rf"gr?p[\s-]{_KIND_NOUN}|(?:paper[\s-])?reading[\s-]groups?|journal\s+clubs?|group[\s-]{_KIND_NOUN}|"
     rf"group[\s-](?:reading|paper)[\s-]?{_KIND_NOUN}?|(?:as|in)\s+an?\s+group|(?:as|in)\s+groups"
 )
 _TEAM = rf"(?:team|lab|project|research\s+group)[\s-]{_KIND_NOUN}|all[\s-]hands"
@@ -261,13 +265,24 @@ _PASSES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         # Hours of work a week are no meeting length: "expect 10-15 hours a week".
         ("skip", rf"\b{_NUM}(?:\s*(?:-|to)\s*{_NUM})?\s*(?:h|hrs?|hours?)\s*(?:a|an|per|/)\s*(?:week|wk)\b"),
         # "w/ me" is "with me"; a meeting room or meeting notes are no meeting.
-        ("skip", r"\bw/|\bmeeting\s+(?:rooms?|notes|minutes|agendas?|slots?|links?|spaces?|invites?)\b"),
+        (
+            "skip",
+            r"\bw/(?=\s|me\b)|\bmeeting\s+(?:rooms?|notes|minutes|agendas?|slots?|links?|spaces?|invites?)\b",
+        ),
         ("skip", r"\b(?:less\s+than|within|under|in)\s+\d+\s*(?:h|hrs?|hours?|days?)\b"),
+        # "Depending on your stage" hedges; it names no phase.
+        ("skip", r"\bdepending\s+on(?:\s+[\w']+){1,4}"),
+        ("label", r"^(?:individual|1:1s?|one[\s-](?:on|to)[\s-]ones?|group|team|lab)\s*(?::|-|\|)"),
         ("standup", rf"\b(?:{_STANDUP})\b"),
         ("one_on_one", rf"(?<![\w:])(?:{_ONE_ON_ONE})(?!\w)"),
         ("group", rf"\b(?:{_GROUP})\b"),
         ("team", rf"\b(?:{_TEAM})\b"),
         ("length_range", rf"\b{_NUM}\s*(?:-|to)\s*{_NUM}[\s-]*(?:minutes?|mins?|m|hours?|hrs?|h)\b"),
+        (
+            "length_range",
+            rf"\b(?:an?|{_NUM}|{_LENGTH_WORD})[\s-]*(?:minutes?|mins?|hours?|hrs?)\s*(?:-|to|or)\s*"
+            rf"(?:an?|{_NUM}|{_LENGTH_WORD})[\s-]*(?:minutes?|mins?|m|hours?|hrs?|h)\b",
+        ),
         (
             "length",
             r"\b(?P<h>\d+(?:\.\d+)?)\s*(?:h|hrs?|hours?)\s*(?:and\s*)?(?P<m>\d+)\s*(?:m|mins?|minutes?)?\b",
@@ -284,8 +299,8 @@ _PASSES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         # Words that leave the rhythm open.
         (
             "vague",
-            r"\b(?:bi[\s-]?weekly|bi[\s-]?monthly|every\s+other\s+day|hourly|a\s+(?:couple|few)(?:\s+of)?\s+times|"
-            r"(?:several|multiple|many|some)\s+times|regular(?:ly)?|occasional(?:ly)?|periodic(?:al)?(?:ly)?|"
+            r"\b(?:bi[\s-]?weekly|bi[\s-]?wk|bi[\s-]?monthly|every\s+other\s+day|hourly|"
+            rf"(?:a\s+(?:couple|few)(?:\s+of)?|several|multiple|many|some)\s+times(?:\s*{_PER}?(?:week|wk)\b)?|regular(?:ly)?|occasional(?:ly)?|periodic(?:al)?(?:ly)?|"
             r"frequent(?:ly)?|often|from\s+time\s+to\s+time|most\s+weeks|flexibl[ey]|irregular(?:ly)?)\b",
         ),
         (
@@ -304,11 +319,15 @@ _PASSES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         ("count_rhythm", rf"\b{_RANGE}\s*(?:x|times?)\s*(?:{_PER}|p/?)?{_PERIOD}"),
         ("count_rhythm", rf"\b{_RANGE}\s*/\s*(?P<period>week|wk)\b"),
+        ("count_rhythm", rf"\b{_RANGE}\s+per\s+{_PERIOD}"),
         (
             "count_rhythm",
             rf"\b(?P<low>once|twice|thrice)(?:\s+or\s+(?P<high>twice|thrice|three\s+times))?\s*{_PER}?{_PERIOD}",
         ),
-        ("count_adverb", rf"\b(?P<low>once|twice|thrice)[\s-]*{_ADVERB}"),
+        (
+            "count_adverb",
+            rf"\b(?P<low>once|twice|thrice)(?:\s+or\s+(?P<high>twice|thrice|three\s+times))?[\s-]*{_ADVERB}",
+        ),
         ("count_adverb", rf"\b{_RANGE}\s*(?:x|times?)[\s-]*{_ADVERB}"),
         (
             "count_rhythm",
@@ -329,8 +348,8 @@ _PASSES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("weekly", r"\b(?:weekly|wkly|on\s+a\s+weekly\s+basis)\b"),
         (
             "daily",
-            r"\b(?:daily|every\s+(?:single\s+)?day|each\s+day|(?:every|each)\s+(?:week|work(?:ing)?|business)[\s-]?day|"
-            r"on\s+(?:weekdays|workdays|working\s+days))\b",
+            r"\b(?:daily|(?:every|each)\s+(?:single\s+)?(?:week|work(?:ing)?|business)?[\s-]?day|"
+            r"on\s+(?:weekdays|workdays|working\s+days)|m\s*-\s*f)\b",
         ),
         (
             "day_range",
@@ -338,15 +357,17 @@ _PASSES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         ("days", rf"\b{_FULL_DAY}(?:\s*(?:,|/|&|and|or|\+)\s*(?:{_FULL_DAY}|{_DAY}))*\b"),
         ("days", rf"\b{_DAY}(?:\s*(?:,|/|&|\+)\s*(?:{_FULL_DAY}|{_DAY}))+\b|\b(?:tues?|thu|thurs?|fri)\b"),
+        ("days", r"\b(?:m|tu?|w|th|r|f)(?:\s*/\s*(?:m|tu?|w|th|r|f))+\b"),
         ("count", rf"\bbetween\s+(?P<low>{_NUM})\s+and\s+(?P<high>{_NUM})\b"),
         ("count", rf"\b(?P<low>{_NUM}|an?)(?:\s*(?:-|to|or)\s*(?P<high>{_NUM}))?\b"),
         # Meeting words with no kind of their own, and "group"/"team" on their own.
-        ("kind_word", r"\b(?:group|team)\b"),
+        ("kind_word", r"\b(?:group|team|individual)\b"),
         ("generic", rf"\b(?:{_GENERIC_NOUN})"),
         # Joints.
         (
             "phase",
-            r"\b(?:phase|stage|initially|at\s+first|at\s+the\s+(?:start|beginning)|(?:first|last|final)\s+\w+\s+weeks|"
+            r"\b(?:phase|stage|initially|at\s+first|at\s+the\s+(?:start|beginning)|"
+            r"(?:first|last|final)\s+(?:\w+\s+)?(?:weeks?|months?|days?)|"
             r"towards?\s+the\s+end|later\s+on|afterwards?|for\s+the\s+rest)\b",
         ),
         ("then", r"\b(?:then|later|after\s+that|after|during|until|once\s+the)\b"),
@@ -368,6 +389,8 @@ _KIND_TOKENS = {
     "group": MeetingKind.GROUP,
     "team": MeetingKind.TEAM,
 }
+# "group", "team" and "individual" on their own, where they name a meeting (a label, a parenthesis).
+_KIND_WORDS = {"group": MeetingKind.GROUP, "team": MeetingKind.TEAM, "lab": MeetingKind.TEAM}
 _VAGUE_REASONS = {
     "biweekly": "means twice a week or every two weeks",
     "bimonthly": "means twice a month or every two months",
@@ -538,6 +561,9 @@ def _interpret(token: _Token, match: re.Match[str]) -> _Token:
             value = round(_count(groups["n"]) * (_LENGTH_UNITS.get(unit, 60)))
     elif type_.startswith("length_") and type_ != "length_range":
         return _Token("length", token.start, token.end, int(type_.removeprefix("length_")))
+    elif type_ == "label":
+        word = re.match(r"[a-z:1-]+", text).group(0)
+        return _Token("kind", token.start, token.end, _KIND_WORDS.get(word, MeetingKind.ONE_ON_ONE))
     elif type_ in _KIND_TOKENS:
         return _Token("kind", token.start, token.end, _KIND_TOKENS[type_])
     if type_ in (
@@ -557,7 +583,12 @@ def _interpret(token: _Token, match: re.Match[str]) -> _Token:
     return token
 
 
+_WEEKDAY_LETTERS = {"m": 0, "t": 1, "tu": 1, "w": 2, "th": 3, "r": 3, "f": 4}
+
+
 def _weekday_index(word: str) -> int | None:
+    if word in _WEEKDAY_LETTERS:
+        return _WEEKDAY_LETTERS[word]
     word = word.rstrip("s") if len(word) > 4 else word
     for index, name in enumerate(_WEEKDAYS):
         if word == name or (len(word) >= 3 and name.startswith(word)):
@@ -640,6 +671,7 @@ def _frames(sentence: str, tokens: list[_Token]) -> list[_Frame]:
     in_parenthesis = False
     count: _Token | None = None  # the last count, while it may still start "two calls a week"
     each_end: int | None = None  # where the last "each" or "both" ended: "each an hour"
+    heading_weeks: float | None = None  # a period stated before its counted meetings: "Each week: two 1:1s"
 
     def new_frame() -> _Frame:
         frames.append(_Frame(joined=joint is not None))
@@ -654,7 +686,7 @@ def _frames(sentence: str, tokens: list[_Token]) -> list[_Frame]:
             continue
         if kind == "clause":
             frames.append(_Frame())
-            joint, count = None, None
+            joint, count, heading_weeks = None, None, None
             continue
         if kind in ("open", "close"):
             in_parenthesis = kind == "open"
@@ -679,14 +711,16 @@ def _frames(sentence: str, tokens: list[_Token]) -> list[_Frame]:
             if kind == "kind_word":
                 if not _kind_word_counts(sentence, tokens, index, frame, joint, in_parenthesis):
                     continue
-                value = (
-                    MeetingKind.GROUP if sentence[token.start : token.end] == "group" else MeetingKind.TEAM
-                )
+                value = _KIND_WORDS.get(sentence[token.start : token.end], MeetingKind.ONE_ON_ONE)
             fresh_count = count is not None and frame.count is not None
             if joint is not None and not in_parenthesis and (frame.complete or fresh_count):
                 frame = new_frame()
             if count is not None and _words_between(sentence, count.end, token.start) <= 3:
                 frame.count = count
+                if heading_weeks is not None:  # "Each week: two 1:1s and one reading group"
+                    frame.set_rhythm(
+                        _Token("rhythm", count.start, count.end, _counted_rhythm(count, heading_weeks))
+                    )
             frame.add_kind(token, value)
         elif kind == "per":
             counted, weeks = token.value
@@ -699,6 +733,8 @@ def _frames(sentence: str, tokens: list[_Token]) -> list[_Frame]:
                 _share_count(frames, weeks)
             elif counted:
                 token.value = _Rhythm(1 / weeks, 1 / weeks)
+                if not frame.has_kinds:
+                    heading_weeks = weeks
             else:
                 continue
             frame = _place_rhythm(sentence, frames, token, joint)
@@ -738,7 +774,7 @@ def _kind_word_counts(
 ) -> bool:
     """Whether a bare "group" or "team" names a meeting: in a parenthesis after one ("meetings (1-on-1 and
     group)"), or coordinated with a meeting word ("1-on-1 and group meetings")."""
-    if in_parenthesis and frame.has_kinds:
+    if in_parenthesis and (frame.has_kinds or frame.has_rhythm):
         return True
     following = [t.type for t in tokens[index + 1 : index + 4] if t.type != "count"]
     return following[:1] in (["and"], ["or"]) and following[1:2] in (["kind"], ["generic"])
@@ -765,40 +801,43 @@ def _place_rhythm(sentence: str, frames: list[_Frame], token: _Token, joint: str
     """Put a rhythm into the current frame, or start the next frame with it. Returns the frame it went to."""
     frame = frames[-1]
     rhythm = token.value
-    weak = isinstance(rhythm, _Rhythm) and not rhythm.explicit
     if not frame.has_rhythm:
+        # "Calls a few times a week, plus a weekly group meeting": the vague frame is done, the rhythm is the next's.
+        if frame.vague is None or not frame.has_kinds or joint is None:
+            frame.set_rhythm(token)
+            return frame
+    elif isinstance(rhythm, _Rhythm) and not rhythm.explicit:
+        frame.touch(token)  # weekday names beside a stated rhythm only say when
+        return frame
+    elif frame.rhythm is not None and not frame.rhythm.explicit:
         frame.set_rhythm(token)
         return frame
-    if weak:  # weekday names beside a stated rhythm only say when
+    elif joint == "or" and (frame.kinds_at is None or frame.kinds_at[1] < frame.rhythm_token.start):
+        frame.doubts.append((token, "gives a choice of rhythms"))  # "weekly or every other week"
         frame.touch(token)
         return frame
-    if frame.rhythm is not None and not frame.rhythm.explicit:
-        frame.set_rhythm(token)
-        return frame
-    if joint == "or" and (frame.kinds_at is None or frame.kinds_at[1] < frame.rhythm_token.start):
-        # "weekly or every other week"
-        frame.doubts.append((token, "gives a choice of rhythms"))
-        frame.touch(token)
-        return frame
-    frames.append(_Frame(joined=joint is not None))
-    following = frames[-1]
-    if frame.kinds_at is not None and frame.kinds_at[0] > frame.rhythm_token.end:
-        # "I keep daily lab books and we meet weekly": the kinds between two rhythms go with the nearer one.
-        before = _words_between(sentence, frame.rhythm_token.end, frame.kinds_at[0])
-        after = _words_between(sentence, frame.kinds_at[1], token.start)
-        if after < before:
-            following.kinds, following.generic, following.kinds_at = (
-                frame.kinds,
-                frame.generic,
-                frame.kinds_at,
-            )
-            following.count = frame.count
-            frame.kinds, frame.generic, frame.kinds_at = [], False, None
-            if frame.length_token is not None and frame.length_token.start > following.kinds_at[0]:
-                following.length, following.length_token = frame.length, frame.length_token
-                frame.length, frame.length_token = None, None
+    following = _Frame(joined=joint is not None)
+    frames.append(following)
+    if frame.has_rhythm:
+        _take_nearer_kinds(sentence, frame, following, token)
     following.set_rhythm(token)
     return following
+
+
+def _take_nearer_kinds(sentence: str, frame: _Frame, following: _Frame, rhythm: _Token) -> None:
+    """ "I keep daily lab books and we meet weekly": kinds between two rhythms go with the nearer one."""
+    if frame.kinds_at is None or frame.kinds_at[0] < frame.rhythm_token.end:
+        return
+    before = _words_between(sentence, frame.rhythm_token.end, frame.kinds_at[0])
+    after = _words_between(sentence, frame.kinds_at[1], rhythm.start)
+    if after >= before:
+        return
+    following.kinds, following.generic, following.kinds_at = frame.kinds, frame.generic, frame.kinds_at
+    following.count = frame.count
+    frame.kinds, frame.generic, frame.kinds_at = [], False, None
+    if frame.length_token is not None and frame.length_token.start > following.kinds_at[0]:
+        following.length, following.length_token = frame.length, frame.length_token
+        frame.length, frame.length_token = None, None
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(•])|\n+")
@@ -901,7 +940,15 @@ def _attach_lengths(frames: list[_Frame]) -> list[_Frame]:
 def _changing_rhythm(tokens: list[_Token], frames: list[_Frame]) -> _Token | None:
     """The words saying the rhythm changes over the programme ("weekly during training, then every other week"),
     if the sentence has them: the planner keeps one rhythm per kind, so staff choose."""
-    phase = next((t for t in tokens if t.type == "phase"), None)
+    # A phase word counts beside a rhythm, not in a clause about something else ("notes shared afterwards").
+    clause, phases, rhythm_clauses = 0, [], set()
+    for token in tokens:
+        clause += token.type == "clause"
+        if token.type == "phase":
+            phases.append((clause, token))
+        elif token.type in ("rhythm", "per"):
+            rhythm_clauses.add(clause)
+    phase = next((token for at, token in phases if at in rhythm_clauses), None)
     if phase is not None:
         return phase
     change = next((t for t in tokens if t.type == "then"), None)

@@ -1,4 +1,5 @@
 import itertools
+import re
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,36 @@ def test_cadence_round_trips_through_its_dict(demand_list, sources):
 @given(st.text(max_size=300))
 def test_parse_cadence_never_raises(text):
     assert isinstance(parse_cadence(text), Cadence)
+
+
+# The reader's own vocabulary, shuffled: the texts most likely to reach its odd corners.
+GRAMMAR_WORDS = re.split(
+    r"\s+",
+    """
+weekly daily biweekly fortnightly monthly twice thrice once a an per each every other week weeks month day days
+1:1 1:1s 1-on-1 group team stand-up standup meeting meetings call calls sync session check-ins reading journal club
+lab and or , ; ( ) - – / plus then during first phase later as needed ad hoc regular regularly a few couple of
+times x 2 3 2-3 0-2 9 two three four to between 30 min minutes hour hours h 1h 45m half an hour-long 90-minute each
+both monday mondays tuesday thursday fri mon/wed/fri m/w/f m-f individual : | at least up to we meet sit down with
+me Individual Group Team semi-weekly zero hourly 600 1.5 one-to-one all-hands grp mtg wkly biwk""".strip(),
+)
+
+
+@settings(max_examples=400)
+@given(st.lists(st.sampled_from(GRAMMAR_WORDS), min_size=1, max_size=16), st.sampled_from([" ", "\n", ". "]))
+def test_any_arrangement_of_the_grammar_words_reads_as_valid_demands_or_doubts(words, joint):
+    text = joint.join(words)
+
+    cadence = parse_cadence(text)
+
+    for demand in cadence.demands:
+        assert 0 < demand.per_week_min <= demand.per_week_max <= 7
+        assert demand.duration_minutes is None or 5 <= demand.duration_minutes <= 480
+        assert demand.source in text
+
+    def folded(words: str) -> str:
+        return " ".join(words.lower().replace("–", "-").split())
+
+    for doubt in cadence.doubts:
+        assert doubt.reason
+        assert folded(doubt.phrase) in folded(text)
