@@ -1,0 +1,217 @@
+"""What a mentor's section says beyond the cadence, offered to staff as suggestions, never applied on its own.
+
+"Based in Stockholm" suggests the time zone Europe/Stockholm; "usually on Thursdays" suggests Thursday as a preferred
+day. Each suggestion keeps the words it was read from and the sentence around them, so staff can judge it in one
+look and accept or dismiss it. Pure Python: no Django.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+
+from cohort.cadence import split_sentences
+from cohort.dates import WEEKDAY_FULL_NAMES
+from cohort.time_zones import canonical_zone_names
+
+
+class SuggestionField(StrEnum):
+    TIME_ZONE = "time_zone"
+    PREFERRED_WEEKDAYS = "preferred_weekdays"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """``value`` is a zone name for a time zone, and weekday numbers (0 = Monday) joined by commas for days."""
+
+    field: SuggestionField
+    value: str
+    phrase: str
+    source: str
+
+    @property
+    def weekdays(self) -> tuple[int, ...]:
+        return tuple(int(day) for day in self.value.split(",")) if self.field == "preferred_weekdays" else ()
+
+    def describe(self) -> str:
+        if self.field == SuggestionField.TIME_ZONE:
+            return f"time zone {self.value}"
+        return "preferred days: " + ", ".join(WEEKDAY_FULL_NAMES[day] for day in self.weekdays)
+
+
+# Places a research mentor names that are no tz location themselves: cities, and the universities and labs
+# people give as where they are. The tz locations (Stockholm, New York) are looked up from the tz names.
+PLACE_ZONES = {
+    "san francisco": "America/Los_Angeles",
+    "bay area": "America/Los_Angeles",
+    "berkeley": "America/Los_Angeles",
+    "palo alto": "America/Los_Angeles",
+    "stanford": "America/Los_Angeles",
+    "mountain view": "America/Los_Angeles",
+    "menlo park": "America/Los_Angeles",
+    "seattle": "America/Los_Angeles",
+    "san diego": "America/Los_Angeles",
+    "boston": "America/New_York",
+    "mit": "America/New_York",
+    "harvard": "America/New_York",
+    "cambridge, ma": "America/New_York",
+    "nyc": "America/New_York",
+    "new york city": "America/New_York",
+    "washington, dc": "America/New_York",
+    "pittsburgh": "America/New_York",
+    "cmu": "America/New_York",
+    "princeton": "America/New_York",
+    "philadelphia": "America/New_York",
+    "montreal": "America/Toronto",
+    "ottawa": "America/Toronto",
+    "austin": "America/Chicago",
+    "oxford": "Europe/London",
+    "cambridge": "Europe/London",
+    "edinburgh": "Europe/London",
+    "bristol": "Europe/London",
+    "manchester": "Europe/London",
+    "geneva": "Europe/Zurich",
+    "eth": "Europe/Zurich",
+    "munich": "Europe/Berlin",
+    "hamburg": "Europe/Berlin",
+    "tübingen": "Europe/Berlin",
+    "tuebingen": "Europe/Berlin",
+    "barcelona": "Europe/Madrid",
+    "tel aviv": "Asia/Jerusalem",
+    "bangalore": "Asia/Kolkata",
+    "bengaluru": "Asia/Kolkata",
+    "delhi": "Asia/Kolkata",
+    "new delhi": "Asia/Kolkata",
+    "mumbai": "Asia/Kolkata",
+    "beijing": "Asia/Shanghai",
+}
+# Only the names of a zone that one place keeps: "ET" and "PT" are what US pages write; CET is many countries'.
+ZONE_WORDS = {
+    "pt": "America/Los_Angeles",
+    "pst": "America/Los_Angeles",
+    "pdt": "America/Los_Angeles",
+    "pacific time": "America/Los_Angeles",
+    "et": "America/New_York",
+    "est": "America/New_York",
+    "edt": "America/New_York",
+    "eastern time": "America/New_York",
+    "uk time": "Europe/London",
+    "bst": "Europe/London",
+}
+
+_PLACE_TRIGGER = re.compile(
+    r"\b(?:based|located|living|lives|live|residing|stationed|sits?)\s+(?:in|out\s+of|at|near)\s+(?:the\s+)?"
+    r"|\b(?:usually|mostly|normally|typically|primarily|currently|generally)\s+(?:in|at|based\s+(?:in|at))\s+",
+    re.IGNORECASE,
+)
+_PLACE_WORDS = re.compile(r"[A-ZÀ-Ý][\w'’.-]*(?:,?\s+[A-ZÀ-Ý][\w'’.-]*){0,2}")
+_ZONE_WORD = re.compile(
+    r"\b(?:(?:pacific|eastern)\s+time|uk\s+time)\b|\b(?:PT|PST|PDT|ET|EST|EDT|BST)\b", re.IGNORECASE
+)
+_ZONE_ABBREVIATION = re.compile(r"[A-Z]{2,3}")  # "et" in lower case is French, "pt" a point: capitals only
+
+_DAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?|mon|tue|tues|wed|thu|thur|thurs|fri"
+_DAY_LIST = re.compile(rf"\b(?:{_DAY})\b(?:\s*(?:,|/|&|and|or)\s*\b(?:{_DAY})\b)*", re.IGNORECASE)
+_PREFERENCE_BEFORE = re.compile(
+    r"\b(?:usually|typically|normally|ideally|preferably|prefer(?:red|s)?|mostly|generally|often|tend\s+to)\b"
+    r"(?:\W+\w+){0,5}?\W+$",
+    re.IGNORECASE,
+)
+_PREFERENCE_AFTER = re.compile(
+    r"^\s*(?:work(?:s)?\s+best|are\s+best|is\s+best|preferred|ideally)\b", re.IGNORECASE
+)
+_REFUSAL_BEFORE = re.compile(
+    r"\b(?:not|no|never|except|unavailable|away|off|avoid|busy|can't|cannot|don't|won't|other\s+than)\b"
+    r"(?:\W+\w+){0,3}?\W+$",
+    re.IGNORECASE,
+)
+
+
+@cache
+def _zone_of_place() -> dict[str, str]:
+    """Every tz location by its own name ("new york" → America/New_York), then the places above."""
+    places = {}
+    for zone in canonical_zone_names():
+        if "/" in zone:
+            places[zone.rsplit("/", 1)[1].replace("_", " ").lower()] = zone
+    return places | PLACE_ZONES
+
+
+def read_suggestions(text: str, *, cadence_sources: tuple[str, ...] = ()) -> tuple[Suggestion, ...]:
+    """The suggestions a section's text gives, each once, in text order.
+
+    ``cadence_sources`` are the sentences the cadence was read from: weekdays named there ("we meet on Mondays
+    and Thursdays") are when the mentor meets, so they are suggested as preferred days too.
+    """
+    found: dict[tuple[SuggestionField, str], Suggestion] = {}
+    for sentence in split_sentences(text):
+        for suggestion in (*_time_zones(sentence), *_preferred_days(sentence, sentence in cadence_sources)):
+            found.setdefault((suggestion.field, suggestion.value), suggestion)
+    return tuple(found.values())
+
+
+def _time_zones(sentence: str) -> list[Suggestion]:
+    suggestions = []
+    places = _zone_of_place()
+    for trigger in _PLACE_TRIGGER.finditer(sentence):
+        words = _PLACE_WORDS.match(sentence, trigger.end())
+        if words is None:
+            continue
+        # The longest run of words that names a place: "New York City" before "New York".
+        parts = re.split(r"(?<=\S)(?=,?\s)", words.group(0))
+        for count in range(len(parts), 0, -1):
+            name = "".join(parts[:count]).strip(" ,.")
+            zone = places.get(name.lower())
+            if zone:
+                phrase = sentence[trigger.start() : trigger.end() + len("".join(parts[:count]).rstrip(" ,."))]
+                suggestions.append(Suggestion(SuggestionField.TIME_ZONE, zone, phrase.strip(), sentence))
+                break
+    for word in _ZONE_WORD.finditer(sentence):
+        text = word.group(0)
+        if len(text) <= 3 and not _ZONE_ABBREVIATION.fullmatch(text):
+            continue
+        zone = ZONE_WORDS[" ".join(text.lower().split())]
+        suggestions.append(Suggestion(SuggestionField.TIME_ZONE, zone, text, sentence))
+    return suggestions
+
+
+def _preferred_days(sentence: str, states_the_cadence: bool) -> list[Suggestion]:
+    suggestions = []
+    for days in _DAY_LIST.finditer(sentence):
+        before, after = sentence[: days.start()], sentence[days.end() :]
+        if _REFUSAL_BEFORE.search(before):
+            continue
+        preferred = _PREFERENCE_BEFORE.search(before) or _PREFERENCE_AFTER.search(after)
+        if not (preferred or states_the_cadence):
+            continue
+        weekdays = sorted(
+            {_weekday(name) for name in re.findall(r"[A-Za-z]+", days.group(0)) if _weekday(name) >= 0}
+        )
+        start = (
+            preferred.start()
+            if preferred is not None and preferred.re is _PREFERENCE_BEFORE
+            else days.start()
+        )
+        end = days.end() + (
+            preferred.end() if preferred is not None and preferred.re is _PREFERENCE_AFTER else 0
+        )
+        suggestions.append(
+            Suggestion(
+                SuggestionField.PREFERRED_WEEKDAYS,
+                ",".join(str(day) for day in weekdays),
+                sentence[start:end].strip(),
+                sentence,
+            )
+        )
+    return suggestions
+
+
+def _weekday(name: str) -> int:
+    """0 for Monday … 6 for Sunday; -1 for a word that names no day ("and")."""
+    name = name.lower()
+    for index, full in enumerate(WEEKDAY_FULL_NAMES):
+        if name.rstrip("s") == full.lower() or (len(name) >= 3 and full.lower().startswith(name)):
+            return index
+    return -1

@@ -1,0 +1,70 @@
+import pytest
+
+from cohort.suggestions import SuggestionField, read_suggestions
+
+ZONE, DAYS = SuggestionField.TIME_ZONE, SuggestionField.PREFERRED_WEEKDAYS
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I'm based in Stockholm and travel often.", [(ZONE, "Europe/Stockholm", "based in Stockholm")]),
+        (
+            "Cas is usually at MIT but sometimes visits other places.",
+            [(ZONE, "America/New_York", "usually at MIT")],
+        ),
+        ("I live in New York City.", [(ZONE, "America/New_York", "live in New York City")]),
+        ("Based in the Bay Area.", [(ZONE, "America/Los_Angeles", "Based in the Bay Area")]),
+        ("Located in Cambridge, MA.", [(ZONE, "America/New_York", "Located in Cambridge, MA")]),
+        ("She is based out of Oxford.", [(ZONE, "Europe/London", "based out of Oxford")]),
+        ("Currently in Tokyo until March.", [(ZONE, "Asia/Tokyo", "Currently in Tokyo")]),
+        ("Standup M–F @ 10am ET.", [(ZONE, "America/New_York", "ET")]),
+        ("Calls at 9am Pacific time.", [(ZONE, "America/Los_Angeles", "Pacific time")]),
+        ("We usually meet on Thursdays.", [(DAYS, "3", "usually meet on Thursdays")]),
+        ("Fridays work best for me.", [(DAYS, "4", "Fridays work best")]),
+        ("Ideally Tuesdays or Wednesdays.", [(DAYS, "1,2", "Ideally Tuesdays or Wednesdays")]),
+    ],
+)
+def test_a_suggestion_keeps_its_value_and_the_words_it_was_read_from(text, expected):
+    suggestions = read_suggestions(text)
+
+    assert [(s.field, s.value, s.phrase) for s in suggestions] == expected
+    assert all(s.source == text for s in suggestions)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I gave a talk in London last year.",  # "in" alone is no statement of where a person is
+        "I am unavailable on Fridays.",
+        "No meetings on Mondays, please.",
+        "The workshop starts on a Monday.",
+        "Et al. (2023) showed this.",  # "et" written in lower case is no zone
+        "Based in a small lab with great people.",
+        "I grew up in Paris.",
+    ],
+)
+def test_text_that_names_a_place_or_day_without_saying_where_or_when_suggests_nothing(text):
+    assert read_suggestions(text) == ()
+
+
+def test_weekdays_in_the_cadence_sentence_are_suggested_as_the_days_the_mentor_meets():
+    sentence = "We meet on Mondays and Thursdays."
+
+    [suggestion] = read_suggestions(sentence, cadence_sources=(sentence,))
+
+    assert (suggestion.field, suggestion.weekdays, suggestion.phrase) == (
+        DAYS,
+        (0, 3),
+        "Mondays and Thursdays",
+    )
+    assert suggestion.describe() == "preferred days: Monday, Thursday"
+    assert read_suggestions(sentence) == ()  # the same words outside the cadence are no preference
+
+
+def test_each_suggestion_is_offered_once_however_often_the_text_repeats_it():
+    text = "I'm based in Berlin.\n• Based in Berlin, usually on Thursdays.\n• Thursdays are best."
+
+    suggestions = read_suggestions(text)
+
+    assert [(s.field, s.value) for s in suggestions] == [(ZONE, "Europe/Berlin"), (DAYS, "3")]
