@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from itertools import combinations
+from itertools import islice
 from pathlib import Path
 
-from cohort.cadence import Cadence, parse_cadence
+from cohort.cadence import Cadence, Doubt, parse_cadence
 from cohort.slugs import slugify_ascii
 
 BULLET = "•"
@@ -23,6 +23,20 @@ MENTORS_HEADING = "mentors"
 # A paragraph shorter than this is too generic ("Good paper-reading habits.") to call copied text.
 DUPLICATE_MIN_CHARS = 80
 _QUOTED_WORD = r"[“\"‘']([^\W\d_][\w'’-]*)[”\"’']"
+# A word followed by a quoted word, in brackets or not: ``Stephen (“Cas”) Casper``, ``Tomás “Tomi” Ó Briain``.
+_NICKNAME = re.compile(
+    rf"(?<![\w'’-])([^\W\d_][\w'’-]*)\s*(?:\(\s*{_QUOTED_WORD}\s*\)|\s{_QUOTED_WORD}(?=[\s,]))"
+)
+# A word as a name is written: "Smith-Jones" and "O'Neil" are one word each, so they never mention a "Jones" or a
+# "Neil"; a possessive "’s" is not part of it.
+_WORD = re.compile(r"[^\W\d_]\w*(?:['’-]\w+)*")
+_POSSESSIVE = ("'s", "’s")
+# What a document may not hold: control characters other than the tab and the line breaks (PostgreSQL refuses
+# NUL outright, and none of them is text a person meant), and lone surrogates, which no storage encodes.
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# How much of a copied passage a warning quotes, and how many names a list spells out before counting the rest.
+QUOTE_CHARS = 80
+NAMES_SPELLED_OUT = 5
 
 
 class StreamDocumentError(ValueError):
@@ -48,12 +62,20 @@ class WarningCode(StrEnum):
 
 @dataclass(frozen=True)
 class DocumentWarning:
-    """Something staff should look at. The message names no line, so it identifies the same finding across edits."""
+    """Something staff should look at. The message names no line, so it identifies the same finding across edits.
+
+    ``mentor_slug`` is the mentor it is filed under; ``shared_with`` the other mentors it is about as well (a
+    passage their sections share), who see it among their own warnings too.
+    """
 
     code: WarningCode
     message: str
     line: int | None
     mentor_slug: str | None
+    shared_with: tuple[str, ...] = ()
+
+    def is_about(self, slug: str) -> bool:
+        return self.mentor_slug == slug or slug in self.shared_with
 
 
 @dataclass(frozen=True)
@@ -85,18 +107,21 @@ class MentorEntry:
     sections: tuple[Section, ...]
     cadence: Cadence
     line: int
+    title_line: int
     warnings: tuple[DocumentWarning, ...] = ()
 
 
 @dataclass(frozen=True)
 class StreamDocument:
-    """``warnings`` holds every warning of the document in line order; each mentor's holds its own share."""
+    """``warnings`` holds every warning of the document once, in line order; each mentor's holds those about it
+    (a passage several sections share is in each of theirs)."""
 
     title: str
     slug: str
     description: str
     mentors: tuple[MentorEntry, ...]
     warnings: tuple[DocumentWarning, ...] = ()
+    line: int = 1
 
 
 def read_stream_document(path: Path) -> StreamDocument:
@@ -140,19 +165,21 @@ def parse_stream_document(text: str, *, filename: str) -> StreamDocument:
         raise StreamDocumentError(filename, lines[mentors_at].number, "no mentors after the 'Mentors' line")
 
     drafts = _parse_mentors(body, filename)
-    warnings = _other_mentor_mentions(drafts) + _duplicated_paragraphs(drafts)
+    warnings = _other_mentor_mentions(drafts) + _copied_passages(drafts)
     for draft in drafts:
         warnings.extend(draft.own_warnings())
     warnings.sort(key=lambda warning: (warning.line, warning.code))
-    mentors = tuple(
-        draft.entry(tuple(w for w in warnings if w.mentor_slug == draft.slug)) for draft in drafts
-    )
+    about: dict[str, list[DocumentWarning]] = defaultdict(list)
+    for warning in warnings:
+        for slug in (warning.mentor_slug, *warning.shared_with):
+            about[slug].append(warning)
     return StreamDocument(
         title=title_line.text,
         slug=slugify_ascii(title_line.text),
         description=_join_paragraphs(lines[1:mentors_at]),
-        mentors=mentors,
+        mentors=tuple(draft.entry(tuple(about[draft.slug])) for draft in drafts),
         warnings=tuple(warnings),
+        line=title_line.number,
     )
 
 
@@ -172,8 +199,27 @@ class _Line:
         return self.indent == 0 and not self.is_bullet
 
 
+def _reject_non_text(text: str, filename: str) -> None:
+    """Raise at the first character no document should hold, naming its line and column."""
+    found = _NOT_TEXT.search(text)
+    if found is None:
+        return
+    line_start = text.rfind("\n", 0, found.start()) + 1
+    line, column, code = (
+        text.count("\n", 0, found.start()) + 1,
+        found.start() - line_start + 1,
+        ord(found.group()),
+    )
+    if 0xD800 <= code <= 0xDFFF:
+        what = f"a lone surrogate (U+{code:04X}) at column {column}, which is not text"
+    else:
+        what = f"the control character U+{code:04X}{' (NUL)' if code == 0 else ''} at column {column}"
+    raise StreamDocumentError(filename, line, f"{what}; a document holds text, tabs and line breaks only")
+
+
 def _scan(text: str, filename: str) -> list[_Line]:
     """The non-blank lines with their indentation; each knows whether a blank line (a block break) precedes it."""
+    _reject_non_text(text, filename)
     lines = []
     after_blank = True
     for number, raw in enumerate(text.split("\n"), start=1):
@@ -216,7 +262,7 @@ class _Node:
         return Section(self.text, self.line, tuple(child.freeze() for child in self.children))
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: two drafts are never the same mentor
 class _MentorDraft:
     name: str
     slug: str
@@ -253,12 +299,24 @@ class _MentorDraft:
                     self.slug,
                 )
             )
-        if self.cadence.needs_review:
+        doubts = "; ".join(doubt.describe() for doubt in self.cadence.doubts)
+        if not self.cadence.is_specified:
             warnings.append(
                 DocumentWarning(
                     WarningCode.CADENCE_UNSPECIFIED,
                     f"No meeting cadence could be read from {self.name}'s section; "
-                    "the cohort's default applies until staff set one.",
+                    "the cohort's default applies until staff set one."
+                    + (f" The reader's doubts: {doubts}." if doubts else ""),
+                    self.line,
+                    self.slug,
+                )
+            )
+        elif doubts:
+            warnings.append(
+                DocumentWarning(
+                    WarningCode.CADENCE_NEEDS_REVIEW,
+                    f"{self.name}'s cadence ({'; '.join(d.describe() for d in self.cadence.demands)}) "
+                    f"needs review: {doubts}.",
                     self.line,
                     self.slug,
                 )
@@ -276,6 +334,7 @@ class _MentorDraft:
             sections=self.sections,
             cadence=self.cadence,
             line=self.line,
+            title_line=self.title_line,
             warnings=warnings,
         )
 
@@ -419,68 +478,149 @@ def _handles(draft: _MentorDraft) -> set[str]:
     names = {part for part in names if len(part) >= 2 and part[0].isupper()}
     if not names:
         return names
-    own = "|".join(re.escape(part) for part in sorted(names))
-    nickname = re.compile(rf"\b(?:{own})\s*(?:\(\s*{_QUOTED_WORD}\s*\)|\s{_QUOTED_WORD}(?=[\s,]))")
     text = "\n".join([draft.name, *(paragraph for paragraph, _ in draft.paragraphs())])
-    nicknames = {found for match in nickname.finditer(text) for found in match.groups() if found}
+    nicknames = {
+        match.group(2) or match.group(3) for match in _NICKNAME.finditer(text) if match.group(1) in names
+    }
     return names | nicknames
 
 
+def _spelled_out(mentors: Sequence[_MentorDraft], *, leaving_out: _MentorDraft | None = None) -> str:
+    """ "Ann A", "Ann A and Bob B", up to NAMES_SPELLED_OUT names; beyond, the first two and a count. Reads only
+    the names it spells out, so naming thousands of mentors costs no more than naming six."""
+    count = len(mentors) - (leaving_out is not None)
+    names = [m.name for m in islice((m for m in mentors if m is not leaving_out), NAMES_SPELLED_OUT)]
+    if count > NAMES_SPELLED_OUT:
+        return f"{names[0]}, {names[1]} and {count - 2} others"
+    return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]]))
+
+
+def _quoted(text: str) -> str:
+    return f"“{text}”" if len(text) <= QUOTE_CHARS else f"“{text[: QUOTE_CHARS - 1].rstrip()}…”"
+
+
 def _other_mentor_mentions(drafts: list[_MentorDraft]) -> list[DocumentWarning]:
+    """A section that uses a name or nickname another mentor goes by in this document (and this one does not).
+
+    Each handle is indexed once and each paragraph's words are read once, so the check is linear in the
+    document. The names one section uses for the same mentors make one warning.
+    """
     handles = {draft.slug: _handles(draft) for draft in drafts}
+    owners: dict[str, list[_MentorDraft]] = defaultdict(list)
+    for draft in drafts:
+        for handle in sorted(handles[draft.slug]):
+            owners[handle].append(draft)
     warnings = []
     for draft in drafts:
-        for other in drafts:
-            # A name both mentors share (two Alexes) may well mean this mentor.
-            candidates = handles[other.slug] - handles[draft.slug]
-            if other is draft or not candidates:
-                continue
-            pattern = re.compile(r"\b(" + "|".join(re.escape(h) for h in sorted(candidates)) + r")\b")
-            hits = [
-                (line, match.group(1))
-                for text, line in draft.paragraphs()
-                for match in pattern.finditer(text)
-            ]
-            if not hits:
-                continue
-            found = ", ".join(f"“{name}”" for name in sorted({name for _, name in hits}))
+        first_line: dict[str, int] = {}
+        for text, line in draft.paragraphs():
+            for match in _WORD.finditer(text):
+                word = match.group()
+                word = word[:-2] if word.endswith(_POSSESSIVE) else word
+                # A name both mentors share (two Alexes) may well mean this mentor.
+                if word in owners and word not in handles[draft.slug]:
+                    first_line.setdefault(word, line)
+        by_others: dict[tuple[_MentorDraft, ...], list[str]] = defaultdict(list)
+        for word in first_line:
+            by_others[tuple(owners[word])].append(word)
+        for others, words in by_others.items():
+            found = ", ".join(f"“{word}”" for word in sorted(words))
+            called = f"{others[0].name} is" if len(others) == 1 else f"{_spelled_out(others)} are"
+            sections = f"{others[0].name}'s section" if len(others) == 1 else "theirs"
             warnings.append(
                 DocumentWarning(
                     WarningCode.NAMES_OTHER_MENTOR,
-                    f"{draft.name}'s section names {found}, as {other.name} is called in this document; "
-                    f"check it was not copied from {other.name}'s section.",
-                    hits[0][0],
+                    f"{draft.name}'s section names {found}, as {called} called in this document; "
+                    f"check it was not copied from {sections}.",
+                    min(first_line[word] for word in words),
                     draft.slug,
                 )
             )
     return warnings
 
 
-def _duplicated_paragraphs(drafts: list[_MentorDraft]) -> list[DocumentWarning]:
-    """One warning per mentor per other mentor whose section shares long paragraphs word for word with theirs."""
-    first_line: dict[str, dict[str, int]] = defaultdict(dict)  # paragraph text → mentor slug → first line
+def _copied_passages(drafts: list[_MentorDraft]) -> list[DocumentWarning]:
+    """One warning per passage several sections share word for word, filed under the first of those mentors and
+    naming them all; a cadence read from such a passage is doubted in each of them.
+
+    A passage is a run of consecutive paragraphs shared by the same mentors, holding at least one long paragraph
+    (a short one alone, "Good paper-reading habits.", is too generic to call copied). Paragraphs are grouped by
+    their text, and each group of mentors is built once, so this is linear in the document however many mentors
+    share a passage.
+    """
+    sharers: dict[str, dict[str, _MentorDraft]] = defaultdict(dict)  # paragraph text → slug → mentor
     for draft in drafts:
-        for text, line in draft.paragraphs():
-            normalised = " ".join(text.split())
-            if len(normalised) >= DUPLICATE_MIN_CHARS:
-                first_line[normalised].setdefault(draft.slug, line)
-    by_slug = {draft.slug: draft for draft in drafts}
-    shared: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for text, lines_by_slug in first_line.items():
-        for one, other in combinations(sorted(lines_by_slug), 2):
-            shared[one, other].append(text)
+        for text, _ in draft.paragraphs():
+            sharers[_words_only(text)].setdefault(draft.slug, draft)
+    groups: dict[tuple[_MentorDraft, ...], tuple[_MentorDraft, ...]] = {}
+    shared = {
+        text: groups.setdefault(group, group)
+        for text, by_slug in sharers.items()
+        if len(group := tuple(by_slug.values())) > 1
+    }
     warnings = []
-    for (one, other), texts in shared.items():
-        count = f"{len(texts)} paragraphs" if len(texts) > 1 else "1 paragraph"
-        verb = "appear" if len(texts) > 1 else "appears"
-        for this, that in ((one, other), (other, one)):
-            warnings.append(
-                DocumentWarning(
-                    WarningCode.DUPLICATED_TEXT,
-                    f"{count} of {by_slug[this].name}'s section also {verb} word for word in "
-                    f"{by_slug[that].name}'s section.",
-                    min(first_line[text][this] for text in texts),
-                    this,
+    for draft in drafts:
+        for passage, line, mentors in _shared_runs(draft, shared):
+            quoted = next((text for text in passage if len(text) >= DUPLICATE_MIN_CHARS), None)
+            if quoted is None:
+                continue
+            if mentors[0] is draft:
+                warnings.append(_copied_passage_warning(len(passage), quoted, line, mentors))
+            _doubt_copied_cadence(draft, passage, mentors)
+    return warnings
+
+
+def _words_only(text: str) -> str:
+    """The text with its spacing made uniform, so a re-wrapped copy is still the same text."""
+    return " ".join(text.split())
+
+
+def _shared_runs(
+    draft: _MentorDraft, shared: dict[str, tuple[_MentorDraft, ...]]
+) -> Iterator[tuple[list[str], int, tuple[_MentorDraft, ...]]]:
+    """The draft's runs of consecutive paragraphs shared by the same mentors: (texts, first line, mentors)."""
+    passage: list[str] = []
+    passage_line = 0
+    mentors: tuple[_MentorDraft, ...] = ()
+    for text, line in draft.paragraphs():
+        group = shared.get(_words_only(text), ())
+        if group and group is mentors:
+            passage.append(text)
+            continue
+        if mentors:
+            yield passage, passage_line, mentors
+        passage, passage_line, mentors = [text], line, group
+    if mentors:
+        yield passage, passage_line, mentors
+
+
+def _copied_passage_warning(
+    paragraphs: int, quoted: str, line: int, mentors: tuple[_MentorDraft, ...]
+) -> DocumentWarning:
+    what = "This paragraph appears" if paragraphs == 1 else f"These {paragraphs} paragraphs appear"
+    return DocumentWarning(
+        WarningCode.DUPLICATED_TEXT,
+        f"{what} word for word in the sections of {_spelled_out(mentors)}: {_quoted(quoted)}",
+        line,
+        mentors[0].slug,
+        shared_with=tuple(m.slug for m in mentors[1:]),
+    )
+
+
+def _doubt_copied_cadence(draft: _MentorDraft, passage: list[str], mentors: tuple[_MentorDraft, ...]) -> None:
+    """A rhythm read from text other mentors' sections hold word for word may be theirs, not this mentor's."""
+    doubted = {doubt.source for doubt in draft.cadence.doubts}
+    for source in dict.fromkeys(demand.source for demand in draft.cadence.demands):
+        if source and source not in doubted and any(source in text for text in passage):
+            whose = (
+                f"{next(m for m in mentors if m is not draft).name}'s section"
+                if len(mentors) == 2
+                else f"the sections of {_spelled_out(mentors, leaving_out=draft)}"
+            )
+            draft.cadence = draft.cadence.with_doubt(
+                Doubt(
+                    phrase=_quoted(source)[1:-1],
+                    reason=f"copied word for word from {whose}; check it is this mentor's own rhythm",
+                    source=source,
                 )
             )
-    return warnings

@@ -76,6 +76,35 @@ class ImportWarningInline(ReadOnlyInline):
     verbose_name_plural = "import warnings"
 
 
+class SharedImportWarningInline(ReadOnlyInline):
+    """Warnings filed under another mentor that are about this one too: a passage their sections share."""
+
+    model = ImportWarning.shared_with.through
+    fields = ["code", "message", "filed_under", "resolved_at"]
+    readonly_fields = fields
+    verbose_name = "import warning shared with other mentors"
+    verbose_name_plural = "import warnings shared with other mentors"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("importwarning__mentor")
+
+    @admin.display(description="code")
+    def code(self, shared) -> str:
+        return shared.importwarning.get_code_display()
+
+    @admin.display(description="message")
+    def message(self, shared) -> str:
+        return shared.importwarning.message
+
+    @admin.display(description="filed under")
+    def filed_under(self, shared):
+        return mentor_link(shared.importwarning.mentor)
+
+    @admin.display(description="resolved at")
+    def resolved_at(self, shared):
+        return shared.importwarning.resolved_at
+
+
 REMINDERS_FIELDSET = (
     "Reminders",
     {
@@ -138,7 +167,9 @@ class MentorAdmin(PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
 
     def get_inlines(self, request: HttpRequest, obj: Mentor | None):
         staff = restricted_mentor(request.user) is None
-        return [*self.inlines, ImportWarningInline] if staff and obj is not None else self.inlines
+        if staff and obj is not None:
+            return [*self.inlines, ImportWarningInline, SharedImportWarningInline]
+        return self.inlines
 
     def get_fieldsets(self, request: HttpRequest, obj: Mentor | None = None):
         return self.staff_fieldsets if restricted_mentor(request.user) is None else self.mentor_fieldsets

@@ -140,6 +140,13 @@ class ImportWarning(TimeStamped):
     mentor = models.ForeignKey(
         Mentor, null=True, blank=True, on_delete=models.CASCADE, related_name="import_warnings"
     )
+    # A passage several sections share is one warning, filed under the first of them; the others see it here.
+    shared_with = models.ManyToManyField(
+        Mentor,
+        blank=True,
+        related_name="shared_import_warnings",
+        help_text="The other mentors this warning is about too (a passage their sections share).",
+    )
     code = models.CharField(max_length=40, choices=Code.choices)
     message = models.TextField()
     source_file = models.CharField(max_length=255, blank=True)

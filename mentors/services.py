@@ -86,12 +86,12 @@ def mentor_hours_replace(
             writes.after_write(row)
 
 
-# What a person settles by editing the cadence themselves: the reader found none, doubted what it read, read it
-# from copied text, or kept an earlier edit over a new reading.
+# What a person settles by editing the cadence themselves: the reader found none, doubted what it read (a rhythm
+# read from text copied from another mentor's section is one such doubt), or kept an earlier edit over a new
+# reading. Copied text itself is not settled here: its one warning is shared by every mentor who has the passage.
 CADENCE_WARNINGS = (
     ImportWarning.Code.CADENCE_UNSPECIFIED,
     ImportWarning.Code.CADENCE_NEEDS_REVIEW,
-    ImportWarning.Code.DUPLICATED_TEXT,
     ImportWarning.Code.CADENCE_KEPT,
 )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -20,11 +19,15 @@ from cohort.stream_document import (
     StreamDocument,
     StreamDocumentError,
     WarningCode,
+    decode_stream_document,
+    parse_stream_document,
     read_stream_document,
 )
 from mentors.models import ImportWarning, Mentor
 
 Row = TypeVar("Row", bound=models.Model)
+
+SETTLED_BY_STAFF_CADENCE = (WarningCode.CADENCE_UNSPECIFIED, WarningCode.CADENCE_NEEDS_REVIEW)
 
 
 class Outcome(StrEnum):
@@ -61,32 +64,41 @@ class ImportReport:
 def import_stream_documents(
     paths: Sequence[Path], *, by: AbstractBaseUser | None = None
 ) -> list[ImportReport]:
-    """Import stream documents, or nothing at all.
+    """Import stream documents, or nothing at all (see ``import_parsed_documents``); errors name each file as
+    given."""
+    return import_parsed_documents([(path, read_stream_document(path)) for path in paths], by=by)
 
-    1. Parse every document first; a malformed one raises StreamDocumentError before anything is written.
+
+def import_stream_upload(*, name: str, data: bytes, by: AbstractBaseUser | None = None) -> ImportReport:
+    """One uploaded document (the API's and the admin's), imported as ``import_stream_documents`` does; the
+    upload's own file name (without any folder) is the one its errors name and its warnings record."""
+    path = Path(Path(name).name or "upload.txt")
+    document = parse_stream_document(decode_stream_document(data, filename=path.name), filename=path.name)
+    [report] = import_parsed_documents([(path, document)], by=by)
+    return report
+
+
+def import_parsed_documents(
+    documents: Sequence[tuple[Path, StreamDocument]], *, by: AbstractBaseUser | None = None
+) -> list[ImportReport]:
+    """Import parsed stream documents, or nothing at all.
+
+    1. Check every document first: a stream defined twice, or a text longer than its column, raises
+       StreamDocumentError before anything is written.
     2. In one write by ``by`` (None: a command), per document: upsert the Stream by slug, then each Mentor by slug,
        linking it to the stream and storing its cadence unless staff edited it; record the stream's open warnings.
        Mentors go through ``meeting_inputs_change``: a new cadence is audited and its cohorts' meetings follow.
     A mentor listed in several documents takes its fields from the first; later documents only link it.
     """
-    documents = [(path, read_stream_document(path)) for path in paths]
     _reject_repeated_streams(documents)
+    for path, document in documents:
+        _reject_what_cannot_be_stored(path, document)
     imported_mentors: set[str] = set()
     with meeting_inputs_change(by=by) as writes:
         return [_import_document(path, document, imported_mentors, writes) for path, document in documents]
 
 
-def import_stream_upload(*, name: str, data: bytes, by: AbstractBaseUser | None = None) -> ImportReport:
-    """One uploaded document (the API's and the admin's), imported as ``import_stream_documents`` does; the
-    upload's own file name is the one its warnings record."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / (Path(name).name or "upload.txt")
-        path.write_bytes(data)
-        [report] = import_stream_documents([path], by=by)
-    return report
-
-
-def _reject_repeated_streams(documents: list[tuple[Path, StreamDocument]]) -> None:
+def _reject_repeated_streams(documents: Sequence[tuple[Path, StreamDocument]]) -> None:
     first_path: dict[str, Path] = {}
     for path, document in documents:
         if document.slug in first_path:
@@ -96,28 +108,71 @@ def _reject_repeated_streams(documents: list[tuple[Path, StreamDocument]]) -> No
         first_path[document.slug] = path
 
 
+def _reject_what_cannot_be_stored(path: Path, document: StreamDocument) -> None:
+    """Raise StreamDocumentError at the first text longer than its column allows, so SQLite (which stores any
+    length) and PostgreSQL (which refuses) read the same document the same way and nothing is half-written.
+    Characters no column can hold were refused when the document was read."""
+    texts = [
+        (Stream, "source_file", path.name, 1),
+        (ImportWarning, "source_file", path.name, 1),
+        (Stream, "title", document.title, document.line),
+        (Stream, "slug", document.slug, document.line),
+    ]
+    for entry in document.mentors:
+        texts += [
+            (Mentor, "name", entry.name, entry.line),
+            (Mentor, "slug", entry.slug, entry.line),
+            (Mentor, "title", entry.title, entry.title_line),
+            (Mentor, "organisation", entry.organisation, entry.title_line),
+        ]
+    for model, name, value, line in texts:
+        field = model._meta.get_field(name)
+        if field.max_length is not None and len(value) > field.max_length:
+            what = "the file name" if name == "source_file" else f"the {model._meta.verbose_name}'s {name}"
+            raise StreamDocumentError(
+                str(path),
+                line,
+                f"{what} is {len(value)} characters long; at most {field.max_length} are kept, shorten it",
+            )
+
+
 def _import_document(
     path: Path, document: StreamDocument, imported_mentors: set[str], writes: MeetingInputsChange
 ) -> ImportReport:
     stream, stream_outcome = _upsert(
         Stream,
+        Stream.objects.filter(slug=document.slug).first(),
         slug=document.slug,
         values={"title": document.title, "description": document.description, "source_file": path.name},
     )
+    # Read once for the whole document, so each mentor costs its own writes only.
+    stored = Mentor.objects.in_bulk([entry.slug for entry in document.mentors], field_name="slug")
+    linked = set(stream.mentors.values_list("pk", flat=True))
+    joining: list[Mentor] = []
     mentor_reports = []
     mentor_ids: dict[str, int] = {}
     stream_warnings: list[DocumentWarning] = [w for w in document.warnings if w.mentor_slug is None]
     for entry in document.mentors:
         mentor, outcome, warnings = _import_mentor(
-            entry, stream, fields_already_set=entry.slug in imported_mentors, writes=writes
+            entry, stored.get(entry.slug), fields_already_set=entry.slug in imported_mentors, writes=writes
         )
+        if mentor.pk not in linked:
+            writes.before_write(mentor)  # the stream joins the mentor's audited row
+            joining.append(mentor)
+            outcome = Outcome.UPDATED if outcome == Outcome.UNCHANGED else outcome
         imported_mentors.add(entry.slug)
         mentor_ids[entry.slug] = mentor.pk
-        stream_warnings.extend(warnings)
+        # A warning shared by several mentors is recorded once, with the mentor it is filed under.
+        stream_warnings.extend(w for w in warnings if w.mentor_slug == entry.slug)
         mentor_reports.append(
             MentorReport(entry.name, entry.slug, outcome, mentor.cadence_value.describe(), warnings)
         )
-    for removed in stream.mentors.exclude(slug__in=list(mentor_ids)):
+    Mentor.streams.through.objects.bulk_create(
+        Mentor.streams.through(mentor_id=mentor.pk, stream_id=stream.pk) for mentor in joining
+    )
+    for removed in stream.mentors.all():
+        if removed.slug in mentor_ids:
+            continue
         mentor_ids[removed.slug] = removed.pk
         stream_warnings.append(
             DocumentWarning(
@@ -140,7 +195,7 @@ def _import_document(
 
 
 def _import_mentor(
-    entry: MentorEntry, stream: Stream, *, fields_already_set: bool, writes: MeetingInputsChange
+    entry: MentorEntry, existing: Mentor | None, *, fields_already_set: bool, writes: MeetingInputsChange
 ) -> tuple[Mentor, Outcome, tuple[DocumentWarning, ...]]:
     values = {
         "name": entry.name,
@@ -152,11 +207,10 @@ def _import_mentor(
         "cadence": entry.cadence.to_dict(),
     }
     warnings = entry.warnings
-    existing = Mentor.objects.filter(slug=entry.slug).first()
     if existing is not None and existing.cadence_edited_by_staff:
-        # Staff's cadence wins; the document's "unspecified" is moot once staff have set one.
+        # Staff's cadence wins; what the document's reading left unsettled is moot once staff have set one.
         del values["cadence"]
-        warnings = tuple(w for w in warnings if w.code != WarningCode.CADENCE_UNSPECIFIED)
+        warnings = tuple(w for w in warnings if w.code not in SETTLED_BY_STAFF_CADENCE)
         if existing.cadence_value != entry.cadence:
             warnings += (
                 DocumentWarning(
@@ -168,21 +222,17 @@ def _import_mentor(
                 ),
             )
     mentor, outcome = _upsert(
-        Mentor, slug=entry.slug, values={} if fields_already_set else values, writes=writes
+        Mentor, existing, slug=entry.slug, values={} if fields_already_set else values, writes=writes
     )
-    if not mentor.streams.filter(pk=stream.pk).exists():
-        writes.before_write(mentor)  # the stream joins the mentor's audited row
-        mentor.streams.add(stream)
-        outcome = Outcome.UPDATED if outcome == Outcome.UNCHANGED else outcome
     return mentor, outcome, warnings
 
 
 def _upsert(
-    model: type[Row], *, slug: str, values: dict, writes: MeetingInputsChange | None = None
+    model: type[Row], row: Row | None, *, slug: str, values: dict, writes: MeetingInputsChange | None = None
 ) -> tuple[Row, Outcome]:
-    """Create the row with this slug, or save only the fields that differ (so ``updated_at`` moves only then). A
-    row that shapes meetings (a mentor) is written through ``writes``."""
-    row = model.objects.filter(slug=slug).first()
+    """Create the row with this slug (``row`` None: there is none yet), or save only the fields of ``row`` that
+    differ (so ``updated_at`` moves only then). A row that shapes meetings (a mentor) is written through
+    ``writes``."""
     if row is None:
         row = model.objects.create(slug=slug, **values)
         if writes is not None:
@@ -204,20 +254,26 @@ def _replace_open_warnings(
 ) -> None:
     """Make the stream's open warnings exactly ``warnings``.
 
-    A warning is the same finding when mentor, code and message match: an open one keeps its row (its line is
-    refreshed), a resolved one stays resolved, and open rows no longer found are deleted.
+    A warning is the same finding when mentor, code and message match: an open one keeps its row (its line and
+    the mentors it is shared with are refreshed), a resolved one stays resolved, and open rows no longer found
+    are deleted.
     """
     wanted = {(mentor_ids.get(w.mentor_slug), w.code.value, w.message): w for w in warnings}
+    gone = []
     for row in stream.import_warnings.all():
         warning = wanted.pop((row.mentor_id, row.code, row.message), None)
         if row.resolved_at is not None:
             continue
         if warning is None:
-            row.delete()
-        elif (row.line, row.source_file) != (warning.line, source_file):
+            gone.append(row.pk)
+            continue
+        if (row.line, row.source_file) != (warning.line, source_file):
             row.line, row.source_file = warning.line, source_file
             row.save(update_fields=["line", "source_file", "updated_at"])
-    ImportWarning.objects.bulk_create(
+        if warning.shared_with:
+            row.shared_with.set([mentor_ids[slug] for slug in warning.shared_with])
+    ImportWarning.objects.filter(pk__in=gone).delete()
+    created = ImportWarning.objects.bulk_create(
         ImportWarning(
             stream=stream,
             mentor_id=mentor_id,
@@ -227,4 +283,9 @@ def _replace_open_warnings(
             line=warning.line,
         )
         for (mentor_id, code, message), warning in wanted.items()
+    )
+    ImportWarning.shared_with.through.objects.bulk_create(
+        ImportWarning.shared_with.through(importwarning_id=row.pk, mentor_id=mentor_ids[slug])
+        for row, warning in zip(created, wanted.values(), strict=True)
+        for slug in warning.shared_with
     )

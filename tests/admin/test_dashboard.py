@@ -351,12 +351,14 @@ def open_codes(mentor) -> set[str]:
 
 
 def assert_cadence_warnings_resolved_by(user, flagged) -> None:
+    # Copied text stays open: its one warning is about every mentor who shares the passage, not one cadence.
     assert open_codes(flagged["ada"]) == {
         CODE.NAMES_OTHER_MENTOR,
+        CODE.DUPLICATED_TEXT,
         CODE.MISSING_ORGANISATION,
         CODE.MENTOR_REMOVED,
     }
-    for code in (CODE.CADENCE_UNSPECIFIED, CODE.DUPLICATED_TEXT, CODE.CADENCE_KEPT):
+    for code in (CODE.CADENCE_UNSPECIFIED, CODE.CADENCE_NEEDS_REVIEW, CODE.CADENCE_KEPT):
         resolved = ImportWarning.objects.get(pk=flagged["ada_warnings"][code].pk)
         assert (resolved.is_resolved, resolved.resolved_by) == (True, user), code
     assert open_codes(flagged["ben"]) == {CODE.CADENCE_UNSPECIFIED}
@@ -391,7 +393,7 @@ def test_editing_a_cadence_in_the_admin_resolves_the_warnings_about_it(staff_cli
     assert flagged["ada"].cadence_value.describe() == "1-on-1, weekly, 60 min"
     assert_cadence_warnings_resolved_by(admin_user, flagged)
     warnings = section(index(staff_client), "dashboard-warnings")
-    assert "Open import warnings (4)" in warnings
+    assert "Open import warnings (5)" in warnings
 
 
 def test_saving_a_mentor_without_changing_the_cadence_resolves_nothing(staff_client, flagged):
@@ -399,6 +401,18 @@ def test_saving_a_mentor_without_changing_the_cadence_resolves_nothing(staff_cli
 
     assert response.status_code == 302
     assert open_codes(flagged["ada"]) == set(CODE.values)
+
+
+def test_a_shared_passages_warning_shows_on_each_named_mentors_page(staff_client, flagged):
+    copied = flagged["ada_warnings"][CODE.DUPLICATED_TEXT]
+    copied.shared_with.add(flagged["ben"])
+
+    ada_page = staff_client.get(reverse("admin:mentors_mentor_change", args=[flagged["ada"].pk])).text
+    ben_page = staff_client.get(reverse("admin:mentors_mentor_change", args=[flagged["ben"].pk])).text
+
+    assert copied.message in ada_page
+    assert copied.message in ben_page
+    assert "Import warnings shared with other mentors" in ben_page
 
 
 def test_changing_the_cadence_through_the_api_resolves_the_warnings_about_it(admin_user, flagged):

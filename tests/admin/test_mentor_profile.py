@@ -60,6 +60,7 @@ def test_staff_see_a_mentors_import_warnings_after_their_hours_and_blackouts(sta
         "availability",
         "blackouts",
         "import_warnings",
+        "ImportWarning_shared_with",
     ]
 
 

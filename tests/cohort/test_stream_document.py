@@ -2,6 +2,8 @@ from pathlib import Path
 
 import pytest
 
+from cohort import stream_document
+from cohort.cadence import Cadence, Doubt
 from cohort.stream_document import (
     DocumentWarning,
     Section,
@@ -130,46 +132,68 @@ def test_seed_adria_section_naming_cas_is_reported(seed):
     ]
 
 
-def test_seed_text_copied_between_cas_and_adria_is_reported_on_both(seed):
+def test_seed_text_copied_between_cas_and_adria_is_one_warning_naming_both(seed):
     assert warnings_of(seed, WarningCode.DUPLICATED_TEXT) == [
         DocumentWarning(
             WarningCode.DUPLICATED_TEXT,
-            "7 paragraphs of Stephen Casper's section also appear word for word in "
-            "Adrià Garriga Alonso's section.",
-            228,
+            "These 12 paragraphs appear word for word in the sections of Stephen Casper and Adrià Garriga "
+            "Alonso: “Frequent check-ins about challenges. A good rule of thumb is to ask for help af…”",
+            218,
             "stephen-casper",
-        ),
-        DocumentWarning(
-            WarningCode.DUPLICATED_TEXT,
-            "7 paragraphs of Adrià Garriga Alonso's section also appear word for word in "
-            "Stephen Casper's section.",
-            273,
-            "adria-garriga-alonso",
-        ),
+            shared_with=("adria-garriga-alonso",),
+        )
     ]
+
+
+def test_seed_cadence_read_from_the_copied_passage_needs_review_in_both_sections(seed):
+    doubts = {m.slug: m.cadence.doubts for m in seed.mentors if m.cadence.doubts}
+
+    assert {slug: [d.describe() for d in found] for slug, found in doubts.items()} == {
+        "stephen-casper": [
+            "“Meeting 2-3x per week would be ideal.”: copied word for word from Adrià Garriga Alonso's "
+            "section; check it is this mentor's own rhythm"
+        ],
+        "adria-garriga-alonso": [
+            "“Meeting 2-3x per week would be ideal.”: copied word for word from Stephen Casper's section; "
+            "check it is this mentor's own rhythm"
+        ],
+    }
+    assert [(w.mentor_slug, w.line) for w in warnings_of(seed, WarningCode.CADENCE_NEEDS_REVIEW)] == [
+        ("stephen-casper", 201),
+        ("adria-garriga-alonso", 242),
+    ]
+    assert warnings_of(seed, WarningCode.CADENCE_NEEDS_REVIEW)[1].message == (
+        "Adrià Garriga Alonso's cadence (1-on-1, 2–3× a week) needs review: “Meeting 2-3x per week would be "
+        "ideal.”: copied word for word from Stephen Casper's section; check it is this mentor's own rhythm."
+    )
 
 
 def test_seed_neel_and_jessica_have_no_readable_cadence(seed):
     unspecified = warnings_of(seed, WarningCode.CADENCE_UNSPECIFIED)
 
     assert [(w.mentor_slug, w.line) for w in unspecified] == [("neel-nanda", 7), ("jessica-rumbelow", 186)]
-    assert [m.slug for m in seed.mentors if m.cadence.needs_review] == ["neel-nanda", "jessica-rumbelow"]
+    assert [m.slug for m in seed.mentors if not m.cadence.is_specified] == ["neel-nanda", "jessica-rumbelow"]
 
 
 def test_seed_cadences_read_from_the_mentorship_bullets(seed):
-    assert {m.slug: m.cadence.describe() for m in seed.mentors if not m.cadence.needs_review} == {
+    assert {m.slug: m.cadence.describe() for m in seed.mentors if m.cadence.is_specified} == {
         "alex-turner": "1-on-1, weekly; group, weekly",
         "lee-sharkey": "1-on-1, weekly, 60 min",
-        "stephen-casper": "1-on-1, 2–3× a week",
-        "adria-garriga-alonso": "1-on-1, 2–3× a week",
+        "stephen-casper": "1-on-1, 2–3× a week — needs review",
+        "adria-garriga-alonso": "1-on-1, 2–3× a week — needs review",
     }
 
 
-def test_each_mentor_carries_its_own_share_of_the_warnings(seed):
+def test_each_mentor_carries_the_warnings_about_it(seed):
     adria = mentor(seed, "adria-garriga-alonso")
 
-    assert [w.code for w in adria.warnings] == [WarningCode.DUPLICATED_TEXT, WarningCode.NAMES_OTHER_MENTOR]
-    assert sum(len(m.warnings) for m in seed.mentors) == len(seed.warnings)
+    assert [w.code for w in adria.warnings] == [
+        WarningCode.DUPLICATED_TEXT,
+        WarningCode.CADENCE_NEEDS_REVIEW,
+        WarningCode.NAMES_OTHER_MENTOR,
+    ]
+    for entry in seed.mentors:
+        assert list(entry.warnings) == [w for w in seed.warnings if w.is_about(entry.slug)]
 
 
 # --- a second document of the same shape ---------------------------------------------------------------------
@@ -218,21 +242,17 @@ def test_nickname_given_in_quotes_of_another_mentor_is_reported(evaluations):
     ]
 
 
-def test_single_copied_paragraph_is_reported_on_both_mentors(evaluations):
-    assert [
-        (w.mentor_slug, w.line, w.message) for w in warnings_of(evaluations, WarningCode.DUPLICATED_TEXT)
-    ] == [
-        (
-            "tomas-o-briain",
-            42,
-            "1 paragraph of Tomás Ó Briain's section also appears word for word in Priya Raghunathan's section.",
-        ),
-        (
-            "priya-raghunathan",
-            53,
-            "1 paragraph of Priya Raghunathan's section also appears word for word in Tomás Ó Briain's section.",
-        ),
-    ]
+def test_single_copied_paragraph_is_one_warning_shown_to_both_mentors(evaluations):
+    [copied] = warnings_of(evaluations, WarningCode.DUPLICATED_TEXT)
+
+    assert (copied.mentor_slug, copied.shared_with, copied.line, copied.message) == (
+        "tomas-o-briain",
+        ("priya-raghunathan",),
+        42,
+        "This paragraph appears word for word in the sections of Tomás Ó Briain and Priya Raghunathan: "
+        "“Every scholar is expected to keep a research log and to share it with the group…”",
+    )
+    assert copied in mentor(evaluations, "priya-raghunathan").warnings
 
 
 def test_second_document_cadences(evaluations):
@@ -360,3 +380,158 @@ def test_invalid_utf8_is_an_error_naming_line_and_column():
         decode_stream_document(data, filename="doc.txt")
 
     assert str(error.value) == "doc.txt:14: not valid UTF-8 (byte 0xE9 at column 8); save the file as UTF-8"
+
+
+def test_control_character_in_a_name_is_an_error_naming_line_and_column():
+    error = parse_error(HEADER + ONE_MENTOR.replace("Jane Doe", "Jane\x00Doe", 1))
+
+    assert str(error) == (
+        "doc.txt:7: the control character U+0000 (NUL) at column 5; "
+        "a document holds text, tabs and line breaks only"
+    )
+
+
+@pytest.mark.parametrize(("character", "shown"), [("\x1b", "U+001B"), ("\x0b", "U+000B"), ("\x85", "U+0085")])
+def test_other_control_characters_are_errors(character, shown):
+    error = parse_error(HEADER + ONE_MENTOR + f"\n  • A bullet {character}here.\n")
+
+    assert (error.line, error.reason.split(" at ")[0]) == (14, f"the control character {shown}")
+
+
+def test_lone_surrogate_is_an_error():
+    error = parse_error(HEADER + ONE_MENTOR.replace("robustness.", "robustness \ud800.", 1))
+
+    assert (error.line, error.reason) == (
+        10,
+        "a lone surrogate (U+D800) at column 26, which is not text; "
+        "a document holds text, tabs and line breaks only",
+    )
+
+
+def test_tabs_inside_a_line_and_windows_line_breaks_are_text():
+    document = parse((HEADER + ONE_MENTOR.replace("Jane is", "Jane\tis")).replace("\n", "\r\n"))
+
+    assert document.mentors[0].sections[0].text == "Jane\tis a researcher."
+
+
+# --- warnings people can act on -------------------------------------------------------------------------------
+
+BOILERPLATE = (
+    "Every scholar keeps a research log, shares it with the group each Friday and reads two papers a week."
+)
+
+
+def mentors_sharing_a_bullet(count: int, *, cadence: str = "We meet weekly for 1-on-1 meetings.") -> str:
+    return HEADER + "".join(
+        f"Mentor{i} Person{i}\nResearcher, Lab {i}\n\nMentor{i} studies topic {i}.\n\n"
+        f"  • {cadence}\n\n  • {BOILERPLATE}\n\n"
+        for i in range(count)
+    )
+
+
+def test_a_bullet_thirty_mentors_share_is_one_warning_naming_them():
+    document = parse(mentors_sharing_a_bullet(30))
+
+    [copied] = warnings_of(document, WarningCode.DUPLICATED_TEXT)
+    assert copied.message == (
+        "These 2 paragraphs appear word for word in the sections of Mentor0 Person0, Mentor1 Person1 and 28 "
+        f"others: “{BOILERPLATE[:79]}…”"
+    )
+    assert (copied.mentor_slug, len(copied.shared_with)) == ("mentor0-person0", 29)
+    assert all(copied in entry.warnings for entry in document.mentors)
+
+
+def test_up_to_five_sharing_mentors_are_all_named():
+    document = parse(mentors_sharing_a_bullet(5))
+
+    [copied] = warnings_of(document, WarningCode.DUPLICATED_TEXT)
+    assert (
+        " word for word in the sections of Mentor0 Person0, Mentor1 Person1, Mentor2 Person2, Mentor3 Person3 "
+        "and Mentor4 Person4: “Every scholar"
+    ) in copied.message
+
+
+def test_a_cadence_read_from_a_shared_passage_needs_review():
+    document = parse(mentors_sharing_a_bullet(3))
+
+    entry = document.mentors[1]
+    assert entry.cadence.describe() == "1-on-1, weekly — needs review"
+    assert [d.reason for d in entry.cadence.doubts] == [
+        "copied word for word from the sections of Mentor0 Person0 and Mentor2 Person2; "
+        "check it is this mentor's own rhythm"
+    ]
+    assert [w.code for w in entry.warnings if w.mentor_slug == entry.slug] == [
+        WarningCode.CADENCE_NEEDS_REVIEW
+    ]
+
+
+def test_a_cadence_of_its_own_beside_a_shared_passage_stands():
+    document = parse(mentors_sharing_a_bullet(2).replace("We meet weekly", "We meet twice a week", 1))
+
+    assert [m.cadence.describe() for m in document.mentors] == ["1-on-1, 2× a week", "1-on-1, weekly"]
+
+
+def test_doubts_of_an_unspecified_cadence_are_named_in_its_warning(monkeypatch):
+    doubt = Doubt(phrase="9x per week", reason="more meetings a week than days")
+    monkeypatch.setattr(stream_document, "parse_cadence", lambda text: Cadence(doubts=(doubt,)))
+
+    [unspecified] = warnings_of(parse(HEADER + ONE_MENTOR), WarningCode.CADENCE_UNSPECIFIED)
+
+    assert unspecified.message == (
+        "No meeting cadence could be read from Jane Doe's section; the cohort's default applies until staff "
+        "set one. The reader's doubts: “9x per week”: more meetings a week than days."
+    )
+
+
+def two_mentors(first_name: str, first_text: str, second_name: str) -> str:
+    return (
+        HEADER
+        + f"{first_name}\nResearcher, Acme\n\n{first_text}\n\n"
+        + f"{second_name}\nResearcher, Acme\n\n{second_name} works on evals.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("first_name", "text"),
+    [
+        ("Kate Smith-Jones", "Kate Smith-Jones works on robustness."),
+        ("Mary O'Neil", "Mary O'Neil works on robustness."),
+        ("Ann Lee", "Ann works on Jones-style proofs."),
+    ],
+)
+def test_a_name_inside_a_hyphenated_or_apostrophed_word_is_no_mention(first_name, text):
+    document = parse(two_mentors(first_name, text, "Bob Jones Neil"))
+
+    assert warnings_of(document, WarningCode.NAMES_OTHER_MENTOR) == []
+
+
+def test_a_possessive_name_is_a_mention():
+    document = parse(two_mentors("Ann Lee", "Ann builds on Jones’s benchmark.", "Bob Jones"))
+
+    assert [w.message for w in warnings_of(document, WarningCode.NAMES_OTHER_MENTOR)] == [
+        "Ann Lee's section names “Jones”, as Bob Jones is called in this document; "
+        "check it was not copied from Bob Jones's section."
+    ]
+
+
+def test_a_name_several_other_mentors_share_is_one_warning():
+    document = parse(
+        two_mentors("Ann Lee", "Ann works with Alex.", "Alex Kim")
+        + "\nAlex Roe\nResearcher, Acme\n\nAlex Roe works on evals.\n"
+    )
+
+    assert [(w.mentor_slug, w.message) for w in warnings_of(document, WarningCode.NAMES_OTHER_MENTOR)] == [
+        (
+            "ann-lee",
+            "Ann Lee's section names “Alex”, as Alex Kim and Alex Roe are called in this document; "
+            "check it was not copied from theirs.",
+        )
+    ]
+
+
+def test_five_thousand_mentors_sharing_a_bullet_give_one_copied_text_warning():
+    document = parse(mentors_sharing_a_bullet(5000))
+
+    assert len(warnings_of(document, WarningCode.DUPLICATED_TEXT)) == 1
+    assert len(warnings_of(document, WarningCode.CADENCE_NEEDS_REVIEW)) == 5000
+    assert warnings_of(document, WarningCode.NAMES_OTHER_MENTOR) == []

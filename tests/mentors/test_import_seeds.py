@@ -95,14 +95,46 @@ def test_import_stores_the_documents_warnings(seed):
     import_stream_documents([seed])
 
     assert open_warnings("interpretability") == [
-        ("adria-garriga-alonso", "duplicated_text"),
+        ("adria-garriga-alonso", "cadence_needs_review"),
         ("adria-garriga-alonso", "names_other_mentor"),
         ("jessica-rumbelow", "cadence_unspecified"),
         ("neel-nanda", "cadence_unspecified"),
+        ("stephen-casper", "cadence_needs_review"),
         ("stephen-casper", "duplicated_text"),
     ]
     names = ImportWarning.objects.get(code="names_other_mentor")
     assert (names.source_file, names.line) == ("interpretability.txt", 275)
+
+
+def test_a_passage_several_mentors_share_is_one_row_each_of_them_sees(seed):
+    import_stream_documents([seed])
+
+    copied = ImportWarning.objects.get(code="duplicated_text")
+    adria = Mentor.objects.get(slug="adria-garriga-alonso")
+    assert copied.mentor.slug == "stephen-casper"
+    assert list(copied.shared_with.all()) == [adria]
+    assert list(adria.shared_import_warnings.all()) == [copied]
+
+
+def test_a_reimport_keeps_the_shared_passages_row_and_who_shares_it(seed):
+    import_stream_documents([seed])
+    copied = ImportWarning.objects.get(code="duplicated_text")
+
+    import_stream_documents([seed])
+
+    assert ImportWarning.objects.get(code="duplicated_text").pk == copied.pk
+    assert list(copied.shared_with.values_list("slug", flat=True)) == ["adria-garriga-alonso"]
+
+
+def test_a_staff_edited_cadence_drops_the_documents_doubts_about_it(seed):
+    import_stream_documents([seed])
+    Mentor.objects.filter(slug="adria-garriga-alonso").update(cadence_edited_by_staff=True)
+    ImportWarning.objects.all().delete()
+
+    import_stream_documents([seed])
+
+    assert ("adria-garriga-alonso", "cadence_needs_review") not in open_warnings("interpretability")
+    assert ("stephen-casper", "cadence_needs_review") in open_warnings("interpretability")
 
 
 def test_reimport_of_the_same_files_changes_nothing(seed, evaluations):
