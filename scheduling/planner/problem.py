@@ -94,6 +94,9 @@ class Demand:
     duration_minutes: int
     time_zone: str
     label: str
+    # Weekdays (0 = Monday, in ``time_zone``) the organiser prefers: the planner leans to them, never at the cost
+    # of a meeting, a kept slot, an extra meeting day or a block.
+    preferred_weekdays: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
         if self.organiser not in self.attendees:

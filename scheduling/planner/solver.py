@@ -7,8 +7,8 @@
    proven optimal leave unused goes to the others in a second round that starts from their plans so far.
 4. Per part, lexicographically (each weight exceeds everything below it): meetings placed, meetings counted
    towards each demand's minimum, published slots kept, fewer meeting days per organiser, fewer blocks
-   (back-to-back meetings), distance from window edges. Blocks are what makes proofs slow, so a part is solved
-   in two stages: first everything but blocks (usually proven in milliseconds), then blocks with the tiers
+   (back-to-back meetings), the organiser's preferred weekdays, distance from window edges. Blocks are what
+   makes proofs slow, so a part is solved in two stages: first everything but blocks (usually proven in milliseconds), then blocks with the tiers
    above held at that optimum.
 
 Reproducible: each solve uses a fixed seed and a deterministic time limit (CP-SAT's work counter, about a
@@ -32,6 +32,7 @@ from scheduling.planner.problem import Demand, PlanningProblem, PlanResult
 from scheduling.planner.slots import Candidate, CandidateFinder, candidate_key, published_keys
 
 MID_WINDOW_STEPS = 2  # a slot this many grid steps from every window edge counts as fully mid-window
+PREFERRED_DAY = MID_WINDOW_STEPS + 1  # a preferred weekday outweighs any distance from window edges
 MIN_SOLVE_SECONDS = 0.1  # enough for a small part to take its hint, and often to prove it optimal
 WALL_SAFETY_FACTOR = 10.0  # a deterministic second runs longer on a loaded machine; this guards a runaway
 KEPT_HINT = "KEPT_HINT"
@@ -216,7 +217,7 @@ class PartModel:
         days, blocks = self._organiser_days_and_blocks()
 
         # Each weight exceeds the largest total of everything weighted below it.
-        mid_max = MID_WINDOW_STEPS * meetings_max
+        mid_max = (PREFERRED_DAY + MID_WINDOW_STEPS) * meetings_max
         w_block = mid_max + 1
         w_day = w_block * (meetings_max + 1)  # blocks number at most the meetings
         w_published = w_day * (meetings_max + 1)  # so do meeting days
@@ -228,8 +229,15 @@ class PartModel:
         upper += [(var, w_published) for var in published]
         upper += [(self._counted_towards_minimum(demand), w_minimum) for demand in self.demands.values()]
         upper += [(var, -w_day) for var in days]
-        mid = [(var, min(candidate.edge_slack // step, MID_WINDOW_STEPS)) for candidate, var in self.slots]
+        mid = [
+            (var, min(candidate.edge_slack // step, MID_WINDOW_STEPS) + self._preference(candidate))
+            for candidate, var in self.slots
+        ]
         return upper, [(var, -w_block) for var in blocks], mid
+
+    def _preference(self, candidate: Candidate) -> int:
+        preferred = self.demands[candidate.demand_key].preferred_weekdays
+        return PREFERRED_DAY if candidate.weekday in preferred else 0
 
     def _counted_towards_minimum(self, demand: Demand) -> cp_model.IntVar:
         slots = [var for _, var in self.by_demand[demand.key]]

@@ -137,6 +137,27 @@ def test_organisers_meetings_cluster_back_to_back_on_one_day():
     assert hours_started == list(range(hours_started[0], hours_started[0] + 3))
 
 
+def test_organisers_meetings_go_to_their_preferred_weekday_when_it_costs_nothing_else():
+    cas = person("cas", LONDON, NINE_TO_FIVE)
+    scholars = [person(key, LONDON, NINE_TO_FIVE) for key in ("ada", "bob")]
+    demands = [replace(demand(cas, scholar), preferred_weekdays=frozenset({3})) for scholar in scholars]
+
+    result = plan(problem([cas, *scholars], demands))
+
+    assert {weekday for d in demands for weekday, _, _ in slots_of(result, d.key)} == {3}
+    assert validate_plan(problem([cas, *scholars], demands), result) == []
+
+
+def test_a_preferred_weekday_never_costs_a_meeting():
+    cas = person("cas", LONDON, NINE_TO_FIVE)
+    ada = person("ada", LONDON, hours(9, 10, days=(0,)))  # Ada can only meet on Mondays
+    weekly = replace(demand(cas, ada), preferred_weekdays=frozenset({3}))
+
+    result = plan(problem([cas, ada], [weekly]))
+
+    assert [weekday for weekday, _, _ in slots_of(result, weekly.key)] == [0]
+
+
 def test_meeting_across_the_autumn_clock_changes_works_in_every_week():
     lee = person("lee", LOS_ANGELES, hours(6, 17))
     ada = person("ada", LONDON, hours(16, 20))
