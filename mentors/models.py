@@ -9,8 +9,9 @@ from django.db import models
 from django.db.models import F, Q
 
 from cohort.cadence import Cadence
+from cohort.dates import WEEKDAY_FULL_NAMES
 from cohort.models import Cohort, MeetingInput, Person, Stream, TimeStamped
-from cohort.validators import validate_meeting_place
+from cohort.validators import validate_meeting_place, validate_weekdays
 
 
 class Mentor(MeetingInput, Person):
@@ -37,6 +38,13 @@ class Mentor(MeetingInput, Person):
     )
     cadence_edited_by_staff = models.BooleanField(
         default=False, help_text="Set when staff change the cadence; re-imports then keep it."
+    )
+    preferred_weekdays = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_weekdays],
+        help_text="Days the planner leans to for their meetings (0 = Monday, in their time zone), when that costs "
+        "nothing else.",
     )
 
     class Meta:
@@ -169,3 +177,46 @@ class ImportWarning(TimeStamped):
     @property
     def is_resolved(self) -> bool:
         return self.resolved_at is not None
+
+
+class Suggestion(TimeStamped):
+    """Something a stream document says about a mentor beyond the cadence ("based in Stockholm", "usually on
+    Thursdays"), offered to staff with the words it was read from; nothing changes until they accept it."""
+
+    class Setting(models.TextChoices):
+        TIME_ZONE = "time_zone", "Time zone"
+        PREFERRED_WEEKDAYS = "preferred_weekdays", "Preferred days"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACCEPTED = "accepted", "Accepted"
+        DISMISSED = "dismissed", "Dismissed"
+
+    mentor = models.ForeignKey(Mentor, on_delete=models.CASCADE, related_name="suggestions")
+    setting = models.CharField(max_length=40, choices=Setting.choices)
+    # A zone name, or weekday numbers joined by commas ("0,3"): ``cohort.suggestions.Suggestion.value``.
+    value = models.CharField(max_length=64)
+    phrase = models.TextField(help_text="The words the suggestion was read from.")
+    source = models.TextField(help_text="The sentence around them.")
+    source_file = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["mentor", "setting", "value"]
+        constraints = [
+            # Decided once: a re-import offers the same suggestion again only if staff never decided it.
+            models.UniqueConstraint(fields=["mentor", "setting", "value"], name="suggestion_once_per_mentor"),
+        ]
+        indexes = [models.Index(fields=["status", "mentor"], name="suggestion_open_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.mentor}: {self.describe()}"
+
+    def describe(self) -> str:
+        if self.setting == self.Setting.TIME_ZONE:
+            return f"time zone {self.value}"
+        return "preferred days: " + ", ".join(WEEKDAY_FULL_NAMES[int(day)] for day in self.value.split(","))
