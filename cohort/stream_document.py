@@ -17,6 +17,7 @@ from pathlib import Path
 
 from cohort.cadence import Cadence, Doubt, parse_cadence
 from cohort.slugs import slugify_ascii
+from cohort.suggestions import Suggestion, read_suggestions
 
 BULLET = "•"
 MENTORS_HEADING = "mentors"
@@ -109,6 +110,7 @@ class MentorEntry:
     line: int
     title_line: int
     warnings: tuple[DocumentWarning, ...] = ()
+    suggestions: tuple[Suggestion, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -275,9 +277,18 @@ class _MentorDraft:
     sections: tuple[Section, ...]
     biography: str
     cadence: Cadence = field(init=False)
+    copied_paragraphs: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        self.cadence = parse_cadence("\n".join(text for text, _ in self.paragraphs()))
+        self.cadence = parse_cadence(self.text())
+
+    def text(self) -> str:
+        return "\n".join(text for text, _ in self.paragraphs())
+
+    def own_text(self) -> str:
+        """The text without passages copied from a mentor before this one: "Cas is usually at MIT" in another
+        section says where Cas is, not this mentor."""
+        return "\n".join(text for text, _ in self.paragraphs() if text not in self.copied_paragraphs)
 
     def paragraphs(self) -> Iterator[tuple[str, int]]:
         """The summary, then every bullet and paragraph in document order, with its line."""
@@ -336,6 +347,7 @@ class _MentorDraft:
             line=self.line,
             title_line=self.title_line,
             warnings=warnings,
+            suggestions=read_suggestions(self.own_text(), cadence_sources=self.cadence.sources),
         )
 
 
@@ -566,6 +578,8 @@ def _copied_passages(drafts: list[_MentorDraft]) -> list[DocumentWarning]:
                 continue
             if mentors[0] is draft:
                 warnings.append(_copied_passage_warning(len(passage), quoted, line, mentors))
+            else:
+                draft.copied_paragraphs.update(passage)
             _doubt_copied_cadence(draft, passage, mentors)
     return warnings
 

@@ -1,6 +1,7 @@
 """Mentors in the admin: staff edit any mentor and their cadence; a mentor edits their own profile and weekly
 availability, in their own time zone (and their blackouts, which scholars' admin adds to the page). Staff also
-resolve what the stream-document importer flagged."""
+resolve what the stream-document importer flagged, and accept or dismiss what it suggests (a time zone, preferred
+days) in one click."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import pluralize
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from cohort.admin_access import (
     DefaultChoiceFilter,
@@ -31,8 +34,13 @@ from cohort.admin_access import (
 )
 from cohort.stream_document import StreamDocumentError
 from mentors.forms import MentorAdminForm, WeeklyWindowFormSet
-from mentors.models import Availability, ImportWarning, Mentor
-from mentors.services import cadence_warnings_resolve, mentor_logins_create
+from mentors.models import Availability, ImportWarning, Mentor, Suggestion
+from mentors.services import (
+    cadence_warnings_resolve,
+    mentor_logins_create,
+    suggestion_accept,
+    suggestions_dismiss,
+)
 from mentors.stream_import import import_stream_upload
 
 
@@ -56,14 +64,21 @@ class CadenceFilter(admin.SimpleListFilter):
     parameter_name = "cadence"
 
     def lookups(self, request, model_admin):
-        return [("unspecified", "Unspecified (needs review)"), ("specified", "Specified")]
+        return [
+            ("review", "Needs review"),
+            ("unspecified", "Unspecified"),
+            ("specified", "Specified"),
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Mentor]) -> QuerySet[Mentor]:
-        # An unspecified cadence has no first demand: {} and {"demands": []} alike.
+        # An unspecified cadence has no first demand: {} and {"demands": []} alike; a doubted one has a first doubt.
+        unspecified = Q(cadence__demands__0__isnull=True)
+        if self.value() == "review":
+            return queryset.filter(unspecified | Q(cadence__doubts__0__isnull=False))
         if self.value() == "unspecified":
-            return queryset.filter(cadence__demands__0__isnull=True)
+            return queryset.filter(unspecified)
         if self.value() == "specified":
-            return queryset.filter(cadence__demands__0__isnull=False)
+            return queryset.filter(~unspecified)
         return queryset
 
 
@@ -103,6 +118,39 @@ class SharedImportWarningInline(ReadOnlyInline):
     @admin.display(description="resolved at")
     def resolved_at(self, shared):
         return shared.importwarning.resolved_at
+
+
+def decide_buttons(suggestion: Suggestion, *, back_to: str):
+    """Accept and Dismiss as buttons of the page's own form, each posting to its own URL: one click decides."""
+    if suggestion.status != Suggestion.Status.OPEN:
+        return suggestion.get_status_display()
+    return format_html(
+        '<button type="submit" class="button" formaction="{}" formmethod="post" name="next" value="{}">Accept</button> '
+        '<button type="submit" class="button" formaction="{}" formmethod="post" name="next" value="{}">Dismiss</button>',
+        reverse("admin:mentors_suggestion_accept", args=[suggestion.pk]),
+        back_to,
+        reverse("admin:mentors_suggestion_dismiss", args=[suggestion.pk]),
+        back_to,
+    )
+
+
+class SuggestionInline(ReadOnlyInline):
+    """What the mentor's section suggests beyond the cadence, open ones first, each decided in one click."""
+
+    model = Suggestion
+    fields = ["suggested", "phrase", "source_file", "decide"]
+    readonly_fields = fields
+    ordering = ["-status", "setting"]  # "open" sorts after "dismissed" and "accepted": reversed, open first
+
+    @admin.display(description="suggestion")
+    def suggested(self, suggestion: Suggestion) -> str:
+        return suggestion.describe()
+
+    @admin.display(description="decide")
+    def decide(self, suggestion: Suggestion):
+        return decide_buttons(
+            suggestion, back_to=reverse("admin:mentors_mentor_change", args=[suggestion.mentor_id])
+        )
 
 
 REMINDERS_FIELDSET = (
@@ -153,7 +201,11 @@ class MentorAdmin(PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
                 ]
             },
         ),
-        ("Cadence", {"fields": ["cadence", "cadence_edited_by_staff", "cadence_sources"]}),
+        (
+            "Cadence",
+            {"fields": ["cadence", "cadence_edited_by_staff", "cadence_sources", "cadence_doubts"]},
+        ),
+        ("Planning", {"fields": ["preferred_weekdays"]}),
         ("Profile", {"fields": ["summary", "biography"], "classes": ["collapse"]}),
         REMINDERS_FIELDSET,
     )
@@ -168,7 +220,7 @@ class MentorAdmin(PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
     def get_inlines(self, request: HttpRequest, obj: Mentor | None):
         staff = restricted_mentor(request.user) is None
         if staff and obj is not None:
-            return [*self.inlines, ImportWarningInline, SharedImportWarningInline]
+            return [*self.inlines, SuggestionInline, ImportWarningInline, SharedImportWarningInline]
         return self.inlines
 
     def get_fieldsets(self, request: HttpRequest, obj: Mentor | None = None):
@@ -176,7 +228,7 @@ class MentorAdmin(PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Mentor | None = None) -> list[str]:
         if restricted_mentor(request.user) is None:
-            return ["cadence_sources", *self.webhook_status_fields]
+            return ["cadence_sources", "cadence_doubts", *self.webhook_status_fields]
         return ["slug", "stream_titles", "cadence_summary", *self.webhook_status_fields]
 
     def get_form(self, request: HttpRequest, obj: Mentor | None = None, change: bool = False, **kwargs):
@@ -197,6 +249,11 @@ class MentorAdmin(PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
     @admin.display(description="read from")
     def cadence_sources(self, mentor: Mentor) -> str:
         return "\n".join(mentor.cadence_value.sources) or "–"
+
+    @admin.display(description="needs review because")
+    def cadence_doubts(self, mentor: Mentor) -> str:
+        """What the reader could not decide; editing the cadence above settles it."""
+        return "\n".join(doubt.describe() for doubt in mentor.cadence_value.doubts) or "–"
 
     @admin.display(description="streams")
     def stream_titles(self, mentor: Mentor) -> str:
@@ -309,3 +366,114 @@ class ImportWarningAdmin(ImportFromFileMixin, RoleScopedAdmin):
             resolved_at=None, resolved_by=None, updated_at=timezone.now()
         )
         self.message_user(request, f"{count} warning{'s' if count != 1 else ''} reopened.", messages.SUCCESS)
+
+
+class SuggestionStateFilter(DefaultChoiceFilter):
+    title = "status"
+    parameter_name = "status"
+    default = Suggestion.Status.OPEN
+
+    def lookups(self, request, model_admin):
+        return Suggestion.Status.choices
+
+    def filter_choice(self, queryset: QuerySet, choice: str) -> QuerySet:
+        return queryset.filter(status=choice)
+
+
+@admin.register(Suggestion)
+class SuggestionAdmin(RoleScopedAdmin):
+    """Staff's list of what stream documents suggest about mentors: accept (the mentor's row changes, audited)
+    or dismiss (nothing changes, and re-imports do not offer it again)."""
+
+    list_display = ["mentor_page", "suggested", "phrase", "source", "source_file", "decide", "decided_by"]
+    list_filter = [SuggestionStateFilter, "setting"]
+    search_fields = ["mentor__name", "phrase", "source"]
+    list_select_related = ["mentor", "decided_by"]
+    fields = [
+        "mentor",
+        "setting",
+        "value",
+        "phrase",
+        "source",
+        "source_file",
+        "status",
+        "decided_at",
+        "decided_by",
+    ]
+    readonly_fields = fields
+    actions = ["accept_selected", "dismiss_selected"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def get_urls(self):
+        decide = [
+            path(
+                "<int:pk>/accept/",
+                self.admin_site.admin_view(self.accept_view),
+                name="mentors_suggestion_accept",
+            ),
+            path(
+                "<int:pk>/dismiss/",
+                self.admin_site.admin_view(self.dismiss_view),
+                name="mentors_suggestion_dismiss",
+            ),
+        ]
+        return [*decide, *super().get_urls()]
+
+    @admin.display(description="mentor", ordering="mentor__name")
+    def mentor_page(self, suggestion: Suggestion):
+        return mentor_link(suggestion.mentor)
+
+    @admin.display(description="suggestion", ordering="setting")
+    def suggested(self, suggestion: Suggestion) -> str:
+        return suggestion.describe()
+
+    @admin.display(description="decide", ordering="status")
+    def decide(self, suggestion: Suggestion):
+        return decide_buttons(suggestion, back_to=reverse("admin:mentors_suggestion_changelist"))
+
+    def accept_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self._decide(request, pk, accept=True)
+
+    def dismiss_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self._decide(request, pk, accept=False)
+
+    def _decide(self, request: HttpRequest, pk: int, *, accept: bool) -> HttpResponse:
+        if request.method != "POST" or not self.has_staff_permission(request):
+            return HttpResponse("Staff decide suggestions, by pressing Accept or Dismiss.", status=405)
+        suggestion = get_object_or_404(Suggestion.objects.select_related("mentor"), pk=pk)
+        if accept:
+            try:
+                suggestion_accept(suggestion=suggestion, by=request.user)
+            except ValidationError as error:
+                self.message_user(request, f"Not accepted: {' '.join(error.messages)}", messages.ERROR)
+            else:
+                self.message_user(
+                    request, f"{suggestion.mentor.name}'s {suggestion.describe()} accepted.", messages.SUCCESS
+                )
+        else:
+            suggestions_dismiss(suggestions=[suggestion], by=request.user)
+            self.message_user(request, f"Dismissed: {suggestion}.", messages.SUCCESS)
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = reverse("admin:mentors_suggestion_changelist")
+        return HttpResponseRedirect(back)
+
+    @admin.action(description="Accept the selected suggestions", permissions=["staff"])
+    def accept_selected(self, request: HttpRequest, queryset: QuerySet[Suggestion]) -> None:
+        accepted, refused = 0, []
+        for suggestion in queryset.filter(status=Suggestion.Status.OPEN).select_related("mentor"):
+            try:
+                suggestion_accept(suggestion=suggestion, by=request.user)
+                accepted += 1
+            except ValidationError as error:
+                refused.append(f"{suggestion}: {' '.join(error.messages)}")
+        self.message_user(request, f"{accepted} suggestion{pluralize(accepted)} accepted.", messages.SUCCESS)
+        for problem in refused:
+            self.message_user(request, f"Not accepted: {problem}", messages.ERROR)
+
+    @admin.action(description="Dismiss the selected suggestions", permissions=["staff"])
+    def dismiss_selected(self, request: HttpRequest, queryset: QuerySet[Suggestion]) -> None:
+        count = suggestions_dismiss(suggestions=queryset, by=request.user)
+        self.message_user(request, f"{count} suggestion{pluralize(count)} dismissed.", messages.SUCCESS)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.forms.models import BaseInlineFormSet
 
 from cohort.dates import WEEKDAY_FULL_NAMES
-from cohort.forms import CadenceField, CadenceFieldsForm
+from cohort.forms import CadenceField, CadenceFieldsForm, WeekdaysField
 from mentors.models import Availability, Mentor
 from mentors.services import HoursWindow
 
@@ -26,6 +26,12 @@ class MentorAdminForm(CadenceFieldsForm):
         required=False,
         help_text="No rows: unspecified, and the cohort's default cadence applies. Saving a change here keeps it "
         "through later imports.",
+    )
+
+    preferred_weekdays = WeekdaysField(
+        required=False,
+        help_text="The planner leans to these days for this mentor's meetings (in their time zone), when that costs "
+        "no meeting and no extra meeting day.",
     )
 
     class Meta:

@@ -1,5 +1,5 @@
-"""Writes of the mentors app: mentor logins for the admin, the group that says what a mentor may do there, and a
-mentor's weekly hours set as a whole."""
+"""Writes of the mentors app: mentor logins for the admin, the group that says what a mentor may do there, a
+mentor's weekly hours set as a whole, and staff's decisions on what a stream document suggests about a mentor."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.utils import timezone
 from cohort.selectors import MENTORS_GROUP
 from cohort.services import meeting_inputs_change
 from cohort.sign_in import PersonLogin, person_logins_create
-from mentors.models import Availability, ImportWarning, Mentor
+from mentors.models import Availability, ImportWarning, Mentor, Suggestion
 
 # (weekday 0 = Monday, start, end), wall-clock in the mentor's zone.
 HoursWindow = tuple[int, dt.time, dt.time]
@@ -103,3 +103,36 @@ def cadence_warnings_resolve(*, mentor: Mentor, by: AbstractBaseUser | None) -> 
     return ImportWarning.objects.filter(
         mentor=mentor, code__in=CADENCE_WARNINGS, resolved_at__isnull=True
     ).update(resolved_at=now, resolved_by=by, updated_at=now)
+
+
+def suggestion_accept(*, suggestion: Suggestion, by: AbstractBaseUser | None) -> None:
+    """Do what the suggestion says to its mentor's row (their time zone, or their preferred days), audited, in one
+    write by ``by``; the mentor's other open suggestions for the same setting are dismissed, as moot.
+
+    Raises ValidationError, having written nothing, when the value is no longer one the row accepts.
+    """
+    with meeting_inputs_change(by=by) as writes:
+        mentor = Mentor.objects.select_for_update().get(pk=suggestion.mentor_id)
+        writes.before_write(mentor)
+        if suggestion.setting == Suggestion.Setting.TIME_ZONE:
+            mentor.time_zone = suggestion.value
+        else:
+            mentor.preferred_weekdays = [int(day) for day in suggestion.value.split(",")]
+        mentor.full_clean(validate_unique=False, validate_constraints=False)
+        mentor.save(update_fields=[suggestion.setting, "updated_at"])
+        writes.after_write(mentor)
+        now = timezone.now()
+        decided = {"decided_at": now, "decided_by": by, "updated_at": now}
+        Suggestion.objects.filter(pk=suggestion.pk).update(status=Suggestion.Status.ACCEPTED, **decided)
+        Suggestion.objects.filter(
+            mentor=mentor, setting=suggestion.setting, status=Suggestion.Status.OPEN
+        ).exclude(pk=suggestion.pk).update(status=Suggestion.Status.DISMISSED, **decided)
+
+
+def suggestions_dismiss(*, suggestions: Iterable[Suggestion], by: AbstractBaseUser | None) -> int:
+    """Set the suggestions aside, by ``by``: nothing about the mentor changes, and re-imports do not offer them
+    again. Returns how many were open."""
+    now = timezone.now()
+    return Suggestion.objects.filter(
+        pk__in=[suggestion.pk for suggestion in suggestions], status=Suggestion.Status.OPEN
+    ).update(status=Suggestion.Status.DISMISSED, decided_at=now, decided_by=by, updated_at=now)

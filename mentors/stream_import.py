@@ -23,7 +23,9 @@ from cohort.stream_document import (
     parse_stream_document,
     read_stream_document,
 )
-from mentors.models import ImportWarning, Mentor
+from cohort.suggestions import Suggestion as DocumentSuggestion
+from cohort.suggestions import SuggestionField
+from mentors.models import ImportWarning, Mentor, Suggestion
 
 Row = TypeVar("Row", bound=models.Model)
 
@@ -150,6 +152,7 @@ def _import_document(
     linked = set(stream.mentors.values_list("pk", flat=True))
     joining: list[Mentor] = []
     mentor_reports = []
+    suggesting: list[tuple[Mentor, MentorEntry]] = []
     mentor_ids: dict[str, int] = {}
     stream_warnings: list[DocumentWarning] = [w for w in document.warnings if w.mentor_slug is None]
     for entry in document.mentors:
@@ -160,6 +163,8 @@ def _import_document(
             writes.before_write(mentor)  # the stream joins the mentor's audited row
             joining.append(mentor)
             outcome = Outcome.UPDATED if outcome == Outcome.UNCHANGED else outcome
+        if entry.slug not in imported_mentors:
+            suggesting.append((mentor, entry))
         imported_mentors.add(entry.slug)
         mentor_ids[entry.slug] = mentor.pk
         # A warning shared by several mentors is recorded once, with the mentor it is filed under.
@@ -184,6 +189,7 @@ def _import_document(
             )
         )
     _replace_open_warnings(stream, path.name, stream_warnings, mentor_ids)
+    _replace_open_suggestions(path.name, suggesting)
     return ImportReport(
         source_file=path.name,
         stream_title=stream.title,
@@ -289,3 +295,44 @@ def _replace_open_warnings(
         for row, warning in zip(created, wanted.values(), strict=True)
         for slug in warning.shared_with
     )
+
+
+def _replace_open_suggestions(source_file: str, suggesting: list[tuple[Mentor, MentorEntry]]) -> None:
+    """Make each mentor's open suggestions exactly what their section suggests now, in a few queries for the
+    whole document. A suggestion staff decided stays decided and is not offered again; one the mentor's row
+    already follows (the zone it names is theirs) is not offered at all."""
+    wanted: dict[tuple[int, str, str], DocumentSuggestion] = {
+        (mentor.pk, suggestion.field.value, suggestion.value): suggestion
+        for mentor, entry in suggesting
+        for suggestion in entry.suggestions
+        if not _already_followed(mentor, suggestion)
+    }
+    stale, changed = [], []
+    for row in Suggestion.objects.filter(mentor__in=[mentor for mentor, _ in suggesting]):
+        found = wanted.pop((row.mentor_id, row.setting, row.value), None)
+        if row.status != Suggestion.Status.OPEN:
+            continue
+        if found is None:
+            stale.append(row.pk)
+        elif (row.phrase, row.source, row.source_file) != (found.phrase, found.source, source_file):
+            row.phrase, row.source, row.source_file = found.phrase, found.source, source_file
+            changed.append(row)
+    Suggestion.objects.filter(pk__in=stale).delete()
+    Suggestion.objects.bulk_update(changed, ["phrase", "source", "source_file"])
+    Suggestion.objects.bulk_create(
+        Suggestion(
+            mentor_id=mentor_id,
+            setting=setting,
+            value=value,
+            phrase=suggestion.phrase,
+            source=suggestion.source,
+            source_file=source_file,
+        )
+        for (mentor_id, setting, value), suggestion in wanted.items()
+    )
+
+
+def _already_followed(mentor: Mentor, suggestion: DocumentSuggestion) -> bool:
+    if suggestion.field == SuggestionField.TIME_ZONE:
+        return mentor.time_zone == suggestion.value
+    return sorted(mentor.preferred_weekdays) == list(suggestion.weekdays)

@@ -183,6 +183,7 @@ def _demands_for(
             duration_minutes=minutes,
             time_zone=mentor.time_zone,
             label=label,
+            preferred_weekdays=frozenset(mentor.preferred_weekdays),
         )
 
     if demand.kind == MeetingKind.ONE_ON_ONE:

@@ -55,10 +55,13 @@ def test_a_mentors_page_has_their_hours_then_their_blackouts(alice_client, alice
     assert inline_prefixes(alice_client.get(profile_url(alice))) == ["availability", "blackouts"]
 
 
-def test_staff_see_a_mentors_import_warnings_after_their_hours_and_blackouts(staff_client, alice: MentorRows):
+def test_staff_see_a_mentors_suggestions_and_import_warnings_after_their_hours_and_blackouts(
+    staff_client, alice: MentorRows
+):
     assert inline_prefixes(staff_client.get(profile_url(alice))) == [
         "availability",
         "blackouts",
+        "suggestions",
         "import_warnings",
         "ImportWarning_shared_with",
     ]
