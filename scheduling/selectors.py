@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from cohort.dates import monday_of
 from cohort.models import Cohort
 from cohort.selectors import is_staff_role, mentor_of, scholar_of
-from mentors.models import ImportWarning, Mentor
+from mentors.models import ImportWarning, Mentor, Suggestion
 from scheduling.compliance import Compliance, mentorships_behind_cadence
 from scheduling.models import Meeting, MeetingSeries, Notification, PlanRun
 from scheduling.planner.validate import inside_windows
@@ -290,12 +290,13 @@ class CohortPlanning:
 class StaffDashboard:
     open_warnings: tuple[ImportWarning, ...]  # the first WARNINGS_SHOWN, with their stream and mentor
     open_warning_count: int
+    open_suggestion_count: int  # what stream documents suggest about mentors, for staff to accept or dismiss
     cohorts: tuple[CohortPlanning, ...]  # cohorts not yet over, soonest first
 
 
 def staff_dashboard(*, today: dt.date) -> StaffDashboard:
-    """What staff act on first: import warnings still open, and each running or coming cohort's planning state
-    (in a fixed number of queries)."""
+    """What staff act on first: import warnings and suggestions still open, and each running or coming cohort's
+    planning state (in a fixed number of queries)."""
     open_warnings = ImportWarning.objects.filter(resolved_at__isnull=True)
     cohorts = list(Cohort.objects.filter(end_date__gte=today).order_by("start_date", "pk"))
     runs: dict[int, list[PlanRun]] = defaultdict(list)
@@ -315,5 +316,6 @@ def staff_dashboard(*, today: dt.date) -> StaffDashboard:
             open_warnings.select_related("stream", "mentor").order_by("-created_at")[:WARNINGS_SHOWN]
         ),
         open_warning_count=open_warnings.count(),
+        open_suggestion_count=Suggestion.objects.filter(status=Suggestion.Status.OPEN).count(),
         cohorts=tuple(planning),
     )

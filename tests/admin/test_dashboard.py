@@ -14,7 +14,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cohort.models import Stream
-from mentors.models import ImportWarning, Mentor
+from mentors.models import ImportWarning, Mentor, Suggestion
 from scheduling.models import MeetingSeries, PlanRun
 from scholars.models import Mentorship, Scholar
 from tests.admin.conftest import posted_back
@@ -320,6 +320,21 @@ def test_the_count_covers_every_open_warning_beyond_the_ten_shown(staff_client):
 
     assert "Open import warnings (12)" in warnings
     assert warnings.count("<li>") == 10
+
+
+def test_open_suggestions_are_counted_and_lead_to_the_list_where_they_are_decided(staff_client):
+    ada = MentorFactory(name="Ada")
+    for value, status in (("Europe/Oslo", "open"), ("3", "open"), ("Europe/Rome", "dismissed")):
+        setting = "preferred_weekdays" if value == "3" else "time_zone"
+        Suggestion.objects.create(
+            mentor=ada, setting=setting, value=value, phrase="?", source="?", status=status
+        )
+
+    warnings = section(index(staff_client), "dashboard-warnings")
+
+    assert link(warnings, "2 suggestions to accept or dismiss") == reverse(
+        "admin:mentors_suggestion_changelist"
+    )
 
 
 def test_no_open_warning_says_so(staff_client):
