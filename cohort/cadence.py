@@ -31,6 +31,11 @@ KIND_LABELS = {
 }
 
 
+def every_weeks(interval_weeks: int) -> str:
+    """ "weekly", "every other week", "every 4 weeks": how a series' interval reads."""
+    return {1: "weekly", 2: "every other week"}.get(interval_weeks, f"every {interval_weeks} weeks")
+
+
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
@@ -59,7 +64,7 @@ class MeetingDemand:
 
     @property
     def interval_weeks(self) -> int:
-        """2 for every other week, 1 for anything weekly or more often."""
+        """N for every N weeks (2 for every other week, 4 for monthly), 1 for anything weekly or more often."""
         return round(1 / self.per_week_max) if self.per_week_max < 1 else 1
 
     def meetings_per_week(self, *, at_most: bool) -> int:
@@ -69,7 +74,7 @@ class MeetingDemand:
 
     def describe(self) -> str:
         if self.per_week_max < 1:
-            rhythm = "every other week" if self.interval_weeks == 2 else f"every {self.interval_weeks} weeks"
+            rhythm = every_weeks(self.interval_weeks)
         elif self.per_week_min == self.per_week_max:
             count = _number(self.per_week_min)
             rhythm = {"1": "weekly", "5": "every workday"}.get(count, f"{count}× a week")

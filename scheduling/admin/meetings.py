@@ -29,6 +29,7 @@ from cohort.admin_access import (
     RoleScopedAdmin,
     render_in_time_zone,
 )
+from cohort.cadence import every_weeks
 from cohort.dates import WEEKDAY_NAMES
 from cohort.selectors import is_staff_role
 from scheduling.admin.actions import local_time
@@ -62,9 +63,9 @@ class MeetingSeriesAdmin(ReadOnlyAdmin):
 
     @admin.display(description="when")
     def rhythm(self, series: MeetingSeries) -> str:
-        every = "every other week" if series.interval_weeks == 2 else "weekly"
         return (
-            f"{WEEKDAY_NAMES[series.weekday]} {series.start_time:%H:%M} ({series.time_zone}), {every}, "
+            f"{WEEKDAY_NAMES[series.weekday]} {series.start_time:%H:%M} ({series.time_zone}), "
+            f"{every_weeks(series.interval_weeks)}, "
             f"{series.duration_minutes} min"
         )
 
