@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from cohort.forms import (
     DATE_INPUT,
+    MAX_UPLOAD_BYTES,
     QUARTER_HOUR_INPUT,
     DocumentUploadForm,
     ReminderOffsetsField,
@@ -274,12 +275,13 @@ def upload_view(
     help_text: str,
     handle: Callable[[UploadedFile], str],
     done_url: str,
+    max_bytes: int = MAX_UPLOAD_BYTES,
 ) -> HttpResponse:
     """A staff page taking one file to import: ``handle`` reads it and returns what to tell staff, or raises
     ValidationError, whose messages show under the file (and nothing is written)."""
     if not modeladmin.has_staff_permission(request):
         raise PermissionDenied
-    form = DocumentUploadForm(request.POST or None, request.FILES or None)
+    form = DocumentUploadForm(request.POST or None, request.FILES or None, max_bytes=max_bytes)
     if request.method == "POST" and form.is_valid():
         try:
             done = handle(form.cleaned_data["document"])

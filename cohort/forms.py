@@ -183,11 +183,15 @@ class DocumentUploadForm(forms.Form):
 
     document = forms.FileField(label="File", error_messages={"required": "Choose a file to import."})
 
+    def __init__(self, *args, max_bytes: int = MAX_UPLOAD_BYTES, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_bytes = max_bytes
+
     def clean_document(self):
         document = self.cleaned_data["document"]
-        if document.size > MAX_UPLOAD_BYTES:
+        if document.size > self.max_bytes:
             raise ValidationError(
-                f"{document.name} is {math.ceil(document.size / 1024)} KB; at most {MAX_UPLOAD_BYTES // 1024} KB "
+                f"{document.name} is {math.ceil(document.size / 1024)} KB; at most {self.max_bytes // 1024} KB "
                 "is taken."
             )
         return document

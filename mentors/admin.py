@@ -6,6 +6,7 @@ days) in one click."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.core.exceptions import ValidationError
@@ -349,6 +350,7 @@ class ImportWarningAdmin(ImportFromFileMixin, RoleScopedAdmin):
             "A document with an error imports nothing and says which line.",
             handle=handle,
             done_url=reverse("admin:mentors_importwarning_changelist"),
+            max_bytes=settings.STREAM_DOCUMENT_MAX_BYTES,
         )
 
     @admin.action(description="Mark resolved", permissions=["staff"])

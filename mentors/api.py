@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import RetrieveAPIView
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,11 +18,10 @@ from cohort.cadence import Cadence
 from cohort.permissions import IsStaff, IsStaffOrReadOnly, OwnsOrStaff
 from cohort.selectors import is_staff_role, mentor_of
 from cohort.serializers import ModelSerializer
-from cohort.stream_document import StreamDocumentError
-from mentors.models import Availability, ImportWarning, Mentor
-from mentors.selectors import availability_for, import_warnings_for, mentors_for
+from mentors.models import Availability, ImportWarning, Mentor, StreamImportJob
+from mentors.selectors import availability_for, import_warnings_for, mentors_for, stream_import_jobs_for
 from mentors.services import cadence_warnings_resolve
-from mentors.stream_import import import_stream_upload
+from mentors.tasks import import_on_worker
 
 
 class CadenceField(serializers.JSONField):
@@ -159,8 +160,24 @@ class AvailabilityViewSet(MeetingInputsViewSetMixin, OwnerScopedViewSet):
         return availability_for(self.request.user).order_by("mentor", "weekday", "start_time")
 
 
+def too_large(size: int) -> Response:
+    """413 for a document over STREAM_DOCUMENT_MAX_BYTES, saying the limit and the size in numbers."""
+    limit = settings.STREAM_DOCUMENT_MAX_BYTES
+    return Response(
+        {
+            "detail": f"The document is {size} bytes; at most {limit} bytes are taken.",
+            "limit_bytes": limit,
+            "size_bytes": size,
+        },
+        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    )
+
+
 class StreamDocumentUploadSerializer(serializers.Serializer):
-    document = serializers.FileField(help_text="A stream document (UTF-8 text) in the seed format.")
+    document = serializers.FileField(
+        max_length=StreamImportJob._meta.get_field("file_name").max_length,
+        help_text="A stream document (UTF-8 text) in the seed format, at most STREAM_DOCUMENT_MAX_BYTES.",
+    )
 
 
 class ImportedMentorSerializer(serializers.Serializer):
@@ -182,32 +199,79 @@ class ImportResultSerializer(serializers.Serializer):
     warnings = ImportedWarningSerializer(many=True)
 
 
+class StreamImportJobSerializer(ModelSerializer):
+    """A stream document's import: queued, running, done (with its report) or failed (with the error as a 400
+    names it: ``document`` and ``line``)."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="stream-document-job")
+    report = serializers.SerializerMethodField(help_text="What the import did, once it is done.")
+    document = serializers.SerializerMethodField(help_text="Why the document was refused, once it failed.")
+    line = serializers.IntegerField(source="error_line", allow_null=True)
+
+    class Meta:
+        model = StreamImportJob
+        fields = [
+            "id",
+            "url",
+            "status",
+            "file_name",
+            "created_at",
+            "finished_at",
+            "report",
+            "document",
+            "line",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ImportResultSerializer(allow_null=True))
+    def get_report(self, job: StreamImportJob) -> dict | None:
+        return job.report if job.status == StreamImportJob.Status.DONE else None
+
+    def get_document(self, job: StreamImportJob) -> list[str] | None:
+        if job.status != StreamImportJob.Status.FAILED:
+            return None
+        return [f"line {job.error_line}: {job.error_reason}" if job.error_line else job.error_reason]
+
+
+# Room for the multipart envelope around the file, so a request is refused unread only when its file must be over.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+
+
 class StreamDocumentImportView(APIView):
-    """Import one stream document: all of it, or (with a 400 naming the line) nothing."""
+    """Import one stream document on a worker: answers 202 with the job to poll; the job ends with the import's
+    report, or with the line that refused the document (and nothing written)."""
 
     permission_classes = [IsStaff]
     parser_classes = [MultiPartParser]
 
-    @extend_schema(request=StreamDocumentUploadSerializer, responses={201: ImportResultSerializer})
+    @extend_schema(
+        request=StreamDocumentUploadSerializer,
+        responses={
+            202: StreamImportJobSerializer,
+            413: OpenApiResponse(description="The document is too large."),
+        },
+    )
     def post(self, request) -> Response:
+        # Before the body is read: a request this long cannot hold a document within the limit.
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > settings.STREAM_DOCUMENT_MAX_BYTES + MULTIPART_OVERHEAD_BYTES:
+            return too_large(declared)
         upload = StreamDocumentUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         document = upload.validated_data["document"]
-        try:
-            report = import_stream_upload(name=document.name, data=document.read(), by=request.user)
-        except StreamDocumentError as error:
-            return Response(
-                {"document": [f"line {error.line}: {error.reason}"], "line": error.line},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+        if document.size > settings.STREAM_DOCUMENT_MAX_BYTES:
+            return too_large(document.size)
+        job = import_on_worker(name=document.name, data=document.read(), requested_by=request.user)
         return Response(
-            {
-                "stream": report.stream_slug,
-                "changed": report.changed,
-                "mentors": [
-                    {"slug": m.slug, "outcome": m.outcome, "cadence": m.cadence} for m in report.mentors
-                ],
-                "warnings": [{"code": w.code, "line": w.line, "message": w.message} for w in report.warnings],
-            },
-            status=status.HTTP_201_CREATED,
+            StreamImportJobSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED
         )
+
+
+class StreamImportJobView(RetrieveAPIView):
+    """Poll a stream document's import: its status, then its report or the error that refused the document."""
+
+    serializer_class = StreamImportJobSerializer
+    permission_classes = [IsStaff]
+
+    def get_queryset(self):
+        return stream_import_jobs_for(self.request.user)

@@ -220,3 +220,33 @@ class Suggestion(TimeStamped):
         if self.setting == self.Setting.TIME_ZONE:
             return f"time zone {self.value}"
         return "preferred days: " + ", ".join(WEEKDAY_FULL_NAMES[int(day)] for day in self.value.split(","))
+
+
+class StreamImportJob(TimeStamped):
+    """A stream document uploaded through the API, imported on a worker: the bytes wait here until it runs, then
+    the report, or the error that refused the document, is kept for the uploader to read."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file_name = models.CharField(max_length=255)
+    document = models.BinaryField(help_text="The uploaded bytes, kept until the import runs.")
+    report = models.JSONField(
+        default=dict, blank=True, help_text="What the import did, as the API returns it."
+    )
+    error_line = models.PositiveIntegerField(null=True, blank=True)
+    error_reason = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import of {self.file_name} ({self.get_status_display()})"

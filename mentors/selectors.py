@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from cohort.selectors import is_staff_role, mentor_of, scholar_of
-from mentors.models import Availability, ImportWarning, Mentor
+from mentors.models import Availability, ImportWarning, Mentor, StreamImportJob
 
 
 def mentors_for(user) -> QuerySet[Mentor]:
@@ -29,3 +29,12 @@ def availability_for(user) -> QuerySet[Availability]:
 def import_warnings_for(user) -> QuerySet[ImportWarning]:
     """The importer's notes ("check it was not copied") are for staff, not for the mentors they are about."""
     return ImportWarning.objects.all() if is_staff_role(user) else ImportWarning.objects.none()
+
+
+def stream_import_jobs_for(user) -> QuerySet[StreamImportJob]:
+    """Staff read every import job; anyone else only the ones they uploaded."""
+    if is_staff_role(user):
+        return StreamImportJob.objects.all()
+    if not user.is_authenticated:
+        return StreamImportJob.objects.none()
+    return StreamImportJob.objects.filter(requested_by=user)

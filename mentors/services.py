@@ -4,6 +4,7 @@ mentor's weekly hours set as a whole, and staff's decisions on what a stream doc
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -14,7 +15,11 @@ from django.utils import timezone
 from cohort.selectors import MENTORS_GROUP
 from cohort.services import meeting_inputs_change
 from cohort.sign_in import PersonLogin, person_logins_create
-from mentors.models import Availability, ImportWarning, Mentor, Suggestion
+from cohort.stream_document import StreamDocumentError
+from mentors.models import Availability, ImportWarning, Mentor, StreamImportJob, Suggestion
+from mentors.stream_import import ImportReport, import_stream_upload
+
+logger = logging.getLogger(__name__)
 
 # (weekday 0 = Monday, start, end), wall-clock in the mentor's zone.
 HoursWindow = tuple[int, dt.time, dt.time]
@@ -136,3 +141,53 @@ def suggestions_dismiss(*, suggestions: Iterable[Suggestion], by: AbstractBaseUs
     return Suggestion.objects.filter(
         pk__in=[suggestion.pk for suggestion in suggestions], status=Suggestion.Status.OPEN
     ).update(status=Suggestion.Status.DISMISSED, decided_at=now, decided_by=by, updated_at=now)
+
+
+def import_report_document(report: ImportReport) -> dict:
+    """What an import did, as the API gives it."""
+    return {
+        "stream": report.stream_slug,
+        "changed": report.changed,
+        "mentors": [{"slug": m.slug, "outcome": m.outcome, "cadence": m.cadence} for m in report.mentors],
+        "warnings": [{"code": w.code, "line": w.line, "message": w.message} for w in report.warnings],
+    }
+
+
+def stream_import_job_run(*, job_id: int) -> StreamImportJob:
+    """Import a queued job's document (the Celery task's body). The report, or the error refusing the document,
+    is kept on the job and never raised; the uploaded bytes are dropped once it has run."""
+    job = StreamImportJob.objects.select_related("requested_by").get(pk=job_id)
+    if job.status == StreamImportJob.Status.QUEUED:
+        # Claimed, so a job enqueued twice runs once. A RUNNING job runs again: its worker died, and the import is
+        # all or nothing, so nothing of the first attempt is left.
+        claimed = StreamImportJob.objects.filter(pk=job.pk, status=StreamImportJob.Status.QUEUED).update(
+            status=StreamImportJob.Status.RUNNING, updated_at=timezone.now()
+        )
+        if not claimed:
+            return job
+    elif job.status != StreamImportJob.Status.RUNNING:
+        return job
+    try:
+        report = import_stream_upload(name=job.file_name, data=bytes(job.document), by=job.requested_by)
+    except StreamDocumentError as error:
+        job.status, job.error_line, job.error_reason = StreamImportJob.Status.FAILED, error.line, error.reason
+    except Exception as error:
+        # A fault in the reader must refuse the document (nothing was written), not leave the job running.
+        logger.exception("importing %s (stream import job %s) failed", job.file_name, job.pk)
+        job.status = StreamImportJob.Status.FAILED
+        job.error_reason = f"the document could not be read ({type(error).__name__}: {error})"
+    else:
+        job.status, job.report = StreamImportJob.Status.DONE, import_report_document(report)
+    job.document, job.finished_at = b"", timezone.now()
+    job.save(
+        update_fields=[
+            "status",
+            "report",
+            "error_line",
+            "error_reason",
+            "document",
+            "finished_at",
+            "updated_at",
+        ]
+    )
+    return job

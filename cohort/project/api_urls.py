@@ -2,7 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from cohort.api import CohortViewSet, StreamViewSet
-from mentors.api import AvailabilityViewSet, MentorViewSet, StreamDocumentImportView
+from mentors.api import AvailabilityViewSet, MentorViewSet, StreamDocumentImportView, StreamImportJobView
 from scheduling.api import (
     CohortPlanView,
     MeetingSeriesViewSet,
@@ -44,6 +44,7 @@ urlpatterns = [
     # Before the router, whose scholars/<pk>/ would otherwise take "bulk" for a primary key.
     path("scholars/bulk/", ScholarBulkCreateView.as_view(), name="scholar-bulk-create"),
     path("stream-documents/", StreamDocumentImportView.as_view(), name="stream-document-import"),
+    path("stream-documents/<int:pk>/", StreamImportJobView.as_view(), name="stream-document-job"),
     # Beside the router's cohorts/<pk>/: planning is scheduling's, the cohort app knows nothing of plans.
     path("cohorts/<int:pk>/plan/", CohortPlanView.as_view(), name="cohort-plan"),
     path("", include(router.urls)),

@@ -316,5 +316,7 @@ LOGGING = {
 
 # --- cohortops -------------------------------------------------------------------------------------------
 SEEDS_DIR = BASE_DIR / "seeds"
+# The largest stream document taken, in bytes (the API answers 413 beyond it, the admin's form names it).
+STREAM_DOCUMENT_MAX_BYTES = env_int("STREAM_DOCUMENT_MAX_BYTES", 2 * 1024 * 1024)
 # How long the CP-SAT solver may search for one cohort's plan.
 PLANNER_TIME_LIMIT_SECONDS = float(os.environ.get("PLANNER_TIME_LIMIT_SECONDS", "20"))

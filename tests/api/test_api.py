@@ -203,16 +203,18 @@ def test_applying_a_plan_twice_is_a_conflict(world):
     assert response.status_code == 409
 
 
-def test_malformed_stream_document_names_its_line(world):
+def test_malformed_stream_document_names_its_line(world, settings, django_capture_on_commit_callbacks):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
     document = io.BytesIO(b"Stream title\n\nDescription.\n\nNot the mentors line\n")
     document.name = "broken.txt"
+    client = client_for(world["staff"])
 
-    response = client_for(world["staff"]).post(
-        "/api/v1/stream-documents/", {"document": document}, format="multipart"
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post("/api/v1/stream-documents/", {"document": document}, format="multipart")
 
-    assert response.status_code == 400
-    assert response.json()["line"] >= 1
+    assert started.status_code == 202
+    polled = client.get(started.json()["url"]).json()
+    assert (polled["status"], polled["line"]) == ("failed", 5)
 
 
 def test_me_lists_my_upcoming_meetings_and_feeds(world):

@@ -4,6 +4,8 @@ importer writes as it was, on SQLite and on PostgreSQL alike (the suite's second
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from cohort.models import AuditEntry, Stream
 from cohort.stream_document import StreamDocumentError, WarningCode
@@ -130,3 +132,28 @@ def test_five_thousand_mentors_sharing_a_bullet_make_one_copied_text_warning():
     assert "Mentor0 Person0, Mentor1 Person1 and 4998 others" in copied.message
     assert ImportWarning.objects.count() == 5001  # and one unspecified cadence each
     assert len(report.mentors) == 5000
+
+
+def test_an_oversize_document_is_a_field_error_in_the_admin(admin_client, settings, existing):
+    settings.STREAM_DOCUMENT_MAX_BYTES = 4096
+    url = reverse("admin:mentors_importwarning_import")
+
+    response = admin_client.post(url, {"document": SimpleUploadedFile("big.txt", b"x" * 5000)})
+
+    assert response.status_code == 400
+    assert list(response.context["form"].errors["document"]) == ["big.txt is 5 KB; at most 4 KB is taken."]
+    assert stored() == existing
+
+
+def test_a_nul_byte_is_a_field_error_in_the_admin(admin_client, existing):
+    data = (HEADER + MENTOR.replace("Jane Doe", "Jane\x00Doe")).encode()
+    url = reverse("admin:mentors_importwarning_import")
+
+    response = admin_client.post(url, {"document": SimpleUploadedFile("nul.txt", data)})
+
+    assert response.status_code == 400
+    assert list(response.context["form"].errors["document"]) == [
+        "Line 7: the control character U+0000 (NUL) at column 5; a document holds text, tabs and line breaks "
+        "only. Nothing was imported."
+    ]
+    assert stored() == existing
