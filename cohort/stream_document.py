@@ -388,18 +388,26 @@ def _parse_mentors(body: list[_Line], filename: str) -> list[_MentorDraft]:
                 at += 1
         sections, at = _parse_sections(body, at, filename)
         title, comma, organisation = title_line.text.rpartition(",")
-        draft = _MentorDraft(
-            name=name_line.text,
-            slug=slug,
-            line=name_line.number,
-            title=title.strip() if comma else title_line.text,
-            organisation=organisation.strip() if comma else "",
-            title_line=title_line.number,
-            summary=" ".join(line.text for line in summary_lines),
-            summary_line=summary_lines[0].number if summary_lines else name_line.number,
-            sections=tuple(node.freeze() for node in sections),
-            biography=next((node.text for node in sections if node.is_bullet), ""),
-        )
+        try:
+            draft = _MentorDraft(
+                name=name_line.text,
+                slug=slug,
+                line=name_line.number,
+                title=title.strip() if comma else title_line.text,
+                organisation=organisation.strip() if comma else "",
+                title_line=title_line.number,
+                summary=" ".join(line.text for line in summary_lines),
+                summary_line=summary_lines[0].number if summary_lines else name_line.number,
+                sections=tuple(node.freeze() for node in sections),
+                biography=next((node.text for node in sections if node.is_bullet), ""),
+            )
+        except Exception as error:
+            # A fault in the cadence reader refuses the document at this mentor, never as a server error.
+            raise StreamDocumentError(
+                filename,
+                name_line.number,
+                f"{name_line.text}'s cadence could not be read ({error}); reword it or report the sentence",
+            ) from error
         seen[slug] = draft
         drafts.append(draft)
     return drafts

@@ -536,3 +536,17 @@ def test_five_thousand_mentors_sharing_a_bullet_give_one_copied_text_warning():
     assert len(warnings_of(document, WarningCode.DUPLICATED_TEXT)) == 1
     assert len(warnings_of(document, WarningCode.CADENCE_NEEDS_REVIEW)) == 5000
     assert warnings_of(document, WarningCode.NAMES_OTHER_MENTOR) == []
+
+
+def test_a_fault_in_the_cadence_reader_refuses_the_document_at_the_mentor(monkeypatch):
+    def broken(text):
+        raise ValueError("9.0 meetings a week is more than one a day")
+
+    monkeypatch.setattr(stream_document, "parse_cadence", broken)
+
+    error = parse_error(HEADER + ONE_MENTOR)
+
+    assert str(error) == (
+        "doc.txt:7: Jane Doe's cadence could not be read (9.0 meetings a week is more than one a day); "
+        "reword it or report the sentence"
+    )
