@@ -3,7 +3,7 @@
 
     python3 run.py demo    # install, migrate, import the seeds, build and plan a demo cohort, start web + worker + beat
     python3 run.py test    # install, lint, then the whole test suite (twice under CI: SQLite, then PostgreSQL + Redis)
-    python3 run.py bench   # the benchmarks (planner, notifications, API, feeds); not part of the tests
+    python3 run.py bench   # the benchmarks (planner, notifications, API, feeds, import); not part of the tests
 
 Standard library only: it runs before anything is installed.
 """
@@ -126,7 +126,7 @@ def command_test(pytest_args: list[str]) -> None:
 def command_bench(names: list[str]) -> None:
     install()
     env = machine_services_env() if reachable(CI_DATABASE_URL, 5432) else dict(os.environ)
-    benches = names or ["planner", "notifications", "api", "feeds"]
+    benches = names or ["planner", "notifications", "api", "feeds", "import"]
     for name in benches:
         module = f"tests.bench.bench_{name}"
         if not (ROOT / "tests" / "bench" / f"bench_{name}.py").exists():
@@ -203,7 +203,7 @@ def main() -> None:
     test = sub.add_parser("test", help="lint and run the whole test suite")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed to pytest")
     bench = sub.add_parser("bench", help="run the benchmarks")
-    bench.add_argument("names", nargs="*", help="planner, notifications, api, feeds (default: all)")
+    bench.add_argument("names", nargs="*", help="planner, notifications, api, feeds, import (default: all)")
     args = parser.parse_args()
     if args.command == "demo":
         command_demo()

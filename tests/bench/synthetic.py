@@ -172,3 +172,47 @@ def _demand(
     label = f"{title} (1-on-1)" if kind is MeetingKind.ONE_ON_ONE else title
     key = f"{mentor.key}:{kind.value}:{'+'.join(attendees[1:])}"
     return Demand(key, kind, mentor.key, tuple(attendees), low, high, minutes, mentor.time_zone, label)
+
+
+# --- A stream document (the importer's benchmark) ------------------------------------------------------------
+
+CADENCE_PHRASES = (
+    "We meet weekly for a 1-on-1.",
+    "Meeting 2-3x per week would be ideal.",
+    "Every other week we hold a group meeting.",
+    "Daily stand-up with the whole team, 15 minutes.",
+    "Two 45-minute 1-on-1s per week.",
+)
+FILLER_WORDS = (
+    "interpretability", "evaluations", "benchmarks", "circuits", "models", "experiments", "papers", "proofs",
+    "agents", "training", "datasets", "robustness", "oversight", "scholars", "careful", "weekly", "results",
+)  # fmt: skip
+# The passage every section copies (a programme's boilerplate): one warning however many mentors share it.
+BOILERPLATE = (
+    "Scholars are expected to keep a research log, share it with the group each Friday, and read the reading "
+    "list before the first week."
+)
+
+
+def synthetic_stream_document(
+    seed: int, *, title: str, mentors: int, section_chars: int, first: int = 0
+) -> str:
+    """A stream document in the seed format: ``mentors`` sections of about ``section_chars`` characters each
+    (a summary, a biography, a cadence bullet, the shared boilerplate and filler bullets), numbered from
+    ``first`` so documents of one run name different mentors."""
+    rng = random.Random(seed)
+    parts = [f"{title}\n\nA synthetic stream for the importer's benchmark.\n\nMentors\n"]
+    for index in range(first, first + mentors):
+        given, family = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        bullets = [f"{given} works on {rng.choice(FILLER_WORDS)}.", rng.choice(CADENCE_PHRASES), BOILERPLATE]
+        size = sum(len(bullet) for bullet in bullets)
+        while size < section_chars:
+            words = " ".join(rng.choice(FILLER_WORDS) for _ in range(rng.randint(8, 24)))
+            bullets.append(f"{words.capitalize()}.")
+            size += len(bullets[-1])
+        body = "\n\n".join(f"  • {bullet}" for bullet in bullets)
+        parts.append(
+            f"\n{given} {family} {index}\nResearcher, Lab {index}\n\n{given} studies {rng.choice(FILLER_WORDS)}.\n\n"
+            f"{body}\n"
+        )
+    return "".join(parts)
