@@ -147,8 +147,17 @@ def _import_document(
         slug=document.slug,
         values={"title": document.title, "description": document.description, "source_file": path.name},
     )
-    # Read once for the whole document, so each mentor costs its own writes only.
+    # Read once, and the new mentors created at once, so a mentor costs little more than its own rows.
     stored = Mentor.objects.in_bulk([entry.slug for entry in document.mentors], field_name="slug")
+    created = Mentor.objects.bulk_create(
+        Mentor(slug=entry.slug, **_mentor_values(entry))
+        for entry in document.mentors
+        if entry.slug not in stored
+    )
+    new_slugs = {mentor.slug for mentor in created}
+    for mentor in created:
+        writes.after_write(mentor)
+        stored[mentor.slug] = mentor
     linked = set(stream.mentors.values_list("pk", flat=True))
     joining: list[Mentor] = []
     mentor_reports = []
@@ -157,8 +166,10 @@ def _import_document(
     stream_warnings: list[DocumentWarning] = [w for w in document.warnings if w.mentor_slug is None]
     for entry in document.mentors:
         mentor, outcome, warnings = _import_mentor(
-            entry, stored.get(entry.slug), fields_already_set=entry.slug in imported_mentors, writes=writes
+            entry, stored[entry.slug], fields_already_set=entry.slug in imported_mentors, writes=writes
         )
+        if entry.slug in new_slugs:
+            outcome = Outcome.CREATED
         if mentor.pk not in linked:
             writes.before_write(mentor)  # the stream joins the mentor's audited row
             joining.append(mentor)
@@ -200,10 +211,8 @@ def _import_document(
     )
 
 
-def _import_mentor(
-    entry: MentorEntry, existing: Mentor | None, *, fields_already_set: bool, writes: MeetingInputsChange
-) -> tuple[Mentor, Outcome, tuple[DocumentWarning, ...]]:
-    values = {
+def _mentor_values(entry: MentorEntry) -> dict:
+    return {
         "name": entry.name,
         "title": entry.title,
         "organisation": entry.organisation,
@@ -212,8 +221,14 @@ def _import_mentor(
         "sections": [section.to_dict() for section in entry.sections],
         "cadence": entry.cadence.to_dict(),
     }
+
+
+def _import_mentor(
+    entry: MentorEntry, existing: Mentor, *, fields_already_set: bool, writes: MeetingInputsChange
+) -> tuple[Mentor, Outcome, tuple[DocumentWarning, ...]]:
+    values = _mentor_values(entry)
     warnings = entry.warnings
-    if existing is not None and existing.cadence_edited_by_staff:
+    if existing.cadence_edited_by_staff:
         # Staff's cadence wins; what the document's reading left unsettled is moot once staff have set one.
         del values["cadence"]
         warnings = tuple(w for w in warnings if w.code not in SETTLED_BY_STAFF_CADENCE)
