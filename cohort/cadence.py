@@ -192,9 +192,10 @@ _NUMBER_WORDS = {
 }  # fmt: skip
 _NUM = r"(?:\d+(?:\.\d+)?|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _LENGTH_WORD = r"(?:twenty[\s-]five|forty[\s-]five|five|ten|fifteen|twenty|thirty|forty|fifty|sixty|ninety)"
-_RANGE = rf"(?P<low>{_NUM})(?:\s*(?:-|to|or)\s*(?P<high>{_NUM}))?"
-_PER = r"(?:(?:a|an|per|each|every|/|in\s+a)\s*)"
-_PERIOD = r"(?P<period>weeks?|wks?|w|fortnights?|months?|days?)\b"
+_RANGE = rf"(?P<low>{_NUM})(?:\s*(?:-|to|or|until)\s*(?P<high>{_NUM}))?"
+# "a week", "per week", and as non-native writers put it, "in week", "for week", "in one week".
+_PER = r"(?:(?:a|an|per|each|every|/|in\s+(?:a|the|one)|in|for)\s*)"
+_PERIOD = r"(?:(?P<weeks>two|2|three|3|four|4)\s+)?(?P<period>weeks?|wks?|w|fortnights?|months?|mo|days?)\b"
 _ADVERB = r"(?P<adverb>weekly|wkly|monthly|daily)\b"
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)"
@@ -204,10 +205,11 @@ _KIND_NOUN = (
     r"(?:meetings?|mtgs?|calls?|sessions?|syncs?|check[\s-]?ins?|catch[\s-]?ups?|chats?|discussions?)"
 )
 # Meeting words with no kind of their own, verbs among them ("we sit down", "touch base", "get together", "pair").
-_GENERIC_NOUN = (
-    rf"{_KIND_NOUN}|meet(?:s|ups?)?\b|meeting|cadence|frequency|mentorship|mentoring|supervision|"
-    r"sit(?:s|ting)?\s+down|touch(?:es|ing)?\s+base|get(?:s|ting)?\s+together|pair(?:s|ing)?\b|with\s+me\b"
+_MEETING_VERBS = (
+    r"sit(?:s|ting)?\s+down|touch(?:es|ing)?\s+base|get(?:s|ting)?\s+together|pair(?:s|ing)?\b|with\s+me\b|"
+    r"natters?\b|(?:we|you|i)(?:\s+will|'ll)?\s+talk\b|get\s+on\s+(?:zoom|teams|a\s+call)"
 )
+_GENERIC_NOUN = rf"{_KIND_NOUN}|meet(?:s|ups?)?\b|meeting|cadence|frequency|mentorship|mentoring|supervision|{_MEETING_VERBS}"
 _ONE_ON_ONE = (
     r"1\s*:\s*1s?|1[\s-]on[\s-]1s?|1-1s?(?!\s*(?:x|×|times))|one[\s-](?:on|to)[\s-]ones?|"
     rf"individual(?:ly|\s+{_KIND_NOUN})|private\s+{_KIND_NOUN}|1to1s?"
@@ -216,17 +218,18 @@ _GROUP = (
     rf"gr?p[\s-]{_KIND_NOUN}|(?:paper[\s-])?reading[\s-]groups?|journal\s+clubs?|group[\s-]{_KIND_NOUN}|"
     rf"group[\s-](?:reading|paper)[\s-]?{_KIND_NOUN}?|(?:as|in)\s+an?\s+group|(?:as|in)\s+groups"
 )
-_TEAM = rf"(?:team|lab|project|research\s+group)[\s-]{_KIND_NOUN}|all[\s-]hands"
+_TEAM = rf"(?:team|lab|project|research\s+group)[\s-]{_KIND_NOUN}|all[\s-]hands|(?:as|in)\s+an?\s+team"
 _STANDUP = r"(?:team\s+|group\s+)?stand[\s-]?ups?|scrums?"
 
 
 class _Token:
     """A word or phrase that matters, at ``start``..``end`` of the lowered sentence."""
 
-    __slots__ = ("end", "start", "type", "value")
+    __slots__ = ("clause", "end", "start", "type", "value")
 
     def __init__(self, type_: str, start: int, end: int, value: object = None) -> None:
         self.type, self.start, self.end, self.value = type_, start, end, value
+        self.clause = 0  # which clause of the sentence it is in, once the frames are read
 
 
 @dataclass(frozen=True)
@@ -234,6 +237,7 @@ class _Rhythm:
     low: float
     high: float
     explicit: bool = True  # weekday names only suggest a rhythm; a stated one overrides them
+    days: frozenset[int] = frozenset()  # the weekdays named, for a rhythm stated by them
 
 
 def _count(word: str) -> float:
@@ -241,10 +245,10 @@ def _count(word: str) -> float:
     return float(word) if word[0].isdigit() else float(_NUMBER_WORDS[word])
 
 
-def _weeks_of(period: str) -> float | None:
-    """How many weeks a period is; a day is a workday (a fifth of a week), a month four weeks."""
-    period = period.rstrip("s")
-    return {"week": 1, "wk": 1, "w": 1, "fortnight": 2, "month": 4, "day": 0.2}.get(period)
+def _weeks_of(period: str, times: str | None = None) -> float:
+    """How many weeks a period ("two weeks") is; a day is a workday (a fifth of a week), a month four weeks."""
+    weeks = {"week": 1, "wk": 1, "w": 1, "fortnight": 2, "month": 4, "mo": 4, "day": 0.2}[period.rstrip("s")]
+    return weeks * (_count(times) if times else 1)
 
 
 def _per_week(low: float, high: float, weeks: float) -> tuple[float, float] | str:
@@ -272,17 +276,42 @@ _PASSES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         # "w/ me" is "with me"; a meeting room or meeting notes are no meeting.
         (
             "skip",
-            r"\bw/(?=\s|me\b)|\bmeeting\s+(?:rooms?|notes|minutes|agendas?|slots?|links?|spaces?|invites?)\b",
+            r"\bw/(?=\s|me\b)|\bmeeting\s+(?:rooms?|notes|minutes|agendas?|links?|spaces?|invites?)\b",
+        ),
+        # A question about the rhythm ("How often?") is none; its answer follows.
+        ("skip", r"\bhow\s+(?:often|frequent(?:ly)?|long|regularly)\b"),
+        # A span of clock time is the meeting's length: "3–4pm", "14:00–14:45", "from 10 to 11:30".
+        (
+            "time_span",
+            r"\b(?P<h1>\d{1,2})(?::(?P<m1>\d{2}))?\s*(?P<p1>am|pm)?\s*(?:-|to|until|till)\s*"
+            r"(?P<h2>\d{1,2})(?::(?P<m2>\d{2}))?\s*(?P<p2>am|pm)?(?![\w:])",
         ),
         ("skip", r"\b(?:less\s+than|within|under|in)\s+\d+\s*(?:h|hrs?|hours?|days?)\b"),
         # "Depending on your stage" hedges; it names no phase.
         ("skip", r"\bdepending\s+on(?:\s+[\w']+){1,4}"),
-        ("label", r"^(?:individual|1:1s?|one[\s-](?:on|to)[\s-]ones?|group|team|lab)\s*(?::|-|\|)"),
+        ("label", r"^(?P<word>individual|1:1s?|one[\s-](?:on|to)[\s-]ones?|group|grp|team|lab)\s*(?::|-|\|)"),
+        # Whose meeting it is not: the mentor's own advisor, co-authors, students elsewhere, other mentors.
+        (
+            "others",
+            r"\b(?:my|our)\s+(?:own\s+)?(?:co-?authors?|collaborators?|advis[eo]r|supervisor|manager|boss|"
+            r"phd\s+students|students|colleagues|lab\s*mates)\b|\bat\s+my\s+(?:university|institute|company|"
+            r"day\s+job|job|work)\b|\bother\s+mentors\b|\boutside\s+(?:of\s+)?(?:mats|the\s+\w+|this\s+\w+)\b",
+        ),
+        # A possibility or an offer, not the rhythm: "if you prefer", "we might add".
+        (
+            "maybe",
+            r"\bif\s+(?:you\s+(?:prefer|like|want|wish)|there(?:'s|\s+is|\s+are)|we\s+(?:need|want))|"
+            r"\bshould\s+(?:the|we|you)\b|\bmight\b|\bwe\s+may\b|\bi'd\s+(?:run|hold|add|offer|start)\b|"
+            r"\bperhaps\b|\bmaybe\b|\b(?:that\s+|it\s+)?depends\s+on\b|\bvar(?:y|ies)\b|\bup\s+to\s+you\b",
+        ),
         ("standup", rf"\b(?:{_STANDUP})\b"),
         ("one_on_one", rf"(?<![\w:])(?:{_ONE_ON_ONE})(?!\w)"),
         ("group", rf"\b(?:{_GROUP})\b"),
         ("team", rf"\b(?:{_TEAM})\b"),
-        ("length_range", rf"\b{_NUM}\s*(?:-|to)\s*{_NUM}[\s-]*(?:minutes?|mins?|m|hours?|hrs?|h)\b"),
+        (
+            "length_range",
+            rf"\b(?:between\s+)?{_NUM}\s*(?:-|to|and)\s*{_NUM}[\s-]*(?:minutes?|mins?|m|hours?|hrs?|h)\b",
+        ),
         (
             "length_range",
             rf"\b(?:an?|{_NUM}|{_LENGTH_WORD})[\s-]*(?:minutes?|mins?|hours?|hrs?)\s*(?:-|to|or)\s*"
@@ -306,7 +335,7 @@ _PASSES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             "vague",
             r"\b(?:bi[\s-]?weekly|bi[\s-]?wk|bi[\s-]?monthly|every\s+other\s+day|hourly|"
             rf"(?:a\s+(?:couple|few)(?:\s+of)?|several|multiple|many|some)\s+times(?:\s*{_PER}?(?:week|wk)\b)?|regular(?:ly)?|occasional(?:ly)?|periodic(?:al)?(?:ly)?|"
-            r"frequent(?:ly)?|often|from\s+time\s+to\s+time|most\s+weeks|flexibl[ey]|irregular(?:ly)?)\b",
+            r"frequent(?:ly)?|often|from\s+time\s+to\s+time|every\s+(?:couple|few)\s+(?:of\s+)?(?:weeks|days)|most\s+weeks|flexibl[ey]|irregular(?:ly)?)\b",
         ),
         (
             "extra",
@@ -317,10 +346,15 @@ _PASSES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             "bound",
             r"\b(?:at\s+least|at\s+most|up\s+to|no\s+more\s+than|or\s+more|minimum\s+of|maximum\s+of)\b",
         ),
+        (
+            "negation",
+            r"\b(?:not|don't|do\s+not|doesn't|does\s+not|won't|will\s+not|never|no\s+longer|rather\s+than|"
+            r"instead\s+of|without)\b|\bno\b(?!\s*,)",
+        ),
         # Stated rhythms.
         (
             "count_rhythm",
-            rf"\bbetween\s+(?P<low>{_NUM})\s+and\s+(?P<high>{_NUM})\s*(?:x|times?)\s*{_PER}?{_PERIOD}",
+            rf"\bbetween\s+(?P<low>{_NUM})\s+and\s+(?P<high>{_NUM})\s*(?:x|times?)?\s*{_PER}{_PERIOD}",
         ),
         ("count_rhythm", rf"\b{_RANGE}\s*(?:x|times?)\s*(?:{_PER}|p/?)?{_PERIOD}"),
         ("count_rhythm", rf"\b{_RANGE}\s*/\s*(?P<period>week|wk)\b"),
@@ -345,7 +379,8 @@ _PASSES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("half_week", r"\bsemi[\s-]?weekly\b"),
         (
             "per_period",
-            rf"\b(?:every|each)\s+(?P<n>other|second|alternate|\d+|two|three|four|five|six)\s+(?:weeks?|wks?|{_FULL_DAY})\b",
+            r"\b(?:every|each)\s+(?P<n>other|second|alternate|third|fourth|\d+(?:st|nd|rd|th)?|two|three|four|five|six)"
+            rf"\s+(?:weeks?|wks?|{_FULL_DAY})\b",
         ),
         ("per_period", r"\b(?P<n>alternate)\s+weeks\b"),
         ("fortnightly", r"\b(?:fortnightly|semi[\s-]?monthly|twice[\s-]monthly)\b"),
@@ -363,10 +398,12 @@ _PASSES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("days", rf"\b{_FULL_DAY}(?:\s*(?:,|/|&|and|or|\+)\s*(?:{_FULL_DAY}|{_DAY}))*\b"),
         ("days", rf"\b{_DAY}(?:\s*(?:,|/|&|\+)\s*(?:{_FULL_DAY}|{_DAY}))+\b|\b(?:tues?|thu|thurs?|fri)\b"),
         ("days", r"\b(?:m|tu?|w|th|r|f)(?:\s*/\s*(?:m|tu?|w|th|r|f))+\b"),
+        ("generic", rf"\b(?:{_MEETING_VERBS})"),
+        ("split", r"\b(?:the\s+)?other\s+one\b|\bthe\s+other\s+is\b"),
         ("count", rf"\bbetween\s+(?P<low>{_NUM})\s+and\s+(?P<high>{_NUM})\b"),
         ("count", rf"\b(?P<low>{_NUM}|an?)(?:\s*(?:-|to|or)\s*(?P<high>{_NUM}))?\b"),
         # Meeting words with no kind of their own, and "group"/"team" on their own.
-        ("kind_word", r"\b(?:group|team|individual)\b"),
+        ("kind_word", r"\b(?:group|grp|team|individual)\b"),
         ("generic", rf"\b(?:{_GENERIC_NOUN})"),
         # Joints.
         (
@@ -395,7 +432,12 @@ _KIND_TOKENS = {
     "team": MeetingKind.TEAM,
 }
 # "group", "team" and "individual" on their own, where they name a meeting (a label, a parenthesis).
-_KIND_WORDS = {"group": MeetingKind.GROUP, "team": MeetingKind.TEAM, "lab": MeetingKind.TEAM}
+_KIND_WORDS = {
+    "group": MeetingKind.GROUP,
+    "grp": MeetingKind.GROUP,
+    "team": MeetingKind.TEAM,
+    "lab": MeetingKind.TEAM,
+}
 _VAGUE_REASONS = {
     "biweekly": "means twice a week or every two weeks",
     "bimonthly": "means twice a month or every two months",
@@ -414,9 +456,11 @@ def _tokens(sentence: str) -> list[_Token]:
             start, end = match.span()
             if start == end or any(taken[start:end]):
                 continue
+            token = _interpret(_Token(type_, start, end, match), match)
+            if token is None:  # not what the pass looks for after all: the words stay free for later passes
+                continue
             taken[start:end] = b"\x01" * (end - start)
-            token = _Token(type_, start, end, match)
-            found.append(_interpret(token, match))
+            found.append(token)
     found.sort(key=lambda token: token.start)
     return [token for token in found if token.type != "skip" and not _describes_another_noun(sentence, token)]
 
@@ -522,7 +566,7 @@ def _describes_another_noun(sentence: str, token: _Token) -> bool:
     return not _MEETING_OR_LENGTH.search(following.group(0))
 
 
-def _interpret(token: _Token, match: re.Match[str]) -> _Token:
+def _interpret(token: _Token, match: re.Match[str]) -> _Token | None:
     """Give a token its value: a _Rhythm or the reason it is none, a length in minutes, a kind."""
     groups = match.groupdict()
     text = match.group(0)
@@ -530,15 +574,15 @@ def _interpret(token: _Token, match: re.Match[str]) -> _Token:
     value: object = None
     if type_ == "count_rhythm":
         low, high = _count(groups["low"]), _count(groups.get("high") or groups["low"])
-        value = _per_week(low, high, _weeks_of(groups["period"]))
+        value = _per_week(low, high, _weeks_of(groups["period"], groups.get("weeks")))
     elif type_ == "count_adverb":
         low, high = _count(groups["low"]), _count(groups.get("high") or groups["low"])
         value = _per_week(low, high, {"weekly": 1, "wkly": 1, "monthly": 4, "daily": 0.2}[groups["adverb"]])
     elif type_ == "half_week":
         value = (2.0, 2.0)
     elif type_ == "per_period":
-        every = groups["n"]
-        weeks = 2 if every in ("other", "second", "alternate") else _count(every)
+        every = re.sub(r"(?<=\d)(?:st|nd|rd|th)$", "", groups["n"])
+        weeks = {"other": 2, "second": 2, "alternate": 2, "third": 3, "fourth": 4}.get(every) or _count(every)
         value = (1 / weeks, 1 / weeks)
     elif type_ in ("fortnightly", "monthly", "weekly", "daily"):
         per_week = {"fortnightly": 0.5, "monthly": 0.25, "weekly": 1.0, "daily": 5.0}[type_]
@@ -552,10 +596,14 @@ def _interpret(token: _Token, match: re.Match[str]) -> _Token:
             _weekday_index(word) for word in re.findall(r"[a-z]+", text) if _weekday_index(word) is not None
         }
         count = 1 if re.search(r"\bor\b", text) else len(names)
-        return _Token("weekdays", token.start, token.end, _Rhythm(count, count, explicit=False))
+        days = frozenset() if count == 1 and len(names) > 1 else frozenset(names)
+        return _Token("weekdays", token.start, token.end, _Rhythm(count, count, explicit=False, days=days))
+    elif type_ == "time_span":
+        minutes = _span_minutes(groups)
+        return _Token("length", token.start, token.end, minutes) if minutes else None
     elif type_ == "per":
         period = groups.get("period") or groups.get("period2") or "week"
-        value = (groups.get("word") in ("each", "every"), _weeks_of(period))
+        value = (groups.get("word") in ("each", "every"), _weeks_of(period, groups.get("weeks")))
     elif type_ == "count":
         value = _count(groups["low"]), _count(groups.get("high") or groups["low"])
     elif type_ == "length":
@@ -567,8 +615,7 @@ def _interpret(token: _Token, match: re.Match[str]) -> _Token:
     elif type_.startswith("length_") and type_ != "length_range":
         return _Token("length", token.start, token.end, int(type_.removeprefix("length_")))
     elif type_ == "label":
-        word = re.match(r"[a-z:1-]+", text).group(0)
-        return _Token("kind", token.start, token.end, _KIND_WORDS.get(word, MeetingKind.ONE_ON_ONE))
+        return _Token("kind", token.start, token.end, _KIND_WORDS.get(groups["word"], MeetingKind.ONE_ON_ONE))
     elif type_ in _KIND_TOKENS:
         return _Token("kind", token.start, token.end, _KIND_TOKENS[type_])
     if type_ in (
@@ -591,6 +638,21 @@ def _interpret(token: _Token, match: re.Match[str]) -> _Token:
 _WEEKDAY_LETTERS = {"m": 0, "t": 1, "tu": 1, "w": 2, "th": 3, "r": 3, "f": 4}
 
 
+def _span_minutes(groups: dict) -> int | None:
+    """The minutes from one clock time to another ("3-4pm", "14:00-14:45"); None where the words are no clock
+    times (no minutes and no am/pm: "2-3" is a count) or the span runs backwards."""
+    if not (groups["m1"] or groups["m2"] or groups["p1"] or groups["p2"]):
+        return None
+
+    def minute(hour: str, minutes: str | None, half: str | None) -> int:
+        value = int(hour) % 12 + (12 if half == "pm" else 0) if half else int(hour)
+        return value * 60 + int(minutes or 0)
+
+    start = minute(groups["h1"], groups["m1"], groups["p1"] or (groups["p2"] if groups["p2"] else None))
+    end = minute(groups["h2"], groups["m2"], groups["p2"])
+    return end - start if 0 < end - start <= 24 * 60 else None
+
+
 def _weekday_index(word: str) -> int | None:
     if word in _WEEKDAY_LETTERS:
         return _WEEKDAY_LETTERS[word]
@@ -606,6 +668,9 @@ class _Frame:
     """One demand being read: its rhythm, the kinds bound to it, its length, and what casts doubt on it."""
 
     joined: bool = False  # reached through "and"/","/"or" from the frame before, so it may share its rhythm
+    clause: int = 0  # which clause of the sentence ("; ", " - ", "but" part them)
+    negated: bool = False  # "we don't do daily stand-ups", "rather than a monthly all-hands": no demand
+    others: bool = False  # someone else's meeting: "I meet my co-authors weekly", "my own advisor checks in"
     kinds: list[MeetingKind] = field(default_factory=list)
     generic: bool = False  # a meeting word with no kind of its own: a 1-on-1 unless a kind is named
     kinds_at: tuple[int, int] | None = None
@@ -678,20 +743,45 @@ def _frames(sentence: str, tokens: list[_Token]) -> list[_Frame]:
     each_end: int | None = None  # where the last "each" or "both" ended: "each an hour"
     heading_weeks: float | None = None  # a period stated before its counted meetings: "Each week: two 1:1s"
 
+    bound: _Token | None = None  # "at least", "up to": a bound, when a rhythm follows at once
+    clause = 0
+
     def new_frame() -> _Frame:
-        frames.append(_Frame(joined=joint is not None))
+        frames.append(_Frame(joined=joint is not None, clause=clause))
         return frames[-1]
 
     for index, token in enumerate(tokens):
         frame = frames[-1]
         kind = token.type
+        token.clause = clause
         if kind in ("and", "or"):
             joint = "or" if kind == "or" or joint == "or" else "and"
             count = None
             continue
         if kind == "clause":
-            frames.append(_Frame())
+            if _labels_what_follows(sentence, token, frames):  # "Stand-up — Mon–Fri, 15 min"
+                continue
+            clause += 1
+            frames.append(_Frame(clause=clause))
             joint, count, heading_weeks = None, None, None
+            continue
+        if kind == "negation":
+            frame = new_frame()
+            frame.negated = True
+            joint = None
+            continue
+        if kind == "others":
+            frame.others = True
+            continue
+        if kind in ("maybe", "split"):
+            continue
+        if kind == "bound":
+            if (
+                frame.rhythm_token is not None
+                and _words_between(sentence, frame.rhythm_token.end, token.start) <= 1
+            ):
+                frame.bound = token  # "twice a week or more"
+            bound = token
             continue
         if kind in ("open", "close"):
             in_parenthesis = kind == "open"
@@ -709,7 +799,7 @@ def _frames(sentence: str, tokens: list[_Token]) -> list[_Frame]:
         if kind in ("phase", "then"):
             continue
         if frame.has_content and _words_between(sentence, frame.last_end, token.start) > _WORD_GAP:
-            frames.append(_Frame())
+            frames.append(_Frame(clause=clause))
             frame = frames[-1]
         if kind in ("kind", "generic", "kind_word"):
             value = token.value if kind == "kind" else None
@@ -745,6 +835,12 @@ def _frames(sentence: str, tokens: list[_Token]) -> list[_Frame]:
             frame = _place_rhythm(sentence, frames, token, joint)
         elif kind in ("rhythm", "weekdays"):
             frame = _place_rhythm(sentence, frames, token, joint)
+        if (
+            kind in ("rhythm", "per")
+            and bound is not None
+            and _words_between(sentence, bound.end, token.start) <= 1
+        ):
+            frame.bound = bound
         elif kind in ("length", "length_range"):
             if frame.length_token is not None:
                 if not frame.complete:
@@ -760,8 +856,8 @@ def _frames(sentence: str, tokens: list[_Token]) -> list[_Frame]:
                 each_end is not None and _words_between(sentence, each_end, token.start) <= 1
             )
             frame.touch(token)
-        elif kind in ("vague", "extra", "bound"):
-            if frame.complete and joint is not None and kind != "bound":
+        elif kind in ("vague", "extra"):
+            if frame.complete and joint is not None:
                 if kind == "vague" and joint == "or":
                     frame.doubts.append((token, "gives a choice of rhythms"))
                     frame.touch(token)
@@ -781,8 +877,27 @@ def _kind_word_counts(
     group)"), or coordinated with a meeting word ("1-on-1 and group meetings")."""
     if in_parenthesis and (frame.has_kinds or frame.has_rhythm):
         return True
+    if (
+        not frame.has_kinds
+        and frame.rhythm_token is not None
+        and index
+        and tokens[index - 1] is frame.rhythm_token
+    ):
+        return _words_between(sentence, frame.rhythm_token.end, tokens[index].start) == 0  # "1x/mo grp"
+    after = tokens[index + 1] if index + 1 < len(tokens) else None
+    if after is not None and after.type in ("rhythm", "vague", "weekdays"):
+        return _words_between(sentence, tokens[index].end, after.start) == 0  # "grp biwk", "team weekly"
     following = [t.type for t in tokens[index + 1 : index + 4] if t.type != "count"]
     return following[:1] in (["and"], ["or"]) and following[1:2] in (["kind"], ["generic"])
+
+
+def _labels_what_follows(sentence: str, dash: _Token, frames: list[_Frame]) -> bool:
+    """Whether a dash or colon only labels the line ("Stand-up — Mon–Fri", "Mon & Wed — pairing session"): the
+    sentence so far is one frame with a meeting or a rhythm, not both."""
+    if sentence[dash.start : dash.end].strip() not in ("-", ":", "|") or len(frames) != 1:
+        return False
+    frame = frames[0]
+    return frame.has_content and not frame.complete and not frame.negated
 
 
 def _counted_rhythm(count: _Token, weeks: float) -> _Rhythm | str:
@@ -821,7 +936,7 @@ def _place_rhythm(sentence: str, frames: list[_Frame], token: _Token, joint: str
         frame.doubts.append((token, "gives a choice of rhythms"))  # "weekly or every other week"
         frame.touch(token)
         return frame
-    following = _Frame(joined=joint is not None)
+    following = _Frame(joined=joint is not None, clause=frame.clause)
     frames.append(following)
     if frame.has_rhythm:
         _take_nearer_kinds(sentence, frame, following, token)
@@ -860,38 +975,43 @@ def split_sentences(text: str) -> list[str]:
 class _SentenceReading:
     demands: list[MeetingDemand] = field(default_factory=list)
     doubts: list[Doubt] = field(default_factory=list)
-    # "Calls as needed" leaves the rhythm open only when nothing else in the text states one.
+    # "Calls as needed", "weekly or every other week" with no meeting named: they leave the rhythm open only when
+    # nothing else in the text states one.
     open_rhythms: list[Doubt] = field(default_factory=list)
+    # The days each weekday-stated demand names: "Monday: 1:1" and "Wednesday: 1:1" on two lines are 2 a week.
+    days: dict[MeetingKind, frozenset[int]] = field(default_factory=dict)
+    # What the next line may answer or list: "Q: How often are the check-ins?", "Meetings:".
+    kinds_asked: tuple[MeetingKind, ...] = ()
+    lone_length: int | None = None  # a line that is only a length ("length: 90 minutes")
 
 
-def _read_sentence(sentence: str) -> _SentenceReading:
+def _read_sentence(sentence: str, asked: tuple[MeetingKind, ...] = ()) -> _SentenceReading:
+    """Read one sentence; ``asked`` are the kinds of meeting the line before asked about or headed."""
     lowered = sentence.translate(_FOLD).lower()
     if len(lowered) != len(sentence):
         sentence = lowered
     tokens = _tokens(lowered)
-    frames = _frames(lowered, tokens)
+    frames = _attach_lengths(_frames(lowered, tokens))
     reading = _SentenceReading()
 
     def doubt(token: _Token, reason: str) -> Doubt:
         return Doubt(phrase=sentence[token.start : token.end], reason=reason, source=sentence)
 
-    frames = _attach_lengths(frames)
-    for previous, frame in itertools.pairwise(frames):
-        if (
-            frame.joined
-            and frame.has_kinds
-            and not frame.has_rhythm
-            and frame.vague is None
-            and previous.rhythm_first
-        ):
-            frame.rhythm, frame.rhythm_token, frame.rhythm_first = (
-                previous.rhythm,
-                previous.rhythm_token,
-                True,
-            )
+    _share_rhythms_and_kinds(frames, asked)
+    # Someone else's meetings ("my own advisor checks in monthly") are no demand; a sentence offering a possibility
+    # ("if you prefer, we can meet twice a week") is for staff to settle.
+    split_clauses = {token.clause for token in tokens if token.type == "split"}
+    maybe = next((token for token in tokens if token.type == "maybe"), None)
+    if maybe is not None and any(frame.has_rhythm for frame in frames):
+        reading.doubts.append(doubt(maybe, "makes the rhythm a possibility, not a plan"))
+        return reading
     for frame in frames:
         kinds = frame.meeting_kinds()
+        if frame.negated or frame.others:
+            continue
         if not kinds:
+            if frame.has_rhythm:
+                reading.open_rhythms += [doubt(token, reason) for token, reason in frame.doubts]
             continue
         reading.doubts += [doubt(token, reason) for token, reason in frame.doubts]
         if frame.bound is not None and frame.has_rhythm:
@@ -904,8 +1024,15 @@ def _read_sentence(sentence: str) -> _SentenceReading:
                 reading.doubts.append(doubt(frame.vague, reason))
             elif frame.extra is not None:
                 reading.open_rhythms.append(doubt(frame.extra, "names no rhythm to plan"))
+            elif frame.length_token is None:
+                reading.kinds_asked += tuple(kinds)
             continue
         if frame.rhythm is None or frame.doubts:
+            continue
+        if frame.clause in split_clauses and frame.count is not None and frame.rhythm.low >= 2:
+            reading.doubts.append(
+                doubt(frame.count, "counts meetings the sentence then tells apart; staff split them")
+            )
             continue
         duration = frame.length
         if frame.length_token is not None and frame.length_token.type == "length_range":
@@ -917,15 +1044,49 @@ def _read_sentence(sentence: str) -> _SentenceReading:
                 )
             )
             duration = None
-        reading.demands += [
-            MeetingDemand(kind, frame.rhythm.low, frame.rhythm.high, duration, source=sentence)
-            for kind in kinds
-        ]
+        for kind in kinds:
+            reading.demands.append(
+                MeetingDemand(kind, frame.rhythm.low, frame.rhythm.high, duration, source=sentence)
+            )
+            if frame.rhythm.days:
+                reading.days[kind] = frame.rhythm.days
     change = _changing_rhythm(tokens, frames) if reading.demands else None
     if change is not None:
         reading.doubts.append(doubt(change, "the rhythm changes over the programme; staff choose one"))
         reading.demands.clear()
+    if (
+        len(frames) == 1
+        and frames[0].length is not None
+        and not (frames[0].has_kinds or frames[0].has_rhythm)
+    ):
+        reading.lone_length = frames[0].length
     return reading
+
+
+def _share_rhythms_and_kinds(frames: list[_Frame], asked: tuple[MeetingKind, ...]) -> None:
+    """Frames that state half a demand take the other half from their neighbours:
+    - "weekly 1:1s and group calls": the group calls are weekly too;
+    - "we won't meet every day - it's twice a week": the rhythm after a negated one is the same meeting's;
+    - "Q: How often are the check-ins? / A: Every second week": the answer's rhythm is the asked meeting's.
+    """
+    for previous, frame in itertools.pairwise(frames):
+        if (
+            frame.has_kinds
+            and not frame.has_rhythm
+            and frame.vague is None
+            and frame.joined
+            and previous.rhythm_first
+        ):
+            frame.rhythm, frame.rhythm_token, frame.rhythm_first = (
+                previous.rhythm,
+                previous.rhythm_token,
+                True,
+            )
+        if previous.negated and not frame.negated and frame.has_rhythm and not frame.has_kinds:
+            frame.kinds, frame.generic = list(previous.kinds), previous.generic
+    for frame in frames:
+        if asked and frame.has_rhythm and not frame.has_kinds and not frame.negated:
+            frame.kinds = list(asked)
 
 
 def _attach_lengths(frames: list[_Frame]) -> list[_Frame]:
@@ -968,26 +1129,41 @@ def _changing_rhythm(tokens: list[_Token], frames: list[_Frame]) -> _Token | Non
 def parse_cadence(text: str) -> Cadence:
     """Read the meeting rhythm from a mentor's section; what it cannot read with confidence needs review.
 
-    The same demand stated twice is kept once. Two different rhythms for the same kind of meeting contradict
-    each other: that kind is left out, with a doubt naming both sentences, for staff to decide.
+    The same demand stated twice is kept once; the same meeting on other named days adds them ("Monday: 1:1",
+    "Wednesday: 1:1"). Two different rhythms for the same kind of meeting contradict each other: that kind is left
+    out, with a doubt naming both sentences, for staff to decide. A line may finish the one before it: an answer
+    to a question, a list under a heading, a length on a line of its own.
     """
     demands: dict[MeetingKind, MeetingDemand] = {}
+    days_of: dict[MeetingKind, frozenset[int]] = {}
     disputed: dict[MeetingKind, list[str]] = {}
     doubts: list[Doubt] = []
     open_rhythms: list[Doubt] = []
     sources: list[str] = []
+    asked: tuple[MeetingKind, ...] = ()
+    previous = _SentenceReading()
     for sentence in split_sentences(text):
-        reading = _read_sentence(sentence)
+        reading = _read_sentence(sentence, asked)
         doubts += reading.doubts
         open_rhythms += reading.open_rhythms
         if reading.demands or reading.doubts:
             sources.append(sentence)
+        if reading.lone_length is not None and DURATION_RANGE[0] <= reading.lone_length <= DURATION_RANGE[1]:
+            for demand in previous.demands:
+                if demands.get(demand.kind) is demand and demand.duration_minutes is None:
+                    demands[demand.kind] = replace(demand, duration_minutes=reading.lone_length)
         for demand in reading.demands:
             known = demands.get(demand.kind)
+            more_days = reading.days.get(demand.kind, frozenset()) - days_of.get(demand.kind, frozenset())
             if demand.kind in disputed:
                 disputed[demand.kind].append(sentence)
             elif known is None:
                 demands[demand.kind] = demand
+                days_of[demand.kind] = reading.days.get(demand.kind, frozenset())
+            elif days_of.get(demand.kind) and more_days:
+                days_of[demand.kind] |= more_days
+                count = float(len(days_of[demand.kind]))
+                demands[demand.kind] = replace(known, per_week_min=count, per_week_max=count)
             elif (known.per_week_min, known.per_week_max) != (demand.per_week_min, demand.per_week_max):
                 disputed[demand.kind] = [known.source, sentence]
                 del demands[demand.kind]
@@ -1002,6 +1178,14 @@ def parse_cadence(text: str) -> Cadence:
                         sentence,
                     )
                 )
+        heading = sentence.endswith(("?", ":"))
+        if heading and reading.kinds_asked:
+            asked = reading.kinds_asked
+        elif heading and not reading.demands:  # "How often?" after "All of our meetings are on Zoom."
+            asked = previous.kinds_asked
+        else:
+            asked = ()
+        previous = reading
     for kind, sentences in disputed.items():
         first, *others = dict.fromkeys(sentences)
         doubts.append(

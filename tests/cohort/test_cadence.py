@@ -171,7 +171,9 @@ weekly daily biweekly fortnightly monthly twice thrice once a an per each every 
 lab and or , ; ( ) - – / plus then during first phase later as needed ad hoc regular regularly a few couple of
 times x 2 3 2-3 0-2 9 two three four to between 30 min minutes hour hours h 1h 45m half an hour-long 90-minute each
 both monday mondays tuesday thursday fri mon/wed/fri m/w/f m-f individual : | at least up to we meet sit down with
-me Individual Group Team semi-weekly zero hourly 600 1.5 one-to-one all-hands grp mtg wkly biwk""".strip(),
+me Individual Group Team semi-weekly zero hourly 600 1.5 one-to-one all-hands grp mtg wkly biwk not no don't
+instead of rather than my co-authors advisor if you prefer might depends 3-4pm 14:00–14:45 11:30 ? Q: A: how often
+until in for mo other one the other is talk we'll get on a call""".strip(),
 )
 
 
