@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.conf import settings
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.db.models import Prefetch
@@ -53,7 +55,8 @@ class MentorSerializer(ModelSerializer):
         model = Mentor
         fields = [
             "id", "name", "slug", "title", "organisation", "summary", "email", "time_zone", "meeting_place",
-            "streams", "cadence", "cadence_summary", "cadence_edited_by_staff", "import_warnings",
+            "streams", "cadence", "cadence_summary", "cadence_edited_by_staff", "preferred_weekdays",
+            "import_warnings",
         ]  # fmt: skip
         read_only_fields = ["cadence_edited_by_staff"]
 
@@ -61,8 +64,12 @@ class MentorSerializer(ModelSerializer):
         return mentor.cadence_value.describe()
 
     def update(self, instance: Mentor, validated_data: dict) -> Mentor:
-        # As in the admin: only a cadence that changes is an edit, and it settles the warnings about it.
+        # As in the admin: only a cadence that changes is an edit, and it settles the warnings and the reader's
+        # doubts about it (sending the read cadence back without its "doubts" accepts the reading as it is).
         if "cadence" in validated_data and validated_data["cadence"] != instance.cadence:
+            validated_data["cadence"] = replace(
+                Cadence.from_dict(validated_data["cadence"]), doubts=()
+            ).to_dict()
             validated_data["cadence_edited_by_staff"] = True
             cadence_warnings_resolve(mentor=instance, by=self.context["request"].user)
         return super().update(instance, validated_data)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from cohort.cadence import parse_cadence
 from cohort.models import Stream
 from mentors.models import ImportWarning, Mentor, Suggestion
 from scheduling.models import MeetingSeries, PlanRun
@@ -441,6 +442,48 @@ def test_changing_the_cadence_through_the_api_resolves_the_warnings_about_it(adm
     assert response.status_code == 200, response.json()
     assert response.json()["cadence_summary"] == "1-on-1, weekly, 60 min"
     assert_cadence_warnings_resolved_by(admin_user, flagged)
+
+
+def test_sending_the_read_cadence_back_without_its_doubts_accepts_the_reading(admin_user):
+    read = parse_cadence("Weekly 1:1s. Biweekly group calls.")
+    ada = MentorFactory(name="Ada", cadence=read.to_dict())
+    client = APIClient()
+    client.force_authenticate(admin_user)
+    shown = client.get(f"/api/v1/mentors/{ada.pk}/").json()
+    assert shown["cadence"]["doubts"][0]["phrase"] == "Biweekly"
+    assert shown["cadence_summary"] == "1-on-1, weekly — needs review"
+    accepted = {key: value for key, value in shown["cadence"].items() if key != "doubts"}
+
+    response = client.patch(f"/api/v1/mentors/{ada.pk}/", {"cadence": accepted}, format="json")
+
+    assert response.json()["cadence_summary"] == "1-on-1, weekly"
+    ada.refresh_from_db()
+    assert (ada.cadence_value.needs_review, ada.cadence_edited_by_staff) == (False, True)
+
+
+def test_staff_find_the_cadences_that_need_review_and_read_why_on_the_mentors_page(staff_client):
+    doubted = MentorFactory(name="Ada", cadence=parse_cadence("Weekly 1:1s. Biweekly group calls.").to_dict())
+    MentorFactory(name="Ben", cadence=parse_cadence("Weekly 1:1s.").to_dict())
+    MentorFactory(name="Cai", cadence={})
+
+    listed = staff_client.get(reverse("admin:mentors_mentor_changelist"), {"cadence": "review"})
+    page = staff_client.get(reverse("admin:mentors_mentor_change", args=[doubted.pk])).content.decode()
+
+    assert [mentor.name for mentor in listed.context["cl"].result_list] == ["Ada", "Cai"]
+    assert "“Biweekly”: means twice a week or every two weeks" in page
+
+
+def test_preferred_weekdays_are_set_through_the_api_and_refused_when_not_days(admin_user):
+    ada = MentorFactory(name="Ada")
+    client = APIClient()
+    client.force_authenticate(admin_user)
+
+    refused = client.patch(f"/api/v1/mentors/{ada.pk}/", {"preferred_weekdays": [9]}, format="json")
+    accepted = client.patch(f"/api/v1/mentors/{ada.pk}/", {"preferred_weekdays": [1, 3]}, format="json")
+
+    assert refused.status_code == 400
+    assert "preferred_weekdays" in refused.json()
+    assert accepted.json()["preferred_weekdays"] == [1, 3]
 
 
 def test_a_refused_cadence_through_the_api_resolves_nothing(admin_user, flagged):
