@@ -19,6 +19,7 @@ transaction. Its own writes (a plan applied, a meeting moved or cancelled) leave
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -27,7 +28,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, prefetch_related_objects
 
 from cohort.models import AuditEntry, Cohort, MeetingInput, Person
 from cohort.signals import meeting_inputs_changed, person_settings_changed
@@ -197,13 +198,13 @@ class MeetingInputsChange:
         changes: list[RowChange] = []
         refresh: set[int] = set()
         people: list[tuple[Person, list[str]]] = []
+        cohorts_after = self._cohorts_after()
         for noted in self._noted.values():
             row = noted.row
             if row.pk is None and noted.before is None:
                 continue  # noted, then never saved
             deleted = row.pk is None
-            cohorts_after = [] if deleted else row.calendar_cohorts()
-            touched = {cohort.pk for cohort in [*noted.cohorts_before, *cohorts_after]}
+            touched = {cohort.pk for cohort in [*noted.cohorts_before, *cohorts_after.get(id(row), [])]}
             if deleted:
                 change = RowChange(
                     model=type(row),
@@ -224,6 +225,9 @@ class MeetingInputsChange:
                 refresh |= touched
             if isinstance(row, Person) and change.action == AuditEntry.Action.CHANGED:
                 people.append((row, changed))
+        for noted in self._noted.values():
+            # The many-to-many rows read for the snapshots were this moment's: later reads go to the database.
+            getattr(noted.row, "_prefetched_objects_cache", {}).clear()
         # Read again: a cohort deleted by this write is gone, one changed by it is sent as it is now.
         touched_ids = {cohort_id for change in changes for cohort_id in change.cohort_ids}
         cohorts = (
@@ -238,6 +242,19 @@ class MeetingInputsChange:
             )
         for person, fields in people:
             person_settings_changed.send(sender=type(person), person=person, fields=fields)
+
+    def _cohorts_after(self) -> dict[int, list[Cohort]]:
+        """Each saved row's cohorts as they are now, and its many-to-many rows read for its audit snapshot: a few
+        queries per model however many rows the write holds (a stream document's thousands of mentors)."""
+        saved: dict[type, list[MeetingInput]] = defaultdict(list)
+        for noted in self._noted.values():
+            if noted.row.pk is not None:
+                saved[type(noted.row)].append(noted.row)
+        cohorts: dict[int, list[Cohort]] = {}
+        for model, rows in saved.items():
+            prefetch_related_objects(rows, *(field.name for field in model._meta.many_to_many))
+            cohorts.update(zip(map(id, rows), model.calendar_cohorts_of(rows), strict=True))
+        return cohorts
 
 
 def _stored(row: Model) -> Model | None:

@@ -3,6 +3,9 @@ about them. Their blackouts live in scholars, beside the scholars' own."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -61,13 +64,19 @@ class Mentor(MeetingInput, Person):
 
     def calendar_cohorts(self) -> list[Cohort]:
         """The cohorts the mentor takes part in: those offering one of their streams, and their scholars'."""
-        if self.pk is None:
-            return []
-        return list(
-            Cohort.objects.filter(Q(streams__mentors=self.pk) | Q(scholars__mentorships__mentor=self.pk))
-            .distinct()
-            .order_by("start_date", "pk")
-        )
+        return self.calendar_cohorts_of([self])[0]
+
+    @classmethod
+    def calendar_cohorts_of(cls, mentors: Sequence[Mentor]) -> list[list[Cohort]]:
+        ids = [mentor.pk for mentor in mentors if mentor.pk is not None]
+        cohort_ids: dict[int, set[int]] = defaultdict(set)
+        for lookup in ("streams__mentors", "scholars__mentorships__mentor"):
+            pairs = Cohort.objects.filter(**{f"{lookup}__in": ids}).values_list(lookup, "pk")
+            for mentor_id, cohort_id in pairs:
+                cohort_ids[mentor_id].add(cohort_id)
+        wanted = set().union(*cohort_ids.values())
+        cohorts = list(Cohort.objects.filter(pk__in=wanted).order_by("start_date", "pk")) if wanted else []
+        return [[cohort for cohort in cohorts if cohort.pk in cohort_ids[mentor.pk]] for mentor in mentors]
 
 
 class WeeklyWindow(models.Model):

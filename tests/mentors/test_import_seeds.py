@@ -6,11 +6,14 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cohort.models import AuditEntry, Stream
 from mentors.models import ImportWarning, Mentor
 from mentors.stream_import import Outcome, import_stream_documents
+from tests.bench.synthetic import synthetic_stream_document
 from tests.factories import MentorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -365,3 +368,24 @@ def test_command_with_no_documents_is_an_error(settings, tmp_path):
         call_command("import_seeds", stdout=StringIO())
 
     assert str(error.value) == f"no stream documents (*.txt) in {tmp_path}"
+
+
+def import_queries(tmp_path: Path, mentors: int, first: int) -> int:
+    path = tmp_path / f"stream-{mentors}.txt"
+    path.write_text(
+        synthetic_stream_document(
+            mentors, title=f"Stream {mentors}", mentors=mentors, section_chars=400, first=first
+        ),
+        encoding="utf-8",
+    )
+    with CaptureQueriesContext(connection) as queries:
+        import_stream_documents([path])
+    return len(queries)
+
+
+def test_an_imports_queries_do_not_grow_with_its_mentors(tmp_path):
+    few = import_queries(tmp_path, 10, first=0)
+    many = import_queries(tmp_path, 60, first=10)
+
+    assert many == few
+    assert Mentor.objects.count() == 70
