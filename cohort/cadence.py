@@ -447,11 +447,55 @@ _VAGUE_REASONS = {
 _LENGTH_UNITS = {"m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1}
 
 
-def _tokens(sentence: str) -> list[_Token]:
+_DIGITS = tuple("0123456789")
+_DAY_CUES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Words one of which a pass's every match holds: a sentence without any skips the pass, which is most of the work
+# on the prose around a cadence. ``tests/cohort/test_cadence.py`` checks the gate never changes a reading.
+_CUES: dict[str, tuple[str, ...]] = {
+    "skip": ("week", "wk", "w/", "meeting", "how", "less", "within", "under", "in ", "depending"),
+    "time_span": (":", "am", "pm"),
+    "others": ("my ", "our ", "at my", "other mentors", "outside"),
+    "maybe": ("if ", "should", "might", "may ", "i'd", "perhaps", "maybe", "depend", "var", "up to"),
+    "standup": ("stand", "scrum"),
+    "one_on_one": ("1", "one", "individual", "private"),
+    "group": ("gp", "grp", "group", "reading", "journal"),
+    "team": ("team", "lab", "project", "research", "hands"),
+    "length_range": (*_DIGITS, "min", "hour", "hr"),
+    "length": (*_DIGITS, "min", "hour", "hr"),
+    "length_90": ("hour",),
+    "length_30": ("hour",),
+    "length_15": ("hour",),
+    "length_60": ("hour",),
+    "bound": ("least", "most", "up to", "no more", "or more", "minimum", "maximum"),
+    "count_adverb": ("weekly", "wkly", "monthly", "daily"),
+    "per": ("week", "wk", "fortnight", "month", "p/w", "pw"),
+    "half_week": ("semi",),
+    "per_period": ("every", "each", "alternate"),
+    "fortnightly": ("fortnight", "monthly"),
+    "monthly": ("monthly",),
+    "weekly": ("weekly", "wkly"),
+    "daily": ("daily", "day", "-"),
+    "day_range": _DAY_CUES,
+    "days": (*_DAY_CUES, "/"),
+    "split": ("other",),
+    "kind_word": ("group", "grp", "team", "individual"),
+    "phase": ("phase", "stage", "initial", "first", "start", "beginning", "last", "final", "end", "later", "after",
+              "rest"),
+    "then": ("then", "later", "after", "during", "until", "once"),
+    "open": ("(",),
+    "close": (")",),
+    "each": ("each", "both", "all", "apiece"),
+}  # fmt: skip
+
+
+def _tokens(sentence: str, *, gated: bool = True) -> list[_Token]:
     """The sentence's tokens in text order. Each pass skips text an earlier pass took."""
     taken = bytearray(len(sentence) + 1)
     found: list[_Token] = []
     for type_, pattern in _PASSES:
+        cues = _CUES.get(type_) if gated else None
+        if cues is not None and not any(cue in sentence for cue in cues):
+            continue
         for match in pattern.finditer(sentence):
             start, end = match.span()
             if start == end or any(taken[start:end]):
@@ -985,9 +1029,31 @@ class _SentenceReading:
     lone_length: int | None = None  # a line that is only a length ("length: 90 minutes")
 
 
+# Words one of which every token that can make a reading holds (a meeting, a rhythm, a length, a vague or an extra
+# word, a count): a sentence with none reads as nothing, and is not tokenized. Substrings, so "lab" also lets
+# "available" through: a wider gate only costs time.
+_CONTENT_CUES = (
+    *_DIGITS, *_DAY_CUES, "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "sixty", "ninety", "once", "twice", "thrice",
+    "half", "quarter", "hour", "min", "hr", "week", "wk", "day", "daily", "month", "fortnight", "semi", "bi", "every", "each",
+    "alternate", "/", "m-f", "m -", "meet", "mtg", "call", "session", "sync", "check", "catch", "chat", "discuss",
+    "cadence", "frequenc", "mentor", "supervis", "individual", "private", "group", "grp", "team", "lab", "project",
+    "hands", "stand", "scrum", "reading", "journal", "sit", "touch", "together", "pair", "with me", "natter", "talk",
+    "get on", "regular", "occasional", "periodic", "often", "time", "couple", "few", "several", "multiple", "many",
+    "some", "most", "flexib", "needed", "hoc", "request", "demand", "required", "necessary", "useful", "optional",
+    "extra", "additional", "if ",
+)  # fmt: skip
+
+
+def _holds_content(lowered: str) -> bool:
+    return any(cue in lowered for cue in _CONTENT_CUES)
+
+
 def _read_sentence(sentence: str, asked: tuple[MeetingKind, ...] = ()) -> _SentenceReading:
     """Read one sentence; ``asked`` are the kinds of meeting the line before asked about or headed."""
     lowered = sentence.translate(_FOLD).lower()
+    if not _holds_content(lowered):
+        return _SentenceReading()
     if len(lowered) != len(sentence):
         sentence = lowered
     tokens = _tokens(lowered)

@@ -6,7 +6,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cohort.cadence import Cadence, MeetingDemand, MeetingKind, parse_cadence
+from cohort.cadence import (
+    _FOLD,
+    Cadence,
+    MeetingDemand,
+    MeetingKind,
+    _holds_content,
+    _tokens,
+    parse_cadence,
+    split_sentences,
+)
+from tests.cohort.cadence_corpus import CORPUS
+from tests.cohort.cadence_holdout import HOLDOUT
+from tests.cohort.cadence_holdout_2 import HOLDOUT_2
 
 ONE, TEAM, GROUP, STANDUP = MeetingKind.ONE_ON_ONE, MeetingKind.TEAM, MeetingKind.GROUP, MeetingKind.STANDUP
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "interpretability.txt"
@@ -195,3 +207,37 @@ def test_any_arrangement_of_the_grammar_words_reads_as_valid_demands_or_doubts(w
     for doubt in cadence.doubts:
         assert doubt.reason
         assert folded(doubt.phrase) in folded(text)
+
+
+# Tokens that alone make no reading: a sentence of only these may be skipped unread.
+JOINTS = {"and", "or", "clause", "open", "close", "count", "each", "then", "phase", "negation", "others", "maybe",
+          "split", "bound"}  # fmt: skip
+
+
+def corpus_sentences() -> list[str]:
+    texts = [case.text for case in (*CORPUS, *HOLDOUT, *HOLDOUT_2)] + [SEED.read_text()]
+    return [sentence.translate(_FOLD).lower() for text in texts for sentence in split_sentences(text)]
+
+
+def spans(tokens) -> list[tuple[str, int, int]]:
+    return [(token.type, token.start, token.end) for token in tokens]
+
+
+def test_the_speed_gates_change_no_sentences_tokens():
+    for sentence in corpus_sentences():
+        ungated = _tokens(sentence, gated=False)
+        assert spans(_tokens(sentence)) == spans(ungated), sentence
+        if not _holds_content(sentence):
+            assert {token.type for token in ungated} <= JOINTS, sentence
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(GRAMMAR_WORDS), min_size=1, max_size=16))
+def test_the_speed_gates_change_no_tokens_of_any_arrangement_of_the_grammar_words(words):
+    sentence = " ".join(words).translate(_FOLD).lower()
+
+    ungated = _tokens(sentence, gated=False)
+
+    assert spans(_tokens(sentence)) == spans(ungated)
+    if not _holds_content(sentence):
+        assert {token.type for token in ungated} <= JOINTS
