@@ -384,8 +384,11 @@ def import_queries(tmp_path: Path, mentors: int, first: int) -> int:
 
 
 def test_an_imports_queries_do_not_grow_with_its_mentors(tmp_path):
-    few = import_queries(tmp_path, 10, first=0)
-    many = import_queries(tmp_path, 60, first=10)
+    import_queries(
+        tmp_path, 1, first=0
+    )  # the first import also reads what Django then caches (content types)
+    few = import_queries(tmp_path, 10, first=1)
+    many = import_queries(tmp_path, 40, first=11)  # within one insert batch (SQLite's bound parameters)
 
     assert many == few
-    assert Mentor.objects.count() == 70
+    assert Mentor.objects.count() == 51
