@@ -449,6 +449,8 @@ _LENGTH_UNITS = {"m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1}
 
 _DIGITS = tuple("0123456789")
 _DAY_CUES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_NUMBER_CUES = (*_DIGITS, "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                "eleven", "twelve", "once", "twice", "thrice")  # fmt: skip
 # Words one of which a pass's every match holds: a sentence without any skips the pass, which is most of the work
 # on the prose around a cadence. ``tests/cohort/test_cadence.py`` checks the gate never changes a reading.
 _CUES: dict[str, tuple[str, ...]] = {
@@ -474,7 +476,8 @@ _CUES: dict[str, tuple[str, ...]] = {
     "negation": ("not", "n't", "never", "no", "rather", "instead", "without"),
     "generic": ("meet", "mtg", "call", "session", "sync", "check", "catch", "chat", "discuss", "cadence", "frequenc",
                 "mentor", "supervis", "sit", "touch", "together", "pair", "with me", "natter", "talk", "get on"),
-    "count_adverb": ("weekly", "wkly", "monthly", "daily"),
+    "count_rhythm": _NUMBER_CUES,
+    "count_adverb": _NUMBER_CUES,
     "per": ("week", "wk", "fortnight", "month", "p/w", "pw"),
     "half_week": ("semi",),
     "per_period": ("every", "each", "alternate"),
@@ -1040,9 +1043,7 @@ class _SentenceReading:
 # word, a count): a sentence with none reads as nothing, and is not tokenized. Substrings, so "lab" also lets
 # "available" through: a wider gate only costs time.
 _CONTENT_CUES = (
-    *_DIGITS, *_DAY_CUES, "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "eleven", "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "sixty", "ninety", "once", "twice", "thrice",
-    "half", "quarter", "hour", "min", "hr", "week", "wk", "day", "daily", "month", "fortnight", "semi", "bi", "every", "each",
+    *_NUMBER_CUES, *_DAY_CUES, "fifteen", "twenty", "thirty", "forty", "fifty", "sixty", "ninety", "half", "quarter", "hour", "min", "hr", "week", "wk", "day", "daily", "month", "fortnight", "semi", "bi", "every", "each",
     "alternate", "/", "m-f", "m -", "meet", "mtg", "call", "session", "sync", "check", "catch", "chat", "discuss",
     "cadence", "frequenc", "mentor", "supervis", "individual", "private", "group", "grp", "team", "lab", "project",
     "hands", "stand", "scrum", "reading", "journal", "sit", "touch", "together", "pair", "with me", "natter", "talk",
