@@ -10,6 +10,7 @@ What it cannot read with confidence it leaves unspecified for staff to review; i
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass, field, replace
@@ -1025,15 +1026,17 @@ def split_sentences(text: str) -> list[str]:
     return [piece for piece in pieces if piece]
 
 
-@dataclass
+@dataclass(frozen=True)
 class _SentenceReading:
-    demands: list[MeetingDemand] = field(default_factory=list)
-    doubts: list[Doubt] = field(default_factory=list)
+    """What one sentence says. Frozen: the same sentence read again (a passage many sections share) is this object."""
+
+    demands: tuple[MeetingDemand, ...] = ()
+    doubts: tuple[Doubt, ...] = ()
     # "Calls as needed", "weekly or every other week" with no meeting named: they leave the rhythm open only when
     # nothing else in the text states one.
-    open_rhythms: list[Doubt] = field(default_factory=list)
+    open_rhythms: tuple[Doubt, ...] = ()
     # The days each weekday-stated demand names: "Monday: 1:1" and "Wednesday: 1:1" on two lines are 2 a week.
-    days: dict[MeetingKind, frozenset[int]] = field(default_factory=dict)
+    days: tuple[tuple[MeetingKind, frozenset[int]], ...] = ()
     # What the next line may answer or list: "Q: How often are the check-ins?", "Meetings:".
     kinds_asked: tuple[MeetingKind, ...] = ()
     lone_length: int | None = None  # a line that is only a length ("length: 90 minutes")
@@ -1043,7 +1046,8 @@ class _SentenceReading:
 # word, a count): a sentence with none reads as nothing, and is not tokenized. Substrings, so "lab" also lets
 # "available" through: a wider gate only costs time.
 _CONTENT_CUES = (
-    *_NUMBER_CUES, *_DAY_CUES, "fifteen", "twenty", "thirty", "forty", "fifty", "sixty", "ninety", "half", "quarter", "hour", "min", "hr", "week", "wk", "day", "daily", "month", "fortnight", "semi", "bi", "every", "each",
+    *_NUMBER_CUES, *_DAY_CUES, "fifteen", "twenty", "thirty", "forty", "fifty", "sixty", "ninety", "half",
+    "quarter", "hour", "min", "hr", "week", "wk", "day", "daily", "month", "fortnight", "semi", "bi", "every", "each",
     "alternate", "/", "m-f", "m -", "meet", "mtg", "call", "session", "sync", "check", "catch", "chat", "discuss",
     "cadence", "frequenc", "mentor", "supervis", "individual", "private", "group", "grp", "team", "lab", "project",
     "hands", "stand", "scrum", "reading", "journal", "sit", "touch", "together", "pair", "with me", "natter", "talk",
@@ -1051,22 +1055,29 @@ _CONTENT_CUES = (
     "some", "most", "flexib", "needed", "hoc", "request", "demand", "required", "necessary", "useful", "optional",
     "extra", "additional", "if ",
 )  # fmt: skip
+_NOTHING = _SentenceReading()
 
 
 def _holds_content(lowered: str) -> bool:
     return any(cue in lowered for cue in _CONTENT_CUES)
 
 
+@functools.lru_cache(maxsize=4096)
 def _read_sentence(sentence: str, asked: tuple[MeetingKind, ...] = ()) -> _SentenceReading:
-    """Read one sentence; ``asked`` are the kinds of meeting the line before asked about or headed."""
+    """Read one sentence; ``asked`` are the kinds of meeting the line before asked about or headed. Kept for the
+    sentences read last: boilerplate many sections share is read once."""
     lowered = sentence.translate(_FOLD).lower()
     if not _holds_content(lowered):
-        return _SentenceReading()
+        return _NOTHING
     if len(lowered) != len(sentence):
         sentence = lowered
     tokens = _tokens(lowered)
     frames = _attach_lengths(_frames(lowered, tokens))
-    reading = _SentenceReading()
+    demands: list[MeetingDemand] = []
+    doubts: list[Doubt] = []
+    open_rhythms: list[Doubt] = []
+    days: dict[MeetingKind, frozenset[int]] = {}
+    kinds_asked: list[MeetingKind] = []
 
     def doubt(token: _Token, reason: str) -> Doubt:
         return Doubt(phrase=sentence[token.start : token.end], reason=reason, source=sentence)
@@ -1077,64 +1088,61 @@ def _read_sentence(sentence: str, asked: tuple[MeetingKind, ...] = ()) -> _Sente
     split_clauses = {token.clause for token in tokens if token.type == "split"}
     maybe = next((token for token in tokens if token.type == "maybe"), None)
     if maybe is not None and any(frame.has_rhythm for frame in frames):
-        reading.doubts.append(doubt(maybe, "makes the rhythm a possibility, not a plan"))
-        return reading
+        return _SentenceReading(doubts=(doubt(maybe, "makes the rhythm a possibility, not a plan"),))
     for frame in frames:
         kinds = frame.meeting_kinds()
         if frame.negated or frame.others:
             continue
         if not kinds:
             if frame.has_rhythm:
-                reading.open_rhythms += [doubt(token, reason) for token, reason in frame.doubts]
+                open_rhythms += [doubt(token, reason) for token, reason in frame.doubts]
             continue
-        reading.doubts += [doubt(token, reason) for token, reason in frame.doubts]
+        doubts += [doubt(token, reason) for token, reason in frame.doubts]
         if frame.bound is not None and frame.has_rhythm:
-            reading.doubts.append(doubt(frame.bound, "gives a bound, not a rhythm"))
+            doubts.append(doubt(frame.bound, "gives a bound, not a rhythm"))
             continue
         if not frame.has_rhythm:
             if frame.vague is not None:
                 word = re.sub(r"[\s-]", "", lowered[frame.vague.start : frame.vague.end])
-                reason = _VAGUE_REASONS.get(word, "names no rhythm to plan")
-                reading.doubts.append(doubt(frame.vague, reason))
+                doubts.append(doubt(frame.vague, _VAGUE_REASONS.get(word, "names no rhythm to plan")))
             elif frame.extra is not None:
-                reading.open_rhythms.append(doubt(frame.extra, "names no rhythm to plan"))
+                open_rhythms.append(doubt(frame.extra, "names no rhythm to plan"))
             elif frame.length_token is None:
-                reading.kinds_asked += tuple(kinds)
+                kinds_asked += kinds
             continue
         if frame.rhythm is None or frame.doubts:
             continue
         if frame.clause in split_clauses and frame.count is not None and frame.rhythm.low >= 2:
-            reading.doubts.append(
+            doubts.append(
                 doubt(frame.count, "counts meetings the sentence then tells apart; staff split them")
             )
             continue
         duration = frame.length
         if frame.length_token is not None and frame.length_token.type == "length_range":
-            reading.doubts.append(doubt(frame.length_token, "gives a range of lengths, not one length"))
+            doubts.append(doubt(frame.length_token, "gives a range of lengths, not one length"))
         elif duration is not None and not DURATION_RANGE[0] <= duration <= DURATION_RANGE[1]:
-            reading.doubts.append(
-                doubt(
-                    frame.length_token, f"is a length outside {DURATION_RANGE[0]}–{DURATION_RANGE[1]} minutes"
-                )
-            )
+            low, high = DURATION_RANGE
+            doubts.append(doubt(frame.length_token, f"is a length outside {low}–{high} minutes"))
             duration = None
         for kind in kinds:
-            reading.demands.append(
+            demands.append(
                 MeetingDemand(kind, frame.rhythm.low, frame.rhythm.high, duration, source=sentence)
             )
             if frame.rhythm.days:
-                reading.days[kind] = frame.rhythm.days
-    change = _changing_rhythm(tokens, frames) if reading.demands else None
+                days[kind] = frame.rhythm.days
+    change = _changing_rhythm(tokens, frames) if demands else None
     if change is not None:
-        reading.doubts.append(doubt(change, "the rhythm changes over the programme; staff choose one"))
-        reading.demands.clear()
-    if (
-        len(frames) == 1
-        and frames[0].length is not None
-        and not (frames[0].has_kinds or frames[0].has_rhythm)
-    ):
-        reading.lone_length = frames[0].length
-    return reading
+        doubts.append(doubt(change, "the rhythm changes over the programme; staff choose one"))
+        demands.clear()
+    alone = frames[0] if len(frames) == 1 else None
+    return _SentenceReading(
+        demands=tuple(demands),
+        doubts=tuple(doubts),
+        open_rhythms=tuple(open_rhythms),
+        days=tuple(days.items()),
+        kinds_asked=tuple(kinds_asked),
+        lone_length=alone.length if alone is not None and not (alone.has_kinds or alone.has_rhythm) else None,
+    )
 
 
 def _share_rhythms_and_kinds(frames: list[_Frame], asked: tuple[MeetingKind, ...]) -> None:
@@ -1228,12 +1236,13 @@ def parse_cadence(text: str) -> Cadence:
                     demands[demand.kind] = replace(demand, duration_minutes=reading.lone_length)
         for demand in reading.demands:
             known = demands.get(demand.kind)
-            more_days = reading.days.get(demand.kind, frozenset()) - days_of.get(demand.kind, frozenset())
+            named_days = dict(reading.days).get(demand.kind, frozenset())
+            more_days = named_days - days_of.get(demand.kind, frozenset())
             if demand.kind in disputed:
                 disputed[demand.kind].append(sentence)
             elif known is None:
                 demands[demand.kind] = demand
-                days_of[demand.kind] = reading.days.get(demand.kind, frozenset())
+                days_of[demand.kind] = named_days
             elif days_of.get(demand.kind) and more_days:
                 days_of[demand.kind] |= more_days
                 count = float(len(days_of[demand.kind]))
