@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
@@ -191,3 +192,30 @@ def stream_import_job_run(*, job_id: int) -> StreamImportJob:
         ]
     )
     return job
+
+
+# A queued job older than this lost its enqueue (the broker was down as the upload committed).
+IMPORT_JOB_ENQUEUE_GRACE = dt.timedelta(minutes=5)
+
+
+def stream_import_jobs_recover(*, now: dt.datetime) -> list[int]:
+    """The import jobs a lost enqueue or a dead worker left waiting for ever. Returns the queued ones to enqueue
+    again; a running one whose worker has been gone longer than any task may run is marked failed, so the uploader
+    sees to upload it again (nothing of it was written: the import is all or nothing)."""
+    StreamImportJob.objects.filter(
+        status=StreamImportJob.Status.RUNNING,
+        updated_at__lt=now - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) - IMPORT_JOB_ENQUEUE_GRACE,
+    ).update(
+        status=StreamImportJob.Status.FAILED,
+        error_reason="the worker stopped before the document was imported; nothing was written, upload it again",
+        document=b"",
+        finished_at=now,
+        updated_at=now,
+    )
+    return list(
+        StreamImportJob.objects.filter(
+            status=StreamImportJob.Status.QUEUED, created_at__lt=now - IMPORT_JOB_ENQUEUE_GRACE
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+    )

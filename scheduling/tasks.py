@@ -23,6 +23,7 @@ PERIODIC_TASKS = (
     ("Dispatch due notifications", "scheduling.tasks.dispatch_due_notifications", 60),
     ("Write check-in digests and escalations", "scheduling.tasks.write_periodic_notifications", 15 * 60),
     ("Recover lost plan runs", "scheduling.tasks.recover_lost_plan_runs", 5 * 60),
+    ("Recover lost stream-document imports", "mentors.tasks.recover_lost_import_jobs", 5 * 60),
 )
 
 

@@ -1,5 +1,6 @@
 """Stream documents through the API: uploaded, imported on a worker (eagerly here), polled until done."""
 
+import datetime as dt
 import io
 
 import pytest
@@ -9,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from cohort.models import AuditEntry, Stream
 from mentors import services
 from mentors.models import ImportWarning, Mentor, StreamImportJob
+from mentors.tasks import recover_lost_import_jobs
 from tests.api.conftest import client_for
 from tests.factories import UserFactory
 
@@ -156,3 +158,40 @@ def test_a_mentor_can_neither_upload_nor_read_a_job(staff, on_worker):
 
     assert upload(mentor, DOCUMENT.encode()).status_code == 403
     assert mentor.get(started.json()["url"]).status_code == 403
+
+
+def test_a_job_whose_enqueue_was_lost_is_queued_again_and_then_imported(staff, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    started = upload(client_for(staff), DOCUMENT.encode())  # no worker ran it: its enqueue is as good as lost
+    job = StreamImportJob.objects.get(pk=started.json()["id"])
+    made = job.created_at
+
+    assert services.stream_import_jobs_recover(now=made + dt.timedelta(minutes=4)) == []
+    recover_lost_import_jobs.apply(kwargs={})  # beat's task, now: the job is too young to be called lost
+    assert StreamImportJob.objects.get(pk=job.pk).status == "queued"
+    StreamImportJob.objects.filter(pk=job.pk).update(created_at=made - services.IMPORT_JOB_ENQUEUE_GRACE)
+
+    recover_lost_import_jobs.apply(kwargs={})
+
+    job.refresh_from_db()
+    assert (job.status, job.report["stream"]) == ("done", "robustness")
+
+
+def test_a_job_whose_worker_died_is_failed_with_a_reason_and_its_bytes_dropped(staff, settings):
+    started = upload(client_for(staff), DOCUMENT.encode())
+    job = StreamImportJob.objects.get(pk=started.json()["id"])
+    StreamImportJob.objects.filter(pk=job.pk).update(status="running")
+    gone = (
+        job.updated_at
+        + dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+        + services.IMPORT_JOB_ENQUEUE_GRACE
+    )
+
+    assert services.stream_import_jobs_recover(now=gone - dt.timedelta(seconds=1)) == []
+    assert StreamImportJob.objects.get(pk=job.pk).status == "running"
+    assert services.stream_import_jobs_recover(now=gone + dt.timedelta(seconds=1)) == []
+
+    job.refresh_from_db()
+    assert (job.status, bytes(job.document)) == ("failed", b"")
+    assert "upload it again" in client_for(staff).get(started.json()["url"]).json()["document"][0]
+    assert stored() == (0, 0, 0, 0)

@@ -283,6 +283,7 @@ def test_the_beat_schedule_ticks_every_minute_and_installs_once():
         "scheduling.tasks.recover_lost_plan_runs",
     }
     assert PeriodicTask.objects.filter(task__startswith="scheduling.tasks.").count() == 3
+    assert PeriodicTask.objects.filter(task="mentors.tasks.recover_lost_import_jobs").count() == 1
 
 
 def slack_reminder(url, **scholar_fields):
