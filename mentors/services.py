@@ -158,15 +158,14 @@ def stream_import_job_run(*, job_id: int) -> StreamImportJob:
     """Import a queued job's document (the Celery task's body). The report, or the error refusing the document,
     is kept on the job and never raised; the uploaded bytes are dropped once it has run."""
     job = StreamImportJob.objects.select_related("requested_by").get(pk=job_id)
-    if job.status == StreamImportJob.Status.QUEUED:
-        # Claimed, so a job enqueued twice runs once. A RUNNING job runs again: its worker died, and the import is
-        # all or nothing, so nothing of the first attempt is left.
-        claimed = StreamImportJob.objects.filter(pk=job.pk, status=StreamImportJob.Status.QUEUED).update(
-            status=StreamImportJob.Status.RUNNING, updated_at=timezone.now()
-        )
-        if not claimed:
-            return job
-    elif job.status != StreamImportJob.Status.RUNNING:
+    # Claimed, so a job enqueued twice (or redelivered) runs once: a second import beside the first could only fail
+    # on the rows the first is writing. A job whose worker died stays running until beat marks it failed
+    # (``stream_import_jobs_recover``).
+    claimed = StreamImportJob.objects.filter(pk=job.pk, status=StreamImportJob.Status.QUEUED).update(
+        status=StreamImportJob.Status.RUNNING, updated_at=timezone.now()
+    )
+    if not claimed:
+        job.refresh_from_db()
         return job
     try:
         report = import_stream_upload(name=job.file_name, data=bytes(job.document), by=job.requested_by)
