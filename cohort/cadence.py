@@ -5,7 +5,8 @@ Pure Python: no Django import, so the planner and the benchmarks can use it with
 The parser reads sentence by sentence and only believes a rhythm that is bound to a meeting: "weekly meetings",
 "meeting 2-3x per week", "we meet twice a week", "two 45-minute 1-on-1s per week". A frequency that merely shares a
 long sentence with a meeting word ("we keep daily lab books – and happy to join regular standup") is not a rhythm.
-What it cannot read with confidence it leaves unspecified for staff to review; it never guesses.
+What it cannot read with confidence becomes a doubt (the words and the reason) that makes the cadence need review;
+it never guesses a value. docs/architecture.md ("How a cadence is read") walks through the grammar.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ import itertools
 import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+
+MAX_PER_WEEK = 7  # one a day
+DURATION_RANGE = (5, 480)  # minutes a meeting may last
 
 
 class MeetingKind(StrEnum):
@@ -58,9 +62,10 @@ class MeetingDemand:
     def __post_init__(self) -> None:
         if self.per_week_min <= 0 or self.per_week_max < self.per_week_min:
             raise ValueError(f"per-week range {self.per_week_min}..{self.per_week_max} is not valid")
-        if self.per_week_max > 7:
+        if self.per_week_max > MAX_PER_WEEK:
             raise ValueError(f"{self.per_week_max} meetings a week is more than one a day")
-        if self.duration_minutes is not None and not 5 <= self.duration_minutes <= 480:
+        low, high = DURATION_RANGE
+        if self.duration_minutes is not None and not low <= self.duration_minutes <= high:
             raise ValueError(f"duration {self.duration_minutes} min is outside 5..480")
 
     @property
@@ -178,11 +183,11 @@ class Cadence:
 #      doubts ("biweekly", "as needed") and the joints between them ("and", "; ", "then") — one pass per kind of
 #      token, a span taken by an earlier pass unavailable to a later one.
 #   2. ``_frames`` groups them, left to right, into one frame per demand: a rhythm, the meeting kinds it is bound
-#      to, a length. A rhythm with no meeting word near it ("daily lab books") is not a demand.
-#   3. ``parse_cadence`` merges the frames of all sentences per kind; what disagrees becomes a doubt.
+#      to, a length. ``_read_sentence`` then lends frames what their neighbours state (``_attach_lengths``,
+#      ``_share_rhythms_and_kinds``) and turns each into demands or doubts. A rhythm with no meeting word near it
+#      ("daily lab books") is not a demand.
+#   3. ``parse_cadence`` merges the sentences' demands per kind; what disagrees becomes a doubt.
 
-MAX_PER_WEEK = 7
-DURATION_RANGE = (5, 480)
 _WORD_GAP = 12  # words between two tokens of one demand, at most
 
 _NUMBER_WORDS = {
@@ -485,7 +490,7 @@ _CUES: dict[str, tuple[str, ...]] = {
     "fortnightly": ("fortnight", "monthly"),
     "monthly": ("monthly",),
     "weekly": ("weekly", "wkly"),
-    "daily": ("daily", "day", "-"),
+    "daily": ("daily", "day", "m-", "m -"),
     "day_range": _DAY_CUES,
     "days": (*_DAY_CUES, "/"),
     "split": ("other",),
@@ -638,7 +643,7 @@ def _interpret(token: _Token, match: re.Match[str]) -> _Token | None:
     elif type_ == "per_period":
         every = re.sub(r"(?<=\d)(?:st|nd|rd|th)$", "", groups["n"])
         weeks = {"other": 2, "second": 2, "alternate": 2, "third": 3, "fourth": 4}.get(every) or _count(every)
-        value = (1 / weeks, 1 / weeks)
+        value = (1 / weeks, 1 / weeks) if weeks >= 1 else "a rhythm that may be zero is no rhythm to plan"
     elif type_ in ("fortnightly", "monthly", "weekly", "daily"):
         per_week = {"fortnightly": 0.5, "monthly": 0.25, "weekly": 1.0, "daily": 5.0}[type_]
         value = (per_week, per_week)
@@ -658,7 +663,7 @@ def _interpret(token: _Token, match: re.Match[str]) -> _Token | None:
         return _Token("length", token.start, token.end, minutes) if minutes else None
     elif type_ == "per":
         period = groups.get("period") or groups.get("period2") or "week"
-        value = (groups.get("word") in ("each", "every"), _weeks_of(period, groups.get("weeks")))
+        value = (groups.get("word") in ("each", "every"), _weeks_of(period))
     elif type_ == "count":
         value = _count(groups["low"]), _count(groups.get("high") or groups["low"])
     elif type_ == "length":
@@ -1042,19 +1047,14 @@ class _SentenceReading:
     lone_length: int | None = None  # a line that is only a length ("length: 90 minutes")
 
 
-# Words one of which every token that can make a reading holds (a meeting, a rhythm, a length, a vague or an extra
-# word, a count): a sentence with none reads as nothing, and is not tokenized. Substrings, so "lab" also lets
-# "available" through: a wider gate only costs time.
-_CONTENT_CUES = (
-    *_NUMBER_CUES, *_DAY_CUES, "fifteen", "twenty", "thirty", "forty", "fifty", "sixty", "ninety", "half",
-    "quarter", "hour", "min", "hr", "week", "wk", "day", "daily", "month", "fortnight", "semi", "bi", "every", "each",
-    "alternate", "/", "m-f", "m -", "meet", "mtg", "call", "session", "sync", "check", "catch", "chat", "discuss",
-    "cadence", "frequenc", "mentor", "supervis", "individual", "private", "group", "grp", "team", "lab", "project",
-    "hands", "stand", "scrum", "reading", "journal", "sit", "touch", "together", "pair", "with me", "natter", "talk",
-    "get on", "regular", "occasional", "periodic", "often", "time", "couple", "few", "several", "multiple", "many",
-    "some", "most", "flexib", "needed", "hoc", "request", "demand", "required", "necessary", "useful", "optional",
-    "extra", "additional", "if ",
+# The token types a reading is made of; joints and counts alone make none. A sentence holding no cue word of any of
+# them reads as nothing, and is not tokenized.
+_CONTENT_TYPES = (
+    "time_span", "standup", "one_on_one", "group", "team", "length_range", "length", "length_90", "length_30",
+    "length_15", "length_60", "vague", "extra", "count_rhythm", "count_adverb", "per", "half_week", "per_period",
+    "fortnightly", "monthly", "weekly", "daily", "day_range", "days", "generic", "kind_word",
 )  # fmt: skip
+_CONTENT_CUES = tuple(dict.fromkeys(cue for type_ in _CONTENT_TYPES for cue in _CUES[type_]))
 _NOTHING = _SentenceReading()
 
 
@@ -1062,15 +1062,23 @@ def _holds_content(lowered: str) -> bool:
     return any(cue in lowered for cue in _CONTENT_CUES)
 
 
-@functools.lru_cache(maxsize=4096)
+CACHED_SENTENCE_CHARS = 400  # longer "sentences" (a paragraph with no full stop) are rarely shared: not kept
+
+
 def _read_sentence(sentence: str, asked: tuple[MeetingKind, ...] = ()) -> _SentenceReading:
-    """Read one sentence; ``asked`` are the kinds of meeting the line before asked about or headed. Kept for the
-    sentences read last: boilerplate many sections share is read once."""
+    """Read one sentence; ``asked`` are the kinds of meeting the line before asked about or headed. Short
+    sentences are read once however many sections share them (boilerplate)."""
+    if len(sentence) <= CACHED_SENTENCE_CHARS:
+        return _read_short_sentence(sentence, asked)
+    return _read_any_sentence(sentence, asked)
+
+
+def _read_any_sentence(sentence: str, asked: tuple[MeetingKind, ...]) -> _SentenceReading:
     lowered = sentence.translate(_FOLD).lower()
     if not _holds_content(lowered):
         return _NOTHING
-    if len(lowered) != len(sentence):
-        sentence = lowered
+    # Phrases quote the sentence; where lowering changed its length ("İ"), offsets hold only in the lowered text.
+    quoted = sentence if len(lowered) == len(sentence) else lowered
     tokens = _tokens(lowered)
     frames = _attach_lengths(_frames(lowered, tokens))
     demands: list[MeetingDemand] = []
@@ -1080,7 +1088,7 @@ def _read_sentence(sentence: str, asked: tuple[MeetingKind, ...] = ()) -> _Sente
     kinds_asked: list[MeetingKind] = []
 
     def doubt(token: _Token, reason: str) -> Doubt:
-        return Doubt(phrase=sentence[token.start : token.end], reason=reason, source=sentence)
+        return Doubt(phrase=quoted[token.start : token.end], reason=reason, source=sentence)
 
     _share_rhythms_and_kinds(frames, asked)
     # Someone else's meetings ("my own advisor checks in monthly") are no demand; a sentence offering a possibility
@@ -1143,6 +1151,9 @@ def _read_sentence(sentence: str, asked: tuple[MeetingKind, ...] = ()) -> _Sente
         kinds_asked=tuple(kinds_asked),
         lone_length=alone.length if alone is not None and not (alone.has_kinds or alone.has_rhythm) else None,
     )
+
+
+_read_short_sentence = functools.lru_cache(maxsize=4096)(_read_any_sentence)
 
 
 def _share_rhythms_and_kinds(frames: list[_Frame], asked: tuple[MeetingKind, ...]) -> None:
@@ -1223,17 +1234,18 @@ def parse_cadence(text: str) -> Cadence:
     open_rhythms: list[Doubt] = []
     sources: list[str] = []
     asked: tuple[MeetingKind, ...] = ()
-    previous = _SentenceReading()
-    for sentence in split_sentences(text):
+    previous = _NOTHING
+    read_at: dict[MeetingKind, int] = {}  # which sentence each kept demand was last read from
+    for at, sentence in enumerate(split_sentences(text)):
         reading = _read_sentence(sentence, asked)
         doubts += reading.doubts
         open_rhythms += reading.open_rhythms
         if reading.demands or reading.doubts:
             sources.append(sentence)
         if reading.lone_length is not None and DURATION_RANGE[0] <= reading.lone_length <= DURATION_RANGE[1]:
-            for demand in previous.demands:
-                if demands.get(demand.kind) is demand and demand.duration_minutes is None:
-                    demands[demand.kind] = replace(demand, duration_minutes=reading.lone_length)
+            for kind, demand in demands.items():
+                if read_at[kind] == at - 1 and demand.duration_minutes is None:  # the line before's demand
+                    demands[kind] = replace(demand, duration_minutes=reading.lone_length)
         for demand in reading.demands:
             known = demands.get(demand.kind)
             named_days = dict(reading.days).get(demand.kind, frozenset())
@@ -1261,6 +1273,8 @@ def parse_cadence(text: str) -> Cadence:
                         sentence,
                     )
                 )
+            if demand.kind in demands:
+                read_at[demand.kind] = at
         heading = sentence.endswith(("?", ":"))
         if heading and reading.kinds_asked:
             asked = reading.kinds_asked

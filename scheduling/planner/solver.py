@@ -8,8 +8,8 @@
 4. Per part, lexicographically (each weight exceeds everything below it): meetings placed, meetings counted
    towards each demand's minimum, published slots kept, fewer meeting days per organiser, fewer blocks
    (back-to-back meetings), the organiser's preferred weekdays, distance from window edges. Blocks are what
-   makes proofs slow, so a part is solved in two stages: first everything but blocks (usually proven in milliseconds), then blocks with the tiers
-   above held at that optimum.
+   makes proofs slow, so a part is solved in two stages: first everything but blocks (usually proven in
+   milliseconds), then blocks with the tiers above held at that optimum.
 
 Reproducible: each solve uses a fixed seed and a deterministic time limit (CP-SAT's work counter, about a
 second each on a typical idle machine); a part with several workers uses interleaved search, CP-SAT's

@@ -29,7 +29,7 @@ CASES = (
 def main() -> None:
     with bench_database() as vendor:
         # Django's app registry refuses model imports until bench_database() has set Django up.
-        from cohort.cadence import _read_sentence
+        from cohort.cadence import _read_short_sentence
         from cohort.stream_document import decode_stream_document, parse_stream_document
         from mentors.models import ImportWarning
         from mentors.stream_import import import_parsed_documents
@@ -46,7 +46,7 @@ def main() -> None:
             ).encode()
             first += mentors
             name = f"bench-{seed}.txt"
-            _read_sentence.cache_clear()  # each document read cold, whatever the one before shared with it
+            _read_short_sentence.cache_clear()  # each document read cold, whatever the one before shared with it
             started = time.perf_counter()
             document = parse_stream_document(decode_stream_document(data, filename=name), filename=name)
             parsed = time.perf_counter()

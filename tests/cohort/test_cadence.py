@@ -77,6 +77,7 @@ def test_phrasing_is_read_as_its_rhythm(text, expected):
         "Frequent check-ins about challenges.",
         "Slack presence",
         "We publish a weekly newsletter and hold meetings when needed.",
+        "We meet every 0 weeks.",  # a typo, read as no rhythm rather than a crash
         "",
     ],
 )
@@ -185,7 +186,7 @@ times x 2 3 2-3 0-2 9 two three four to between 30 min minutes hour hours h 1h 4
 both monday mondays tuesday thursday fri mon/wed/fri m/w/f m-f individual : | at least up to we meet sit down with
 me Individual Group Team semi-weekly zero hourly 600 1.5 one-to-one all-hands grp mtg wkly biwk not no don't
 instead of rather than my co-authors advisor if you prefer might depends 3-4pm 14:00–14:45 11:30 ? Q: A: how often
-until in for mo other one the other is talk we'll get on a call""".strip(),
+until in for mo other one the other is talk we'll get on a call 0 00 0th""".strip(),
 )
 
 
