@@ -114,6 +114,7 @@ _ZONE_ABBREVIATION = re.compile(r"[A-Z]{2,3}")  # "et" in lower case is French, 
 
 _DAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?|mon|tue|tues|wed|thu|thur|thurs|fri"
 _DAY_LIST = re.compile(rf"\b(?:{_DAY})\b(?:\s*(?:,|/|&|and|or)\s*\b(?:{_DAY})\b)*", re.IGNORECASE)
+NEARBY_CHARS = 100  # room for the six words a preference or a refusal may stand before the days
 _PREFERENCE_BEFORE = re.compile(
     r"\b(?:usually|typically|normally|ideally|preferably|prefer(?:red|s)?|mostly|generally|often|tend\s+to)\b"
     r"(?:\W+\w+){0,5}?\W+$",
@@ -180,7 +181,9 @@ def _time_zones(sentence: str) -> list[Suggestion]:
 def _preferred_days(sentence: str, states_the_cadence: bool) -> list[Suggestion]:
     suggestions = []
     for days in _DAY_LIST.finditer(sentence):
-        before, after = sentence[: days.start()], sentence[days.end() :]
+        # The few words either side are all the patterns look at: windows keep a long sentence linear.
+        window = max(0, days.start() - NEARBY_CHARS)
+        before, after = sentence[window : days.start()], sentence[days.end() : days.end() + NEARBY_CHARS]
         if _REFUSAL_BEFORE.search(before):
             continue
         preferred = _PREFERENCE_BEFORE.search(before) or _PREFERENCE_AFTER.search(after)
@@ -190,7 +193,7 @@ def _preferred_days(sentence: str, states_the_cadence: bool) -> list[Suggestion]
             {_weekday(name) for name in re.findall(r"[A-Za-z]+", days.group(0)) if _weekday(name) >= 0}
         )
         start = (
-            preferred.start()
+            window + preferred.start()
             if preferred is not None and preferred.re is _PREFERENCE_BEFORE
             else days.start()
         )
