@@ -170,6 +170,8 @@ REMINDERS_FIELDSET = (
 @admin.register(Mentor)
 class MentorAdmin(PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
     mentor_lookup = "pk"
+    # The form's first submit button is what Enter in a field presses: Save, not a suggestion's Accept below.
+    save_on_top = True
     form = MentorAdminForm
     list_display = ["name", "title", "organisation", "time_zone", "cadence_summary", "has_login"]
     list_filter = [
@@ -454,11 +456,14 @@ class SuggestionAdmin(RoleScopedAdmin):
                 self.message_user(
                     request, f"{suggestion.mentor.name}'s {suggestion.describe()} accepted.", messages.SUCCESS
                 )
-        else:
-            suggestions_dismiss(suggestions=[suggestion], by=request.user)
+        elif suggestions_dismiss(suggestions=[suggestion], by=request.user):
             self.message_user(request, f"Dismissed: {suggestion}.", messages.SUCCESS)
+        else:
+            self.message_user(request, f"Not dismissed: {suggestion} was already decided.", messages.WARNING)
         back = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
             back = reverse("admin:mentors_suggestion_changelist")
         return HttpResponseRedirect(back)
 

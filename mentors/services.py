@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
@@ -115,9 +116,15 @@ def suggestion_accept(*, suggestion: Suggestion, by: AbstractBaseUser | None) ->
     """Do what the suggestion says to its mentor's row (their time zone, or their preferred days), audited, in one
     write by ``by``; the mentor's other open suggestions for the same setting are dismissed, as moot.
 
-    Raises ValidationError, having written nothing, when the value is no longer one the row accepts.
+    Raises ValidationError, having written nothing, when the suggestion was decided meanwhile (by another person,
+    or by accepting another of the same setting) or the value is no longer one the row accepts.
     """
     with meeting_inputs_change(by=by) as writes:
+        still_open = Suggestion.objects.select_for_update().filter(
+            pk=suggestion.pk, status=Suggestion.Status.OPEN
+        )
+        if not still_open.exists():
+            raise ValidationError("it was already decided.", code="decided")
         mentor = Mentor.objects.select_for_update().get(pk=suggestion.mentor_id)
         writes.before_write(mentor)
         if suggestion.setting == Suggestion.Setting.TIME_ZONE:
@@ -171,11 +178,13 @@ def stream_import_job_run(*, job_id: int) -> StreamImportJob:
         report = import_stream_upload(name=job.file_name, data=bytes(job.document), by=job.requested_by)
     except StreamDocumentError as error:
         job.status, job.error_line, job.error_reason = StreamImportJob.Status.FAILED, error.line, error.reason
-    except Exception as error:
+    except Exception:
         # A fault in the reader must refuse the document (nothing was written), not leave the job running.
         logger.exception("importing %s (stream import job %s) failed", job.file_name, job.pk)
         job.status = StreamImportJob.Status.FAILED
-        job.error_reason = f"the document could not be read ({type(error).__name__}: {error})"
+        job.error_reason = (
+            f"the document could not be read; staff can find the error in the log (job {job.pk})"
+        )
     else:
         job.status, job.report = StreamImportJob.Status.DONE, import_report_document(report)
     job.document, job.finished_at = b"", timezone.now()

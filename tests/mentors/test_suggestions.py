@@ -150,3 +150,52 @@ def test_a_mentor_cannot_decide_suggestions_about_themselves(document):
     assert response.status_code in (403, 405)
     zone.refresh_from_db()
     assert zone.status == "open"
+
+
+def test_a_decided_suggestion_is_not_applied_by_a_late_accept(document, admin_user):
+    import_stream_documents([document])
+    zone = Suggestion.objects.get(setting="time_zone")
+    Suggestion.objects.filter(pk=zone.pk).update(status=Suggestion.Status.DISMISSED)
+
+    response = logged_in(admin_user).post(
+        reverse("admin:mentors_suggestion_accept", args=[zone.pk]), follow=True
+    )
+
+    assert "Not accepted: it was already decided." in response.content.decode()
+    assert Mentor.objects.get(slug="ada-okafor").time_zone == "UTC"
+    assert Suggestion.objects.get(pk=zone.pk).status == "dismissed"
+
+
+def test_accepting_two_zones_for_one_mentor_at_once_applies_the_first_and_refuses_the_other(
+    document, admin_user
+):
+    import_stream_documents([document])
+    ada = Mentor.objects.get(slug="ada-okafor")
+    Suggestion.objects.create(
+        mentor=ada, setting="time_zone", value="Europe/Oslo", phrase="in Oslo", source="?"
+    )
+    first, second = Suggestion.objects.filter(setting="time_zone")  # the order the action takes them in
+
+    response = logged_in(admin_user).post(
+        reverse("admin:mentors_suggestion_changelist"),
+        {"action": "accept_selected", "_selected_action": [first.pk, second.pk]},
+        follow=True,
+    )
+
+    first.refresh_from_db(), second.refresh_from_db()
+    assert (first.status, second.status) == ("accepted", "dismissed")
+    assert Mentor.objects.get(pk=ada.pk).time_zone == first.value
+    page = response.content.decode()
+    assert "1 suggestion accepted." in page
+    assert f"Not accepted: {second}: it was already decided." in page
+
+
+def test_a_decision_never_sends_staff_to_another_site(document, admin_user):
+    import_stream_documents([document])
+    zone = Suggestion.objects.get(setting="time_zone")
+
+    response = logged_in(admin_user).post(
+        reverse("admin:mentors_suggestion_dismiss", args=[zone.pk]), {"next": "https://elsewhere.example/"}
+    )
+
+    assert response.url == reverse("admin:mentors_suggestion_changelist")
