@@ -259,8 +259,12 @@ class StreamDocumentImportView(APIView):
         },
     )
     def post(self, request) -> Response:
-        # Before the body is read: a request this long cannot hold a document within the limit.
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        # Before the body is read: a request this long cannot hold a document within the limit. A malformed length
+        # counts as none, as Django's own parsers take it; the document's own size is checked below anyway.
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
         if declared > settings.STREAM_DOCUMENT_MAX_BYTES + MULTIPART_OVERHEAD_BYTES:
             return too_large(declared)
         upload = StreamDocumentUploadSerializer(data=request.data)

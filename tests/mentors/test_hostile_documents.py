@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from cohort.models import AuditEntry, Stream
 from cohort.stream_document import StreamDocumentError, WarningCode
-from mentors.models import ImportWarning, Mentor
+from mentors.models import ImportWarning, Mentor, Suggestion
 from mentors.stream_import import import_stream_documents, import_stream_upload
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +27,7 @@ def stored() -> dict[str, int]:
         "warnings": ImportWarning.objects.count(),
         "shared warnings": ImportWarning.shared_with.through.objects.count(),
         "audit entries": AuditEntry.objects.count(),
+        "suggestions": Suggestion.objects.count(),
     }
 
 
