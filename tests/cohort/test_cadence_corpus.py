@@ -1,4 +1,5 @@
-"""The cadence reader against a labelled corpus of real-style mentor phrasings, and two properties.
+"""The cadence reader against three labelled sets of real-style mentor phrasings (the corpus, and two held-out
+sets written without sight of the reader), and two properties.
 
 Conventions the expectations follow (per week): weekly / once a week / every week = 1; twice a week /
 twice-weekly / semi-weekly = 2; every other week / every two weeks / fortnightly / twice a month = 0.5; every three
@@ -19,6 +20,8 @@ from hypothesis import strategies as st
 
 from cohort.cadence import parse_cadence
 from tests.cohort.cadence_corpus import CATEGORIES, CORPUS, GROUP, ONE, STANDUP, TEAM, Case
+from tests.cohort.cadence_holdout import HOLDOUT
+from tests.cohort.cadence_holdout_2 import HOLDOUT_2
 
 KINDS = {ONE, GROUP, TEAM, STANDUP}
 
@@ -71,11 +74,22 @@ def test_corpus_is_large_and_covers_every_category():
     assert per_category["no cadence"] >= 15
 
 
-def test_corpus_is_well_formed():
-    texts = Counter(normalised(case.text) for case in CORPUS)
+LABELLED_SETS = (("corpus", CORPUS), ("holdout", HOLDOUT), ("holdout-2", HOLDOUT_2))
+
+
+@pytest.mark.parametrize(
+    ("at", "cases"),
+    list(enumerate(cases for _, cases in LABELLED_SETS)),
+    ids=[name for name, _ in LABELLED_SETS],
+)
+def test_a_labelled_set_is_well_formed_and_apart_from_the_sets_before_it(at: int, cases: list[Case]):
+    assert {case.category for case in cases} <= set(CATEGORIES)
+    texts = Counter(normalised(case.text) for case in cases)
     assert not [text for text, n in texts.items() if n > 1], "duplicate texts"
-    assert len(set(case_ids(CORPUS))) == len(CORPUS)
-    for case in CORPUS:
+    earlier = {normalised(case.text) for _, before in LABELLED_SETS[:at] for case in before}
+    assert not set(texts) & earlier, "texts copied from an earlier set"
+    assert len(set(case_ids(cases))) == len(cases)
+    for case in cases:
         assert case.text.strip(), case
         for demand in case.expected:
             assert demand.kind in KINDS, case
@@ -88,8 +102,12 @@ def test_corpus_is_well_formed():
             assert case.expected == (), case
 
 
-@pytest.mark.parametrize("case", CORPUS, ids=case_ids(CORPUS))
-def test_corpus_case(case: Case):
+@pytest.mark.parametrize(
+    "case",
+    [case for _, cases in LABELLED_SETS for case in cases],
+    ids=[f"{name}-{id_}" for name, cases in LABELLED_SETS for id_ in case_ids(cases)],
+)
+def test_labelled_case(case: Case):
     cadence = parse_cadence(case.text)
     expected = [key(d.kind, d.per_week_min, d.per_week_max, d.minutes) for d in case.expected]
     got = read(cadence)
