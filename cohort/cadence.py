@@ -812,30 +812,30 @@ def _frames(sentence: str, tokens: list[_Token]) -> list[_Frame]:
 
     for index, token in enumerate(tokens):
         frame = frames[-1]
-        kind = token.type
+        type_ = token.type
         token.clause = clause
-        if kind in ("and", "or"):
-            joint = "or" if kind == "or" or joint == "or" else "and"
+        if type_ in ("and", "or"):
+            joint = "or" if type_ == "or" or joint == "or" else "and"
             count = None
             continue
-        if kind == "clause":
+        if type_ == "clause":
             if _labels_what_follows(sentence, token, frames):  # "Stand-up — Mon–Fri, 15 min"
                 continue
             clause += 1
             frames.append(_Frame(clause=clause))
             joint, count, heading_weeks = None, None, None
             continue
-        if kind == "negation":
+        if type_ == "negation":
             frame = new_frame()
             frame.negated = True
             joint = None
             continue
-        if kind == "others":
+        if type_ == "others":
             frame.others = True
             continue
-        if kind in ("maybe", "split"):
+        if type_ in ("maybe", "split"):
             continue
-        if kind == "bound":
+        if type_ == "bound":
             if (
                 frame.rhythm_token is not None
                 and _words_between(sentence, frame.rhythm_token.end, token.start) <= 1
@@ -843,27 +843,27 @@ def _frames(sentence: str, tokens: list[_Token]) -> list[_Frame]:
                 frame.bound = token  # "twice a week or more"
             bound = token
             continue
-        if kind in ("open", "close"):
-            in_parenthesis = kind == "open"
+        if type_ in ("open", "close"):
+            in_parenthesis = type_ == "open"
             continue
-        if kind == "count":
+        if type_ == "count":
             count = token
             continue
-        if kind == "each":
+        if type_ == "each":
             # "…, 30 minutes each": the length is every demand's before it.
             length = frame.length_token
             if length is not None and _words_between(sentence, length.end, token.start) <= 1:
                 frame.length_shared = True
             each_end = token.end
             continue
-        if kind in ("phase", "then"):
+        if type_ in ("phase", "then"):
             continue
         if frame.has_content and _words_between(sentence, frame.last_end, token.start) > _WORD_GAP:
             frames.append(_Frame(clause=clause))
             frame = frames[-1]
-        if kind in ("kind", "generic", "kind_word"):
-            value = token.value if kind == "kind" else None
-            if kind == "kind_word":
+        if type_ in ("kind", "generic", "kind_word"):
+            value = token.value if type_ == "kind" else None
+            if type_ == "kind_word":
                 if not _kind_word_counts(sentence, tokens, index, frame, joint, in_parenthesis):
                     continue
                 value = _KIND_WORDS.get(sentence[token.start : token.end], MeetingKind.ONE_ON_ONE)
@@ -877,7 +877,7 @@ def _frames(sentence: str, tokens: list[_Token]) -> list[_Frame]:
                         _Token("rhythm", count.start, count.end, _counted_rhythm(count, heading_weeks))
                     )
             frame.add_kind(token, value)
-        elif kind == "per":
+        elif type_ == "per":
             counted, weeks = token.value
             if (
                 frame.count is not None
@@ -893,15 +893,15 @@ def _frames(sentence: str, tokens: list[_Token]) -> list[_Frame]:
             else:
                 continue
             frame = _place_rhythm(sentence, frames, token, joint)
-        elif kind in ("rhythm", "weekdays"):
+        elif type_ in ("rhythm", "weekdays"):
             frame = _place_rhythm(sentence, frames, token, joint)
         if (
-            kind in ("rhythm", "per")
+            type_ in ("rhythm", "per")
             and bound is not None
             and _words_between(sentence, bound.end, token.start) <= 1
         ):
             frame.bound = bound
-        elif kind in ("length", "length_range"):
+        elif type_ in ("length", "length_range"):
             if frame.length_token is not None:
                 if not frame.complete:
                     frame.doubts.append((token, "two lengths for one meeting"))
@@ -911,20 +911,20 @@ def _frames(sentence: str, tokens: list[_Token]) -> list[_Frame]:
             elif frame.complete and joint is not None:
                 frame = new_frame()
             frame.length_token = token
-            frame.length = token.value if kind == "length" else None
+            frame.length = token.value if type_ == "length" else None
             frame.length_shared = (
                 each_end is not None and _words_between(sentence, each_end, token.start) <= 1
             )
             frame.touch(token)
-        elif kind in ("vague", "extra"):
+        elif type_ in ("vague", "extra"):
             if frame.complete and joint is not None:
-                if kind == "vague" and joint == "or":
+                if type_ == "vague" and joint == "or":
                     frame.doubts.append((token, "gives a choice of rhythms"))
                     frame.touch(token)
                     joint = None
                     continue
                 frame = new_frame()
-            setattr(frame, kind, token)
+            setattr(frame, type_, token)
             frame.touch(token)
         joint = None
     return [frame for frame in frames if frame.has_content]

@@ -68,6 +68,7 @@ class Mentor(MeetingInput, Person):
 
     @classmethod
     def calendar_cohorts_of(cls, mentors: Sequence[Mentor]) -> list[list[Cohort]]:
+        """``calendar_cohorts`` of each mentor, in three queries however many mentors (an import's thousands)."""
         ids = [mentor.pk for mentor in mentors if mentor.pk is not None]
         cohort_ids: dict[int, set[int]] = defaultdict(set)
         for lookup in ("streams__mentors", "scholars__mentorships__mentor"):
@@ -75,8 +76,13 @@ class Mentor(MeetingInput, Person):
             for mentor_id, cohort_id in pairs:
                 cohort_ids[mentor_id].add(cohort_id)
         wanted = set().union(*cohort_ids.values())
-        cohorts = list(Cohort.objects.filter(pk__in=wanted).order_by("start_date", "pk")) if wanted else []
-        return [[cohort for cohort in cohorts if cohort.pk in cohort_ids[mentor.pk]] for mentor in mentors]
+        by_id = {c.pk: c for c in Cohort.objects.filter(pk__in=wanted)} if wanted else {}
+        in_order = sorted(by_id.values(), key=lambda cohort: (cohort.start_date, cohort.pk))
+        rank = {cohort.pk: at for at, cohort in enumerate(in_order)}
+        return [
+            [by_id[pk] for pk in sorted(cohort_ids.get(mentor.pk, ()), key=rank.__getitem__)]
+            for mentor in mentors
+        ]
 
 
 class WeeklyWindow(models.Model):
