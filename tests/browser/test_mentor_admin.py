@@ -39,7 +39,8 @@ def add_window(page: Page, index: int, *, weekday: str, start: str, end: str) ->
     page.select_option(f"#id_availability-{index}-weekday", label=weekday)
     page.fill(f"#id_availability-{index}-start_time", start)
     page.fill(f"#id_availability-{index}-end_time", end)
-    page.get_by_role("button", name="Save and continue editing").click()
+    # The mentor's page has its save buttons at the top and the bottom: the bottom ones, below the rows just filled.
+    page.get_by_role("button", name="Save and continue editing").last.click()
 
 
 def test_a_mentor_adds_a_window_and_is_refused_another_mentors_page(

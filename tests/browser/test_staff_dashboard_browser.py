@@ -143,7 +143,8 @@ def give_the_mentor_hours(page: Page, live_server, mentor: Mentor) -> None:
     page.fill("#id_availability-0-start_time", f"{start:%H:%M}")
     page.fill("#id_availability-0-end_time", f"{end:%H:%M}")
     assert_fits_the_width(page)
-    page.get_by_role("button", name="Save and continue editing").click()
+    # The mentor's page has its save buttons at the top and the bottom: the bottom ones, below the rows just filled.
+    page.get_by_role("button", name="Save and continue editing").last.click()
 
     expect(success_messages(page)).to_have_text(
         f"The mentor “{mentor.name}” was changed successfully. You may edit it again below."
