@@ -35,7 +35,7 @@ from cohort.admin_access import (
 )
 from cohort.stream_document import StreamDocumentError
 from mentors.forms import MentorAdminForm, WeeklyWindowFormSet
-from mentors.models import Availability, ImportWarning, Mentor, Suggestion
+from mentors.models import Availability, ImportWarning, Mentor, StreamImportJob, Suggestion
 from mentors.services import (
     cadence_warnings_resolve,
     mentor_logins_create,
@@ -484,3 +484,29 @@ class SuggestionAdmin(RoleScopedAdmin):
     def dismiss_selected(self, request: HttpRequest, queryset: QuerySet[Suggestion]) -> None:
         count = suggestions_dismiss(suggestions=queryset, by=request.user)
         self.message_user(request, f"{count} suggestion{pluralize(count)} dismissed.", messages.SUCCESS)
+
+
+@admin.register(StreamImportJob)
+class StreamImportJobAdmin(ReadOnlyAdmin):
+    """Stream documents uploaded through the API and imported on a worker: what each did, or why it was refused."""
+
+    listed_for_mentors = False  # mentor_lookup None: staff only
+    list_display = ["file_name", "status", "requested_by", "created_at", "finished_at", "outcome"]
+    list_filter = ["status"]
+    search_fields = ["file_name"]
+    list_select_related = ["requested_by"]
+    fields = ["file_name", "status", "requested_by", "created_at", "finished_at", "outcome", "report"]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StreamImportJob]:
+        return super().get_queryset(request).defer("document")  # a queued job's bytes: up to the upload limit
+
+    @admin.display(description="outcome")
+    def outcome(self, job: StreamImportJob) -> str:
+        if job.status == StreamImportJob.Status.FAILED:
+            return f"Line {job.error_line}: {job.error_reason}" if job.error_line else job.error_reason
+        if job.status == StreamImportJob.Status.DONE:
+            mentors = len(job.report.get("mentors", []))
+            warnings = len(job.report.get("warnings", []))
+            return f"{job.report.get('stream')}: {mentors} mentor{pluralize(mentors)}, {warnings} warning{pluralize(warnings)}"
+        return "–"

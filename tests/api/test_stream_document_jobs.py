@@ -6,13 +6,16 @@ import io
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from cohort.models import AuditEntry, Stream
 from mentors import services
 from mentors.models import ImportWarning, Mentor, StreamImportJob
+from mentors.services import mentor_logins_create
 from mentors.tasks import recover_lost_import_jobs
+from tests.admin.conftest import logged_in
 from tests.api.conftest import client_for
-from tests.factories import UserFactory
+from tests.factories import MentorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -197,3 +200,20 @@ def test_a_job_whose_worker_died_is_failed_with_a_reason_and_its_bytes_dropped(s
     assert (job.status, bytes(job.document)) == ("failed", b"")
     assert "upload it again" in client_for(staff).get(started.json()["url"]).json()["document"][0]
     assert stored() == (0, 0, 0, 0)
+
+
+def test_staff_see_each_jobs_outcome_in_the_admin_and_a_mentor_does_not(staff, on_worker):
+    client = client_for(staff)
+    with on_worker():
+        upload(client, DOCUMENT.encode())
+        upload(client, b"no mentors here\n", name="broken.txt")
+    mentor = MentorFactory(email="ada@example.org")
+    mentor_logins_create(mentors=[mentor], invite=False)
+    mentor.refresh_from_db()
+
+    listed = logged_in(staff).get(reverse("admin:mentors_streamimportjob_changelist")).content.decode()
+    refused = logged_in(mentor.user).get(reverse("admin:mentors_streamimportjob_changelist"))
+
+    assert "robustness: 1 mentor, 0 warnings" in listed
+    assert "Line 1: no &#x27;Mentors&#x27; line" in listed
+    assert refused.status_code == 403
