@@ -12,8 +12,9 @@ from django.db import models
 from django.db.models import F, Q
 
 from cohort.cadence import Cadence
-from cohort.dates import WEEKDAY_FULL_NAMES
 from cohort.models import Cohort, MeetingInput, Person, Stream, TimeStamped
+from cohort.suggestions import Suggestion as DocumentSuggestion
+from cohort.suggestions import SuggestionField
 from cohort.validators import validate_meeting_place, validate_weekdays
 
 
@@ -231,10 +232,12 @@ class Suggestion(TimeStamped):
     def __str__(self) -> str:
         return f"{self.mentor}: {self.describe()}"
 
+    def as_read(self) -> DocumentSuggestion:
+        """The suggestion as the reader made it, which knows how to say it and what its value means."""
+        return DocumentSuggestion(SuggestionField(self.setting), self.value, self.phrase, self.source)
+
     def describe(self) -> str:
-        if self.setting == self.Setting.TIME_ZONE:
-            return f"time zone {self.value}"
-        return "preferred days: " + ", ".join(WEEKDAY_FULL_NAMES[int(day)] for day in self.value.split(","))
+        return self.as_read().describe()
 
 
 class StreamImportJob(TimeStamped):

@@ -130,7 +130,7 @@ def suggestion_accept(*, suggestion: Suggestion, by: AbstractBaseUser | None) ->
         if suggestion.setting == Suggestion.Setting.TIME_ZONE:
             mentor.time_zone = suggestion.value
         else:
-            mentor.preferred_weekdays = [int(day) for day in suggestion.value.split(",")]
+            mentor.preferred_weekdays = list(suggestion.as_read().weekdays)
         mentor.full_clean(validate_unique=False, validate_constraints=False)
         mentor.save(update_fields=[suggestion.setting, "updated_at"])
         writes.after_write(mentor)
