@@ -18,6 +18,7 @@ def assemble_result(
     status: str,
     objective: int,
     started: float,
+    objective_bound: int | None = None,
     notes: tuple[str, ...] = (),
 ) -> PlanResult:
     problem = finder.problem
@@ -53,6 +54,7 @@ def assemble_result(
         summary=summary,
         solver_status=status,
         objective=objective,
+        objective_bound=objective_bound,
         wall_seconds=clock.perf_counter() - started,
         notes=notes,
         below_max=tuple(below_max),

@@ -252,6 +252,24 @@ class PlanResult:
     notes: tuple[str, ...] = field(default=())
     # Demands at or above their minimum but short of their maximum ("2 of 2-3x"), with why no more fit.
     below_max: tuple[Unplaced, ...] = field(default=())
+    # What the solver proved no plan can beat, on the objective's scale; None when nothing was proven (first-fit).
+    objective_bound: int | None = None
+
+    @property
+    def gap(self) -> float | None:
+        """How far below the proven bound the plan may be, as a share of the bound: 0 when proven optimal."""
+        if self.objective_bound is None:
+            return None
+        return max(self.objective_bound - self.objective, 0) / max(abs(self.objective_bound), 1)
+
+    @property
+    def solver_summary(self) -> str:
+        """The status as people read it: OPTIMAL, or how far from the proven bound the plan may be."""
+        if self.solver_status == "OPTIMAL" or not self.gap:
+            return self.solver_status
+        percent = self.gap * 100
+        shown = "0.01 %" if percent < 0.01 else f"{percent:.2f} %"
+        return f"{self.solver_status}, within {shown} of the proven bound"
 
     @property
     def meetings_placed(self) -> int:
@@ -282,7 +300,10 @@ class PlanResult:
             "below_max": [asdict(item) for item in self.below_max],
             "summary": [asdict(item) for item in self.summary],
             "solver_status": self.solver_status,
+            "solver_summary": self.solver_summary,
             "objective": self.objective,
+            "objective_bound": self.objective_bound,
+            "gap": self.gap,
             "wall_seconds": round(self.wall_seconds, 3),
             "notes": list(self.notes),
         }

@@ -44,3 +44,13 @@ def test_applying_the_demo_plan_gives_every_mentor_meetings(demo):
     mentors = set(Mentor.objects.filter(mentorships__scholar__cohort=demo))
     with_meetings = {s.mentor for s in MeetingSeries.objects.filter(cohort=demo) if s.meetings.exists()}
     assert with_meetings == mentors
+
+
+def test_the_demo_plan_is_proven_optimal_well_within_its_budget(demo):
+    run = plan_cohort(cohort=demo)
+
+    result = run.result
+    assert result["solver_status"] == "OPTIMAL"
+    assert result["solver_summary"] == "OPTIMAL"
+    assert result["objective_bound"] == result["objective"]
+    assert result["gap"] == 0

@@ -34,7 +34,7 @@ class Command(BaseCommand):
         result = run.result
         self.stdout.write(
             f"Plan #{run.pk} for {run.cohort}: {result['placed']} of {result['demanded']} weekly meetings placed "
-            f"({result['solver_status']}, {result['wall_seconds']} s)"
+            f"({result.get('solver_summary', result['solver_status'])}, {result['wall_seconds']} s)"
         )
         for row in result["summary"]:
             self.stdout.write(

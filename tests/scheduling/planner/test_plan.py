@@ -253,6 +253,19 @@ def test_cp_sat_places_at_least_as_many_meetings_as_first_fit_and_both_are_valid
     assert validate_plan(planning, first_fit) == []
 
 
+def test_a_plan_stopped_by_its_time_limit_states_how_far_from_the_proven_bound_it_may_be():
+    planning = synthetic_problem(5, CohortShape(mentors=10, scholars=40), time_limit_seconds=0.1)
+
+    result = plan(planning)
+
+    assert result.solver_status == "FEASIBLE"
+    assert result.objective < result.objective_bound
+    assert result.gap == (result.objective_bound - result.objective) / result.objective_bound
+    assert result.solver_summary == f"FEASIBLE, within {result.gap * 100:.2f} % of the proven bound"
+    stored = result.to_dict()
+    assert (stored["objective_bound"], stored["gap"]) == (result.objective_bound, result.gap)
+
+
 def test_first_fit_takes_the_earliest_free_slots_in_demand_order():
     cas, ada, bob = (person(key, LONDON, NINE_TO_FIVE) for key in ("cas", "ada", "bob"))
     with_ada, with_bob = demand(cas, ada), demand(cas, bob)
@@ -262,6 +275,7 @@ def test_first_fit_takes_the_earliest_free_slots_in_demand_order():
     assert slots_of(result, with_ada.key) == [(0, time(9), None)]
     assert slots_of(result, with_bob.key) == [(0, time(10), None)]
     assert replace(result, wall_seconds=0).solver_status == "FIRST_FIT"
+    assert (result.objective_bound, result.gap, result.solver_summary) == (None, None, "FIRST_FIT")
 
 
 def test_published_slot_stays_even_where_a_fresh_plan_would_pick_a_better_time():

@@ -125,6 +125,16 @@ def test_both_planners_keep_every_hard_constraint_and_cp_sat_places_no_fewer(pla
     assert optimised.meetings_placed >= first_fit.meetings_placed
 
 
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_no_plan_scores_above_its_proven_bound_and_an_optimal_one_meets_it(planning):
+    result = plan(planning)
+
+    assert result.objective <= result.objective_bound
+    if result.solver_status == "OPTIMAL":
+        assert (result.objective, result.gap) == (result.objective_bound, 0)
+
+
 @settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(problems())
 def test_candidate_slots_are_exactly_the_grid_slots_the_validator_accepts(planning):
