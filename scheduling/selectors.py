@@ -319,3 +319,32 @@ def staff_dashboard(*, today: dt.date) -> StaffDashboard:
         open_suggestion_count=Suggestion.objects.filter(status=Suggestion.Status.OPEN).count(),
         cohorts=tuple(planning),
     )
+
+
+@dataclass(frozen=True)
+class CohortMomentsAhead:
+    """The first moments after now when something reaches people: instants to fast-forward the demo to."""
+
+    first_meeting: Meeting | None
+    first_prompt_due: dt.datetime | None
+
+
+def cohort_moments_ahead(*, cohort: Cohort, now: dt.datetime) -> CohortMomentsAhead:
+    first_meeting = (
+        Meeting.objects.filter(series__cohort=cohort, status__in=PLANNED, starts_at__gt=now)
+        .select_related("series")
+        .order_by("starts_at", "pk")
+        .first()
+    )
+    first_prompt = (
+        Notification.objects.filter(
+            kind=Notification.Kind.CHECKIN_PROMPT,
+            status=Notification.Status.PENDING,
+            recipient_scholar__cohort=cohort,
+            due_at__gt=now,
+        )
+        .order_by("due_at")
+        .values_list("due_at", flat=True)
+        .first()
+    )
+    return CohortMomentsAhead(first_meeting, first_prompt)

@@ -1,0 +1,50 @@
+"""`python3 run.py demo` from a fresh clone: it serves its first page, and a stop signal stops everything it started.
+
+The first test starts from nothing (a new .venv, installed from the lock file); the others start that clone
+again. Times are printed (`pytest -s` shows them), not asserted: `run.py bench demo` measures them.
+"""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from tests.demo_runs import DemoRun, fresh_clone
+
+FIRST_PAGE_TIMEOUT = 600  # a cold install downloads every wheel when the installer's cache is empty
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory):
+    return fresh_clone(tmp_path_factory.mktemp("demo") / "cohortops")
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=lambda s: s.name)
+def test_the_demo_serves_its_first_page_and_a_stop_signal_stops_all_it_started(checkout, stop_signal):
+    demo = DemoRun(checkout)
+    first_page = demo.wait_for_first_page(timeout=FIRST_PAGE_TIMEOUT)
+    # Stopped once all three run, the worker with its pool and beat with its schedule.
+    demo.wait_for_output(" ready.", timeout=FIRST_PAGE_TIMEOUT)
+    demo.wait_for_output("beat: Starting...", timeout=FIRST_PAGE_TIMEOUT)
+
+    stop = demo.stop(stop_signal)
+
+    print(f"\n{stop_signal.name}: first page after {first_page:.1f} s, stopped in {stop.seconds:.1f} s")
+    assert stop.left_running == [], demo.output()[-3000:]
+    assert stop.exit_code == 0, demo.output()[-3000:]
+    output = demo.output()
+    assert f"{stop_signal.name}: stopping the demo's web app, worker, beat." in output
+    assert "Stopped: web app, worker, beat; nothing the demo started is running." in output
+    assert "(OPTIMAL, " in output
+
+
+def test_a_stop_signal_while_the_demo_is_set_up_leaves_nothing_running(checkout):
+    demo = DemoRun(checkout)
+    demo.wait_for_output("==> Importing the stream documents", timeout=FIRST_PAGE_TIMEOUT)
+
+    stop = demo.stop(signal.SIGTERM)
+
+    assert stop.left_running == []
+    assert "SIGTERM: stopped while setting up the demo." in demo.output()
+    assert stop.exit_code == 1
