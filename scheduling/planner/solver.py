@@ -36,6 +36,9 @@ MID_WINDOW_STEPS = 2  # a slot this many grid steps from every window edge count
 PREFERRED_DAY = MID_WINDOW_STEPS + 1  # a preferred weekday outweighs any distance from window edges
 MIN_SOLVE_SECONDS = 0.1  # enough for a small part to take its hint, and often to prove it optimal
 WALL_SAFETY_FACTOR = 10.0  # a deterministic second runs longer on a loaded machine; this guards a runaway
+MIN_WALL_GUARD_SECONDS = (
+    30.0  # so a loaded machine never cuts a short solve, which would cost reproducibility
+)
 KEPT_HINT = "KEPT_HINT"
 
 Choice = dict[str, list[Candidate]]
@@ -402,5 +405,7 @@ def _solve(
     # Several workers are only reproducible when their search is interleaved in deterministic batches.
     solver.parameters.interleave_search = workers > 1
     solver.parameters.max_deterministic_time = max(deterministic_seconds, MIN_SOLVE_SECONDS)
-    solver.parameters.max_time_in_seconds = max(deterministic_seconds, MIN_SOLVE_SECONDS) * WALL_SAFETY_FACTOR
+    solver.parameters.max_time_in_seconds = max(
+        deterministic_seconds * WALL_SAFETY_FACTOR, MIN_WALL_GUARD_SECONDS
+    )
     return solver, solver.solve(model)
