@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from cohort.cadence import KIND_LABELS, Cadence, MeetingDemand, MeetingKind
-from cohort.dates import WEEKDAY_FULL_NAMES
+from cohort.dates import WEEKDAY_FULL_NAMES, format_duration
 from cohort.models import Cohort
 from cohort.time_zones import canonical_zone_names
 
@@ -200,28 +200,9 @@ class DocumentUploadForm(forms.Form):
 # --- A person's settings, as people pick them -------------------------------------------------------------------
 
 # What a person picks from; an offset set some other way (the API) is offered too, so saving a form never drops it.
-REMINDER_CHOICES = {
-    10080: "1 week",
-    2880: "2 days",
-    1440: "1 day",
-    240: "4 hours",
-    60: "1 hour",
-    30: "30 minutes",
-    15: "15 minutes",
-    5: "5 minutes",
-}
+REMINDER_CHOICES = {minutes: format_duration(minutes) for minutes in (10080, 2880, 1440, 240, 60, 30, 15, 5)}
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 QUARTER_HOUR_INPUT = forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M")
-
-
-def reminder_label(minutes: int) -> str:
-    """'1 day', '90 minutes': how a page names a reminder offset."""
-    if minutes in REMINDER_CHOICES:
-        return REMINDER_CHOICES[minutes]
-    hours, rest = divmod(minutes, 60)
-    if rest or not hours:
-        return f"{minutes} minutes"
-    return f"{hours} hours"
 
 
 class TimeZoneField(forms.ChoiceField):
@@ -241,7 +222,7 @@ class ReminderOffsetsField(forms.TypedMultipleChoiceField):
     def __init__(self, *, current: list[int] = (), **kwargs) -> None:
         offsets = {**REMINDER_CHOICES}
         for minutes in current:
-            offsets.setdefault(minutes, reminder_label(minutes))
+            offsets.setdefault(minutes, format_duration(minutes))
         kwargs.setdefault("help_text", "None ticked: no reminders.")
         super().__init__(
             coerce=int,

@@ -22,7 +22,7 @@ from django.utils import timezone
 from scheduling.channels import DeliveryError, deliver, loggable_address, loggable_webhook
 from scheduling.models import DeliveryAttempt, Meeting, Notification
 from scheduling.notifications.messages import NothingToSend, compose_message, recipient_address, recipient_of
-from scheduling.notifications.oversight import escalate_dead_webhook
+from scheduling.notifications.oversight import check_in_closes_at, escalate_dead_webhook
 from scheduling.notifications.reminders import person_notifications_resync
 from scheduling.notifications.rows import LIVE_MEETING_STATUSES, MEETING_KINDS
 
@@ -170,16 +170,19 @@ def dispatch_due_notifications(
 # --- Sending one ----------------------------------------------------------------------------------------------
 
 
-def send_claimed_notification(*, notification_id: int, token: str) -> SendOutcome:
-    """Send one claimed row, once.
+def send_claimed_notification(
+    *, notification_id: int, token: str, as_of: dt.datetime | None = None
+) -> SendOutcome:
+    """Send one claimed row, once, judged as sent at ``as_of``: now, or the instant
+    ``send_due_notifications --as-of`` fast-forwards to.
 
     1. Start the attempt: an UPDATE that changes the row only while it is ``sending`` under our claim (or under a
        claim whose lease ran out), writing a fresh ``claimed_at`` that no queued copy of this task holds. Any other
        copy of the task (a redelivery, a sweeper's re-enqueue) changes nothing and stops; so does a task for a row
        already sent, superseded, skipped or failed.
-    2. Supersede the row if its meeting changed since it was written; skip it (reason recorded) if its meeting
-       has started by the time it would be sent, or its recipient left.
-    3. Deliver through the channel.
+    2. Supersede the row if its meeting changed since it was written; skip it (reason recorded) if, as of
+       ``as_of``, its meeting has started or its check-in week has ended, or its recipient left.
+    3. Render it as of ``as_of`` (a reminder says the time really left) and deliver it through the channel.
     4. Mark it sent, still conditional on our attempt's claim, and log the DeliveryAttempt, in one transaction.
     On a transient error the row keeps a new claim for the retry, until NOTIFICATION_MAX_ATTEMPTS; then it fails.
 
@@ -187,8 +190,12 @@ def send_claimed_notification(*, notification_id: int, token: str) -> SendOutcom
     and one UPDATE apart), the row stays ``sending`` and is sent again once its lease runs out. That second copy
     has the same Message-ID (derived from the dedupe key), so a receiver that drops repeated Message-IDs shows
     it once. No protocol closes that window without a transaction spanning our database and the mail server.
+
+    Claims and leases always run on the real clock; only what the row says and whether it is still worth sending
+    follow ``as_of``.
     """
     now = timezone.now()
+    as_of = as_of or now
     claim = dt.datetime.fromisoformat(token)
     started = Notification.objects.filter(
         Q(claimed_at=claim) | Q(claimed_at__lt=now - sending_timeout()),
@@ -205,14 +212,14 @@ def send_claimed_notification(*, notification_id: int, token: str) -> SendOutcom
         .get(pk=notification_id)
     )
 
-    reason = _why_not_send(notification, at=max(now, notification.due_at))
+    reason = _why_not_send(notification, at=as_of)
     if reason is not None:
         status, detail = reason
         _finish(notification, attempt=now, status=status, detail=detail)
         return SendOutcome(status, detail)
 
     try:
-        message = compose_message(notification)
+        message = compose_message(notification, as_of=as_of)
     except NothingToSend as nothing:
         _finish(notification, attempt=now, status=Status.SKIPPED, detail=str(nothing))
         return SendOutcome(Status.SKIPPED, str(nothing))
@@ -241,8 +248,7 @@ def send_claimed_notification(*, notification_id: int, token: str) -> SendOutcom
 
 
 def _why_not_send(notification: Notification, *, at: dt.datetime) -> tuple[str, str] | None:
-    """Superseded or skipped, with the reason, or None to send. ``at`` is when it counts as sent: now, or its
-    due time when a fast-forwarded clock sends it early."""
+    """Superseded or skipped, with the reason, or None to send. ``at`` is when it counts as sent."""
     meeting = notification.meeting
     if notification.kind in MEETING_KINDS:
         if meeting.version != notification.meeting_version or not _meeting_still_wants(notification, meeting):
@@ -256,6 +262,15 @@ def _why_not_send(notification: Notification, *, at: dt.datetime) -> tuple[str, 
                 f"when the notification could be sent ({at.isoformat()})."
             )
     scholar = notification.recipient_scholar
+    if notification.kind == Kind.CHECKIN_PROMPT:
+        week = dt.date.fromisoformat(notification.payload["week_start"])
+        closed = check_in_closes_at(week, scholar.time_zone)
+        if closed <= at:
+            # Too late to answer: not worth sending, and so never counted as a missed check-in.
+            return Status.SKIPPED, (
+                f"Not sent: the week of {week.isoformat()} had ended at {closed.isoformat()} "
+                f"when the prompt could be sent ({at.isoformat()})."
+            )
     if scholar is not None and not scholar.is_active:
         return Status.SKIPPED, f"Not sent: the scholar is {scholar.get_status_display().lower()}."
     if not recipient_address(notification):

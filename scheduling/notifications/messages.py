@@ -1,9 +1,10 @@
-"""What a notification row says: its message, rendered now from the database in the recipient's own zone."""
+"""What a notification row says: its message, rendered from the database as it is sent, in the recipient's zone."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from cohort.dates import format_duration
 from cohort.models import Person
 from mentors.models import Mentor
 from scheduling import ics
@@ -45,21 +47,27 @@ def recipient_address(notification: Notification) -> str:
     return person.email if notification.channel == Channel.EMAIL else person.slack_webhook_url
 
 
-def compose_message(notification: Notification) -> OutgoingMessage:
-    """Render one row as a message, now, from the database, with every time in the recipient's own zone.
+def compose_message(notification: Notification, *, as_of: dt.datetime) -> OutgoingMessage:
+    """Render one row as a message sent at ``as_of``, from the database, with every time in the recipient's own zone.
 
     Expects the row with its meeting, series and recipients selected (``dispatch`` loads it so). Raises
     ``NothingToSend`` for a digest of a week in which nothing was asked for or written.
     """
     person = recipient_of(notification)
     zone = person.time_zone if person else settings.TIME_ZONE
+    kind = notification.kind
     context = {
         "recipient_name": person.name if person else "",
         "time_zone": zone,
         "base_url": settings.PUBLIC_BASE_URL,
-        **_CONTEXT_BUILDERS[notification.kind](notification, zone),
+        **_CONTEXT_BUILDERS[kind](notification, zone),
     }
-    kind = notification.kind
+    if kind == Kind.REMINDER:
+        # The time really left, not the reminder's offset: a reminder sent late (after an outage) or at an instant
+        # fast-forwarded to says how long there is. Whole minutes rounded up, so one the minute's tick sends a few
+        # seconds after its time still says "1 day", not "23 hours 59 minutes".
+        left = notification.meeting.starts_at - as_of
+        context["starts_in"] = format_duration(math.ceil(left / dt.timedelta(minutes=1)))
     subject = " ".join(render_to_string(f"notifications/{kind}_subject.txt", context).split())
     is_email = notification.channel == Channel.EMAIL
     return OutgoingMessage(
@@ -92,14 +100,6 @@ def format_week(week_start: dt.date) -> str:
     return f"{week_start:%A} {week_start.day} {week_start:%B %Y}"
 
 
-def format_minutes(minutes: int) -> str:
-    hours, rest = divmod(minutes, 60)
-    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
-    if rest or not parts:
-        parts.append(f"{rest} minute{'s' if rest != 1 else ''}")
-    return " ".join(parts)
-
-
 def _meeting_context(notification: Notification, zone: str) -> dict:
     meeting = notification.meeting
     series = meeting.series
@@ -113,7 +113,6 @@ def _meeting_context(notification: Notification, zone: str) -> dict:
         "with_names": [p.name for p in people if p != recipient],
         "where": series.mentor.meeting_place,
         "where_link": series.mentor.meeting_link,
-        "before": format_minutes(notification.payload.get("offset_minutes", 0)),
     }
 
 

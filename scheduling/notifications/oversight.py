@@ -108,11 +108,18 @@ class Concern:
     details: dict
 
 
+def check_in_closes_at(week: dt.date, zone: str) -> dt.datetime:
+    """When a week's check-in can no longer be asked for or counted missed: the week's end in the scholar's zone."""
+    return local_instant(week + dt.timedelta(days=7), dt.time(), zone)
+
+
 def escalate_missed_check_ins(*, as_of: dt.datetime) -> WriteReport:
     """Tell staff when a scholar missed the check-ins of their last two prompted weeks.
 
-    A check-in is missed when its prompt was sent and the week ended (in the scholar's zone) without one. One
-    escalation per scholar per second missed week: a third missed week escalates again.
+    A check-in is missed when its prompt was sent and the week ended (in the scholar's zone) without one. A prompt
+    is only sent while its week is open (``dispatch`` skips it after), so every week counted here gave the scholar
+    time to answer, and a prompt sent at ``as_of`` (by the worker or by ``send_due_notifications --as-of``) is never
+    missed at ``as_of``. One escalation per scholar per second missed week: a third missed week escalates again.
     """
     prompted = Notification.objects.filter(
         ~Q(recipient_scholar__status__in=Scholar.INACTIVE_STATUSES),
@@ -123,7 +130,7 @@ def escalate_missed_check_ins(*, as_of: dt.datetime) -> WriteReport:
     closed_weeks: dict[int, set[dt.date]] = defaultdict(set)
     for scholar_id, zone, payload in prompted:
         week = dt.date.fromisoformat(payload["week_start"])
-        if local_instant(week + dt.timedelta(days=7), dt.time(), zone) <= as_of:
+        if check_in_closes_at(week, zone) <= as_of:
             closed_weeks[scholar_id].add(week)
     if not closed_weeks:
         return WriteReport()

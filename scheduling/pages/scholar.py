@@ -16,8 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from cohort.dates import WEEKDAY_NAMES, monday_of
-from cohort.forms import reminder_label
+from cohort.dates import WEEKDAY_NAMES, format_duration, monday_of
 from scheduling.models import Meeting
 from scheduling.pages.people import add_errors, feed_rows, own_page, person_render
 from scheduling.selectors import upcoming_meetings_for
@@ -68,7 +67,7 @@ def scholar_home(request: HttpRequest, scholar: Scholar) -> HttpResponse:
             "check_ins": check_ins,
             "feeds": feed_rows(request.user),
             "day_names": ", ".join(WEEKDAY_NAMES[day] for day in scholar.work_days),
-            "reminders": " and ".join(reminder_label(m) for m in scholar.reminder_offsets_minutes),
+            "reminders": " and ".join(format_duration(m) for m in scholar.reminder_offsets_minutes),
         },
     )
 

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from cohort.dates import monday_of
 from scheduling.dispatch import (
     Claim,
     SendOutcome,
@@ -17,6 +18,7 @@ from scheduling.dispatch import (
 )
 from scheduling.models import DeliveryAttempt, Meeting, Notification
 from scheduling.notifications.messages import message_id_for
+from scheduling.notifications.oversight import write_periodic_notifications
 from scheduling.notifications.reminders import sync_meeting_notifications
 from scheduling.notifications.rows import person_channels
 from scheduling.tasks import setup_periodic_tasks
@@ -130,6 +132,16 @@ def test_an_overdue_reminder_is_still_sent_when_its_meeting_has_not_started():
     assert send(claim).status == "sent"
 
 
+def test_a_late_reminder_says_the_time_really_left_not_its_offset():
+    reminder(due_in=dt.timedelta(minutes=-10), meeting_in_=dt.timedelta(minutes=5))
+    [claim] = claim_all()
+
+    send(claim)
+
+    [sent] = mail.outbox
+    assert "Your meeting starts in 5 minutes." in sent.body
+
+
 def test_an_overdue_reminder_of_a_meeting_that_has_started_is_skipped_with_the_reason():
     notification = reminder(due_in=dt.timedelta(hours=-3), meeting_in_=dt.timedelta(minutes=-5))
     [claim] = claim_all()
@@ -158,6 +170,33 @@ def test_a_reminder_to_a_scholar_who_withdrew_is_skipped():
     [claim] = claim_all()
 
     assert send(claim).status == "skipped"
+
+
+def test_prompts_for_weeks_over_before_the_worker_sends_them_are_skipped_and_never_count_as_missed(settings):
+    """After an outage: asked for a check-in only once its week had ended, the scholar had no time to write one."""
+    settings.STAFF_ALERT_EMAILS = ["staff@cohortops.test"]
+    scholar = ScholarFactory(time_zone="UTC")
+    this_monday = monday_of(timezone.now().date())
+    for weeks_ago in (3, 2):
+        week = this_monday - dt.timedelta(weeks=weeks_ago)
+        Notification.objects.create(
+            kind=Notification.Kind.CHECKIN_PROMPT,
+            dedupe_key=f"checkin_prompt:scholar={scholar.pk}:week={week.isoformat()}:email",
+            due_at=dt.datetime.combine(week + dt.timedelta(days=1), dt.time(9), tzinfo=dt.UTC),
+            recipient_scholar=scholar,
+            payload={"week_start": week.isoformat()},
+        )
+
+    # What the beat's two ticks do at one instant: send what is due, then write the escalations.
+    outcomes = [send(claim) for claim in claim_all()]
+    write_periodic_notifications(as_of=timezone.now())
+
+    assert [o.status for o in outcomes] == ["skipped", "skipped"]
+    assert outcomes[0].detail.startswith(
+        f"Not sent: the week of {this_monday - dt.timedelta(weeks=3)} had ended"
+    )
+    assert mail.outbox == []
+    assert not Notification.objects.filter(kind=Notification.Kind.ESCALATION).exists()
 
 
 @pytest.fixture

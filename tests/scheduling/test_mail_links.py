@@ -155,7 +155,7 @@ def notification_mail(recipient: AbstractBaseUser, *, links_to: tuple[str, ...] 
         .prefetch_related("meeting__series__scholars")
         .get(channel=Notification.Channel.EMAIL, **row)
     )
-    deliver(compose_message(notification))
+    deliver(compose_message(notification, as_of=notification.due_at))
     return SentMail(only_mail(), recipient, links_to=links_to)
 
 

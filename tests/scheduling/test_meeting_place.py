@@ -58,7 +58,7 @@ def test_a_reminder_names_the_place_and_its_invitation_carries_it(meeting):
         kind=Notification.Kind.REMINDER, recipient_scholar=scholar, payload__offset_minutes=15
     ).get()
 
-    message = compose_message(reminder)
+    message = compose_message(reminder, as_of=reminder.due_at)
 
     assert f"Where: {VIDEO}" in message.text
     assert f'<a href="{VIDEO}">{VIDEO}</a>' in message.html

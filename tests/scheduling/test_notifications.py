@@ -317,13 +317,13 @@ def test_without_configured_addresses_escalations_go_to_staff_users(settings):
     ) == ["lead@cohortops.test"]
 
 
-def reminder_for(meeting, person_filter):
+def reminder_for(meeting, person_filter, *, offset_minutes=15):
     sync_meeting_notifications(meetings=[meeting], now=NOW)
     return (
         Notification.objects.select_related(
             "meeting__series__mentor", "recipient_mentor", "recipient_scholar"
         )
-        .filter(kind=Kind.REMINDER, payload__offset_minutes=15, **person_filter)
+        .filter(kind=Kind.REMINDER, payload__offset_minutes=offset_minutes, **person_filter)
         .get()
     )
 
@@ -332,7 +332,9 @@ def test_a_reminder_shows_the_meeting_in_the_recipients_own_zone():
     scholar = ScholarFactory(name="Ada", time_zone="America/New_York")
     meeting = one_on_one(scholar=scholar, title="Ada / Cas 1-on-1")
 
-    message = compose_message(reminder_for(meeting, {"recipient_scholar": scholar}))
+    notification = reminder_for(meeting, {"recipient_scholar": scholar})
+
+    message = compose_message(notification, as_of=notification.due_at)
 
     assert message.subject == (
         "Reminder: Ada / Cas 1-on-1, Wednesday 6 January 2027, 05:00–06:00 EST (America/New_York)"
@@ -343,14 +345,36 @@ def test_a_reminder_shows_the_meeting_in_the_recipients_own_zone():
     assert message.address == scholar.email
 
 
+@pytest.mark.parametrize(
+    ("sent_at", "says"),
+    [
+        # On time, worded as the person's settings name the offset; the minute's tick is seconds late at most.
+        (WEDNESDAY_10 - dt.timedelta(days=1), "1 day"),
+        (WEDNESDAY_10 - dt.timedelta(days=1) + dt.timedelta(seconds=40), "1 day"),
+        # Early, as at an instant fast-forwarded to, or late, after an outage: the time really left.
+        (WEDNESDAY_10 - dt.timedelta(days=2), "2 days"),
+        (WEDNESDAY_10 - dt.timedelta(hours=3, minutes=10), "3 hours 10 minutes"),
+        (WEDNESDAY_10 - dt.timedelta(seconds=50), "1 minute"),
+    ],
+)
+def test_a_reminder_says_the_time_left_when_it_is_sent_not_its_offset(sent_at, says):
+    meeting = one_on_one()
+    day_ahead = reminder_for(meeting, {"recipient_mentor": meeting.series.mentor}, offset_minutes=1440)
+
+    message = compose_message(day_ahead, as_of=sent_at)
+
+    assert f"Your meeting starts in {says}." in message.text
+    assert f"Your meeting starts in <strong>{says}</strong>." in message.html
+
+
 def test_a_reminder_mail_carries_an_invitation_and_a_message_id_from_its_dedupe_key():
     meeting = one_on_one()
     notification = reminder_for(meeting, {"recipient_mentor": meeting.series.mentor})
 
-    message = compose_message(notification)
+    message = compose_message(notification, as_of=NOW)
 
     assert message.message_id == message_id_for(notification.dedupe_key)
-    assert message.message_id == compose_message(notification).message_id
+    assert message.message_id == compose_message(notification, as_of=notification.due_at).message_id
     [invitation] = message.attachments
     assert invitation.mimetype == "text/calendar; method=REQUEST"
     assert b"METHOD:REQUEST" in invitation.content
@@ -363,7 +387,7 @@ def test_a_cancellation_carries_a_cancel_invitation():
     sync_meeting_notifications(meetings=[meeting], now=NOW)
     notification = Notification.objects.filter(kind=Kind.CANCELLATION).first()
 
-    message = compose_message(notification)
+    message = compose_message(notification, as_of=NOW)
 
     assert message.subject.startswith(f"Cancelled: {meeting.series.title}, Wednesday 6 January 2027")
     assert b"METHOD:CANCEL" in message.attachments[0].content
@@ -381,7 +405,9 @@ def test_the_digest_lists_each_prompted_scholars_check_in_or_its_absence():
     CheckInFactory(scholar=writer, week_start=dt.date(2027, 1, 4), progress="Found the induction head.")
     sent_prompt(silent, dt.date(2027, 1, 4))
 
-    message = compose_message(digest_for(mentor))
+    digest = digest_for(mentor)
+
+    message = compose_message(digest, as_of=digest.due_at)
 
     assert message.subject == "Your scholars' check-ins, week of Monday 4 January 2027"
     assert "## Bea\nProgress:   Found the induction head.\nBlockers:   none" in message.text
@@ -393,12 +419,13 @@ def test_a_digest_of_a_week_without_prompts_or_check_ins_has_nothing_to_send():
     MentorshipFactory(mentor=mentor)
 
     with pytest.raises(NothingToSend):
-        compose_message(digest_for(mentor))
+        compose_message(digest_for(mentor), as_of=NOW)
 
 
 def test_the_mail_text_is_readable_as_a_mime_part():
     meeting = one_on_one()
-    message = compose_message(reminder_for(meeting, {"recipient_mentor": meeting.series.mentor}))
+    notification = reminder_for(meeting, {"recipient_mentor": meeting.series.mentor})
+    message = compose_message(notification, as_of=notification.due_at)
 
     parsed = message_from_string(f"Subject: {message.subject}\n\n{message.text}")
 
@@ -413,7 +440,9 @@ def test_the_escalation_names_the_scholar_their_mentor_and_the_missed_weeks(sett
     prompted_for_the_weeks_of_4_and_11_january(scholar)
     escalate_missed_check_ins(as_of=dt.datetime(2027, 1, 18, 9, 0, tzinfo=UTC))
 
-    message = compose_message(Notification.objects.get(kind=Kind.ESCALATION))
+    escalation = Notification.objects.get(kind=Kind.ESCALATION)
+
+    message = compose_message(escalation, as_of=escalation.due_at)
 
     assert (message.address, message.subject) == ("staff@cohortops.test", "Dee missed two check-ins in a row")
     assert message.text.startswith(
@@ -429,7 +458,9 @@ def test_a_change_notice_gives_the_new_time_and_the_old_one():
     move_meeting(meeting, to=WEDNESDAY_10 + dt.timedelta(days=1))
     sync_meeting_notifications(meetings=[meeting], now=NOW)
 
-    message = compose_message(Notification.objects.get(kind=Kind.CHANGE, recipient_scholar=scholar))
+    notice = Notification.objects.get(kind=Kind.CHANGE, recipient_scholar=scholar)
+
+    message = compose_message(notice, as_of=notice.due_at)
 
     assert message.subject == (
         f"Moved: {meeting.series.title}, now Thursday 7 January 2027, 10:00–11:00 GMT (Europe/London)"

@@ -318,7 +318,7 @@ def test_a_reminder_set_through_the_api_is_offered_and_kept(cohort):
 
     form = client.get("/preferences/")
 
-    assert (90, "90 minutes") in form.context["form"].fields["reminder_offsets_minutes"].choices
+    assert (90, "1 hour 30 minutes") in form.context["form"].fields["reminder_offsets_minutes"].choices
     assert re.search(
         r'<input type="checkbox" name="reminder_offsets_minutes" value="90"[^>]* checked>', form.text
     )

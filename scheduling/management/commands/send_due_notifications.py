@@ -1,7 +1,9 @@
 """Send, in this process and at once, every notification due by now (or by ``--as-of``, to fast-forward the demo).
 
-Each row is judged as if sent at its own due time when that lies ahead of now, so fast-forwarding to tomorrow
-morning sends tonight's reminders as they would have gone out, not as skipped for meetings already begun.
+``--as-of`` moves this run's clock: the run does what the beat tick would do at that instant, and judges everything
+by it (what is due, what is too late to send, what counts as missed, how long a reminder says there is left).
+So one instant run twice sends nothing the second time, and no instant, earlier or later, sends again what
+another run settled. To see a meeting's reminders go out as they would, fast-forward to each reminder's time in turn.
 """
 
 from __future__ import annotations
@@ -31,15 +33,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--as-of", type=parse_instant, help="Send what is due by this instant (ISO 8601)."
+            "--as-of",
+            type=parse_instant,
+            help="Send what is due by this instant (ISO 8601), as the worker would at that instant.",
         )
 
     def handle(self, *args: object, as_of: dt.datetime | None, **options: object) -> None:
-        as_of = as_of or timezone.now()
+        # Forward only: what is sent now cannot have gone out at an instant already past.
+        as_of = max(as_of, timezone.now()) if as_of else timezone.now()
         written = write_periodic_notifications(as_of=as_of)
         report = dispatch_due_notifications(as_of=as_of, enqueue=None)
         outcomes = Counter(
-            send_claimed_notification(notification_id=c.notification_id, token=c.token).status
+            send_claimed_notification(notification_id=c.notification_id, token=c.token, as_of=as_of).status
             for c in report.claims
         )
         left = outcomes.pop("sending", 0)
