@@ -55,8 +55,10 @@ def manage(*args: str, env: dict[str, str] | None = None) -> None:
 def install() -> None:
     """Create .venv and install the pinned dependencies; skipped when nothing changed since the last install.
 
-    uv installs the same pins as pip, from the same package index, in a fraction of the time (its wheel cache
-    makes a second clone's install take seconds); pip is the fallback where uv cannot be installed.
+    uv installs the same pins as pip in a fraction of the time, and its wheel cache makes a second clone's install
+    take seconds. It compiles the bytecode as pip does, or every process would compile its imports at each start
+    where PYTHONDONTWRITEBYTECODE is set. pip is the fallback where uv cannot be installed or cannot install (uv
+    reads no pip configuration, so a machine that reaches its packages through a pip-configured index needs pip).
     """
     if sys.version_info[:2] != (3, 11):
         print(f"warning: cohortops is built for Python 3.11; this is {sys.version.split()[0]}.", flush=True)
@@ -67,17 +69,24 @@ def install() -> None:
         say("Creating the virtual environment in .venv")
         run(sys.executable, "-m", "venv", VENV)
     say("Installing dependencies (pinned in requirements.lock)")
-    uv = VENV / "bin" / "uv"
-    if uv.exists() or run(PYTHON, "-m", "pip", "install", "--quiet", UV_REQUIREMENT, check=False) == 0:
-        # Never a Python of uv's own: the venv's interpreter is the one installed into.
-        uv_env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
-        run(uv, "pip", "install", "--quiet", "--python", PYTHON, "-r", LOCK, env=uv_env)
-        run(uv, "pip", "install", "--quiet", "--python", PYTHON, "--no-deps", "-e", ".", env=uv_env)
-    else:
-        print("uv could not be installed here: installing with pip, which takes a few minutes.", flush=True)
+    if not install_with_uv():
+        print("uv could not install here: installing with pip, which takes a few minutes.", flush=True)
         run(PYTHON, "-m", "pip", "install", "--quiet", "-r", LOCK)
         run(PYTHON, "-m", "pip", "install", "--quiet", "--no-deps", "-e", ".")
     INSTALL_STAMP.write_text(wanted)
+
+
+def install_with_uv() -> bool:
+    uv = VENV / "bin" / "uv"
+    if not uv.exists() and run(PYTHON, "-m", "pip", "install", "--quiet", UV_REQUIREMENT, check=False):
+        return False
+    # Never a Python of uv's own: the venv's interpreter is the one installed into.
+    uv_env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
+    uv_install = (uv, "pip", "install", "--quiet", "--compile-bytecode", "--python", PYTHON)
+    return (
+        run(*uv_install, "-r", LOCK, env=uv_env, check=False) == 0
+        and run(*uv_install, "--no-deps", "-e", ".", env=uv_env, check=False) == 0
+    )
 
 
 def reachable(url: str, default_port: int) -> bool:
@@ -150,11 +159,46 @@ def command_bench(names: list[str]) -> None:
 
 
 class DemoStopped(Exception):
-    """A stop signal reached run.py: whatever it started must stop too."""
+    """A stop signal reached run.py while it set the demo up."""
 
 
-def stop_on_signal(signum: int, _frame: object) -> None:
-    raise DemoStopped(signal.Signals(signum).name)
+class StopSignals:
+    """SIGTERM, SIGINT and SIGHUP, except any this process was told to ignore (`nohup` ignores SIGHUP).
+
+    While the demo is set up, a signal interrupts the step at hand (subprocess.run kills that step's process).
+    Once processes run, a signal is only recorded and the main loop acts on it, so none lands halfway through
+    starting or stopping a process.
+    """
+
+    def __init__(self) -> None:
+        self.received: str | None = None
+        self.handled = [s for s in STOP_SIGNALS if signal.getsignal(s) is not signal.SIG_IGN]
+
+    def interrupt(self) -> None:
+        self._handle_with(self._raise)
+
+    def record(self) -> None:
+        self._handle_with(self._record)
+
+    def ignore(self) -> None:
+        self._handle_with(signal.SIG_IGN)
+
+    def _handle_with(self, handler: object) -> None:
+        for handled in self.handled:
+            signal.signal(handled, handler)
+
+    @staticmethod
+    def _raise(signum: int, _frame: object) -> None:
+        raise DemoStopped(signal.Signals(signum).name)
+
+    def _record(self, signum: int, _frame: object) -> None:
+        self.received = self.received or signal.Signals(signum).name
+
+
+def tell(message: str) -> None:
+    """Print, unless the terminal is gone (SIGHUP): stopping the demo must not depend on being able to say so."""
+    with contextlib.suppress(OSError):
+        print(message, flush=True)
 
 
 def start_process(*args: str) -> subprocess.Popen:
@@ -172,79 +216,80 @@ def stop_processes(processes: dict[str, subprocess.Popen]) -> None:
         try:
             process.wait(timeout=max(deadline - time.monotonic(), 0.1))
         except subprocess.TimeoutExpired:
-            print(f"{name} did not stop within 15 s: killed.", flush=True)
-        with contextlib.suppress(ProcessLookupError):  # raised when everything in the group has exited
+            tell(f"The {name} did not stop within 15 s: killed.")
+        # The group outlives its leader while anything it forked runs: kill that too.
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+        # Then wait, briefly, until init has reaped the orphans, so "nothing is running" is true when said.
+        with contextlib.suppress(ProcessLookupError):
+            for _ in range(100):
+                os.killpg(process.pid, 0)
+                time.sleep(0.05)
 
 
 def command_demo() -> None:
-    for stop_signal in STOP_SIGNALS:
-        signal.signal(stop_signal, stop_on_signal)
+    stops = StopSignals()
+    stops.interrupt()
+    # Each step's output shows as it happens, in a log file as on a terminal.
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    # Every link the demo's mails and feeds carry points at the port it serves on (PORT), unless told otherwise.
+    os.environ.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{DEMO_PORT}")
     try:
         install()
-        # Every link the demo's mails and feeds carry points at the port it serves on (PORT), unless told otherwise.
-        os.environ.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{DEMO_PORT}")
         if not os.environ.get("SECRET_KEY"):
             print(
                 "note: SECRET_KEY is not set, so the demo uses the development key: fine on this machine only."
             )
         manage("set_up_demo")
     except DemoStopped as stopped:
-        # A step's own process was killed on the way out (subprocess.run does that); nothing else was started.
-        sys.exit(f"\n{stopped}: stopped while setting up the demo.")
-    serve_demo()
+        # Nothing runs on: the interrupted step's process was killed (subprocess.run does that).
+        sys.exit(f"\n{stopped}: stopped while setting up the demo; nothing it started is running.")
+    stops.record()
+    serve_demo(stops)
 
 
-def serve_demo() -> None:
-    say("Starting the web app, a Celery worker and Celery beat (Ctrl-C, SIGTERM or SIGHUP stops all three)")
+def serve_demo(stops: StopSignals) -> None:
+    say("Starting the web app, then a Celery worker and Celery beat (Ctrl-C, SIGTERM or SIGHUP stops them)")
     processes: dict[str, subprocess.Popen] = {}
+    base = f"http://127.0.0.1:{DEMO_PORT}"
+    reason = "run.py failed"
     try:
-        processes["web app"] = start_process("manage.py", "runserver", f"127.0.0.1:{DEMO_PORT}", "--noreload")
+        web = processes["web app"] = start_process(
+            "manage.py", "runserver", f"127.0.0.1:{DEMO_PORT}", "--noreload"
+        )
         # The pages first: on two cores, three processes starting at once each take three times as long.
-        while (
-            not reachable(f"http://127.0.0.1:{DEMO_PORT}", DEMO_PORT) and processes["web app"].poll() is None
-        ):
+        while web.poll() is None and not stops.received and not reachable(base, DEMO_PORT):
             time.sleep(0.2)
-        processes["worker"] = start_process(
-            "-m", "celery", "-A", "cohort.project", "worker", "--loglevel", "INFO", "--concurrency", "2"
-        )
-        processes["beat"] = start_process(
-            "-m", "celery", "-A", "cohort.project", "beat", "--loglevel", "INFO"
-        )
-        base = f"http://127.0.0.1:{DEMO_PORT}"
-        print(
-            f"""
-cohortops demo is starting:
+        if web.poll() is None and not stops.received:
+            processes["worker"] = start_process(
+                "-m", "celery", "-A", "cohort.project", "worker", "--loglevel", "INFO", "--concurrency", "2"
+            )
+            processes["beat"] = start_process(
+                "-m", "celery", "-A", "cohort.project", "beat", "--loglevel", "INFO"
+            )
+            tell(
+                f"""
+cohortops demo is running:
   sign in              {base}/sign-in/          (scholars and mentors: a link by mail, see above)
   admin                {base}/admin/            (login printed above)
   week at a glance     {base}/admin/cohort/cohort/   → the demo cohort → "Week at a glance"
   API docs             {base}/api/docs/   (ReDoc: {base}/api/redoc/)
   API                  {base}/api/v1/
   reminder mails       {Path(os.environ.get("COHORTOPS_VAR_DIR", ROOT / "var")) / "mail"}/
-""",
-            flush=True,
-        )
-        while True:
-            exited = [name for name, process in processes.items() if process.poll() is not None]
-            if exited:
-                reason = f"the {' and '.join(exited)} exited"
-                break
+"""
+            )
+        while not stops.received and all(process.poll() is None for process in processes.values()):
             time.sleep(0.5)
-    except DemoStopped as stopped:
-        reason = str(stopped)
-    print(f"\n{reason}: stopping the demo's {', '.join(processes)}.", flush=True)
-    for stop_signal in STOP_SIGNALS:
-        signal.signal(stop_signal, signal.SIG_IGN)  # a second signal must not cut the stopping short
-    stop_processes(processes)
-    print(f"Stopped: {', '.join(processes)}; nothing the demo started is running.", flush=True)
-    failed = [
-        name
-        for name, process in processes.items()
-        if process.returncode not in (0, -signal.SIGTERM, -signal.SIGKILL)
-    ]
-    if failed:
-        sys.exit(f"the demo's {', '.join(failed)} exited with an error; see its output above")
+        exited = [name for name, process in processes.items() if process.poll() is not None]
+        reason = stops.received or f"the {' and '.join(exited)} exited"
+    finally:
+        stops.ignore()  # a second signal must not cut the stopping short
+        tell(f"\n{reason}: stopping the demo's {', '.join(processes)}.")
+        stop_processes(processes)
+        tell(f"Stopped: {', '.join(processes)}; nothing the demo started is running.")
+    if not stops.received:
+        sys.exit(f"the demo's {reason.removeprefix('the ')}; see its output above")
 
 
 def main() -> None:

@@ -7,20 +7,29 @@ which prints the times. Linux: what is left running is found through /proc.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+import pty
+import select
 import shutil
 import signal
-import socket
 import subprocess
+import termios
+import threading
 import time
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.error import URLError
 
+from tests.integration.servers import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 # Settings the test or bench process may carry that the demo must not inherit: it runs on its own defaults.
 NOT_INHERITED = ("DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "DJANGO_SETTINGS_MODULE", "VIRTUAL_ENV")
+# Set to a fresh value for each run: every process the run starts inherits it, and nothing else has it.
+RUN_MARKER = "COHORTOPS_DEMO_RUN"
 
 
 def fresh_clone(into: Path, *, source: Path = ROOT) -> Path:
@@ -41,25 +50,20 @@ def fresh_clone(into: Path, *, source: Path = ROOT) -> Path:
     return into
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def running_in(directory: Path) -> list[str]:
-    """Every other process whose working directory is inside ``directory``, as "pid command line"."""
+def running_with(marker: str) -> list[str]:
+    """Every other process whose environment holds ``marker`` (inherited by all a demo starts), as "pid command"."""
     found = []
+    needle = f"{RUN_MARKER}={marker}".encode()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
-            cwd = Path(os.readlink(entry / "cwd"))
+            if needle not in (entry / "environ").read_bytes().split(b"\0"):
+                continue
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
         except OSError:
             continue  # exited meanwhile, or not ours to read
-        if cwd == directory or directory in cwd.parents:
-            found.append(f"{entry.name} {command}")
+        found.append(f"{entry.name} {command}")
     return found
 
 
@@ -71,26 +75,68 @@ class Stop:
 
 
 class DemoRun:
-    """One `python3 run.py demo` in ``checkout``, its output in ``log``."""
+    """One `python3 run.py demo` in ``checkout``, its output in ``log``.
 
-    def __init__(self, checkout: Path, *, port: int | None = None) -> None:
+    With ``terminal``, run.py's output goes to a pseudo-terminal that is its controlling terminal, copied to the log
+    as it comes; ``hang_up`` closes it, as closing a terminal window does, which sends run.py SIGHUP.
+    """
+
+    def __init__(self, checkout: Path, *, terminal: bool = False) -> None:
         self.checkout = checkout.resolve()
-        self.port = port or free_port()
+        self.port = free_port()
         self.log = self.checkout / "demo-run.log"
+        self.marker = uuid.uuid4().hex
         environment = {key: value for key, value in os.environ.items() if key not in NOT_INHERITED}
         environment = {key: value for key, value in environment.items() if not key.startswith("COHORTOPS_")}
-        python = shutil.which("python3") or "python3"
+        environment.update({"PORT": str(self.port), RUN_MARKER: self.marker})
+        command = [shutil.which("python3") or "python3", "run.py", "demo"]
         self.started = time.monotonic()
-        with self.log.open("wb") as output:
-            # Its own session, so a signal meant for it reaches nothing else and nothing else reaches it.
+        self._terminal: int | None = None
+        if terminal:
+            self._terminal, child_side = pty.openpty()
+            # Its own session (a signal meant for it reaches nothing else), with the terminal as its controlling one.
             self.process = subprocess.Popen(
-                [python, "run.py", "demo"],
+                command,
                 cwd=self.checkout,
-                env={**environment, "PORT": str(self.port)},
-                stdout=output,
-                stderr=subprocess.STDOUT,
+                env=environment,
+                stdin=child_side,
+                stdout=child_side,
+                stderr=child_side,
                 start_new_session=True,
+                preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
             )
+            os.close(child_side)
+            self._copying = threading.Event()
+            self._copying.set()
+            self._copier = threading.Thread(target=self._copy_terminal_to_log, daemon=True)
+            self._copier.start()
+        else:
+            with self.log.open("wb") as output:
+                self.process = subprocess.Popen(
+                    command,
+                    cwd=self.checkout,
+                    env=environment,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+
+    def _copy_terminal_to_log(self) -> None:
+        with self.log.open("wb") as output:
+            while self._copying.is_set():
+                if select.select([self._terminal], [], [], 0.1)[0]:
+                    try:
+                        chunk = os.read(self._terminal, 65536)
+                    except OSError:
+                        return  # the other side has gone
+                    output.write(chunk)
+                    output.flush()
+
+    def hang_up(self) -> None:
+        """Close the terminal, as closing its window does."""
+        self._copying.clear()
+        self._copier.join()
+        os.close(self._terminal)
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
@@ -122,17 +168,21 @@ class DemoRun:
             time.sleep(0.2)
         return time.monotonic() - self.started
 
-    def stop(self, stop_signal: signal.Signals, *, timeout: float = 60) -> Stop:
-        """Send ``stop_signal`` to run.py alone; once it exits, list what still runs in the checkout, and kill it."""
+    def stop(self, stop_signal: signal.Signals | None, *, timeout: float = 60) -> Stop:
+        """Send ``stop_signal`` to run.py alone (None: hang up its terminal); once it exits, list what the run left
+        running, and kill that."""
         sent = time.monotonic()
-        self.process.send_signal(stop_signal)
+        if stop_signal is None:
+            self.hang_up()
+        else:
+            self.process.send_signal(stop_signal)
         try:
             exit_code = self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
             exit_code = self.process.wait()
         seconds = time.monotonic() - sent
-        left_running = running_in(self.checkout)
+        left_running = running_with(self.marker)
         for line in left_running:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(line.split()[0]), signal.SIGKILL)

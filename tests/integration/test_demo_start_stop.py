@@ -20,13 +20,19 @@ def checkout(tmp_path_factory):
     return fresh_clone(tmp_path_factory.mktemp("demo") / "cohortops")
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=lambda s: s.name)
-def test_the_demo_serves_its_first_page_and_a_stop_signal_stops_all_it_started(checkout, stop_signal):
-    demo = DemoRun(checkout)
+def started(checkout, *, terminal: bool = False) -> tuple[DemoRun, float]:
+    """The demo, once all three processes run (the worker with its pool, beat with its schedule), and the seconds
+    to its first page."""
+    demo = DemoRun(checkout, terminal=terminal)
     first_page = demo.wait_for_first_page(timeout=FIRST_PAGE_TIMEOUT)
-    # Stopped once all three run, the worker with its pool and beat with its schedule.
     demo.wait_for_output(" ready.", timeout=FIRST_PAGE_TIMEOUT)
     demo.wait_for_output("beat: Starting...", timeout=FIRST_PAGE_TIMEOUT)
+    return demo, first_page
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=lambda s: s.name)
+def test_the_demo_serves_its_first_page_and_a_stop_signal_stops_all_it_started(checkout, stop_signal):
+    demo, first_page = started(checkout)
 
     stop = demo.stop(stop_signal)
 
@@ -39,6 +45,15 @@ def test_the_demo_serves_its_first_page_and_a_stop_signal_stops_all_it_started(c
     assert "(OPTIMAL, " in output
 
 
+def test_closing_the_demos_terminal_stops_all_it_started_though_nothing_can_be_said_there(checkout):
+    demo, _ = started(checkout, terminal=True)
+
+    stop = demo.stop(None)
+
+    assert stop.left_running == [], demo.output()[-3000:]
+    assert stop.exit_code == 0
+
+
 def test_a_stop_signal_while_the_demo_is_set_up_leaves_nothing_running(checkout):
     demo = DemoRun(checkout)
     demo.wait_for_output("==> Importing the stream documents", timeout=FIRST_PAGE_TIMEOUT)
@@ -46,5 +61,5 @@ def test_a_stop_signal_while_the_demo_is_set_up_leaves_nothing_running(checkout)
     stop = demo.stop(signal.SIGTERM)
 
     assert stop.left_running == []
-    assert "SIGTERM: stopped while setting up the demo." in demo.output()
+    assert "SIGTERM: stopped while setting up the demo; nothing it started is running." in demo.output()
     assert stop.exit_code == 1
