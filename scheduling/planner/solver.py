@@ -36,9 +36,8 @@ MID_WINDOW_STEPS = 2  # a slot this many grid steps from every window edge count
 PREFERRED_DAY = MID_WINDOW_STEPS + 1  # a preferred weekday outweighs any distance from window edges
 MIN_SOLVE_SECONDS = 0.1  # enough for a small part to take its hint, and often to prove it optimal
 WALL_SAFETY_FACTOR = 10.0  # a deterministic second runs longer on a loaded machine; this guards a runaway
-MIN_WALL_GUARD_SECONDS = (
-    30.0  # so a loaded machine never cuts a short solve, which would cost reproducibility
-)
+# A short solve cut by the wall clock on a loaded machine would give another plan than the same solve elsewhere.
+MIN_WALL_GUARD_SECONDS = 30.0
 KEPT_HINT = "KEPT_HINT"
 
 Choice = dict[str, list[Candidate]]
@@ -50,7 +49,7 @@ class PartOutcome:
     chosen: Choice
     status: str
     objective: int
-    bound: int  # no plan of the part scores above this, on the objective's scale (upper and lower goals)
+    bound: int | None  # no plan of the part scores above it (upper and lower goals); None: nothing proven
     deterministic_seconds: float
 
 
@@ -82,7 +81,7 @@ def plan(problem: PlanningProblem) -> PlanResult:
             so_far = {key: picked for outcome in outcomes.values() for key, picked in outcome.chosen.items()}
             for index, outcome in solve_round(unproven, problem.time_limit_seconds - used, so_far).items():
                 # Both rounds' bounds hold; the lower one says more.
-                bound = min(outcome.bound, outcomes[index].bound)
+                bound = _lower_bound_of(outcome.bound, outcomes[index].bound)
                 if outcome.status != KEPT_HINT:
                     outcomes[index] = outcome
                 outcomes[index].bound = bound
@@ -95,14 +94,17 @@ def plan(problem: PlanningProblem) -> PlanResult:
             notes.append(
                 f"kept the first-fit plan for the part with {parts[index][0].label}: CP-SAT found no better"
             )
-    statuses = {outcome.status for outcome in outcomes.values()}
+    objective = sum(outcome.objective for outcome in outcomes.values())
+    bounds = [outcome.bound for outcome in outcomes.values()]
+    bound = None if None in bounds else sum(bounds)
+    proven = {outcome.status for outcome in outcomes.values()} <= {"OPTIMAL"} or bound == objective
     return assemble_result(
         finder,
         candidates,
         chosen,
-        status="OPTIMAL" if statuses <= {"OPTIMAL"} else "FEASIBLE",
-        objective=sum(outcome.objective for outcome in outcomes.values()),
-        objective_bound=sum(outcome.bound for outcome in outcomes.values()),
+        status="OPTIMAL" if proven else "FEASIBLE",
+        objective=objective,
+        objective_bound=bound,
         started=started,
         notes=tuple(notes),
     )
@@ -346,10 +348,11 @@ def solve_part(
     part.model.maximize(_expression(part.upper + part.mid))
     solver, status = _solve(part.model, problem, deterministic_seconds, workers)
     used = solver.deterministic_time
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        # Stopped before finding a plan, so nothing is proven (CP-SAT's bound is then a meaningless 0).
+        return PartOutcome(start, KEPT_HINT, part.score(start_values, everything), None, used)
     # Blocks only ever lower the score, so stage one's bound holds for every goal.
     bound = _proven_bound(solver)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return PartOutcome(start, KEPT_HINT, part.score(start_values, everything), bound, used)
     best = part.choice_from(solver)
     best_values, proven = part.values_for(best), False
     if status == cp_model.OPTIMAL and deterministic_seconds - used >= MIN_SOLVE_SECONDS:
@@ -384,6 +387,11 @@ def solve_part(
 def _proven_bound(solver: cp_model.CpSolver) -> int:
     """CP-SAT's bound on a maximised integer objective, floored: a fractional LP bound means the integer below."""
     return math.floor(solver.best_objective_bound + 1e-6)
+
+
+def _lower_bound_of(*bounds: int | None) -> int | None:
+    proven = [bound for bound in bounds if bound is not None]
+    return min(proven) if proven else None
 
 
 def _expression(terms: Terms) -> cp_model.LinearExpr:

@@ -13,6 +13,7 @@ from scheduling.planner import (
     Unplaced,
     plan,
     plan_first_fit,
+    solver,
     validate_plan,
 )
 from tests.bench.synthetic import CohortShape, synthetic_problem
@@ -264,6 +265,19 @@ def test_a_plan_stopped_by_its_time_limit_states_how_far_from_the_proven_bound_i
     assert result.solver_summary == f"FEASIBLE, within {result.gap * 100:.2f} % of the proven bound"
     stored = result.to_dict()
     assert (stored["objective_bound"], stored["gap"]) == (result.objective_bound, result.gap)
+
+
+def test_a_plan_stopped_before_the_solver_found_one_claims_no_bound(monkeypatch):
+    monkeypatch.setattr(solver, "MIN_SOLVE_SECONDS", 0)  # no floor under the time limit of 0 below
+    planning = synthetic_problem(5, CohortShape(mentors=10, scholars=40), time_limit_seconds=0)
+
+    result = plan(planning)
+
+    assert result.notes
+    assert all("kept the first-fit plan" in note for note in result.notes)
+    assert (result.solver_status, result.objective_bound, result.gap) == ("FEASIBLE", None, None)
+    assert result.solver_summary == "FEASIBLE"
+    assert result.meetings_placed == plan_first_fit(planning).meetings_placed
 
 
 def test_first_fit_takes_the_earliest_free_slots_in_demand_order():
