@@ -21,19 +21,23 @@ def monday_of(day: dt.date) -> dt.date:
 DURATION_UNITS = (("week", 7 * 24 * 60), ("day", 24 * 60), ("hour", 60), ("minute", 1))
 
 
-def format_duration(minutes: int) -> str:
-    """'1 day', '3 hours 10 minutes', '2 days 5 hours': the largest unit that fits and the next one, rounded to
-    the nearest of the next. One wording for a reminder offset (a setting) and for the time left to a meeting."""
-    last = len(DURATION_UNITS) - 1
-    largest = next((i for i, (_, size) in enumerate(DURATION_UNITS) if minutes >= size), last)
-    (unit, size), (next_unit, step) = DURATION_UNITS[largest], DURATION_UNITS[min(largest + 1, last)]
-    rounded = (minutes + step // 2) // step * step
-    if rounded != minutes:
-        # Rounding may carry into a larger unit: 6 days 23 hours 40 minutes is 1 week.
-        return format_duration(rounded)
-    count, rest = divmod(minutes, size)
-    return " ".join([_amount(count, unit)] + ([_amount(rest // step, next_unit)] if rest else []))
+def format_duration(minutes: int, *, exact: bool = False) -> str:
+    """A span in words, one wording for a reminder setting and for the time left to a meeting.
 
-
-def _amount(count: int, unit: str) -> str:
-    return f"{count} {unit}{'' if count == 1 else 's'}"
+    Exact names every unit (a setting: 1,441 minutes is "1 day 1 minute", never mistaken for "1 day"). Otherwise
+    the largest unit that fits and the next, rounded to the nearest of the next ("2 days 3 hours"); rounding may
+    carry into a larger unit (6 days 23 hours 40 minutes is "1 week").
+    """
+    minutes = max(minutes, 0)
+    if not exact:
+        largest = next(
+            index for index, (_, size) in enumerate(DURATION_UNITS) if minutes >= size or size == 1
+        )
+        step = DURATION_UNITS[min(largest + 1, len(DURATION_UNITS) - 1)][1]
+        minutes = (minutes + step // 2) // step * step
+    words = []
+    for unit, size in DURATION_UNITS:
+        count, minutes = divmod(minutes, size)
+        if count:
+            words.append(f"{count} {unit}{'' if count == 1 else 's'}")
+    return " ".join(words) or "0 minutes"

@@ -200,7 +200,9 @@ class DocumentUploadForm(forms.Form):
 # --- A person's settings, as people pick them -------------------------------------------------------------------
 
 # What a person picks from; an offset set some other way (the API) is offered too, so saving a form never drops it.
-REMINDER_CHOICES = {minutes: format_duration(minutes) for minutes in (10080, 2880, 1440, 240, 60, 30, 15, 5)}
+REMINDER_CHOICES = {
+    minutes: format_duration(minutes, exact=True) for minutes in (10080, 2880, 1440, 240, 60, 30, 15, 5)
+}
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 QUARTER_HOUR_INPUT = forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M")
 
@@ -222,7 +224,7 @@ class ReminderOffsetsField(forms.TypedMultipleChoiceField):
     def __init__(self, *, current: list[int] = (), **kwargs) -> None:
         offsets = {**REMINDER_CHOICES}
         for minutes in current:
-            offsets.setdefault(minutes, format_duration(minutes))
+            offsets.setdefault(minutes, format_duration(minutes, exact=True))
         kwargs.setdefault("help_text", "None ticked: no reminders.")
         super().__init__(
             coerce=int,

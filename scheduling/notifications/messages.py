@@ -24,6 +24,10 @@ from scheduling.notifications.oversight import covers_week
 from scheduling.notifications.rows import MEETING_KINDS, Channel, Kind, Status
 from scholars.models import CheckIn, Mentorship, Scholar
 
+# A reminder sent this long after its due time still says its offset: the tick runs once a minute, and a worker
+# with a queue takes a moment more.
+ON_TIME = dt.timedelta(minutes=5)
+
 
 class NothingToSend(Exception):
     """Raised by ``compose_message`` when a row has nothing worth sending (a digest of a week with no check-ins)."""
@@ -63,11 +67,7 @@ def compose_message(notification: Notification, *, as_of: dt.datetime) -> Outgoi
         **_CONTEXT_BUILDERS[kind](notification, zone),
     }
     if kind == Kind.REMINDER:
-        # The time really left, not the reminder's offset: a reminder sent late (after an outage) or at an instant
-        # fast-forwarded to says how long there is. Whole minutes rounded up, so one the minute's tick sends a few
-        # seconds after its time still says "1 day", not "23 hours 59 minutes".
-        left = notification.meeting.starts_at - as_of
-        context["starts_in"] = format_duration(math.ceil(left / dt.timedelta(minutes=1)))
+        context["starts_in"] = _time_left(notification, as_of)
     subject = " ".join(render_to_string(f"notifications/{kind}_subject.txt", context).split())
     is_email = notification.channel == Channel.EMAIL
     return OutgoingMessage(
@@ -98,6 +98,15 @@ def format_instant(at: dt.datetime, zone: str) -> str:
 
 def format_week(week_start: dt.date) -> str:
     return f"{week_start:%A} {week_start.day} {week_start:%B %Y}"
+
+
+def _time_left(reminder: Notification, as_of: dt.datetime) -> str:
+    """The reminder's own offset ("1 day") when it goes out on time, allowing for the minute's tick and a busy
+    worker; otherwise the time really left, so one sent after an outage, or at an instant fast-forwarded to, says
+    how long there is. Whole minutes rounded up: "1 minute" until the meeting starts."""
+    if dt.timedelta(0) <= as_of - reminder.due_at <= ON_TIME:
+        return format_duration(reminder.payload["offset_minutes"], exact=True)
+    return format_duration(math.ceil((reminder.meeting.starts_at - as_of) / dt.timedelta(minutes=1)))
 
 
 def _meeting_context(notification: Notification, zone: str) -> dict:

@@ -67,7 +67,9 @@ def scholar_home(request: HttpRequest, scholar: Scholar) -> HttpResponse:
             "check_ins": check_ins,
             "feeds": feed_rows(request.user),
             "day_names": ", ".join(WEEKDAY_NAMES[day] for day in scholar.work_days),
-            "reminders": " and ".join(format_duration(m) for m in scholar.reminder_offsets_minutes),
+            "reminders": " and ".join(
+                format_duration(m, exact=True) for m in scholar.reminder_offsets_minutes
+            ),
         },
     )
 

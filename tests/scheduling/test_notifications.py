@@ -348,11 +348,14 @@ def test_a_reminder_shows_the_meeting_in_the_recipients_own_zone():
 @pytest.mark.parametrize(
     ("sent_at", "says"),
     [
-        # On time, worded as the person's settings name the offset; the minute's tick is seconds late at most.
+        # On time, worded as the person's settings name the offset, allowing for the tick and a busy worker.
         (WEDNESDAY_10 - dt.timedelta(days=1), "1 day"),
         (WEDNESDAY_10 - dt.timedelta(days=1) + dt.timedelta(seconds=40), "1 day"),
-        # Early, as at an instant fast-forwarded to, or late, after an outage: the time really left.
+        (WEDNESDAY_10 - dt.timedelta(days=1) + dt.timedelta(seconds=61), "1 day"),
+        (WEDNESDAY_10 - dt.timedelta(days=1) + dt.timedelta(minutes=5), "1 day"),
+        # Early, or late beyond that (after an outage): the time really left.
         (WEDNESDAY_10 - dt.timedelta(days=2), "2 days"),
+        (WEDNESDAY_10 - dt.timedelta(days=1) + dt.timedelta(minutes=10), "23 hours 50 minutes"),
         (WEDNESDAY_10 - dt.timedelta(hours=3, minutes=10), "3 hours 10 minutes"),
         (WEDNESDAY_10 - dt.timedelta(seconds=50), "1 minute"),
     ],
