@@ -329,9 +329,9 @@ class CohortMomentsAhead:
     first_prompt_due: dt.datetime | None
 
 
-def cohort_moments_ahead(*, cohort: Cohort, now: dt.datetime) -> CohortMomentsAhead:
+def cohort_moments_ahead(*, cohort: Cohort, after: dt.datetime) -> CohortMomentsAhead:
     first_meeting = (
-        Meeting.objects.filter(series__cohort=cohort, status__in=PLANNED, starts_at__gt=now)
+        Meeting.objects.filter(series__cohort=cohort, status__in=PLANNED, starts_at__gt=after)
         .select_related("series")
         .order_by("starts_at", "pk")
         .first()
@@ -341,7 +341,7 @@ def cohort_moments_ahead(*, cohort: Cohort, now: dt.datetime) -> CohortMomentsAh
             kind=Notification.Kind.CHECKIN_PROMPT,
             status=Notification.Status.PENDING,
             recipient_scholar__cohort=cohort,
-            due_at__gt=now,
+            due_at__gt=after,
         )
         .order_by("due_at")
         .values_list("due_at", flat=True)

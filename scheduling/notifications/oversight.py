@@ -109,7 +109,8 @@ class Concern:
 
 
 def check_in_closes_at(week: dt.date, zone: str) -> dt.datetime:
-    """When a week's check-in can no longer be asked for or counted missed: the week's end in the scholar's zone."""
+    """The end of a check-in's week in the scholar's zone: from then on its prompt is too late to send, and a
+    week prompted in time but left unanswered counts as missed."""
     return local_instant(week + dt.timedelta(days=7), dt.time(), zone)
 
 

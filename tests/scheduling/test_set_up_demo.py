@@ -4,48 +4,65 @@ their instants taken from the demo cohort's own meetings and prompts, never fixe
 import datetime as dt
 import io
 import re
+from dataclasses import dataclass
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
+from scheduling.management.commands.set_up_demo import LEEWAY
 from scheduling.models import Meeting, Notification
 from scheduling.notifications.messages import recipient_address
+from scheduling.selectors import PLANNED
 
 pytestmark = pytest.mark.django_db
 
 AS_OF = re.compile(r"send_due_notifications --as-of (\S+)")
 
 
+@dataclass(frozen=True)
+class SetUp:
+    printed: str
+    began: dt.datetime
+    ended: dt.datetime
+
+
 @pytest.fixture
-def printed(settings, tmp_path) -> str:
+def set_up(settings, tmp_path) -> SetUp:
     settings.VAR_DIR = tmp_path
     settings.STATIC_ROOT = tmp_path / "static"
     settings.PLANNER_TIME_LIMIT_SECONDS = 5
     out = io.StringIO()
+    began = timezone.now()
     call_command("set_up_demo", stdout=out)
-    return out.getvalue()
+    return SetUp(out.getvalue(), began, timezone.now())
 
 
-def test_set_up_plans_the_demo_and_prints_the_first_meeting_and_prompt_ahead_as_instants(printed):
-    now = timezone.now()
-    first_meeting = Meeting.objects.filter(starts_at__gt=now).order_by("starts_at", "pk").first()
-    first_prompt = (
-        Notification.objects.filter(kind=Notification.Kind.CHECKIN_PROMPT, due_at__gt=now)
-        .order_by("due_at")
-        .first()
+def test_set_up_plans_the_demo_and_prints_the_first_meeting_and_prompt_ahead_as_instants(set_up):
+    # The command looks half an hour past its own clock, which read between began and ended.
+    earliest, latest = set_up.began + LEEWAY, set_up.ended + LEEWAY
+    meeting_instant, prompt_instant = (dt.datetime.fromisoformat(v) for v in AS_OF.findall(set_up.printed))
+    first_start = meeting_instant + dt.timedelta(minutes=5)
+
+    assert "(OPTIMAL, " in set_up.printed
+    assert re.search(r"Plan #\d+ applied\.", set_up.printed)
+    first_meetings = Meeting.objects.filter(starts_at=first_start, status__in=PLANNED)
+    assert first_start > earliest
+    planned = Meeting.objects.filter(status__in=PLANNED)
+    assert not planned.filter(starts_at__gt=latest, starts_at__lt=first_start).exists()
+    assert any(
+        f"the reminders of the first meeting ahead, {meeting.series.title}" in set_up.printed
+        for meeting in first_meetings
     )
-
-    assert "(OPTIMAL, " in printed
-    assert "Plan #1 applied." in printed
-    instants = [dt.datetime.fromisoformat(value) for value in AS_OF.findall(printed)]
-    assert instants == [first_meeting.starts_at - dt.timedelta(minutes=5), first_prompt.due_at]
-    assert f"the reminders of the first meeting ahead, {first_meeting.series.title}" in printed
+    prompts = Notification.objects.filter(kind=Notification.Kind.CHECKIN_PROMPT)
+    assert prompt_instant > earliest
+    assert prompts.filter(due_at=prompt_instant).exists()
+    assert not prompts.filter(due_at__gt=latest, due_at__lt=prompt_instant).exists()
 
 
-def test_the_printed_instant_sends_the_reminders_of_the_first_meeting_ahead(printed):
-    just_before = AS_OF.findall(printed)[0]
+def test_the_printed_instant_sends_the_reminders_of_the_first_meeting_ahead(set_up):
+    just_before = AS_OF.findall(set_up.printed)[0]
 
     call_command("send_due_notifications", "--as-of", just_before, stdout=io.StringIO())
 

@@ -22,6 +22,7 @@ STEPS: tuple[tuple[str, str, tuple[str, ...], dict[str, object]], ...] = (
     ("Installing the beat schedule", "install_beat_schedule", (), {}),
     ("Collecting static files", "collectstatic", (), {"interactive": False, "verbosity": 0}),
 )
+LEEWAY = dt.timedelta(minutes=30)
 BEFORE_THE_MEETING = dt.timedelta(minutes=5)  # every reminder of the meeting is due, and it has not started
 SEND_DUE = ".venv/bin/python manage.py send_due_notifications --as-of"
 
@@ -41,7 +42,9 @@ class Command(BaseCommand):
         self._print_moments_ahead()
 
     def _print_moments_ahead(self) -> None:
-        moments = cohort_moments_ahead(cohort=Cohort.objects.get(slug=DEMO_SLUG), now=timezone.now())
+        # Far enough ahead that the instants printed are still ahead when someone pastes them.
+        after = timezone.now() + LEEWAY
+        moments = cohort_moments_ahead(cohort=Cohort.objects.get(slug=DEMO_SLUG), after=after)
         self.stdout.write("\n==> To see the demo's mail now rather than when it is due:")
         if moments.first_meeting:
             meeting = moments.first_meeting
