@@ -3,6 +3,7 @@
 
     python3 run.py demo    # install, migrate, import the seeds, build and plan a demo cohort, start web + worker + beat
     python3 run.py test    # install, lint, then the whole test suite (twice under CI: SQLite, then PostgreSQL + Redis)
+    python3 run.py test --changed   # the inner loop: only the tests that the code you changed reaches
     python3 run.py bench   # the benchmarks (demo, planner, notifications, API, feeds, import); not in the tests
 
 Standard library only: it runs before anything is installed.
@@ -109,10 +110,15 @@ def machine_services_env() -> dict[str, str]:
     }
 
 
-def command_test(pytest_args: list[str]) -> None:
+def command_test(pytest_args: list[str], *, changed_only: bool) -> None:
     install()
     # The first pass runs on the embedded defaults, whatever this shell has configured.
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL"}}
+    if changed_only:
+        say("The tests your change touches (pytest-testmon, on SQLite; the first run runs them all)")
+        # In one process: testmon's selections run slower split over pytest-xdist's.
+        run(PYTHON, "-m", "pytest", "--testmon", "--ignore", "tests/integration", *pytest_args, env=env)
+        return
     say("Lint: ruff check and ruff format --check")
     run(PYTHON, "-m", "ruff", "check", ".")
     run(PYTHON, "-m", "ruff", "format", "--check", ".")
@@ -135,13 +141,15 @@ def command_test(pytest_args: list[str]) -> None:
             "CI=true but PostgreSQL (127.0.0.1:5432) or Redis (127.0.0.1:6379) is not reachable: failing."
         )
 
+    # One pytest process per core (pytest-xdist); the integration tests keep to one of them (their conftest).
+    parallel = ["--numprocesses", "auto", "--dist", "loadgroup"]
     say("Tests on the embedded defaults (SQLite, filesystem broker)")
     # The integration tests need PostgreSQL and Redis: they run in the second pass, not here.
     sqlite_only = ["--ignore", "tests/integration"] if services_up else []
-    run(PYTHON, "-m", "pytest", *sqlite_only, *pytest_args, env=env)
+    run(PYTHON, "-m", "pytest", *parallel, *sqlite_only, *pytest_args, env=env)
     if services_up:
         say("Tests on PostgreSQL and Redis, with the integration tests (real Celery workers, SMTP)")
-        run(PYTHON, "-m", "pytest", *pytest_args, env=machine_services_env())
+        run(PYTHON, "-m", "pytest", *parallel, *pytest_args, env=machine_services_env())
     else:
         say("PostgreSQL or Redis not reachable here: the PostgreSQL + Redis pass did not run (CI runs it).")
 
@@ -299,6 +307,11 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="install, set up and start the demo")
     test = sub.add_parser("test", help="lint and run the whole test suite")
+    test.add_argument(
+        "--changed",
+        action="store_true",
+        help="only the tests that the code changed since the last --changed run reaches (pytest-testmon)",
+    )
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed to pytest")
     bench = sub.add_parser("bench", help="run the benchmarks")
     bench.add_argument(
@@ -308,7 +321,7 @@ def main() -> None:
     if args.command == "demo":
         command_demo()
     elif args.command == "test":
-        command_test(args.pytest_args)
+        command_test(args.pytest_args, changed_only=args.changed)
     else:
         command_bench(args.names)
 

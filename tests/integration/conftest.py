@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -53,3 +54,12 @@ def _integration_services() -> None:
 @pytest.fixture(autouse=True)
 def _short_sending_timeout(settings) -> None:
     settings.NOTIFICATION_SENDING_TIMEOUT_SECONDS = SENDING_TIMEOUT_SECONDS
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`--dist loadgroup`), every integration test runs in one process, one at a time: each
+    starts real workers and servers of its own, and two at once would share two cores with the rest of the suite."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group("integration"))
