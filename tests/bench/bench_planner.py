@@ -66,7 +66,7 @@ def report_row(problem: PlanningProblem, result: PlanResult, seconds: float) -> 
         str(days),
         str(blocks),
         str(len(validate_plan(problem, result))),
-        result.solver_status,
+        result.solver_summary,
     ]
 
 
