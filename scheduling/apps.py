@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from cohort.signals import meeting_inputs_changed, person_settings_changed
 
@@ -9,6 +10,7 @@ class SchedulingConfig(AppConfig):
     def ready(self) -> None:
         # Django loads app configs before any model: the receivers (which import models) can only load now.
         from scheduling import receivers
+        from scheduling.feeds.generation import feed_sources
 
         meeting_inputs_changed.connect(
             receivers.meetings_follow_inputs, dispatch_uid="meetings_follow_inputs"
@@ -16,3 +18,11 @@ class SchedulingConfig(AppConfig):
         person_settings_changed.connect(
             receivers.reminders_follow_person, dispatch_uid="reminders_follow_person"
         )
+
+        for model in feed_sources():
+            for signal in (post_save, post_delete, m2m_changed):
+                signal.connect(
+                    receivers.feeds_follow_writes,
+                    sender=model,
+                    dispatch_uid=f"feeds_follow_writes:{model._meta.label}",
+                )

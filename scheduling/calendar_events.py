@@ -4,7 +4,6 @@ invitations share, so every calendar sees the same UID, RECURRENCE-ID and SEQUEN
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 
 from django.db.models import Q
 
@@ -14,16 +13,11 @@ from scheduling.models import Meeting, MeetingSeries
 from scheduling.recurrence import expand
 
 
-def series_event(
-    series: MeetingSeries,
-    *,
-    organiser: Person | None,
-    attendees: Sequence[Person],
-    alarm_minutes: tuple[int, ...] = (),
-) -> ics.SeriesEvent | None:
+def series_event(series: MeetingSeries, *, alarm_minutes: tuple[int, ...] = ()) -> ics.SeriesEvent | None:
     """One VEVENT with an RRULE, plus overrides, so clients show exactly the meetings in the database.
 
-    ``organiser`` and ``attendees`` are the series' people the subscriber may see: only they are named.
+    The mentor and every scholar of the series are in it, each with their ``person_key``: a feed names only those
+    its subscriber may see (``ics.CalendarTemplate.assemble``).
 
     Occurrences the rule makes but that have no meeting (a break, a blackout) and cancelled ones become EXDATEs;
     moved ones become RECURRENCE-ID overrides carrying their own SEQUENCE. A series whose rule makes no
@@ -56,7 +50,9 @@ def series_event(
     return ics.SeriesEvent(
         uid=series.uid,
         summary=series.title,
-        description=_description(series, organiser=organiser, attendees=attendees),
+        # Feeds never carry private notes: only what every attendee may see, and names the subscriber may see.
+        description=series.get_kind_display(),
+        names_people=True,
         location=series.mentor.meeting_place,
         rule=rule,
         # The rule's own wall clock, even on a spring-forward day where the instant shifts.
@@ -64,22 +60,21 @@ def series_event(
         until_utc=occurrences[-1].starts_at_utc,
         sequence=series.version,
         last_modified=last_modified,
-        organizer=ics.CalendarPerson(name=organiser.name, email=organiser.email) if organiser else None,
-        attendees=tuple(ics.CalendarPerson(name=s.name, email=s.email) for s in attendees),
+        organizer=calendar_person(series.mentor),
+        attendees=tuple(calendar_person(scholar) for scholar in series.scholars.all()),
         overrides=tuple(overrides),
         exdates_utc=tuple(exdates),
         alarm_minutes=alarm_minutes,
     )
 
 
-def _description(series: MeetingSeries, *, organiser: Person | None, attendees: Sequence[Person]) -> str:
-    # Feeds never carry private notes: only what every attendee may see, and names the subscriber may see.
-    description = series.get_kind_display()
-    if organiser is not None:
-        description += f" with {organiser.name}"
-    if attendees:
-        description += (" and " if organiser else " with ") + ", ".join(s.name for s in attendees)
-    return description
+def calendar_person(person: Person) -> ics.CalendarPerson:
+    return ics.CalendarPerson(name=person.name, email=person.email, key=person_key(type(person), person.pk))
+
+
+def person_key(model: type[Person], pk: int) -> str:
+    """Who a person is in a calendar template: ``scholar:12``, ``mentor:3``."""
+    return f"{model._meta.model_name}:{pk}"
 
 
 def cohort_calendar_events(

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vDuration, vRecur, vText
+from icalendar.parser import Contentline
 
 from scheduling.recurrence import UTC, Occurrence, WeeklyRule, expand, iana_zone, rrule_string
 
@@ -39,6 +40,48 @@ PARAMETER_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 class CalendarPerson:
     name: str
     email: str
+    # Who this is, for the audience a template is assembled for (CalendarTemplate.assemble); "" shows to everyone.
+    key: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PeopleSlot:
+    """The lines of one component that depend on whom the reader may see: its DESCRIPTION when that names
+    people, its ORGANIZER and its ATTENDEEs."""
+
+    description: str
+    names_people: bool
+    organizer: CalendarPerson | None
+    attendees: tuple[CalendarPerson, ...]
+
+    def lines(self, visible: Collection[str] | None) -> bytes:
+        def shown(person: CalendarPerson) -> bool:
+            return visible is None or not person.key or person.key in visible
+
+        organizer = self.organizer if self.organizer is not None and shown(self.organizer) else None
+        attendees = [person for person in self.attendees if shown(person)]
+        description = self.description
+        if self.names_people:
+            description = _people_description(description, organizer, attendees)
+        lines = [_content_line("DESCRIPTION", _text(description))] if description else []
+        if organizer is not None and organizer.email:
+            lines.append(_content_line("ORGANIZER", _address(organizer)))
+        # A person without an email address has no calendar address (a mailto: URI) to list.
+        lines += [_content_line("ATTENDEE", _address(person)) for person in attendees if person.email]
+        return b"".join(lines)
+
+
+@dataclass(frozen=True)
+class CalendarTemplate:
+    """A calendar rendered once for every reader: its bytes, with a slot in each event for the people lines,
+    which ``assemble`` fills for one audience. A shared feed renders once and assembles per subscriber."""
+
+    pieces: tuple[bytes | PeopleSlot, ...]
+
+    def assemble(self, visible: Collection[str] | None = None) -> bytes:
+        """The calendar naming only the people whose key is in ``visible`` (and those without a key); None
+        names everyone."""
+        return b"".join(piece if isinstance(piece, bytes) else piece.lines(visible) for piece in self.pieces)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,6 +124,8 @@ class SeriesEvent:
     last_modified: dt.datetime
     organizer: CalendarPerson | None
     attendees: tuple[CalendarPerson, ...]
+    # DESCRIPTION goes on to name the organizer and attendees the reader may see.
+    names_people: bool = False
     overrides: tuple[OccurrenceOverride, ...] = ()
     exdates_utc: tuple[dt.datetime, ...] = ()
     alarm_minutes: tuple[int, ...] = ()
@@ -135,6 +180,7 @@ class SingleEvent:
     last_modified: dt.datetime
     organizer: CalendarPerson | None = None
     attendees: tuple[CalendarPerson, ...] = ()
+    names_people: bool = False
     alarm_minutes: tuple[int, ...] = ()
     recurrence_id_utc: dt.datetime | None = None
 
@@ -158,7 +204,27 @@ def render_calendar(
     refresh_minutes: int = 60,
     method: str | None = None,
 ) -> bytes:
-    """A subscribable VCALENDAR holding the events, identical bytes for identical data.
+    """A subscribable VCALENDAR holding the events, naming everyone in them; identical bytes for identical data."""
+    return calendar_template(
+        name=name,
+        time_zone=time_zone,
+        events=events,
+        last_modified=last_modified,
+        refresh_minutes=refresh_minutes,
+        method=method,
+    ).assemble()
+
+
+def calendar_template(
+    *,
+    name: str,
+    time_zone: str,
+    events: Iterable[CalendarEvent],
+    last_modified: dt.datetime,
+    refresh_minutes: int = 60,
+    method: str | None = None,
+) -> CalendarTemplate:
+    """A subscribable VCALENDAR holding the events, to assemble for any audience.
 
     ``last_modified`` is the calendar's last change (RFC 7986 LAST-MODIFIED); an empty calendar takes the year
     of its time zone's definition from it.
@@ -177,18 +243,16 @@ def render_calendar(
     # RFC 7986 makes VALUE=DURATION part of REFRESH-INTERVAL; X-PUBLISHED-TTL is the older hint Outlook reads.
     calendar.add("refresh-interval", vDuration(refresh), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(refresh))
-    for component in sorted(_components(events), key=_component_order):
+    slots: list[PeopleSlot] = []
+    for component in sorted(_components(events, slots), key=_component_order):
         calendar.add_component(component)
-    _add_time_zones(calendar, events)
-    if not calendar.subcomponents:
+    zones = _time_zones(calendar, events)
+    if not calendar.subcomponents and not zones:
         # RFC 5545's icalbody needs at least one component: an empty calendar carries its own zone, which
         # clients ignore until an event names it.
         year = last_modified.astimezone(UTC).year
-        tzid = iana_zone(time_zone).key
-        calendar.add_component(
-            Timezone.from_ical(_vtimezone(tzid, dt.date(year, 1, 1), dt.date(year + 1, 1, 1)))
-        )
-    return calendar.to_ical()
+        zones = [_vtimezone(iana_zone(time_zone).key, dt.date(year, 1, 1), dt.date(year + 1, 1, 1))]
+    return _template(calendar, slots, zones)
 
 
 def render_invitation(event: SingleEvent | SeriesEvent, *, method: Literal["REQUEST", "CANCEL"]) -> bytes:
@@ -200,7 +264,8 @@ def render_invitation(event: SingleEvent | SeriesEvent, *, method: Literal["REQU
             f"Event {event.uid}: an invitation needs an organizer with an email address (RFC 5546)."
         )
     calendar = _calendar(method)
-    components = _components([event])
+    slots: list[PeopleSlot] = []
+    components = _components([event], slots)
     if method == "CANCEL":
         # Cancelling a series cancels the master and with it every occurrence; overrides are not sent.
         components = components[:1]
@@ -209,8 +274,30 @@ def render_invitation(event: SingleEvent | SeriesEvent, *, method: Literal["REQU
         components[0].subcomponents.clear()  # no alarms for a meeting that will not happen
     for component in sorted(components, key=_component_order):
         calendar.add_component(component)
-    _add_time_zones(calendar, [event])
-    return calendar.to_ical()
+    return _template(calendar, slots, _time_zones(calendar, [event])).assemble()
+
+
+# Where a component's people lines go; CalendarTemplate replaces the line with its slot.
+PEOPLE_SLOT_PROPERTY = "X-COHORTOPS-PEOPLE"
+PEOPLE_SLOT_LINE = re.compile(rb"^" + PEOPLE_SLOT_PROPERTY.encode() + rb":(\d+)\r\n", re.MULTILINE)
+
+
+def _template(calendar: Calendar, slots: Sequence[PeopleSlot], zones: Sequence[bytes]) -> CalendarTemplate:
+    """The calendar's bytes cut at its slots, with the VTIMEZONEs spliced in before the first component (as
+    bytes: parsing them back into components to serialise them again took as long as the events)."""
+    rendered = calendar.to_ical()
+    # Properties come first, then components; a component starts a line, a folded line starts with a space.
+    first_component = rendered.find(b"\r\nBEGIN:", len(b"BEGIN:VCALENDAR")) + 2
+    if first_component == 1:
+        first_component = rendered.rindex(b"END:VCALENDAR")
+    rendered = rendered[:first_component] + b"".join(zones) + rendered[first_component:]
+    pieces: list[bytes | PeopleSlot] = []
+    position = 0
+    for match in PEOPLE_SLOT_LINE.finditer(rendered):
+        pieces += [rendered[position : match.start()], slots[int(match.group(1))]]
+        position = match.end()
+    pieces.append(rendered[position:])
+    return CalendarTemplate(pieces=tuple(pieces))
 
 
 def _calendar(method: str | None) -> Calendar:
@@ -230,15 +317,16 @@ def _refuse_duplicate_uids(events: Sequence[CalendarEvent]) -> None:
         raise ValueError(f"Two events share a UID, which clients would merge: {', '.join(duplicates)}.")
 
 
-def _components(events: Iterable[CalendarEvent]) -> list[Event]:
+def _components(events: Iterable[CalendarEvent], slots: list[PeopleSlot]) -> list[Event]:
+    """The events' components; each timed one gets a people slot, appended to ``slots``."""
     components: list[Event] = []
     for event in events:
         if isinstance(event, SeriesEvent):
-            components += _series_components(event)
+            components += _series_components(event, slots)
         elif isinstance(event, AllDayEvent):
             components.append(_all_day_component(event))
         else:
-            components.append(_single_component(event))
+            components.append(_single_component(event, slots))
     return components
 
 
@@ -250,7 +338,7 @@ def _component_order(component: Event) -> tuple[str, bool, dt.datetime]:
     return (str(component["UID"]), True, recurrence_id.dt.astimezone(UTC))
 
 
-def _series_components(event: SeriesEvent) -> list[Event]:
+def _series_components(event: SeriesEvent, slots: list[PeopleSlot]) -> list[Event]:
     rule = event.rule
     zone = rule.zone
     occurrences = _occurrences_by_start(event)
@@ -264,7 +352,7 @@ def _series_components(event: SeriesEvent) -> list[Event]:
     first = next(iter(occurrences.values()), None)
     if first is None:
         raise ValueError(f"Series {event.uid} has no occurrence between its first start and until_utc.")
-    master = _timed_component(event, sequence=event.sequence, last_modified=event.last_modified)
+    master = _timed_component(event, slots, sequence=event.sequence, last_modified=event.last_modified)
     master.add("dtstart", event.first_start_local.replace(tzinfo=zone))
     master.add("dtend", _in_zone(first.ends_at_utc, zone))
     master.add("rrule", vRecur.from_ical(rrule_string(rule, until_utc=event.until_utc)))
@@ -274,7 +362,9 @@ def _series_components(event: SeriesEvent) -> list[Event]:
 
     components = [master]
     for override in moved:
-        component = _timed_component(event, sequence=override.sequence, last_modified=override.last_modified)
+        component = _timed_component(
+            event, slots, sequence=override.sequence, last_modified=override.last_modified
+        )
         original = _occurrence(event, occurrences, override.original_start_utc)
         component.add("recurrence-id", _rule_wall_clock(rule, original))
         component.add("dtstart", _in_zone(override.starts_at_utc, zone))
@@ -317,22 +407,24 @@ def _in_zone(instant: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     return instant.astimezone(UTC)
 
 
-def _timed_component(event: SeriesEvent | SingleEvent, *, sequence: int, last_modified: dt.datetime) -> Event:
+def _timed_component(
+    event: SeriesEvent | SingleEvent, slots: list[PeopleSlot], *, sequence: int, last_modified: dt.datetime
+) -> Event:
     component = _described(
-        uid=event.uid,
-        summary=event.summary,
-        description=event.description,
-        sequence=sequence,
-        last_modified=last_modified,
+        uid=event.uid, summary=event.summary, description="", sequence=sequence, last_modified=last_modified
     )
     if event.location:
         component.add("location", _text(event.location))
-    if event.organizer is not None and event.organizer.email:
-        component.add("organizer", _address(event.organizer))
-    # A person without an email address has no calendar address (a mailto: URI) to list.
-    for attendee in event.attendees:
-        if attendee.email:
-            component.add("attendee", _address(attendee))
+    # The description and the people are filled in for each audience (CalendarTemplate.assemble).
+    component.add(PEOPLE_SLOT_PROPERTY, str(len(slots)))
+    slots.append(
+        PeopleSlot(
+            description=event.description,
+            names_people=event.names_people,
+            organizer=event.organizer,
+            attendees=event.attendees,
+        )
+    )
     return component
 
 
@@ -353,6 +445,22 @@ def _described(
     if description:
         component.add("description", _text(description))
     return component
+
+
+def _people_description(
+    lead: str, organizer: CalendarPerson | None, attendees: Sequence[CalendarPerson]
+) -> str:
+    """ "Group meeting with Ann and Bo, Cy": the lead, then the organizer, then the attendees."""
+    description = lead
+    if organizer is not None:
+        description += f" with {organizer.name}"
+    if attendees:
+        description += (" and " if organizer else " with ") + ", ".join(person.name for person in attendees)
+    return description
+
+
+def _content_line(name: str, value: vText | vCalAddress) -> bytes:
+    return Contentline.from_parts(name, value.params, value).to_ical() + b"\r\n"
 
 
 def _text(value: str) -> vText:
@@ -397,9 +505,9 @@ def _all_day_component(event: AllDayEvent) -> Event:
     return component
 
 
-def _single_component(event: SingleEvent) -> Event:
+def _single_component(event: SingleEvent, slots: list[PeopleSlot]) -> Event:
     zone = ZoneInfo(event.time_zone)
-    component = _timed_component(event, sequence=event.sequence, last_modified=event.last_modified)
+    component = _timed_component(event, slots, sequence=event.sequence, last_modified=event.last_modified)
     if event.recurrence_id_utc is not None:
         component.add("recurrence-id", _in_zone(event.recurrence_id_utc, zone))
     component.add("dtstart", _in_zone(event.starts_at_utc, zone))
@@ -410,7 +518,7 @@ def _single_component(event: SingleEvent) -> Event:
     return component
 
 
-def _add_time_zones(calendar: Calendar, events: Sequence[CalendarEvent]) -> None:
+def _time_zones(calendar: Calendar, events: Sequence[CalendarEvent]) -> list[bytes]:
     """A VTIMEZONE for every TZID used, in sorted order, covering whole years around the events.
 
     icalendar's add_missing_timezones() builds the same components but adds them in set order, which changes
@@ -419,18 +527,16 @@ def _add_time_zones(calendar: Calendar, events: Sequence[CalendarEvent]) -> None
     """
     missing = sorted(calendar.get_missing_tzids())
     if not missing:
-        return
+        return []
     years = sorted(year for event in events for year in _years(event))
     # UTC years can be a local year off at either end; one spare year covers that.
     first_date, last_date = dt.date(years[0] - 1, 1, 1), dt.date(years[-1] + 2, 1, 1)
-    zones = [Timezone.from_ical(_vtimezone(tzid, first_date, last_date)) for tzid in missing]
-    # Time zones go before the events that name them.
-    calendar.subcomponents[:0] = zones
+    return [_vtimezone(tzid, first_date, last_date) for tzid in missing]
 
 
 @lru_cache(maxsize=256)
 def _vtimezone(tzid: str, first_date: dt.date, last_date: dt.date) -> bytes:
-    """Building a VTIMEZONE walks the zone's transitions (about 15 ms a zone); the text is kept and re-read."""
+    """Building a VTIMEZONE walks the zone's transitions (about 15 ms a zone); the text is kept."""
     return Timezone.from_tzid(tzid, first_date=first_date, last_date=last_date).to_ical()
 
 

@@ -1,10 +1,12 @@
-"""How scheduling answers the lower apps' writes (see ``cohort.signals``): meetings and reminders follow at once."""
+"""How scheduling answers writes: the lower apps' (see ``cohort.signals``), which meetings and reminders follow at
+once, and any write to a row a feed shows, which the feeds' stamps follow."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from cohort.models import Cohort, Person
+from scheduling.feeds.generation import feeds_changed
 from scheduling.notifications.reminders import NOTIFICATION_FIELDS, person_notifications_resync
 from scheduling.services.materialise import cohorts_meetings_refresh
 
@@ -20,3 +22,20 @@ def reminders_follow_person(sender: type, *, person: Person, fields: Sequence[st
     pending."""
     if NOTIFICATION_FIELDS.intersection(fields):
         person_notifications_resync(person=person)
+
+
+# Saves that change nothing a feed shows nor who may read one: a sign-in stamps the login's last_login.
+FEED_UNSHOWN_FIELDS = frozenset({"last_login"})
+
+
+def feeds_follow_writes(
+    sender: type, *, update_fields: frozenset[str] | None = None, action: str = "", **signal_kwargs
+) -> None:
+    """A row a feed shows, or one deciding who may read a feed, was saved, deleted or linked (post_save,
+    post_delete, m2m_changed): every feed's stamp stops answering for it."""
+    if update_fields is not None and update_fields <= FEED_UNSHOWN_FIELDS:
+        return
+    # m2m_changed comes before and after each change; after is enough.
+    if action and not action.startswith("post_"):
+        return
+    feeds_changed()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -15,11 +17,12 @@ from django.utils.http import http_date
 from django.utils.log import log_response
 from django.views.decorators.csrf import csrf_exempt
 
-from scheduling.feed_tokens import feed_token_lookup
-from scheduling.feeds.builder import feed_render, feed_version
+from scheduling.feed_tokens import feed_token_lookup, hash_token
+from scheduling.feeds.builder import FeedStamp, cached_feed_stamp, feed_body, feed_stamp
 
 FEED_METHODS = ["GET", "HEAD"]
 FEED_CONTENT_TYPE = "text/calendar; charset=utf-8"
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 # What the logs say instead of the path: the path is the credential.
 LOGGED_FEED_PATH = "/feeds/[token].ics"
 PRIVATE_FEED_HEADERS = {
@@ -35,25 +38,55 @@ PRIVATE_FEED_HEADERS = {
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponseBase:
     if request.method not in FEED_METHODS:
         return _refused(request, HttpResponseNotAllowed(FEED_METHODS))
-    feed_token = feed_token_lookup(token)
-    if feed_token is None:
+    stamp = _feed_stamp(token, fresh=False)
+    if stamp is None:
         return _refused(request, HttpResponseNotFound("No such feed.", content_type="text/plain"))
-    etag, last_modified = feed_version(feed_token)
-    headers = {**PRIVATE_FEED_HEADERS, "ETag": etag, "Last-Modified": http_date(last_modified.timestamp())}
-    # If-None-Match and If-Modified-Since, answered before anything is rendered.
-    response = get_conditional_response(request, etag=etag, last_modified=int(last_modified.timestamp()))
+    gzipped = stamp.gzipped and ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")) is not None
+    # If-None-Match and If-Modified-Since, answered before the body is even fetched.
+    response = get_conditional_response(
+        request, etag=_etag(stamp, gzipped), last_modified=int(stamp.last_modified.timestamp())
+    )
     if response is None:
         if request.method == "HEAD":
-            # GET's headers without rendering its body; streaming, so no Content-Length: 0 is sent for a body that
-            # is not empty.
+            # GET's headers without its body; streaming, so no Content-Length: 0 is sent for a body that is not
+            # empty.
             response = StreamingHttpResponse((), content_type=FEED_CONTENT_TYPE)
         else:
-            feed = feed_render(feed_token, etag=etag, last_modified=last_modified)
-            response = HttpResponse(feed.body, content_type=FEED_CONTENT_TYPE)
+            body = feed_body(stamp, gzipped=gzipped)
+            if body is None:
+                # The cache let the body go before the stamp: make both again.
+                stamp = _feed_stamp(token, fresh=True)
+                if stamp is None:
+                    return _refused(request, HttpResponseNotFound("No such feed.", content_type="text/plain"))
+                gzipped = gzipped and stamp.gzipped
+                body = feed_body(stamp, gzipped=gzipped)
+            response = HttpResponse(body, content_type=FEED_CONTENT_TYPE)
         response["Content-Disposition"] = 'inline; filename="cohortops.ics"'
-    for name, value in headers.items():
+        if gzipped:
+            response["Content-Encoding"] = "gzip"
+    response["ETag"] = _etag(stamp, gzipped)
+    response["Last-Modified"] = http_date(stamp.last_modified.timestamp())
+    response["Vary"] = "Accept-Encoding"
+    for name, value in PRIVATE_FEED_HEADERS.items():
         response[name] = value
     return response
+
+
+def _feed_stamp(token: str, *, fresh: bool) -> FeedStamp | None:
+    """The feed's stamp: from the cache while nothing it shows has changed (no query), else from the database;
+    None for a token that opens no feed."""
+    stamp = None if fresh else cached_feed_stamp(hash_token(token))
+    if stamp is None:
+        feed_token = feed_token_lookup(token)
+        if feed_token is None:
+            return None
+        stamp = feed_stamp(feed_token)
+    return stamp
+
+
+def _etag(stamp: FeedStamp, gzipped: bool) -> str:
+    # The gzip is another representation of the same feed: a weak validator, as Django's GZipMiddleware makes it.
+    return f"W/{stamp.etag}" if gzipped else stamp.etag
 
 
 def _refused(request: HttpRequest, response: HttpResponse) -> HttpResponse:

@@ -6,6 +6,7 @@ fails (see tests/integration/conftest.py), it never skips.
 
 import pytest
 from django.core.cache import cache
+from django.test import override_settings
 from hypothesis import settings as hypothesis_settings
 
 # Every property test draws the same examples on every run (and keeps no example database between runs), so the
@@ -18,6 +19,16 @@ hypothesis_settings.load_profile("cohortops")
 def _fast_password_hashing(settings) -> None:
     # The real hasher is slow on purpose; tests create many users and check no password strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_of_this_process():
+    """Each test process keeps its cache in memory: the default, files shared by every process on the machine,
+    would have pytest-xdist's workers clear and count in each other's. The tests' own processes are one system."""
+    with override_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+    ):
+        yield
 
 
 @pytest.fixture(autouse=True)

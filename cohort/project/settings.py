@@ -127,12 +127,18 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 
-# --- Cache (rendered feeds) -------------------------------------------------------------------------------
+# --- Cache (feeds, their stamps and generation; throttle counts) -------------------------------------------
+# Every process that writes or serves must share it: a plan applied on the worker ends the web app's feed stamps
+# (scheduling.feeds.generation). Files under VAR_DIR are shared by the processes of one machine; Redis by many.
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"]}
         if os.environ.get("CACHE_URL", "").startswith("redis")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cohortops"}
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": VAR_DIR / "cache",
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
     )
 }
 

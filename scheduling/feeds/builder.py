@@ -1,88 +1,128 @@
-"""The one data builder every feed renders through, whatever its scope (``scheduling.feeds.scopes``): its version
-and its bytes.
+"""The one data builder every feed renders through, whatever its scope (``scheduling.feeds.scopes``): its version,
+its bytes, and the stamp that answers for it until something it shows changes.
 
-Every feed reads a fixed number of queries whatever its size, and a feed's version is computed with one aggregate
-query, so a client revalidating an unchanged feed costs two queries and no rendering.
+Three cache entries serve a feed, so a request for an unchanged one costs no query:
+- the **stamp**, per token: the feed's ETag, Last-Modified and where its bytes are, valid while the feed
+  generation (``scheduling.feeds.generation``) it was computed under is the current one;
+- the **template**, per version of the feed's content: rendered once for every subscriber of a shared feed;
+- the **body**, per version and audience: the template assembled naming the people one subscriber may see (and
+  its gzip), shared by every subscriber who sees the same people.
+
+When the generation has moved on, the version is computed again with one aggregate query (and the audience with
+two), and the template is rendered only if that version is new.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models import Count, Max, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 
 from cohort.models import Break, Cohort, Phase, ProgramEvent
+from mentors.models import Mentor
 from scheduling import ics
-from scheduling.calendar_events import cohort_calendar_events, series_event
+from scheduling.calendar_events import cohort_calendar_events, person_key, series_event
+from scheduling.feeds.generation import GENERATION_KEY, current_generation
 from scheduling.feeds.scopes import FeedScope, feed_scope
 from scheduling.models import FeedToken, Meeting
+from scholars.models import Scholar
 
 # Calendar clients poll on their own schedules; this is only the hint they may honour.
 REFRESH_MINUTES = 60
 CACHE_SECONDS = 24 * 3600
+# Smaller feeds gain less from compression than it costs the client to undo.
+GZIP_MIN_BYTES = 1024
 
 
 @dataclass(frozen=True)
-class RenderedFeed:
-    body: bytes
+class FeedStamp:
+    """What answers a request for a feed without a query while ``generation`` is the current one."""
+
+    generation: str
     etag: str
     last_modified: dt.datetime
+    body_key: str
+    gzipped: bool  # whether a gzip of the body is kept under ``body_key + ":gzip"``
 
 
-def feed_version(token: FeedToken) -> tuple[str, dt.datetime]:
-    """An ETag and a Last-Modified for the feed, from one aggregate query over everything it shows."""
+def stamp_key(token_hash: str) -> str:
+    return f"feed-stamp:{token_hash}"
+
+
+def cached_feed_stamp(token_hash: str) -> FeedStamp | None:
+    """The token's stamp if nothing any feed shows has changed since it was made (one cache round trip)."""
+    key = stamp_key(token_hash)
+    found = cache.get_many([key, GENERATION_KEY])
+    stamp = found.get(key)
+    if stamp is None or stamp.generation != found.get(GENERATION_KEY):
+        return None
+    return stamp
+
+
+def feed_stamp(token: FeedToken) -> FeedStamp:
+    """Version the feed, make sure its body is in the cache, and keep the stamp that answers for both."""
+    # Read before the data: a change committed after this read moves the generation on, so a stamp made from
+    # data read before that commit is never taken for current.
+    generation = current_generation()
     scope = feed_scope(token)
-    series_ids = scope.series().values("pk")
-    audience = scope.audience()
-    # Attendees and organisers are in the feed too (names, ATTENDEE lines): their changes are changes of it. Which
-    # of them the subscriber may see changes with mentorships and teams, which touch none of these rows: how many
-    # are shown and the sum of their ids go in: one person more or fewer always changes them.
-    meetings = Meeting.objects.filter(series__in=series_ids).aggregate(
+    template_key, last_modified = _feed_version(scope)
+    visible = _visible_people(scope)
+    etag = hashlib.sha256(f"{template_key}|{','.join(sorted(visible))}".encode()).hexdigest()[:32]
+    body_key = f"feed-body:{etag}"
+    stored = cache.get_many([body_key, f"{body_key}:gzip"])
+    if body_key not in stored:
+        template = _template(scope, template_key=template_key, last_modified=last_modified)
+        body = template.assemble(visible)
+        stored = {body_key: body}
+        if len(body) >= GZIP_MIN_BYTES:
+            # mtime=0: the same body always gzips to the same bytes.
+            stored[f"{body_key}:gzip"] = gzip.compress(body, mtime=0)
+        cache.set_many(stored, CACHE_SECONDS)
+    stamp = FeedStamp(
+        generation=generation,
+        etag=f'"{etag}"',
+        last_modified=last_modified,
+        body_key=body_key,
+        gzipped=f"{body_key}:gzip" in stored,
+    )
+    cache.set(stamp_key(token.token_hash), stamp, CACHE_SECONDS)
+    return stamp
+
+
+def feed_body(stamp: FeedStamp, *, gzipped: bool) -> bytes | None:
+    """The stamp's body (or its gzip), None if the cache has let it go since."""
+    return cache.get(f"{stamp.body_key}:gzip" if gzipped else stamp.body_key)
+
+
+def _feed_version(scope: FeedScope) -> tuple[str, dt.datetime]:
+    """What the feed's content is a function of, as a digest, and its last change, from one aggregate query over
+    everything it shows (two with a programme). Nothing of the subscriber's is in it but their own settings, so
+    every subscriber of a shared feed has the same version."""
+    # Attendees and organisers are in the feed too (names, ATTENDEE lines): their changes are changes of it.
+    meetings = Meeting.objects.filter(series__in=scope.series().values("pk")).aggregate(
         series_changed=Max("series__updated_at"),
         meetings_changed=Max("updated_at"),
         organisers_changed=Max("series__mentor__updated_at"),
         attendees_changed=Max("series__scholars__updated_at"),
         meetings=Count("pk", distinct=True),
         attendees=Count("series__scholars", distinct=True),
-        attendees_shown=Count(
-            "series__scholars", filter=Q(series__scholars__in=audience.scholars), distinct=True
-        ),
-        attendee_ids_shown=Sum(
-            "series__scholars", filter=Q(series__scholars__in=audience.scholars), distinct=True
-        ),
-        organisers_shown=Count(
-            "series__mentor", filter=Q(series__mentor__in=audience.mentors), distinct=True
-        ),
-        organiser_ids_shown=Sum(
-            "series__mentor", filter=Q(series__mentor__in=audience.mentors), distinct=True
-        ),
+        attendances=Count("series__scholars"),
     )
     stamps = [
         meetings["series_changed"],
         meetings["meetings_changed"],
         meetings["organisers_changed"],
         meetings["attendees_changed"],
-        token.updated_at,
     ]
-    # The subscriber's own zone and reminder offsets shape the feed (X-WR-TIMEZONE, VALARMs).
-    person = scope.settings_owner()
-    if person is not None:
-        stamps.append(person.updated_at)
-    counts = [
-        meetings[key]
-        for key in (
-            "meetings",
-            "attendees",
-            "attendees_shown",
-            "attendee_ids_shown",
-            "organisers_shown",
-            "organiser_ids_shown",
-        )
-    ]
+    # The owner's name is the calendar's; a personal feed's owner's zone and reminder offsets shape it too
+    # (X-WR-TIMEZONE, VALARMs). An empty feed has this last change at least.
+    stamps.append(scope.owner().updated_at)
+    counts = [meetings["meetings"], meetings["attendees"], meetings["attendances"]]
     programme = scope.calendar()
     if programme is not None:
         calendar = (
@@ -104,8 +144,28 @@ def feed_version(token: FeedToken) -> tuple[str, dt.datetime]:
         ]
         counts.append(calendar["spans"])
     last_modified = max(stamp for stamp in stamps if stamp is not None)
-    fingerprint = f"{token.token_hash}|{last_modified.isoformat()}|{counts}"
-    return '"' + hashlib.sha256(fingerprint.encode()).hexdigest()[:32] + '"', last_modified
+    content = [
+        scope.scope,
+        scope.owner_id(),
+        programme,
+        _calendar_name(scope),
+        scope.time_zone(),
+        scope.alarm_minutes(),
+        last_modified.isoformat(),
+        counts,
+    ]
+    return hashlib.sha256(repr(content).encode()).hexdigest(), last_modified
+
+
+def _visible_people(scope: FeedScope) -> frozenset[str]:
+    """The people of the feed's series its subscriber may see, as the keys its template names them by."""
+    audience = scope.audience()
+    series = scope.series().values("pk")
+    scholars = audience.scholars.filter(meeting_series__in=series).values_list("pk", flat=True).distinct()
+    mentors = audience.mentors.filter(meeting_series__in=series).values_list("pk", flat=True).distinct()
+    return frozenset(
+        [*(person_key(Scholar, pk) for pk in scholars), *(person_key(Mentor, pk) for pk in mentors)]
+    )
 
 
 def _latest_change(model: type[Phase | Break | ProgramEvent]) -> Subquery:
@@ -119,46 +179,37 @@ def _span_count(model: type[Phase | Break | ProgramEvent]) -> Coalesce:
     return Coalesce(Subquery(counted), 0)
 
 
-def feed_render(token: FeedToken, *, etag: str, last_modified: dt.datetime) -> RenderedFeed:
-    """The feed's bytes, from the cache when this version was rendered before."""
-    key = f"feed:{token.token_hash}:{etag.strip(chr(34))}"
-    body = cache.get(key)
-    if body is None:
-        body = _render(feed_scope(token), last_modified=last_modified)
-        cache.set(key, body, CACHE_SECONDS)
-    return RenderedFeed(body=body, etag=etag, last_modified=last_modified)
+def _calendar_name(scope: FeedScope) -> str:
+    return f"cohortops: {scope.owner()}"
 
 
-def _render(scope: FeedScope, *, last_modified: dt.datetime) -> bytes:
-    audience = scope.audience()
+def _template(scope: FeedScope, *, template_key: str, last_modified: dt.datetime) -> ics.CalendarTemplate:
+    """The feed's calendar for every audience, rendered once per version of its content."""
+    key = f"feed-template:{template_key}"
+    template = cache.get(key)
+    if template is None:
+        template = render_template(scope, last_modified=last_modified)
+        cache.set(key, template, CACHE_SECONDS)
+    return template
+
+
+def render_template(scope: FeedScope, *, last_modified: dt.datetime) -> ics.CalendarTemplate:
+    """The feed's calendar for every audience, from the database."""
     series = (
         scope.series()
         .select_related("mentor", "cohort")
-        .annotate(organiser_shown=Exists(audience.mentors.filter(pk=OuterRef("mentor"))))
         .prefetch_related(
-            Prefetch("scholars", queryset=audience.scholars, to_attr="attendees_shown"),
-            Prefetch("meetings", queryset=Meeting.objects.order_by("original_start")),
+            "scholars", Prefetch("meetings", queryset=Meeting.objects.order_by("original_start"))
         )
         .order_by("pk")
     )
     alarm_minutes = scope.alarm_minutes()
-    events: list = [
-        event
-        for s in series
-        if (
-            event := series_event(
-                s,
-                organiser=s.mentor if s.organiser_shown else None,
-                attendees=s.attendees_shown,
-                alarm_minutes=alarm_minutes,
-            )
-        )
-    ]
+    events: list = [event for s in series if (event := series_event(s, alarm_minutes=alarm_minutes))]
     programme = scope.calendar()
     if programme is not None:
         events += cohort_calendar_events(programme.cohort_id, stream_id=programme.stream_id)
-    return ics.render_calendar(
-        name=f"cohortops: {scope.owner()}",
+    return ics.calendar_template(
+        name=_calendar_name(scope),
         time_zone=scope.time_zone(),
         events=events,
         last_modified=last_modified,

@@ -1,6 +1,7 @@
 """Calendar feeds, read back the way a calendar client reads them: icalendar + recurring-ical-events."""
 
 import datetime as dt
+import gzip
 import logging
 
 import icalendar
@@ -9,6 +10,7 @@ import recurring_ical_events
 from django.test import Client
 
 from scheduling.feed_tokens import feed_token_revoke, feed_token_rotate
+from scheduling.feeds.builder import GZIP_MIN_BYTES
 from scheduling.models import FeedToken, Meeting, MeetingSeries
 from tests.factories import (
     BreakFactory,
@@ -126,17 +128,44 @@ def test_feed_headers_keep_the_secret_private(client, london_cohort):
     assert response["X-Robots-Tag"] == "noindex, nofollow"
 
 
-def test_unchanged_feed_revalidates_with_304_in_two_queries(client, london_cohort, django_assert_num_queries):
+def test_an_unchanged_feed_revalidates_with_304_without_a_query(
+    client, london_cohort, django_assert_num_queries
+):
     scholar = ScholarFactory(cohort=london_cohort)
     weekly_series_with_meetings(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
     url = f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics"
     first = client.get(url)
 
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(0):
         second = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+        again = client.get(url)
 
     assert second.status_code == 304
     assert second["ETag"] == first["ETag"]
+    assert again.status_code == 200
+    assert again.content == first.content
+
+
+def test_after_a_write_elsewhere_a_feed_checks_its_version_once_without_rendering(
+    client, london_cohort, django_assert_num_queries
+):
+    scholar = ScholarFactory(cohort=london_cohort)
+    weekly_series_with_meetings(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
+    url = f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics"
+    first = client.get(url)
+    # Another scholar's meetings: nothing this feed shows.
+    weekly_series_with_meetings(
+        cohort=london_cohort, mentor=MentorFactory(), scholars=[ScholarFactory(cohort=london_cohort)]
+    )
+
+    # The token, the feed's version and whom it may name; none of the rendering's queries.
+    with django_assert_num_queries(4):
+        second = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    with django_assert_num_queries(0):
+        third = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert second.status_code == third.status_code == 304
+    assert second["ETag"] == third["ETag"] == first["ETag"]
 
 
 def test_changing_a_meeting_changes_the_etag_and_the_feed(client, london_cohort):
@@ -159,14 +188,15 @@ def test_feed_renders_in_a_fixed_number_of_queries(client, london_cohort, django
     scholar = ScholarFactory(cohort=london_cohort)
     url = f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics"
     weekly_series_with_meetings(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
-    with django_assert_num_queries(5):
+    # The token, the version, whom it may name (2), then the series with their scholars and meetings.
+    with django_assert_num_queries(7):
         client.get(url)
 
     for weekday in (2, 3):
         weekly_series_with_meetings(
             cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar], weekday=weekday
         )
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         client.get(url)
 
 
@@ -393,7 +423,9 @@ def test_a_shared_feed_renders_in_a_fixed_number_of_queries(
 ):
     world = stream_of_two_mentors
     url = f"/feeds/{token_of(feed_token_rotate(owner=world['stream'], cohort=london_cohort, by=world['me'].user))}.ics"
-    with django_assert_num_queries(10):
+    # The token, its reader's rights, the version (two), whom it may name (two), then the series with their
+    # scholars and meetings, and the programme's phases, breaks and events.
+    with django_assert_num_queries(12):
         client.get(url)
 
     for weekday in (3, 4):
@@ -401,7 +433,7 @@ def test_a_shared_feed_renders_in_a_fixed_number_of_queries(
             cohort=london_cohort, mentor=world["my_mentor"], scholars=[world["me"]], weekday=weekday
         )
     MeetingSeries.objects.update(kind="group")
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(12):
         client.get(url)
 
 
@@ -499,18 +531,72 @@ FEED_HEADERS = [
 ]
 
 
-def test_head_answers_with_gets_headers_without_rendering_the_feed(
-    client, london_cohort, django_assert_num_queries
-):
+def test_head_answers_with_gets_headers_and_no_body(client, london_cohort, django_assert_num_queries):
     scholar = ScholarFactory(cohort=london_cohort, user=UserFactory())
     weekly_series_with_meetings(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
     url = f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics"
 
-    # The token and the feed's version, as for a 304: none of the rendering's queries.
-    with django_assert_num_queries(2):
-        head = client.head(url)
-    get = client.get(url)
+    head = client.head(url, HTTP_ACCEPT_ENCODING="gzip")
+    get = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    with django_assert_num_queries(0):
+        head_again = client.head(url, HTTP_ACCEPT_ENCODING="gzip")
 
-    assert head.status_code == 200
-    assert {name: head[name] for name in FEED_HEADERS} == {name: get[name] for name in FEED_HEADERS}
-    assert not head.has_header("Content-Length")
+    assert head.status_code == head_again.status_code == 200
+    assert get.content
+    assert b"".join(head.streaming_content) == b"".join(head_again.streaming_content) == b""
+    for response in (head, head_again):
+        assert {name: response[name] for name in FEED_HEADERS} == {name: get[name] for name in FEED_HEADERS}
+        assert response["Content-Encoding"] == get["Content-Encoding"] == "gzip"
+        assert not response.has_header("Content-Length")
+
+
+def test_a_large_feed_is_sent_gzipped_to_a_client_that_accepts_it(client, london_cohort):
+    scholar = ScholarFactory(cohort=london_cohort)
+    weekly_series_with_meetings(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
+    url = f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics"
+
+    plain = client.get(url)
+    zipped = client.get(url, HTTP_ACCEPT_ENCODING="br, gzip;q=0.8")
+    revalidated = client.get(url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=zipped["ETag"])
+
+    assert not plain.has_header("Content-Encoding")
+    assert zipped["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.content) == plain.content
+    assert len(zipped.content) < len(plain.content) / 2
+    # Another representation of the same feed: a weak validator, which a 304 still honours.
+    assert zipped["ETag"] == f"W/{plain['ETag']}"
+    assert plain["Vary"] == zipped["Vary"] == "Accept-Encoding"
+    assert revalidated.status_code == 304
+
+
+def test_a_small_feed_is_sent_as_it_is(client, london_cohort):
+    scholar = ScholarFactory(cohort=london_cohort)
+    url = f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics"
+
+    response = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+
+    assert len(response.content) < GZIP_MIN_BYTES
+    assert not response.has_header("Content-Encoding")
+    assert icalendar.Calendar.from_ical(response.content).walk("VTIMEZONE")
+
+
+def test_a_shared_feed_is_rendered_once_for_all_its_subscribers(
+    client, london_cohort, stream_of_two_mentors, django_assert_num_queries
+):
+    world = stream_of_two_mentors
+    mine = feed_token_rotate(owner=world["stream"], cohort=london_cohort, by=world["me"].user)
+    staffs = feed_token_rotate(owner=world["stream"], cohort=london_cohort, by=UserFactory(is_staff=True))
+    my_body = client.get(f"/feeds/{token_of(mine)}.ics").content
+
+    # The token, the version (two) and whom it may name (two): the render is the first subscriber's.
+    with django_assert_num_queries(5):
+        staff_body = client.get(f"/feeds/{token_of(staffs)}.ics").content
+
+    assert people_named(my_body) == {
+        world["mixed"].uid: ("My Mentor", ["Me", "Teammate"]),
+        world["others"].uid: (None, []),
+    }
+    assert people_named(staff_body) == {
+        world["mixed"].uid: ("My Mentor", ["Me", "Sample Scholar 01", "Teammate"]),
+        world["others"].uid: ("Other Mentor", ["Sample Scholar 01"]),
+    }

@@ -14,6 +14,7 @@ from scheduling.ics import (
     OccurrenceOverride,
     SeriesEvent,
     SingleEvent,
+    calendar_template,
     render_calendar,
     render_invitation,
 )
@@ -613,3 +614,47 @@ def test_an_invitation_to_someone_with_an_unruly_name_reads_back_cleanly():
         "Ann 'Bee' Cee",
         "Ann 'Bee' Cee",
     )
+
+
+def test_a_template_assembles_each_audience_naming_only_the_people_it_may_see():
+    mentor = CalendarPerson(name="Cas", email="cas@example.org", key="mentor:1")
+    ann = CalendarPerson(name="Ann Lee", email="ann@example.org", key="scholar:1")
+    bo = CalendarPerson(name="Bo", email="", key="scholar:2")  # named in the description, no address to list
+    event = june_mondays(
+        description="Group meeting", names_people=True, organizer=mentor, attendees=(ann, bo)
+    )
+    template = calendar_template(
+        name="cohortops: a stream", time_zone="Europe/London", events=[event], last_modified=STAMP
+    )
+
+    def read(visible) -> tuple:
+        component = next(iter(Calendar.from_ical(template.assemble(visible)).walk("VEVENT")))
+        attendees = component.get("ATTENDEE", [])
+        attendees = attendees if isinstance(attendees, list) else [attendees]
+        organizer = component.get("ORGANIZER")
+        return (
+            str(component["DESCRIPTION"]),
+            organizer.params["CN"] if organizer else None,
+            [a.params["CN"] for a in attendees],
+        )
+
+    assert read(None) == ("Group meeting with Cas and Ann Lee, Bo", "Cas", ["Ann Lee"])
+    assert read({"scholar:2"}) == ("Group meeting with Bo", None, [])
+    assert read({"mentor:1", "scholar:1"}) == ("Group meeting with Cas and Ann Lee", "Cas", ["Ann Lee"])
+    assert read(set()) == ("Group meeting", None, [])
+    # Everyone's assembly is the calendar render_calendar gives, and every assembly has the same events.
+    assert template.assemble() == render_calendar(
+        name="cohortops: a stream", time_zone="Europe/London", events=[event], last_modified=STAMP
+    )
+    assert starts_in(template.assemble(set()), dt.date(2025, 6, 1), dt.date(2025, 7, 1)) == starts_in(
+        template.assemble(), dt.date(2025, 6, 1), dt.date(2025, 7, 1)
+    )
+
+
+def test_a_person_without_a_key_is_named_for_every_audience():
+    event = june_mondays(organizer=CAS, attendees=(ANN,))
+    template = calendar_template(
+        name="cohortops: Ann Lee", time_zone="Europe/London", events=[event], last_modified=STAMP
+    )
+
+    assert template.assemble(set()) == template.assemble() == feed(event)
