@@ -6,7 +6,7 @@ Three cache entries serve a feed, so a request for an unchanged one costs no que
   generation (``scheduling.feeds.generation``) it was computed under is the current one;
 - the **template**, per version of the feed's content: rendered once for every subscriber of a shared feed;
 - the **body**, per version and audience: the template assembled naming the people one subscriber may see (and
-  its gzip), shared by every subscriber who sees the same people.
+  its gzip), shared by every subscriber who sees the same people, and kept in each process once read.
 
 When the generation has moved on, the version is computed again with one aggregate query (and the audience with
 two), and the template is rendered only if that version is new.
@@ -17,6 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -96,7 +98,26 @@ def feed_stamp(token: FeedToken) -> FeedStamp:
 
 def feed_body(stamp: FeedStamp, *, gzipped: bool) -> bytes | None:
     """The stamp's body (or its gzip), None if the cache has let it go since."""
-    return cache.get(f"{stamp.body_key}:gzip" if gzipped else stamp.body_key)
+    key = f"{stamp.body_key}:gzip" if gzipped else stamp.body_key
+    with _recent_bodies_lock:
+        body = _recent_bodies.get(key)
+        if body is not None:
+            _recent_bodies.move_to_end(key)
+            return body
+    body = cache.get(key)
+    if body is not None:
+        with _recent_bodies_lock:
+            _recent_bodies[key] = body
+            while len(_recent_bodies) > RECENT_BODIES:
+                _recent_bodies.popitem(last=False)
+    return body
+
+
+# A body's key is a digest of everything it holds, so its bytes never change: each process keeps the recent ones
+# and serves them without a second trip to a shared cache.
+RECENT_BODIES = 256
+_recent_bodies: OrderedDict[str, bytes] = OrderedDict()
+_recent_bodies_lock = threading.Lock()
 
 
 def _feed_version(scope: FeedScope) -> tuple[str, dt.datetime]:
