@@ -51,6 +51,8 @@ class FeedScope:
     shared: ClassVar[bool]
     # A stream runs in several cohorts: its feed, and so its token, is one cohort's.
     per_cohort: ClassVar[bool] = False
+    # The rows the feed reads besides the token (its owner, its subscriber and their profiles), fetched with it.
+    related: ClassVar[tuple[str, ...]]
 
     def __init__(self, token: FeedToken) -> None:
         self.token = token
@@ -136,6 +138,7 @@ class ScholarFeed(PersonalFeed):
     owner_model = Scholar
     owner_field = "scholar"
     series_field = "scholars"
+    related = ("scholar__user__mentor",)
 
 
 class MentorFeed(PersonalFeed):
@@ -143,12 +146,20 @@ class MentorFeed(PersonalFeed):
     owner_model = Mentor
     owner_field = "mentor"
     series_field = "mentor"
+    related = ("mentor__user__scholar",)
 
 
 class SharedFeed(FeedScope):
     """A feed many people read, each through their own token, naming whom that subscriber may see."""
 
     shared = True
+    # Whether the subscriber may still read it depends on their profiles, and a scholar's stream and cohort.
+    related = (
+        "cohort",
+        "subscriber__mentor",
+        "subscriber__scholar__stream",
+        "subscriber__scholar__cohort",
+    )
 
     def subscriber(self):
         return self.token.subscriber
@@ -163,6 +174,7 @@ class TeamFeed(SharedFeed):
     scope = Scope.TEAM
     owner_model = Team
     owner_field = "team"
+    related = (*SharedFeed.related, "team__mentor")
 
     def series(self) -> QuerySet[MeetingSeries]:
         return MeetingSeries.objects.filter(team=self.token.team_id)
@@ -178,6 +190,7 @@ class StreamFeed(SharedFeed):
     scope = Scope.STREAM
     owner_model = Stream
     owner_field = "stream"
+    related = (*SharedFeed.related, "stream")
     per_cohort = True
 
     def series(self) -> QuerySet[MeetingSeries]:

@@ -158,8 +158,8 @@ def test_after_a_write_elsewhere_a_feed_checks_its_version_once_without_renderin
         cohort=london_cohort, mentor=MentorFactory(), scholars=[ScholarFactory(cohort=london_cohort)]
     )
 
-    # The token, the feed's version and whom it may name; none of the rendering's queries.
-    with django_assert_num_queries(4):
+    # The token (two lookups), the feed's version and whom it may name (two); none of the rendering's queries.
+    with django_assert_num_queries(5):
         second = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
     with django_assert_num_queries(0):
         third = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
@@ -188,15 +188,16 @@ def test_feed_renders_in_a_fixed_number_of_queries(client, london_cohort, django
     scholar = ScholarFactory(cohort=london_cohort)
     url = f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics"
     weekly_series_with_meetings(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
-    # The token, the version, whom it may name (2), then the series with their scholars and meetings.
-    with django_assert_num_queries(7):
+    # The token (two lookups), the version, whom it may name (two), then the series with their scholars and
+    # meetings.
+    with django_assert_num_queries(8):
         client.get(url)
 
     for weekday in (2, 3):
         weekly_series_with_meetings(
             cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar], weekday=weekday
         )
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get(url)
 
 
@@ -423,9 +424,9 @@ def test_a_shared_feed_renders_in_a_fixed_number_of_queries(
 ):
     world = stream_of_two_mentors
     url = f"/feeds/{token_of(feed_token_rotate(owner=world['stream'], cohort=london_cohort, by=world['me'].user))}.ics"
-    # The token, its reader's rights, the version (two), whom it may name (two), then the series with their
-    # scholars and meetings, and the programme's phases, breaks and events.
-    with django_assert_num_queries(12):
+    # The token (two lookups), its reader's teams, the version (two), whom it may name (two), then the series
+    # with their scholars and meetings, and the programme's phases, breaks and events.
+    with django_assert_num_queries(13):
         client.get(url)
 
     for weekday in (3, 4):
@@ -433,7 +434,7 @@ def test_a_shared_feed_renders_in_a_fixed_number_of_queries(
             cohort=london_cohort, mentor=world["my_mentor"], scholars=[world["me"]], weekday=weekday
         )
     MeetingSeries.objects.update(kind="group")
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         client.get(url)
 
 
@@ -588,8 +589,9 @@ def test_a_shared_feed_is_rendered_once_for_all_its_subscribers(
     staffs = feed_token_rotate(owner=world["stream"], cohort=london_cohort, by=UserFactory(is_staff=True))
     my_body = client.get(f"/feeds/{token_of(mine)}.ics").content
 
-    # The token, the version (two) and whom it may name (two): the render is the first subscriber's.
-    with django_assert_num_queries(5):
+    # The token (two lookups), the version (two) and whom it may name (two): the render is the first
+    # subscriber's.
+    with django_assert_num_queries(6):
         staff_body = client.get(f"/feeds/{token_of(staffs)}.ics").content
 
     assert people_named(my_body) == {
