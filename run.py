@@ -33,6 +33,8 @@ CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # The machine's services, used by the PostgreSQL pass of the tests and by the benchmarks.
 CI_DATABASE_URL = os.environ.get("CI_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
 CI_REDIS_URL = os.environ.get("CI_REDIS_URL", "redis://127.0.0.1:6379/0")
+# The benchmarks' cache: another database of the same Redis, which they may clear.
+CI_CACHE_URL = os.environ.get("CI_CACHE_URL", "redis://127.0.0.1:6379/1")
 DEMO_PORT = int(os.environ.get("PORT", "8000"))
 UV_REQUIREMENT = "uv==0.13.8"  # the installer, pinned like everything it installs
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
@@ -156,7 +158,8 @@ def command_test(pytest_args: list[str], *, changed_only: bool) -> None:
 
 def command_bench(names: list[str]) -> None:
     install()
-    env = machine_services_env() if reachable(CI_DATABASE_URL, 5432) else dict(os.environ)
+    services_up = reachable(CI_DATABASE_URL, 5432)
+    env = {**machine_services_env(), "CACHE_URL": CI_CACHE_URL} if services_up else dict(os.environ)
     benches = names or ["demo", "planner", "notifications", "api", "feeds", "import"]
     for name in benches:
         module = f"tests.bench.bench_{name}"

@@ -1,8 +1,10 @@
-"""Feed throughput: a scholar's full-cohort feed rendered, served from cache, revalidated (304), and the floor.
+"""Feed throughput: a scholar's full-cohort feed rendered, served from its stamp, revalidated (304), and the floor.
 
 Run: ``python3 run.py bench feeds`` (or ``.venv/bin/python -m tests.bench.bench_feeds``). The floor is Django
-serving the same bytes from a static file through the same request path, so the figures show what the feed
-itself costs. Each case calls its view with a prepared request in this process: no network or middleware in the figures.
+serving the same bytes from a static file through the same request path, so the ratios show what the feed
+itself costs. Each case calls its view with a prepared request in this process: no network or middleware in the
+figures. The cache is the configured one (``run.py bench`` points CACHE_URL at the machine's Redis, as a
+deployment would).
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import RequestFactory
 from django.views.static import serve
 
@@ -23,21 +26,39 @@ from tests.bench.database import bench_database
 SECONDS_PER_CASE = 3.0
 
 
-def measure(label: str, call: Callable[[], object]) -> None:
+@dataclass(frozen=True)
+class Figures:
+    per_second: float
+    p50_ms: float
+    p99_ms: float
+
+
+def measure(call: Callable[[], object], *, before_each: Callable[[], object] | None = None) -> Figures:
+    """Calls per second of ``call`` alone, over SECONDS_PER_CASE; ``before_each`` runs untimed."""
+    if before_each:
+        before_each()
     call()  # warm up imports and caches the case needs
     durations = []
     deadline = time.perf_counter() + SECONDS_PER_CASE
     while time.perf_counter() < deadline:
+        if before_each:
+            before_each()
         started = time.perf_counter()
         call()
         durations.append(time.perf_counter() - started)
-    per_second = len(durations) / sum(durations)
-    p50 = statistics.median(durations) * 1000
-    p99 = (
-        statistics.quantiles(durations, n=100)[98] * 1000 if len(durations) >= 100 else max(durations) * 1000
+    p99 = statistics.quantiles(durations, n=100)[98] if len(durations) >= 100 else max(durations)
+    return Figures(
+        per_second=len(durations) / sum(durations),
+        p50_ms=statistics.median(durations) * 1000,
+        p99_ms=p99 * 1000,
     )
+
+
+def report(label: str, figures: Figures, floor: Figures | None = None) -> None:
+    ratio = f"{figures.per_second / floor.per_second:7.1%} of the floor" if floor else ""
     print(
-        f"  {label:<44} {per_second:9.0f} /s   p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   (n={len(durations)})"
+        f"  {label:<52} {figures.per_second:9.0f} /s   p50 {figures.p50_ms:7.2f} ms   "
+        f"p99 {figures.p99_ms:7.2f} ms   {ratio}"
     )
 
 
@@ -94,25 +115,23 @@ def build_full_cohort_scholar():
 def main() -> None:
     with bench_database() as vendor:
         # The views import models, which Django's app registry refuses until bench_database() has set Django up.
-        from scheduling.feed_tokens import feed_token_rotate
+        from scheduling.feed_tokens import feed_token_lookup, feed_token_rotate
+        from scheduling.feeds.builder import render_template
+        from scheduling.feeds.generation import feeds_changed
+        from scheduling.feeds.scopes import feed_scope
         from scheduling.views import calendar_feed
 
         scholar, meetings = build_full_cohort_scholar()
-        token = feed_token_rotate(owner=scholar).https_url.rsplit("/", 1)[1]
-        url = f"/feeds/{token}"
+        token = feed_token_rotate(owner=scholar).https_url.rsplit("/", 1)[1].removesuffix(".ics")
         factory = RequestFactory()
-        plain = factory.get(url)
-        conditional = factory.get(url)
-        first = calendar_feed(plain, token.removesuffix(".ics"))
+        plain = factory.get("/feeds/[token].ics")
+        zipped = factory.get("/feeds/[token].ics", HTTP_ACCEPT_ENCODING="gzip")
+        first = calendar_feed(plain, token)
         assert first.status_code == 200, first.status_code
-        body, etag = first.content, first["ETag"]
-
-        conditional = factory.get(url, HTTP_IF_NONE_MATCH=etag)
-        token = token.removesuffix(".ics")
-
-        def cold() -> None:
-            cache.clear()
-            calendar_feed(plain, token)
+        body = first.content
+        conditional = factory.get("/feeds/[token].ics", HTTP_IF_NONE_MATCH=first["ETag"])
+        scope = feed_scope(feed_token_lookup(token))
+        last_modified = scope.owner().updated_at
 
         def revalidate() -> None:
             assert calendar_feed(conditional, token).status_code == 304
@@ -126,11 +145,33 @@ def main() -> None:
                 b"".join(response.streaming_content)
                 response.close()
 
-            print(f"Calendar feed benchmark ({vendor}): one scholar, {meetings} meetings, {len(body)} bytes")
-            measure("render, cache cleared each time", cold)
-            measure("served from the render cache", lambda: calendar_feed(plain, token))
-            measure("304 revalidation (If-None-Match)", revalidate)
-            measure("floor: same bytes from a static file", static_floor)
+            floor = measure(static_floor)
+            backend = type(caches["default"]).__name__
+            print(
+                f"Calendar feed benchmark ({vendor}, {backend}): one scholar, {meetings} meetings, "
+                f"{len(body)} bytes ({len(calendar_feed(zipped, token).content)} gzipped)"
+            )
+            report("floor: the same bytes from a static file", floor)
+            report("304 revalidation, from the stamp", measure(revalidate), floor)
+            report(
+                "200 from the stamp and the cached body", measure(lambda: calendar_feed(plain, token)), floor
+            )
+            report("200 gzipped, from the stamp", measure(lambda: calendar_feed(zipped, token)), floor)
+            report(
+                "304 after a write elsewhere (version checked)",
+                measure(revalidate, before_each=feeds_changed),
+                floor,
+            )
+            report(
+                "200, nothing cached (render)",
+                measure(lambda: calendar_feed(plain, token), before_each=cache.clear),
+                floor,
+            )
+            report(
+                f"render alone: {meetings} meetings from the database",
+                measure(lambda: render_template(scope, last_modified=last_modified).assemble()),
+                floor,
+            )
 
 
 if __name__ == "__main__":
