@@ -658,3 +658,16 @@ def test_a_person_without_a_key_is_named_for_every_audience():
     )
 
     assert template.assemble(set()) == template.assemble() == feed(event)
+
+
+def test_long_lines_fold_at_75_octets_without_splitting_a_character():
+    summary = "Réunion hebdomadaire — 研究ミーティング 🧪, with notes; and more " * 4
+    body = feed(june_mondays(summary=summary, organizer=CalendarPerson(name="Zoë ^ Ärger", email="z@x.org")))
+
+    lines = body.split(b"\r\n")
+    assert max(len(line) for line in lines) <= 75
+    for line in lines:
+        line.decode()  # each physical line is whole UTF-8: no character is cut in two
+    event = next(iter(Calendar.from_ical(body).walk("VEVENT")))
+    assert str(event["SUMMARY"]) == summary
+    assert event["ORGANIZER"].params["CN"] == "Zoë ^ Ärger"
