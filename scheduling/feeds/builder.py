@@ -214,13 +214,36 @@ def _template(scope: FeedScope, *, template_key: str, last_modified: dt.datetime
     return template
 
 
+# What series_event reads of each row.
+SERIES_SHOWN = (
+    "mentor",
+    "kind",
+    "title",
+    "uid",
+    "weekday",
+    "start_time",
+    "duration_minutes",
+    "time_zone",
+    "interval_weeks",
+    "starts_on",
+    "ends_on",
+    "version",
+    "updated_at",
+)
+PERSON_SHOWN = ("name", "email")
+MEETING_SHOWN = ("series", "original_start", "starts_at", "ends_at", "status", "version", "updated_at")
+
+
 def render_template(scope: FeedScope, *, last_modified: dt.datetime) -> ics.CalendarTemplate:
     """The feed's calendar for every audience, from the database."""
+    # Only the columns the calendar shows: a mentor's row carries their whole stream-document biography.
     series = (
         scope.series()
-        .select_related("mentor", "cohort")
+        .select_related("mentor")
+        .only(*SERIES_SHOWN, *(f"mentor__{field}" for field in PERSON_SHOWN), "mentor__meeting_place")
         .prefetch_related(
-            "scholars", Prefetch("meetings", queryset=Meeting.objects.order_by("original_start"))
+            Prefetch("scholars", queryset=Scholar.objects.only(*PERSON_SHOWN)),
+            Prefetch("meetings", queryset=Meeting.objects.only(*MEETING_SHOWN).order_by("original_start")),
         )
         .order_by("pk")
     )
