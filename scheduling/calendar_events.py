@@ -4,26 +4,46 @@ invitations share, so every calendar sees the same UID, RECURRENCE-ID and SEQUEN
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import NamedTuple
 
 from django.db.models import Q
 
 from cohort.models import Break, Person, Phase, ProgramEvent
+from mentors.models import Mentor
 from scheduling import ics
 from scheduling.models import Meeting, MeetingSeries
 from scheduling.recurrence import expand
 
 
-def series_event(series: MeetingSeries, *, alarm_minutes: tuple[int, ...] = ()) -> ics.SeriesEvent | None:
-    """One VEVENT with an RRULE, plus overrides, so clients show exactly the meetings in the database.
+class MeetingTimes(NamedTuple):
+    """What a calendar shows of one meeting: a feed reads thousands, as plain rows rather than model instances."""
 
-    The mentor and every scholar of the series are in it, each with their ``person_key``: a feed names only those
-    its subscriber may see (``ics.CalendarTemplate.assemble``).
+    series_id: int
+    original_start: dt.datetime
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    status: str
+    version: int
+    updated_at: dt.datetime
+
+
+def series_event(
+    series: MeetingSeries,
+    *,
+    meetings: Sequence[MeetingTimes],
+    attendees: Sequence[ics.CalendarPerson],
+    alarm_minutes: tuple[int, ...] = (),
+) -> ics.SeriesEvent | None:
+    """One VEVENT with an RRULE, plus overrides, so clients show exactly the series' ``meetings``.
+
+    The mentor and every scholar of the series (``attendees``, made by ``calendar_person``) are in it, each with
+    their ``person_key``: a feed names only those its subscriber may see (``ics.CalendarTemplate.assemble``).
 
     Occurrences the rule makes but that have no meeting (a break, a blackout) and cancelled ones become EXDATEs;
     moved ones become RECURRENCE-ID overrides carrying their own SEQUENCE. A series whose rule makes no
     occurrence at all has nothing to show and gives None.
     """
-    meetings = list(series.meetings.all())
     by_original = {m.original_start: m for m in meetings}
     rule = series.weekly_rule()
     occurrences = expand(rule, first_day=series.starts_on, last_day=series.ends_on, skip=None)
@@ -60,16 +80,16 @@ def series_event(series: MeetingSeries, *, alarm_minutes: tuple[int, ...] = ()) 
         until_utc=occurrences[-1].starts_at_utc,
         sequence=series.version,
         last_modified=last_modified,
-        organizer=calendar_person(series.mentor),
-        attendees=tuple(calendar_person(scholar) for scholar in series.scholars.all()),
+        organizer=calendar_person(Mentor, series.mentor_id, series.mentor.name, series.mentor.email),
+        attendees=tuple(attendees),
         overrides=tuple(overrides),
         exdates_utc=tuple(exdates),
         alarm_minutes=alarm_minutes,
     )
 
 
-def calendar_person(person: Person) -> ics.CalendarPerson:
-    return ics.CalendarPerson(name=person.name, email=person.email, key=person_key(type(person), person.pk))
+def calendar_person(model: type[Person], pk: int, name: str, email: str) -> ics.CalendarPerson:
+    return ics.CalendarPerson(name=name, email=email, key=person_key(model, pk))
 
 
 def person_key(model: type[Person], pk: int) -> str:

@@ -18,20 +18,26 @@ import datetime as dt
 import gzip
 import hashlib
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, Max, OuterRef, Prefetch, Subquery
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from cohort.models import Break, Cohort, Phase, ProgramEvent
 from mentors.models import Mentor
 from scheduling import ics
-from scheduling.calendar_events import cohort_calendar_events, person_key, series_event
+from scheduling.calendar_events import (
+    MeetingTimes,
+    calendar_person,
+    cohort_calendar_events,
+    person_key,
+    series_event,
+)
 from scheduling.feeds.generation import GENERATION_KEY, current_generation
 from scheduling.feeds.scopes import FeedScope, feed_scope
-from scheduling.models import FeedToken, Meeting
+from scheduling.models import FeedToken, Meeting, MeetingSeries
 from scholars.models import Scholar
 
 # Calendar clients poll on their own schedules; this is only the hint they may honour.
@@ -214,7 +220,7 @@ def _template(scope: FeedScope, *, template_key: str, last_modified: dt.datetime
     return template
 
 
-# What series_event reads of each row.
+# What series_event reads of each series.
 SERIES_SHOWN = (
     "mentor",
     "kind",
@@ -229,26 +235,39 @@ SERIES_SHOWN = (
     "ends_on",
     "version",
     "updated_at",
+    "mentor__name",
+    "mentor__email",
+    "mentor__meeting_place",
 )
-PERSON_SHOWN = ("name", "email")
-MEETING_SHOWN = ("series", "original_start", "starts_at", "ends_at", "status", "version", "updated_at")
 
 
 def render_template(scope: FeedScope, *, last_modified: dt.datetime) -> ics.CalendarTemplate:
-    """The feed's calendar for every audience, from the database."""
-    # Only the columns the calendar shows: a mentor's row carries their whole stream-document biography.
-    series = (
-        scope.series()
-        .select_related("mentor")
-        .only(*SERIES_SHOWN, *(f"mentor__{field}" for field in PERSON_SHOWN), "mentor__meeting_place")
-        .prefetch_related(
-            Prefetch("scholars", queryset=Scholar.objects.only(*PERSON_SHOWN)),
-            Prefetch("meetings", queryset=Meeting.objects.only(*MEETING_SHOWN).order_by("original_start")),
-        )
-        .order_by("pk")
-    )
+    """The feed's calendar for every audience, from the database: three queries, and only what it shows (a
+    mentor's row carries their whole stream-document biography; meetings and attendees come as plain rows)."""
+    series = list(scope.series().select_related("mentor").only(*SERIES_SHOWN).order_by("pk"))
+    ids = [s.pk for s in series]
+    meetings = defaultdict(list)
+    for row in (
+        Meeting.objects.filter(series__in=ids).order_by("original_start").values_list(*MeetingTimes._fields)
+    ):
+        meetings[row[0]].append(MeetingTimes._make(row))
+    attendees = defaultdict(list)
+    for series_id, *person in (
+        MeetingSeries.scholars.through.objects.filter(meetingseries__in=ids)
+        .order_by("scholar__name", "scholar")
+        .values_list("meetingseries", "scholar", "scholar__name", "scholar__email")
+    ):
+        attendees[series_id].append(calendar_person(Scholar, *person))
     alarm_minutes = scope.alarm_minutes()
-    events: list = [event for s in series if (event := series_event(s, alarm_minutes=alarm_minutes))]
+    events: list = [
+        event
+        for s in series
+        if (
+            event := series_event(
+                s, meetings=meetings[s.pk], attendees=attendees[s.pk], alarm_minutes=alarm_minutes
+            )
+        )
+    ]
     programme = scope.calendar()
     if programme is not None:
         events += cohort_calendar_events(programme.cohort_id, stream_id=programme.stream_id)
