@@ -1,9 +1,24 @@
-"""Every API list is a bounded page, and a page size or offset that makes no sense is a 400, not a guess."""
+"""Every API list is a bounded page, and a page size, offset or cursor that makes no sense is a 400, not a guess.
+
+Most lists page by limit and offset, with a count. Lists that grow without end and are read in time order (meetings,
+notifications) page by their sort key instead (``KeysetPagination``): every page is one index range scan however
+deep it is, no page needs a count of the whole list, and a row written while a client pages is neither skipped nor
+shown twice.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+
+from django.core.exceptions import ValidationError as ModelValidationError
+from django.db.models import Q, QuerySet
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.pagination import BasePagination, LimitOffsetPagination
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.utils.urls import replace_query_param
 
 # Above this a page is a bulk export: ask for several pages instead.
 MAX_PAGE_SIZE = 200
@@ -11,33 +26,31 @@ MAX_PAGE_SIZE = 200
 MAX_OFFSET = 2**63 - 1
 
 
-class BoundedLimitOffsetPagination(LimitOffsetPagination):
-    """DRF's limit/offset pages, with a maximum page size and strict parameters.
+def whole_number(request, name: str, default: int, low: int, high: int) -> int:
+    """A query parameter as a whole number within bounds; DRF quietly falls back to the default for ``?limit=abc``
+    and passes ``?limit=99999999999999999999`` to the database, where it overflows."""
+    raw = request.query_params.get(name, "")
+    if not raw:
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ValidationError({name: [f"{raw!r} is not a whole number."]}) from None
+    if not low <= value <= high:
+        raise ValidationError({name: [f"Must be between {low} and {high}; got {value}."]})
+    return value
 
-    DRF quietly falls back to the default for ``?limit=abc`` and passes ``?limit=99999999999999999999`` to the
-    database, where it overflows; here both are a field-level 400 naming the allowed range.
-    """
+
+class BoundedLimitOffsetPagination(LimitOffsetPagination):
+    """DRF's limit/offset pages, with a maximum page size and strict parameters."""
 
     max_limit = MAX_PAGE_SIZE
 
     def get_limit(self, request) -> int:
-        return self._whole_number(request, self.limit_query_param, self.default_limit, 1, self.max_limit)
+        return whole_number(request, self.limit_query_param, self.default_limit, 1, self.max_limit)
 
     def get_offset(self, request) -> int:
-        return self._whole_number(request, self.offset_query_param, 0, 0, MAX_OFFSET)
-
-    @staticmethod
-    def _whole_number(request, name: str, default: int, low: int, high: int) -> int:
-        raw = request.query_params.get(name, "")
-        if not raw:
-            return default
-        try:
-            value = int(raw.strip())
-        except ValueError:
-            raise ValidationError({name: [f"{raw!r} is not a whole number."]}) from None
-        if not low <= value <= high:
-            raise ValidationError({name: [f"Must be between {low} and {high}; got {value}."]})
-        return value
+        return whole_number(request, self.offset_query_param, 0, 0, MAX_OFFSET)
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
         parameters = super().get_schema_operation_parameters(view)
@@ -48,3 +61,105 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
         for parameter in parameters:
             parameter["schema"].update(bounds[parameter["name"]])
         return parameters
+
+
+class KeysetPagination(BasePagination):
+    """Pages ordered by one field (the view's ordering, ``?ordering=`` included) with the primary key breaking
+    ties: ``?cursor=`` names the row a page starts after (or, going back, before). The cursor is opaque."""
+
+    cursor_query_param = "cursor"
+    limit_query_param = "limit"
+
+    def paginate_queryset(self, queryset: QuerySet, request, view=None) -> list:
+        self.request = request
+        if "offset" in request.query_params:
+            raise ValidationError(
+                {"offset": ["This list pages by cursor: follow a page's next or previous link."]}
+            )
+        self.limit = whole_number(request, self.limit_query_param, api_settings.PAGE_SIZE, 1, MAX_PAGE_SIZE)
+        self.field, self.descending = self._sort_key(queryset)
+        cursor = self._cursor(queryset)
+        backwards = cursor is not None and cursor[2]
+        rows = queryset
+        if cursor is not None:
+            rows = rows.filter(self._beyond(cursor[0], cursor[1], backwards=backwards))
+        direction = "-" if self.descending != backwards else ""
+        rows = list(rows.order_by(f"{direction}{self.field}", f"{direction}pk")[: self.limit + 1])
+        more = len(rows) > self.limit
+        rows = rows[: self.limit]
+        if backwards:
+            rows.reverse()
+        # Going forward there is a page before whenever a cursor led here; going back, one after.
+        self.next = self._link(rows[-1], backwards=False) if rows and (more or backwards) else None
+        self.previous = (
+            self._link(rows[0], backwards=True) if rows and (more if backwards else cursor) else None
+        )
+        return rows
+
+    def get_paginated_response(self, data) -> Response:
+        return Response({"next": self.next, "previous": self.previous, "results": data})
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        link = {"type": "string", "nullable": True, "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["results"],
+            "properties": {"next": link, "previous": link, "results": schema},
+        }
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Where the page starts: the `next` or `previous` link of the page before.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.limit_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Number of results to return per page.",
+                "schema": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": MAX_PAGE_SIZE,
+                    "default": api_settings.PAGE_SIZE,
+                },
+            },
+        ]
+
+    @staticmethod
+    def _sort_key(queryset: QuerySet) -> tuple[str, bool]:
+        """The field the list is ordered by first, and whether descending."""
+        first = str(queryset.query.order_by[0]) if queryset.query.order_by else "pk"
+        return first.removeprefix("-"), first.startswith("-")
+
+    def _beyond(self, value, pk: int, *, backwards: bool) -> Q:
+        after = self.descending == backwards  # the rows wanted sort after the cursor's in ascending order
+        compare = "gt" if after else "lt"
+        return Q(**{f"{self.field}__{compare}": value}) | Q(**{self.field: value, f"pk__{compare}": pk})
+
+    def _cursor(self, queryset: QuerySet) -> tuple[object, int, bool] | None:
+        raw = self.request.query_params.get(self.cursor_query_param)
+        if raw is None:
+            return None
+        try:
+            value, pk, backwards = json.loads(base64.urlsafe_b64decode(raw.encode()))
+            field = queryset.model._meta.get_field(self.field)
+            return field.to_python(value), int(pk), bool(backwards)
+        except (ValueError, TypeError, binascii.Error, ModelValidationError):
+            raise ValidationError(
+                {
+                    self.cursor_query_param: [
+                        "Not a cursor this list gave out: follow a page's next or previous link."
+                    ]
+                }
+            ) from None
+
+    def _link(self, row, *, backwards: bool) -> str:
+        value = getattr(row, self.field)
+        key = [value.isoformat() if hasattr(value, "isoformat") else value, row.pk, backwards]
+        cursor = base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+        return replace_query_param(self.request.build_absolute_uri(), self.cursor_query_param, cursor)

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from cohort.filters import IdFilter, IdFilterSet, InstantFilter
 from cohort.models import Cohort
+from cohort.pagination import KeysetPagination
 from cohort.permissions import IsStaff
 from cohort.selectors import cohorts_for, is_staff_role, mentor_of, scholar_of
 from cohort.serializers import ModelSerializer
@@ -82,9 +83,10 @@ class MeetingSerializer(ModelSerializer):
 
 class MeetingFilter(IdFilterSet):
     cohort = IdFilter(field_name="series__cohort")
-    stream = IdFilter(field_name="series__mentor__streams")
+    # A mentor in two streams, or a series with two scholars, would list a meeting twice through these joins.
+    stream = IdFilter(field_name="series__mentor__streams", distinct=True)
     mentor = IdFilter(field_name="series__mentor")
-    scholar = IdFilter(field_name="series__scholars")
+    scholar = IdFilter(field_name="series__scholars", distinct=True)
     starts_after = InstantFilter(field_name="starts_at", lookup_expr="gte")
     starts_before = InstantFilter(field_name="starts_at", lookup_expr="lt")
 
@@ -149,9 +151,10 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = MeetingSerializer
     filterset_class = MeetingFilter
     ordering_fields = ["starts_at"]
+    pagination_class = KeysetPagination
 
     def get_queryset(self):
-        return meetings_for(self.request.user).select_related("series").distinct().order_by("starts_at", "pk")
+        return meetings_for(self.request.user).select_related("series").order_by("starts_at", "pk")
 
     def _editable(self, pk) -> Meeting:
         # Visible but not editable (a scholar's own meeting) is a 403; invisible is a 404.
@@ -289,6 +292,7 @@ class NotificationSerializer(ModelSerializer):
 class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = NotificationSerializer
     filterset_fields = ["kind", "status", "channel"]
+    pagination_class = KeysetPagination
 
     def get_queryset(self):
         return notifications_for(self.request.user).order_by("due_at", "pk")

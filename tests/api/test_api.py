@@ -280,8 +280,9 @@ STAFF_QUERIES = {
     "/api/v1/mentorships/": 4,
     "/api/v1/check-ins/": 4,
     "/api/v1/meeting-series/": 5,
-    "/api/v1/meetings/": 4,
-    "/api/v1/notifications/": 4,
+    # Paged by cursor: no count.
+    "/api/v1/meetings/": 3,
+    "/api/v1/notifications/": 3,
     "/api/v1/plan-runs/": 4,
     "/api/v1/me/": 4,
 }
@@ -295,7 +296,7 @@ def test_staff_lists_run_a_fixed_number_of_queries(world, url, django_assert_num
 
 @pytest.mark.parametrize(
     ("url", "queries"),
-    [("/api/v1/meetings/", 5), ("/api/v1/scholars/", 5), ("/api/v1/check-ins/", 5), ("/api/v1/me/", 6)],
+    [("/api/v1/meetings/", 4), ("/api/v1/scholars/", 5), ("/api/v1/check-ins/", 5), ("/api/v1/me/", 6)],
 )
 def test_a_mentors_lists_run_a_fixed_number_of_queries(world, url, queries, django_assert_num_queries):
     client = client_for(world["a"]["mentor"].user)
@@ -304,7 +305,7 @@ def test_a_mentors_lists_run_a_fixed_number_of_queries(world, url, queries, djan
 
 @pytest.mark.parametrize(
     ("url", "queries"),
-    [("/api/v1/meetings/", 5), ("/api/v1/mentors/", 6), ("/api/v1/check-ins/", 5), ("/api/v1/me/", 8)],
+    [("/api/v1/meetings/", 4), ("/api/v1/mentors/", 6), ("/api/v1/check-ins/", 5), ("/api/v1/me/", 8)],
 )
 def test_a_scholars_lists_run_a_fixed_number_of_queries(world, url, queries, django_assert_num_queries):
     client = client_for(world["a"]["scholar"].user)

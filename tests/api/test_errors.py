@@ -43,10 +43,27 @@ def test_a_page_holds_at_most_the_asked_number_of_rows(world):
 
 
 def test_an_offset_past_what_a_database_counts_is_a_400(world):
-    response = client_for(world["staff"]).get("/api/v1/meetings/", {"offset": str(2**63)})
+    response = client_for(world["staff"]).get("/api/v1/scholars/", {"offset": str(2**63)})
 
     assert response.status_code == 400
     assert response.json() == {"offset": [f"Must be between 0 and {2**63 - 1}; got {2**63}."]}
+
+
+def test_an_offset_on_a_list_paged_by_cursor_is_a_400(world):
+    response = client_for(world["staff"]).get("/api/v1/meetings/", {"offset": "50"})
+
+    assert response.status_code == 400
+    assert response.json() == {"offset": ["This list pages by cursor: follow a page's next or previous link."]}
+
+
+@pytest.mark.parametrize("cursor", ["not-base64!", "bm90IGpzb24=", "WyJub3QgYSBkYXRlIiwgMSwgZmFsc2Vd", "WzFd"])
+def test_a_cursor_this_list_did_not_give_out_is_a_400(world, cursor):
+    response = client_for(world["staff"]).get("/api/v1/meetings/", {"cursor": cursor})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "cursor": ["Not a cursor this list gave out: follow a page's next or previous link."]
+    }
 
 
 def test_an_instant_with_an_offset_the_database_cannot_store_is_read_in_utc(world):
@@ -55,7 +72,7 @@ def test_an_instant_with_an_offset_the_database_cannot_store_is_read_in_utc(worl
     )
 
     assert response.status_code == 200
-    assert response.json()["count"] == 0
+    assert response.json()["results"] == []
 
 
 def test_an_instant_that_leaves_the_calendar_in_utc_is_a_400(world):
