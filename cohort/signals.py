@@ -16,3 +16,7 @@ meeting_inputs_changed = Signal()
 # A mentor's or scholar's own row changed. kwargs: ``person`` (the saved Mentor or Scholar) and ``fields`` (the
 # names of the fields that changed); the receiver decides which of them its reminders depend on.
 person_settings_changed = Signal()
+
+# Rows of ``sender`` (a model, or a many-to-many through model) were written by bulk_create, bulk_update or
+# update(), which send no model signal: whatever follows a model's writes (the feeds' stamps) follows these too.
+rows_written_in_bulk = Signal()

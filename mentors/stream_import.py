@@ -13,6 +13,7 @@ from django.db import models
 
 from cohort.models import Stream
 from cohort.services import MeetingInputsChange, meeting_inputs_change
+from cohort.signals import rows_written_in_bulk
 from cohort.stream_document import (
     DocumentWarning,
     MentorEntry,
@@ -186,6 +187,8 @@ def _import_document(
     Mentor.streams.through.objects.bulk_create(
         Mentor.streams.through(mentor_id=mentor.pk, stream_id=stream.pk) for mentor in joining
     )
+    rows_written_in_bulk.send(sender=Mentor)
+    rows_written_in_bulk.send(sender=Mentor.streams.through)
     for removed in stream.mentors.all():
         if removed.slug in mentor_ids:
             continue

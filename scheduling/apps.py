@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from cohort.signals import meeting_inputs_changed, person_settings_changed
+from cohort.signals import meeting_inputs_changed, person_settings_changed, rows_written_in_bulk
 
 
 class SchedulingConfig(AppConfig):
@@ -20,7 +20,7 @@ class SchedulingConfig(AppConfig):
         )
 
         for model in feed_sources():
-            for signal in (post_save, post_delete, m2m_changed):
+            for signal in (post_save, post_delete, m2m_changed, rows_written_in_bulk):
                 signal.connect(
                     receivers.feeds_follow_writes,
                     sender=model,

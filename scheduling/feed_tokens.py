@@ -94,7 +94,11 @@ def feed_token_lookup(token: str) -> FeedToken | None:
     # may name (FeedScope.audience), and a scholar subscriber's stream and cohort, which decide whether they may
     # still read it. Only its own scope's: all of them at once joined sixteen tables, which PostgreSQL took longer
     # to plan than the two lookups take to run.
-    row = FeedToken.objects.select_related(*FEED_SCOPES[scope].related).filter(pk=pk).first()
+    row = (
+        FeedToken.objects.select_related(*FEED_SCOPES[scope].related)
+        .filter(pk=pk, revoked_at__isnull=True)
+        .first()
+    )
     # The index lookup already matched; compare again in constant time so no code path branches on a prefix.
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None

@@ -599,7 +599,9 @@ def _people_description(
 def _address(name: str, person: CalendarPerson) -> bytes:
     # A caret escapes in a parameter (RFC 6868), which readers such as icalendar decode: a caret is written twice.
     cn = _parameter_text(person.name).replace("^", "^^")
-    return _line(f'{name};CN="{cn}"', f"mailto:{person.email}")
+    # An address holds no control character or space; one that did would start a line of its own.
+    address = "".join(PARAMETER_CONTROL.sub("", person.email).split())
+    return _line(f'{name};CN="{cn}"', f"mailto:{address}")
 
 
 def _parameter_text(value: str) -> str:

@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from scheduling.feed_tokens import feed_token_lookup, hash_token
 from scheduling.feeds.builder import FeedStamp, cached_feed_stamp, feed_body, feed_stamp
+from scheduling.feeds.generation import current_generation
 
 FEED_METHODS = ["GET", "HEAD"]
 FEED_CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -54,12 +55,16 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponseBase:
         else:
             body = feed_body(stamp, gzipped=gzipped)
             if body is None:
-                # The cache let the body go before the stamp: make both again.
+                # The cache let the body go before the stamp: make both again (feed_stamp keeps the body in this
+                # process for the read that follows).
                 stamp = _feed_stamp(token, fresh=True)
                 if stamp is None:
                     return _refused(request, HttpResponseNotFound("No such feed.", content_type="text/plain"))
                 gzipped = gzipped and stamp.gzipped
                 body = feed_body(stamp, gzipped=gzipped)
+            if body is None:
+                # Only a process evicting hundreds of feeds within this request gets here: never send no body.
+                return HttpResponse("The feed is busy; try again.", status=503, headers={"Retry-After": "5"})
             response = HttpResponse(body, content_type=FEED_CONTENT_TYPE)
         response["Content-Disposition"] = 'inline; filename="cohortops.ics"'
         if gzipped:
@@ -76,12 +81,11 @@ def _feed_stamp(token: str, *, fresh: bool) -> FeedStamp | None:
     """The feed's stamp: from the cache while nothing it shows has changed (no query), else from the database;
     None for a token that opens no feed."""
     stamp = None if fresh else cached_feed_stamp(hash_token(token))
-    if stamp is None:
-        feed_token = feed_token_lookup(token)
-        if feed_token is None:
-            return None
-        stamp = feed_stamp(feed_token)
-    return stamp
+    if stamp is not None:
+        return stamp
+    generation = current_generation()  # before the token and its subscriber's rights are read
+    feed_token = feed_token_lookup(token)
+    return None if feed_token is None else feed_stamp(feed_token, generation=generation)
 
 
 def _etag(stamp: FeedStamp, gzipped: bool) -> str:

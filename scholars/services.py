@@ -19,6 +19,7 @@ from cohort.dates import monday_of
 from cohort.models import Cohort, Stream
 from cohort.services import meeting_inputs_change
 from cohort.sign_in import PersonLogin, person_logins_create
+from cohort.signals import rows_written_in_bulk
 from cohort.slugs import slugify_ascii
 from mentors.models import Mentor
 from mentors.services import mentor_logins_create
@@ -138,6 +139,8 @@ def scholars_bulk_create(*, data: bytes | str, by: AbstractBaseUser | None = Non
             )
             if slug
         )
+        rows_written_in_bulk.send(sender=Scholar)
+        rows_written_in_bulk.send(sender=Mentorship)
         for written in (*created, *mentorships):
             writes.after_write(written)
     return created

@@ -22,7 +22,7 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models import Count, Max, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from cohort.models import Break, Cohort, Phase, ProgramEvent
@@ -35,7 +35,7 @@ from scheduling.calendar_events import (
     person_key,
     series_event,
 )
-from scheduling.feeds.generation import GENERATION_KEY, current_generation
+from scheduling.feeds.generation import GENERATION_KEY
 from scheduling.feeds.scopes import FeedScope, feed_scope
 from scheduling.models import FeedToken, Meeting, MeetingSeries
 from scholars.models import Scholar
@@ -58,8 +58,13 @@ class FeedStamp:
     gzipped: bool  # whether a gzip of the body is kept under ``body_key + ":gzip"``
 
 
+# In every feed cache key: raise it when a change alters what a feed holds or how it is written, so a deployment
+# never serves what the previous code rendered (or unpickles its stamps and templates).
+FEED_CACHE_VERSION = 2
+
+
 def stamp_key(token_hash: str) -> str:
-    return f"feed-stamp:{token_hash}"
+    return f"feed-stamp:{FEED_CACHE_VERSION}:{token_hash}"
 
 
 def cached_feed_stamp(token_hash: str) -> FeedStamp | None:
@@ -72,16 +77,18 @@ def cached_feed_stamp(token_hash: str) -> FeedStamp | None:
     return stamp
 
 
-def feed_stamp(token: FeedToken) -> FeedStamp:
-    """Version the feed, make sure its body is in the cache, and keep the stamp that answers for both."""
-    # Read before the data: a change committed after this read moves the generation on, so a stamp made from
-    # data read before that commit is never taken for current.
-    generation = current_generation()
+def feed_stamp(token: FeedToken, *, generation: str) -> FeedStamp:
+    """Version the feed, make sure its body is in the cache (and this process), and keep the stamp that answers
+    for both.
+
+    ``generation`` must have been read before the token and anything else the stamp depends on: a change committed
+    after that read moves the generation on, so a stamp made from rows read before it is never taken for current.
+    """
     scope = feed_scope(token)
     template_key, last_modified = _feed_version(scope)
     visible = _visible_people(scope)
     etag = hashlib.sha256(f"{template_key}|{','.join(sorted(visible))}".encode()).hexdigest()[:32]
-    body_key = f"feed-body:{etag}"
+    body_key = f"feed-body:{FEED_CACHE_VERSION}:{etag}"
     stored = cache.get_many([body_key, f"{body_key}:gzip"])
     if body_key not in stored:
         template = _template(scope, template_key=template_key, last_modified=last_modified)
@@ -91,6 +98,10 @@ def feed_stamp(token: FeedToken) -> FeedStamp:
             # mtime=0: the same body always gzips to the same bytes.
             stored[f"{body_key}:gzip"] = gzip.compress(body, mtime=0)
         cache.set_many(stored, CACHE_SECONDS)
+    for key, body in stored.items():
+        _remember(
+            key, body
+        )  # the request at hand reads them next, whatever the shared cache has let go since
     stamp = FeedStamp(
         generation=generation,
         etag=f'"{etag}"',
@@ -112,11 +123,16 @@ def feed_body(stamp: FeedStamp, *, gzipped: bool) -> bytes | None:
             return body
     body = cache.get(key)
     if body is not None:
-        with _recent_bodies_lock:
-            _recent_bodies[key] = body
-            while len(_recent_bodies) > RECENT_BODIES:
-                _recent_bodies.popitem(last=False)
+        _remember(key, body)
     return body
+
+
+def _remember(key: str, body: bytes) -> None:
+    with _recent_bodies_lock:
+        _recent_bodies[key] = body
+        _recent_bodies.move_to_end(key)
+        while len(_recent_bodies) > RECENT_BODIES:
+            _recent_bodies.popitem(last=False)
 
 
 # A body's key is a digest of everything it holds, so its bytes never change: each process keeps the recent ones
@@ -139,6 +155,9 @@ def _feed_version(scope: FeedScope) -> tuple[str, dt.datetime]:
         meetings=Count("pk", distinct=True),
         attendees=Count("series__scholars", distinct=True),
         attendances=Count("series__scholars"),
+        # Who, not only how many: one person swapped for another changes these even if no timestamp moved.
+        attendee_ids=Sum("series__scholars", distinct=True),
+        organiser_ids=Sum("series__mentor", distinct=True),
     )
     stamps = [
         meetings["series_changed"],
@@ -149,7 +168,9 @@ def _feed_version(scope: FeedScope) -> tuple[str, dt.datetime]:
     # The owner's name is the calendar's; a personal feed's owner's zone and reminder offsets shape it too
     # (X-WR-TIMEZONE, VALARMs). An empty feed has this last change at least.
     stamps.append(scope.owner().updated_at)
-    counts = [meetings["meetings"], meetings["attendees"], meetings["attendances"]]
+    counts = [
+        meetings[key] for key in ("meetings", "attendees", "attendances", "attendee_ids", "organiser_ids")
+    ]
     programme = scope.calendar()
     if programme is not None:
         calendar = (
@@ -212,7 +233,7 @@ def _calendar_name(scope: FeedScope) -> str:
 
 def _template(scope: FeedScope, *, template_key: str, last_modified: dt.datetime) -> ics.CalendarTemplate:
     """The feed's calendar for every audience, rendered once per version of its content."""
-    key = f"feed-template:{template_key}"
+    key = f"feed-template:{FEED_CACHE_VERSION}:{template_key}"
     template = cache.get(key)
     if template is None:
         template = render_template(scope, last_modified=last_modified)

@@ -2,13 +2,19 @@
 so a feed served without a query is never stale; writes to nothing a feed shows leave the stamps alone."""
 
 import datetime as dt
+import shutil
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, update_last_login
 from django.db import transaction
 
-from scheduling.feed_tokens import feed_token_rotate
+from mentors.models import Mentor
+from mentors.stream_import import import_stream_documents
+from scheduling.feed_tokens import feed_token_lookup, feed_token_revoke, feed_token_rotate
+from scheduling.feeds.builder import feed_stamp
 from scheduling.feeds.generation import current_generation
+from scheduling.models import FeedToken
 from scheduling.services.meeting_edits import series_cancel_rest
 from tests.factories import (
     CheckInFactory,
@@ -24,6 +30,7 @@ from tests.factories import (
 from tests.meeting_rows import move_meeting, weekly_series_with_meetings
 
 pytestmark = pytest.mark.django_db
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -129,5 +136,30 @@ def test_a_scholar_who_leaves_the_team_loses_its_feed_at_once(client, world):
     assert client.get(url).status_code == 200
 
     world["team"].members.remove(world["scholar"])
+
+    assert client.get(url).status_code == 404
+
+
+def test_an_import_linking_existing_mentors_to_a_stream_moves_the_generation_on(tmp_path):
+    seed = Path(shutil.copy(REPO / "seeds" / "interpretability.txt", tmp_path / "interpretability.txt"))
+    import_stream_documents([seed])
+    Mentor.streams.through.objects.all().delete()
+    before = current_generation()
+
+    # The mentors are unchanged: only their links to the stream are written, in bulk.
+    import_stream_documents([seed])
+
+    assert Mentor.streams.through.objects.exists()
+    assert current_generation() != before
+
+
+def test_a_stamp_made_from_rows_read_before_a_revocation_is_never_served(client, world):
+    token = feed_token_rotate(owner=world["scholar"]).https_url.rsplit("/", 1)[1].removesuffix(".ics")
+    url = f"/feeds/{token}.ics"
+    # A request reads the generation and the token, then the token is revoked before it stores its stamp.
+    generation = current_generation()
+    row = feed_token_lookup(token)
+    feed_token_revoke(token=FeedToken.objects.get(pk=row.pk))
+    feed_stamp(row, generation=generation)
 
     assert client.get(url).status_code == 404
