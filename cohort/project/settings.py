@@ -132,10 +132,10 @@ STATIC_ROOT = VAR_DIR / "static"
 # (scheduling.feeds.generation). Files under VAR_DIR are shared by the processes of one machine; Redis by many.
 CACHES = {
     "default": (
-        {"BACKEND": "cohort.project.redis_cache.PooledRedisCache", "LOCATION": os.environ["CACHE_URL"]}
+        {"BACKEND": "cohort.project.caches.PooledRedisCache", "LOCATION": os.environ["CACHE_URL"]}
         if os.environ.get("CACHE_URL", "").startswith("redis")
         else {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "cohort.project.caches.SharedFileCache",
             "LOCATION": VAR_DIR / "cache",
             "OPTIONS": {"MAX_ENTRIES": 20_000},
         }
