@@ -53,10 +53,14 @@ def test_an_offset_on_a_list_paged_by_cursor_is_a_400(world):
     response = client_for(world["staff"]).get("/api/v1/meetings/", {"offset": "50"})
 
     assert response.status_code == 400
-    assert response.json() == {"offset": ["This list pages by cursor: follow a page's next or previous link."]}
+    assert response.json() == {
+        "offset": ["This list pages by cursor: follow a page's next or previous link."]
+    }
 
 
-@pytest.mark.parametrize("cursor", ["not-base64!", "bm90IGpzb24=", "WyJub3QgYSBkYXRlIiwgMSwgZmFsc2Vd", "WzFd"])
+@pytest.mark.parametrize(
+    "cursor", ["not-base64!", "bm90IGpzb24=", "WyJub3QgYSBkYXRlIiwgMSwgZmFsc2Vd", "WzFd"]
+)
 def test_a_cursor_this_list_did_not_give_out_is_a_400(world, cursor):
     response = client_for(world["staff"]).get("/api/v1/meetings/", {"cursor": cursor})
 
