@@ -5,6 +5,7 @@ import io
 
 import icalendar
 import pytest
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cohort.dates import monday_of
@@ -462,3 +463,28 @@ def test_a_listed_meeting_reads_as_its_declared_fields_give_it(world, reader, rf
     assert written == declared
     assert list(written) == list(declared)
     assert (written["private_notes"] is None) == (reader == "scholar")
+
+
+@pytest.mark.parametrize("who", ["scholar", "mentor"])
+def test_a_token_brings_its_login_and_its_profiles_in_one_query(world, who, django_assert_num_queries):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world['a'][who].user).key}")
+
+    # The token with the login and its mentor and scholar rows, then the page.
+    with django_assert_num_queries(2):
+        response = client.get("/api/v1/meetings/")
+
+    assert response.status_code == 200
+    assert [row["series"] for row in response.json()["results"]] == [world["a"]["series"].pk]
+
+
+def test_a_token_of_an_inactive_login_or_none_at_all_is_refused(world):
+    user = world["a"]["scholar"].user
+    key = Token.objects.create(user=user).key
+    user.is_active = False
+    user.save()
+
+    for credentials in (f"Token {key}", "Token not-a-token"):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=credentials)
+        assert client.get("/api/v1/meetings/").status_code == 401
