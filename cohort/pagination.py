@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import json
 
 from django.core.exceptions import ValidationError as ModelValidationError
@@ -79,22 +80,29 @@ class KeysetPagination(BasePagination):
         self.limit = whole_number(request, self.limit_query_param, api_settings.PAGE_SIZE, 1, MAX_PAGE_SIZE)
         self.field, self.descending = self._sort_key(queryset)
         cursor = self._cursor(queryset)
+        rows, more = self._page(queryset, cursor)
         backwards = cursor is not None and cursor[2]
-        rows = queryset
+        if backwards and not more:
+            # Back at the start (rows before it may have gone since): the first page, whole.
+            cursor, backwards = None, False
+            rows, more = self._page(queryset, None)
+        # Going forward there is a page before whenever a cursor led here; going back, one after.
+        self.next = self._link(rows[-1], backwards=False) if rows and (more or backwards) else None
+        self.previous = self._link(rows[0], backwards=True) if rows and (backwards or cursor) else None
+        return rows
+
+    def _page(self, queryset: QuerySet, cursor: tuple[object, int, bool] | None) -> tuple[list, bool]:
+        """The page's rows in the list's order, and whether there are more beyond them."""
+        backwards = cursor is not None and cursor[2]
         if cursor is not None:
-            rows = rows.filter(self._beyond(cursor[0], cursor[1], backwards=backwards))
+            queryset = queryset.filter(self._beyond(cursor[0], cursor[1], backwards=backwards))
         direction = "-" if self.descending != backwards else ""
-        rows = list(rows.order_by(f"{direction}{self.field}", f"{direction}pk")[: self.limit + 1])
+        rows = list(queryset.order_by(f"{direction}{self.field}", f"{direction}pk")[: self.limit + 1])
         more = len(rows) > self.limit
         rows = rows[: self.limit]
         if backwards:
             rows.reverse()
-        # Going forward there is a page before whenever a cursor led here; going back, one after.
-        self.next = self._link(rows[-1], backwards=False) if rows and (more or backwards) else None
-        self.previous = (
-            self._link(rows[0], backwards=True) if rows and (more if backwards else cursor) else None
-        )
-        return rows
+        return rows, more
 
     def get_paginated_response(self, data) -> Response:
         return Response({"next": self.next, "previous": self.previous, "results": data})
@@ -103,7 +111,7 @@ class KeysetPagination(BasePagination):
         link = {"type": "string", "nullable": True, "format": "uri"}
         return {
             "type": "object",
-            "required": ["results"],
+            "required": ["next", "previous", "results"],
             "properties": {"next": link, "previous": link, "results": schema},
         }
 
@@ -132,24 +140,41 @@ class KeysetPagination(BasePagination):
 
     @staticmethod
     def _sort_key(queryset: QuerySet) -> tuple[str, bool]:
-        """The field the list is ordered by first, and whether descending."""
+        """The field the list is ordered by first, and whether descending: a column that is never empty and holds
+        a value of its own (a cursor names a row by it; a relation sorts by another table's order)."""
         first = str(queryset.query.order_by[0]) if queryset.query.order_by else "pk"
-        return first.removeprefix("-"), first.startswith("-")
+        name = first.removeprefix("-")
+        field = queryset.model._meta.pk if name == "pk" else queryset.model._meta.get_field(name)
+        if field.null or field.is_relation:
+            raise ValidationError({"ordering": [f"This list cannot be paged in order of {name}."]})
+        return name, first.startswith("-")
 
     def _beyond(self, value, pk: int, *, backwards: bool) -> Q:
         after = self.descending == backwards  # the rows wanted sort after the cursor's in ascending order
-        compare = "gt" if after else "lt"
-        return Q(**{f"{self.field}__{compare}": value}) | Q(**{self.field: value, f"pk__{compare}": pk})
+        beyond, at_or_beyond = ("gt", "gte") if after else ("lt", "lte")
+        # Written so the index on the field bounds the scan: at or beyond the value, then past the cursor's row.
+        return Q(**{f"{self.field}__{at_or_beyond}": value}) & (
+            Q(**{f"{self.field}__{beyond}": value}) | Q(**{f"pk__{beyond}": pk})
+        )
 
     def _cursor(self, queryset: QuerySet) -> tuple[object, int, bool] | None:
         raw = self.request.query_params.get(self.cursor_query_param)
-        if raw is None:
+        if not raw:
             return None
         try:
             value, pk, backwards = json.loads(base64.urlsafe_b64decode(raw.encode()))
-            field = queryset.model._meta.get_field(self.field)
-            return field.to_python(value), int(pk), bool(backwards)
-        except (ValueError, TypeError, binascii.Error, ModelValidationError):
+            field = (
+                queryset.model._meta.pk if self.field == "pk" else queryset.model._meta.get_field(self.field)
+            )
+            value = field.to_python(value)
+            if value is None:
+                raise ValueError("a cursor names a value")
+            if isinstance(value, dt.datetime):
+                if value.tzinfo is None:
+                    raise ValueError("a cursor names an instant")
+                value = value.astimezone(dt.UTC)  # an instant a datetime can hold in UTC, or OverflowError
+            return value, int(pk), bool(backwards)
+        except (ValueError, TypeError, OverflowError, binascii.Error, ModelValidationError):
             raise ValidationError(
                 {
                     self.cursor_query_param: [

@@ -337,6 +337,7 @@ class NotificationSerializer(ModelSerializer):
 class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = NotificationSerializer
     filterset_fields = ["kind", "status", "channel"]
+    ordering_fields = ["due_at"]
     pagination_class = KeysetPagination
 
     def get_queryset(self):

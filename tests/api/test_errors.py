@@ -58,9 +58,19 @@ def test_an_offset_on_a_list_paged_by_cursor_is_a_400(world):
     }
 
 
-@pytest.mark.parametrize(
-    "cursor", ["not-base64!", "bm90IGpzb24=", "WyJub3QgYSBkYXRlIiwgMSwgZmFsc2Vd", "WzFd"]
-)
+FOREIGN_CURSORS = {
+    "not base64": "not-base64!",
+    "not JSON": "bm90IGpzb24=",
+    "not a date": "WyJub3QgYSBkYXRlIiwgMSwgZmFsc2Vd",
+    "too short": "WzFd",
+    "no value": "W251bGwsIDEsIGZhbHNlXQ==",
+    "before the first year": "WyIwMDAxLTAxLTAxVDAwOjAwOjAwKzAxOjAwIiwgMSwgZmFsc2Vd",
+    "after the last year": "WyI5OTk5LTEyLTMxVDIzOjU5OjU5LTA1OjAwIiwgMSwgZmFsc2Vd",
+    "no offset": "WyIyMDI3LTAyLTAxVDEwOjAwOjAwIiwgMSwgZmFsc2Vd",
+}
+
+
+@pytest.mark.parametrize("cursor", FOREIGN_CURSORS.values(), ids=FOREIGN_CURSORS.keys())
 def test_a_cursor_this_list_did_not_give_out_is_a_400(world, cursor):
     response = client_for(world["staff"]).get("/api/v1/meetings/", {"cursor": cursor})
 

@@ -4,8 +4,11 @@ share a start, with a row written mid-way neither skipped nor shown twice, and n
 import datetime as dt
 
 import pytest
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
 
-from scheduling.models import Notification
+from cohort.pagination import KeysetPagination
+from scheduling.models import Meeting, Notification
 from tests.api.conftest import FUTURE, client_for
 from tests.factories import MeetingFactory, MeetingSeriesFactory, MentorFactory
 
@@ -112,3 +115,34 @@ def test_a_scholars_notifications_page_by_due_time(world):
     assert [len(page["results"]) for page in pages] == [2, 2, 1]
     assert [row["due_at"] for row in rows] == sorted(row["due_at"] for row in rows)
     assert len({row["id"] for row in rows}) == 5
+
+
+def test_an_empty_cursor_is_the_first_page(meetings):
+    client = client_for(meetings["staff"])
+
+    assert (
+        client.get("/api/v1/meetings/", {"cursor": "", "limit": 3}).json()
+        == client.get("/api/v1/meetings/", {"limit": 3}).json()
+    )
+
+
+def test_going_back_after_the_first_rows_were_deleted_lands_on_the_first_page(meetings):
+    client = client_for(meetings["staff"])
+    first = client.get("/api/v1/meetings/", {"limit": 5}).json()
+    second = client.get(first["next"]).json()
+    Meeting.objects.filter(pk__in=[row["id"] for row in first["results"]]).delete()
+
+    back = client.get(second["previous"]).json()
+
+    assert back["previous"] is None
+    assert [row["id"] for row in back["results"]] == [row["id"] for row in second["results"]]
+    assert back["next"] is not None
+
+
+def test_a_list_is_not_paged_in_order_of_a_column_that_may_be_empty(rf):
+    request = Request(rf.get("/api/v1/notifications/"))
+
+    with pytest.raises(ValidationError) as refused:
+        KeysetPagination().paginate_queryset(Notification.objects.order_by("sent_at"), request)
+
+    assert refused.value.detail == {"ordering": ["This list cannot be paged in order of sent_at."]}
