@@ -2,7 +2,8 @@
 
 Run: ``python3 run.py bench api`` (PostgreSQL when the machine has it, else SQLite). A seeded cohort is written to
 a throwaway database; gunicorn serves it on a loopback port; client threads in this process hold keep-alive
-connections and issue requests for a fixed time. Figures: requests per second and p50/p99 latency.
+connections and issue requests for a fixed time. Figures: requests per second, p50/p99 latency, and each endpoint's
+share of the floor's rate in the same run.
 """
 
 from __future__ import annotations
@@ -113,14 +114,18 @@ def load(port: int, path: str, token: str | None) -> tuple[float, list[float], i
     return len(flat) / elapsed, flat, sum(errors)
 
 
-def report(label: str, port: int, path: str, token: str | None) -> None:
+def report(label: str, port: int, path: str, token: str | None, *, floor: float | None = None) -> float:
+    """Print the figures of one endpoint under load, with its share of the floor's rate; return its rate."""
     load(port, path, token)  # warm every worker
     per_second, latencies, errors = load(port, path, token)
     p50 = statistics.median(latencies) * 1000
     p99 = statistics.quantiles(latencies, n=100)[98] * 1000
+    share = f"   {per_second / floor:6.1%} of the floor" if floor else ""
     print(
         f"  {label:<36} {per_second:8.0f} req/s   p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   non-200: {errors}"
+        f"{share}"
     )
+    return per_second
 
 
 def main() -> None:
@@ -156,10 +161,10 @@ def main() -> None:
             print(
                 f"API benchmark ({vendor}, gunicorn {GUNICORN_WORKERS} workers, {CLIENTS} concurrent clients):"
             )
-            report("floor: constant JSON view", port, "/bench/constant/", None)
-            report("meetings list (staff, page of 50)", port, "/api/v1/meetings/", staff_token)
-            report("meetings list (one scholar)", port, "/api/v1/meetings/", scholar_token)
-            report("/api/v1/me/ (scholar)", port, "/api/v1/me/", scholar_token)
+            floor = report("floor: constant JSON view", port, "/bench/constant/", None)
+            report("meetings list (staff, page of 50)", port, "/api/v1/meetings/", staff_token, floor=floor)
+            report("meetings list (one scholar)", port, "/api/v1/meetings/", scholar_token, floor=floor)
+            report("/api/v1/me/ (scholar)", port, "/api/v1/me/", scholar_token, floor=floor)
         finally:
             server.terminate()
             server.wait(timeout=30)
