@@ -377,7 +377,13 @@ class MeView(APIView):
             if is_staff_role(user) and person is None
             else ("mentor" if mentor else "scholar" if scholar else "user")
         )
-        upcoming = upcoming_meetings_for(user, now=timezone.now())[:20]
+        # What MeetingSerializer shows and no more: not the mentors' rows (their whole stream-document biography).
+        upcoming = (
+            upcoming_meetings_for(user, now=timezone.now())
+            .select_related(None)
+            .select_related("series")
+            .only(*LISTED_MEETING_FIELDS)[:20]
+        )
         profile = None
         if person is not None:
             profile = {
