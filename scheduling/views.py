@@ -23,7 +23,8 @@ from scheduling.feeds.generation import current_generation
 
 FEED_METHODS = ["GET", "HEAD"]
 FEED_CONTENT_TYPE = "text/calendar; charset=utf-8"
-ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+# gzip in Accept-Encoding, unless refused with q=0 (RFC 9110 12.5.3).
+ACCEPTS_GZIP = re.compile(r"\bgzip\b(?!\s*;\s*q=0(?:\.0{0,3})?\s*(?:,|$))")
 # What the logs say instead of the path: the path is the credential.
 LOGGED_FEED_PATH = "/feeds/[token].ics"
 PRIVATE_FEED_HEADERS = {

@@ -2,8 +2,8 @@
 
 A feed's stamp (``scheduling.feeds.builder``) answers for the feed while the generation it was made under is the
 current one, so an unchanged feed is served without a query, and any write ends that at once. Writes move it
-through the model signals ``scheduling.apps`` connects for ``FEED_SOURCES``; the few bulk writes that send no
-signal call ``feeds_changed`` themselves.
+through the model signals ``scheduling.apps`` connects for ``feed_sources()``; bulk writes, which send none, call
+``feeds_changed`` themselves in scheduling and send ``cohort.signals.rows_written_in_bulk`` in the lower apps.
 
 It is one value for every feed: any change makes each feed's next request check its version with the database
 again (one aggregate query), and only a feed whose content changed is rendered again.

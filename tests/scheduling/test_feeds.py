@@ -568,6 +568,8 @@ def test_a_large_feed_is_sent_gzipped_to_a_client_that_accepts_it(client, london
     assert zipped["ETag"] == f"W/{plain['ETag']}"
     assert plain["Vary"] == zipped["Vary"] == "Accept-Encoding"
     assert revalidated.status_code == 304
+    for refused in ("gzip;q=0", "br, gzip ; q=0.000", "identity"):
+        assert not client.get(url, HTTP_ACCEPT_ENCODING=refused).has_header("Content-Encoding"), refused
 
 
 def test_a_small_feed_is_sent_as_it_is(client, london_cohort):

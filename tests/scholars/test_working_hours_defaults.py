@@ -8,10 +8,10 @@ from django.db.models import fields
 from scholars.models import Scholar
 
 
-@pytest.mark.parametrize("clock", [dt.datetime(2026, 12, 3, 9, 0, 3), dt.datetime(2026, 12, 3, 17, 0, 0)])
+@pytest.mark.parametrize("clock", [dt.time(9, 0, 3), dt.time(17, 0, 0)])
 def test_the_default_hours_are_no_mistaken_now_even_at_nine_or_five(monkeypatch, clock):
-    # Django takes a fixed time default within ten seconds of the clock for a mistaken "now" (fields.W161).
-    monkeypatch.setattr(fields, "_get_naive_now", lambda: clock)
+    # Django takes a fixed time default within ten seconds of its naive clock for a mistaken "now" (fields.W161).
+    monkeypatch.setattr(fields, "_get_naive_now", lambda: dt.datetime.combine(dt.date(2026, 12, 3), clock))
 
     warnings = [
         warning for name in ("work_start", "work_end") for warning in Scholar._meta.get_field(name).check()
