@@ -89,13 +89,16 @@ class KeysetPagination(BasePagination):
         # Going forward there is a page before whenever a cursor led here; going back, one after.
         self.next = self._link(rows[-1], backwards=False) if rows and (more or backwards) else None
         self.previous = self._link(rows[0], backwards=True) if rows and (backwards or cursor) else None
+        if cursor is not None and not rows:
+            # Past the end (the rows after the page before have gone): back to the page ending at the cursor's row.
+            self.previous = self._link_to(cursor[0], cursor[1], backwards=True, inclusive=True)
         return rows
 
-    def _page(self, queryset: QuerySet, cursor: tuple[object, int, bool] | None) -> tuple[list, bool]:
+    def _page(self, queryset: QuerySet, cursor: tuple[object, int, bool, bool] | None) -> tuple[list, bool]:
         """The page's rows in the list's order, and whether there are more beyond them."""
         backwards = cursor is not None and cursor[2]
         if cursor is not None:
-            queryset = queryset.filter(self._beyond(cursor[0], cursor[1], backwards=backwards))
+            queryset = queryset.filter(self._beyond(*cursor))
         direction = "-" if self.descending != backwards else ""
         rows = list(queryset.order_by(f"{direction}{self.field}", f"{direction}pk")[: self.limit + 1])
         more = len(rows) > self.limit
@@ -149,20 +152,22 @@ class KeysetPagination(BasePagination):
             raise ValidationError({"ordering": [f"This list cannot be paged in order of {name}."]})
         return name, first.startswith("-")
 
-    def _beyond(self, value, pk: int, *, backwards: bool) -> Q:
+    def _beyond(self, value, pk: int, backwards: bool, inclusive: bool) -> Q:
+        """The rows past the cursor's (in the direction asked), and with ``inclusive`` the cursor's row too."""
         after = self.descending == backwards  # the rows wanted sort after the cursor's in ascending order
         beyond, at_or_beyond = ("gt", "gte") if after else ("lt", "lte")
         # Written so the index on the field bounds the scan: at or beyond the value, then past the cursor's row.
         return Q(**{f"{self.field}__{at_or_beyond}": value}) & (
-            Q(**{f"{self.field}__{beyond}": value}) | Q(**{f"pk__{beyond}": pk})
+            Q(**{f"{self.field}__{beyond}": value})
+            | Q(**{f"pk__{at_or_beyond if inclusive else beyond}": pk})
         )
 
-    def _cursor(self, queryset: QuerySet) -> tuple[object, int, bool] | None:
+    def _cursor(self, queryset: QuerySet) -> tuple[object, int, bool, bool] | None:
         raw = self.request.query_params.get(self.cursor_query_param)
         if not raw:
             return None
         try:
-            value, pk, backwards = json.loads(base64.urlsafe_b64decode(raw.encode()))
+            value, pk, backwards, inclusive = json.loads(base64.urlsafe_b64decode(raw.encode()))
             field = (
                 queryset.model._meta.pk if self.field == "pk" else queryset.model._meta.get_field(self.field)
             )
@@ -173,7 +178,7 @@ class KeysetPagination(BasePagination):
                 if value.tzinfo is None:
                     raise ValueError("a cursor names an instant")
                 value = value.astimezone(dt.UTC)  # an instant a datetime can hold in UTC, or OverflowError
-            return value, int(pk), bool(backwards)
+            return value, int(pk), bool(backwards), bool(inclusive)
         except (ValueError, TypeError, OverflowError, binascii.Error, ModelValidationError):
             raise ValidationError(
                 {
@@ -184,7 +189,9 @@ class KeysetPagination(BasePagination):
             ) from None
 
     def _link(self, row, *, backwards: bool) -> str:
-        value = getattr(row, self.field)
-        key = [value.isoformat() if hasattr(value, "isoformat") else value, row.pk, backwards]
+        return self._link_to(getattr(row, self.field), row.pk, backwards=backwards, inclusive=False)
+
+    def _link_to(self, value, pk: int, *, backwards: bool, inclusive: bool) -> str:
+        key = [value.isoformat() if hasattr(value, "isoformat") else value, pk, backwards, inclusive]
         cursor = base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
         return replace_query_param(self.request.build_absolute_uri(), self.cursor_query_param, cursor)

@@ -61,12 +61,12 @@ def test_an_offset_on_a_list_paged_by_cursor_is_a_400(world):
 FOREIGN_CURSORS = {
     "not base64": "not-base64!",
     "not JSON": "bm90IGpzb24=",
-    "not a date": "WyJub3QgYSBkYXRlIiwgMSwgZmFsc2Vd",
+    "not a date": "WyJub3QgYSBkYXRlIiwgMSwgZmFsc2UsIGZhbHNlXQ==",
     "too short": "WzFd",
-    "no value": "W251bGwsIDEsIGZhbHNlXQ==",
-    "before the first year": "WyIwMDAxLTAxLTAxVDAwOjAwOjAwKzAxOjAwIiwgMSwgZmFsc2Vd",
-    "after the last year": "WyI5OTk5LTEyLTMxVDIzOjU5OjU5LTA1OjAwIiwgMSwgZmFsc2Vd",
-    "no offset": "WyIyMDI3LTAyLTAxVDEwOjAwOjAwIiwgMSwgZmFsc2Vd",
+    "no value": "W251bGwsIDEsIGZhbHNlLCBmYWxzZV0=",
+    "before the first year": "WyIwMDAxLTAxLTAxVDAwOjAwOjAwKzAxOjAwIiwgMSwgZmFsc2UsIGZhbHNlXQ==",
+    "after the last year": "WyI5OTk5LTEyLTMxVDIzOjU5OjU5LTA1OjAwIiwgMSwgZmFsc2UsIGZhbHNlXQ==",
+    "no offset": "WyIyMDI3LTAyLTAxVDEwOjAwOjAwIiwgMSwgZmFsc2UsIGZhbHNlXQ==",
 }
 
 

@@ -146,3 +146,17 @@ def test_a_list_is_not_paged_in_order_of_a_column_that_may_be_empty(rf):
         KeysetPagination().paginate_queryset(Notification.objects.order_by("sent_at"), request)
 
     assert refused.value.detail == {"ordering": ["This list cannot be paged in order of sent_at."]}
+
+
+def test_a_page_past_the_end_leads_back_to_the_page_before_it(meetings):
+    client = client_for(meetings["staff"])
+    first = client.get("/api/v1/meetings/", {"limit": 7}).json()
+    # Everything after the first page goes while the client holds its next link.
+    Meeting.objects.exclude(pk__in=[row["id"] for row in first["results"]]).delete()
+
+    past_the_end = client.get(first["next"]).json()
+    back = client.get(past_the_end["previous"]).json()
+
+    assert past_the_end["results"] == []
+    assert past_the_end["next"] is None
+    assert back["results"] == first["results"]
