@@ -14,7 +14,7 @@ import datetime as dt
 import json
 
 from django.core.exceptions import ValidationError as ModelValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Field, Q, QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination, LimitOffsetPagination
 from rest_framework.response import Response
@@ -78,8 +78,8 @@ class KeysetPagination(BasePagination):
                 {"offset": ["This list pages by cursor: follow a page's next or previous link."]}
             )
         self.limit = whole_number(request, self.limit_query_param, api_settings.PAGE_SIZE, 1, MAX_PAGE_SIZE)
-        self.field, self.descending = self._sort_key(queryset)
-        cursor = self._cursor(queryset)
+        self.field, self.model_field, self.descending = self._sort_key(queryset)
+        cursor = self._cursor()
         rows, more = self._page(queryset, cursor)
         backwards = cursor is not None and cursor[2]
         if backwards and not more:
@@ -142,15 +142,16 @@ class KeysetPagination(BasePagination):
         ]
 
     @staticmethod
-    def _sort_key(queryset: QuerySet) -> tuple[str, bool]:
-        """The field the list is ordered by first, and whether descending: a column that is never empty and holds
-        a value of its own (a cursor names a row by it; a relation sorts by another table's order)."""
+    def _sort_key(queryset: QuerySet) -> tuple[str, Field, bool]:
+        """The field the list is ordered by first (its name and the model's field), and whether descending: a
+        column that is never empty and holds a value of its own (a cursor names a row by it; a relation sorts by
+        another table's order)."""
         first = str(queryset.query.order_by[0]) if queryset.query.order_by else "pk"
         name = first.removeprefix("-")
         field = queryset.model._meta.pk if name == "pk" else queryset.model._meta.get_field(name)
         if field.null or field.is_relation:
             raise ValidationError({"ordering": [f"This list cannot be paged in order of {name}."]})
-        return name, first.startswith("-")
+        return name, field, first.startswith("-")
 
     def _beyond(self, value, pk: int, backwards: bool, inclusive: bool) -> Q:
         """The rows past the cursor's (in the direction asked), and with ``inclusive`` the cursor's row too."""
@@ -162,16 +163,13 @@ class KeysetPagination(BasePagination):
             | Q(**{f"pk__{at_or_beyond if inclusive else beyond}": pk})
         )
 
-    def _cursor(self, queryset: QuerySet) -> tuple[object, int, bool, bool] | None:
+    def _cursor(self) -> tuple[object, int, bool, bool] | None:
         raw = self.request.query_params.get(self.cursor_query_param)
         if not raw:
             return None
         try:
             value, pk, backwards, inclusive = json.loads(base64.urlsafe_b64decode(raw.encode()))
-            field = (
-                queryset.model._meta.pk if self.field == "pk" else queryset.model._meta.get_field(self.field)
-            )
-            value = field.to_python(value)
+            value = self.model_field.to_python(value)
             if value is None:
                 raise ValueError("a cursor names a value")
             if isinstance(value, dt.datetime):
