@@ -8,6 +8,7 @@ refused, or the outbound policy of ``cohort.outbound`` refuses the webhook URL).
 from __future__ import annotations
 
 import json
+import select
 import smtplib
 import socket
 from dataclasses import dataclass, field
@@ -122,7 +123,7 @@ def _deliver_email(message: OutgoingMessage) -> None:
 
 
 # This process's open SMTP connections, by server. Reusing one saves a TCP and EHLO round trip per mail, and
-# shortens the window between the server taking a message and our marking it sent by the QUIT round trip.
+# shortens the window between the server taking a message and our marking it sent.
 _open_smtp: dict[tuple[str, int, str], SMTPBackend] = {}
 
 
@@ -150,11 +151,17 @@ def _send(mail: EmailMultiAlternatives) -> None:
 
 
 def _still_open(backend: SMTPBackend) -> bool:
-    """NOOP on a kept connection: servers close idle ones, and a dead one must not eat the next mail."""
-    try:
-        return backend.connection is not None and backend.connection.noop()[0] == 250
-    except (smtplib.SMTPException, OSError):
+    """Whether a kept connection can carry the next mail, without a round trip: servers close idle ones, and a
+    dead one must not eat the next mail. An idle SMTP connection has nothing to read; one the server closed (or
+    said 421 on) has, so a socket ready to read is one to replace."""
+    connection = backend.connection
+    if connection is None or connection.sock is None:
         return False
+    try:
+        readable, _, _ = select.select([connection.sock], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable
 
 
 def _mime_part(attachment: Attachment) -> MIMEBase:
