@@ -1,6 +1,6 @@
-"""Sending what is due: claim rows, send each once, record the outcome.
+"""Sending what is due: claim rows, send each once, in batches, and record the outcomes.
 
-The database row is the truth; Celery only carries "send row N under claim T" messages. States:
+The database row is the truth; Celery only carries "send rows N, M … under claim T" messages. States:
 pending → sending → sent | failed | superseded | skipped. A row in ``sending`` carries in ``claimed_at`` the
 claim that owns it: the instant the tick (or the sweeper, or a retry) claimed it, and then the instant its send
 attempt started. A task may only act under the claim it was given, or take over a claim whose lease
@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from scheduling.channels import DeliveryError, deliver, loggable_address, loggable_webhook
@@ -37,6 +39,9 @@ CLAIM_BATCH_SIZE = 500
 # One tick claims at most this many rows; the next tick, a minute later, takes the rest.
 MAX_CLAIMS_PER_TICK = 20_000
 MAX_BACKOFF = dt.timedelta(hours=1)
+# A send batch starts no delivery after this long (nor after half its lease, if that is sooner): it must record
+# what it did inside the send task's soft time limit (60 s) and long before its lease runs out.
+BATCH_DELIVERY_SECONDS = 40
 
 
 def sending_timeout() -> dt.timedelta:
@@ -45,14 +50,20 @@ def sending_timeout() -> dt.timedelta:
 
 @dataclass(frozen=True)
 class Claim:
-    """The right to send one row: its id and the ``claimed_at`` the claimer wrote (ISO 8601)."""
+    """The right to send some rows: their ids and the ``claimed_at`` the claimer wrote on each (ISO 8601)."""
 
-    notification_id: int
     token: str
+    notification_ids: tuple[int, ...]
+
+    def batches(self, size: int) -> list[Claim]:
+        ids = self.notification_ids
+        return [Claim(self.token, ids[i : i + size]) for i in range(0, len(ids), size)]
 
 
 @dataclass
 class DispatchReport:
+    """One tick: rows claimed (due) and reclaimed (stuck), rows enqueued, and the claims, one per send batch."""
+
     claimed: int = 0
     reclaimed: int = 0
     enqueued: int = 0
@@ -62,12 +73,26 @@ class DispatchReport:
 
 @dataclass(frozen=True)
 class SendOutcome:
-    """What one send did. ``retry_in``/``retry_token``: send again after that many seconds under that claim."""
-
     status: str
     detail: str = ""
-    retry_in: float | None = None
-    retry_token: str | None = None
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Send ``claim`` again in ``seconds`` (the backoff, counted from the attempt): rows a transient failure, or a
+    batch out of time, left ``sending``."""
+
+    claim: Claim
+    seconds: float
+
+
+@dataclass
+class SendReport:
+    """What a batch did to each row it tried or found claimed by another; rows it had no time left for are only
+    in ``retries``."""
+
+    outcomes: dict[int, SendOutcome] = field(default_factory=dict)
+    retries: list[Retry] = field(default_factory=list)
 
 
 # --- Claiming -------------------------------------------------------------------------------------------------
@@ -85,28 +110,32 @@ def stuck_notifications(*, now: dt.datetime) -> QuerySet[Notification]:
     ).order_by("claimed_at", "pk")
 
 
-def claim_notifications(candidates: QuerySet[Notification], *, limit: int, now: dt.datetime) -> list[Claim]:
-    """Claim up to ``limit`` of ``candidates`` for sending, safely against any number of concurrent claimers.
+def claim_notifications(
+    candidates: QuerySet[Notification], *, limit: int, now: dt.datetime, counting_attempt: bool = False
+) -> Claim:
+    """Claim up to ``limit`` of ``candidates`` under the token ``now``, safely against any number of concurrent
+    claimers; ``counting_attempt`` also counts a send attempt on each row claimed.
 
     PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED`` hands each claimer rows no other claimer holds.
     SQLite (no row locks): each row is claimed by an UPDATE conditional on the state just read, which changes
     exactly one row for the one claimer that wins it and none for the others.
     """
+    changes = {"status": Status.SENDING, "claimed_at": now, "updated_at": now}
+    if counting_attempt:
+        changes["attempts"] = F("attempts") + 1
     with transaction.atomic():
         if connection.features.has_select_for_update_skip_locked:
             ids = list(candidates.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
-            Notification.objects.filter(pk__in=ids).update(
-                status=Status.SENDING, claimed_at=now, updated_at=now
-            )
+            Notification.objects.filter(pk__in=ids).update(**changes)
         else:
             ids = []
             for pk, status, claimed_at in candidates.values_list("pk", "status", "claimed_at")[:limit]:
                 won = Notification.objects.filter(pk=pk, status=status, claimed_at=claimed_at).update(
-                    status=Status.SENDING, claimed_at=now, updated_at=now
+                    **changes
                 )
                 if won == 1:
                     ids.append(pk)
-    return [Claim(pk, now.isoformat()) for pk in ids]
+    return Claim(now.isoformat(), tuple(ids))
 
 
 def dispatch_due_notifications(
@@ -115,136 +144,186 @@ def dispatch_due_notifications(
     enqueue: Callable[[Claim], object] | None,
     batch_size: int = CLAIM_BATCH_SIZE,
     max_claims: int = MAX_CLAIMS_PER_TICK,
+    send_batch_size: int | None = None,
 ) -> DispatchReport:
     """One beat tick.
 
     1. Sweep: re-claim rows stuck in ``sending`` past the timeout (a lost enqueue, a killed worker).
-    2. Claim pending rows due by ``as_of``, oldest first, one batch per transaction.
-    3. Enqueue each claim once its batch has committed, so the worker finds the row claimed. With ``enqueue``
+    2. Claim pending rows due by ``as_of``, oldest first, ``batch_size`` per transaction.
+    3. Once each transaction has committed (so the worker finds the rows claimed), enqueue its claim in send
+       batches of ``send_batch_size`` rows (``NOTIFICATION_SEND_BATCH_SIZE``), one task each. With ``enqueue``
        None the caller sends ``report.claims`` itself, in this process.
     A failed enqueue (the broker is down) stops the tick: its rows stay claimed and step 1 of a later tick
     re-enqueues them when the broker is back.
     """
     report = DispatchReport()
+    send_batch_size = send_batch_size or settings.NOTIFICATION_SEND_BATCH_SIZE
 
-    def enqueue_after_commit(claims: list[Claim]) -> None:
+    def enqueue_after_commit(claim: Claim) -> None:
+        batches = claim.batches(send_batch_size)
+        report.claims.extend(batches)
         if enqueue is None:
             return
 
         def run() -> None:
-            for claim in claims:
+            for batch in batches:
                 try:
-                    enqueue(claim)
+                    enqueue(batch)
                 except Exception:
                     logger.exception(
-                        "Could not enqueue notification %s; the sweeper retries it after %s",
-                        claim.notification_id,
+                        "Could not enqueue %d notifications; the sweeper retries them after %s",
+                        len(batch.notification_ids),
                         sending_timeout(),
                     )
                     report.enqueue_failed = True
                     return
-                report.enqueued += 1
+                report.enqueued += len(batch.notification_ids)
 
         transaction.on_commit(run)
 
     now = timezone.now()
     while not report.enqueue_failed and report.reclaimed < max_claims:
-        claims = claim_notifications(stuck_notifications(now=now), limit=batch_size, now=timezone.now())
-        if claims:
-            logger.warning("Re-enqueueing %d notifications stuck in sending", len(claims))
-        report.reclaimed += len(claims)
-        report.claims.extend(claims)
-        enqueue_after_commit(claims)
-        if len(claims) < batch_size:
+        claim = claim_notifications(stuck_notifications(now=now), limit=batch_size, now=timezone.now())
+        if claim.notification_ids:
+            logger.warning("Re-enqueueing %d notifications stuck in sending", len(claim.notification_ids))
+        report.reclaimed += len(claim.notification_ids)
+        enqueue_after_commit(claim)
+        if len(claim.notification_ids) < batch_size:
             break
     while not report.enqueue_failed and report.claimed < max_claims:
-        claims = claim_notifications(due_notifications(as_of=as_of), limit=batch_size, now=timezone.now())
-        report.claimed += len(claims)
-        report.claims.extend(claims)
-        enqueue_after_commit(claims)
-        if len(claims) < batch_size:
+        claim = claim_notifications(due_notifications(as_of=as_of), limit=batch_size, now=timezone.now())
+        report.claimed += len(claim.notification_ids)
+        enqueue_after_commit(claim)
+        if len(claim.notification_ids) < batch_size:
             break
     return report
 
 
-# --- Sending one ----------------------------------------------------------------------------------------------
+# --- Sending a batch ------------------------------------------------------------------------------------------
 
 
-def send_claimed_notification(
-    *, notification_id: int, token: str, as_of: dt.datetime | None = None
-) -> SendOutcome:
-    """Send one claimed row, once, judged as sent at ``as_of``: now, or the instant
+@dataclass(frozen=True)
+class _Result:
+    """What one attempt did, to be recorded with its batch; ``retry_at`` is the claim of a retry."""
+
+    notification: Notification
+    status: str
+    detail: str = ""
+    log: tuple[str, str, str] | None = None
+    retry_at: dt.datetime | None = None
+
+
+def send_claimed_notifications(claim: Claim, *, as_of: dt.datetime | None = None) -> SendReport:
+    """Send the rows of one claim, each once, judged as sent at ``as_of``: now, or the instant
     ``send_due_notifications --as-of`` fast-forwards to.
 
-    1. Start the attempt: an UPDATE that changes the row only while it is ``sending`` under our claim (or under a
-       claim whose lease ran out), writing a fresh ``claimed_at`` that no queued copy of this task holds. Any other
-       copy of the task (a redelivery, a sweeper's re-enqueue) changes nothing and stops; so does a task for a row
-       already sent, superseded, skipped or failed.
-    2. Supersede the row if its meeting changed since it was written; skip it (reason recorded) if, as of
-       ``as_of``, its meeting has started or its check-in week has ended, or its recipient left.
-    3. Render it as of ``as_of`` (a reminder says the time really left) and deliver it through the channel.
-    4. Mark it sent, still conditional on our attempt's claim, and log the DeliveryAttempt, in one transaction.
-    On a transient error the row keeps a new claim for the retry, until NOTIFICATION_MAX_ATTEMPTS; then it fails.
+    1. Start the attempt: claim again, under a fresh token no queued copy of this task holds, the rows still
+       ``sending`` under ``claim`` (or under a claim whose lease ran out). Any other copy of the task (a
+       redelivery, a sweeper's re-enqueue) finds nothing to start; so does a task for rows already settled.
+    2. Load the started rows with everything their messages show, in three queries for the whole batch.
+    3. For each row: supersede it if its meeting changed since it was written; skip it (reason recorded) if, as of
+       ``as_of``, its meeting has started or its check-in week has ended, or its recipient left; otherwise render
+       it as of ``as_of`` and deliver it (one SMTP connection serves the batch).
+    4. Record every outcome in one transaction, each row's conditional on the attempt's claim, with the delivery
+       log written in one INSERT. On a transient error a row keeps a new claim for its retry, until
+       NOTIFICATION_MAX_ATTEMPTS; then it fails. Rows the batch had no time left for go back for an immediate
+       retry, their attempt uncounted.
 
-    The residual at-least-once window: if the process dies after 3 delivered and before 4 commits (one SMTP reply
-    and one UPDATE apart), the row stays ``sending`` and is sent again once its lease runs out. That second copy
-    has the same Message-ID (derived from the dedupe key), so a receiver that drops repeated Message-IDs shows
-    it once. No protocol closes that window without a transaction spanning our database and the mail server.
+    The residual at-least-once window: if the process dies between delivering and step 4's commit, those rows
+    stay ``sending`` and are sent again once their lease runs out: at most one batch per worker process. Each
+    copy has the same Message-ID (derived from the dedupe key), so a receiver that drops repeated Message-IDs
+    shows it once. No protocol closes that window without a transaction spanning our database and the mail server.
 
-    Claims and leases always run on the real clock; only what the row says and whether it is still worth sending
+    Claims and leases always run on the real clock; only what a row says and whether it is still worth sending
     follow ``as_of``.
     """
-    now = timezone.now()
-    as_of = as_of or now
-    claim = dt.datetime.fromisoformat(token)
-    started = Notification.objects.filter(
-        Q(claimed_at=claim) | Q(claimed_at__lt=now - sending_timeout()),
-        pk=notification_id,
-        status=Status.SENDING,
-    ).update(claimed_at=now, attempts=F("attempts") + 1, updated_at=now)
-    if started != 1:
-        return SendOutcome("not_claimed", "Sent, finished or claimed by another attempt already.")
-    notification = (
-        Notification.objects.select_related(
-            "meeting__series__mentor", "recipient_mentor", "recipient_scholar"
+    attempt = timezone.now()
+    as_of = as_of or attempt
+    held = dt.datetime.fromisoformat(claim.token)
+    started = claim_notifications(
+        Notification.objects.filter(
+            Q(claimed_at=held) | Q(claimed_at__lt=attempt - sending_timeout()),
+            pk__in=claim.notification_ids,
+            status=Status.SENDING,
+        ).order_by("pk"),
+        limit=len(claim.notification_ids),
+        now=attempt,
+        counting_attempt=True,
+    )
+    report = SendReport()
+    for pk in set(claim.notification_ids) - set(started.notification_ids):
+        report.outcomes[pk] = SendOutcome(
+            "not_claimed", "Sent, finished or claimed by another attempt already."
         )
+    if not started.notification_ids:
+        return report
+    notifications = (
+        Notification.objects.filter(pk__in=started.notification_ids)
+        .select_related("meeting__series__mentor", "recipient_mentor", "recipient_scholar")
         .prefetch_related("meeting__series__scholars")
-        .get(pk=notification_id)
+        .order_by("due_at", "pk")
     )
 
+    deadline = time.monotonic() + min(BATCH_DELIVERY_SECONDS, sending_timeout().total_seconds() / 2)
+    results: list[_Result] = []
+    untried: list[int] = []
+    switched_off: set[str] = set()
+    try:
+        for notification in notifications:
+            # At least one row per batch, so a batch always makes progress.
+            if results and time.monotonic() > deadline:
+                untried.append(notification.pk)
+                continue
+            results.append(_attempt(notification, attempt=attempt, as_of=as_of, switched_off=switched_off))
+    finally:
+        # Also when something escapes (the task's time limit, a bug): what went out is recorded, not sent again.
+        with transaction.atomic():
+            _record(results, attempt=attempt)
+            if untried:
+                report.retries.append(_release(untried, attempt=attempt))
+    for result in results:
+        report.outcomes[result.notification.pk] = SendOutcome(result.status, result.detail)
+    retry_ids: dict[dt.datetime, list[int]] = defaultdict(list)
+    for result in results:
+        if result.retry_at is not None:
+            retry_ids[result.retry_at].append(result.notification.pk)
+    report.retries.extend(
+        Retry(Claim(at.isoformat(), tuple(ids)), (at - attempt).total_seconds())
+        for at, ids in retry_ids.items()
+    )
+    return report
+
+
+def _attempt(
+    notification: Notification, *, attempt: dt.datetime, as_of: dt.datetime, switched_off: set[str]
+) -> _Result:
+    """Judge, render and deliver one row; ``switched_off`` collects the batch's dead webhooks."""
     reason = _why_not_send(notification, at=as_of)
     if reason is not None:
-        status, detail = reason
-        _finish(notification, attempt=now, status=status, detail=detail)
-        return SendOutcome(status, detail)
-
+        return _Result(notification, *reason)
     try:
         message = compose_message(notification, as_of=as_of)
     except NothingToSend as nothing:
-        _finish(notification, attempt=now, status=Status.SKIPPED, detail=str(nothing))
-        return SendOutcome(Status.SKIPPED, str(nothing))
+        return _Result(notification, Status.SKIPPED, str(nothing))
     except Exception as error:
         # Our fault (a template, a bad row): no retry can fix it, so fail loudly with the context.
         logger.exception("Could not compose notification %s (%s)", notification.pk, notification.dedupe_key)
-        detail = f"Could not compose the message: {type(error).__name__}: {error}"
-        _finish(notification, attempt=now, status=Status.FAILED, detail=detail)
-        return SendOutcome(Status.FAILED, detail)
-
+        return _Result(
+            notification, Status.FAILED, f"Could not compose the message: {type(error).__name__}: {error}"
+        )
+    if message.address in switched_off:
+        return _Result(
+            notification, Status.SKIPPED, "Not sent: the recipient's Slack webhook was just switched off."
+        )
+    address = loggable_address(message)
     try:
         deliver(message)
     except DeliveryError as error:
-        with transaction.atomic():
-            if error.permanent and message.channel == Channel.SLACK:
-                _retire_dead_webhook(notification, webhook_url=message.address, error=error, now=now)
-            return _failed_attempt(notification, attempt=now, error=error, address=loggable_address(message))
-    _finish(
-        notification,
-        attempt=now,
-        status=Status.SENT,
-        detail="",
-        log=(Outcome.SENT, loggable_address(message), message.message_id),
-    )
-    return SendOutcome(Status.SENT)
+        if error.permanent and message.channel == Channel.SLACK:
+            switched_off.add(message.address)
+            _retire_dead_webhook(notification, webhook_url=message.address, error=error, now=attempt)
+        return _failed_attempt(notification, attempt=attempt, error=error, address=address)
+    return _Result(notification, Status.SENT, log=(Outcome.SENT, address, message.message_id))
 
 
 def _why_not_send(notification: Notification, *, at: dt.datetime) -> tuple[str, str] | None:
@@ -286,33 +365,25 @@ def _meeting_still_wants(notification: Notification, meeting: Meeting) -> bool:
 
 def _failed_attempt(
     notification: Notification, *, attempt: dt.datetime, error: DeliveryError, address: str
-) -> SendOutcome:
+) -> _Result:
     detail = str(error)
     if error.permanent or notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
         outcome = Outcome.PERMANENT_ERROR if error.permanent else Outcome.TRANSIENT_ERROR
-        _finish(
-            notification, attempt=attempt, status=Status.FAILED, detail=detail, log=(outcome, address, detail)
-        )
         logger.error("Notification %s failed for good: %s", notification.pk, detail)
-        return SendOutcome(Status.FAILED, detail)
+        return _Result(notification, Status.FAILED, detail, log=(outcome, address, detail))
     # Exponential backoff: base, 2 × base, 4 × base … capped; the new claim is the instant the retry is due, so
     # the sweeper takes over only if the retry is lost for longer than the timeout.
     backoff = min(
         dt.timedelta(seconds=settings.NOTIFICATION_RETRY_BASE_SECONDS * 2 ** (notification.attempts - 1)),
         MAX_BACKOFF,
     )
-    retry_claim = attempt + backoff
-    _finish(
-        notification,
-        attempt=attempt,
-        status=Status.SENDING,
-        detail=detail,
-        log=(Outcome.TRANSIENT_ERROR, address, detail),
-        claimed_at=retry_claim,
-    )
     logger.warning("Notification %s: %s; retrying in %s", notification.pk, detail, backoff)
-    return SendOutcome(
-        Status.SENDING, detail, retry_in=backoff.total_seconds(), retry_token=retry_claim.isoformat()
+    return _Result(
+        notification,
+        Status.SENDING,
+        detail,
+        log=(Outcome.TRANSIENT_ERROR, address, detail),
+        retry_at=attempt + backoff,
     )
 
 
@@ -347,40 +418,59 @@ def _retire_dead_webhook(
         person_notifications_resync(person=person, now=now)
 
 
-def _finish(
-    notification: Notification,
-    *,
-    attempt: dt.datetime,
-    status: str,
-    detail: str,
-    log: tuple[str, str, str] | None = None,
-    claimed_at: dt.datetime | None = None,
-) -> None:
-    """Record the outcome, only if our attempt still holds the claim, together with its delivery log entry."""
+def _record(results: list[_Result], *, attempt: dt.datetime) -> None:
+    """Write a batch's outcomes: one UPDATE per (status, retry claim), each row's only while our attempt still
+    holds its claim, and the delivery log in one INSERT. The caller holds the transaction."""
     now = timezone.now()
-    fields = {"status": status, "last_error": detail, "updated_at": now}
-    if status == Status.SENT:
-        fields["sent_at"] = now
-    if claimed_at is not None:
-        fields["claimed_at"] = claimed_at
-    with transaction.atomic():
+    groups: dict[tuple[str, dt.datetime | None], list[_Result]] = defaultdict(list)
+    for result in results:
+        groups[result.status, result.retry_at].append(result)
+    for (status, retry_at), group in groups.items():
+        fields = {"status": status, "last_error": _each_detail(group), "updated_at": now}
+        if status == Status.SENT:
+            fields["sent_at"] = now
+        if retry_at is not None:
+            fields["claimed_at"] = retry_at
         updated = Notification.objects.filter(
-            pk=notification.pk, status=Status.SENDING, claimed_at=attempt
+            pk__in=[result.notification.pk for result in group], status=Status.SENDING, claimed_at=attempt
         ).update(**fields)
-        if updated != 1:
-            # Our lease ran out mid-send and another attempt took over: it may send a second copy.
+        if updated != len(group):
+            # Their lease ran out mid-batch and another attempt took over: it may send second copies.
             logger.error(
-                "Notification %s: attempt of %s lost its claim before recording %s",
-                notification.pk,
+                "%d of %d notifications attempted at %s lost their claim before recording %s",
+                len(group) - updated,
+                len(group),
                 attempt.isoformat(),
                 status,
             )
-        if log is not None:
-            outcome, address, log_detail = log
-            DeliveryAttempt.objects.create(
-                notification=notification,
-                channel=notification.channel,
-                recipient=address,
-                outcome=outcome,
-                detail=log_detail,
-            )
+    DeliveryAttempt.objects.bulk_create(
+        DeliveryAttempt(
+            notification=result.notification,
+            channel=result.notification.channel,
+            recipient=address,
+            outcome=outcome,
+            detail=detail,
+        )
+        for result in results
+        if result.log is not None
+        for outcome, address, detail in [result.log]
+    )
+
+
+def _each_detail(group: list[_Result]) -> Value | Case:
+    details = {result.detail for result in group}
+    if len(details) == 1:
+        return Value(details.pop())
+    return Case(
+        *(When(pk=result.notification.pk, then=Value(result.detail)) for result in group),
+        output_field=CharField(),
+    )
+
+
+def _release(ids: list[int], *, attempt: dt.datetime) -> Retry:
+    """Rows a batch had no time left for: a new claim for an immediate retry, the attempt not counted."""
+    now = timezone.now()
+    Notification.objects.filter(pk__in=ids, status=Status.SENDING, claimed_at=attempt).update(
+        claimed_at=now, attempts=F("attempts") - 1, updated_at=now
+    )
+    return Retry(Claim(now.isoformat(), tuple(ids)), 0)

@@ -33,15 +33,18 @@ def dispatch_due_notifications() -> None:
 
 
 @shared_task(bind=True, ignore_result=True, max_retries=None, soft_time_limit=60, time_limit=90)
-def send_notification(self, notification_id: int, claim: str) -> None:
+def send_notifications(self, claim: str, notification_ids: list[int]) -> None:
     # The time limits stay below NOTIFICATION_SENDING_TIMEOUT_SECONDS, so a live attempt is never taken over.
-    outcome = dispatch.send_claimed_notification(notification_id=notification_id, token=claim)
-    if outcome.retry_in is not None:
-        raise self.retry(args=(notification_id, outcome.retry_token), countdown=outcome.retry_in)
+    report = dispatch.send_claimed_notifications(dispatch.Claim(claim, tuple(notification_ids)))
+    for retry in report.retries:
+        # Onto the queue this batch came from; a lost retry is the sweeper's once its lease runs out.
+        self.retry(
+            args=(retry.claim.token, list(retry.claim.notification_ids)), countdown=retry.seconds, throw=False
+        )
 
 
 def enqueue_send(claim: dispatch.Claim) -> None:
-    send_notification.delay(claim.notification_id, claim.token)
+    send_notifications.delay(claim.token, list(claim.notification_ids))
 
 
 @shared_task(ignore_result=True)

@@ -19,7 +19,7 @@ from django.db import connection
 
 from cohort.project.celery import app
 from scheduling.dispatch import Claim
-from scheduling.tasks import send_notification
+from scheduling.tasks import send_notifications
 
 ROOT = Path(__file__).resolve().parents[2]
 # Workers and the test's own sweeper treat a claim older than this as lost; short, so recovery is quick.
@@ -141,11 +141,11 @@ def enqueue_to(queue: str, *, broker_url: str | None = None) -> Callable[[Claim]
 
     def enqueue(claim: Claim) -> None:
         if broker_url is None:
-            send_notification.apply_async((claim.notification_id, claim.token), queue=queue)
+            send_notifications.apply_async((claim.token, list(claim.notification_ids)), queue=queue)
             return
         with app.connection_for_write(broker_url) as broker:
-            send_notification.apply_async(
-                (claim.notification_id, claim.token), queue=queue, connection=broker, retry=False
+            send_notifications.apply_async(
+                (claim.token, list(claim.notification_ids)), queue=queue, connection=broker, retry=False
             )
 
     return enqueue

@@ -2,19 +2,24 @@ import datetime as dt
 import io
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from cohort.dates import monday_of
+from scheduling.channels import deliver
 from scheduling.dispatch import (
     Claim,
     SendOutcome,
+    SendReport,
     claim_notifications,
     dispatch_due_notifications,
     due_notifications,
-    send_claimed_notification,
+    send_claimed_notifications,
 )
 from scheduling.models import DeliveryAttempt, Meeting, Notification
 from scheduling.notifications.messages import message_id_for
@@ -29,7 +34,7 @@ from tests.factories import (
     MentorshipFactory,
     ScholarFactory,
 )
-from tests.integration.servers import free_port, webhook_server
+from tests.integration.servers import free_port, smtp_server, webhook_server
 
 pytestmark = pytest.mark.django_db
 
@@ -59,24 +64,26 @@ def reminder(*, due_in=dt.timedelta(minutes=-1), meeting_in_=dt.timedelta(hours=
     )
 
 
-def claim_all():
+def claim_all() -> Claim:
     return claim_notifications(due_notifications(as_of=timezone.now()), limit=100, now=timezone.now())
 
 
-def send(claim):
-    return send_claimed_notification(notification_id=claim.notification_id, token=claim.token)
+def send(claim: Claim) -> SendOutcome:
+    """Send a claim of one row: that row's outcome."""
+    [outcome] = send_claimed_notifications(claim).outcomes.values()
+    return outcome
 
 
 def test_claiming_takes_due_pending_rows_and_leaves_future_ones():
     due = reminder()
     later = reminder(due_in=dt.timedelta(hours=1), meeting_in_=dt.timedelta(hours=3))
 
-    claims = claim_all()
+    claim = claim_all()
 
-    assert [c.notification_id for c in claims] == [due.pk]
+    assert claim.notification_ids == (due.pk,)
     due.refresh_from_db()
     later.refresh_from_db()
-    assert (due.status, due.claimed_at.isoformat()) == ("sending", claims[0].token)
+    assert (due.status, due.claimed_at.isoformat()) == ("sending", claim.token)
     assert later.status == "pending"
 
 
@@ -84,12 +91,12 @@ def test_a_claimed_row_is_not_claimed_again():
     reminder()
     claim_all()
 
-    assert claim_all() == []
+    assert claim_all().notification_ids == ()
 
 
 def test_sending_delivers_once_marks_sent_and_logs_the_attempt():
     notification = reminder()
-    [claim] = claim_all()
+    claim = claim_all()
 
     outcome = send(claim)
 
@@ -106,7 +113,7 @@ def test_sending_delivers_once_marks_sent_and_logs_the_attempt():
 
 def test_a_redelivered_task_for_a_sent_row_does_nothing():
     reminder()
-    [claim] = claim_all()
+    claim = claim_all()
     send(claim)
 
     outcome = send(claim)
@@ -117,8 +124,8 @@ def test_a_redelivered_task_for_a_sent_row_does_nothing():
 
 def test_a_stale_copy_of_the_task_does_nothing_while_another_claim_holds_the_row():
     reminder()
-    [first] = claim_all()
-    stale = Claim(first.notification_id, (timezone.now() - dt.timedelta(seconds=5)).isoformat())
+    first = claim_all()
+    stale = Claim((timezone.now() - dt.timedelta(seconds=5)).isoformat(), first.notification_ids)
 
     assert send(stale).status == "not_claimed"
     assert send(first).status == "sent"
@@ -127,14 +134,14 @@ def test_a_stale_copy_of_the_task_does_nothing_while_another_claim_holds_the_row
 
 def test_an_overdue_reminder_is_still_sent_when_its_meeting_has_not_started():
     reminder(due_in=dt.timedelta(hours=-3), meeting_in_=dt.timedelta(minutes=5))
-    [claim] = claim_all()
+    claim = claim_all()
 
     assert send(claim).status == "sent"
 
 
 def test_a_late_reminder_says_the_time_really_left_not_its_offset():
     reminder(due_in=dt.timedelta(minutes=-10), meeting_in_=dt.timedelta(minutes=5))
-    [claim] = claim_all()
+    claim = claim_all()
 
     send(claim)
 
@@ -144,7 +151,7 @@ def test_a_late_reminder_says_the_time_really_left_not_its_offset():
 
 def test_an_overdue_reminder_of_a_meeting_that_has_started_is_skipped_with_the_reason():
     notification = reminder(due_in=dt.timedelta(hours=-3), meeting_in_=dt.timedelta(minutes=-5))
-    [claim] = claim_all()
+    claim = claim_all()
 
     outcome = send(claim)
 
@@ -157,7 +164,7 @@ def test_an_overdue_reminder_of_a_meeting_that_has_started_is_skipped_with_the_r
 def test_a_reminder_of_an_older_meeting_version_is_superseded_at_send_time():
     notification = reminder()
     Meeting.objects.filter(pk=notification.meeting_id).update(version=2, status=Meeting.Status.MOVED)
-    [claim] = claim_all()
+    claim = claim_all()
 
     assert send(claim).status == "superseded"
     assert mail.outbox == []
@@ -167,7 +174,7 @@ def test_a_reminder_to_a_scholar_who_withdrew_is_skipped():
     notification = reminder()
     notification.recipient_scholar.status = "withdrawn"
     notification.recipient_scholar.save()
-    [claim] = claim_all()
+    claim = claim_all()
 
     assert send(claim).status == "skipped"
 
@@ -188,7 +195,7 @@ def test_prompts_for_weeks_over_before_the_worker_sends_them_are_skipped_and_nev
         )
 
     # What the beat's two ticks do at one instant: send what is due, then write the escalations.
-    outcomes = [send(claim) for claim in claim_all()]
+    outcomes = list(send_claimed_notifications(claim_all()).outcomes.values())
     write_periodic_notifications(as_of=timezone.now())
 
     assert [o.status for o in outcomes] == ["skipped", "skipped"]
@@ -197,6 +204,126 @@ def test_prompts_for_weeks_over_before_the_worker_sends_them_are_skipped_and_nev
     )
     assert mail.outbox == []
     assert not Notification.objects.filter(kind=Notification.Kind.ESCALATION).exists()
+
+
+def claimed_reminders(count: int) -> tuple[list[Notification], Claim]:
+    reminders = [reminder() for _ in range(count)]
+    return reminders, claim_all()
+
+
+def queries_to_send(claim: Claim) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        send_claimed_notifications(claim)
+    return len(queries)
+
+
+def test_a_batch_costs_the_same_queries_for_two_rows_as_for_six():
+    _, two = claimed_reminders(2)
+    _, six = claimed_reminders(6)
+    # SQLite has no row locks, so there starting an attempt is one conditional UPDATE per row.
+    per_row = 0 if connection.features.has_select_for_update_skip_locked else 1
+
+    assert queries_to_send(six) - queries_to_send(two) == 4 * per_row
+    assert Notification.objects.filter(status=Status.SENT).count() == 8
+    assert DeliveryAttempt.objects.filter(outcome="sent").count() == 8
+    assert len(mail.outbox) == 8
+
+
+def test_a_batch_records_each_rows_own_outcome_and_reason():
+    sent, superseded, withdrawn, started = (reminder() for _ in range(4))
+    too_late = reminder(due_in=dt.timedelta(hours=-3), meeting_in_=dt.timedelta(minutes=-5))
+    Meeting.objects.filter(pk=superseded.meeting_id).update(version=2, status=Meeting.Status.MOVED)
+    withdrawn.recipient_scholar.status = "withdrawn"
+    withdrawn.recipient_scholar.save()
+    claim = claim_all()
+    send(claim_notifications(Notification.objects.filter(pk=started.pk), limit=1, now=timezone.now()))
+
+    report = send_claimed_notifications(claim)
+
+    assert {pk: o.status for pk, o in report.outcomes.items()} == {
+        sent.pk: "sent",
+        superseded.pk: "superseded",
+        withdrawn.pk: "skipped",
+        too_late.pk: "skipped",
+        started.pk: "not_claimed",
+    }
+    rows = {n.pk: n for n in Notification.objects.all()}
+    assert (rows[sent.pk].status, rows[sent.pk].last_error, rows[sent.pk].attempts) == ("sent", "", 1)
+    assert rows[superseded.pk].last_error == "The meeting changed (now version 2, moved)."
+    assert rows[withdrawn.pk].last_error == "Not sent: the scholar is withdrawn."
+    assert rows[too_late.pk].last_error.startswith("Not sent: the meeting had started at ")
+    assert rows[started.pk].attempts == 1
+    assert sorted(DeliveryAttempt.objects.values_list("notification_id", flat=True)) == [sent.pk, started.pk]
+    assert report.retries == []
+
+
+def test_a_tick_enqueues_its_claims_in_send_batches_under_one_token(django_capture_on_commit_callbacks):
+    reminders = [reminder() for _ in range(5)]
+    enqueued = []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = dispatch_due_notifications(as_of=timezone.now(), enqueue=enqueued.append, send_batch_size=2)
+
+    assert [len(claim.notification_ids) for claim in enqueued] == [2, 2, 1]
+    assert len({claim.token for claim in enqueued}) == 1
+    assert sorted(pk for claim in enqueued for pk in claim.notification_ids) == [r.pk for r in reminders]
+    assert (report.claimed, report.enqueued, report.claims) == (5, 5, enqueued)
+
+
+def test_one_smtp_session_carries_a_whole_batch(settings):
+    _, claim = claimed_reminders(3)
+    with smtp_server() as (controller, received):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = controller.port
+
+        report = send_claimed_notifications(claim)
+
+    assert [o.status for o in report.outcomes.values()] == ["sent"] * 3
+    assert (received.sessions, len(received.message_ids())) == (1, 3)
+
+
+def test_a_batch_out_of_time_sends_one_row_and_hands_the_rest_back_untried(settings):
+    # No time at all: the batch still sends its first row, so it always makes progress.
+    settings.NOTIFICATION_SENDING_TIMEOUT_SECONDS = 0
+    first, *rest = (reminder() for _ in range(3))
+    claim = claim_all()
+
+    report = send_claimed_notifications(claim)
+
+    assert list(report.outcomes) == [first.pk]
+    [retry] = report.retries
+    assert (sorted(retry.claim.notification_ids), retry.seconds) == (sorted(r.pk for r in rest), 0)
+    back = Notification.objects.filter(pk__in=retry.claim.notification_ids)
+    assert {(n.status, n.claimed_at.isoformat(), n.attempts) for n in back} == {
+        ("sending", retry.claim.token, 0)
+    }
+
+    settings.NOTIFICATION_SENDING_TIMEOUT_SECONDS = 300
+    assert [o.status for o in send_claimed_notifications(retry.claim).outcomes.values()] == ["sent", "sent"]
+    assert len(mail.outbox) == 3
+
+
+def test_what_a_batch_delivered_before_its_time_limit_struck_is_recorded(monkeypatch):
+    """Celery's soft time limit raises inside the task: the rows already delivered must not go out again."""
+    delivered, struck, unreached = (reminder() for _ in range(3))
+    claim = claim_all()
+    calls = []
+
+    def deliver_then_time_out(message):
+        calls.append(message)
+        if len(calls) == 2:
+            raise SoftTimeLimitExceeded()
+        deliver(message)
+
+    monkeypatch.setattr("scheduling.dispatch.deliver", deliver_then_time_out)
+    with pytest.raises(SoftTimeLimitExceeded):
+        send_claimed_notifications(claim)
+
+    statuses = dict(Notification.objects.values_list("pk", "status"))
+    assert statuses == {delivered.pk: "sent", struck.pk: "sending", unreached.pk: "sending"}
+    assert list(DeliveryAttempt.objects.values_list("notification_id", flat=True)) == [delivered.pk]
+    assert len(mail.outbox) == 1
 
 
 @pytest.fixture
@@ -208,23 +335,30 @@ def dead_smtp(settings) -> None:
     settings.EMAIL_TIMEOUT = 2
 
 
-def sent_then_retried(claim: Claim) -> tuple[SendOutcome, SendOutcome]:
+def sent_then_retried(claim: Claim) -> tuple[SendReport, SendReport]:
     """Send a claimed row, then send it again under the claim the first send handed back for its retry."""
-    first = send(claim)
-    return first, send(Claim(claim.notification_id, first.retry_token))
+    first = send_claimed_notifications(claim)
+    [retry] = first.retries
+    return first, send_claimed_notifications(retry.claim)
+
+
+def only(report: SendReport) -> tuple[str, float | None]:
+    """The one row's status and, if it is to be retried, in how many seconds."""
+    [outcome] = report.outcomes.values()
+    return outcome.status, report.retries[0].seconds if report.retries else None
 
 
 def test_a_transient_failure_keeps_the_row_for_a_retry_with_exponential_backoff(settings, dead_smtp):
     settings.NOTIFICATION_RETRY_BASE_SECONDS = 30
     notification = reminder()
-    [claim] = claim_all()
+    claim = claim_all()
 
     first, second = sent_then_retried(claim)
 
-    assert (first.status, first.retry_in, second.retry_in) == ("sending", 30, 60)
+    assert (only(first), only(second)) == (("sending", 30), ("sending", 60))
     notification.refresh_from_db()
     assert notification.status == "sending"
-    assert notification.claimed_at.isoformat() == second.retry_token
+    assert notification.claimed_at.isoformat() == second.retries[0].claim.token
     assert "ConnectionRefusedError" in notification.last_error
     assert list(DeliveryAttempt.objects.values_list("outcome", flat=True)) == ["transient_error"] * 2
 
@@ -232,12 +366,12 @@ def test_a_transient_failure_keeps_the_row_for_a_retry_with_exponential_backoff(
 def test_after_the_last_attempt_a_transient_failure_is_final(settings, dead_smtp):
     settings.NOTIFICATION_MAX_ATTEMPTS = 2
     notification = reminder()
-    [claim] = claim_all()
+    claim = claim_all()
 
     _, final = sent_then_retried(claim)
 
     notification.refresh_from_db()
-    assert (final.status, final.retry_in, notification.status) == ("failed", None, "failed")
+    assert (only(final), notification.status) == (("failed", None), "failed")
     assert "ConnectionRefusedError" in notification.last_error
 
 
@@ -254,7 +388,7 @@ def test_the_sweeper_re_enqueues_rows_stuck_in_sending_past_the_timeout(settings
     report = dispatch_due_notifications(as_of=timezone.now(), enqueue=enqueued.append)
 
     assert (report.reclaimed, report.claimed) == (1, 0)
-    assert [c.notification_id for c in report.claims] == [stuck.pk]
+    assert [c.notification_ids for c in report.claims] == [(stuck.pk,)]
     assert send(report.claims[0]).status == "sent"
 
 
@@ -338,7 +472,7 @@ def slack_reminder(url, **scholar_fields):
 def test_a_slack_reminder_is_posted_to_the_persons_webhook(local_webhooks):
     with webhook_server() as (url, hook):
         notification = slack_reminder(url)
-        [claim] = claim_all()
+        claim = claim_all()
 
         assert send(claim).status == "sent"
 
@@ -370,10 +504,8 @@ def test_a_dead_webhook_is_switched_off_staff_are_told_once_and_the_email_remind
             recipient_scholar=by_email.recipient_scholar,
             payload=by_email.payload,
         )
-        for claim in claim_all():
-            send(claim)
-        for claim in claim_all():
-            send(claim)
+        send_claimed_notifications(claim_all())
+        send_claimed_notifications(claim_all())
 
     scholar = by_email.recipient_scholar
     scholar.refresh_from_db()
@@ -404,13 +536,13 @@ def test_later_reminders_do_not_try_the_dead_webhook_and_staff_hear_once(setting
         meeting = meeting_in(dt.timedelta(days=2), slack_webhook_url=url)
         sync_meeting_notifications(meetings=[meeting])
         day_ahead = meeting.starts_at - dt.timedelta(minutes=1439)
-        for claim in claim_notifications(due_notifications(as_of=day_ahead), limit=100, now=timezone.now()):
-            send(claim)
+        send_claimed_notifications(
+            claim_notifications(due_notifications(as_of=day_ahead), limit=100, now=timezone.now())
+        )
         fifteen_minutes_ahead = meeting.starts_at - dt.timedelta(minutes=10)
-        for claim in claim_notifications(
-            due_notifications(as_of=fifteen_minutes_ahead), limit=100, now=timezone.now()
-        ):
-            send(claim)
+        send_claimed_notifications(
+            claim_notifications(due_notifications(as_of=fifteen_minutes_ahead), limit=100, now=timezone.now())
+        )
 
     # Whichever Slack row came due first failed; the rest were skipped (claimed already) or superseded.
     assert len(hook.bodies) == 1
@@ -429,7 +561,7 @@ def test_a_webhook_the_policy_refuses_at_send_time_is_switched_off(settings):
     settings.STAFF_ALERT_EMAILS = ["staff@example.org"]
     with webhook_server() as (url, hook):
         notification = slack_reminder(url)
-        [claim] = claim_all()
+        claim = claim_all()
 
         outcome = send(claim)
 
@@ -449,7 +581,7 @@ def test_a_webhook_the_policy_refuses_at_send_time_is_switched_off(settings):
 def test_a_slack_outage_does_not_switch_the_webhook_off(local_webhooks):
     with webhook_server(status=503) as (url, _):
         notification = slack_reminder(url)
-        [claim] = claim_all()
+        claim = claim_all()
 
         assert send(claim).status == "sending"
 
@@ -462,7 +594,7 @@ def test_a_slack_outage_does_not_switch_the_webhook_off(local_webhooks):
 def test_saving_a_new_webhook_url_switches_slack_back_on(settings, local_webhooks):
     with webhook_server(status=404) as (url, _):
         notification = slack_reminder(url)
-        [claim] = claim_all()
+        claim = claim_all()
         send(claim)
     scholar = notification.recipient_scholar
     scholar.refresh_from_db()

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from scheduling.dispatch import dispatch_due_notifications, send_claimed_notification
+from scheduling.dispatch import dispatch_due_notifications, send_claimed_notifications
 from scheduling.notifications.oversight import write_periodic_notifications
 
 
@@ -43,10 +43,13 @@ class Command(BaseCommand):
         as_of = max(as_of, timezone.now()) if as_of else timezone.now()
         written = write_periodic_notifications(as_of=as_of)
         report = dispatch_due_notifications(as_of=as_of, enqueue=None)
-        outcomes = Counter(
-            send_claimed_notification(notification_id=c.notification_id, token=c.token, as_of=as_of).status
-            for c in report.claims
-        )
+        outcomes: Counter[str] = Counter()
+        claims = list(report.claims)
+        while claims:
+            sent = send_claimed_notifications(claims.pop(), as_of=as_of)
+            outcomes.update(outcome.status for outcome in sent.outcomes.values())
+            # Rows a batch had no time left for go again at once; a failed send waits for the worker's retry.
+            claims.extend(retry.claim for retry in sent.retries if retry.seconds == 0)
         left = outcomes.pop("sending", 0)
         summary = ", ".join(f"{count} {status}" for status, count in sorted(outcomes.items())) or "nothing"
         self.stdout.write(
