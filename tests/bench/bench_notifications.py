@@ -7,13 +7,20 @@ has them): one beat tick claims every row, one worker process with a prefork poo
 server, and the server counts Message-IDs. Runs in a throwaway test database; prints the time to drain, sends per
 second, how many notifications were delivered twice (must be 0), and how late after their due time they went
 out (p50, p99, the last, and how many within a minute).
+
+Its floor, in the same run: the same messages, already rendered, sent by as many bare SMTP clients as the pool
+has processes into the same kind of server. What the worker adds to that (claims, rendering, recording) is the
+difference.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import multiprocessing
+import multiprocessing.synchronize
 import os
+import smtplib
 import statistics
 import sys
 import time
@@ -122,6 +129,36 @@ def write_due_reminders(count: int, due_at: dt.datetime) -> None:
     Notification.objects.bulk_create(rows, batch_size=2000)
 
 
+def send_rendered(port: int, contents: list[bytes], start: multiprocessing.synchronize.Barrier) -> None:
+    """One bare SMTP client: connected, it waits for the others, then sends ``contents`` over one connection."""
+    with smtplib.SMTP("127.0.0.1", port) as client:
+        start.wait()
+        for content in contents:
+            client.sendmail("floor@bench.test", ["floor@bench.test"], content)
+
+
+def floor_sends_per_second(contents: list[bytes], clients: int) -> float:
+    """Timed from when every client is connected (starting processes is not what is measured) to the last mail."""
+    with smtp_server() as (controller, received):
+        share = -(-len(contents) // clients)
+        context = multiprocessing.get_context("spawn")
+        start = context.Barrier(clients + 1)
+        senders = [
+            context.Process(target=send_rendered, args=(controller.port, contents[i : i + share], start))
+            for i in range(0, len(contents), share)
+        ]
+        for sender in senders:
+            sender.start()
+        start.wait()
+        started = time.perf_counter()
+        for sender in senders:
+            sender.join()
+        elapsed = time.perf_counter() - started
+        if received.count != len(contents):
+            sys.exit(f"The floor's clients delivered {received.count} of {len(contents)} messages.")
+    return len(contents) / elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -159,6 +196,7 @@ def main() -> None:
                 time.sleep(0.5)
             drained_in = time.perf_counter() - started
         counts = received.message_ids()
+        floor = floor_sends_per_second(received.contents(), args.concurrency)
         late = sorted(
             (sent_at - due).total_seconds()
             for due, sent_at in Notification.objects.values_list("due_at", "sent_at")
@@ -167,7 +205,14 @@ def main() -> None:
         print(f"Workers: 1 process, prefork pool of {args.concurrency}; {os.cpu_count()} CPU cores")
         print(f"Reminders due in the same minute: {total}")
         print(f"One tick claimed and enqueued {report.enqueued} in {claimed_in:.2f} s")
-        print(f"Time to drain: {drained_in:.1f} s ({total / drained_in:.0f} sends per second)")
+        print(
+            f"Time to drain: {drained_in:.1f} s ({total / drained_in:.0f} sends per second, "
+            f"{total / drained_in / floor:.0%} of the floor)"
+        )
+        print(
+            f"Floor: the same {total} messages, already rendered, sent by {args.concurrency} bare SMTP clients: "
+            f"{floor:.0f} per second"
+        )
         print(
             f"Distinct Message-IDs received: {len(counts)}; delivered twice: {sum(1 for n in counts.values() if n > 1)}"
         )

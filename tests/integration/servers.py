@@ -69,12 +69,15 @@ class RecordingSMTPHandler:
                 self._parsed.append(email.message_from_bytes(content, policy=email.policy.default))
             return list(self._parsed)
 
+    def contents(self) -> list[bytes]:
+        """Every message received so far, as it came."""
+        with self._lock:
+            return list(self._received)
+
     def message_ids(self) -> Counter[str]:
         """How many times each Message-ID arrived (from the headers alone)."""
-        with self._lock:
-            received = list(self._received)
         headers = BytesHeaderParser(policy=email.policy.compat32)
-        return Counter(str(headers.parsebytes(content)["Message-ID"]) for content in received)
+        return Counter(str(headers.parsebytes(content)["Message-ID"]) for content in self.contents())
 
 
 @contextmanager
