@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
@@ -39,9 +40,10 @@ CLAIM_BATCH_SIZE = 500
 # One tick claims at most this many rows; the next tick, a minute later, takes the rest.
 MAX_CLAIMS_PER_TICK = 20_000
 MAX_BACKOFF = dt.timedelta(hours=1)
-# A send batch starts no delivery after this long (nor after half its lease, if that is sooner): it must record
-# what it did inside the send task's soft time limit (60 s) and long before its lease runs out.
-BATCH_DELIVERY_SECONDS = 40
+# A send batch starts no delivery after this long (nor after half its lease, if that is sooner), so one slow
+# delivery (connect, TLS and each reply have EMAIL_TIMEOUT) still ends inside the send task's soft time limit
+# (60 s) and long before the lease runs out.
+BATCH_DELIVERY_SECONDS = 30
 
 
 def sending_timeout() -> dt.timedelta:
@@ -79,8 +81,8 @@ class SendOutcome:
 
 @dataclass(frozen=True)
 class Retry:
-    """Send ``claim`` again in ``seconds`` (the backoff, counted from the attempt): rows a transient failure, or a
-    batch out of time, left ``sending``."""
+    """Send ``claim`` again in ``seconds`` (the backoff; ``claim``'s token is the attempt's start plus it): rows a
+    transient failure, or a batch out of time, left ``sending``."""
 
     claim: Claim
     seconds: float
@@ -111,21 +113,24 @@ def stuck_notifications(*, now: dt.datetime) -> QuerySet[Notification]:
 
 
 def claim_notifications(
-    candidates: QuerySet[Notification], *, limit: int, now: dt.datetime, counting_attempt: bool = False
+    candidates: QuerySet[Notification], *, limit: int, now: dt.datetime, starting_attempt: bool = False
 ) -> Claim:
     """Claim up to ``limit`` of ``candidates`` under the token ``now``, safely against any number of concurrent
-    claimers; ``counting_attempt`` also counts a send attempt on each row claimed.
+    claimers.
 
-    PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED`` hands each claimer rows no other claimer holds.
+    PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED`` hands each claimer rows no other claimer holds. Starting an
+    attempt (``starting_attempt``: the rows are named by a claim, and the attempt is counted) waits for a row
+    another transaction holds instead of skipping it, then finds it still under that claim, or not.
     SQLite (no row locks): each row is claimed by an UPDATE conditional on the state just read, which changes
     exactly one row for the one claimer that wins it and none for the others.
     """
     changes = {"status": Status.SENDING, "claimed_at": now, "updated_at": now}
-    if counting_attempt:
+    if starting_attempt:
         changes["attempts"] = F("attempts") + 1
     with transaction.atomic():
         if connection.features.has_select_for_update_skip_locked:
-            ids = list(candidates.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
+            locked = candidates.select_for_update(skip_locked=not starting_attempt)
+            ids = list(locked.values_list("pk", flat=True)[:limit])
             Notification.objects.filter(pk__in=ids).update(**changes)
         else:
             ids = []
@@ -220,19 +225,21 @@ def send_claimed_notifications(claim: Claim, *, as_of: dt.datetime | None = None
     1. Start the attempt: claim again, under a fresh token no queued copy of this task holds, the rows still
        ``sending`` under ``claim`` (or under a claim whose lease ran out). Any other copy of the task (a
        redelivery, a sweeper's re-enqueue) finds nothing to start; so does a task for rows already settled.
-    2. Load the started rows with everything their messages show, in three queries for the whole batch.
+    2. Load the started rows with everything their messages show, in two queries for the whole batch.
     3. For each row: supersede it if its meeting changed since it was written; skip it (reason recorded) if, as of
        ``as_of``, its meeting has started or its check-in week has ended, or its recipient left; otherwise render
-       it as of ``as_of`` and deliver it (one SMTP connection serves the batch).
-    4. Record every outcome in one transaction, each row's conditional on the attempt's claim, with the delivery
-       log written in one INSERT. On a transient error a row keeps a new claim for its retry, until
-       NOTIFICATION_MAX_ATTEMPTS; then it fails. Rows the batch had no time left for go back for an immediate
-       retry, their attempt uncounted.
+       it as of ``as_of`` and deliver it, through the process's kept SMTP connection.
+    4. Mark a delivered row sent at once, in one UPDATE conditional on the attempt's claim. Record every other
+       outcome, and the delivery log of the whole batch in one INSERT, together at the end in one transaction.
+       On a transient error a row keeps a new claim for its retry, until NOTIFICATION_MAX_ATTEMPTS; then it
+       fails. Rows the batch had no time left for go back for an immediate retry, their attempt uncounted.
 
-    The residual at-least-once window: if the process dies between delivering and step 4's commit, those rows
-    stay ``sending`` and are sent again once their lease runs out: at most one batch per worker process. Each
-    copy has the same Message-ID (derived from the dedupe key), so a receiver that drops repeated Message-IDs
-    shows it once. No protocol closes that window without a transaction spanning our database and the mail server.
+    The residual at-least-once window: if the process dies after the mail server took a message and before its
+    row is recorded as sent (one reply and one commit apart), the row stays ``sending`` and is sent again once
+    its lease runs out: at most one mail per worker process. Both copies have the same Message-ID (derived from
+    the dedupe key), so a receiver that drops repeated Message-IDs shows it once. No protocol closes that window
+    without a transaction spanning our database and the mail server. A process that dies mid-batch loses the
+    delivery-log entries of the rows it had sent; the rows still say sent, when, and after how many attempts.
 
     Claims and leases always run on the real clock; only what a row says and whether it is still worth sending
     follow ``as_of``.
@@ -248,7 +255,7 @@ def send_claimed_notifications(claim: Claim, *, as_of: dt.datetime | None = None
         ).order_by("pk"),
         limit=len(claim.notification_ids),
         now=attempt,
-        counting_attempt=True,
+        starting_attempt=True,
     )
     report = SendReport()
     for pk in set(claim.notification_ids) - set(started.notification_ids):
@@ -265,26 +272,34 @@ def send_claimed_notifications(claim: Claim, *, as_of: dt.datetime | None = None
     )
 
     deadline = time.monotonic() + min(BATCH_DELIVERY_SECONDS, sending_timeout().total_seconds() / 2)
-    results: list[_Result] = []
+    tried: list[_Result] = []
+    unsent: list[_Result] = []
     untried: list[int] = []
-    switched_off: set[str] = set()
+    switched_off: set[tuple[int | None, int | None, str]] = set()
     try:
         for notification in notifications:
             # At least one row per batch, so a batch always makes progress.
-            if results and time.monotonic() > deadline:
+            if tried and time.monotonic() > deadline:
                 untried.append(notification.pk)
                 continue
-            results.append(_attempt(notification, attempt=attempt, as_of=as_of, switched_off=switched_off))
+            result = _attempt(notification, attempt=attempt, as_of=as_of, switched_off=switched_off)
+            tried.append(result)
+            if result.status == Status.SENT:
+                # At once, in one statement: a crash from here on repeats no mail.
+                _mark([result], attempt=attempt)
+            else:
+                unsent.append(result)
     finally:
-        # Also when something escapes (the task's time limit, a bug): what went out is recorded, not sent again.
+        # Also when the task's time limit strikes: what was decided is kept. Rows not reached stay claimed by
+        # this attempt and come back with its lease.
         with transaction.atomic():
-            _record(results, attempt=attempt)
+            _mark(unsent, attempt=attempt)
+            _log(tried)
             if untried:
                 report.retries.append(_release(untried, attempt=attempt))
-    for result in results:
-        report.outcomes[result.notification.pk] = SendOutcome(result.status, result.detail)
     retry_ids: dict[dt.datetime, list[int]] = defaultdict(list)
-    for result in results:
+    for result in tried:
+        report.outcomes[result.notification.pk] = SendOutcome(result.status, result.detail)
         if result.retry_at is not None:
             retry_ids[result.retry_at].append(result.notification.pk)
     report.retries.extend(
@@ -295,23 +310,31 @@ def send_claimed_notifications(claim: Claim, *, as_of: dt.datetime | None = None
 
 
 def _attempt(
-    notification: Notification, *, attempt: dt.datetime, as_of: dt.datetime, switched_off: set[str]
+    notification: Notification,
+    *,
+    attempt: dt.datetime,
+    as_of: dt.datetime,
+    switched_off: set[tuple[int | None, int | None, str]],
 ) -> _Result:
-    """Judge, render and deliver one row; ``switched_off`` collects the batch's dead webhooks."""
-    reason = _why_not_send(notification, at=as_of)
-    if reason is not None:
-        return _Result(notification, *reason)
+    """Judge, render and deliver one row. ``switched_off`` holds the (recipient, webhook) pairs this batch
+    retired: the loaded rows still show the old URL."""
     try:
+        reason = _why_not_send(notification, at=as_of)
+        if reason is not None:
+            return _Result(notification, *reason)
         message = compose_message(notification, as_of=as_of)
     except NothingToSend as nothing:
         return _Result(notification, Status.SKIPPED, str(nothing))
+    except SoftTimeLimitExceeded:
+        raise
     except Exception as error:
-        # Our fault (a template, a bad row): no retry can fix it, so fail loudly with the context.
+        # Our fault (a template, a bad row): no retry can fix it, and it must not hold up the rows after it.
         logger.exception("Could not compose notification %s (%s)", notification.pk, notification.dedupe_key)
         return _Result(
             notification, Status.FAILED, f"Could not compose the message: {type(error).__name__}: {error}"
         )
-    if message.address in switched_off:
+    recipient = (notification.recipient_mentor_id, notification.recipient_scholar_id, message.address)
+    if recipient in switched_off:
         return _Result(
             notification, Status.SKIPPED, "Not sent: the recipient's Slack webhook was just switched off."
         )
@@ -320,7 +343,7 @@ def _attempt(
         deliver(message)
     except DeliveryError as error:
         if error.permanent and message.channel == Channel.SLACK:
-            switched_off.add(message.address)
+            switched_off.add(recipient)
             _retire_dead_webhook(notification, webhook_url=message.address, error=error, now=attempt)
         return _failed_attempt(notification, attempt=attempt, error=error, address=address)
     return _Result(notification, Status.SENT, log=(Outcome.SENT, address, message.message_id))
@@ -387,6 +410,7 @@ def _failed_attempt(
     )
 
 
+@transaction.atomic
 def _retire_dead_webhook(
     notification: Notification, *, webhook_url: str, error: DeliveryError, now: dt.datetime
 ) -> None:
@@ -418,9 +442,9 @@ def _retire_dead_webhook(
         person_notifications_resync(person=person, now=now)
 
 
-def _record(results: list[_Result], *, attempt: dt.datetime) -> None:
-    """Write a batch's outcomes: one UPDATE per (status, retry claim), each row's only while our attempt still
-    holds its claim, and the delivery log in one INSERT. The caller holds the transaction."""
+def _mark(results: list[_Result], *, attempt: dt.datetime) -> None:
+    """Write outcomes: one UPDATE per (status, retry claim), each row's only while our attempt still holds its
+    claim."""
     now = timezone.now()
     groups: dict[tuple[str, dt.datetime | None], list[_Result]] = defaultdict(list)
     for result in results:
@@ -443,6 +467,10 @@ def _record(results: list[_Result], *, attempt: dt.datetime) -> None:
                 attempt.isoformat(),
                 status,
             )
+
+
+def _log(results: list[_Result]) -> None:
+    """The delivery log entries of ``results``, in one INSERT."""
     DeliveryAttempt.objects.bulk_create(
         DeliveryAttempt(
             notification=result.notification,

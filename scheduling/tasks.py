@@ -32,14 +32,16 @@ def dispatch_due_notifications() -> None:
     dispatch.dispatch_due_notifications(as_of=timezone.now(), enqueue=enqueue_send)
 
 
-@shared_task(bind=True, ignore_result=True, max_retries=None, soft_time_limit=60, time_limit=90)
+@shared_task(bind=True, ignore_result=True, soft_time_limit=60, time_limit=90)
 def send_notifications(self, claim: str, notification_ids: list[int]) -> None:
     # The time limits stay below NOTIFICATION_SENDING_TIMEOUT_SECONDS, so a live attempt is never taken over.
     report = dispatch.send_claimed_notifications(dispatch.Claim(claim, tuple(notification_ids)))
+    queue = (self.request.delivery_info or {}).get("routing_key")
     for retry in report.retries:
-        # Onto the queue this batch came from; a lost retry is the sweeper's once its lease runs out.
-        self.retry(
-            args=(retry.claim.token, list(retry.claim.notification_ids)), countdown=retry.seconds, throw=False
+        # New tasks, each with its own id, on the queue this batch came from. A lost one is the sweeper's once
+        # its lease runs out.
+        send_notifications.apply_async(
+            (retry.claim.token, list(retry.claim.notification_ids)), countdown=retry.seconds, queue=queue
         )
 
 

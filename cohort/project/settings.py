@@ -194,8 +194,8 @@ STAFF_ALERT_EMAILS = env_list("STAFF_ALERT_EMAILS")
 # A row claimed longer ago than this is presumed lost (enqueue lost, worker killed) and sent again. Must stay
 # above the send task's hard time limit (90 s), so a live attempt is never taken over.
 NOTIFICATION_SENDING_TIMEOUT_SECONDS = int(os.environ.get("NOTIFICATION_SENDING_TIMEOUT_SECONDS", "300"))
-# Rows per send task: one claim, one load, one transaction of outcomes and one SMTP connection per batch. A worker
-# killed mid-batch sends what it delivered but had not recorded again (same Message-IDs): at most this many.
+# Rows per send task: one claim starts their attempts, one load, one transaction records the outcomes other than
+# sent (a sent row is marked at once, so a killed worker repeats at most the one mail it was recording).
 NOTIFICATION_SEND_BATCH_SIZE = int(os.environ.get("NOTIFICATION_SEND_BATCH_SIZE", "25"))
 # Transient failures (SMTP down) retry after base, 2 × base, 4 × base … seconds, up to this many attempts.
 NOTIFICATION_RETRY_BASE_SECONDS = float(os.environ.get("NOTIFICATION_RETRY_BASE_SECONDS", "30"))

@@ -142,10 +142,10 @@ def floor_sends_per_second(contents: list[bytes], clients: int) -> float:
     with smtp_server() as (controller, received):
         share = -(-len(contents) // clients)
         context = multiprocessing.get_context("spawn")
-        start = context.Barrier(clients + 1)
+        chunks = [contents[i : i + share] for i in range(0, len(contents), share)]
+        start = context.Barrier(len(chunks) + 1, timeout=120)
         senders = [
-            context.Process(target=send_rendered, args=(controller.port, contents[i : i + share], start))
-            for i in range(0, len(contents), share)
+            context.Process(target=send_rendered, args=(controller.port, chunk, start)) for chunk in chunks
         ]
         for sender in senders:
             sender.start()

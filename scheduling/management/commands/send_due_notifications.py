@@ -9,7 +9,7 @@ another run settled. To see a meeting's reminders go out as they would, fast-for
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+from collections import Counter, deque
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
@@ -44,9 +44,9 @@ class Command(BaseCommand):
         written = write_periodic_notifications(as_of=as_of)
         report = dispatch_due_notifications(as_of=as_of, enqueue=None)
         outcomes: Counter[str] = Counter()
-        claims = list(report.claims)
+        claims = deque(report.claims)
         while claims:
-            sent = send_claimed_notifications(claims.pop(), as_of=as_of)
+            sent = send_claimed_notifications(claims.popleft(), as_of=as_of)
             outcomes.update(outcome.status for outcome in sent.outcomes.values())
             # Rows a batch had no time left for go again at once; a failed send waits for the worker's retry.
             claims.extend(retry.claim for retry in sent.retries if retry.seconds == 0)
