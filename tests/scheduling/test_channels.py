@@ -1,3 +1,7 @@
+import email
+import email.policy
+import re
+
 import pytest
 from django.core import mail
 
@@ -20,7 +24,7 @@ def email_to(address="ada@example.org", **fields):
     return OutgoingMessage(
         channel="email",
         address=address,
-        subject="Reminder: 1-on-1",
+        subject=fields.pop("subject", "Reminder: 1-on-1"),
         text="Your meeting starts in 15 minutes.",
         html="<p>Your meeting starts in <strong>15 minutes</strong>.</p>",
         message_id="<abc123@cohortops.test>",
@@ -65,6 +69,39 @@ def test_email_reaches_a_real_smtp_server(settings):
         deliver(email_to())
 
     assert list(received.message_ids().items()) == [("<abc123@cohortops.test>", 1)]
+
+
+LONG_SUBJECT = (
+    "Reminder: Zoë Ångström ↔ Łukasz Øvergaard, Tuesday 12 January 2027, 10:00–11:00 GMT (Europe/London) 🎓"
+)
+
+
+@pytest.mark.parametrize("subject", ["Reminder: 1-on-1", "Réunion", LONG_SUBJECT])
+def test_a_subject_reaches_the_server_as_written_in_encoded_words_of_at_most_75_characters(settings, subject):
+    with smtp_server() as (controller, received):
+        use_smtp(settings, controller.port)
+        deliver(email_to(subject=subject))
+
+    [content] = received.contents()
+    raw_subject = email.message_from_bytes(content, policy=email.policy.compat32)["Subject"]
+    words = re.findall(r"=\?[^?]+\?[qQbB]\?[^?]*\?=", raw_subject)
+    assert all(len(word) <= 75 for word in words)
+    assert bool(words) == (not subject.isascii())
+    [message] = received.messages
+    # Python's generator folds a long subject after "Subject:"; unfolded, that is a space readers drop.
+    assert message["Subject"].lstrip() == subject
+
+
+def test_parts_of_a_mail_have_boundaries_of_their_own():
+    deliver(email_to())
+    deliver(email_to())
+
+    boundaries = [
+        part.get_boundary() for sent in mail.outbox for part in sent.message().walk() if part.is_multipart()
+    ]
+    # Each mail has two: the mixed part (text and invitation) and the alternative one (plain and HTML).
+    assert len(set(boundaries)) == len(boundaries) == 4
+    assert all(len(boundary) == 34 for boundary in boundaries)
 
 
 def test_consecutive_mails_to_one_server_share_one_smtp_session(settings):
