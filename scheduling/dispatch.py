@@ -57,6 +57,11 @@ class Claim:
     token: str
     notification_ids: tuple[int, ...]
 
+    @property
+    def instant(self) -> dt.datetime:
+        """The ``claimed_at`` the claimer wrote: a retry's is the instant it is due."""
+        return dt.datetime.fromisoformat(self.token)
+
     def batches(self, size: int) -> list[Claim]:
         ids = self.notification_ids
         return [Claim(self.token, ids[i : i + size]) for i in range(0, len(ids), size)]
@@ -234,11 +239,12 @@ def send_claimed_notifications(claim: Claim, *, as_of: dt.datetime | None = None
        On a transient error a row keeps a new claim for its retry, until NOTIFICATION_MAX_ATTEMPTS; then it
        fails. Rows the batch had no time left for go back for an immediate retry, their attempt uncounted.
 
-    The residual at-least-once window: if the process dies after the mail server took a message and before its
-    row is recorded as sent (one reply and one commit apart), the row stays ``sending`` and is sent again once
-    its lease runs out: at most one mail per worker process. Both copies have the same Message-ID (derived from
-    the dedupe key), so a receiver that drops repeated Message-IDs shows it once. No protocol closes that window
-    without a transaction spanning our database and the mail server. A process that dies mid-batch loses the
+    Where a mail can go out twice (always with the same Message-ID, derived from the dedupe key, so a receiver that
+    drops repeated Message-IDs shows it once): the process dies after the mail server took a message and before
+    its row is marked sent (one reply and one UPDATE apart), and the row is sent again once its lease runs out, at
+    most one mail per pool process; or the server's reply to the message is lost (a timeout, a dropped connection)
+    after it took the message, which reads as a transient failure and is retried. No protocol closes those windows
+    without a transaction spanning our database and the mail server. A process that dies mid-batch also loses the
     delivery-log entries of the rows it had sent; the rows still say sent, when, and after how many attempts.
 
     Claims and leases always run on the real clock; only what a row says and whether it is still worth sending
@@ -246,7 +252,7 @@ def send_claimed_notifications(claim: Claim, *, as_of: dt.datetime | None = None
     """
     attempt = timezone.now()
     as_of = as_of or attempt
-    held = dt.datetime.fromisoformat(claim.token)
+    held = claim.instant
     started = claim_notifications(
         Notification.objects.filter(
             Q(claimed_at=held) | Q(claimed_at__lt=attempt - sending_timeout()),
@@ -273,9 +279,18 @@ def send_claimed_notifications(claim: Claim, *, as_of: dt.datetime | None = None
 
     deadline = time.monotonic() + min(BATCH_DELIVERY_SECONDS, sending_timeout().total_seconds() / 2)
     tried: list[_Result] = []
-    unsent: list[_Result] = []
+    marked: set[int] = set()
     untried: list[int] = []
     switched_off: set[tuple[int | None, int | None, str]] = set()
+
+    def settle() -> None:
+        """What was decided and not yet marked, the delivery log, and the rows given back, in one transaction."""
+        with transaction.atomic():
+            _mark([r for r in tried if r.notification.pk not in marked], attempt=attempt)
+            _log(tried)
+            if untried:
+                report.retries.append(_release(untried, attempt=attempt))
+
     try:
         for notification in notifications:
             # At least one row per batch, so a batch always makes progress.
@@ -287,16 +302,17 @@ def send_claimed_notifications(claim: Claim, *, as_of: dt.datetime | None = None
             if result.status == Status.SENT:
                 # At once, in one statement: a crash from here on repeats no mail.
                 _mark([result], attempt=attempt)
-            else:
-                unsent.append(result)
-    finally:
-        # Also when the task's time limit strikes: what was decided is kept. Rows not reached stay claimed by
-        # this attempt and come back with its lease.
-        with transaction.atomic():
-            _mark(unsent, attempt=attempt)
-            _log(tried)
-            if untried:
-                report.retries.append(_release(untried, attempt=attempt))
+                marked.add(notification.pk)
+    except BaseException:
+        # The task's time limit, or the database gone: keep what was decided if we can, and let the cause
+        # through. Rows not reached stay claimed by this attempt and come back with its lease, as do the retries
+        # this report would have queued.
+        try:
+            settle()
+        except Exception:
+            logger.exception("Could not record a batch interrupted at %s", attempt.isoformat())
+        raise
+    settle()
     retry_ids: dict[dt.datetime, list[int]] = defaultdict(list)
     for result in tried:
         report.outcomes[result.notification.pk] = SendOutcome(result.status, result.detail)
@@ -344,8 +360,22 @@ def _attempt(
     except DeliveryError as error:
         if error.permanent and message.channel == Channel.SLACK:
             switched_off.add(recipient)
-            _retire_dead_webhook(notification, webhook_url=message.address, error=error, now=attempt)
+            try:
+                _retire_dead_webhook(notification, webhook_url=message.address, error=error, now=attempt)
+            except SoftTimeLimitExceeded:
+                raise
+            except Exception:
+                # The row's own outcome still counts; the webhook is retired by the next row that meets it.
+                logger.exception("Could not switch off the dead webhook of notification %s", notification.pk)
         return _failed_attempt(notification, attempt=attempt, error=error, address=address)
+    except SoftTimeLimitExceeded:
+        raise
+    except Exception as error:
+        # Refused before anything reached the server (Django's mail backend rejects a malformed address with a
+        # ValueError, say): no retry can fix it, and it must not hold up the rows after it.
+        logger.exception("Could not deliver notification %s (%s)", notification.pk, notification.dedupe_key)
+        detail = f"Could not deliver the message: {type(error).__name__}: {error}"
+        return _Result(notification, Status.FAILED, detail, log=(Outcome.PERMANENT_ERROR, address, detail))
     return _Result(notification, Status.SENT, log=(Outcome.SENT, address, message.message_id))
 
 
@@ -455,9 +485,12 @@ def _mark(results: list[_Result], *, attempt: dt.datetime) -> None:
             fields["sent_at"] = now
         if retry_at is not None:
             fields["claimed_at"] = retry_at
-        updated = Notification.objects.filter(
-            pk__in=[result.notification.pk for result in group], status=Status.SENDING, claimed_at=attempt
-        ).update(**fields)
+        rows = Notification.objects.filter(
+            pk__in=[result.notification.pk for result in group], status=Status.SENDING
+        )
+        # The mail went out: say so even if our lease ran out meanwhile, so whoever took the row over and has not
+        # started finds nothing to send. Any other outcome stands only under our claim.
+        updated = (rows if status == Status.SENT else rows.filter(claimed_at=attempt)).update(**fields)
         if updated != len(group):
             # Their lease ran out mid-batch and another attempt took over: it may send second copies.
             logger.error(

@@ -1,4 +1,4 @@
-"""Benchmark: 10,000 reminders due in the same minute, drained by real Celery worker processes.
+"""Benchmark: 10,000 reminders due at the same instant, drained by real Celery worker processes.
 
     .venv/bin/python -m tests.bench.bench_notifications [--count 10000] [--concurrency 4]
 
@@ -203,7 +203,7 @@ def main() -> None:
         )
         print("Database: PostgreSQL; broker: Redis; mail: local aiosmtpd SMTP server over TCP")
         print(f"Workers: 1 process, prefork pool of {args.concurrency}; {os.cpu_count()} CPU cores")
-        print(f"Reminders due in the same minute: {total}")
+        print(f"Reminders due at the same instant: {total}")
         print(f"One tick claimed and enqueued {report.enqueued} in {claimed_in:.2f} s")
         print(
             f"Time to drain: {drained_in:.1f} s ({total / drained_in:.0f} sends per second, "

@@ -34,7 +34,7 @@ from tests.factories import (
     MentorshipFactory,
     ScholarFactory,
 )
-from tests.integration.servers import free_port, webhook_server
+from tests.integration.servers import free_port, smtp_server, webhook_server
 
 pytestmark = pytest.mark.django_db
 
@@ -310,6 +310,50 @@ def test_what_a_batch_delivered_before_its_time_limit_struck_is_recorded(monkeyp
     statuses = dict(Notification.objects.values_list("pk", "status"))
     assert statuses == {delivered.pk: "sent", struck.pk: "sending", unreached.pk: "sending"}
     assert list(DeliveryAttempt.objects.values_list("notification_id", flat=True)) == [delivered.pk]
+    assert len(mail.outbox) == 1
+
+
+def test_a_mail_the_backend_refuses_outright_fails_alone_and_the_rows_after_it_go_out(settings):
+    before, malformed, after = (reminder() for _ in range(3))
+    # Django's SMTP backend refuses an address it cannot parse with a ValueError, before the server sees it.
+    malformed.recipient_scholar.email = "ada@"
+    malformed.recipient_scholar.save()
+    claim = claim_all()
+    with smtp_server() as (controller, received):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = controller.port
+
+        report = send_claimed_notifications(claim)
+
+    assert {pk: o.status for pk, o in report.outcomes.items()} == {
+        before.pk: "sent",
+        malformed.pk: "failed",
+        after.pk: "sent",
+    }
+    assert report.outcomes[malformed.pk].detail.startswith("Could not deliver the message: ValueError: ")
+    assert received.count == 2
+    assert DeliveryAttempt.objects.get(notification=malformed).outcome == "permanent_error"
+
+
+def test_a_mail_delivered_after_its_lease_ran_out_is_still_marked_sent_so_no_one_sends_it_again(monkeypatch):
+    notification = reminder()
+    claim = claim_all()
+    taken_over = []
+
+    def deliver_while_the_sweeper_takes_over(message):
+        deliver(message)
+        taken_over.append(
+            claim_notifications(Notification.objects.filter(pk=notification.pk), limit=1, now=timezone.now())
+        )
+
+    monkeypatch.setattr("scheduling.dispatch.deliver", deliver_while_the_sweeper_takes_over)
+    assert send(claim).status == "sent"
+    monkeypatch.undo()
+
+    notification.refresh_from_db()
+    assert notification.status == "sent"
+    assert send(taken_over[0]).status == "not_claimed"
     assert len(mail.outbox) == 1
 
 

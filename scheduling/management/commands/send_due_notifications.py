@@ -48,13 +48,14 @@ class Command(BaseCommand):
         while claims:
             sent = send_claimed_notifications(claims.popleft(), as_of=as_of)
             outcomes.update(outcome.status for outcome in sent.outcomes.values())
-            # Rows a batch had no time left for go again at once; a failed send waits for the worker's retry.
+            # Rows a batch had no time left for go again at once. A transient failure keeps its row claimed until
+            # its backoff, and the lease after it, have passed; then the worker's tick claims it again.
             claims.extend(retry.claim for retry in sent.retries if retry.seconds == 0)
         left = outcomes.pop("sending", 0)
         summary = ", ".join(f"{count} {status}" for status, count in sorted(outcomes.items())) or "nothing"
         self.stdout.write(
             f"As of {as_of.isoformat()}: wrote {written.created} digests/escalations; "
             f"claimed {report.claimed + report.reclaimed}: {summary}"
-            + (f"; {left} failed for now and retry through the worker" if left else "")
+            + (f"; {left} failed for now and are retried by the worker's tick" if left else "")
             + "."
         )
