@@ -234,8 +234,9 @@ def send_claimed_notifications(claim: Claim, *, as_of: dt.datetime | None = None
     3. For each row: supersede it if its meeting changed since it was written; skip it (reason recorded) if, as of
        ``as_of``, its meeting has started or its check-in week has ended, or its recipient left; otherwise render
        it as of ``as_of`` and deliver it, through the process's kept SMTP connection.
-    4. Mark a delivered row sent at once, in one UPDATE conditional on the attempt's claim. Record every other
-       outcome, and the delivery log of the whole batch in one INSERT, together at the end in one transaction.
+    4. Mark a delivered row sent at once, in one UPDATE (even if its lease ran out meanwhile: the mail went out).
+       Record every other outcome, conditional on the attempt's claim, and the delivery log of the whole batch in
+       one INSERT, together at the end in one transaction.
        On a transient error a row keeps a new claim for its retry, until NOTIFICATION_MAX_ATTEMPTS; then it
        fails. Rows the batch had no time left for go back for an immediate retry, their attempt uncounted.
 
@@ -252,10 +253,9 @@ def send_claimed_notifications(claim: Claim, *, as_of: dt.datetime | None = None
     """
     attempt = timezone.now()
     as_of = as_of or attempt
-    held = claim.instant
     started = claim_notifications(
         Notification.objects.filter(
-            Q(claimed_at=held) | Q(claimed_at__lt=attempt - sending_timeout()),
+            Q(claimed_at=claim.instant) | Q(claimed_at__lt=attempt - sending_timeout()),
             pk__in=claim.notification_ids,
             status=Status.SENDING,
         ).order_by("pk"),
