@@ -534,6 +534,20 @@ def test_a_slack_reminder_is_posted_to_the_persons_webhook(local_webhooks):
     ]
 
 
+def row_like(notification: Notification, **changes) -> Notification:
+    """Another row for the same meeting and recipient, as due, differing in ``changes`` (its dedupe key at least)."""
+    fields = {
+        "kind": notification.kind,
+        "channel": notification.channel,
+        "due_at": notification.due_at,
+        "meeting": notification.meeting,
+        "meeting_version": notification.meeting_version,
+        "recipient_scholar": notification.recipient_scholar,
+        "payload": notification.payload,
+    }
+    return Notification.objects.create(**{**fields, **changes})
+
+
 def keys_and_statuses():
     return sorted(Notification.objects.values_list("dedupe_key", "status"))
 
@@ -545,15 +559,10 @@ def test_a_dead_webhook_is_switched_off_staff_are_told_once_and_the_email_remind
     with webhook_server(status=410) as (url, hook):
         # As sync writes them for a person with both: the email reminder and its Slack twin.
         by_email = reminder(slack_webhook_url=url)
-        by_slack = Notification.objects.create(
-            kind=by_email.kind,
+        by_slack = row_like(
+            by_email,
             channel=Notification.Channel.SLACK,
             dedupe_key=by_email.dedupe_key.replace(":email:", ":slack:"),
-            due_at=by_email.due_at,
-            meeting=by_email.meeting,
-            meeting_version=1,
-            recipient_scholar=by_email.recipient_scholar,
-            payload=by_email.payload,
         )
         send_claimed_notifications(claim_all())
         send_claimed_notifications(claim_all())
@@ -585,14 +594,9 @@ def test_in_one_batch_a_dead_webhook_is_tried_once_per_person_who_has_it(setting
     settings.STAFF_ALERT_EMAILS = ["staff@example.org"]
     with webhook_server(status=410) as (url, hook):
         first = slack_reminder(url)
-        again = Notification.objects.create(
-            kind=first.kind,
-            channel=Notification.Channel.SLACK,
+        again = row_like(
+            first,
             dedupe_key=first.dedupe_key.replace("offset=15", "offset=60"),
-            due_at=first.due_at,
-            meeting=first.meeting,
-            meeting_version=1,
-            recipient_scholar=first.recipient_scholar,
             payload={"offset_minutes": 60},
         )
         other = slack_reminder(url)
