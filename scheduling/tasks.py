@@ -36,12 +36,13 @@ def dispatch_due_notifications() -> None:
 def send_notifications(self, claim: str, notification_ids: list[int]) -> None:
     # The time limits stay below NOTIFICATION_SENDING_TIMEOUT_SECONDS, so a live attempt is never taken over.
     report = dispatch.send_claimed_notifications(dispatch.Claim(claim, tuple(notification_ids)))
-    # Where this batch came from, as Celery's own retry routes: a lost retry is the sweeper's once its lease runs out.
-    route = {key: (self.request.delivery_info or {}).get(key) for key in ("exchange", "routing_key")}
+    # Onto the queue this batch came from (its routing key names it): a lost retry is the sweeper's once its lease
+    # runs out.
+    queue = (self.request.delivery_info or {}).get("routing_key")
     for retry in report.retries:
         # New tasks, each with its own id, due when the claim each carries says (the batch took time to finish).
         send_notifications.apply_async(
-            (retry.claim.token, list(retry.claim.notification_ids)), eta=retry.claim.instant, **route
+            (retry.claim.token, list(retry.claim.notification_ids)), eta=retry.claim.instant, queue=queue
         )
 
 
