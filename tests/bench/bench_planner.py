@@ -77,14 +77,14 @@ def reason_counts(result: PlanResult) -> Counter:
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mentors", type=int, default=150)
     parser.add_argument("--scholars", type=int, default=600)
     parser.add_argument("--time-limit", type=float, default=40)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     shape = CohortShape(mentors=args.mentors, scholars=args.scholars)
     problem = synthetic_problem(args.seed, shape, time_limit_seconds=args.time_limit, workers=args.workers)
