@@ -261,7 +261,9 @@ def command_demo() -> None:
 
 
 def serve_demo(stops: StopSignals) -> None:
-    say("Starting the web app, then a Celery worker and Celery beat (Ctrl-C, SIGTERM or SIGHUP stops them)")
+    say(
+        "Starting the web app, two Celery workers (sends, ticks) and beat (Ctrl-C, SIGTERM or SIGHUP stops them)"
+    )
     processes: dict[str, subprocess.Popen] = {}
     base = f"http://127.0.0.1:{DEMO_PORT}"
     reason = "run.py failed"
@@ -273,8 +275,11 @@ def serve_demo(stops: StopSignals) -> None:
         while web.poll() is None and not stops.received and not reachable(base, DEMO_PORT):
             time.sleep(0.2)
         if web.poll() is None and not stops.received:
-            processes["worker"] = start_process(
-                "-m", "celery", "-A", "cohort.project", "worker", "--loglevel", "INFO", "--concurrency", "2"
+            celery_worker = ("-m", "celery", "-A", "cohort.project", "worker", "--loglevel", "INFO")
+            processes["worker"] = start_process(*celery_worker, "--concurrency", "2")
+            # Beat's ticks on a worker of their own, so a backlog of sends never holds one up.
+            processes["tick worker"] = start_process(
+                *celery_worker, "--concurrency", "1", "--queues", "ticks", "--hostname", "ticks@%h"
             )
             processes["beat"] = start_process(
                 "-m", "celery", "-A", "cohort.project", "beat", "--loglevel", "INFO"

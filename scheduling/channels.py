@@ -46,6 +46,10 @@ class TransientDeliveryError(DeliveryError):
     """Worth another try later."""
 
 
+class ServerUnreachable(TransientDeliveryError):
+    """The server itself could not be reached: every message through it would fail the same way just now."""
+
+
 class PermanentDeliveryError(DeliveryError):
     """Another try would fail the same way."""
 
@@ -182,7 +186,13 @@ def _send(mail: EmailMultiAlternatives) -> None:
         kept.close()
         kept = None
     if kept is None:
-        backend.open()
+        try:
+            backend.open()
+        except (smtplib.SMTPException, OSError) as error:
+            where = f"{backend.host}:{backend.port}"
+            raise ServerUnreachable(
+                f"mail server {where} unreachable: {type(error).__name__}: {error}"
+            ) from error
         kept = _open_smtp[key] = backend
     try:
         kept.send_messages([mail])

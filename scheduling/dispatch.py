@@ -1,16 +1,20 @@
 """Sending what is due: claim rows, send each once, in batches, and record the outcomes.
 
 The database row is the truth; Celery only carries "send rows N, M … under claim T" messages. States:
-pending → sending → sent | failed | superseded | skipped. A row in ``sending`` carries in ``claimed_at`` the
-claim that owns it: the instant the tick (or the sweeper, or a retry) claimed it, and then the instant its send
-attempt started. A task may only act under the claim it was given, or take over a claim whose lease
-(``NOTIFICATION_SENDING_TIMEOUT_SECONDS``) ran out, so two copies of one task never both send.
+pending → sending → sent | failed | superseded | skipped, and sending → pending again after a transient failure,
+with ``retry_at`` set. A row in ``sending`` carries in ``claimed_at`` the claim that owns it: the instant the tick
+claimed it, and then the instant its send attempt started. The claim holds a lease (``lease_expires_at``,
+``NOTIFICATION_SENDING_TIMEOUT_SECONDS`` long) that a running attempt renews; a row whose lease ran out (its task
+lost from the broker, its worker killed) is enqueued again by the next tick, under the same claim. A task may
+only start an attempt under the claim it was given, or take over a claim whose lease ran out, so two copies of one
+task never both send.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import random
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -19,10 +23,17 @@ from dataclasses import dataclass, field
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, DateTimeField, Exists, F, Field, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from scheduling.channels import DeliveryError, deliver, loggable_address, loggable_webhook
+from scheduling.channels import (
+    DeliveryError,
+    ServerUnreachable,
+    TransientDeliveryError,
+    deliver,
+    loggable_address,
+    loggable_webhook,
+)
 from scheduling.models import DeliveryAttempt, Meeting, Notification
 from scheduling.notifications.messages import NothingToSend, compose_message, recipient_address, recipient_of
 from scheduling.notifications.oversight import check_in_closes_at, escalate_dead_webhook
@@ -39,14 +50,12 @@ Outcome = DeliveryAttempt.Outcome
 CLAIM_BATCH_SIZE = 500
 # One tick claims at most this many rows; the next tick, a minute later, takes the rest.
 MAX_CLAIMS_PER_TICK = 20_000
-MAX_BACKOFF = dt.timedelta(hours=1)
-# A send batch starts no delivery after this long (nor after half its lease, if that is sooner), so one slow
-# delivery (connect, TLS and each reply have EMAIL_TIMEOUT) still ends inside the send task's soft time limit
-# (60 s) and long before the lease runs out.
+# A send batch starts no delivery after this long, so one slow delivery (connect, TLS and each reply have
+# EMAIL_TIMEOUT) still ends inside the send task's soft time limit (60 s).
 BATCH_DELIVERY_SECONDS = 30
 
 
-def sending_timeout() -> dt.timedelta:
+def lease_length() -> dt.timedelta:
     return dt.timedelta(seconds=settings.NOTIFICATION_SENDING_TIMEOUT_SECONDS)
 
 
@@ -84,68 +93,96 @@ class SendOutcome:
     detail: str = ""
 
 
-@dataclass(frozen=True)
-class Retry:
-    """Send ``claim`` again in ``seconds`` (the backoff; ``claim``'s token is the attempt's start plus it): rows a
-    transient failure, or a batch out of time, left ``sending``."""
-
-    claim: Claim
-    seconds: float
-
-
 @dataclass
 class SendReport:
     """What a batch did to each row it tried or found claimed by another; rows it had no time left for are only
-    in ``retries``."""
+    in ``requeue``, a claim to send at once."""
 
     outcomes: dict[int, SendOutcome] = field(default_factory=dict)
-    retries: list[Retry] = field(default_factory=list)
+    requeue: Claim | None = None
 
 
 # --- Claiming -------------------------------------------------------------------------------------------------
 
 
-def due_notifications(*, as_of: dt.datetime) -> QuerySet[Notification]:
+def due_notifications(*, as_of: dt.datetime, now: dt.datetime | None = None) -> QuerySet[Notification]:
+    """Pending rows due by ``as_of`` whose retry, if a transient failure put one off, is due by ``now`` (the real
+    clock, as every retry and lease)."""
     # Served by notification_due_idx (status, due_at).
-    return Notification.objects.filter(status=Status.PENDING, due_at__lte=as_of).order_by("due_at", "pk")
-
-
-def stuck_notifications(*, now: dt.datetime) -> QuerySet[Notification]:
-    """Rows claimed so long ago that their enqueue was lost or their worker died mid-send."""
     return Notification.objects.filter(
-        status=Status.SENDING, claimed_at__lt=now - sending_timeout()
+        Q(retry_at__isnull=True) | Q(retry_at__lte=now or timezone.now()),
+        status=Status.PENDING,
+        due_at__lte=as_of,
+    ).order_by("due_at", "pk")
+
+
+def lost_notifications(*, now: dt.datetime) -> QuerySet[Notification]:
+    """Rows whose claim's lease ran out: their task was lost from the broker, or their worker died mid-send."""
+    return Notification.objects.filter(
+        Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True), status=Status.SENDING
     ).order_by("claimed_at", "pk")
 
 
 def claim_notifications(
     candidates: QuerySet[Notification], *, limit: int, now: dt.datetime, starting_attempt: bool = False
 ) -> Claim:
-    """Claim up to ``limit`` of ``candidates`` under the token ``now``, safely against any number of concurrent
-    claimers.
+    """Claim up to ``limit`` of ``candidates`` under the token ``now``, with a fresh lease, safely against any
+    number of concurrent claimers.
 
-    PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED`` hands each claimer rows no other claimer holds. Starting an
-    attempt (``starting_attempt``: the rows are named by a claim, and the attempt is counted) waits for a row
-    another transaction holds instead of skipping it, then finds it still under that claim, or not.
-    SQLite (no row locks): each row is claimed by an UPDATE conditional on the state just read, which changes
-    exactly one row for the one claimer that wins it and none for the others.
+    Starting an attempt (``starting_attempt``: the rows are named by a claim) counts the attempt and, on
+    PostgreSQL, waits for a row another transaction holds instead of skipping it, then finds it still under that
+    claim, or not.
     """
-    changes = {"status": Status.SENDING, "claimed_at": now, "updated_at": now}
+    changes: dict[str, object] = {"status": Status.SENDING, "claimed_at": now, "retry_at": None}
     if starting_attempt:
         changes["attempts"] = F("attempts") + 1
+    won = _claim_rows(candidates, limit=limit, now=now, changes=changes, skip_locked=not starting_attempt)
+    return Claim(now.isoformat(), tuple(pk for pk, _ in won))
+
+
+def renew_lost_claims(*, now: dt.datetime, limit: int) -> list[Claim]:
+    """Give up to ``limit`` rows whose lease ran out a fresh lease under their own claim, one Claim per claim
+    token: enqueued again, the claim's first task to run sends them. A copy of the lost task still queued (the
+    broker was only slow) finds them under the same claim, so whichever runs first sends them and the other finds
+    nothing to do: re-enqueueing never makes a row wait longer than it already has."""
+    won = _claim_rows(lost_notifications(now=now), limit=limit, now=now, changes={}, skip_locked=True)
+    by_claim: dict[dt.datetime, list[int]] = defaultdict(list)
+    for pk, claimed_at in won:
+        by_claim[claimed_at].append(pk)
+    return [Claim(claimed_at.isoformat(), tuple(ids)) for claimed_at, ids in by_claim.items()]
+
+
+def _claim_rows(
+    candidates: QuerySet[Notification],
+    *,
+    limit: int,
+    now: dt.datetime,
+    changes: dict[str, object],
+    skip_locked: bool,
+) -> list[tuple[int, dt.datetime]]:
+    """Apply ``changes`` and a fresh lease to up to ``limit`` of ``candidates`` that no concurrent claimer takes;
+    returns (pk, claimed_at) of each row won, ``claimed_at`` as the row has it now.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED`` hands each claimer rows no other claimer holds (or, not
+    skipping, waits for them). SQLite (no row locks): each row is claimed by an UPDATE conditional on the state just
+    read, which changes exactly one row for the one claimer that wins it and none for the others.
+    """
+    changes = {**changes, "lease_expires_at": now + lease_length(), "updated_at": now}
     with transaction.atomic():
         if connection.features.has_select_for_update_skip_locked:
-            locked = candidates.select_for_update(skip_locked=not starting_attempt)
-            ids = list(locked.values_list("pk", flat=True)[:limit])
-            Notification.objects.filter(pk__in=ids).update(**changes)
+            locked = candidates.select_for_update(skip_locked=skip_locked)
+            read = list(locked.values_list("pk", "claimed_at")[:limit])
+            Notification.objects.filter(pk__in=[pk for pk, _ in read]).update(**changes)
         else:
-            ids = []
-            for pk, status, claimed_at in candidates.values_list("pk", "status", "claimed_at")[:limit]:
-                won = Notification.objects.filter(pk=pk, status=status, claimed_at=claimed_at).update(
-                    **changes
-                )
-                if won == 1:
-                    ids.append(pk)
-    return Claim(now.isoformat(), tuple(ids))
+            read = []
+            state = ("pk", "status", "claimed_at", "lease_expires_at", "retry_at")
+            for pk, status, claimed_at, lease, retry_at in candidates.values_list(*state)[:limit]:
+                if Notification.objects.filter(
+                    pk=pk, status=status, claimed_at=claimed_at, lease_expires_at=lease, retry_at=retry_at
+                ).update(**changes):
+                    read.append((pk, claimed_at))
+    kept_claim = "claimed_at" not in changes
+    return [(pk, claimed_at if kept_claim else now) for pk, claimed_at in read]
 
 
 def dispatch_due_notifications(
@@ -158,19 +195,19 @@ def dispatch_due_notifications(
 ) -> DispatchReport:
     """One beat tick.
 
-    1. Sweep: re-claim rows stuck in ``sending`` past the timeout (a lost enqueue, a killed worker).
-    2. Claim pending rows due by ``as_of``, oldest first, ``batch_size`` per transaction.
-    3. Once each transaction has committed (so the worker finds the rows claimed), enqueue its claim in send
+    1. Sweep: renew the lease of rows whose lease ran out (a lost task, a killed worker), under their own claim.
+    2. Claim pending rows due by ``as_of`` (and retries due by now), oldest first, ``batch_size`` per transaction.
+    3. Once each transaction has committed (so the worker finds the rows claimed), enqueue its claims in send
        batches of ``send_batch_size`` rows (``NOTIFICATION_SEND_BATCH_SIZE``), one task each. With ``enqueue``
        None the caller sends ``report.claims`` itself, in this process.
     A failed enqueue (the broker is down) stops the tick: its rows stay claimed and step 1 of a later tick
-    re-enqueues them when the broker is back.
+    enqueues them again once their lease has run out and the broker is back.
     """
     report = DispatchReport()
     send_batch_size = send_batch_size or settings.NOTIFICATION_SEND_BATCH_SIZE
 
-    def enqueue_after_commit(claim: Claim) -> None:
-        batches = claim.batches(send_batch_size)
+    def enqueue_after_commit(claims: list[Claim]) -> None:
+        batches = [batch for claim in claims for batch in claim.batches(send_batch_size)]
         report.claims.extend(batches)
         if enqueue is None:
             return
@@ -181,9 +218,10 @@ def dispatch_due_notifications(
                     enqueue(batch)
                 except Exception:
                     logger.exception(
-                        "Could not enqueue %d notifications; the sweeper retries them after %s",
+                        "Could not enqueue %d notifications; a later tick enqueues them once their lease (%s) "
+                        "has run out",
                         len(batch.notification_ids),
-                        sending_timeout(),
+                        lease_length(),
                     )
                     report.enqueue_failed = True
                     return
@@ -191,19 +229,20 @@ def dispatch_due_notifications(
 
         transaction.on_commit(run)
 
-    now = timezone.now()
     while not report.enqueue_failed and report.reclaimed < max_claims:
-        claim = claim_notifications(stuck_notifications(now=now), limit=batch_size, now=timezone.now())
-        if claim.notification_ids:
-            logger.warning("Re-enqueueing %d notifications stuck in sending", len(claim.notification_ids))
-        report.reclaimed += len(claim.notification_ids)
-        enqueue_after_commit(claim)
-        if len(claim.notification_ids) < batch_size:
+        claims = renew_lost_claims(now=timezone.now(), limit=batch_size)
+        renewed = sum(len(claim.notification_ids) for claim in claims)
+        if renewed:
+            logger.warning("Enqueueing again %d notifications whose lease ran out", renewed)
+        report.reclaimed += renewed
+        enqueue_after_commit(claims)
+        if renewed < batch_size:
             break
     while not report.enqueue_failed and report.claimed < max_claims:
-        claim = claim_notifications(due_notifications(as_of=as_of), limit=batch_size, now=timezone.now())
+        now = timezone.now()
+        claim = claim_notifications(due_notifications(as_of=as_of, now=now), limit=batch_size, now=now)
         report.claimed += len(claim.notification_ids)
-        enqueue_after_commit(claim)
+        enqueue_after_commit([claim])
         if len(claim.notification_ids) < batch_size:
             break
     return report
@@ -214,7 +253,8 @@ def dispatch_due_notifications(
 
 @dataclass(frozen=True)
 class _Result:
-    """What one attempt did, to be recorded with its batch; ``retry_at`` is the claim of a retry."""
+    """What one attempt did, to be recorded with its batch; ``retry_at`` is when a transient failure's retry is
+    due."""
 
     notification: Notification
     status: str
@@ -223,22 +263,71 @@ class _Result:
     retry_at: dt.datetime | None = None
 
 
+class _Batch:
+    """One attempt at a batch's rows: its claim token (the attempt's start) and the lease it keeps renewing."""
+
+    def __init__(self, attempt: dt.datetime, ids: tuple[int, ...]) -> None:
+        self.attempt = attempt
+        self.unfinished = set(ids)
+        self.renewed = time.monotonic()
+        self.down: dict[str, DeliveryError] = {}  # channel → the error that showed its server unreachable
+        self.switched_off: set[tuple[int | None, int | None, str]] = set()
+
+    def keep_lease(self) -> None:
+        """A heartbeat: renew the lease of the rows not yet finished, a third of the lease after the last one, so a
+        live attempt is never taken over and a dead one's rows come back a lease after its last heartbeat."""
+        lease = lease_length()
+        if time.monotonic() - self.renewed < lease.total_seconds() / 3:
+            return
+        now = timezone.now()
+        Notification.objects.filter(
+            pk__in=self.unfinished, status=Status.SENDING, claimed_at=self.attempt
+        ).update(lease_expires_at=now + lease)
+        self.renewed = time.monotonic()
+
+    def hold_for_delivery(self, notification: Notification) -> bool:
+        """Immediately before delivery: whether the row is still this attempt's and, for a meeting's message,
+        the meeting still the version and status it was written for; renews the row's lease if so. One statement,
+        so a meeting moved while the batch ran is not announced at its old time."""
+        rows = Notification.objects.filter(pk=notification.pk, status=Status.SENDING, claimed_at=self.attempt)
+        if notification.kind in MEETING_KINDS:
+            rows = rows.filter(
+                Exists(
+                    Meeting.objects.filter(
+                        pk=notification.meeting_id,
+                        version=notification.meeting_version,
+                        status__in=_wanted_meeting_statuses(notification.kind),
+                    )
+                )
+            )
+        return rows.update(lease_expires_at=timezone.now() + lease_length()) == 1
+
+    def still_claimed(self, notification: Notification) -> bool:
+        return Notification.objects.filter(
+            pk=notification.pk, status=Status.SENDING, claimed_at=self.attempt
+        ).exists()
+
+
 def send_claimed_notifications(claim: Claim, *, as_of: dt.datetime | None = None) -> SendReport:
     """Send the rows of one claim, each once, judged as sent at ``as_of``: now, or the instant
     ``send_due_notifications --as-of`` fast-forwards to.
 
     1. Start the attempt: claim again, under a fresh token no queued copy of this task holds, the rows still
        ``sending`` under ``claim`` (or under a claim whose lease ran out). Any other copy of the task (a
-       redelivery, a sweeper's re-enqueue) finds nothing to start; so does a task for rows already settled.
+       redelivery, a re-enqueue after a lost lease) finds nothing to start; so does a task for rows already settled.
     2. Load the started rows with everything their messages show, in two queries for the whole batch.
     3. For each row: supersede it if its meeting changed since it was written; skip it (reason recorded) if, as of
        ``as_of``, its meeting has started or its check-in week has ended, or its recipient left; otherwise render
-       it as of ``as_of`` and deliver it, through the process's kept SMTP connection.
+       it as of ``as_of``, check in one statement that the row is still ours and its meeting unchanged, and deliver
+       it through the process's kept SMTP connection. The attempt renews the lease of its unfinished rows as it
+       goes (a heartbeat).
     4. Mark a delivered row sent at once, in one UPDATE (even if its lease ran out meanwhile: the mail went out).
        Record every other outcome, conditional on the attempt's claim, and the delivery log of the whole batch in
        one INSERT, together at the end in one transaction.
-       On a transient error a row keeps a new claim for its retry, until NOTIFICATION_MAX_ATTEMPTS; then it
-       fails. Rows the batch had no time left for go back for an immediate retry, their attempt uncounted.
+       A transient failure puts the row back to pending with a retry due after a jittered backoff, retried while it
+       is still worth sending (see ``_failed_attempt``). Once a mail server proves unreachable, the batch's other
+       rows for it are put off the same way without trying. Rows the batch had no time left for go back for an
+       immediate retry (``report.requeue``), their attempt uncounted.
 
     Where a mail can go out twice (always with the same Message-ID, derived from the dedupe key, so a receiver that
     drops repeated Message-IDs shows it once): the process dies after the mail server took a message and before
@@ -248,14 +337,14 @@ def send_claimed_notifications(claim: Claim, *, as_of: dt.datetime | None = None
     without a transaction spanning our database and the mail server. A process that dies mid-batch also loses the
     delivery-log entries of the rows it had sent; the rows still say sent, when, and after how many attempts.
 
-    Claims and leases always run on the real clock; only what a row says and whether it is still worth sending
-    follow ``as_of``.
+    Claims, leases and retries always run on the real clock; only what a row says and whether it is still worth
+    sending follow ``as_of``.
     """
     attempt = timezone.now()
     as_of = as_of or attempt
     started = claim_notifications(
         Notification.objects.filter(
-            Q(claimed_at=claim.instant) | Q(claimed_at__lt=attempt - sending_timeout()),
+            Q(claimed_at=claim.instant) | Q(lease_expires_at__lt=attempt) | Q(lease_expires_at__isnull=True),
             pk__in=claim.notification_ids,
             status=Status.SENDING,
         ).order_by("pk"),
@@ -265,9 +354,7 @@ def send_claimed_notifications(claim: Claim, *, as_of: dt.datetime | None = None
     )
     report = SendReport()
     for pk in set(claim.notification_ids) - set(started.notification_ids):
-        report.outcomes[pk] = SendOutcome(
-            "not_claimed", "Sent, finished or claimed by another attempt already."
-        )
+        report.outcomes[pk] = _NOT_CLAIMED
     if not started.notification_ids:
         return report
     notifications = (
@@ -277,11 +364,11 @@ def send_claimed_notifications(claim: Claim, *, as_of: dt.datetime | None = None
         .order_by("due_at", "pk")
     )
 
-    deadline = time.monotonic() + min(BATCH_DELIVERY_SECONDS, sending_timeout().total_seconds() / 2)
+    deadline = time.monotonic() + BATCH_DELIVERY_SECONDS
+    batch = _Batch(attempt, started.notification_ids)
     tried: list[_Result] = []
     marked: set[int] = set()
     untried: list[int] = []
-    switched_off: set[tuple[int | None, int | None, str]] = set()
 
     def settle() -> None:
         """What was decided and not yet marked, the delivery log, and the rows given back, in one transaction."""
@@ -289,7 +376,7 @@ def send_claimed_notifications(claim: Claim, *, as_of: dt.datetime | None = None
             _mark([r for r in tried if r.notification.pk not in marked], attempt=attempt)
             _log(tried)
             if untried:
-                report.retries.append(_release(untried, attempt=attempt))
+                report.requeue = _release(untried, attempt=attempt)
 
     try:
         for notification in notifications:
@@ -297,7 +384,12 @@ def send_claimed_notifications(claim: Claim, *, as_of: dt.datetime | None = None
             if tried and time.monotonic() > deadline:
                 untried.append(notification.pk)
                 continue
-            result = _attempt(notification, attempt=attempt, as_of=as_of, switched_off=switched_off)
+            batch.keep_lease()
+            result = _attempt(notification, batch=batch, as_of=as_of)
+            batch.unfinished.discard(notification.pk)
+            if result is None:
+                report.outcomes[notification.pk] = _NOT_CLAIMED
+                continue
             tried.append(result)
             if result.status == Status.SENT:
                 # At once, in one statement: a crash from here on repeats no mail.
@@ -305,35 +397,23 @@ def send_claimed_notifications(claim: Claim, *, as_of: dt.datetime | None = None
                 marked.add(notification.pk)
     except BaseException:
         # The task's time limit, or the database gone: keep what was decided if we can, and let the cause
-        # through. Rows not reached stay claimed by this attempt and come back with its lease, as do the retries
-        # this report would have queued.
+        # through. Rows not reached stay claimed by this attempt and come back with its lease.
         try:
             settle()
         except Exception:
             logger.exception("Could not record a batch interrupted at %s", attempt.isoformat())
         raise
     settle()
-    retry_ids: dict[dt.datetime, list[int]] = defaultdict(list)
     for result in tried:
         report.outcomes[result.notification.pk] = SendOutcome(result.status, result.detail)
-        if result.retry_at is not None:
-            retry_ids[result.retry_at].append(result.notification.pk)
-    report.retries.extend(
-        Retry(Claim(at.isoformat(), tuple(ids)), (at - attempt).total_seconds())
-        for at, ids in retry_ids.items()
-    )
     return report
 
 
-def _attempt(
-    notification: Notification,
-    *,
-    attempt: dt.datetime,
-    as_of: dt.datetime,
-    switched_off: set[tuple[int | None, int | None, str]],
-) -> _Result:
-    """Judge, render and deliver one row. ``switched_off`` holds the (recipient, webhook) pairs this batch
-    retired: the loaded rows still show the old URL."""
+_NOT_CLAIMED = SendOutcome("not_claimed", "Sent, finished or claimed by another attempt already.")
+
+
+def _attempt(notification: Notification, *, batch: _Batch, as_of: dt.datetime) -> _Result | None:
+    """Judge, render and deliver one row; None if another attempt took it over meanwhile."""
     try:
         reason = _why_not_send(notification, at=as_of)
         if reason is not None:
@@ -350,24 +430,37 @@ def _attempt(
             notification, Status.FAILED, f"Could not compose the message: {type(error).__name__}: {error}"
         )
     recipient = (notification.recipient_mentor_id, notification.recipient_scholar_id, message.address)
-    if recipient in switched_off:
+    if recipient in batch.switched_off:
         return _Result(
             notification, Status.SKIPPED, "Not sent: the recipient's Slack webhook was just switched off."
         )
     address = loggable_address(message)
+    if message.channel in batch.down:
+        error = TransientDeliveryError(f"Not tried: {batch.down[message.channel]}")
+        return _failed_attempt(notification, attempt=batch.attempt, error=error, address=address)
+    if not batch.hold_for_delivery(notification):
+        if not batch.still_claimed(notification):
+            return None
+        return _Result(
+            notification, Status.SUPERSEDED, "The meeting changed while the message was being sent."
+        )
     try:
         deliver(message)
     except DeliveryError as error:
+        if isinstance(error, ServerUnreachable):
+            batch.down[message.channel] = error
         if error.permanent and message.channel == Channel.SLACK:
-            switched_off.add(recipient)
+            batch.switched_off.add(recipient)
             try:
-                _retire_dead_webhook(notification, webhook_url=message.address, error=error, now=attempt)
+                _retire_dead_webhook(
+                    notification, webhook_url=message.address, error=error, now=batch.attempt
+                )
             except SoftTimeLimitExceeded:
                 raise
             except Exception:
                 # The row's own outcome still counts; the webhook is retired by the next row that meets it.
                 logger.exception("Could not switch off the dead webhook of notification %s", notification.pk)
-        return _failed_attempt(notification, attempt=attempt, error=error, address=address)
+        return _failed_attempt(notification, attempt=batch.attempt, error=error, address=address)
     except SoftTimeLimitExceeded:
         raise
     except Exception as error:
@@ -411,33 +504,40 @@ def _why_not_send(notification: Notification, *, at: dt.datetime) -> tuple[str, 
 
 
 def _meeting_still_wants(notification: Notification, meeting: Meeting) -> bool:
-    if notification.kind == Kind.CANCELLATION:
-        return meeting.status == Meeting.Status.CANCELLED
-    return meeting.status in LIVE_MEETING_STATUSES
+    return meeting.status in _wanted_meeting_statuses(notification.kind)
+
+
+def _wanted_meeting_statuses(kind: str) -> tuple[str, ...]:
+    """The meeting statuses in which a message of ``kind`` about it is still worth sending."""
+    return (Meeting.Status.CANCELLED,) if kind == Kind.CANCELLATION else LIVE_MEETING_STATUSES
 
 
 def _failed_attempt(
     notification: Notification, *, attempt: dt.datetime, error: DeliveryError, address: str
 ) -> _Result:
+    """A permanent error fails the row. A transient one puts it back to pending, its retry due after an
+    exponential backoff (base, 2 × base, 4 × base … up to NOTIFICATION_RETRY_MAX_SECONDS) drawn at random between
+    half of it and all of it, so rows failing together (a mail server down) do not all come back in the same tick.
+    It is retried while it is worth sending: the next attempt skips it once its meeting has started or its check-in
+    week has ended. Only a row whose retry would fall more than NOTIFICATION_RETRY_FOR_SECONDS after it fell due
+    fails for good."""
     detail = str(error)
-    if error.permanent or notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
-        outcome = Outcome.PERMANENT_ERROR if error.permanent else Outcome.TRANSIENT_ERROR
+    if error.permanent:
         logger.error("Notification %s failed for good: %s", notification.pk, detail)
-        return _Result(notification, Status.FAILED, detail, log=(outcome, address, detail))
-    # Exponential backoff: base, 2 × base, 4 × base … capped; the new claim is the instant the retry is due, so
-    # the sweeper takes over only if the retry is lost for longer than the timeout.
+        return _Result(notification, Status.FAILED, detail, log=(Outcome.PERMANENT_ERROR, address, detail))
     backoff = min(
-        dt.timedelta(seconds=settings.NOTIFICATION_RETRY_BASE_SECONDS * 2 ** (notification.attempts - 1)),
-        MAX_BACKOFF,
+        settings.NOTIFICATION_RETRY_BASE_SECONDS * 2 ** min(notification.attempts - 1, 32),
+        settings.NOTIFICATION_RETRY_MAX_SECONDS,
     )
-    logger.warning("Notification %s: %s; retrying in %s", notification.pk, detail, backoff)
-    return _Result(
-        notification,
-        Status.SENDING,
-        detail,
-        log=(Outcome.TRANSIENT_ERROR, address, detail),
-        retry_at=attempt + backoff,
-    )
+    retry_at = attempt + dt.timedelta(seconds=random.uniform(backoff / 2, backoff))
+    log = (Outcome.TRANSIENT_ERROR, address, detail)
+    give_up_at = notification.due_at + dt.timedelta(seconds=settings.NOTIFICATION_RETRY_FOR_SECONDS)
+    if retry_at > give_up_at:
+        detail = f"Gave up at attempt {notification.attempts}: {detail}"
+        logger.error("Notification %s failed for good: %s", notification.pk, detail)
+        return _Result(notification, Status.FAILED, detail, log=log)
+    logger.warning("Notification %s: %s; retrying at %s", notification.pk, detail, retry_at.isoformat())
+    return _Result(notification, Status.PENDING, detail, log=log, retry_at=retry_at)
 
 
 @transaction.atomic
@@ -473,18 +573,22 @@ def _retire_dead_webhook(
 
 
 def _mark(results: list[_Result], *, attempt: dt.datetime) -> None:
-    """Write outcomes: one UPDATE per (status, retry claim), each row's only while our attempt still holds its
-    claim."""
+    """Write outcomes: one UPDATE per status, each row's only while our attempt still holds its claim."""
     now = timezone.now()
-    groups: dict[tuple[str, dt.datetime | None], list[_Result]] = defaultdict(list)
+    groups: dict[str, list[_Result]] = defaultdict(list)
     for result in results:
-        groups[result.status, result.retry_at].append(result)
-    for (status, retry_at), group in groups.items():
-        fields = {"status": status, "last_error": _each_detail(group), "updated_at": now}
+        groups[result.status].append(result)
+    for status, group in groups.items():
+        fields: dict[str, object] = {
+            "status": status,
+            "last_error": _each(group, "detail", CharField()),
+            "lease_expires_at": None,
+            "updated_at": now,
+        }
         if status == Status.SENT:
             fields["sent_at"] = now
-        if retry_at is not None:
-            fields["claimed_at"] = retry_at
+        if status == Status.PENDING:
+            fields["retry_at"] = _each(group, "retry_at", DateTimeField())
         rows = Notification.objects.filter(
             pk__in=[result.notification.pk for result in group], status=Status.SENDING
         )
@@ -518,20 +622,25 @@ def _log(results: list[_Result]) -> None:
     )
 
 
-def _each_detail(group: list[_Result]) -> Value | Case:
-    details = {result.detail for result in group}
-    if len(details) == 1:
-        return Value(details.pop())
+def _each(group: list[_Result], attribute: str, output_field: Field) -> Value | Case:
+    """``attribute`` of each result as one SQL expression: a constant when all agree, else a CASE on the pk."""
+    values = {getattr(result, attribute) for result in group}
+    if len(values) == 1:
+        return Value(values.pop(), output_field=output_field)
     return Case(
-        *(When(pk=result.notification.pk, then=Value(result.detail)) for result in group),
-        output_field=CharField(),
+        *(When(pk=result.notification.pk, then=Value(getattr(result, attribute))) for result in group),
+        output_field=output_field,
     )
 
 
-def _release(ids: list[int], *, attempt: dt.datetime) -> Retry:
-    """Rows a batch had no time left for: a new claim for an immediate retry, the attempt not counted."""
+def _release(ids: list[int], *, attempt: dt.datetime) -> Claim:
+    """Rows a batch had no time left for: a new claim and lease for an immediate retry, the attempt not
+    counted."""
     now = timezone.now()
     Notification.objects.filter(pk__in=ids, status=Status.SENDING, claimed_at=attempt).update(
-        claimed_at=now, attempts=F("attempts") - 1, updated_at=now
+        claimed_at=now,
+        lease_expires_at=now + lease_length(),
+        attempts=F("attempts") - 1,
+        updated_at=now,
     )
-    return Retry(Claim(now.isoformat(), tuple(ids)), 0)
+    return Claim(now.isoformat(), tuple(ids))

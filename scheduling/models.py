@@ -212,7 +212,17 @@ class Notification(TimeStamped):
     )
     payload = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="While sending: the claim that owns the row (when it was claimed)."
+    )
+    lease_expires_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="While sending: when the claim's lease runs out, unless renewed, and the row may be taken over.",
+    )
+    retry_at = models.DateTimeField(
+        null=True, blank=True, help_text="Pending after a transient failure: the earliest next attempt."
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
 

@@ -1,7 +1,8 @@
 """Celery tasks: thin, idempotent wrappers that take ids and call services; and the one beat schedule.
 
-No reminder ever waits in the broker as an ETA task: beat ticks every minute and the tick sends what the
-database says is due now (docs/architecture.md: the data flow, step 4).
+No reminder ever waits in the broker as an ETA task, nor does a retry: beat ticks every minute and the tick sends
+what the database says is due now (docs/architecture.md: the data flow, step 4). The periodic tasks go to their
+own queue (settings.TICK_QUEUE), so a backlog of sends never holds up a tick.
 """
 
 from __future__ import annotations
@@ -34,16 +35,13 @@ def dispatch_due_notifications() -> None:
 
 @shared_task(bind=True, ignore_result=True, soft_time_limit=60, time_limit=90)
 def send_notifications(self, claim: str, notification_ids: list[int]) -> None:
-    # The time limits stay below NOTIFICATION_SENDING_TIMEOUT_SECONDS, so a live attempt is never taken over.
     report = dispatch.send_claimed_notifications(dispatch.Claim(claim, tuple(notification_ids)))
-    # Onto the queue this batch came from (its routing key names it): a lost retry is the sweeper's once its lease
-    # runs out.
-    queue = (self.request.delivery_info or {}).get("routing_key")
-    for retry in report.retries:
-        # New tasks, each with its own id, due when the claim each carries says (the batch took time to finish).
-        send_notifications.apply_async(
-            (retry.claim.token, list(retry.claim.notification_ids)), eta=retry.claim.instant, queue=queue
-        )
+    if report.requeue is not None:
+        # The rows this batch had no time for, at once, as a new task on the queue this batch came from (its
+        # routing key names it). Lost, they come back with their lease.
+        queue = (self.request.delivery_info or {}).get("routing_key")
+        claim = report.requeue
+        send_notifications.apply_async((claim.token, list(claim.notification_ids)), queue=queue)
 
 
 def enqueue_send(claim: dispatch.Claim) -> None:

@@ -187,19 +187,37 @@ CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Beat's periodic tasks (the notification tick, sweeps, recoveries) go to a queue of their own, so a backlog of
+# sends never holds them up; run a worker on it (`--queues ticks`), ideally a process of its own.
+TICK_QUEUE = os.environ.get("CELERY_TICK_QUEUE", "ticks")
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
+CELERY_TASK_ROUTES = {
+    "scheduling.tasks.dispatch_due_notifications": {"queue": TICK_QUEUE},
+    "scheduling.tasks.write_periodic_notifications": {"queue": TICK_QUEUE},
+    "scheduling.tasks.recover_lost_plan_runs": {"queue": TICK_QUEUE},
+    "mentors.tasks.recover_lost_import_jobs": {"queue": TICK_QUEUE},
+}
+# Celery's Django fixup closes every database connection around every task unless this is set, so each task
+# opened a new one. Set, it closes them only every this many tasks; cohort.project.celery closes the obsolete and
+# broken ones around each task instead, by CONN_MAX_AGE and the health check, as Django does around a request.
+CELERY_DB_REUSE_MAX = 1_000
 
 # --- Notifications (scheduling.dispatch) -----------------------------------------------------------------
 # Escalations go here; empty: to every active staff user with an email address.
 STAFF_ALERT_EMAILS = env_list("STAFF_ALERT_EMAILS")
-# A row claimed longer ago than this is presumed lost (enqueue lost, worker killed) and sent again. Must stay
-# above the send task's hard time limit (90 s), so a live attempt is never taken over.
-NOTIFICATION_SENDING_TIMEOUT_SECONDS = int(os.environ.get("NOTIFICATION_SENDING_TIMEOUT_SECONDS", "300"))
+# The lease of a claimed row. A running attempt renews it every third of it (a heartbeat); a row whose lease ran
+# out (its task lost from the broker, its worker killed) is enqueued again by the next tick. So a dead worker's
+# rows go out again within a lease and a tick.
+NOTIFICATION_SENDING_TIMEOUT_SECONDS = int(os.environ.get("NOTIFICATION_SENDING_TIMEOUT_SECONDS", "60"))
 # Rows per send task: one claim starts their attempts, one load, one transaction records the outcomes other than
 # sent (a sent row is marked at once, so a killed worker repeats at most the one mail it was recording).
 NOTIFICATION_SEND_BATCH_SIZE = int(os.environ.get("NOTIFICATION_SEND_BATCH_SIZE", "25"))
-# Transient failures (SMTP down) retry after base, 2 × base, 4 × base … seconds, up to this many attempts.
+# A transient failure (SMTP down, Slack 5xx) retries after base, 2 × base, 4 × base … seconds, at most the
+# maximum, each drawn between half and all of it; from the tick, so at the tick's granularity (a minute). A row is
+# retried while it is worth sending (its meeting has not started), for at most RETRY_FOR after it fell due.
 NOTIFICATION_RETRY_BASE_SECONDS = float(os.environ.get("NOTIFICATION_RETRY_BASE_SECONDS", "30"))
-NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATION_MAX_ATTEMPTS", "6"))
+NOTIFICATION_RETRY_MAX_SECONDS = float(os.environ.get("NOTIFICATION_RETRY_MAX_SECONDS", "300"))
+NOTIFICATION_RETRY_FOR_SECONDS = float(os.environ.get("NOTIFICATION_RETRY_FOR_SECONDS", str(24 * 3600)))
 # Hosts Slack webhook URLs may name (https only, public addresses only: see cohort.outbound).
 OUTBOUND_WEBHOOK_HOSTS = env_list("OUTBOUND_WEBHOOK_HOSTS", "hooks.slack.com")
 # Tests only, so never read from the environment: lets webhooks reach a plain-http server on a loopback address.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -49,6 +50,12 @@ def _integration_services() -> None:
         pytest.fail("CI=true but the integration services are missing: " + "; ".join(missing))
     if missing:
         pytest.skip("integration services missing: " + "; ".join(missing))
+
+
+@pytest.fixture
+def queue() -> str:
+    """A queue of this test's own on the shared Redis, so no other run's worker takes its tasks."""
+    return f"test-notifications-{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,8 @@ from scheduling.dispatch import Claim
 from scheduling.tasks import send_notifications
 
 ROOT = Path(__file__).resolve().parents[2]
-# Workers and the test's own sweeper treat a claim older than this as lost; short, so recovery is quick.
+# The lease of a claim, in workers and in the test's own ticks: short, so recovery is quick. A running batch renews
+# it every second.
 SENDING_TIMEOUT_SECONDS = 3
 
 
@@ -78,8 +79,19 @@ class Worker:
 
 
 @contextmanager
-def celery_worker(*, broker_url: str, queue: str, smtp_port: int, concurrency: int = 2) -> Iterator[Worker]:
-    """A real ``celery -A cohort.project worker`` process on ``queue``, sending mail to 127.0.0.1:``smtp_port``."""
+def celery_worker(
+    *,
+    broker_url: str,
+    queue: str,
+    smtp_port: int,
+    concurrency: int = 2,
+    send_queue: str | None = None,
+    env: dict[str, str] | None = None,
+) -> Iterator[Worker]:
+    """A real ``celery -A cohort.project worker`` process on ``queue``, sending mail to 127.0.0.1:``smtp_port``.
+
+    ``queue`` is also its tick queue; the send tasks it enqueues (a tick's) go to ``send_queue`` (default:
+    ``queue``). ``env`` adds to or overrides the settings it is started with."""
     env = {
         **os.environ,
         "DATABASE_URL": worker_database_url(),
@@ -90,7 +102,10 @@ def celery_worker(*, broker_url: str, queue: str, smtp_port: int, concurrency: i
         "EMAIL_TIMEOUT": "5",
         "NOTIFICATION_SENDING_TIMEOUT_SECONDS": str(SENDING_TIMEOUT_SECONDS),
         "NOTIFICATION_RETRY_BASE_SECONDS": "1",
+        "CELERY_TICK_QUEUE": queue,
+        "CELERY_TASK_DEFAULT_QUEUE": send_queue or queue,
         "LOG_LEVEL": "WARNING",
+        **(env or {}),
     }
     log = Path(tempfile.mkstemp(prefix=f"worker-{queue}-", suffix=".log")[1])
     with log.open("wb") as sink:

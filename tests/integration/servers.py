@@ -5,6 +5,7 @@ Both listen on 127.0.0.1 on a free port, record what they receive, and answer as
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.message
 import email.policy
@@ -27,14 +28,18 @@ def free_port() -> int:
 
 
 class RecordingSMTPHandler:
-    """Accepts every message (or refuses recipients with ``rcpt_reply``) and keeps it.
+    """Accepts every message (or refuses recipients with ``rcpt_reply``) and keeps it, in the order received.
+
+    ``data_reply_delay``: seconds between keeping a message and saying so, as a slow server would; a sender that
+    dies meanwhile has delivered a message it never heard was taken.
 
     Messages are kept as received and parsed when looked at: parsing each as it arrived would make the server,
     not the sender, what the notifications benchmark measures.
     """
 
-    def __init__(self, rcpt_reply: str | None = None) -> None:
+    def __init__(self, rcpt_reply: str | None = None, data_reply_delay: float = 0) -> None:
         self.rcpt_reply = rcpt_reply
+        self.data_reply_delay = data_reply_delay
         self.sessions = 0
         self._received: list[bytes] = []
         self._parsed: list[email.message.EmailMessage] = []
@@ -54,6 +59,8 @@ class RecordingSMTPHandler:
     async def handle_DATA(self, server, session, envelope):
         with self._lock:
             self._received.append(envelope.content)
+        if self.data_reply_delay:
+            await asyncio.sleep(self.data_reply_delay)
         return "250 Message accepted for delivery"
 
     @property
@@ -81,10 +88,10 @@ class RecordingSMTPHandler:
 
 
 @contextmanager
-def smtp_server(*, port: int | None = None, rcpt_reply: str | None = None):
+def smtp_server(*, port: int | None = None, rcpt_reply: str | None = None, data_reply_delay: float = 0):
     # aiosmtpd logs every SMTP command at INFO: thousands of lines in a benchmark, noise in a test.
     logging.getLogger("mail.log").setLevel(logging.WARNING)
-    handler = RecordingSMTPHandler(rcpt_reply=rcpt_reply)
+    handler = RecordingSMTPHandler(rcpt_reply=rcpt_reply, data_reply_delay=data_reply_delay)
     controller = Controller(handler, hostname="127.0.0.1", port=port or free_port())
     controller.start()
     try:

@@ -21,7 +21,7 @@ def checkout(tmp_path_factory):
 
 
 def started(checkout, *, terminal: bool = False) -> tuple[DemoRun, float]:
-    """The demo, once all three processes run (the worker with its pool, beat with its schedule), and the seconds
+    """The demo, once all its processes run (the workers with their pools, beat with its schedule), and the seconds
     to its first page."""
     demo = DemoRun(checkout, terminal=terminal)
     first_page = demo.wait_for_first_page(timeout=FIRST_PAGE_TIMEOUT)
@@ -40,8 +40,8 @@ def test_the_demo_serves_its_first_page_and_a_stop_signal_stops_all_it_started(c
     assert stop.left_running == [], demo.output()[-3000:]
     assert stop.exit_code == 0, demo.output()[-3000:]
     output = demo.output()
-    assert f"{stop_signal.name}: stopping the demo's web app, worker, beat." in output
-    assert "Stopped: web app, worker, beat; nothing the demo started is running." in output
+    assert f"{stop_signal.name}: stopping the demo's web app, worker, tick worker, beat." in output
+    assert "Stopped: web app, worker, tick worker, beat; nothing the demo started is running." in output
     assert "(OPTIMAL, " in output
 
 

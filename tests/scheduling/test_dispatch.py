@@ -1,5 +1,6 @@
 import datetime as dt
 import io
+import time
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from cohort.dates import monday_of
+from cohort.project.celery import app
 from scheduling.channels import deliver
 from scheduling.dispatch import (
     Claim,
@@ -22,11 +24,11 @@ from scheduling.dispatch import (
     send_claimed_notifications,
 )
 from scheduling.models import DeliveryAttempt, Meeting, Notification
-from scheduling.notifications.messages import message_id_for
+from scheduling.notifications.messages import compose_message, message_id_for
 from scheduling.notifications.oversight import write_periodic_notifications
 from scheduling.notifications.reminders import sync_meeting_notifications
 from scheduling.notifications.rows import person_channels
-from scheduling.tasks import setup_periodic_tasks
+from scheduling.tasks import PERIODIC_TASKS, setup_periodic_tasks
 from tests.factories import (
     MeetingFactory,
     MeetingSeriesFactory,
@@ -220,8 +222,9 @@ def queries_to_send(claim: Claim) -> int:
 def test_a_batch_costs_fixed_queries_plus_one_update_per_row_sent():
     _, two = claimed_reminders(2)
     _, six = claimed_reminders(6)
-    # Each row sent is marked sent at once; SQLite, with no row locks, also starts each row's attempt alone.
-    per_row = 1 if connection.features.has_select_for_update_skip_locked else 2
+    # Each row sent is checked just before delivery (still ours, its meeting unchanged) and marked sent at once;
+    # SQLite, with no row locks, also starts each row's attempt alone.
+    per_row = 2 if connection.features.has_select_for_update_skip_locked else 3
 
     assert queries_to_send(six) - queries_to_send(two) == 4 * per_row
     assert Notification.objects.filter(status=Status.SENT).count() == 8
@@ -254,7 +257,7 @@ def test_a_batch_records_each_rows_own_outcome_and_reason():
     assert rows[too_late.pk].last_error.startswith("Not sent: the meeting had started at ")
     assert rows[started.pk].attempts == 1
     assert sorted(DeliveryAttempt.objects.values_list("notification_id", flat=True)) == [sent.pk, started.pk]
-    assert report.retries == []
+    assert report.requeue is None
 
 
 def test_a_tick_enqueues_its_claims_in_send_batches_under_one_token(django_capture_on_commit_callbacks):
@@ -279,15 +282,14 @@ def test_a_batch_out_of_time_sends_one_row_and_hands_the_rest_back_untried(monke
     report = send_claimed_notifications(claim)
 
     assert list(report.outcomes) == [first.pk]
-    [retry] = report.retries
-    assert (sorted(retry.claim.notification_ids), retry.seconds) == (sorted(r.pk for r in rest), 0)
-    back = Notification.objects.filter(pk__in=retry.claim.notification_ids)
-    assert {(n.status, n.claimed_at.isoformat(), n.attempts) for n in back} == {
-        ("sending", retry.claim.token, 0)
-    }
+    requeue = report.requeue
+    assert sorted(requeue.notification_ids) == sorted(r.pk for r in rest)
+    back = Notification.objects.filter(pk__in=requeue.notification_ids)
+    assert {(n.status, n.claimed_at.isoformat(), n.attempts) for n in back} == {("sending", requeue.token, 0)}
+    assert all(n.lease_expires_at > timezone.now() for n in back)
 
     monkeypatch.setattr("scheduling.dispatch.BATCH_DELIVERY_SECONDS", 30)
-    assert [o.status for o in send_claimed_notifications(retry.claim).outcomes.values()] == ["sent", "sent"]
+    assert [o.status for o in send_claimed_notifications(requeue).outcomes.values()] == ["sent", "sent"]
     assert len(mail.outbox) == 3
 
 
@@ -386,61 +388,208 @@ def dead_smtp(settings) -> None:
     settings.EMAIL_TIMEOUT = 2
 
 
-def sent_then_retried(claim: Claim) -> tuple[SendReport, SendReport]:
-    """Send a claimed row, then send it again under the claim the first send handed back for its retry."""
-    first = send_claimed_notifications(claim)
-    [retry] = first.retries
-    return first, send_claimed_notifications(retry.claim)
-
-
-def only(report: SendReport) -> tuple[str, float | None]:
-    """The one row's status and, if it is to be retried, in how many seconds."""
+def only(report: SendReport) -> SendOutcome:
     [outcome] = report.outcomes.values()
-    return outcome.status, report.retries[0].seconds if report.retries else None
+    return outcome
 
 
-def test_a_transient_failure_keeps_the_row_for_a_retry_with_exponential_backoff(settings, dead_smtp):
+def test_a_transient_failure_puts_the_row_back_with_a_jittered_exponential_backoff(settings, dead_smtp):
     settings.NOTIFICATION_RETRY_BASE_SECONDS = 30
     notification = reminder()
-    claim = claim_all()
 
-    first, second = sent_then_retried(claim)
-
-    assert (only(first), only(second)) == (("sending", 30), ("sending", 60))
+    first = timezone.now()
+    assert only(send_claimed_notifications(claim_all())).status == "pending"
     notification.refresh_from_db()
-    assert notification.status == "sending"
-    assert notification.claimed_at.isoformat() == second.retries[0].claim.token
+    assert (notification.status, notification.lease_expires_at) == ("pending", None)
+    assert (
+        first + dt.timedelta(seconds=15) <= notification.retry_at <= timezone.now() + dt.timedelta(seconds=30)
+    )
     assert "ConnectionRefusedError" in notification.last_error
+    # Not due again until its retry is: the tick leaves it alone till then.
+    assert not due_notifications(as_of=timezone.now()).exists()
+
+    second = timezone.now()
+    retry = claim_notifications(
+        due_notifications(as_of=second, now=notification.retry_at), limit=1, now=second
+    )
+    assert only(send_claimed_notifications(retry)).status == "pending"
+    notification.refresh_from_db()
+    assert (notification.status, notification.attempts) == ("pending", 2)
+    assert (
+        second + dt.timedelta(seconds=30)
+        <= notification.retry_at
+        <= timezone.now() + dt.timedelta(seconds=60)
+    )
     assert list(DeliveryAttempt.objects.values_list("outcome", flat=True)) == ["transient_error"] * 2
 
 
-def test_after_the_last_attempt_a_transient_failure_is_final(settings, dead_smtp):
-    settings.NOTIFICATION_MAX_ATTEMPTS = 2
-    notification = reminder()
-    claim = claim_all()
+def test_rows_failing_together_come_back_spread_over_their_backoff(settings, dead_smtp):
+    settings.NOTIFICATION_RETRY_BASE_SECONDS = 60
+    for _ in range(20):
+        reminder()
 
-    _, final = sent_then_retried(claim)
+    send_claimed_notifications(claim_all())
+
+    retries = sorted(Notification.objects.values_list("retry_at", flat=True))
+    # Drawn between 30 and 60 s after the attempt: twenty rows all landing within one second is not spread.
+    assert retries[-1] - retries[0] > dt.timedelta(seconds=1)
+
+
+def test_the_backoff_stops_growing_at_its_maximum(settings, dead_smtp):
+    settings.NOTIFICATION_RETRY_BASE_SECONDS = 30
+    settings.NOTIFICATION_RETRY_MAX_SECONDS = 100
+    notification = reminder()
+    # The seventh attempt's backoff would be 30 × 2⁶ s = 32 minutes.
+    Notification.objects.filter(pk=notification.pk).update(attempts=6)
+
+    start = timezone.now()
+    assert only(send_claimed_notifications(claim_all())).status == "pending"
 
     notification.refresh_from_db()
-    assert (only(final), notification.status) == (("failed", None), "failed")
-    assert "ConnectionRefusedError" in notification.last_error
-
-
-def test_the_sweeper_re_enqueues_rows_stuck_in_sending_past_the_timeout(settings):
-    settings.NOTIFICATION_SENDING_TIMEOUT_SECONDS = 60
-    stuck = reminder()
-    fresh = reminder()
-    Notification.objects.filter(pk=stuck.pk).update(
-        status=Status.SENDING, claimed_at=timezone.now() - dt.timedelta(minutes=2)
+    assert (
+        start + dt.timedelta(seconds=50)
+        <= notification.retry_at
+        <= timezone.now() + dt.timedelta(seconds=100)
     )
-    Notification.objects.filter(pk=fresh.pk).update(status=Status.SENDING, claimed_at=timezone.now())
+
+
+def test_a_transient_failure_is_final_only_once_its_retry_would_come_too_long_after_it_fell_due(
+    settings, dead_smtp
+):
+    settings.NOTIFICATION_RETRY_BASE_SECONDS = 30
+    settings.NOTIFICATION_RETRY_FOR_SECONDS = 20 * 60
+    notification = reminder(due_in=dt.timedelta(minutes=-19, seconds=-50))
+
+    outcome = only(send_claimed_notifications(claim_all()))
+
+    notification.refresh_from_db()
+    assert (outcome.status, notification.status, notification.retry_at) == ("failed", "failed", None)
+    assert notification.last_error.startswith("Gave up at attempt 1: mail server 127.0.0.1:")
+
+
+def test_a_reminder_retried_through_an_outage_is_skipped_not_failed_once_its_meeting_starts(
+    settings, dead_smtp
+):
+    notification = reminder(meeting_in_=dt.timedelta(minutes=1))
+    assert only(send_claimed_notifications(claim_all())).status == "pending"
+    notification.refresh_from_db()
+
+    # The retry falls due after the meeting started.
+    later = notification.meeting.starts_at + dt.timedelta(seconds=1)
+    retry = claim_notifications(due_notifications(as_of=later, now=later), limit=1, now=timezone.now())
+    outcome = send_claimed_notifications(retry, as_of=later).outcomes[notification.pk]
+
+    assert outcome.status == "skipped"
+    assert outcome.detail.startswith("Not sent: the meeting had started at ")
+
+
+def test_once_the_mail_server_proves_unreachable_the_batch_puts_off_its_other_mails_untried(dead_smtp):
+    first, second, third = (reminder() for _ in range(3))
+
+    report = send_claimed_notifications(claim_all())
+
+    assert {o.status for o in report.outcomes.values()} == {"pending"}
+    details = dict(DeliveryAttempt.objects.values_list("notification_id", "detail"))
+    assert details[first.pk].startswith("mail server 127.0.0.1:")
+    assert "ConnectionRefusedError" in details[first.pk]
+    assert details[second.pk] == details[third.pk] == f"Not tried: {details[first.pk]}"
+
+
+def test_the_sweeper_enqueues_again_under_their_own_claim_the_rows_whose_lease_ran_out():
+    stuck, from_before_leases, live = (reminder() for _ in range(3))
+    claimed_at = timezone.now() - dt.timedelta(minutes=2)
+    Notification.objects.filter(pk=stuck.pk).update(
+        status=Status.SENDING,
+        claimed_at=claimed_at,
+        lease_expires_at=timezone.now() - dt.timedelta(seconds=1),
+    )
+    Notification.objects.filter(pk=from_before_leases.pk).update(status=Status.SENDING, claimed_at=claimed_at)
+    Notification.objects.filter(pk=live.pk).update(
+        status=Status.SENDING,
+        claimed_at=claimed_at,
+        lease_expires_at=timezone.now() + dt.timedelta(seconds=30),
+    )
     enqueued = []
 
     report = dispatch_due_notifications(as_of=timezone.now(), enqueue=enqueued.append)
 
-    assert (report.reclaimed, report.claimed) == (1, 0)
-    assert [c.notification_ids for c in report.claims] == [(stuck.pk,)]
-    assert send(report.claims[0]).status == "sent"
+    assert (report.reclaimed, report.claimed) == (2, 0)
+    [claim] = report.claims
+    assert (claim.token, sorted(claim.notification_ids)) == (
+        claimed_at.isoformat(),
+        sorted([stuck.pk, from_before_leases.pk]),
+    )
+    renewed = Notification.objects.filter(pk__in=claim.notification_ids)
+    assert all(n.lease_expires_at > timezone.now() for n in renewed)
+    # Under the same claim, the lost task, were it only late, and the new one are one: the first to run sends.
+    assert {o.status for o in send_claimed_notifications(claim).outcomes.values()} == {"sent"}
+    assert {o.status for o in send_claimed_notifications(claim).outcomes.values()} == {"not_claimed"}
+    assert len(mail.outbox) == 2
+
+
+def test_a_running_batch_keeps_the_lease_of_the_rows_it_has_not_reached(settings, monkeypatch):
+    settings.NOTIFICATION_SENDING_TIMEOUT_SECONDS = 3
+    rows = [reminder() for _ in range(4)]
+    claim = claim_all()
+    lost_while_sending = []
+
+    def slow_deliver(message):
+        time.sleep(1.1)
+        deliver(message)
+        lost = Notification.objects.filter(pk__in=[r.pk for r in rows], status=Status.SENDING)
+        lost_while_sending.append(
+            set(lost.filter(lease_expires_at__lt=timezone.now()).values_list("pk", flat=True))
+        )
+
+    monkeypatch.setattr("scheduling.dispatch.deliver", slow_deliver)
+    report = send_claimed_notifications(claim)
+
+    # 4.4 s in all, beyond the 3 s lease the attempt started with: renewed as it went, no row was ever up for grabs.
+    assert {o.status for o in report.outcomes.values()} == {"sent"}
+    assert lost_while_sending == [set()] * 4
+
+
+def test_a_meeting_moved_after_its_reminder_was_judged_is_not_announced_at_its_old_time(monkeypatch):
+    notification = reminder()
+    claim = claim_all()
+
+    def compose_then_move(row, **kwargs):
+        message = compose_message(row, **kwargs)
+        Meeting.objects.filter(pk=row.meeting_id).update(version=2, status=Meeting.Status.MOVED)
+        return message
+
+    monkeypatch.setattr("scheduling.dispatch.compose_message", compose_then_move)
+    outcome = only(send_claimed_notifications(claim))
+
+    assert (outcome.status, outcome.detail) == (
+        "superseded",
+        "The meeting changed while the message was being sent.",
+    )
+    notification.refresh_from_db()
+    assert notification.status == "superseded"
+    assert mail.outbox == []
+
+
+def test_a_row_taken_over_while_its_batch_ran_is_left_to_the_attempt_that_took_it(monkeypatch):
+    notification = reminder()
+    claim = claim_all()
+    taken_over = []
+
+    def compose_while_another_attempt_takes_over(row, **kwargs):
+        taken_over.append(
+            claim_notifications(Notification.objects.filter(pk=row.pk), limit=1, now=timezone.now())
+        )
+        return compose_message(row, **kwargs)
+
+    monkeypatch.setattr("scheduling.dispatch.compose_message", compose_while_another_attempt_takes_over)
+    assert only(send_claimed_notifications(claim)).status == "not_claimed"
+    monkeypatch.undo()
+
+    assert mail.outbox == []
+    notification.refresh_from_db()
+    assert (notification.status, notification.claimed_at.isoformat()) == ("sending", taken_over[0].token)
+    assert only(send_claimed_notifications(taken_over[0])).status == "sent"
+    assert DeliveryAttempt.objects.filter(notification=notification).count() == 1
 
 
 def test_the_tick_enqueues_each_claim_after_its_transaction_commits(django_capture_on_commit_callbacks):
@@ -508,6 +657,14 @@ def test_the_beat_schedule_ticks_every_minute_and_installs_once():
     }
     assert PeriodicTask.objects.filter(task__startswith="scheduling.tasks.").count() == 3
     assert PeriodicTask.objects.filter(task="mentors.tasks.recover_lost_import_jobs").count() == 1
+
+
+def test_every_periodic_task_goes_to_the_tick_queue_and_sends_do_not(settings):
+    route = app.amqp.router.route
+
+    for _, task, _ in PERIODIC_TASKS:
+        assert route({}, task)["queue"].name == settings.TICK_QUEUE
+    assert route({}, "scheduling.tasks.send_notifications")["queue"].name != settings.TICK_QUEUE
 
 
 def slack_reminder(url, **scholar_fields):
@@ -673,7 +830,7 @@ def test_a_slack_outage_does_not_switch_the_webhook_off(local_webhooks):
         notification = slack_reminder(url)
         claim = claim_all()
 
-        assert send(claim).status == "sending"
+        assert send(claim).status == "pending"
 
     scholar = notification.recipient_scholar
     scholar.refresh_from_db()

@@ -48,10 +48,11 @@ class Command(BaseCommand):
         while claims:
             sent = send_claimed_notifications(claims.popleft(), as_of=as_of)
             outcomes.update(outcome.status for outcome in sent.outcomes.values())
-            # Rows a batch had no time left for go again at once. A transient failure keeps its row claimed until
-            # its backoff, and the lease after it, have passed; then the worker's tick claims it again.
-            claims.extend(retry.claim for retry in sent.retries if retry.seconds == 0)
-        left = outcomes.pop("sending", 0)
+            # Rows a batch had no time left for go again at once. A transient failure puts its row back to pending
+            # with a retry due later, which the worker's tick (or a later run) sends.
+            if sent.requeue is not None:
+                claims.append(sent.requeue)
+        left = outcomes.pop("pending", 0)
         summary = ", ".join(f"{count} {status}" for status, count in sorted(outcomes.items())) or "nothing"
         self.stdout.write(
             f"As of {as_of.isoformat()}: wrote {written.created} digests/escalations; "

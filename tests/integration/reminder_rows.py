@@ -1,0 +1,89 @@
+"""Reminders for the integration tests to send: meetings with their rows written, what should arrive, and the
+beat tick's job done by the test."""
+
+import datetime as dt
+import time
+
+import pytest
+from django.utils import timezone
+
+from scheduling.dispatch import dispatch_due_notifications
+from scheduling.models import Notification
+from scheduling.notifications.messages import message_id_for
+from scheduling.notifications.reminders import sync_meeting_notifications
+from tests.factories import (
+    MeetingFactory,
+    MeetingSeriesFactory,
+    MentorFactory,
+    MentorshipFactory,
+    ScholarFactory,
+)
+from tests.integration.processes import wait_until
+
+Status = Notification.Status
+
+
+def one_on_ones(count):
+    """``count`` one-on-ones a day ahead, their reminders written; returns the meetings and an instant by which
+    every reminder is due (a day-ahead and a 15-minute one to each mentor and scholar, so 4 per meeting)."""
+    starts_at = timezone.now() + dt.timedelta(hours=26)
+    meetings = []
+    for _ in range(count):
+        mentorship = MentorshipFactory(mentor=MentorFactory(), scholar=ScholarFactory())
+        series = MeetingSeriesFactory(
+            mentor=mentorship.mentor, cohort=mentorship.scholar.cohort, scholars=[mentorship.scholar]
+        )
+        meetings.append(MeetingFactory(series=series, starts_at=starts_at))
+    sync_meeting_notifications(meetings=meetings)
+    return meetings, starts_at - dt.timedelta(minutes=5)
+
+
+def make_due_now(meetings) -> None:
+    """Their reminders due a minute ago: a backlog to send now, whatever the offsets."""
+    Notification.objects.filter(meeting__in=meetings, kind=Notification.Kind.REMINDER).update(
+        due_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+
+
+def expected_message_ids(as_of):
+    keys = Notification.objects.filter(due_at__lte=as_of).values_list("dedupe_key", flat=True)
+    return {message_id_for(key) for key in keys}
+
+
+def all_sent(as_of):
+    return not Notification.objects.filter(due_at__lte=as_of).exclude(status=Status.SENT).exists()
+
+
+def tick_until_all_sent(as_of, enqueue, *, timeout):
+    """Beat's job, done here: tick (claim due rows, sweep stuck ones) until every due row is sent."""
+
+    def tick_and_check():
+        dispatch_due_notifications(as_of=as_of, enqueue=enqueue)
+        return all_sent(as_of)
+
+    wait_until(tick_and_check, timeout=timeout, interval=1, what="every due notification to be sent")
+
+
+def tick_every(
+    seconds: float, *, as_of: dt.datetime, enqueue, until, timeout: float, what: str
+) -> list[dt.datetime]:
+    """Beat's job at a beat of ``seconds``: tick until ``until()`` holds; returns the instants of the ticks."""
+    ticks = []
+    deadline = time.monotonic() + timeout
+    while True:
+        dispatch_due_notifications(as_of=as_of, enqueue=enqueue)
+        ticks.append(timezone.now())
+        if until():
+            return ticks
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(seconds)
+
+
+def lease_ends(**filters) -> dt.datetime:
+    """When the last lease of the rows in ``sending`` (of those ``filters`` pick) runs out."""
+    return max(
+        Notification.objects.filter(status=Status.SENDING, **filters).values_list(
+            "lease_expires_at", flat=True
+        )
+    )
