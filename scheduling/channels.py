@@ -49,6 +49,13 @@ class TransientDeliveryError(DeliveryError):
 class ServerUnreachable(TransientDeliveryError):
     """The server itself could not be reached: every message through it would fail the same way just now."""
 
+    def put_off(self) -> ServerUnreachable:
+        """The error of a message not tried because of this one."""
+        return ServerUnreachable(f"{NOT_TRIED}{self}")
+
+
+NOT_TRIED = "Not tried: "
+
 
 class PermanentDeliveryError(DeliveryError):
     """Another try would fail the same way."""

@@ -23,13 +23,25 @@ from dataclasses import dataclass, field
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, CharField, DateTimeField, Exists, F, Field, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    DateTimeField,
+    Exists,
+    F,
+    Field,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from scheduling.channels import (
     DeliveryError,
     ServerUnreachable,
-    TransientDeliveryError,
     deliver,
     loggable_address,
     loggable_webhook,
@@ -39,6 +51,7 @@ from scheduling.notifications.messages import NothingToSend, compose_message, re
 from scheduling.notifications.oversight import check_in_closes_at, escalate_dead_webhook
 from scheduling.notifications.reminders import person_notifications_resync
 from scheduling.notifications.rows import LIVE_MEETING_STATUSES, MEETING_KINDS
+from scheduling.selectors import channel_recovered_at
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +95,7 @@ class DispatchReport:
 
     claimed: int = 0
     reclaimed: int = 0
+    redriven: int = 0
     enqueued: int = 0
     enqueue_failed: bool = False
     claims: list[Claim] = field(default_factory=list)
@@ -195,6 +209,8 @@ def dispatch_due_notifications(
 ) -> DispatchReport:
     """One beat tick.
 
+    0. Re-drive: failed rows whose channel delivered again since they failed, and still worth sending, are due
+       again (``redrive_failed_notifications``).
     1. Sweep: renew the lease of rows whose lease ran out (a lost task, a killed worker), under their own claim.
     2. Claim pending rows due by ``as_of`` (and retries due by now), oldest first, ``batch_size`` per transaction.
     3. Once each transaction has committed (so the worker finds the rows claimed), enqueue its claims in send
@@ -229,6 +245,7 @@ def dispatch_due_notifications(
 
         transaction.on_commit(run)
 
+    report.redriven = redrive_failed_notifications(now=timezone.now())
     while not report.enqueue_failed and report.reclaimed < max_claims:
         claims = renew_lost_claims(now=timezone.now(), limit=batch_size)
         renewed = sum(len(claim.notification_ids) for claim in claims)
@@ -246,6 +263,46 @@ def dispatch_due_notifications(
         if len(claim.notification_ids) < batch_size:
             break
     return report
+
+
+def redrive_failed_notifications(*, now: dt.datetime) -> int:
+    """Give failed rows another go once their channel is back: rows whose last attempt failed transiently or found
+    the server unreachable, that failed before the channel first delivered again after its outage, and that are
+    still worth sending (``send_again``). Each outage re-drives a row at most once: a row that fails again after
+    the channel came back waits for the next recovery, or for staff."""
+    last_outcome = Subquery(
+        DeliveryAttempt.objects.filter(notification=OuterRef("pk"))
+        .order_by("-attempted_at", "-pk")
+        .values("outcome")[:1]
+    )
+    redriven = 0
+    for channel in Channel.values:
+        recovered_at = channel_recovered_at(channel)
+        if recovered_at is None:
+            continue
+        failed = (
+            Notification.objects.filter(status=Status.FAILED, channel=channel, updated_at__lt=recovered_at)
+            .annotate(last_outcome=last_outcome)
+            .filter(last_outcome__in=[Outcome.TRANSIENT_ERROR, Outcome.UNREACHABLE])
+        )
+        redriven += send_again(failed, now=now)
+    if redriven:
+        logger.warning("Sending again %d failed notifications: their channel delivers again", redriven)
+    return redriven
+
+
+def send_again(failed: QuerySet[Notification], *, now: dt.datetime) -> int:
+    """Put the ``failed`` rows still worth sending back to pending, due at once: a meeting's message until the
+    meeting starts, any other within NOTIFICATION_RETRY_FOR_SECONDS of falling due. Returns how many. Sending
+    judges each again (a meeting changed since, a recipient who left)."""
+    worth_sending = Q(kind__in=MEETING_KINDS, meeting__starts_at__gt=now) | (
+        ~Q(kind__in=MEETING_KINDS)
+        & Q(due_at__gt=now - dt.timedelta(seconds=settings.NOTIFICATION_RETRY_FOR_SECONDS))
+    )
+    ids = list(failed.filter(worth_sending, status=Status.FAILED).values_list("pk", flat=True))
+    return Notification.objects.filter(pk__in=ids, status=Status.FAILED).update(
+        status=Status.PENDING, retry_at=None, updated_at=now
+    )
 
 
 # --- Sending a batch ------------------------------------------------------------------------------------------
@@ -270,7 +327,7 @@ class _Batch:
         self.attempt = attempt
         self.unfinished = set(ids)
         self.renewed = time.monotonic()
-        self.down: dict[str, DeliveryError] = {}  # channel → the error that showed its server unreachable
+        self.down: dict[str, ServerUnreachable] = {}  # channel → the error that showed its server unreachable
         self.switched_off: set[tuple[int | None, int | None, str]] = set()
 
     def keep_lease(self) -> None:
@@ -436,7 +493,7 @@ def _attempt(notification: Notification, *, batch: _Batch, as_of: dt.datetime) -
         )
     address = loggable_address(message)
     if message.channel in batch.down:
-        error = TransientDeliveryError(f"Not tried: {batch.down[message.channel]}")
+        error = batch.down[message.channel].put_off()
         return _failed_attempt(notification, attempt=batch.attempt, error=error, address=address)
     if not batch.hold_for_delivery(notification):
         if not batch.still_claimed(notification):
@@ -530,7 +587,11 @@ def _failed_attempt(
         settings.NOTIFICATION_RETRY_MAX_SECONDS,
     )
     retry_at = attempt + dt.timedelta(seconds=random.uniform(backoff / 2, backoff))
-    log = (Outcome.TRANSIENT_ERROR, address, detail)
+    log = (
+        Outcome.UNREACHABLE if isinstance(error, ServerUnreachable) else Outcome.TRANSIENT_ERROR,
+        address,
+        detail,
+    )
     give_up_at = notification.due_at + dt.timedelta(seconds=settings.NOTIFICATION_RETRY_FOR_SECONDS)
     if retry_at > give_up_at:
         detail = f"Gave up at attempt {notification.attempts}: {detail}"

@@ -243,6 +243,7 @@ class DeliveryAttempt(models.Model):
     class Outcome(models.TextChoices):
         SENT = "sent", "Sent"
         TRANSIENT_ERROR = "transient_error", "Transient error (will retry)"
+        UNREACHABLE = "unreachable", "Server unreachable (will retry)"
         PERMANENT_ERROR = "permanent_error", "Permanent error"
 
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="attempts_log")
@@ -254,6 +255,10 @@ class DeliveryAttempt(models.Model):
 
     class Meta:
         ordering = ["-attempted_at"]
+        indexes = [
+            # Whether a channel is down, and since when: its last delivery against its unreachable attempts.
+            models.Index(fields=["channel", "outcome", "attempted_at"], name="delivery_channel_outcome_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.recipient}: {self.outcome}"

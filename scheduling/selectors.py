@@ -15,8 +15,9 @@ from cohort.dates import monday_of
 from cohort.models import Cohort
 from cohort.selectors import is_staff_role, mentor_of, scholar_of
 from mentors.models import ImportWarning, Mentor, Suggestion
+from scheduling.channels import NOT_TRIED
 from scheduling.compliance import Compliance, mentorships_behind_cadence
-from scheduling.models import Meeting, MeetingSeries, Notification, PlanRun
+from scheduling.models import DeliveryAttempt, Meeting, MeetingSeries, Notification, PlanRun
 from scheduling.planner.validate import inside_windows
 from scheduling.problem_builder import build_cohort_problem, mentor_person
 from scheduling.week_plot import WeekCount
@@ -287,16 +288,87 @@ class CohortPlanning:
 
 
 @dataclass(frozen=True)
+class ChannelDown:
+    """A channel whose server could not be reached at its last attempt, since when, why, and what waits for it."""
+
+    channel: str
+    label: str
+    since: dt.datetime
+    last_error: str
+    waiting: int  # notifications due and not yet sent on it
+
+
+def channels_down(*, now: dt.datetime) -> tuple[ChannelDown, ...]:
+    """The channels down now: their last attempt that reached a verdict on the server found it unreachable. Down
+    since the first such attempt after the channel last delivered."""
+    down = []
+    for channel, label in Notification.Channel.choices:
+        last_sent = _last_attempt(channel, DeliveryAttempt.Outcome.SENT)
+        last_unreachable = _last_attempt(channel, DeliveryAttempt.Outcome.UNREACHABLE)
+        if last_unreachable is None or (last_sent and last_sent.attempted_at > last_unreachable.attempted_at):
+            continue
+        unreachable = DeliveryAttempt.objects.filter(
+            channel=channel, outcome=DeliveryAttempt.Outcome.UNREACHABLE
+        )
+        if last_sent is not None:
+            unreachable = unreachable.filter(attempted_at__gt=last_sent.attempted_at)
+        waiting = Notification.objects.filter(
+            channel=channel,
+            status__in=[Notification.Status.PENDING, Notification.Status.SENDING],
+            due_at__lte=now,
+        )
+        down.append(
+            ChannelDown(
+                channel=channel,
+                label=label,
+                since=unreachable.order_by("attempted_at").values_list("attempted_at", flat=True)[0],
+                last_error=last_unreachable.detail.removeprefix(NOT_TRIED),
+                waiting=waiting.count(),
+            )
+        )
+    return tuple(down)
+
+
+def channel_recovered_at(channel: str) -> dt.datetime | None:
+    """When ``channel`` first delivered again after its server was last found unreachable; None while it is down,
+    or if it never was."""
+    last_unreachable = _last_attempt(channel, DeliveryAttempt.Outcome.UNREACHABLE)
+    if last_unreachable is None:
+        return None
+    return (
+        DeliveryAttempt.objects.filter(
+            channel=channel,
+            outcome=DeliveryAttempt.Outcome.SENT,
+            attempted_at__gt=last_unreachable.attempted_at,
+        )
+        .order_by("attempted_at")
+        .values_list("attempted_at", flat=True)
+        .first()
+    )
+
+
+def _last_attempt(channel: str, outcome: str) -> DeliveryAttempt | None:
+    # Served by delivery_channel_outcome_idx.
+    return (
+        DeliveryAttempt.objects.filter(channel=channel, outcome=outcome)
+        .order_by("-attempted_at")
+        .only("attempted_at", "detail")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
 class StaffDashboard:
     open_warnings: tuple[ImportWarning, ...]  # the first WARNINGS_SHOWN, with their stream and mentor
     open_warning_count: int
     open_suggestion_count: int  # what stream documents suggest about mentors, for staff to accept or dismiss
     cohorts: tuple[CohortPlanning, ...]  # cohorts not yet over, soonest first
+    channels_down: tuple[ChannelDown, ...]  # reminders waiting for a mail server that cannot be reached
 
 
-def staff_dashboard(*, today: dt.date) -> StaffDashboard:
-    """What staff act on first: import warnings and suggestions still open, and each running or coming cohort's
-    planning state (in a fixed number of queries)."""
+def staff_dashboard(*, today: dt.date, now: dt.datetime) -> StaffDashboard:
+    """What staff act on first: a channel that is down, import warnings and suggestions still open, and each
+    running or coming cohort's planning state (in a fixed number of queries)."""
     open_warnings = ImportWarning.objects.filter(resolved_at__isnull=True)
     cohorts = list(Cohort.objects.filter(end_date__gte=today).order_by("start_date", "pk"))
     runs: dict[int, list[PlanRun]] = defaultdict(list)
@@ -318,6 +390,7 @@ def staff_dashboard(*, today: dt.date) -> StaffDashboard:
         open_warning_count=open_warnings.count(),
         open_suggestion_count=Suggestion.objects.filter(status=Suggestion.Status.OPEN).count(),
         cohorts=tuple(planning),
+        channels_down=channels_down(now=now),
     )
 
 

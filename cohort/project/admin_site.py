@@ -25,5 +25,5 @@ class CohortopsAdminSite(AdminSite):
     def index(self, request: HttpRequest, extra_context: dict | None = None) -> TemplateResponse:
         context = dict(extra_context or {})
         if is_staff_role(request.user):
-            context["dashboard"] = staff_dashboard(today=timezone.localdate())
+            context["dashboard"] = staff_dashboard(today=timezone.localdate(), now=timezone.now())
         return super().index(request, context)

@@ -12,15 +12,18 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cohort.admin_access import (
     ReadOnlyAdmin,
     ReadOnlyInline,
 )
+from scheduling.dispatch import send_again
 from scheduling.feed_tokens import feed_token_revoke
 from scheduling.feeds.scopes import feed_scope
 from scheduling.models import DeliveryAttempt, FeedToken, Notification
+from scheduling.selectors import channels_down
 
 
 class DeliveryAttemptInline(ReadOnlyInline):
@@ -43,6 +46,7 @@ class NotificationAdmin(ReadOnlyAdmin):
     date_hierarchy = "due_at"
     list_select_related = ["recipient_mentor", "recipient_scholar", "meeting__series"]
     inlines = [DeliveryAttemptInline]
+    actions = ["send_failed_again"]
 
     @admin.display(description="recipient")
     def recipient(self, notification: Notification) -> str:
@@ -60,8 +64,27 @@ class NotificationAdmin(ReadOnlyAdmin):
         ]
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "can_send_due": self.has_staff_permission(request)}
+        extra_context = {
+            **(extra_context or {}),
+            "can_send_due": self.has_staff_permission(request),
+            "channels_down": channels_down(now=timezone.now()),
+        }
         return super().changelist_view(request, extra_context)
+
+    @admin.action(description="Send the selected failed notifications again", permissions=["staff"])
+    def send_failed_again(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        again = send_again(queryset, now=timezone.now())
+        left = queryset.count() - again
+        self.message_user(
+            request,
+            f"{again} failed notification(s) will be sent at the next tick."
+            + (
+                f" {left} left as they are: not failed, or no longer worth sending (meeting started)."
+                if left
+                else ""
+            ),
+            messages.SUCCESS if again else messages.WARNING,
+        )
 
     def send_due_view(self, request: HttpRequest) -> HttpResponse:
         """Send what is due now from this process, as ``manage.py send_due_notifications`` does."""

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentors.models import ImportWarning
-from scheduling.models import FeedToken, Meeting, MeetingSeries, Notification, PlanRun
+from scheduling.models import DeliveryAttempt, FeedToken, Meeting, MeetingSeries, Notification, PlanRun
 from scheduling.notifications.reminders import sync_meeting_notifications
 from tests.admin.conftest import MentorRows
 from tests.factories import (
@@ -231,6 +231,58 @@ def test_a_mentor_cannot_send_due_notifications(alice_client):
     response = alice_client.post(reverse("admin:scheduling_notification_send_due"))
 
     assert response.status_code == 403
+
+
+def failed_during_an_outage(meeting) -> Notification:
+    """A reminder of ``meeting`` that failed for good, its last attempt finding the mail server unreachable."""
+    sync_meeting_notifications(meetings=[meeting])
+    notification = Notification.objects.filter(meeting=meeting).first()
+    Notification.objects.filter(pk=notification.pk).update(status=Notification.Status.FAILED)
+    DeliveryAttempt.objects.create(
+        notification=notification,
+        channel=notification.channel,
+        recipient="a***@example.org",
+        outcome=DeliveryAttempt.Outcome.UNREACHABLE,
+        detail="mail server smtp.example.org:587 unreachable: TimeoutError: timed out",
+    )
+    return notification
+
+
+def test_staff_see_on_the_dashboard_and_the_notifications_that_email_is_down(staff_client, alice: MentorRows):
+    failed_during_an_outage(alice.meeting)
+    banner = "Email is down since "
+    reason = "mail server smtp.example.org:587 unreachable: TimeoutError: timed out."
+
+    for page in (reverse("admin:index"), reverse("admin:scheduling_notification_changelist")):
+        text = " ".join(staff_client.get(page).content.decode().split())
+        assert banner in text, page
+        assert reason in text, page
+
+
+def test_staff_send_failed_notifications_again_while_their_meeting_is_ahead(staff_client, alice: MentorRows):
+    failed = failed_during_an_outage(alice.meeting)
+    sent = Notification.objects.filter(meeting=alice.meeting).exclude(pk=failed.pk).first()
+    Notification.objects.filter(pk=sent.pk).update(status=Notification.Status.SENT)
+
+    response = run_action(
+        staff_client, "admin:scheduling_notification_changelist", "send_failed_again", failed, sent
+    )
+
+    assert messages_of(response) == [
+        "1 failed notification(s) will be sent at the next tick. 1 left as they are: not failed, or no longer "
+        "worth sending (meeting started)."
+    ]
+    statuses = dict(Notification.objects.filter(pk__in=[failed.pk, sent.pk]).values_list("pk", "status"))
+    assert statuses == {failed.pk: "pending", sent.pk: "sent"}
+
+
+def test_a_mentor_cannot_send_failed_notifications_again(alice_client, alice: MentorRows):
+    failed = failed_during_an_outage(alice.meeting)
+
+    run_action(alice_client, "admin:scheduling_notification_changelist", "send_failed_again", failed)
+
+    failed.refresh_from_db()
+    assert failed.status == Notification.Status.FAILED
 
 
 def test_notifications_and_delivery_attempts_are_read_only(staff_client, alice: MentorRows):

@@ -5,8 +5,8 @@
 Needs DATABASE_URL on PostgreSQL and CELERY_BROKER_URL on Redis (``run.py bench`` sets both when the machine
 has them): one beat tick claims every row, one worker process with a prefork pool sends them to a local aiosmtpd
 server, and the server counts Message-IDs. Runs in a throwaway test database; prints the time to drain, sends per
-second, how many notifications were delivered twice (must be 0), and how late after their due time they went
-out (p50, p99, the last, and how many within a minute).
+second, how many notifications were delivered twice (must be 0), how late after their due time they went
+out (p50, p99, the last, and how many within a minute), and how many PostgreSQL sessions the worker opened.
 
 Its floor, in the same run: the same messages, already rendered, sent by as many bare SMTP clients as the pool
 has processes into the same kind of server. What the worker adds to that (claims, rendering, recording) is the
@@ -159,6 +159,14 @@ def floor_sends_per_second(contents: list[bytes], clients: int) -> float:
     return len(contents) / elapsed
 
 
+def sessions_opened() -> int:
+    """PostgreSQL's count of sessions ever established on this database (counted as each ends)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -177,6 +185,7 @@ def main() -> None:
         write_due_reminders(args.count, due_at)
         total = Notification.objects.count()
         queue = f"bench-notifications-{uuid.uuid4().hex[:8]}"
+        sessions_before = sessions_opened()
         with (
             smtp_server() as (controller, received),
             celery_worker(
@@ -195,6 +204,8 @@ def main() -> None:
                     sys.exit(f"{unsent.count()} of {total} reminders unsent after {DRAIN_TIMEOUT_SECONDS} s.")
                 time.sleep(0.5)
             drained_in = time.perf_counter() - started
+        time.sleep(1)  # the worker's sessions end as it stops; PostgreSQL counts them within a second
+        sessions = sessions_opened() - sessions_before
         counts = received.message_ids()
         floor = floor_sends_per_second(received.contents(), args.concurrency)
         late = sorted(
@@ -216,6 +227,7 @@ def main() -> None:
         print(
             f"Distinct Message-IDs received: {len(counts)}; delivered twice: {sum(1 for n in counts.values() if n > 1)}"
         )
+        print(f"PostgreSQL sessions opened by the worker: {sessions} ({report.enqueued} sends)")
         within = sum(1 for seconds in late if seconds <= ON_TIME_SECONDS)
         print(
             f"Lateness after the due time: p50 {statistics.median(late):.1f} s, "

@@ -72,6 +72,9 @@ def test_a_killed_workers_reminders_all_arrive_within_two_ticks_of_its_lease_rep
                 what="every reminder",
             )
 
+    print(
+        f"\nkill -9: all sent {(timezone.now() - dead_leases_end).total_seconds():.1f} s after the lease ran out"
+    )
     # Beat ticks every minute and the lease is a minute: a dead worker's reminders go out within two minutes.
     assert ticks_after(dead_leases_end, ticks) <= 2
     counts = received.message_ids()
@@ -110,6 +113,9 @@ def test_reminders_whose_tasks_redis_lost_arrive_within_two_ticks_of_their_lease
                 what="every reminder",
             )
 
+    print(
+        f"\nFLUSHDB: all sent {(timezone.now() - flushed_leases_end).total_seconds():.1f} s after the lease ran out"
+    )
     assert ticks_after(flushed_leases_end, ticks) <= 2
     assert received.message_ids() == dict.fromkeys(expected, 1)
 
