@@ -200,7 +200,8 @@ CELERY_TASK_ROUTES = {
 # Celery's Django fixup closes every database connection around every task unless this is set, so each task
 # opened a new one. Set, it closes them only every this many tasks; cohort.project.celery closes the obsolete and
 # broken ones around each task instead, by CONN_MAX_AGE and the health check, as Django does around a request.
-CELERY_DB_REUSE_MAX = 1_000
+# 0: a new connection for every task, as before.
+CELERY_DB_REUSE_MAX = int(os.environ.get("CELERY_DB_REUSE_MAX", "1000"))
 
 # --- Notifications (scheduling.dispatch) -----------------------------------------------------------------
 # Escalations go here; empty: to every active staff user with an email address.

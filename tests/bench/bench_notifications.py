@@ -8,6 +8,10 @@ server, and the server counts Message-IDs. Runs in a throwaway test database; pr
 second, how many notifications were delivered twice (must be 0), how late after their due time they went
 out (p50, p99, the last, and how many within a minute), and how many PostgreSQL sessions the worker opened.
 
+Beat's part is played too, at a faster beat: while the backlog drains, a tick is published every
+``--tick-seconds`` to the tick queue, which a worker process of its own serves, as deployed. It prints how many
+ticks ran and how many expired unrun: a tick must never wait behind the sends.
+
 Its floor, in the same run: the same messages, already rendered, sent by as many bare SMTP clients as the pool
 has processes into the same kind of server. What the worker adds to that (claims, rendering, recording) is the
 difference.
@@ -40,6 +44,7 @@ from cohort.models import Cohort, Stream  # noqa: E402
 from mentors.models import Mentor  # noqa: E402
 from scheduling.dispatch import dispatch_due_notifications  # noqa: E402
 from scheduling.models import Meeting, MeetingSeries, Notification  # noqa: E402
+from scheduling.tasks import dispatch_due_notifications as tick_task  # noqa: E402
 from scholars.models import Scholar  # noqa: E402
 from tests.integration.processes import celery_worker, enqueue_to  # noqa: E402
 from tests.integration.servers import smtp_server  # noqa: E402
@@ -173,6 +178,7 @@ def main() -> None:
     )
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--tick-seconds", type=float, default=5)
     args = parser.parse_args()
     if connection.vendor != "postgresql" or not settings.CELERY_BROKER_URL.startswith("redis://"):
         sys.exit("bench_notifications needs DATABASE_URL on PostgreSQL and CELERY_BROKER_URL on Redis.")
@@ -185,6 +191,9 @@ def main() -> None:
         write_due_reminders(args.count, due_at)
         total = Notification.objects.count()
         queue = f"bench-notifications-{uuid.uuid4().hex[:8]}"
+        tick_queue = f"{queue}-ticks"
+        # Production's lease, not the integration tests' short one.
+        lease = {"NOTIFICATION_SENDING_TIMEOUT_SECONDS": str(settings.NOTIFICATION_SENDING_TIMEOUT_SECONDS)}
         sessions_before = sessions_opened()
         with (
             smtp_server() as (controller, received),
@@ -193,17 +202,35 @@ def main() -> None:
                 queue=queue,
                 smtp_port=controller.port,
                 concurrency=args.concurrency,
+                env=lease,
             ),
+            celery_worker(
+                broker_url=settings.CELERY_BROKER_URL,
+                queue=tick_queue,
+                send_queue=queue,
+                smtp_port=controller.port,
+                concurrency=1,
+                env=lease,
+            ) as tick_worker,
         ):
             started = time.perf_counter()
             report = dispatch_due_notifications(as_of=due_at, enqueue=enqueue_to(queue))
             claimed_in = time.perf_counter() - started
             unsent = Notification.objects.exclude(status=Notification.Status.SENT)
+            ticks_published = 0
+            next_tick = started
             while unsent.exists():
                 if time.perf_counter() - started > DRAIN_TIMEOUT_SECONDS:
                     sys.exit(f"{unsent.count()} of {total} reminders unsent after {DRAIN_TIMEOUT_SECONDS} s.")
+                if time.perf_counter() >= next_tick:
+                    # As beat publishes it: worthless, and dropped, once the next one is due.
+                    tick_task.apply_async(queue=tick_queue, expires=args.tick_seconds)
+                    ticks_published += 1
+                    next_tick += args.tick_seconds
                 time.sleep(0.5)
             drained_in = time.perf_counter() - started
+            time.sleep(args.tick_seconds)  # the last tick's turn
+            tick_log = tick_worker.output()
         time.sleep(1)  # the worker's sessions end as it stops; PostgreSQL counts them within a second
         sessions = sessions_opened() - sessions_before
         counts = received.message_ids()
@@ -227,7 +254,12 @@ def main() -> None:
         print(
             f"Distinct Message-IDs received: {len(counts)}; delivered twice: {sum(1 for n in counts.values() if n > 1)}"
         )
-        print(f"PostgreSQL sessions opened by the worker: {sessions} ({report.enqueued} sends)")
+        print(f"PostgreSQL sessions opened by the workers: {sessions} ({report.enqueued} sends)")
+        print(
+            f"Ticks during the drain, one every {args.tick_seconds:g} s on their own queue and worker: "
+            f"{ticks_published} published, {tick_log.count('succeeded in')} ran, "
+            f"{tick_log.count('Discarding revoked task')} discarded as expired"
+        )
         within = sum(1 for seconds in late if seconds <= ON_TIME_SECONDS)
         print(
             f"Lateness after the due time: p50 {statistics.median(late):.1f} s, "

@@ -98,3 +98,35 @@ def test_the_tick_recovers_after_the_broker_was_down(queue):
         tick_until_all_sent(as_of, enqueue, timeout=90)
 
     assert received.message_ids() == dict.fromkeys(expected, 1)
+
+
+def database_sessions() -> tuple[int, int]:
+    """This database's sessions ever established (counted as each ends) and its connections open now."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT sessions, numbackends FROM pg_stat_database WHERE datname = current_database()"
+        )
+        return cursor.fetchone()
+
+
+def test_a_worker_keeps_its_database_connections_across_tasks(queue, settings):
+    _, as_of = one_on_ones(6)
+    expected = expected_message_ids(as_of)
+    before, _ = database_sessions()
+    with (
+        smtp_server() as (controller, received),
+        celery_worker(broker_url=settings.CELERY_BROKER_URL, queue=queue, smtp_port=controller.port),
+    ):
+        # One row per task: 24 tasks over 2 pool processes.
+        report = dispatch_due_notifications(as_of=as_of, enqueue=enqueue_to(queue), send_batch_size=1)
+        assert len(report.claims) == len(expected) == 24
+        wait_until(lambda: all_sent(as_of), timeout=60, what="every task to run")
+    # Once the worker's connections are closed (as it stopped), each is counted.
+    wait_until(lambda: database_sessions()[1] == 1, timeout=30, what="the worker's connections to close")
+    after, _ = database_sessions()
+
+    assert received.message_ids() == dict.fromkeys(expected, 1)
+    # At most one per pool process and one for the worker's main process (Celery's Django fixup alone would open
+    # one per task).
+    assert after - before <= 3
