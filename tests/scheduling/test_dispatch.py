@@ -420,7 +420,7 @@ def test_a_transient_failure_puts_the_row_back_with_a_jittered_exponential_backo
         <= notification.retry_at
         <= timezone.now() + dt.timedelta(seconds=60)
     )
-    assert list(DeliveryAttempt.objects.values_list("outcome", flat=True)) == ["transient_error"] * 2
+    assert list(DeliveryAttempt.objects.values_list("outcome", flat=True)) == ["unreachable"] * 2
 
 
 def test_rows_failing_together_come_back_spread_over_their_backoff(settings, dead_smtp):
