@@ -3,9 +3,10 @@
 The database row is the truth; Celery only carries "send rows N, M … under claim T" messages. States:
 pending → sending → sent | failed | superseded | skipped, and sending → pending again after a transient failure,
 with ``retry_at`` set. A row in ``sending`` carries in ``claimed_at`` the claim that owns it: the instant the tick
-claimed it, and then the instant its send attempt started. The claim holds a lease (``lease_expires_at``,
-``NOTIFICATION_SENDING_TIMEOUT_SECONDS`` long) that a running attempt renews; a row whose lease ran out (its task
-lost from the broker, its worker killed) is enqueued again by the next tick, under the same claim. A task may
+claimed it, and then the instant its send attempt started (``attempting``). The claim holds a lease
+(``lease_expires_at``, ``NOTIFICATION_SENDING_TIMEOUT_SECONDS`` long) that a running attempt renews; a row whose
+lease ran out (its task lost from the broker, its worker killed) is enqueued again by the next tick: under the same
+claim while only queued, under a new one once its attempt had started, which fences that attempt off. A task may
 only start an attempt under the claim it was given, or take over a claim whose lease ran out, so two copies of one
 task never both send.
 """
@@ -51,7 +52,7 @@ from scheduling.notifications.messages import NothingToSend, compose_message, re
 from scheduling.notifications.oversight import check_in_closes_at, escalate_dead_webhook
 from scheduling.notifications.reminders import person_notifications_resync
 from scheduling.notifications.rows import LIVE_MEETING_STATUSES, MEETING_KINDS
-from scheduling.selectors import channel_recovered_at
+from scheduling.selectors import last_outage
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +148,12 @@ def claim_notifications(
     PostgreSQL, waits for a row another transaction holds instead of skipping it, then finds it still under that
     claim, or not.
     """
-    changes: dict[str, object] = {"status": Status.SENDING, "claimed_at": now, "retry_at": None}
+    changes: dict[str, object] = {
+        "status": Status.SENDING,
+        "claimed_at": now,
+        "attempting": starting_attempt,
+        "retry_at": None,
+    }
     if starting_attempt:
         changes["attempts"] = F("attempts") + 1
     won = _claim_rows(candidates, limit=limit, now=now, changes=changes, skip_locked=not starting_attempt)
@@ -155,15 +161,32 @@ def claim_notifications(
 
 
 def renew_lost_claims(*, now: dt.datetime, limit: int) -> list[Claim]:
-    """Give up to ``limit`` rows whose lease ran out a fresh lease under their own claim, one Claim per claim
-    token: enqueued again, the claim's first task to run sends them. A copy of the lost task still queued (the
-    broker was only slow) finds them under the same claim, so whichever runs first sends them and the other finds
-    nothing to do: re-enqueueing never makes a row wait longer than it already has."""
-    won = _claim_rows(lost_notifications(now=now), limit=limit, now=now, changes={}, skip_locked=True)
+    """Give up to ``limit`` rows whose lease ran out a fresh lease, as claims to enqueue again.
+
+    A row only queued keeps its claim: a copy of its task still queued (the broker was only slow) finds it under
+    the same claim, so whichever runs first sends it and the other finds nothing to do, and enqueueing again never
+    makes a row wait longer than it already has. A row whose attempt had started (its worker died, or stalled longer
+    than the lease) gets a new claim, so that attempt, should it wake, finds the row no longer its own."""
+    lost = lost_notifications(now=now)
+    taken = _claim_rows(
+        lost.filter(Q(attempting=True) | Q(claimed_at__isnull=True)),
+        limit=limit,
+        now=now,
+        changes={"claimed_at": now, "attempting": False},
+        skip_locked=True,
+    )
+    claims = [Claim(now.isoformat(), tuple(pk for pk, _ in taken))] if taken else []
+    queued = _claim_rows(
+        lost.filter(attempting=False, claimed_at__isnull=False),
+        limit=limit - len(taken),
+        now=now,
+        changes={},
+        skip_locked=True,
+    )
     by_claim: dict[dt.datetime, list[int]] = defaultdict(list)
-    for pk, claimed_at in won:
+    for pk, claimed_at in queued:
         by_claim[claimed_at].append(pk)
-    return [Claim(claimed_at.isoformat(), tuple(ids)) for claimed_at, ids in by_claim.items()]
+    return claims + [Claim(claimed_at.isoformat(), tuple(ids)) for claimed_at, ids in by_claim.items()]
 
 
 def _claim_rows(
@@ -189,10 +212,15 @@ def _claim_rows(
             Notification.objects.filter(pk__in=[pk for pk, _ in read]).update(**changes)
         else:
             read = []
-            state = ("pk", "status", "claimed_at", "lease_expires_at", "retry_at")
-            for pk, status, claimed_at, lease, retry_at in candidates.values_list(*state)[:limit]:
+            state = ("pk", "status", "claimed_at", "lease_expires_at", "retry_at", "attempting")
+            for pk, status, claimed_at, lease, retry_at, attempting in candidates.values_list(*state)[:limit]:
                 if Notification.objects.filter(
-                    pk=pk, status=status, claimed_at=claimed_at, lease_expires_at=lease, retry_at=retry_at
+                    pk=pk,
+                    status=status,
+                    claimed_at=claimed_at,
+                    lease_expires_at=lease,
+                    retry_at=retry_at,
+                    attempting=attempting,
                 ).update(**changes):
                     read.append((pk, claimed_at))
     kept_claim = "claimed_at" not in changes
@@ -266,10 +294,10 @@ def dispatch_due_notifications(
 
 
 def redrive_failed_notifications(*, now: dt.datetime) -> int:
-    """Give failed rows another go once their channel is back: rows whose last attempt failed transiently or found
-    the server unreachable, that failed before the channel first delivered again after its outage, and that are
-    still worth sending (``send_again``). Each outage re-drives a row at most once: a row that fails again after
-    the channel came back waits for the next recovery, or for staff."""
+    """Give the rows a channel's last outage failed another go once it is over: rows that failed for good while
+    its server was unreachable, their last attempt a transient failure, whose meeting has not started. Returns how
+    many. Each outage re-drives a row at most once: one that fails again after the channel came back waits for
+    staff (``send_again``)."""
     last_outcome = Subquery(
         DeliveryAttempt.objects.filter(notification=OuterRef("pk"))
         .order_by("-attempted_at", "-pk")
@@ -277,11 +305,17 @@ def redrive_failed_notifications(*, now: dt.datetime) -> int:
     )
     redriven = 0
     for channel in Channel.values:
-        recovered_at = channel_recovered_at(channel)
-        if recovered_at is None:
+        outage = last_outage(channel)
+        if outage is None or outage.recovered_at is None:
             continue
         failed = (
-            Notification.objects.filter(status=Status.FAILED, channel=channel, updated_at__lt=recovered_at)
+            Notification.objects.filter(
+                status=Status.FAILED,
+                channel=channel,
+                updated_at__gte=outage.since,
+                updated_at__lt=outage.recovered_at,
+                meeting__starts_at__gt=now,
+            )
             .annotate(last_outcome=last_outcome)
             .filter(last_outcome__in=[Outcome.TRANSIENT_ERROR, Outcome.UNREACHABLE])
         )
@@ -292,14 +326,10 @@ def redrive_failed_notifications(*, now: dt.datetime) -> int:
 
 
 def send_again(failed: QuerySet[Notification], *, now: dt.datetime) -> int:
-    """Put the ``failed`` rows still worth sending back to pending, due at once: a meeting's message until the
-    meeting starts, any other within NOTIFICATION_RETRY_FOR_SECONDS of falling due. Returns how many. Sending
-    judges each again (a meeting changed since, a recipient who left)."""
-    worth_sending = Q(kind__in=MEETING_KINDS, meeting__starts_at__gt=now) | (
-        ~Q(kind__in=MEETING_KINDS)
-        & Q(due_at__gt=now - dt.timedelta(seconds=settings.NOTIFICATION_RETRY_FOR_SECONDS))
-    )
-    ids = list(failed.filter(worth_sending, status=Status.FAILED).values_list("pk", flat=True))
+    """Put the ``failed`` rows back to pending, due at once, but for messages about a meeting that has started.
+    Returns how many. Sending judges each again (a meeting changed since, a recipient who left, a week over)."""
+    not_too_late = Q(meeting__isnull=True) | Q(meeting__starts_at__gt=now)
+    ids = list(failed.filter(not_too_late, status=Status.FAILED).values_list("pk", flat=True))
     return Notification.objects.filter(pk__in=ids, status=Status.FAILED).update(
         status=Status.PENDING, retry_at=None, updated_at=now
     )
@@ -318,6 +348,7 @@ class _Result:
     detail: str = ""
     log: tuple[str, str, str] | None = None
     retry_at: dt.datetime | None = None
+    at: dt.datetime = field(default_factory=timezone.now)  # when it was decided: the delivery log's time
 
 
 class _Batch:
@@ -325,21 +356,22 @@ class _Batch:
 
     def __init__(self, attempt: dt.datetime, ids: tuple[int, ...]) -> None:
         self.attempt = attempt
-        self.unfinished = set(ids)
+        self.ids = ids
         self.renewed = time.monotonic()
         self.down: dict[str, ServerUnreachable] = {}  # channel → the error that showed its server unreachable
         self.switched_off: set[tuple[int | None, int | None, str]] = set()
 
     def keep_lease(self) -> None:
-        """A heartbeat: renew the lease of the rows not yet finished, a third of the lease after the last one, so a
-        live attempt is never taken over and a dead one's rows come back a lease after its last heartbeat."""
+        """A heartbeat: renew the lease of the batch's rows still ``sending`` under this attempt (those not reached,
+        and those decided but recorded only at the end), a third of the lease after the last one, so a live attempt
+        is not taken over and a dead one's rows come back a lease after its last heartbeat."""
         lease = lease_length()
         if time.monotonic() - self.renewed < lease.total_seconds() / 3:
             return
         now = timezone.now()
-        Notification.objects.filter(
-            pk__in=self.unfinished, status=Status.SENDING, claimed_at=self.attempt
-        ).update(lease_expires_at=now + lease)
+        Notification.objects.filter(pk__in=self.ids, status=Status.SENDING, claimed_at=self.attempt).update(
+            lease_expires_at=now + lease
+        )
         self.renewed = time.monotonic()
 
     def hold_for_delivery(self, notification: Notification) -> bool:
@@ -443,7 +475,6 @@ def send_claimed_notifications(claim: Claim, *, as_of: dt.datetime | None = None
                 continue
             batch.keep_lease()
             result = _attempt(notification, batch=batch, as_of=as_of)
-            batch.unfinished.discard(notification.pk)
             if result is None:
                 report.outcomes[notification.pk] = _NOT_CLAIMED
                 continue
@@ -483,8 +514,10 @@ def _attempt(notification: Notification, *, batch: _Batch, as_of: dt.datetime) -
     except Exception as error:
         # Our fault (a template, a bad row): no retry can fix it, and it must not hold up the rows after it.
         logger.exception("Could not compose notification %s (%s)", notification.pk, notification.dedupe_key)
+        detail = f"Could not compose the message: {type(error).__name__}: {error}"
+        # Logged, so the row's last outcome says it failed for good (a re-drive skips it).
         return _Result(
-            notification, Status.FAILED, f"Could not compose the message: {type(error).__name__}: {error}"
+            notification, Status.FAILED, detail, log=(Outcome.PERMANENT_ERROR, "(not composed)", detail)
         )
     recipient = (notification.recipient_mentor_id, notification.recipient_scholar_id, message.address)
     if recipient in batch.switched_off:
@@ -644,6 +677,7 @@ def _mark(results: list[_Result], *, attempt: dt.datetime) -> None:
             "status": status,
             "last_error": _each(group, "detail", CharField()),
             "lease_expires_at": None,
+            "attempting": False,
             "updated_at": now,
         }
         if status == Status.SENT:
@@ -672,6 +706,7 @@ def _log(results: list[_Result]) -> None:
     DeliveryAttempt.objects.bulk_create(
         DeliveryAttempt(
             notification=result.notification,
+            attempted_at=result.at,
             channel=result.notification.channel,
             recipient=address,
             outcome=outcome,
@@ -701,6 +736,7 @@ def _release(ids: list[int], *, attempt: dt.datetime) -> Claim:
     Notification.objects.filter(pk__in=ids, status=Status.SENDING, claimed_at=attempt).update(
         claimed_at=now,
         lease_expires_at=now + lease_length(),
+        attempting=False,
         attempts=F("attempts") - 1,
         updated_at=now,
     )

@@ -7,6 +7,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from cohort.cadence import KIND_LABELS, MeetingKind
 from cohort.models import Cohort, Stream, TimeStamped
@@ -220,6 +221,11 @@ class Notification(TimeStamped):
         blank=True,
         help_text="While sending: when the claim's lease runs out, unless renewed, and the row may be taken over.",
     )
+    attempting = models.BooleanField(
+        default=False,
+        help_text="While sending: an attempt has started (the row is not only queued). Taken over, the row gets a new "
+        "claim, which fences that attempt off.",
+    )
     retry_at = models.DateTimeField(
         null=True, blank=True, help_text="Pending after a transient failure: the earliest next attempt."
     )
@@ -247,7 +253,8 @@ class DeliveryAttempt(models.Model):
         PERMANENT_ERROR = "permanent_error", "Permanent error"
 
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="attempts_log")
-    attempted_at = models.DateTimeField(auto_now_add=True)
+    # When the attempt was made, not when its batch recorded it: whether a channel is down is read from the order.
+    attempted_at = models.DateTimeField(default=timezone.now)
     channel = models.CharField(max_length=10, choices=Notification.Channel.choices)
     recipient = models.CharField(max_length=255)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)

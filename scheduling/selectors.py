@@ -299,62 +299,52 @@ class ChannelDown:
 
 
 def channels_down(*, now: dt.datetime) -> tuple[ChannelDown, ...]:
-    """The channels down now: their last attempt that reached a verdict on the server found it unreachable. Down
-    since the first such attempt after the channel last delivered."""
+    """The channels down now: the last attempt that reached a verdict on their server found it unreachable."""
     down = []
     for channel, label in Notification.Channel.choices:
-        last_sent = _last_attempt(channel, DeliveryAttempt.Outcome.SENT)
-        last_unreachable = _last_attempt(channel, DeliveryAttempt.Outcome.UNREACHABLE)
-        if last_unreachable is None or (last_sent and last_sent.attempted_at > last_unreachable.attempted_at):
+        outage = last_outage(channel)
+        if outage is None or outage.recovered_at is not None:
             continue
-        unreachable = DeliveryAttempt.objects.filter(
-            channel=channel, outcome=DeliveryAttempt.Outcome.UNREACHABLE
-        )
-        if last_sent is not None:
-            unreachable = unreachable.filter(attempted_at__gt=last_sent.attempted_at)
         waiting = Notification.objects.filter(
             channel=channel,
             status__in=[Notification.Status.PENDING, Notification.Status.SENDING],
             due_at__lte=now,
         )
-        down.append(
-            ChannelDown(
-                channel=channel,
-                label=label,
-                since=unreachable.order_by("attempted_at").values_list("attempted_at", flat=True)[0],
-                last_error=last_unreachable.detail.removeprefix(NOT_TRIED),
-                waiting=waiting.count(),
-            )
-        )
+        down.append(ChannelDown(channel, label, outage.since, outage.last_error, waiting.count()))
     return tuple(down)
 
 
-def channel_recovered_at(channel: str) -> dt.datetime | None:
-    """When ``channel`` first delivered again after its server was last found unreachable; None while it is down,
-    or if it never was."""
-    last_unreachable = _last_attempt(channel, DeliveryAttempt.Outcome.UNREACHABLE)
-    if last_unreachable is None:
+@dataclass(frozen=True)
+class Outage:
+    """A channel's server unreachable from ``since`` until it delivered again at ``recovered_at`` (None: still
+    down)."""
+
+    since: dt.datetime
+    recovered_at: dt.datetime | None
+    last_error: str
+
+
+def last_outage(channel: str) -> Outage | None:
+    """The channel's latest outage: from its first unreachable attempt after its last delivery before the latest
+    unreachable attempt, to its first delivery after that. None if its server was never found unreachable."""
+    unreachable = DeliveryAttempt.objects.filter(channel=channel, outcome=DeliveryAttempt.Outcome.UNREACHABLE)
+    sent = DeliveryAttempt.objects.filter(channel=channel, outcome=DeliveryAttempt.Outcome.SENT)
+    # Each query is served by delivery_channel_outcome_idx.
+    latest = unreachable.order_by("-attempted_at").only("attempted_at", "detail").first()
+    if latest is None:
         return None
-    return (
-        DeliveryAttempt.objects.filter(
-            channel=channel,
-            outcome=DeliveryAttempt.Outcome.SENT,
-            attempted_at__gt=last_unreachable.attempted_at,
-        )
-        .order_by("attempted_at")
-        .values_list("attempted_at", flat=True)
-        .first()
+    sent_before = _first_instant(sent.filter(attempted_at__lt=latest.attempted_at), "-attempted_at")
+    if sent_before is not None:
+        unreachable = unreachable.filter(attempted_at__gt=sent_before)
+    return Outage(
+        since=_first_instant(unreachable, "attempted_at"),
+        recovered_at=_first_instant(sent.filter(attempted_at__gt=latest.attempted_at), "attempted_at"),
+        last_error=latest.detail.removeprefix(NOT_TRIED),
     )
 
 
-def _last_attempt(channel: str, outcome: str) -> DeliveryAttempt | None:
-    # Served by delivery_channel_outcome_idx.
-    return (
-        DeliveryAttempt.objects.filter(channel=channel, outcome=outcome)
-        .order_by("-attempted_at")
-        .only("attempted_at", "detail")
-        .first()
-    )
+def _first_instant(attempts: QuerySet[DeliveryAttempt], order: str) -> dt.datetime | None:
+    return attempts.order_by(order).values_list("attempted_at", flat=True).first()
 
 
 @dataclass(frozen=True)

@@ -78,11 +78,7 @@ class NotificationAdmin(ReadOnlyAdmin):
         self.message_user(
             request,
             f"{again} failed notification(s) will be sent at the next tick."
-            + (
-                f" {left} left as they are: not failed, or no longer worth sending (meeting started)."
-                if left
-                else ""
-            ),
+            + (f" {left} left as they are: not failed, or about a meeting that has started." if left else ""),
             messages.SUCCESS if again else messages.WARNING,
         )
 

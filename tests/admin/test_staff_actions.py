@@ -269,8 +269,8 @@ def test_staff_send_failed_notifications_again_while_their_meeting_is_ahead(staf
     )
 
     assert messages_of(response) == [
-        "1 failed notification(s) will be sent at the next tick. 1 left as they are: not failed, or no longer "
-        "worth sending (meeting started)."
+        "1 failed notification(s) will be sent at the next tick. 1 left as they are: not failed, or about a "
+        "meeting that has started."
     ]
     statuses = dict(Notification.objects.filter(pk__in=[failed.pk, sent.pk]).values_list("pk", "status"))
     assert statuses == {failed.pk: "pending", sent.pk: "sent"}

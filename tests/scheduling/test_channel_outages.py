@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from scheduling.dispatch import dispatch_due_notifications, send_claimed_notifications
 from scheduling.models import DeliveryAttempt, Notification
-from scheduling.selectors import channel_recovered_at, channels_down
+from scheduling.selectors import channels_down, last_outage
 from tests.integration.servers import free_port, smtp_server
 from tests.scheduling.test_dispatch import claim_all, reminder
 
@@ -53,24 +53,28 @@ def test_a_channel_is_down_from_its_first_unreachable_attempt_since_it_last_deli
     assert (down.channel, down.label, down.waiting) == (EMAIL, "Email", 1)
     assert timezone.now() - down.since == pytest.approx(dt.timedelta(minutes=30), abs=dt.timedelta(seconds=5))
     assert down.last_error == "mail server smtp:25 unreachable: refused"
-    assert channel_recovered_at(EMAIL) is None
+    assert last_outage(EMAIL).recovered_at is None
 
 
-def test_a_channel_that_delivered_after_its_outage_is_up_and_says_when_it_came_back():
+def test_a_channel_that_delivered_after_its_outage_is_up_and_says_when_the_outage_began_and_ended():
     row = reminder()
+    logged(row, Outcome.SENT, minutes_ago=50)
+    logged(row, Outcome.UNREACHABLE, minutes_ago=40)
     logged(row, Outcome.UNREACHABLE, minutes_ago=30)
     logged(row, Outcome.SENT, minutes_ago=20)
     logged(row, Outcome.SENT, minutes_ago=10)
 
     assert channels_down(now=timezone.now()) == ()
-    recovered = channel_recovered_at(EMAIL)
-    assert timezone.now() - recovered == pytest.approx(dt.timedelta(minutes=20), abs=dt.timedelta(seconds=5))
+    outage = last_outage(EMAIL)
+    ago = lambda instant: timezone.now() - instant  # noqa: E731
+    assert ago(outage.since) == pytest.approx(dt.timedelta(minutes=40), abs=dt.timedelta(seconds=5))
+    assert ago(outage.recovered_at) == pytest.approx(dt.timedelta(minutes=20), abs=dt.timedelta(seconds=5))
 
 
-def test_a_channel_never_down_has_nothing_to_recover_from():
+def test_a_channel_never_down_has_had_no_outage():
     logged(reminder(), Outcome.SENT, minutes_ago=1)
 
-    assert (channels_down(now=timezone.now()), channel_recovered_at(EMAIL)) == ((), None)
+    assert (channels_down(now=timezone.now()), last_outage(EMAIL)) == ((), None)
 
 
 def test_a_batch_that_finds_the_server_unreachable_shows_the_channel_down(settings):
@@ -106,6 +110,15 @@ def test_once_the_channel_delivers_again_the_rows_that_failed_meanwhile_and_are_
         Status.FAILED,
         Status.FAILED,
     ]
+
+
+def test_a_row_that_failed_before_the_outage_began_is_left_alone():
+    row = reminder(meeting_in_=dt.timedelta(days=3))
+    failed(row, Outcome.TRANSIENT_ERROR, minutes_ago=60)  # a mailbox full, say, while the server was up
+    logged(reminder(), Outcome.UNREACHABLE, minutes_ago=30)
+    logged(reminder(), Outcome.SENT, minutes_ago=10)
+
+    assert dispatch_due_notifications(as_of=timezone.now(), enqueue=None).redriven == 0
 
 
 def test_a_row_that_fails_again_after_the_recovery_waits_for_the_next_one():

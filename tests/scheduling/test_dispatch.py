@@ -527,9 +527,12 @@ def test_the_sweeper_enqueues_again_under_their_own_claim_the_rows_whose_lease_r
     assert len(mail.outbox) == 2
 
 
-def test_a_running_batch_keeps_the_lease_of_the_rows_it_has_not_reached(settings, monkeypatch):
+def test_a_running_batch_keeps_the_lease_of_the_rows_it_has_not_reached_or_not_yet_recorded(
+    settings, monkeypatch
+):
     settings.NOTIFICATION_SENDING_TIMEOUT_SECONDS = 3
-    rows = [reminder() for _ in range(4)]
+    # The first row is skipped: decided at once, recorded only when the batch ends.
+    rows = [reminder(due_in=dt.timedelta(minutes=-2), status="withdrawn"), *(reminder() for _ in range(4))]
     claim = claim_all()
     lost_while_sending = []
 
@@ -545,8 +548,38 @@ def test_a_running_batch_keeps_the_lease_of_the_rows_it_has_not_reached(settings
     report = send_claimed_notifications(claim)
 
     # 4.4 s in all, beyond the 3 s lease the attempt started with: renewed as it went, no row was ever up for grabs.
-    assert {o.status for o in report.outcomes.values()} == {"sent"}
+    assert [o.status for o in report.outcomes.values()] == ["skipped", "sent", "sent", "sent", "sent"]
     assert lost_while_sending == [set()] * 4
+
+
+def test_a_live_attempt_whose_rows_the_tick_took_over_sends_none_of_them(settings, monkeypatch):
+    first, second = reminder(), reminder()
+    claim = claim_all()
+    taken_over = []
+
+    def deliver_while_the_tick_takes_the_second_row(message):
+        if not taken_over:
+            # The attempt stalled past the second row's lease (a pause, a slow reply): the tick takes it over.
+            Notification.objects.filter(pk=second.pk).update(
+                lease_expires_at=timezone.now() - dt.timedelta(seconds=1)
+            )
+            taken_over.extend(dispatch_due_notifications(as_of=timezone.now(), enqueue=None).claims)
+        deliver(message)
+
+    monkeypatch.setattr("scheduling.dispatch.deliver", deliver_while_the_tick_takes_the_second_row)
+    stalled = send_claimed_notifications(claim)
+    monkeypatch.undo()
+
+    # The tick gave the row a new claim: the stalled attempt finds it no longer its own.
+    assert {pk: o.status for pk, o in stalled.outcomes.items()} == {
+        first.pk: "sent",
+        second.pk: "not_claimed",
+    }
+    [takeover] = taken_over
+    assert takeover.notification_ids == (second.pk,)
+    assert takeover.token != claim.token
+    assert only(send_claimed_notifications(takeover)).status == "sent"
+    assert len(mail.outbox) == 2
 
 
 def test_a_meeting_moved_after_its_reminder_was_judged_is_not_announced_at_its_old_time(monkeypatch):
