@@ -237,9 +237,10 @@ def dispatch_due_notifications(
 ) -> DispatchReport:
     """One beat tick.
 
-    0. Re-drive: failed rows whose channel delivered again since they failed, and still worth sending, are due
+    0. Re-drive: rows that failed during their channel's last outage, now over, about a meeting ahead, are due
        again (``redrive_failed_notifications``).
-    1. Sweep: renew the lease of rows whose lease ran out (a lost task, a killed worker), under their own claim.
+    1. Sweep: renew the lease of rows whose lease ran out (a lost task, a killed worker), under their own claim if
+       only queued, under a new one if their attempt had started (``renew_lost_claims``).
     2. Claim pending rows due by ``as_of`` (and retries due by now), oldest first, ``batch_size`` per transaction.
     3. Once each transaction has committed (so the worker finds the rows claimed), enqueue its claims in send
        batches of ``send_batch_size`` rows (``NOTIFICATION_SEND_BATCH_SIZE``), one task each. With ``enqueue``
