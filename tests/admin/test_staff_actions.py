@@ -261,19 +261,26 @@ def test_staff_see_on_the_dashboard_and_the_notifications_that_email_is_down(sta
 
 def test_staff_send_failed_notifications_again_while_their_meeting_is_ahead(staff_client, alice: MentorRows):
     failed = failed_during_an_outage(alice.meeting)
-    sent = Notification.objects.filter(meeting=alice.meeting).exclude(pk=failed.pk).first()
+    sent, too_late = Notification.objects.filter(meeting=alice.meeting).exclude(pk=failed.pk)[:2]
     Notification.objects.filter(pk=sent.pk).update(status=Notification.Status.SENT)
+    Notification.objects.filter(pk=too_late.pk).update(status=Notification.Status.FAILED)
+    started = MeetingFactory(series=alice.meeting.series, starts_at=timezone.now() - dt.timedelta(minutes=5))
+    Notification.objects.filter(pk=too_late.pk).update(meeting=started)
 
     response = run_action(
-        staff_client, "admin:scheduling_notification_changelist", "send_failed_again", failed, sent
+        staff_client, "admin:scheduling_notification_changelist", "send_failed_again", failed, sent, too_late
     )
 
     assert messages_of(response) == [
-        "1 failed notification(s) will be sent at the next tick. 1 left as they are: not failed, or about a "
+        "1 failed notification(s) will be sent at the next tick. 2 left as they are: not failed, or about a "
         "meeting that has started."
     ]
-    statuses = dict(Notification.objects.filter(pk__in=[failed.pk, sent.pk]).values_list("pk", "status"))
-    assert statuses == {failed.pk: "pending", sent.pk: "sent"}
+    rows = Notification.objects.filter(pk__in=[failed.pk, sent.pk, too_late.pk])
+    assert dict(rows.values_list("pk", "status")) == {
+        failed.pk: "pending",
+        sent.pk: "sent",
+        too_late.pk: "failed",
+    }
 
 
 def test_a_mentor_cannot_send_failed_notifications_again(alice_client, alice: MentorRows):
