@@ -52,7 +52,6 @@ from scheduling.notifications.messages import NothingToSend, compose_message, re
 from scheduling.notifications.oversight import check_in_closes_at, escalate_dead_webhook
 from scheduling.notifications.reminders import person_notifications_resync
 from scheduling.notifications.rows import LIVE_MEETING_STATUSES, MEETING_KINDS
-from scheduling.selectors import last_outage
 
 logger = logging.getLogger(__name__)
 
@@ -237,8 +236,8 @@ def dispatch_due_notifications(
 ) -> DispatchReport:
     """One beat tick.
 
-    0. Re-drive: rows that failed during their channel's last outage, now over, about a meeting ahead, are due
-       again (``redrive_failed_notifications``).
+    0. Re-drive: rows an outage failed, about a meeting ahead, are due again once their channel delivers again
+       (``redrive_failed_notifications``).
     1. Sweep: renew the lease of rows whose lease ran out (a lost task, a killed worker), under their own claim if
        only queued, under a new one if their attempt had started (``renew_lost_claims``).
     2. Claim pending rows due by ``as_of`` (and retries due by now), oldest first, ``batch_size`` per transaction.
@@ -295,32 +294,36 @@ def dispatch_due_notifications(
 
 
 def redrive_failed_notifications(*, now: dt.datetime) -> int:
-    """Give the rows a channel's last outage failed another go once it is over: rows that failed for good while
-    its server was unreachable, their last attempt a transient failure, whose meeting has not started. Returns how
-    many. Each outage re-drives a row at most once: one that fails again after the channel came back waits for
-    staff (``send_again``)."""
-    last_outcome = Subquery(
-        DeliveryAttempt.objects.filter(notification=OuterRef("pk"))
+    """Give another go to the rows an outage failed, once their channel delivers again: failed rows about a meeting
+    that has not started, whose last attempt failed transiently while the channel's last verdict on its server (at
+    or before that attempt) was "unreachable", and after which the channel has delivered. Returns how many. A row
+    re-driven and failing again while the server is up waits for staff (``send_again``); one failing again in a new
+    outage is re-driven after it."""
+    attempts = DeliveryAttempt.objects.filter(notification=OuterRef("pk")).order_by("-attempted_at", "-pk")
+    failed = Notification.objects.filter(status=Status.FAILED, meeting__starts_at__gt=now).annotate(
+        last_outcome=Subquery(attempts.values("outcome")[:1]),
+        last_attempted_at=Subquery(attempts.values("attempted_at")[:1]),
+    )
+    # Served by delivery_channel_outcome_idx.
+    verdicts = DeliveryAttempt.objects.filter(channel=OuterRef("channel"))
+    verdict_then = Subquery(
+        verdicts.filter(
+            outcome__in=[Outcome.SENT, Outcome.UNREACHABLE], attempted_at__lte=OuterRef("last_attempted_at")
+        )
         .order_by("-attempted_at", "-pk")
         .values("outcome")[:1]
     )
-    redriven = 0
-    for channel in Channel.values:
-        outage = last_outage(channel)
-        if outage is None or outage.recovered_at is None:
-            continue
-        failed = (
-            Notification.objects.filter(
-                status=Status.FAILED,
-                channel=channel,
-                updated_at__gte=outage.since,
-                updated_at__lt=outage.recovered_at,
-                meeting__starts_at__gt=now,
-            )
-            .annotate(last_outcome=last_outcome)
-            .filter(last_outcome__in=[Outcome.TRANSIENT_ERROR, Outcome.UNREACHABLE])
-        )
-        redriven += send_again(failed, now=now)
+    delivered_since = Exists(
+        verdicts.filter(outcome=Outcome.SENT, attempted_at__gt=OuterRef("last_attempted_at"))
+    )
+    redriven = send_again(
+        failed.annotate(verdict_then=verdict_then).filter(
+            delivered_since,
+            last_outcome__in=[Outcome.TRANSIENT_ERROR, Outcome.UNREACHABLE],
+            verdict_then=Outcome.UNREACHABLE,
+        ),
+        now=now,
+    )
     if redriven:
         logger.warning("Sending again %d failed notifications: their channel delivers again", redriven)
     return redriven
@@ -353,33 +356,23 @@ class _Result:
 
 
 class _Batch:
-    """One attempt at a batch's rows: its claim token (the attempt's start) and the lease it keeps renewing."""
+    """One attempt at a batch's rows: its claim token (the attempt's start) and what it learnt on the way."""
 
     def __init__(self, attempt: dt.datetime, ids: tuple[int, ...]) -> None:
         self.attempt = attempt
         self.ids = ids
-        self.renewed = time.monotonic()
-        self.down: dict[str, ServerUnreachable] = {}  # channel → the error that showed its server unreachable
+        # channel → the error that showed its server unreachable, and when
+        self.down: dict[str, tuple[ServerUnreachable, dt.datetime]] = {}
         self.switched_off: set[tuple[int | None, int | None, str]] = set()
 
-    def keep_lease(self) -> None:
-        """A heartbeat: renew the lease of the batch's rows still ``sending`` under this attempt (those not reached,
-        and those decided but recorded only at the end), a third of the lease after the last one, so a live attempt
-        is not taken over and a dead one's rows come back a lease after its last heartbeat."""
-        lease = lease_length()
-        if time.monotonic() - self.renewed < lease.total_seconds() / 3:
-            return
-        now = timezone.now()
-        Notification.objects.filter(pk__in=self.ids, status=Status.SENDING, claimed_at=self.attempt).update(
-            lease_expires_at=now + lease
-        )
-        self.renewed = time.monotonic()
-
     def hold_for_delivery(self, notification: Notification) -> bool:
-        """Immediately before delivery: whether the row is still this attempt's and, for a meeting's message,
-        the meeting still the version and status it was written for; renews the row's lease if so. One statement,
-        so a meeting moved while the batch ran is not announced at its old time."""
-        rows = Notification.objects.filter(pk=notification.pk, status=Status.SENDING, claimed_at=self.attempt)
+        """Immediately before a delivery, in one statement: whether ``notification`` is still this attempt's and,
+        for a meeting's message, its meeting still the version and status it was written for; if so, renew the
+        lease of every row of the batch still ``sending`` under this attempt (those not reached, and those decided
+        but recorded only when the batch ends). So a meeting moved while the batch ran is not announced at its old
+        time, and no row of a live attempt is taken over unless one delivery outlasts the lease."""
+        ours = Notification.objects.filter(status=Status.SENDING, claimed_at=self.attempt)
+        rows = ours.filter(pk__in=self.ids).filter(Exists(ours.filter(pk=notification.pk)))
         if notification.kind in MEETING_KINDS:
             rows = rows.filter(
                 Exists(
@@ -390,7 +383,7 @@ class _Batch:
                     )
                 )
             )
-        return rows.update(lease_expires_at=timezone.now() + lease_length()) == 1
+        return rows.update(lease_expires_at=timezone.now() + lease_length()) > 0
 
     def still_claimed(self, notification: Notification) -> bool:
         return Notification.objects.filter(
@@ -408,9 +401,9 @@ def send_claimed_notifications(claim: Claim, *, as_of: dt.datetime | None = None
     2. Load the started rows with everything their messages show, in two queries for the whole batch.
     3. For each row: supersede it if its meeting changed since it was written; skip it (reason recorded) if, as of
        ``as_of``, its meeting has started or its check-in week has ended, or its recipient left; otherwise render
-       it as of ``as_of``, check in one statement that the row is still ours and its meeting unchanged, and deliver
-       it through the process's kept SMTP connection. The attempt renews the lease of its unfinished rows as it
-       goes (a heartbeat).
+       it as of ``as_of``, check in one statement that the row is still ours and its meeting unchanged (renewing
+       the lease of the batch's rows: the attempt's heartbeat), and deliver it through the process's kept SMTP
+       connection.
     4. Mark a delivered row sent at once, in one UPDATE (even if its lease ran out meanwhile: the mail went out).
        Record every other outcome, conditional on the attempt's claim, and the delivery log of the whole batch in
        one INSERT, together at the end in one transaction.
@@ -474,7 +467,6 @@ def send_claimed_notifications(claim: Claim, *, as_of: dt.datetime | None = None
             if tried and time.monotonic() > deadline:
                 untried.append(notification.pk)
                 continue
-            batch.keep_lease()
             result = _attempt(notification, batch=batch, as_of=as_of)
             if result is None:
                 report.outcomes[notification.pk] = _NOT_CLAIMED
@@ -527,8 +519,11 @@ def _attempt(notification: Notification, *, batch: _Batch, as_of: dt.datetime) -
         )
     address = loggable_address(message)
     if message.channel in batch.down:
-        error = batch.down[message.channel].put_off()
-        return _failed_attempt(notification, attempt=batch.attempt, error=error, address=address)
+        # Logged at the time of the verdict it follows, so the delivery log orders outages right.
+        error, verdict_at = batch.down[message.channel]
+        return _failed_attempt(
+            notification, attempt=batch.attempt, error=error.put_off(), address=address, at=verdict_at
+        )
     if not batch.hold_for_delivery(notification):
         if not batch.still_claimed(notification):
             return None
@@ -538,8 +533,9 @@ def _attempt(notification: Notification, *, batch: _Batch, as_of: dt.datetime) -
     try:
         deliver(message)
     except DeliveryError as error:
+        failed = _failed_attempt(notification, attempt=batch.attempt, error=error, address=address)
         if isinstance(error, ServerUnreachable):
-            batch.down[message.channel] = error
+            batch.down[message.channel] = (error, failed.at)
         if error.permanent and message.channel == Channel.SLACK:
             batch.switched_off.add(recipient)
             try:
@@ -551,7 +547,7 @@ def _attempt(notification: Notification, *, batch: _Batch, as_of: dt.datetime) -
             except Exception:
                 # The row's own outcome still counts; the webhook is retired by the next row that meets it.
                 logger.exception("Could not switch off the dead webhook of notification %s", notification.pk)
-        return _failed_attempt(notification, attempt=batch.attempt, error=error, address=address)
+        return failed
     except SoftTimeLimitExceeded:
         raise
     except Exception as error:
@@ -604,18 +600,26 @@ def _wanted_meeting_statuses(kind: str) -> tuple[str, ...]:
 
 
 def _failed_attempt(
-    notification: Notification, *, attempt: dt.datetime, error: DeliveryError, address: str
+    notification: Notification,
+    *,
+    attempt: dt.datetime,
+    error: DeliveryError,
+    address: str,
+    at: dt.datetime | None = None,
 ) -> _Result:
     """A permanent error fails the row. A transient one puts it back to pending, its retry due after an
     exponential backoff (base, 2 × base, 4 × base … up to NOTIFICATION_RETRY_MAX_SECONDS) drawn at random between
     half of it and all of it, so rows failing together (a mail server down) do not all come back in the same tick.
     It is retried while it is worth sending: the next attempt skips it once its meeting has started or its check-in
     week has ended. Only a row whose retry would fall more than NOTIFICATION_RETRY_FOR_SECONDS after it fell due
-    fails for good."""
+    fails for good. ``at``: when it was decided, if not now."""
+    at = at or timezone.now()
     detail = str(error)
     if error.permanent:
         logger.error("Notification %s failed for good: %s", notification.pk, detail)
-        return _Result(notification, Status.FAILED, detail, log=(Outcome.PERMANENT_ERROR, address, detail))
+        return _Result(
+            notification, Status.FAILED, detail, log=(Outcome.PERMANENT_ERROR, address, detail), at=at
+        )
     backoff = min(
         settings.NOTIFICATION_RETRY_BASE_SECONDS * 2 ** min(notification.attempts - 1, 32),
         settings.NOTIFICATION_RETRY_MAX_SECONDS,
@@ -630,9 +634,9 @@ def _failed_attempt(
     if retry_at > give_up_at:
         detail = f"Gave up at attempt {notification.attempts}: {detail}"
         logger.error("Notification %s failed for good: %s", notification.pk, detail)
-        return _Result(notification, Status.FAILED, detail, log=log)
+        return _Result(notification, Status.FAILED, detail, log=log, at=at)
     logger.warning("Notification %s: %s; retrying at %s", notification.pk, detail, retry_at.isoformat())
-    return _Result(notification, Status.PENDING, detail, log=log, retry_at=retry_at)
+    return _Result(notification, Status.PENDING, detail, log=log, retry_at=retry_at, at=at)
 
 
 @transaction.atomic

@@ -206,7 +206,7 @@ CELERY_DB_REUSE_MAX = int(os.environ.get("CELERY_DB_REUSE_MAX", "1000"))
 # --- Notifications (scheduling.dispatch) -----------------------------------------------------------------
 # Escalations go here; empty: to every active staff user with an email address.
 STAFF_ALERT_EMAILS = env_list("STAFF_ALERT_EMAILS")
-# The lease of a claimed row. A running attempt renews it every third of it (a heartbeat); a row whose lease ran
+# The lease of a claimed row. A running attempt renews it before each delivery (a heartbeat); a row whose lease ran
 # out (its task lost from the broker, its worker killed) is enqueued again by the next tick. So a dead worker's
 # rows go out again within a lease and a tick.
 NOTIFICATION_SENDING_TIMEOUT_SECONDS = int(os.environ.get("NOTIFICATION_SENDING_TIMEOUT_SECONDS", "60"))

@@ -266,20 +266,30 @@ def test_staff_send_failed_notifications_again_while_their_meeting_is_ahead(staf
     Notification.objects.filter(pk=too_late.pk).update(status=Notification.Status.FAILED)
     started = MeetingFactory(series=alice.meeting.series, starts_at=timezone.now() - dt.timedelta(minutes=5))
     Notification.objects.filter(pk=too_late.pk).update(meeting=started)
+    # A message about no meeting, failed two days after it fell due: staff may still want it out.
+    escalation = Notification.objects.create(
+        kind=Notification.Kind.ESCALATION,
+        dedupe_key="escalation:outage-test",
+        due_at=timezone.now() - dt.timedelta(days=2),
+        recipient_email="staff@example.org",
+        status=Notification.Status.FAILED,
+    )
+    chosen = (failed, sent, too_late, escalation)
 
     response = run_action(
-        staff_client, "admin:scheduling_notification_changelist", "send_failed_again", failed, sent, too_late
+        staff_client, "admin:scheduling_notification_changelist", "send_failed_again", *chosen
     )
 
     assert messages_of(response) == [
-        "1 failed notification(s) will be sent at the next tick. 2 left as they are: not failed, or about a "
+        "2 failed notification(s) will be sent at the next tick. 2 left as they are: not failed, or about a "
         "meeting that has started."
     ]
-    rows = Notification.objects.filter(pk__in=[failed.pk, sent.pk, too_late.pk])
+    rows = Notification.objects.filter(pk__in=[row.pk for row in chosen])
     assert dict(rows.values_list("pk", "status")) == {
         failed.pk: "pending",
         sent.pk: "sent",
         too_late.pk: "failed",
+        escalation.pk: "pending",
     }
 
 

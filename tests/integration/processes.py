@@ -23,7 +23,7 @@ from scheduling.tasks import send_notifications
 
 ROOT = Path(__file__).resolve().parents[2]
 # The lease of a claim, in workers and in the test's own ticks: short, so recovery is quick. A running batch renews
-# it every second.
+# it before each delivery.
 SENDING_TIMEOUT_SECONDS = 3
 
 

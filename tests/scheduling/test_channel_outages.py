@@ -112,6 +112,26 @@ def test_once_the_channel_delivers_again_the_rows_that_failed_meanwhile_and_are_
     ]
 
 
+def test_a_row_recorded_as_failed_after_the_server_came_back_is_still_re_driven():
+    row = reminder(meeting_in_=dt.timedelta(days=3))
+    # Its batch found the server unreachable 30 minutes ago, another delivered 20 minutes ago, and the batch
+    # recorded the row only afterwards.
+    failed(row, Outcome.UNREACHABLE, minutes_ago=30)
+    logged(reminder(), Outcome.SENT, minutes_ago=20)
+    Notification.objects.filter(pk=row.pk).update(updated_at=timezone.now() - dt.timedelta(minutes=5))
+
+    assert dispatch_due_notifications(as_of=timezone.now(), enqueue=None).redriven == 1
+
+
+def test_a_row_of_one_outage_is_re_driven_though_a_second_one_began():
+    row = reminder(meeting_in_=dt.timedelta(days=3))
+    failed(row, Outcome.UNREACHABLE, minutes_ago=40)
+    logged(reminder(), Outcome.SENT, minutes_ago=30)
+    logged(reminder(), Outcome.UNREACHABLE, minutes_ago=20)  # down again, before a tick re-drove the row
+
+    assert dispatch_due_notifications(as_of=timezone.now(), enqueue=None).redriven == 1
+
+
 def test_a_row_that_failed_before_the_outage_began_is_left_alone():
     row = reminder(meeting_in_=dt.timedelta(days=3))
     failed(row, Outcome.TRANSIENT_ERROR, minutes_ago=60)  # a mailbox full, say, while the server was up

@@ -376,6 +376,8 @@ def test_a_row_that_cannot_be_judged_fails_alone_and_the_rows_after_it_go_out():
     }
     broken.refresh_from_db()
     assert broken.last_error.startswith("Could not compose the message: ValueError: ")
+    # Logged as failed for good, so no re-drive after an outage takes it for a transient failure.
+    assert DeliveryAttempt.objects.get(notification=broken).outcome == "permanent_error"
     assert len(mail.outbox) == 2
 
 
@@ -489,6 +491,8 @@ def test_once_the_mail_server_proves_unreachable_the_batch_puts_off_its_other_ma
     report = send_claimed_notifications(claim_all())
 
     assert {o.status for o in report.outcomes.values()} == {"pending"}
+    # The mails put off are logged at the verdict's time: a delivery elsewhere meanwhile ends the outage.
+    assert DeliveryAttempt.objects.values("attempted_at").distinct().count() == 1
     details = dict(DeliveryAttempt.objects.values_list("notification_id", "detail"))
     assert details[first.pk].startswith("mail server 127.0.0.1:")
     assert "ConnectionRefusedError" in details[first.pk]
@@ -530,14 +534,16 @@ def test_the_sweeper_enqueues_again_under_their_own_claim_the_rows_whose_lease_r
 def test_a_running_batch_keeps_the_lease_of_the_rows_it_has_not_reached_or_not_yet_recorded(
     settings, monkeypatch
 ):
-    settings.NOTIFICATION_SENDING_TIMEOUT_SECONDS = 3
+    settings.NOTIFICATION_SENDING_TIMEOUT_SECONDS = 4
     # The first row is skipped: decided at once, recorded only when the batch ends.
-    rows = [reminder(due_in=dt.timedelta(minutes=-2), status="withdrawn"), *(reminder() for _ in range(4))]
+    rows = [reminder(due_in=dt.timedelta(minutes=-2), status="withdrawn"), *(reminder() for _ in range(3))]
     claim = claim_all()
+    # A quick delivery, then one nearly as long as the lease: 4.5 s in all, beyond the 4 s the attempt started with.
+    seconds = iter([1.0, 3.5, 0])
     lost_while_sending = []
 
     def slow_deliver(message):
-        time.sleep(1.1)
+        time.sleep(next(seconds))
         deliver(message)
         lost = Notification.objects.filter(pk__in=[r.pk for r in rows], status=Status.SENDING)
         lost_while_sending.append(
@@ -547,9 +553,12 @@ def test_a_running_batch_keeps_the_lease_of_the_rows_it_has_not_reached_or_not_y
     monkeypatch.setattr("scheduling.dispatch.deliver", slow_deliver)
     report = send_claimed_notifications(claim)
 
-    # 4.4 s in all, beyond the 3 s lease the attempt started with: renewed as it went, no row was ever up for grabs.
-    assert [o.status for o in report.outcomes.values()] == ["skipped", "sent", "sent", "sent", "sent"]
-    assert lost_while_sending == [set()] * 4
+    # Renewed before each delivery: no row was ever up for grabs.
+    assert [o.status for o in report.outcomes.values()] == ["skipped", "sent", "sent", "sent"]
+    assert lost_while_sending == [set()] * 3
+    # The delivery log says when each was attempted, not when the batch ended.
+    logged = sorted(DeliveryAttempt.objects.filter(outcome="sent").values_list("attempted_at", flat=True))
+    assert logged[1] - logged[0] >= dt.timedelta(seconds=3.4)
 
 
 def test_a_live_attempt_whose_rows_the_tick_took_over_sends_none_of_them(settings, monkeypatch):
@@ -557,9 +566,12 @@ def test_a_live_attempt_whose_rows_the_tick_took_over_sends_none_of_them(setting
     claim = claim_all()
     taken_over = []
 
+    attempt_claims = []
+
     def deliver_while_the_tick_takes_the_second_row(message):
         if not taken_over:
             # The attempt stalled past the second row's lease (a pause, a slow reply): the tick takes it over.
+            attempt_claims.append(Notification.objects.get(pk=second.pk).claimed_at)
             Notification.objects.filter(pk=second.pk).update(
                 lease_expires_at=timezone.now() - dt.timedelta(seconds=1)
             )
@@ -577,7 +589,7 @@ def test_a_live_attempt_whose_rows_the_tick_took_over_sends_none_of_them(setting
     }
     [takeover] = taken_over
     assert takeover.notification_ids == (second.pk,)
-    assert takeover.token != claim.token
+    assert takeover.token != attempt_claims[0].isoformat()
     assert only(send_claimed_notifications(takeover)).status == "sent"
     assert len(mail.outbox) == 2
 

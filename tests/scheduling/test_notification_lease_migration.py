@@ -44,4 +44,3 @@ def test_a_row_in_flight_keeps_its_old_lease_and_the_others_get_none():
 
     leases = dict(after.objects.values_list("pk", "lease_expires_at"))
     assert leases == {in_flight.pk: claimed_at + dt.timedelta(seconds=300), pending.pk: None}
-    assert not after.objects.filter(attempting=True).exists()
