@@ -81,7 +81,7 @@ class Claim:
 
     @property
     def instant(self) -> dt.datetime:
-        """The ``claimed_at`` the claimer wrote: a retry's is the instant it is due."""
+        """The ``claimed_at`` the claimer wrote."""
         return dt.datetime.fromisoformat(self.token)
 
     def batches(self, size: int) -> list[Claim]:

@@ -94,7 +94,7 @@ def test_the_tick_recovers_after_the_broker_was_down(queue):
         assert Notification.objects.filter(status=Status.SENDING).count() == report.claimed > 0
 
         redis.start()
-        # Later ticks' sweeper re-enqueues the stranded claims; the worker has reconnected by itself.
+        # Once their lease runs out, a later tick enqueues the stranded claims again; the worker has reconnected by itself.
         tick_until_all_sent(as_of, enqueue, timeout=90)
 
     assert received.message_ids() == dict.fromkeys(expected, 1)
