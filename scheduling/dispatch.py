@@ -185,6 +185,11 @@ def renew_lost_claims(*, now: dt.datetime, limit: int) -> list[Claim]:
     by_claim: dict[dt.datetime, list[int]] = defaultdict(list)
     for pk, claimed_at in queued:
         by_claim[claimed_at].append(pk)
+    if taken:
+        logger.warning("Taking over %d notifications whose attempt stopped renewing its lease", len(taken))
+    if queued:
+        # A backlog longer than the lease, or tasks the broker lost: worth knowing, not alarming.
+        logger.info("Enqueueing again %d notifications still queued when their lease ran out", len(queued))
     return claims + [Claim(claimed_at.isoformat(), tuple(ids)) for claimed_at, ids in by_claim.items()]
 
 
@@ -277,8 +282,6 @@ def dispatch_due_notifications(
     while not report.enqueue_failed and report.reclaimed < max_claims:
         claims = renew_lost_claims(now=timezone.now(), limit=batch_size)
         renewed = sum(len(claim.notification_ids) for claim in claims)
-        if renewed:
-            logger.warning("Enqueueing again %d notifications whose lease ran out", renewed)
         report.reclaimed += renewed
         enqueue_after_commit(claims)
         if renewed < batch_size:
