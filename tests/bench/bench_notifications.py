@@ -46,7 +46,7 @@ from scheduling.dispatch import dispatch_due_notifications  # noqa: E402
 from scheduling.models import Meeting, MeetingSeries, Notification  # noqa: E402
 from scheduling.tasks import dispatch_due_notifications as tick_task  # noqa: E402
 from scholars.models import Scholar  # noqa: E402
-from tests.integration.processes import celery_worker, enqueue_to  # noqa: E402
+from tests.integration.processes import celery_worker, enqueue_to, sessions_once_closed  # noqa: E402
 from tests.integration.servers import smtp_server  # noqa: E402
 
 PEOPLE_PAIRS = 50
@@ -164,14 +164,6 @@ def floor_sends_per_second(contents: list[bytes], clients: int) -> float:
     return len(contents) / elapsed
 
 
-def sessions_opened() -> int:
-    """PostgreSQL's count of sessions ever established on this database (counted as each ends)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
-        return cursor.fetchone()[0]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -194,7 +186,7 @@ def main() -> None:
         tick_queue = f"{queue}-ticks"
         # Production's lease, not the integration tests' short one.
         lease = {"NOTIFICATION_SENDING_TIMEOUT_SECONDS": str(settings.NOTIFICATION_SENDING_TIMEOUT_SECONDS)}
-        sessions_before = sessions_opened()
+        sessions_before = sessions_once_closed()
         with (
             smtp_server() as (controller, received),
             celery_worker(
@@ -231,8 +223,7 @@ def main() -> None:
             drained_in = time.perf_counter() - started
             time.sleep(args.tick_seconds)  # the last tick's turn
             tick_log = tick_worker.output()
-        time.sleep(1)  # the worker's sessions end as it stops; PostgreSQL counts them within a second
-        sessions = sessions_opened() - sessions_before
+        sessions = sessions_once_closed() - sessions_before
         counts = received.message_ids()
         floor = floor_sends_per_second(received.contents(), args.concurrency)
         late = sorted(

@@ -56,6 +56,22 @@ def worker_database_url() -> str:
     return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def database_sessions() -> tuple[int, int]:
+    """This database's sessions ever established (PostgreSQL counts each as it ends) and its connections open now."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT sessions, numbackends FROM pg_stat_database WHERE datname = current_database()"
+        )
+        return cursor.fetchone()
+
+
+def sessions_once_closed() -> int:
+    """The sessions count once every connection but ours has closed, so each of theirs is counted."""
+    wait_until(lambda: database_sessions()[1] == 1, timeout=30, what="the other connections to close")
+    return database_sessions()[0]
+
+
 class Worker:
     def __init__(self, process: subprocess.Popen, log: Path) -> None:
         self.process = process

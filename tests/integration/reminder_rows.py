@@ -80,10 +80,6 @@ def tick_every(
         time.sleep(seconds)
 
 
-def lease_ends(**filters) -> dt.datetime:
-    """When the last lease of the rows in ``sending`` (of those ``filters`` pick) runs out."""
-    return max(
-        Notification.objects.filter(status=Status.SENDING, **filters).values_list(
-            "lease_expires_at", flat=True
-        )
-    )
+def lease_ends() -> dt.datetime:
+    """When the last lease of the rows in ``sending`` runs out."""
+    return max(Notification.objects.filter(status=Status.SENDING).values_list("lease_expires_at", flat=True))

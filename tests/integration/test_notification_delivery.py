@@ -11,7 +11,13 @@ from django.db import connection
 
 from scheduling.dispatch import dispatch_due_notifications
 from scheduling.models import Notification
-from tests.integration.processes import celery_worker, enqueue_to, private_redis, wait_until
+from tests.integration.processes import (
+    celery_worker,
+    enqueue_to,
+    private_redis,
+    sessions_once_closed,
+    wait_until,
+)
 from tests.integration.reminder_rows import (
     all_sent,
     expected_message_ids,
@@ -100,20 +106,10 @@ def test_the_tick_recovers_after_the_broker_was_down(queue):
     assert received.message_ids() == dict.fromkeys(expected, 1)
 
 
-def database_sessions() -> tuple[int, int]:
-    """This database's sessions ever established (counted as each ends) and its connections open now."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(
-            "SELECT sessions, numbackends FROM pg_stat_database WHERE datname = current_database()"
-        )
-        return cursor.fetchone()
-
-
 def test_a_worker_keeps_its_database_connections_across_tasks(queue, settings):
     _, as_of = one_on_ones(6)
     expected = expected_message_ids(as_of)
-    before, _ = database_sessions()
+    before = sessions_once_closed()
     with (
         smtp_server() as (controller, received),
         celery_worker(broker_url=settings.CELERY_BROKER_URL, queue=queue, smtp_port=controller.port),
@@ -123,8 +119,7 @@ def test_a_worker_keeps_its_database_connections_across_tasks(queue, settings):
         assert len(report.claims) == len(expected) == 24
         wait_until(lambda: all_sent(as_of), timeout=60, what="every task to run")
     # Once the worker's connections are closed (as it stopped), each is counted.
-    wait_until(lambda: database_sessions()[1] == 1, timeout=30, what="the worker's connections to close")
-    after, _ = database_sessions()
+    after = sessions_once_closed()
 
     assert received.message_ids() == dict.fromkeys(expected, 1)
     # At most one per pool process and one for the worker's main process (Celery's Django fixup alone would open

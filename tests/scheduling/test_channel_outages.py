@@ -66,9 +66,9 @@ def test_a_channel_that_delivered_after_its_outage_is_up_and_says_when_the_outag
 
     assert channels_down(now=timezone.now()) == ()
     outage = last_outage(EMAIL)
-    ago = lambda instant: timezone.now() - instant  # noqa: E731
-    assert ago(outage.since) == pytest.approx(dt.timedelta(minutes=40), abs=dt.timedelta(seconds=5))
-    assert ago(outage.recovered_at) == pytest.approx(dt.timedelta(minutes=20), abs=dt.timedelta(seconds=5))
+    now = timezone.now()
+    assert now - outage.since == pytest.approx(dt.timedelta(minutes=40), abs=dt.timedelta(seconds=5))
+    assert now - outage.recovered_at == pytest.approx(dt.timedelta(minutes=20), abs=dt.timedelta(seconds=5))
 
 
 def test_a_channel_never_down_has_had_no_outage():
