@@ -246,25 +246,52 @@ def command_demo() -> None:
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     # Every link the demo's mails and feeds carry points at the port it serves on (PORT), unless told otherwise.
     os.environ.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{DEMO_PORT}")
+    processes: dict[str, subprocess.Popen] = {}
     try:
         install()
         if not os.environ.get("SECRET_KEY"):
             print(
                 "note: SECRET_KEY is not set, so the demo uses the development key: fine on this machine only."
             )
+        processes["calendar host"] = start_calendar_host()
         manage("set_up_demo")
     except DemoStopped as stopped:
         # Nothing runs on: the interrupted step's process was killed (subprocess.run does that).
+        stop_processes(processes)
         sys.exit(f"\n{stopped}: stopped while setting up the demo; nothing it started is running.")
+    except BaseException:
+        stop_processes(processes)
+        raise
     stops.record()
-    serve_demo(stops)
+    serve_demo(stops, processes)
 
 
-def serve_demo(stops: StopSignals) -> None:
+def start_calendar_host() -> subprocess.Popen:
+    """Serve seeds/calendars/ on this machine: a mentor's own calendar, which the demo reads like any other (and
+    the worker reads again every CALENDAR_REFRESH_MINUTES) so the plan works around their busy times."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    serve = ("-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", "seeds/calendars")
+    process = subprocess.Popen(
+        [str(PYTHON), *serve],
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    # Only this origin, only for the demo's processes: the outbound policy refuses this machine otherwise.
+    os.environ["COHORTOPS_LOCAL_CALENDAR_ORIGINS"] = f"127.0.0.1:{port}"
+    os.environ["COHORTOPS_DEMO_CALENDAR_URL"] = f"http://127.0.0.1:{port}/mentor-busy.ics"
+    while process.poll() is None and not reachable(f"http://127.0.0.1:{port}", port):
+        time.sleep(0.1)
+    return process
+
+
+def serve_demo(stops: StopSignals, processes: dict[str, subprocess.Popen]) -> None:
     say(
         "Starting the web app, two Celery workers (sends, ticks) and beat (Ctrl-C, SIGTERM or SIGHUP stops them)"
     )
-    processes: dict[str, subprocess.Popen] = {}
     base = f"http://127.0.0.1:{DEMO_PORT}"
     reason = "run.py failed"
     try:

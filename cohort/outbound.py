@@ -1,24 +1,30 @@
-"""Where the server may send requests a user chose the address of (Slack webhooks): the policy against SSRF.
+"""Where the server may send requests a user chose the address of (Slack webhooks, calendars to read busy times
+from): the policy against SSRF, and the HTTP connections that keep to it.
 
-A webhook URL is accepted only when
-1. its scheme is https, it carries no user name or password, and its host is on the allowlist
-   (settings.OUTBOUND_WEBHOOK_HOSTS, default ``hooks.slack.com``; exact names, no subdomains);
+A URL is accepted only when
+1. its scheme is https (a calendar's webcal:// is https), it carries no user name or password, and, where the
+   kind of URL has an allowlist, its host is on it (settings.OUTBOUND_WEBHOOK_HOSTS, default ``hooks.slack.com``;
+   settings.OUTBOUND_CALENDAR_HOSTS, default empty: any host; exact names, no subdomains);
 2. every address the host resolves to is public: not private, loopback, link-local, multicast, reserved,
    unspecified or shared (carrier-grade NAT), IPv4 and IPv6 alike, looking through IPv4-mapped, 6to4, Teredo
    and NAT64 IPv6 addresses at the IPv4 address inside.
-The check runs when the URL is saved and again right before each send, whose connection then goes to the
+The check runs when the URL is saved and again right before each request, whose connection then goes to the
 addresses checked, never to a second DNS answer (a rebinding DNS server could give a private one).
 
 Tests only: settings.OUTBOUND_ALLOW_LOOPBACK_FOR_TESTS admits loopback addresses, and plain http to them, so a
-test can post to a real server on 127.0.0.1.
+test can talk to a real server on 127.0.0.1. The demo only: settings.OUTBOUND_LOCAL_CALENDAR_ORIGINS admits its
+calendar host on this machine (``check --deploy`` refuses it outside DEBUG).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Callable, Collection
+import time
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from functools import partial
+from http.client import HTTPConnection, HTTPException, HTTPSConnection
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -97,7 +103,49 @@ def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
 def check_webhook_url(
     url: str, *, allowed_hosts: Collection[str], allow_loopback: bool, resolve: Resolver = resolve_with_dns
 ) -> OutboundTarget:
-    """The target of ``url`` if the policy admits it; raises ``RefusedURL`` (or ``UnresolvableHost``)."""
+    """The target of a webhook ``url`` if the policy admits it; raises ``RefusedURL`` (or ``UnresolvableHost``)."""
+    return _check_url(
+        url, kind="webhook", allowed_hosts=allowed_hosts, allow_loopback=allow_loopback, resolve=resolve
+    )
+
+
+def check_calendar_url(
+    url: str,
+    *,
+    allowed_hosts: Collection[str] = (),
+    allow_loopback: bool,
+    local_origins: Collection[str] = (),
+    resolve: Resolver = resolve_with_dns,
+) -> OutboundTarget:
+    """The target of a calendar's address (https or webcal) if the policy admits it; an empty ``allowed_hosts``
+    admits any public host, since people's calendars live with many providers. ``local_origins`` ("127.0.0.1:8001")
+    admit plain http to exactly those loopback ports: the demo's calendar host."""
+    scheme, separator, rest = url.strip().partition("://")
+    if separator and scheme.lower() == "webcal":
+        url = f"https://{rest}"
+    try:
+        parts = urlsplit(url)
+        origin = f"{parts.hostname}:{parts.port}"
+    except ValueError:
+        origin = ""
+    return _check_url(
+        url,
+        kind="calendar",
+        allowed_hosts=allowed_hosts or None,
+        allow_loopback=allow_loopback or origin in local_origins,
+        resolve=resolve,
+    )
+
+
+def _check_url(
+    url: str,
+    *,
+    kind: str,
+    allowed_hosts: Collection[str] | None,
+    allow_loopback: bool,
+    resolve: Resolver,
+) -> OutboundTarget:
+    noun = f"{kind.capitalize()} URLs"
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -105,15 +153,16 @@ def check_webhook_url(
         raise RefusedURL(f"Not a valid URL: {error}.") from error
     scheme = parts.scheme.lower()
     if scheme != "https" and not (allow_loopback and scheme == "http"):
-        raise RefusedURL("Webhook URLs must start with https://.")
+        raise RefusedURL(f"{noun} must start with https://.")
     if parts.username is not None or parts.password is not None:
-        raise RefusedURL("Webhook URLs must not carry a user name or password.")
+        raise RefusedURL(f"{noun} must not carry a user name or password.")
     host = (parts.hostname or "").rstrip(".")
-    allowed = {name.lower().rstrip(".") for name in allowed_hosts}
-    if host not in allowed:
-        raise RefusedURL(
-            f"{host or 'The URL'} is not an allowed webhook host; allowed: {', '.join(sorted(allowed))}."
-        )
+    if not host:
+        raise RefusedURL("Not a valid URL: it names no host.")
+    if allowed_hosts is not None:
+        allowed = {name.lower().rstrip(".") for name in allowed_hosts}
+        if host not in allowed:
+            raise RefusedURL(f"{host} is not an allowed {kind} host; allowed: {', '.join(sorted(allowed))}.")
     port = port or (443 if scheme == "https" else 80)
     addresses = resolve(host, port)
     if not addresses:
@@ -124,7 +173,7 @@ def check_webhook_url(
         if reason is not None:
             raise RefusedURL(f"{host} resolves to {text}, {reason}.")
         if scheme == "http" and not address.is_loopback:
-            raise RefusedURL("Webhook URLs must start with https://.")
+            raise RefusedURL(f"{noun} must start with https://.")
     path = parts.path or "/"
     return OutboundTarget(
         scheme=scheme,
@@ -157,3 +206,110 @@ def validate_webhook_url(value: str) -> None:
         return
     except RefusedURL as refused:
         raise ValidationError(str(refused), code="refused_webhook_url") from refused
+
+
+def check_calendar_url_by_settings(url: str, *, resolve: Resolver = resolve_with_dns) -> OutboundTarget:
+    """``check_calendar_url`` under this deployment's settings, read at each call."""
+    return check_calendar_url(
+        url,
+        allowed_hosts=settings.OUTBOUND_CALENDAR_HOSTS,
+        allow_loopback=settings.OUTBOUND_ALLOW_LOOPBACK_FOR_TESTS,
+        local_origins=settings.OUTBOUND_LOCAL_CALENDAR_ORIGINS,
+        resolve=resolve,
+    )
+
+
+def validate_calendar_url(value: str) -> None:
+    """Form validator for a calendar's address, with the same leniency for DNS as ``validate_webhook_url``."""
+    try:
+        check_calendar_url_by_settings(value)
+    except UnresolvableHost:
+        return
+    except RefusedURL as refused:
+        raise ValidationError(str(refused), code="refused_calendar_url") from refused
+
+
+def pinned_connection(target: OutboundTarget, *, timeout: float) -> HTTPConnection:
+    """An HTTP(S) connection to ``target`` that connects only to the addresses the policy checked.
+
+    The TLS handshake still checks the certificate against the host name; only the TCP connect is pinned.
+    """
+    connection_class = HTTPSConnection if target.scheme == "https" else HTTPConnection
+    connection = connection_class(target.host, target.port, timeout=timeout)
+    connection._create_connection = partial(_connect_to_checked, target.addresses)
+    return connection
+
+
+def _connect_to_checked(
+    addresses: tuple[str, ...], address: tuple[str, int], timeout: float, source_address: object = None
+) -> socket.socket:
+    """Stands in for ``socket.create_connection`` in http.client: tries each checked address in turn instead
+    of resolving the host again, which a rebinding DNS server could answer with a private address."""
+    _, port = address
+    last_error: OSError = OSError("no address to connect to")
+    for checked in addresses:
+        try:
+            return socket.create_connection((checked, port), timeout, source_address)
+        except OSError as error:
+            last_error = error
+    raise last_error
+
+
+class FetchFailed(OSError):
+    """A GET that could not complete: no connection, a timeout, a broken reply, or a body over the limit."""
+
+
+class ResponseTooLarge(FetchFailed):
+    """The body is over the limit."""
+
+
+@dataclass(frozen=True)
+class FetchedResponse:
+    status: int
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+
+
+def fetch(
+    target: OutboundTarget, *, headers: Mapping[str, str], max_bytes: int, timeout_seconds: float
+) -> FetchedResponse:
+    """GET ``target`` within ``timeout_seconds`` in all (a server dripping bytes cannot hold a worker longer), and
+    refuse a body over ``max_bytes`` before reading past the limit. Redirects are returned, not followed: the
+    caller checks the next address against the policy first."""
+    deadline = time.monotonic() + timeout_seconds
+    connection = pinned_connection(target, timeout=timeout_seconds)
+    response = None
+    try:
+        connection.request("GET", target.path, headers={"Accept-Encoding": "identity", **headers})
+        # Kept: the connection lets go of its socket once a reply that closes it arrives, the reply still reads it.
+        sock = connection.sock
+        response = connection.getresponse()
+        length = response.getheader("Content-Length")
+        if length is not None and length.isdigit() and int(length) > max_bytes:
+            raise ResponseTooLarge(f"The server sends {int(length):,} bytes; at most {max_bytes:,} are read.")
+        body = bytearray()
+        while chunk := response.read1(65536):
+            body += chunk
+            if len(body) > max_bytes:
+                raise ResponseTooLarge(
+                    f"The server sends more than {max_bytes:,} bytes; at most that many are read."
+                )
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            sock.settimeout(remaining)
+    except TimeoutError as error:
+        if response is None:
+            raise FetchFailed(f"The server did not answer within {timeout_seconds:g} s.") from error
+        raise FetchFailed(f"The server took more than {timeout_seconds:g} s to send the calendar.") from error
+    except FetchFailed:
+        raise
+    except (OSError, HTTPException) as error:
+        raise FetchFailed(f"The server could not be reached: {type(error).__name__}: {error}") from error
+    finally:
+        connection.close()
+    return FetchedResponse(
+        status=response.status,
+        headers={name.lower(): value for name, value in response.getheaders()},
+        body=bytes(body),
+    )

@@ -20,3 +20,7 @@ person_settings_changed = Signal()
 # Rows of ``sender`` (a model, or a many-to-many through model) were written by bulk_create, bulk_update or
 # update(), which send no model signal: whatever follows a model's writes (the feeds' stamps) follows these too.
 rows_written_in_bulk = Signal()
+
+# The times a person's own calendar says they are busy changed (read anew, or a calendar removed). kwargs:
+# ``person`` (the Mentor or Scholar). Published meetings are never moved for it; scheduling flags those that clash.
+busy_times_changed = Signal()

@@ -32,11 +32,13 @@ MENTOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "mentors.availability": ("view", "add", "change", "delete"),
     "scholars.scholar": ("view",),
     "scholars.blackout": ("view", "add", "change", "delete"),
+    "scholars.calendarsource": ("view", "add", "change", "delete"),
     "scholars.mentorship": ("view",),
     "scholars.team": ("view",),
     "scholars.checkin": ("view",),
     "scheduling.meetingseries": ("view",),
     "scheduling.meeting": ("view", "change"),
+    "scheduling.calendarclash": ("view",),
 }
 
 

@@ -1,7 +1,12 @@
 from django.apps import AppConfig
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from cohort.signals import meeting_inputs_changed, person_settings_changed, rows_written_in_bulk
+from cohort.signals import (
+    busy_times_changed,
+    meeting_inputs_changed,
+    person_settings_changed,
+    rows_written_in_bulk,
+)
 
 
 class SchedulingConfig(AppConfig):
@@ -17,6 +22,9 @@ class SchedulingConfig(AppConfig):
         )
         person_settings_changed.connect(
             receivers.reminders_follow_person, dispatch_uid="reminders_follow_person"
+        )
+        busy_times_changed.connect(
+            receivers.clashes_follow_busy_times, dispatch_uid="clashes_follow_busy_times"
         )
 
         for model in feed_sources():

@@ -11,7 +11,6 @@ import json
 import secrets
 import select
 import smtplib
-import socket
 from dataclasses import dataclass, field
 from email import quoprimime
 from email.charset import Charset
@@ -19,8 +18,7 @@ from email.message import Message as EmailMessage
 from email.mime.application import MIMEApplication
 from email.mime.base import MIMEBase
 from email.mime.text import MIMEText
-from functools import partial
-from http.client import HTTPConnection, HTTPException, HTTPSConnection
+from http.client import HTTPException
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -249,10 +247,7 @@ def _deliver_slack(message: OutgoingMessage) -> None:
     except outbound.UnresolvableHost as error:
         raise TransientDeliveryError(f"Slack unreachable: {error}") from error
     text = f"*{message.subject}*\n{message.text}"
-    connection_class = HTTPSConnection if target.scheme == "https" else HTTPConnection
-    # The TLS handshake still checks the certificate against the host name; only the TCP connect is pinned.
-    connection = connection_class(target.host, target.port, timeout=SLACK_TIMEOUT_SECONDS)
-    connection._create_connection = partial(_connect_to_checked, target.addresses)
+    connection = outbound.pinned_connection(target, timeout=SLACK_TIMEOUT_SECONDS)
     try:
         connection.request(
             "POST",
@@ -275,18 +270,3 @@ def _deliver_slack(message: OutgoingMessage) -> None:
     if response.status == 429 or response.status >= 500:
         raise TransientDeliveryError(detail)
     raise PermanentDeliveryError(detail)
-
-
-def _connect_to_checked(
-    addresses: tuple[str, ...], address: tuple[str, int], timeout: float, source_address: object = None
-) -> socket.socket:
-    """Stands in for ``socket.create_connection`` in http.client: tries each checked address in turn instead
-    of resolving the host again, which a rebinding DNS server could answer with a private address."""
-    _, port = address
-    last_error: OSError = OSError("no address to connect to")
-    for checked in addresses:
-        try:
-            return socket.create_connection((checked, port), timeout, source_address)
-        except OSError as error:
-            last_error = error
-    raise last_error

@@ -47,7 +47,7 @@ from scheduling.channels import (
     loggable_address,
     loggable_webhook,
 )
-from scheduling.models import DeliveryAttempt, Meeting, Notification
+from scheduling.models import CalendarClash, DeliveryAttempt, Meeting, Notification
 from scheduling.notifications.messages import NothingToSend, compose_message, recipient_address, recipient_of
 from scheduling.notifications.oversight import check_in_closes_at, escalate_dead_webhook
 from scheduling.notifications.reminders import person_notifications_resync
@@ -576,6 +576,13 @@ def _why_not_send(notification: Notification, *, at: dt.datetime) -> tuple[str, 
                 f"Not sent: the meeting had started at {meeting.starts_at.isoformat()} "
                 f"when the notification could be sent ({at.isoformat()})."
             )
+    if notification.kind == Kind.CLASH:
+        if not CalendarClash.objects.filter(
+            pk=notification.payload["clash_id"], resolved_at__isnull=True
+        ).exists():
+            return Status.SKIPPED, "Not sent: the clash was resolved before the notice could be sent."
+        if meeting.starts_at <= at:
+            return Status.SKIPPED, f"Not sent: the meeting had started at {meeting.starts_at.isoformat()}."
     scholar = notification.recipient_scholar
     if notification.kind == Kind.CHECKIN_PROMPT:
         week = dt.date.fromisoformat(notification.payload["week_start"])

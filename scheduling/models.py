@@ -166,6 +166,51 @@ class Meeting(TimeStamped):
 SETTLED_STATUSES = (Meeting.Status.HELD, Meeting.Status.MISSED)
 
 
+class CalendarClash(TimeStamped):
+    """A published meeting that an attendee's own calendar now shows them busy for. Flagged, never acted on:
+    staff or the mentor decide whether to move the meeting; the clash resolves itself when the busy time goes, or
+    the meeting moves, is cancelled or is over."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="clashes")
+    mentor = models.ForeignKey(
+        Mentor, null=True, blank=True, on_delete=models.CASCADE, related_name="clashes"
+    )
+    scholar = models.ForeignKey(
+        Scholar, null=True, blank=True, on_delete=models.CASCADE, related_name="clashes"
+    )
+    busy_starts_at = models.DateTimeField()
+    busy_ends_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["meeting__starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(mentor__isnull=False, scholar__isnull=True)
+                | Q(mentor__isnull=True, scholar__isnull=False),
+                name="calendar_clash_of_one_person",
+            ),
+            # One open clash per meeting and person: a refresh that finds it again keeps it (and its notice).
+            models.UniqueConstraint(
+                fields=["meeting", "mentor"],
+                condition=Q(resolved_at__isnull=True, mentor__isnull=False),
+                name="calendar_clash_open_once_mentor",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "scholar"],
+                condition=Q(resolved_at__isnull=True, scholar__isnull=False),
+                name="calendar_clash_open_once_scholar",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} busy during {self.meeting}"
+
+    @property
+    def person(self) -> Mentor | Scholar:
+        return self.mentor or self.scholar
+
+
 class Notification(TimeStamped):
     """One reminder or prompt to one person, due at one instant, sent at most once."""
 
@@ -176,6 +221,7 @@ class Notification(TimeStamped):
         CHECKIN_PROMPT = "checkin_prompt", "Check-in prompt"
         CHECKIN_DIGEST = "checkin_digest", "Check-in digest"
         ESCALATION = "escalation", "Escalation to staff"
+        CLASH = "clash", "Calendar clash"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from django.db.models import Q
 
 from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from cohort.models import Cohort
 from mentors.models import Mentor
 from scheduling.models import MeetingSeries
 from scheduling.planner import (
+    BusyTime,
     CohortCalendar,
     DateRange,
     Demand,
@@ -18,7 +23,7 @@ from scheduling.planner import (
     PublishedSlot,
     Window,
 )
-from scholars.models import Blackout, Mentorship, Scholar
+from scholars.models import Blackout, BusyBlock, Mentorship, Scholar
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,26 @@ def scholar_key(scholar: Scholar) -> str:
 def _whole_days_away(blackouts: Iterable[Blackout]) -> tuple[DateRange, ...]:
     """The days a person is away all day: what the planner's notes count (part of a day leaves the day usable)."""
     return tuple(DateRange(start=b.start_date, end=b.end_date) for b in blackouts if not b.is_part_day)
+
+
+def busy_times(
+    cohort: Cohort, mentors: Iterable[Mentor], scholars: Iterable[Scholar]
+) -> dict[str, list[BusyTime]]:
+    """What people's own calendars say about the cohort's dates, by person key, in one query."""
+    first = dt.datetime.combine(cohort.start_date - dt.timedelta(days=2), dt.time(0), tzinfo=dt.UTC)
+    last = dt.datetime.combine(cohort.end_date + dt.timedelta(days=2), dt.time(0), tzinfo=dt.UTC)
+    mentor_keys = {mentor.pk: mentor_key(mentor) for mentor in mentors}
+    scholar_keys = {scholar.pk: scholar_key(scholar) for scholar in scholars}
+    blocks = BusyBlock.objects.filter(
+        Q(source__mentor_id__in=mentor_keys) | Q(source__scholar_id__in=scholar_keys),
+        starts_at__lt=last,
+        ends_at__gt=first,
+    ).values_list("source__mentor_id", "source__scholar_id", "starts_at", "ends_at")
+    found: dict[str, list[BusyTime]] = defaultdict(list)
+    for mentor_id, scholar_id, start, end in blocks:
+        key = mentor_keys[mentor_id] if mentor_id else scholar_keys[scholar_id]
+        found[key].append(BusyTime(start, end))
+    return found
 
 
 def mentor_person(mentor: Mentor) -> Person:
@@ -97,6 +122,8 @@ def build_cohort_problem(*, cohort: Cohort, time_limit_seconds: float) -> Cohort
         scholars_of.setdefault(mentorship.mentor_id, []).append(mentorship.scholar)
         people.setdefault(mentor_key(mentorship.mentor), mentor_person(mentorship.mentor))
         people.setdefault(scholar_key(mentorship.scholar), scholar_person(mentorship.scholar))
+    busy = busy_times(cohort, mentors.values(), (m.scholar for m in mentorships))
+    people = {key: replace(person, busy=tuple(busy.get(key, ()))) for key, person in people.items()}
 
     default = cohort.cadence_default
     demands: list[Demand] = []

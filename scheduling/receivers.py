@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cohort.models import Cohort, Person
+from mentors.models import Mentor
 from scheduling.feeds.generation import feeds_changed
+from scheduling.notifications.clashes import person_clashes_refresh
 from scheduling.notifications.reminders import NOTIFICATION_FIELDS, person_notifications_resync
 from scheduling.services.materialise import cohorts_meetings_refresh
+from scholars.models import Scholar
 
 
 def meetings_follow_inputs(sender: type, *, cohorts: Sequence[Cohort], **signal_kwargs) -> None:
@@ -22,6 +25,12 @@ def reminders_follow_person(sender: type, *, person: Person, fields: Sequence[st
     pending."""
     if NOTIFICATION_FIELDS.intersection(fields):
         person_notifications_resync(person=person)
+
+
+def clashes_follow_busy_times(sender: type, *, person: Mentor | Scholar, **signal_kwargs) -> None:
+    """A person's own calendar was read anew or removed: flag their meetings it now clashes with, and clear the
+    clashes it no longer shows."""
+    person_clashes_refresh(person=person)
 
 
 # Saves that change nothing a feed shows nor who may read one: a sign-in stamps the login's last_login.

@@ -17,11 +17,11 @@ from cohort.selectors import is_staff_role, mentor_of, scholar_of
 from mentors.models import ImportWarning, Mentor, Suggestion
 from scheduling.channels import NOT_TRIED
 from scheduling.compliance import Compliance, mentorships_behind_cadence
-from scheduling.models import DeliveryAttempt, Meeting, MeetingSeries, Notification, PlanRun
+from scheduling.models import CalendarClash, DeliveryAttempt, Meeting, MeetingSeries, Notification, PlanRun
 from scheduling.planner.validate import inside_windows
 from scheduling.problem_builder import build_cohort_problem, mentor_person
 from scheduling.week_plot import WeekCount
-from scholars.models import Mentorship
+from scholars.models import CalendarSource, Mentorship, Scholar
 
 PLANNED = (Meeting.Status.SCHEDULED, Meeting.Status.MOVED)
 
@@ -354,6 +354,9 @@ class StaffDashboard:
     open_suggestion_count: int  # what stream documents suggest about mentors, for staff to accept or dismiss
     cohorts: tuple[CohortPlanning, ...]  # cohorts not yet over, soonest first
     channels_down: tuple[ChannelDown, ...]  # reminders waiting for a mail server that cannot be reached
+    clashes: tuple[CalendarClash, ...]  # the first CLASHES_SHOWN open ones, soonest meeting first
+    clash_count: int
+    failing_calendars: tuple[CalendarSource, ...]  # people's own calendars that cannot be read
 
 
 def staff_dashboard(*, today: dt.date, now: dt.datetime) -> StaffDashboard:
@@ -381,7 +384,27 @@ def staff_dashboard(*, today: dt.date, now: dt.datetime) -> StaffDashboard:
         open_suggestion_count=Suggestion.objects.filter(status=Suggestion.Status.OPEN).count(),
         cohorts=tuple(planning),
         channels_down=channels_down(now=now),
+        clashes=tuple(open_clashes(now=now)[:CLASHES_SHOWN]),
+        clash_count=open_clashes(now=now).count(),
+        failing_calendars=tuple(
+            CalendarSource.objects.exclude(
+                status__in=(CalendarSource.Status.PENDING, CalendarSource.Status.OK)
+            )
+            .select_related("mentor", "scholar")
+            .order_by("failing_since", "pk")
+        ),
     )
+
+
+CLASHES_SHOWN = 20
+
+
+def open_clashes(*, now: dt.datetime, person: Mentor | Scholar | None = None) -> QuerySet[CalendarClash]:
+    """Clashes not resolved, of meetings not over, soonest first; only ``person``'s when given."""
+    clashes = CalendarClash.objects.filter(resolved_at__isnull=True, meeting__ends_at__gt=now)
+    if person is not None:
+        clashes = clashes.filter(**{"mentor" if isinstance(person, Mentor) else "scholar": person})
+    return clashes.select_related("meeting__series", "mentor", "scholar").order_by("meeting__starts_at", "pk")
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ PERIODIC_TASKS = (
     ("Write check-in digests and escalations", "scheduling.tasks.write_periodic_notifications", 15 * 60),
     ("Recover lost plan runs", "scheduling.tasks.recover_lost_plan_runs", 5 * 60),
     ("Recover lost stream-document imports", "mentors.tasks.recover_lost_import_jobs", 5 * 60),
+    ("Read people's calendars for busy times", "scholars.tasks.read_due_calendar_sources", 5 * 60),
 )
 
 

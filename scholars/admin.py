@@ -26,10 +26,12 @@ from cohort.admin_access import (
 from cohort.models import Cohort
 from mentors.admin import MentorAdmin, mentor_link
 from mentors.models import Mentor
-from scholars.forms import BlackoutForm
-from scholars.models import Blackout, CheckIn, Mentorship, Scholar, Team
+from scholars.calendar_sources import calendar_source_remove
+from scholars.forms import BlackoutForm, CalendarSourceAdminForm
+from scholars.models import Blackout, CalendarSource, CheckIn, Mentorship, Scholar, Team
 from scholars.roster_csv import COLUMNS, RosterError, RosterRejected
 from scholars.services import cohort_logins_invite, scholar_logins_create, scholars_bulk_create
+from scholars.tasks import read_on_worker
 
 
 @admin.action(description="Invite its scholars and mentors (logins and sign-in links)", permissions=["staff"])
@@ -70,8 +72,48 @@ class MentorBlackoutInline(ScholarBlackoutInline):
         return formset
 
 
+class ScholarCalendarSourceInline(TabularInline):
+    """A scholar's own calendars, read for busy times; the mentor's page uses the same, keyed on the mentor."""
+
+    model = CalendarSource
+    form = CalendarSourceAdminForm
+    fk_name = "scholar"
+    fields = ["label", "url", "url_hint", "status", "status_detail", "read_at"]
+    readonly_fields = ["url_hint", "status", "status_detail", "read_at"]
+    extra = 0
+    verbose_name_plural = "own calendars (read for busy times; plans avoid them)"
+
+
+class MentorCalendarSourceInline(ScholarCalendarSourceInline):
+    fk_name = "mentor"
+
+
+class CalendarSourcesAdminMixin:
+    """Saves a person page's calendars through ``scholars.calendar_sources``: a removed one forgets its busy times
+    (and the clashes they made), a new or readdressed one is read on a worker at once."""
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        if formset.model is not CalendarSource:
+            super().save_formset(request, form, formset, change)
+            return
+        to_read = [
+            inline.instance
+            for inline in formset.forms
+            if inline.cleaned_data.get("url") and not inline.cleaned_data.get("DELETE")
+        ]
+        sources = formset.save(commit=False)
+        for source in formset.deleted_objects:
+            calendar_source_remove(source)
+        for source in sources:
+            source.save()
+        for source in to_read:
+            read_on_worker(source)
+
+
 @admin.register(Scholar)
-class ScholarAdmin(ImportFromFileMixin, PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
+class ScholarAdmin(
+    CalendarSourcesAdminMixin, ImportFromFileMixin, PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin
+):
     import_label = "Import a roster CSV"
     mentor_lookup = "mentorships__mentor_id"
     list_display = ["name", "cohort", "stream", "status", "mentor_names", "time_zone", "is_sample"]
@@ -84,7 +126,7 @@ class ScholarAdmin(ImportFromFileMixin, PersonAdminMixin, MeetingInputsAdminMixi
     ]
     search_fields = ["name", "slug", "email"]
     list_select_related = ["cohort", "stream"]
-    inlines = [MentorshipInline, ScholarBlackoutInline]
+    inlines = [MentorshipInline, ScholarBlackoutInline, ScholarCalendarSourceInline]
     actions = ["create_logins"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Scholar]:
@@ -199,13 +241,38 @@ class BlackoutAdmin(ReadOnlyAdmin):
         )
 
 
-class MentorBlackoutsAdmin(MentorAdmin):
-    """The mentor page with the mentor's blackouts under their weekly hours. Mentors sit below scholars and cannot
-    import the Blackout model, so this app registers the page in place of mentors' own; scheduling's mentor page
-    extends this one."""
+class MentorBlackoutsAdmin(CalendarSourcesAdminMixin, MentorAdmin):
+    """The mentor page with the mentor's blackouts and own calendars under their weekly hours. Mentors sit below
+    scholars and cannot import these models, so this app registers the page in place of mentors' own;
+    scheduling's mentor page extends this one."""
 
-    inlines = [*MentorAdmin.inlines, MentorBlackoutInline]
+    inlines = [*MentorAdmin.inlines, MentorBlackoutInline, MentorCalendarSourceInline]
 
 
 admin.site.unregister(Mentor)
 admin.site.register(Mentor, MentorBlackoutsAdmin)
+
+
+@admin.action(description="Read the selected calendars now", permissions=["staff"])
+def read_calendars_now(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[CalendarSource]
+) -> None:
+    sources = list(queryset)
+    for source in sources:
+        read_on_worker(source)
+    modeladmin.message_user(
+        request, f"{len(sources)} calendar{pluralize(len(sources))} to be read in a moment."
+    )
+
+
+@admin.register(CalendarSource)
+class CalendarSourceAdmin(ReadOnlyAdmin):
+    """Everyone's own calendars and whether they can be read; each person edits theirs on their page."""
+
+    listed_for_mentors = False
+    mentor_lookup = "mentor_id"
+    list_display = ["owner", "label", "url_hint", "status", "status_detail", "read_at", "failing_since"]
+    list_filter = ["status", ("scholar__cohort", RelatedOnlyFieldListFilter)]
+    search_fields = ["mentor__name", "scholar__name", "label", "url_hint"]
+    list_select_related = ["mentor", "scholar"]
+    actions = [read_calendars_now]

@@ -19,7 +19,8 @@ from cohort.dates import monday_of
 from cohort.models import Break, Cohort, Phase, Stream
 from cohort.services import MeetingInputsChange, meeting_inputs_change
 from mentors.models import Availability, Mentor
-from scholars.models import Mentorship, Scholar, Team
+from scholars.calendar_sources import calendar_source_add, calendar_source_read, calendar_source_set_url
+from scholars.models import CalendarSource, Mentorship, Scholar, Team
 from scholars.services import cohort_logins_invite
 
 DEMO_SLUG = "demo"
@@ -45,6 +46,7 @@ DEFAULT_CADENCE = Cadence(
     sources=("Cohort default: a weekly 1-on-1 of an hour.",),
 )
 ADMIN_USERNAME = "admin"
+DEMO_CALENDAR_LABEL = "Research group (demo)"
 
 
 @dataclass(frozen=True)
@@ -222,3 +224,20 @@ def _ensure_admin() -> tuple[str, str | None]:
     path.write_text(password + "\n")
     path.chmod(0o600)
     return ADMIN_USERNAME, password
+
+
+def demo_calendar_attach(*, url: str, now: dt.datetime) -> CalendarSource:
+    """Give the demo cohort's first mentor their own calendar at ``url`` (a file the demo serves on this machine)
+    and read it now, through the same fetch as any other, so the plan that follows works around it."""
+    cohort = Cohort.objects.get(slug=DEMO_SLUG)
+    mentor = Mentor.objects.filter(mentorships__scholar__cohort=cohort).distinct().order_by("slug").first()
+    if mentor is None:
+        raise ValueError("The demo cohort has no mentor yet: run `manage.py demo_cohort` first.")
+    source = mentor.calendar_sources.filter(label=DEMO_CALENDAR_LABEL).first()
+    if source is None:
+        source = calendar_source_add(owner=mentor, url=url, label=DEMO_CALENDAR_LABEL)
+    else:
+        # Each demo serves the file on a port of its own.
+        calendar_source_set_url(source, url)
+        source.save()
+    return calendar_source_read(source.pk, now=now)

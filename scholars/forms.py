@@ -20,7 +20,9 @@ from cohort.forms import (
     WeekdaysField,
 )
 from cohort.models import Cohort
-from scholars.models import Blackout, Scholar
+from cohort.outbound import validate_calendar_url
+from scholars.calendar_sources import calendar_source_set_url
+from scholars.models import Blackout, CalendarSource, Scholar
 from scholars.services import MAX_FIELD_CHARS
 
 
@@ -123,3 +125,47 @@ class CheckInForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class CalendarSourceAdminForm(forms.ModelForm):
+    """A calendar on a person's admin page: the address is asked for when the row is added, or to replace it, and
+    never shown back."""
+
+    url = forms.CharField(
+        label="Secret address (iCal)",
+        required=False,
+        max_length=2000,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "https://… (kept secret)"}),
+        help_text="Leave empty to keep the address it has.",
+    )
+
+    class Meta:
+        model = CalendarSource
+        fields = ["label"]
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"].strip()
+        if not url and self.instance.pk is None:
+            raise ValidationError("Give the calendar's secret address.")
+        if url:
+            validate_calendar_url(url)
+        return url
+
+    def save(self, commit: bool = True) -> CalendarSource:
+        if self.cleaned_data.get("url"):
+            calendar_source_set_url(self.instance, self.cleaned_data["url"])
+        return super().save(commit)
+
+
+class CalendarSourceForm(forms.Form):
+    """A person's own calendar address; the outbound policy (``scholars.calendar_sources``) decides."""
+
+    url = forms.CharField(
+        label="Secret address in iCal format",
+        max_length=2000,
+        widget=forms.URLInput(attrs={"placeholder": "https://calendar.google.com/calendar/ical/…/basic.ics"}),
+        help_text="Google: Settings → your calendar → Integrate calendar → Secret address in iCal format. "
+        "Outlook: Settings → Calendar → Shared calendars → Publish a calendar → ICS. "
+        "Apple: Calendar → Share Calendar → Public Calendar.",
+    )
+    label = forms.CharField(max_length=100, required=False, help_text="Optional, e.g. “Work”.")

@@ -286,3 +286,84 @@ class Blackout(MeetingInput, DateSpan):
         if self.mentor_id:
             return self.mentor.calendar_cohorts()
         return [self.scholar.cohort] if self.scholar_id else []
+
+
+class CalendarSource(TimeStamped):
+    """A mentor's or a scholar's own calendar (the secret iCalendar address Google, Outlook or Apple gives them),
+    read on a schedule for the times they are busy. The address is a credential: it is stored encrypted and shown
+    again only as ``url_hint``."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be read"
+        OK = "ok", "Read"
+        REFUSED = "refused", "Address refused"
+        UNREACHABLE = "unreachable", "Could not be read"
+        TOO_LARGE = "too_large", "Too large"
+        HTTP_ERROR = "http_error", "Refused by its server"
+        INVALID = "invalid", "Not a calendar"
+
+    mentor = models.ForeignKey(
+        Mentor, null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_sources"
+    )
+    scholar = models.ForeignKey(
+        Scholar, null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_sources"
+    )
+    label = models.CharField(max_length=100, blank=True, help_text="Which calendar it is, e.g. 'Work'.")
+    url_encrypted = models.TextField(editable=False)
+    url_hint = models.CharField(
+        max_length=200, editable=False, help_text="The address's host and last characters: it is a secret."
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING, editable=False)
+    status_detail = models.CharField(max_length=500, blank=True, editable=False)
+    checked_at = models.DateTimeField(null=True, blank=True, editable=False, help_text="Last read, or tried.")
+    read_at = models.DateTimeField(null=True, blank=True, editable=False, help_text="Last read successfully.")
+    failing_since = models.DateTimeField(null=True, blank=True, editable=False)
+    etag = models.CharField(max_length=300, blank=True, editable=False)
+    last_modified = models.CharField(max_length=100, blank=True, editable=False)
+    busy_digest = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Of the busy times last read: unchanged, no rewrite.",
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(mentor__isnull=False, scholar__isnull=True)
+                | Q(mentor__isnull=True, scholar__isnull=False),
+                name="calendar_source_belongs_to_one_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner}: {self.label or self.url_hint}"
+
+    @property
+    def owner(self) -> Mentor | Scholar:
+        return self.mentor or self.scholar
+
+    @property
+    def is_failing(self) -> bool:
+        return self.status not in (self.Status.PENDING, self.Status.OK)
+
+
+class BusyBlock(models.Model):
+    """A time its owner's own calendar says they are busy, and nothing else: no title, place or guest is kept."""
+
+    source = models.ForeignKey(CalendarSource, on_delete=models.CASCADE, related_name="busy_blocks")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["source", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="busy_block_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"busy {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M} UTC"

@@ -196,6 +196,7 @@ CELERY_TASK_ROUTES = {
     "scheduling.tasks.write_periodic_notifications": {"queue": TICK_QUEUE},
     "scheduling.tasks.recover_lost_plan_runs": {"queue": TICK_QUEUE},
     "mentors.tasks.recover_lost_import_jobs": {"queue": TICK_QUEUE},
+    "scholars.tasks.read_due_calendar_sources": {"queue": TICK_QUEUE},
 }
 # Celery's Django fixup closes every database connection around every task unless this is set, so each task
 # opened a new one. Set, it closes them only every this many tasks; cohort.project.celery closes the obsolete and
@@ -221,7 +222,17 @@ NOTIFICATION_RETRY_MAX_SECONDS = float(os.environ.get("NOTIFICATION_RETRY_MAX_SE
 NOTIFICATION_RETRY_FOR_SECONDS = float(os.environ.get("NOTIFICATION_RETRY_FOR_SECONDS", str(24 * 3600)))
 # Hosts Slack webhook URLs may name (https only, public addresses only: see cohort.outbound).
 OUTBOUND_WEBHOOK_HOSTS = env_list("OUTBOUND_WEBHOOK_HOSTS", "hooks.slack.com")
-# Tests only, so never read from the environment: lets webhooks reach a plain-http server on a loopback address.
+# Hosts people's calendar addresses may name; empty: any public host (Google, Outlook, iCloud and the rest).
+OUTBOUND_CALENDAR_HOSTS = env_list("OUTBOUND_CALENDAR_HOSTS", "")
+# The demo only (run.py demo sets it): "127.0.0.1:PORT" origins on this machine whose calendars may be read over
+# plain http. `check --deploy` refuses it when DEBUG is off.
+OUTBOUND_LOCAL_CALENDAR_ORIGINS = env_list("COHORTOPS_LOCAL_CALENDAR_ORIGINS", "")
+# Reading a person's own calendar for busy times: how often, how far ahead, and what a source may cost a worker.
+CALENDAR_REFRESH_MINUTES = int(os.environ.get("CALENDAR_REFRESH_MINUTES", "30"))
+CALENDAR_HORIZON_DAYS = int(os.environ.get("CALENDAR_HORIZON_DAYS", "365"))
+CALENDAR_MAX_BYTES = int(os.environ.get("CALENDAR_MAX_BYTES", str(5 * 1024 * 1024)))
+CALENDAR_TIMEOUT_SECONDS = float(os.environ.get("CALENDAR_TIMEOUT_SECONDS", "20"))
+# Tests only, so never read from the environment: lets webhooks and calendars reach a plain-http server on a loopback address.
 OUTBOUND_ALLOW_LOOPBACK_FOR_TESTS = False
 
 # --- REST framework ---------------------------------------------------------------------------------------

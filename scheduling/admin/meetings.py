@@ -33,7 +33,7 @@ from cohort.cadence import every_weeks
 from cohort.dates import WEEKDAY_NAMES
 from cohort.selectors import is_staff_role
 from scheduling.admin.actions import local_time
-from scheduling.models import Meeting, MeetingSeries
+from scheduling.models import CalendarClash, Meeting, MeetingSeries
 from scheduling.services.meeting_edits import meeting_cancel, meeting_mark, meeting_move, series_cancel_rest
 
 EDITABLE_MEETING = (Meeting.Status.SCHEDULED, Meeting.Status.MOVED)
@@ -339,3 +339,23 @@ class MeetingAdmin(RoleScopedAdmin):
                 messages.SUCCESS,
             )
         return HttpResponseRedirect(reverse("admin:scheduling_meeting_change", args=[meeting.pk]))
+
+
+@admin.register(CalendarClash)
+class CalendarClashAdmin(ReadOnlyAdmin):
+    """Meetings that an attendee's own calendar shows them busy for: flagged, never moved by cohortops. Move the
+    meeting from its page; the clash resolves itself when it no longer holds."""
+
+    mentor_lookup = "meeting__series__mentor_id"
+    list_display = ["meeting_link", "person", "busy_starts_at", "busy_ends_at", "created_at", "resolved_at"]
+    list_filter = [
+        ("resolved_at", admin.EmptyFieldListFilter),
+        ("meeting__series__cohort", RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["mentor__name", "scholar__name", "meeting__series__title"]
+    list_select_related = ["meeting__series", "mentor", "scholar"]
+
+    @admin.display(description="meeting", ordering="meeting__starts_at")
+    def meeting_link(self, clash: CalendarClash):
+        url = reverse("admin:scheduling_meeting_change", args=[clash.meeting_id])
+        return format_html('<a href="{}">{}</a>', url, clash.meeting)

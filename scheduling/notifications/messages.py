@@ -19,7 +19,7 @@ from mentors.models import Mentor
 from scheduling import ics
 from scheduling.calendar_events import occurrence_event
 from scheduling.channels import Attachment, OutgoingMessage
-from scheduling.models import Notification
+from scheduling.models import CalendarClash, Notification
 from scheduling.notifications.oversight import covers_week
 from scheduling.notifications.rows import MEETING_KINDS, Channel, Kind, Status
 from scholars.models import CheckIn, Mentorship, Scholar
@@ -125,6 +125,20 @@ def _meeting_context(notification: Notification, zone: str) -> dict:
     }
 
 
+def _clash_context(notification: Notification, zone: str) -> dict:
+    """A clash, for the busy person ("your own calendar") or for staff, who read it in their own zone."""
+    clash = CalendarClash.objects.select_related("mentor", "scholar").get(pk=notification.payload["clash_id"])
+    person = clash.person
+    return {
+        **_meeting_context(notification, zone),
+        "for_staff": recipient_of(notification) is None,
+        "person_name": person.name,
+        "busy": format_span(clash.busy_starts_at, clash.busy_ends_at, zone),
+        "mentor_name": notification.meeting.series.mentor.name,
+        "meeting_admin_path": reverse("admin:scheduling_meeting_change", args=[notification.meeting_id]),
+    }
+
+
 def _prompt_context(notification: Notification, zone: str) -> dict:
     week = dt.date.fromisoformat(notification.payload["week_start"])
     return {
@@ -217,6 +231,7 @@ _CONTEXT_BUILDERS = {
     Kind.CHECKIN_PROMPT: _prompt_context,
     Kind.CHECKIN_DIGEST: _digest_context,
     Kind.ESCALATION: _escalation_context,
+    Kind.CLASH: _clash_context,
 }
 
 

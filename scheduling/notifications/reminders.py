@@ -14,8 +14,10 @@ from cohort.dates import monday_of
 from cohort.models import Person
 from mentors.models import Mentor
 from scheduling.models import Meeting, Notification
+from scheduling.notifications.clashes import meeting_clashes_sync
 from scheduling.notifications.rows import (
     LIVE_MEETING_STATUSES,
+    MEETING_KINDS,
     Kind,
     Status,
     Wanted,
@@ -70,7 +72,8 @@ def sync_meeting_notifications(*, meetings: Sequence[Meeting], now: dt.datetime 
        only for meetings within NOTICE_HORIZON that have not started).
     3. Pending rows of these meetings that are no longer wanted (an older version, a removed attendee) are
        superseded; wanted rows are created unless their due time has already passed.
-    4. The check-in prompts of the scholars involved are recomputed (see ``_sync_check_in_prompts``).
+    4. Calendar clashes of these meetings are opened or resolved (``clashes.meeting_clashes_sync``).
+    5. The check-in prompts of the scholars involved are recomputed (see ``_sync_check_in_prompts``).
     """
     now = now or timezone.now()
     ids = [m.pk for m in meetings]
@@ -81,7 +84,7 @@ def sync_meeting_notifications(*, meetings: Sequence[Meeting], now: dt.datetime 
         .select_related("series__mentor")
         .prefetch_related(Prefetch("series__scholars", queryset=Scholar.objects.filter(ACTIVE_SCHOLAR)))
     )
-    existing = Notification.objects.filter(meeting_id__in=ids).values_list(
+    existing = Notification.objects.filter(meeting_id__in=ids, kind__in=MEETING_KINDS).values_list(
         "pk", "dedupe_key", "status", "meeting_id", "meeting_version", "payload"
     )
     current_version = {m.pk: m.version for m in loaded}
@@ -102,6 +105,7 @@ def sync_meeting_notifications(*, meetings: Sequence[Meeting], now: dt.datetime 
     wanted_keys = {w.row.dedupe_key for w in wanted}
     report = write_rows(wanted, supersede=(pk for key, pk in pending.items() if key not in wanted_keys))
 
+    meeting_clashes_sync(meetings=loaded, now=now)
     scholar_ids = {s.pk for m in loaded for s in m.series.scholars.all()}
     return report + _sync_check_in_prompts(scholar_ids=scholar_ids, now=now)
 

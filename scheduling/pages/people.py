@@ -9,18 +9,24 @@ from functools import wraps
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from cohort.models import Person
 from cohort.selectors import mentor_of, scholar_of
 from scheduling.feed_tokens import FeedLink, feed_status_for, feed_token_rotate, own_feed_owner
 from scheduling.models import FeedToken
+from scheduling.selectors import open_clashes
+from scholars.calendar_sources import calendar_source_add, calendar_source_remove
+from scholars.forms import CalendarSourceForm
+from scholars.tasks import read_on_worker
 
 FEED_TITLES = {
     FeedToken.Scope.SCHOLAR: "My meetings",
@@ -123,12 +129,59 @@ def calendars(request: HttpRequest, person: Person) -> HttpResponse:
         link = feed_token_rotate(owner=owner, by=request.user, cohort=cohort)
         title = FEED_TITLES[scope].format(label=str(owner))
         new_link = {"title": title, **subscribe_links(link, title)}
-    return person_render(
-        request,
-        person,
-        "pages/calendars.html",
-        {"title": "Calendars", "feeds": feed_rows(request.user), "new_link": new_link},
-    )
+    return _calendars_page(request, person, new_link=new_link)
+
+
+def _calendars_page(
+    request: HttpRequest,
+    person: Person,
+    *,
+    new_link: dict | None = None,
+    source_form: CalendarSourceForm | None = None,
+) -> HttpResponse:
+    """The feeds, and the person's own calendars read for busy times with what they clash with; with a refused
+    calendar form (and its errors) when there is one."""
+    context = {
+        "title": "Calendars",
+        "feeds": feed_rows(request.user),
+        "new_link": new_link,
+        "sources": person.calendar_sources.annotate(
+            busy_ahead=Count("busy_blocks", filter=Q(busy_blocks__ends_at__gt=timezone.now()))
+        ).order_by("pk"),
+        "source_form": source_form or CalendarSourceForm(),
+        "clashes": open_clashes(now=timezone.now(), person=person),
+    }
+    return person_render(request, person, "pages/calendars.html", context, 400 if source_form else 200)
+
+
+@require_POST
+@own_page(scholars=True, mentors=True)
+def busy_calendar_add(request: HttpRequest, person: Person) -> HttpResponse:
+    """Add the person's own calendar; a worker reads it at once, and the page shows how that went."""
+    form = CalendarSourceForm(request.POST)
+    if form.is_valid():
+        try:
+            source = calendar_source_add(owner=person, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            read_on_worker(source)
+            messages.success(
+                request, f"Calendar added ({source.url_hint}): it is read in a moment, then every so often."
+            )
+            return redirect("calendars")
+    return _calendars_page(request, person, source_form=form)
+
+
+@require_POST
+@own_page(scholars=True, mentors=True)
+def busy_calendar_remove(request: HttpRequest, person: Person, pk: int) -> HttpResponse:
+    source = person.calendar_sources.filter(pk=pk).first()
+    if source is None:
+        raise Http404("No such calendar of yours.")
+    calendar_source_remove(source)
+    messages.success(request, f"Calendar removed ({source.url_hint}): its busy times are forgotten.")
+    return redirect("calendars")
 
 
 def add_errors(form: Form, error: ValidationError) -> None:

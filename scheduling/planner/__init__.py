@@ -6,6 +6,7 @@ check the result with `validate_plan` and write it back.
 
 from scheduling.planner.greedy import plan_first_fit
 from scheduling.planner.problem import (
+    BusyTime,
     CohortCalendar,
     DateRange,
     Demand,
@@ -23,6 +24,7 @@ from scheduling.planner.solver import plan
 from scheduling.planner.validate import validate_plan
 
 __all__ = [
+    "BusyTime",
     "CohortCalendar",
     "DateRange",
     "Demand",

@@ -1,8 +1,9 @@
 """Why a demand got fewer meetings than it asked for, in words a staff member can act on.
 
 The reasons, checked in this order: someone entered no availability; the attendees never overlap long enough;
-they overlap only in some weeks (a clock change moves the overlap out of someone's hours); their overlap falls on
-days too close together for the spread rule; their shared hours are booked by other meetings.
+they overlap only in some weeks (a clock change moves the overlap out of someone's hours, or someone's own calendar
+shows them busy then) or only when someone's own calendar shows them busy; their overlap falls on days too close
+together for the spread rule; their shared hours are booked by other meetings.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ def _no_candidate_reason(finder: CandidateFinder, demand: Demand, who: str) -> s
             best = check
     if best is not None:
         return _some_weeks_reason(finder, demand, best, who)
+    busy = _busy_at_every_shared_hour(finder, demand)
+    if busy:
+        return f"{who} share available hours only when {_join(busy)}'s own calendar shows busy times"
     longest = _longest_overlap(finder, demand)
     if longest:
         return (
@@ -56,6 +60,18 @@ def _no_candidate_reason(finder: CandidateFinder, demand: Demand, who: str) -> s
             f"the meeting needs {demand.duration_minutes} minutes"
         )
     return f"{who} share no available hour on any weekday" + _odd_one_out(finder, demand)
+
+
+def _busy_at_every_shared_hour(finder: CandidateFinder, demand: Demand) -> list[str]:
+    """Who is busy in their own calendar, when without those busy times the attendees would meet on some date."""
+    people = finder.problem.people_by_key
+    busy = [key for key in demand.attendees if people[key].busy]
+    if not busy:
+        return []
+    free = replace(finder.problem, people=tuple(replace(person, busy=()) for person in finder.problem.people))
+    if next(CandidateFinder(free).workable(demand), None) is None:
+        return []
+    return [people[key].name for key in busy]
 
 
 def _odd_one_out(finder: CandidateFinder, demand: Demand) -> str:
@@ -94,6 +110,9 @@ def _some_weeks_reason(finder: CandidateFinder, demand: Demand, check: SlotCheck
                 z for z in zones if _noon_offset(z, before) != _noon_offset(z, after) and z not in changed
             ]
     slot = f"{WEEKDAY_NAMES[check.weekday]} {check.start_minute // 60:02d}:{check.start_minute % 60:02d}"
+    busy = _busy_on_failed_dates(finder, demand, check)
+    if busy:
+        return f"{who} are available together at {slot} {when}: {_join(busy)}'s own calendar shows busy times then"
     if not changed:
         return f"{who} are available together at {slot} {when}; no single time works in every week"
     if len(changed) == 1:
@@ -101,6 +120,26 @@ def _some_weeks_reason(finder: CandidateFinder, demand: Demand, check: SlotCheck
     else:
         cause = f"the clock changes in {_join(changed)} move"
     return f"{who} are available together ({slot}) {when}: {cause} the overlap out of hours"
+
+
+def _busy_on_failed_dates(finder: CandidateFinder, demand: Demand, check: SlotCheck) -> list[str]:
+    """Who, of those missing on the slot's failed dates, is busy then in their own calendar."""
+    dates = finder.slot_dates(check.weekday, demand.interval_weeks, check.phase)
+    occurrences = finder.occurrences(
+        demand.time_zone,
+        check.weekday,
+        check.start_minute,
+        demand.duration_minutes,
+        demand.interval_weeks,
+        check.phase,
+    )
+    busy = {
+        key
+        for day, missing in check.failures
+        for key in missing
+        if (occurrence := occurrences[dates.index(day)]) is not None and finder.is_busy(key, occurrence)
+    }
+    return [finder.problem.people_by_key[key].name for key in demand.attendees if key in busy]
 
 
 def _weeks_phrase(days: list[date], good: set[date], bad: list[date]) -> str:

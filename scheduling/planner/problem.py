@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -69,6 +69,20 @@ class Window:
         return minute_of_day(self.end) or MINUTES_PER_DAY
 
 
+@dataclass(frozen=True, order=True)
+class BusyTime:
+    """[start, end), aware datetimes: a time the person's own calendar says they are busy. No meeting may touch it."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError(f"busy time {self.start}-{self.end} is not in a time zone")
+        if self.end <= self.start:
+            raise ValueError(f"busy time ends ({self.end}) before it starts ({self.start})")
+
+
 @dataclass(frozen=True)
 class Person:
     key: str
@@ -76,6 +90,7 @@ class Person:
     time_zone: str
     windows: tuple[Window, ...]
     blackouts: tuple[DateRange, ...] = ()
+    busy: tuple[BusyTime, ...] = ()
 
     def __post_init__(self) -> None:
         ZoneInfo(self.time_zone)

@@ -5,13 +5,15 @@ inside that attendee's windows for their local weekday. Zones change clocks on d
 works in January can leave someone's hours for the weeks between two clock changes: it is then no candidate.
 A slot whose local start does not exist on some date (the spring-forward gap) is treated as infeasible on that
 date, and so is no candidate: the meeting could not happen at its written time. An ambiguous start (the hour
-repeated in autumn) means its first occurrence.
+repeated in autumn) means its first occurrence. A date on which the meeting would touch a time an attendee's own
+calendar shows them busy fails the same way as one outside their hours.
 
 Instants are whole minutes since the Unix epoch, in UTC, so overlaps are integer comparisons.
 """
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -54,6 +56,19 @@ def local_to_utc(zone_name: str, day: date, minute: int) -> int | None:
 def utc_offset_minutes(zone_name: str, utc_minute: int) -> int:
     instant = EPOCH + timedelta(minutes=utc_minute)
     return int(instant.astimezone(zone(zone_name)).utcoffset().total_seconds()) // 60
+
+
+def busy_minutes(person: Person) -> tuple[Interval, ...]:
+    """The person's busy times as sorted, merged UTC minute ranges (a partly busy minute counts as busy)."""
+    joined: list[Interval] = []
+    for busy in sorted(person.busy):
+        start = math.floor((busy.start - EPOCH).total_seconds() / 60)
+        end = math.ceil((busy.end - EPOCH).total_seconds() / 60)
+        if joined and start <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], end))
+        else:
+            joined.append((start, end))
+    return tuple(joined)
 
 
 def merged_windows(person: Person) -> tuple[tuple[Interval, ...], ...]:
@@ -157,8 +172,8 @@ class ZoneClock:
 class CandidateFinder:
     """Checks weekly slots against a problem's calendar and availability, sharing work between demands.
 
-    Whether a person can make a slot depends only on their zone and windows, so the verdict per date is kept
-    as a bitmask per (zone and windows, slot): a mentor's five demands check each slot once.
+    Whether a person can make a slot depends only on their zone, windows and busy times, so the verdict per date
+    is kept as a bitmask per (zone, windows and busy times, slot): a mentor's five demands check each slot once.
     """
 
     def __init__(self, problem: PlanningProblem) -> None:
@@ -168,9 +183,10 @@ class CandidateFinder:
         self.zones = {person.key: person.time_zone for person in problem.people}
         self.clocks = {name: ZoneClock(name, first, last) for name in sorted(set(self.zones.values()))}
         self.windows = {person.key: merged_windows(person) for person in problem.people}
+        self.busy = {person.key: busy_minutes(person) for person in problem.people}
         profiles: dict[tuple, int] = {}
         self.profile = {
-            key: profiles.setdefault((self.zones[key], windows), len(profiles))
+            key: profiles.setdefault((self.zones[key], windows, self.busy[key]), len(profiles))
             for key, windows in self.windows.items()
         }
         self._dates: dict[tuple[int, int, int | None], tuple[date, ...]] = {}
@@ -217,8 +233,18 @@ class CandidateFinder:
             found = self._fits[key] = (mask, slack)
         return found
 
+    def is_busy(self, person_key: str, occurrence: Interval) -> bool:
+        """Whether the occurrence touches a time the person's own calendar shows them busy."""
+        busy = self.busy[person_key]
+        # Merged and sorted, so the last busy time starting before the meeting ends is the only one to check.
+        before_end = bisect_right(busy, (occurrence[1] - 1, math.inf)) - 1
+        return before_end >= 0 and busy[before_end][1] > occurrence[0]
+
     def slack(self, person_key: str, occurrence: Interval) -> int | None:
-        """Minutes from the meeting to the nearer edge of the person's window holding it; None if none does."""
+        """Minutes from the meeting to the nearer edge of the person's window holding it; None if none does, or
+        if the person is busy then."""
+        if self.busy[person_key] and self.is_busy(person_key, occurrence):
+            return None
         clock = self.clocks[self.zones[person_key]]
         day, start = divmod(clock.local(occurrence[0]), MINUTES_PER_DAY)
         # Past 24:00 means the meeting crosses the person's midnight: never inside a window.

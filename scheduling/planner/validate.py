@@ -39,6 +39,8 @@ def validate_plan(problem: PlanningProblem, result: PlanResult) -> list[str]:
                 for key in demand.attendees:
                     if not inside_windows(people[key], start, end):
                         violations.append(f"{what}: outside {people[key].name}'s available hours")
+                    if any(busy.start < end and start < busy.end for busy in people[key].busy):
+                        violations.append(f"{what}: {people[key].name}'s own calendar shows them busy")
                     booked[key].append((start, end, what))
 
     for key, meetings in booked.items():

@@ -21,6 +21,7 @@ from scheduling.models import SETTLED_STATUSES, Meeting, MeetingSeries
 from scheduling.notifications.reminders import sync_meeting_notifications
 from scheduling.planner.validate import inside_windows
 from scheduling.problem_builder import mentor_person, scholar_person
+from scholars.models import BusyBlock
 
 logger = logging.getLogger(__name__)
 
@@ -102,8 +103,9 @@ def _outside_cohort(meeting: Meeting, starts_at: dt.datetime) -> str | None:
 
 
 def _outside_hours(meeting: Meeting, starts_at: dt.datetime, ends_at: dt.datetime) -> list[str]:
-    """Who cannot meet then: outside the mentor's availability or a scholar's working days and hours, or away on
-    a blackout, each in that person's own zone. Staff may still move the meeting there, with a reason."""
+    """Who cannot meet then: outside the mentor's availability or a scholar's working days and hours, away on a
+    blackout, or busy in their own calendar, each in that person's own zone. Staff may still move the meeting
+    there, with a reason."""
     mentor = meeting.series.mentor
     people = [(mentor, mentor_person(mentor), "availability")]
     for scholar in meeting.series.scholars.order_by("name"):
@@ -123,6 +125,14 @@ def _outside_hours(meeting: Meeting, starts_at: dt.datetime, ends_at: dt.datetim
             why = f" ({blackout.reason})" if blackout.reason else ""
             hours = f" {blackout.hours_label}" if blackout.is_part_day else ""
             problems.append(f"{person.name} is away on {local_start.date()}{hours}{why}.")
+        owner = {"source__mentor" if person is mentor else "source__scholar": person}
+        busy = BusyBlock.objects.filter(**owner, starts_at__lt=ends_at, ends_at__gt=starts_at).first()
+        if busy is not None:
+            zone = ZoneInfo(person.time_zone)
+            problems.append(
+                f"{person.name}'s own calendar shows them busy "
+                f"{busy.starts_at.astimezone(zone):%H:%M}–{busy.ends_at.astimezone(zone):%H:%M} that day."
+            )
     return problems
 
 

@@ -113,6 +113,7 @@ def test_a_mentor_sees_the_admin_index_with_only_their_models(alice_client):
         ("scholars", "CheckIn"),
         ("scheduling", "MeetingSeries"),
         ("scheduling", "Meeting"),
+        ("scheduling", "CalendarClash"),
     }
 
 

@@ -50,9 +50,15 @@ def inline_prefixes(response) -> list[str]:
     return [inline.formset.prefix for inline in response.context["inline_admin_formsets"]]
 
 
-def test_a_mentors_page_has_their_hours_then_their_blackouts(alice_client, alice: MentorRows):
-    # The blackouts are scholars' model, added to the page by scholars' admin; scheduling's page keeps them.
-    assert inline_prefixes(alice_client.get(profile_url(alice))) == ["availability", "blackouts"]
+def test_a_mentors_page_has_their_hours_then_their_blackouts_and_own_calendars(
+    alice_client, alice: MentorRows
+):
+    # Blackouts and calendars are scholars' models, added to the page by scholars' admin; scheduling's keeps them.
+    assert inline_prefixes(alice_client.get(profile_url(alice))) == [
+        "availability",
+        "blackouts",
+        "calendar_sources",
+    ]
 
 
 def test_staff_see_a_mentors_suggestions_and_import_warnings_after_their_hours_and_blackouts(
@@ -61,6 +67,7 @@ def test_staff_see_a_mentors_suggestions_and_import_warnings_after_their_hours_a
     assert inline_prefixes(staff_client.get(profile_url(alice))) == [
         "availability",
         "blackouts",
+        "calendar_sources",
         "suggestions",
         "import_warnings",
         "ImportWarning_shared_with",

@@ -1,6 +1,6 @@
-"""Real local peers for the notification tests: an SMTP server (aiosmtpd) and a Slack-style webhook server.
+"""Real local peers for the tests: an SMTP server (aiosmtpd), a Slack-style webhook server, and a calendar host.
 
-Both listen on 127.0.0.1 on a free port, record what they receive, and answer as told.
+Each listens on 127.0.0.1 on a free port, records what it receives, and answers as told.
 """
 
 from __future__ import annotations
@@ -13,8 +13,11 @@ import json
 import logging
 import socket
 import threading
+import time
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -129,6 +132,82 @@ def webhook_server(*, status: int = 200):
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/services/T000/B000/secretpath", recording
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class CalendarRoute:
+    """What the calendar server answers on one path: a body (with an ETag, honoured), or a status, a redirect,
+    and a pause before each chunk of the body (a slow server)."""
+
+    body: bytes = b""
+    status: int = 200
+    etag: str = ""
+    location: str = ""
+    content_type: str = "text/calendar; charset=utf-8"
+    pause_per_chunk: float = 0.0
+    chunk: int = 1024
+    send_length: bool = True  # False: no Content-Length, the body ends when the connection closes
+
+
+class RecordingCalendarServer:
+    def __init__(self, port: int) -> None:
+        self.routes: dict[str, CalendarRoute] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []  # (path, headers)
+        self.base = f"http://127.0.0.1:{port}"
+
+    def url(self, path: str) -> str:
+        return f"{self.base}{path}"
+
+
+@contextmanager
+def calendar_server() -> Iterator[RecordingCalendarServer]:
+    """A stand-in for Google's, Outlook's or iCloud's calendar host: serves ``routes``, answers 304 to an
+    If-None-Match naming the route's ETag, and records each request's path and headers."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            recording.requests.append((self.path, dict(self.headers.items())))
+            route = recording.routes.get(self.path)
+            if route is None:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if route.etag and self.headers.get("If-None-Match") == route.etag:
+                self.send_response(304)
+                self.send_header("ETag", route.etag)
+                self.end_headers()
+                return
+            self.send_response(route.status)
+            if route.location:
+                self.send_header("Location", route.location)
+            if route.etag:
+                self.send_header("ETag", route.etag)
+            self.send_header("Content-Type", route.content_type)
+            if route.send_length:
+                self.send_header("Content-Length", str(len(route.body)))
+            self.end_headers()
+            try:
+                for start in range(0, len(route.body), route.chunk):
+                    time.sleep(route.pause_per_chunk)
+                    self.wfile.write(route.body[start : start + route.chunk])
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up on a slow or oversized body, as it should
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    recording = RecordingCalendarServer(server.server_address[1])
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield recording
     finally:
         server.shutdown()
         server.server_close()

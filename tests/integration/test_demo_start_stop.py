@@ -6,6 +6,7 @@ again. Times are printed (`pytest -s` shows them), not asserted: `run.py bench d
 
 from __future__ import annotations
 
+import re
 import signal
 
 import pytest
@@ -40,8 +41,11 @@ def test_the_demo_serves_its_first_page_and_a_stop_signal_stops_all_it_started(c
     assert stop.left_running == [], demo.output()[-3000:]
     assert stop.exit_code == 0, demo.output()[-3000:]
     output = demo.output()
-    assert f"{stop_signal.name}: stopping the demo's web app, worker, tick worker, beat." in output
-    assert "Stopped: web app, worker, tick worker, beat; nothing the demo started is running." in output
+    everything = "calendar host, web app, worker, tick worker, beat"
+    assert f"{stop_signal.name}: stopping the demo's {everything}." in output
+    assert f"Stopped: {everything}; nothing the demo started is running." in output
+    # A mentor's own calendar, served by the demo's calendar host, read before the plan that works around it.
+    assert re.search(r": \d+ busy times ahead, read from 127\.0\.0\.1/…/mentor-busy\.ics", output)
     assert "(OPTIMAL, " in output
 
 

@@ -47,7 +47,7 @@ from scheduling.notifications.oversight import (
     write_check_in_digests,
 )
 from scheduling.notifications.reminders import sync_meeting_notifications
-from scholars.models import Scholar
+from scholars.models import BusyBlock, CalendarSource, Scholar
 from scholars.services import scholar_logins_create
 from tests.factories import (
     WEEKLY_ONE_ON_ONE,
@@ -241,6 +241,34 @@ def escalation_of_a_dead_slack_webhook(world: World) -> SentMail:
     return notification_mail(world.staff, kind=Kind.ESCALATION, payload__reason="dead_webhook")
 
 
+def busy_mentor(world: World) -> None:
+    """The mentor's own calendar shows them busy during the first meeting; the meeting rows then flag it."""
+    source = CalendarSource.objects.create(
+        mentor=world.mentor, url_encrypted="-", url_hint="calendar.example/…"
+    )
+    BusyBlock.objects.create(
+        source=source,
+        starts_at=MEETINGS_AT[0] - dt.timedelta(minutes=30),
+        ends_at=MEETINGS_AT[0] + dt.timedelta(hours=1),
+    )
+    meeting_rows_written(world)
+
+
+def clash_notice_to_the_busy_mentor(world: World) -> SentMail:
+    busy_mentor(world)
+    return notification_mail(world.mentor.user, kind=Kind.CLASH, recipient_mentor=world.mentor)
+
+
+def clash_notice_to_staff(world: World) -> SentMail:
+    busy_mentor(world)
+    return notification_mail(
+        world.staff,
+        links_to=(HOME, f"/admin/scheduling/meeting/{world.meetings[0].pk}/change/"),
+        kind=Kind.CLASH,
+        recipient_email=world.staff.email,
+    )
+
+
 def press_sign_in(client: Client, confirm_page: HttpResponse) -> HttpResponse:
     """The confirm page's only button posts back to the link it was opened from."""
     return client.post(confirm_page.request["PATH_INFO"], {"next": ""}, follow=True)
@@ -315,6 +343,8 @@ MAILS: dict[str, tuple[Callable[[World], SentMail], str | None]] = {
     "escalation: missed check-ins": (escalation_of_missed_check_ins, Kind.ESCALATION),
     "escalation: behind cadence": (escalation_of_a_mentorship_behind_its_cadence, Kind.ESCALATION),
     "escalation: dead Slack webhook": (escalation_of_a_dead_slack_webhook, Kind.ESCALATION),
+    "calendar clash to the busy mentor": (clash_notice_to_the_busy_mentor, Kind.CLASH),
+    "calendar clash to staff": (clash_notice_to_staff, Kind.CLASH),
     "sign-in link for a scholar": (sign_in_link_for_the_scholar, None),
     "sign-in link for a mentor": (sign_in_link_for_the_mentor, None),
     "scholar invitation": (invitation_of_a_new_scholar, None),

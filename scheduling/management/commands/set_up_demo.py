@@ -18,6 +18,7 @@ STEPS: tuple[tuple[str, str, tuple[str, ...], dict[str, object]], ...] = (
     ("Migrating the database", "migrate", (), {"interactive": False, "verbosity": 0}),
     ("Importing the stream documents in seeds/", "import_seeds", (), {}),
     ("Building the demo cohort, its sample scholars and the admin login", "demo_cohort", (), {}),
+    ("Reading a mentor's own calendar (served on this machine)", "demo_calendar", (), {}),
     ("Planning the demo cohort's meetings", "plan", (DEMO_SLUG,), {"apply": True}),
     ("Installing the beat schedule", "install_beat_schedule", (), {}),
     ("Collecting static files", "collectstatic", (), {"interactive": False, "verbosity": 0}),

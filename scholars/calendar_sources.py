@@ -1,0 +1,207 @@
+"""People's own calendars: adding and removing one, and reading it for the times they are busy.
+
+A read runs on a worker (``scholars.tasks``), never in a request: the server at the other end may be slow. It
+- checks the address against the outbound policy before each request (and each redirect it follows);
+- asks only for what changed (If-None-Match, If-Modified-Since), within a size and a time limit;
+- keeps only busy intervals (``scholars.busy_calendar``), from a day ago to the horizon ahead, and rewrites them
+  only when they changed, telling scheduling (``busy_times_changed``) so meetings that now clash are flagged;
+- on any failure keeps the busy times it had and says why on the source, for the person and for staff.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from urllib.parse import urljoin, urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+
+from cohort import encryption, outbound
+from cohort.signals import busy_times_changed
+from mentors.models import Mentor
+from scholars.busy_calendar import BusyInterval, NotACalendar, busy_intervals
+from scholars.models import BusyBlock, CalendarSource, Scholar
+
+logger = logging.getLogger(__name__)
+
+Status = CalendarSource.Status
+REDIRECTS_FOLLOWED = 3
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+def url_hint(url: str) -> str:
+    """What may be shown of a secret address: its host and its last characters."""
+    parts = urlsplit(url)
+    return f"{parts.hostname or '?'}/…{parts.path[-10:]}"
+
+
+def calendar_source_add(*, owner: Mentor | Scholar, url: str, label: str = "") -> CalendarSource:
+    """A new source for ``owner``, waiting for its first read; ``ValidationError`` on ``url`` when the outbound
+    policy refuses the address (a host that does not resolve now is let through: the read will say)."""
+    url = url.strip()
+    try:
+        outbound.validate_calendar_url(url)
+    except ValidationError as error:
+        raise ValidationError({"url": error.messages}) from error
+    source = CalendarSource(
+        **{"mentor" if isinstance(owner, Mentor) else "scholar": owner}, label=label.strip()
+    )
+    calendar_source_set_url(source, url)
+    source.save()
+    return source
+
+
+def calendar_source_set_url(source: CalendarSource, url: str) -> None:
+    """Give ``source`` a new address (checked by the caller), unsaved: encrypted, and read afresh from scratch."""
+    source.url_encrypted, source.url_hint = encryption.encrypt(url), url_hint(url)
+    source.etag = source.last_modified = source.busy_digest = ""
+    source.status, source.status_detail = Status.PENDING, ""
+    source.checked_at = None
+
+
+@transaction.atomic
+def calendar_source_remove(source: CalendarSource) -> None:
+    owner = source.owner
+    source.delete()
+    busy_times_changed.send(sender=CalendarSource, person=owner)
+
+
+def calendar_sources_due(*, now: dt.datetime) -> list[int]:
+    """Sources not read (or tried) for the refresh interval, the longest waiting first."""
+    stale = now - dt.timedelta(minutes=settings.CALENDAR_REFRESH_MINUTES)
+    return list(
+        CalendarSource.objects.filter(Q(checked_at__isnull=True) | Q(checked_at__lt=stale))
+        .order_by(F("checked_at").asc(nulls_first=True), "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+class ReadFailed(Exception):
+    def __init__(self, status: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+def calendar_source_read(source_id: int, *, now: dt.datetime) -> CalendarSource | None:
+    """Read one source now; returns it as saved, or None when it was removed meanwhile."""
+    source = CalendarSource.objects.select_related("mentor", "scholar").filter(pk=source_id).first()
+    if source is None:
+        return None
+    owner = source.owner
+    try:
+        response = _fetch(source)
+        if response.status == 304:
+            intervals = None
+        else:
+            intervals = busy_intervals(
+                response.body,
+                time_zone=owner.time_zone,
+                owner_emails=[owner.email],
+                start=now - dt.timedelta(days=1),
+                end=now + dt.timedelta(days=settings.CALENDAR_HORIZON_DAYS),
+            )
+    except ReadFailed as failed:
+        return _record_failure(source_id, failed, now=now)
+    except NotACalendar as error:
+        return _record_failure(source_id, ReadFailed(Status.INVALID, str(error)), now=now)
+    return _record_read(source_id, response=response, intervals=intervals, now=now)
+
+
+def _fetch(source: CalendarSource) -> outbound.FetchedResponse:
+    try:
+        url = encryption.decrypt(source.url_encrypted)
+    except encryption.UnreadableSecret as error:
+        raise ReadFailed(Status.REFUSED, "The address can no longer be read here: paste it again.") from error
+    headers = {"Accept": "text/calendar"}
+    if source.etag:
+        headers["If-None-Match"] = source.etag
+    if source.last_modified:
+        headers["If-Modified-Since"] = source.last_modified
+    for _ in range(REDIRECTS_FOLLOWED + 1):
+        try:
+            target = outbound.check_calendar_url_by_settings(url)
+            response = outbound.fetch(
+                target,
+                headers=headers,
+                max_bytes=settings.CALENDAR_MAX_BYTES,
+                timeout_seconds=settings.CALENDAR_TIMEOUT_SECONDS,
+            )
+        except outbound.RefusedURL as refused:
+            raise ReadFailed(Status.REFUSED, str(refused)) from refused
+        except outbound.UnresolvableHost as error:
+            raise ReadFailed(Status.UNREACHABLE, str(error)) from error
+        except outbound.ResponseTooLarge as error:
+            raise ReadFailed(Status.TOO_LARGE, str(error)) from error
+        except outbound.FetchFailed as error:
+            raise ReadFailed(Status.UNREACHABLE, str(error)) from error
+        if response.status in REDIRECT_STATUSES and response.headers.get("location"):
+            url = urljoin(url, response.headers["location"])
+            continue
+        if response.status in (200, 304):
+            return response
+        raise ReadFailed(Status.HTTP_ERROR, _http_error(response.status))
+    raise ReadFailed(Status.HTTP_ERROR, f"The server redirected more than {REDIRECTS_FOLLOWED} times.")
+
+
+def _http_error(status: int) -> str:
+    if status in (401, 403, 404, 410):
+        return (
+            f"The server answered {status}: the address may have been reset or the calendar unshared. "
+            "Paste its current secret address."
+        )
+    return f"The server answered {status}; it is tried again at the next refresh."
+
+
+def _digest(intervals: list[BusyInterval]) -> str:
+    text = "\n".join(f"{i.starts_at.isoformat()}/{i.ends_at.isoformat()}" for i in intervals)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@transaction.atomic
+def _record_read(
+    source_id: int,
+    *,
+    response: outbound.FetchedResponse,
+    intervals: list[BusyInterval] | None,
+    now: dt.datetime,
+) -> CalendarSource | None:
+    source = CalendarSource.objects.select_for_update().filter(pk=source_id).first()
+    if source is None:
+        return None
+    source.status, source.status_detail = Status.OK, ""
+    source.checked_at = source.read_at = now
+    source.failing_since = None
+    changed = False
+    if intervals is not None:
+        source.etag = response.headers.get("etag", "")[:300]
+        source.last_modified = response.headers.get("last-modified", "")[:100]
+        digest = _digest(intervals)
+        changed = digest != source.busy_digest
+        if changed:
+            source.busy_digest = digest
+            source.busy_blocks.all().delete()
+            BusyBlock.objects.bulk_create(
+                BusyBlock(source=source, starts_at=i.starts_at, ends_at=i.ends_at) for i in intervals
+            )
+    source.save()
+    if changed:
+        logger.info("Calendar source %s: %d busy times", source.pk, len(intervals))
+        busy_times_changed.send(sender=CalendarSource, person=source.owner)
+    return source
+
+
+@transaction.atomic
+def _record_failure(source_id: int, failed: ReadFailed, *, now: dt.datetime) -> CalendarSource | None:
+    source = CalendarSource.objects.select_for_update().filter(pk=source_id).first()
+    if source is None:
+        return None
+    logger.warning("Calendar source %s could not be read: %s", source.pk, failed.detail)
+    source.status, source.status_detail = failed.status, failed.detail[:500]
+    source.checked_at = now
+    source.failing_since = source.failing_since or now
+    source.save()
+    return source

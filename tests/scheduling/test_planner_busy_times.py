@@ -1,0 +1,293 @@
+"""The planner keeps meetings off the times people's own calendars show them busy, on every date a weekly slot
+falls on, across clock changes; the validator and the shortfall reasons say so."""
+
+import datetime as dt
+from dataclasses import replace
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from scheduling.planner import (
+    BusyTime,
+    Placement,
+    PlanResult,
+    WeeklySlot,
+    plan,
+    plan_first_fit,
+    validate_plan,
+)
+from scheduling.planner.slots import CandidateFinder
+from scheduling.problem_builder import build_cohort_problem, mentor_key, scholar_key
+from scholars.models import BusyBlock, CalendarSource
+from tests.factories import CohortFactory, MentorFactory, MentorshipFactory, ScholarFactory
+from tests.scheduling.planner.builders import LONDON, calendar, demand, hours, person, problem
+
+NEW_YORK = "America/New_York"
+TUESDAY = 1
+# Eight Tuesdays, four before and four after London's clock change of Sunday 25 October 2026 (New York's is on
+# 1 November: in the week of 27 October the two zones are four hours apart, not five).
+AUTUMN = calendar(dt.date(2026, 10, 5), dt.date(2026, 11, 27))
+TUESDAYS = [dt.date(2026, 10, 6) + dt.timedelta(weeks=n) for n in range(8)]
+
+CAS_TUESDAY_MORNINGS = person("cas", LONDON, hours(10, 12, days=(TUESDAY,)), name="Cas")
+ADA = person("ada", LONDON, hours(9, 17), name="Ada")
+
+
+def local(day: dt.date, clock: dt.time, zone: str = LONDON) -> dt.datetime:
+    return dt.datetime.combine(day, clock, tzinfo=ZoneInfo(zone))
+
+
+def every_tuesday(start: dt.time, end: dt.time, zone: str = LONDON) -> tuple[BusyTime, ...]:
+    """A recurring busy time as a calendar read gives it: one instance per week, on its own zone's wall clock,
+    from a week before the cohort to a week after."""
+    days = [TUESDAYS[0] - dt.timedelta(weeks=1), *TUESDAYS, TUESDAYS[-1] + dt.timedelta(weeks=1)]
+    return tuple(BusyTime(local(day, start, zone), local(day, end, zone)) for day in days)
+
+
+def busy_on(day: dt.date, start: dt.time, end: dt.time, zone: str = LONDON) -> tuple[BusyTime, ...]:
+    return (BusyTime(local(day, start, zone), local(day, end, zone)),)
+
+
+def with_busy(someone, busy: tuple[BusyTime, ...]):
+    return replace(someone, busy=busy)
+
+
+def slots_of(result: PlanResult, demand_key: str) -> list[tuple[int, dt.time]]:
+    placement = result.placement_for(demand_key)
+    return [(slot.weekday, slot.start) for slot in placement.meetings] if placement else []
+
+
+def busy_meetings(planning, result: PlanResult) -> list[str]:
+    """Independently of the planner and the validator: each meeting of the plan, on each cohort date its weekday
+    falls on, that touches a busy time of one of its attendees."""
+    people = planning.people_by_key
+    found = []
+    for placement in result.placements:
+        wanted = planning.demands_by_key[placement.demand_key]
+        for slot in placement.meetings:
+            for day in planning.calendar.meeting_days():
+                if day.weekday() != slot.weekday:
+                    continue
+                start = local(day, slot.start, wanted.time_zone)
+                end = start + dt.timedelta(minutes=slot.duration_minutes)
+                for key in wanted.attendees:
+                    for busy in people[key].busy:
+                        if busy.start < end and start < busy.end:
+                            found.append(f"{key} {start.isoformat()}")
+    return found
+
+
+def hand_made(demand_key: str, weekday: int, start: dt.time, minutes: int = 60) -> PlanResult:
+    return PlanResult(
+        (Placement(demand_key, (WeeklySlot(weekday, start, minutes),)),), (), (), "HAND_MADE", 0, 0.0
+    )
+
+
+def reason_for(result: PlanResult, demand_key: str) -> str:
+    return next(item.reason for item in result.unplaced if item.demand_key == demand_key)
+
+
+# --- Planning around busy times ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("planner", [plan, plan_first_fit], ids=["solver", "first_fit"])
+def test_a_weekly_busy_time_moves_the_meeting_off_it_in_every_week_across_the_clock_change(planner):
+    meeting = demand(CAS_TUESDAY_MORNINGS, ADA)
+    free = problem([CAS_TUESDAY_MORNINGS, ADA], [meeting], AUTUMN)
+    # Without busy times the planner takes a slot inside 10:00-11:00.
+    [(weekday, start)] = slots_of(planner(free), meeting.key)
+    assert weekday == TUESDAY
+    assert start in (dt.time(10), dt.time(10, 30))
+
+    cas = with_busy(CAS_TUESDAY_MORNINGS, every_tuesday(dt.time(10), dt.time(11)))
+    planning = problem([cas, ADA], [meeting], AUTUMN)
+    result = planner(planning)
+
+    assert slots_of(result, meeting.key) == [(TUESDAY, dt.time(11))]
+    assert result.unplaced == ()
+    assert validate_plan(planning, result) == []
+    assert busy_meetings(planning, result) == []
+    # The busy instances really are an hour apart in UTC either side of the clock change.
+    assert {b.start.astimezone(dt.UTC).hour for b in cas.busy} == {9, 10}
+
+
+def test_the_busy_hour_follows_the_wall_clock_across_the_clock_change():
+    """Busy 10:00-11:00 London every Tuesday is 09:00-10:00 UTC before 25 October and 10:00-11:00 after: a
+    meeting 09:00-10:00 London is clear of it in every week, and so is one at 11:00."""
+    cas = person("cas", LONDON, hours(9, 12, days=(TUESDAY,)), name="Cas")
+    cas = with_busy(cas, every_tuesday(dt.time(10), dt.time(11)))
+    meeting = demand(cas, ADA)
+    planning = problem([cas, ADA], [meeting], AUTUMN)
+
+    candidates = CandidateFinder(planning).candidates(meeting)
+
+    assert [c.slot.start for c in candidates] == [dt.time(9), dt.time(11)]
+    assert all(len(c.occurrences) == len(TUESDAYS) for c in candidates)
+    for start in (dt.time(9), dt.time(11)):
+        assert validate_plan(planning, hand_made(meeting.key, TUESDAY, start)) == []
+
+
+def test_the_independent_check_sees_a_plan_on_the_busy_time():
+    cas = with_busy(CAS_TUESDAY_MORNINGS, every_tuesday(dt.time(10), dt.time(11)))
+    meeting = demand(cas, ADA)
+    planning = problem([cas, ADA], [meeting], AUTUMN)
+
+    assert len(busy_meetings(planning, hand_made(meeting.key, TUESDAY, dt.time(10, 30)))) == len(TUESDAYS)
+    assert busy_meetings(planning, hand_made(meeting.key, TUESDAY, dt.time(11))) == []
+
+
+def test_one_busy_date_rules_the_weekly_slot_out_on_every_date():
+    meeting = demand(CAS_TUESDAY_MORNINGS, ADA)
+    one_off = busy_on(dt.date(2026, 11, 10), dt.time(10), dt.time(11))
+    free = problem([CAS_TUESDAY_MORNINGS, ADA], [meeting], AUTUMN)
+    planning = problem([with_busy(CAS_TUESDAY_MORNINGS, one_off), ADA], [meeting], AUTUMN)
+
+    def starts(of) -> list[dt.time]:
+        return [candidate.slot.start for candidate in CandidateFinder(of).candidates(meeting)]
+
+    assert starts(free) == [dt.time(10), dt.time(10, 30), dt.time(11)]
+    assert starts(planning) == [dt.time(11)]
+    result = plan(planning)
+    assert slots_of(result, meeting.key) == [(TUESDAY, dt.time(11))]
+    assert validate_plan(planning, result) == []
+    assert busy_meetings(planning, result) == []
+
+
+def test_a_busy_time_in_another_zone_is_read_on_its_own_clock_in_the_week_between_the_clock_changes():
+    """Ada lives in New York and is busy every Tuesday 06:00-07:00 there: 11:00-12:00 in London, but 10:00-11:00
+    in the week of 27 October, when London has changed its clocks and New York not yet."""
+    ada = person("ada", NEW_YORK, hours(4, 12), name="Ada")
+    cas = person("cas", LONDON, hours(10, 12, days=(TUESDAY,)), name="Cas")
+    meeting = demand(cas, ada)
+    planning = problem(
+        [cas, with_busy(ada, every_tuesday(dt.time(6), dt.time(7), NEW_YORK))], [meeting], AUTUMN
+    )
+
+    # Tue 10:00 London misses the busy hour in every week but that one; 10:30 and 11:00 meet it every week.
+    assert CandidateFinder(planning).candidates(meeting) == []
+    assert busy_meetings(planning, hand_made(meeting.key, TUESDAY, dt.time(10))) == [
+        f"ada {local(dt.date(2026, 10, 27), dt.time(10)).isoformat()}"
+    ]
+    result = plan(planning)
+    assert slots_of(result, meeting.key) == []
+    assert reason_for(result, meeting.key) == (
+        "Cas and Ada are available together at Tue 10:00 except from 27 Oct to 27 Oct: "
+        "Ada's own calendar shows busy times then"
+    )
+
+
+# --- The validator ----------------------------------------------------------------------------------------------
+
+
+def test_the_validator_reports_a_meeting_placed_on_a_busy_time_on_that_date():
+    cas = with_busy(CAS_TUESDAY_MORNINGS, busy_on(dt.date(2026, 11, 10), dt.time(10, 45), dt.time(11, 15)))
+    meeting = demand(cas, ADA)
+    planning = problem([cas, ADA], [meeting], AUTUMN)
+
+    violations = validate_plan(planning, hand_made(meeting.key, TUESDAY, dt.time(10)))
+
+    assert violations == ["Cas ↔ Ada Tue 10:00 on 2026-11-10: Cas's own calendar shows them busy"]
+    assert all("own calendar shows them busy" in violation for violation in violations)
+
+
+def test_the_validator_reports_a_weekly_busy_time_on_every_date_and_for_each_busy_attendee():
+    cas = with_busy(CAS_TUESDAY_MORNINGS, every_tuesday(dt.time(10), dt.time(11)))
+    ada = with_busy(ADA, busy_on(dt.date(2026, 10, 27), dt.time(9, 30), dt.time(10, 30)))
+    meeting = demand(cas, ada)
+    planning = problem([cas, ada], [meeting], AUTUMN)
+
+    violations = validate_plan(planning, hand_made(meeting.key, TUESDAY, dt.time(10)))
+
+    assert [v for v in violations if "Cas's own calendar shows them busy" in v] == [
+        f"Cas ↔ Ada Tue 10:00 on {day.isoformat()}: Cas's own calendar shows them busy" for day in TUESDAYS
+    ]
+    assert [v for v in violations if "Ada's own calendar shows them busy" in v] == [
+        "Cas ↔ Ada Tue 10:00 on 2026-10-27: Ada's own calendar shows them busy"
+    ]
+    assert len(violations) == len(TUESDAYS) + 1
+
+
+def test_a_busy_time_ending_as_the_meeting_starts_is_no_violation():
+    busy = busy_on(dt.date(2026, 11, 10), dt.time(9), dt.time(10)) + busy_on(
+        dt.date(2026, 11, 10), dt.time(11), dt.time(12)
+    )
+    cas = with_busy(CAS_TUESDAY_MORNINGS, busy)
+    meeting = demand(cas, ADA)
+    planning = problem([cas, ADA], [meeting], AUTUMN)
+
+    assert validate_plan(planning, hand_made(meeting.key, TUESDAY, dt.time(10))) == []
+    assert [c.slot.start for c in CandidateFinder(planning).candidates(meeting)] == [dt.time(10)]
+
+
+# --- Shortfalls -------------------------------------------------------------------------------------------------
+
+
+def test_busy_times_on_some_dates_of_the_only_shared_hour_are_the_reason_given():
+    cas = person("cas", LONDON, hours(10, 11, days=(TUESDAY,)), name="Cas")
+    cas = with_busy(cas, busy_on(dt.date(2026, 11, 10), dt.time(10), dt.time(11)))
+    meeting = demand(cas, ADA)
+
+    result = plan(problem([cas, ADA], [meeting], AUTUMN))
+
+    assert slots_of(result, meeting.key) == []
+    reason = reason_for(result, meeting.key)
+    assert "Cas's own calendar shows busy times" in reason
+    assert reason == (
+        "Cas and Ada are available together at Tue 10:00 except from 10 Nov to 10 Nov: "
+        "Cas's own calendar shows busy times then"
+    )
+
+
+def test_busy_times_filling_every_shared_hour_are_the_reason_given():
+    """Cas and Ada share Tuesday 10:00-11:00 every week, and Cas's own calendar shows it busy every week: that,
+    not "no shared hour", is why nothing fits."""
+    cas = person("cas", LONDON, hours(10, 11, days=(TUESDAY,)), name="Cas")
+    cas = with_busy(cas, every_tuesday(dt.time(10), dt.time(11)))
+    meeting = demand(cas, ADA)
+
+    result = plan(problem([cas, ADA], [meeting], AUTUMN))
+
+    assert slots_of(result, meeting.key) == []
+    assert "own calendar shows busy times" in reason_for(result, meeting.key)
+
+
+# --- Loading busy times from the database ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_cohort_problem_gives_each_person_their_busy_times_within_the_cohort_dates_and_two_days():
+    cohort = CohortFactory(start_date=dt.date(2027, 1, 4), end_date=dt.date(2027, 3, 26))
+    mentor, elsewhere = MentorFactory(), MentorFactory()
+    scholar = ScholarFactory(cohort=cohort)
+    MentorshipFactory(mentor=mentor, scholar=scholar)
+    MentorshipFactory(mentor=elsewhere, scholar=ScholarFactory())  # another cohort's mentor
+
+    def source(**owner) -> CalendarSource:
+        return CalendarSource.objects.create(**owner, url_encrypted="-", url_hint="calendar.example.org/…")
+
+    def block(on: CalendarSource, start: dt.datetime, hours_long: float = 1) -> BusyTime:
+        row = BusyBlock.objects.create(
+            source=on, starts_at=start, ends_at=start + dt.timedelta(hours=hours_long)
+        )
+        return BusyTime(row.starts_at, row.ends_at)
+
+    work, home = source(mentor=mentor), source(mentor=mentor)
+    utc = dt.UTC
+    mentor_busy = [
+        block(work, dt.datetime(2027, 1, 1, 20, tzinfo=utc), hours_long=5),  # runs into 2 January
+        block(work, dt.datetime(2027, 1, 3, 10, tzinfo=utc)),  # the day before the cohort
+        block(home, dt.datetime(2027, 2, 2, 10, tzinfo=utc)),
+        block(work, dt.datetime(2027, 3, 26, 16, tzinfo=utc)),  # the last day
+        block(home, dt.datetime(2027, 3, 27, 10, tzinfo=utc)),  # the day after
+    ]
+    block(work, dt.datetime(2027, 1, 1, 10, tzinfo=utc))  # three days before
+    block(home, dt.datetime(2027, 3, 29, 10, tzinfo=utc))  # three days after
+    scholar_busy = [block(source(scholar=scholar), dt.datetime(2027, 2, 3, 15, tzinfo=utc))]
+    block(source(mentor=elsewhere), dt.datetime(2027, 2, 2, 12, tzinfo=utc))
+
+    people = build_cohort_problem(cohort=cohort, time_limit_seconds=1).problem.people_by_key
+
+    assert sorted(people[mentor_key(mentor)].busy) == sorted(mentor_busy)
+    assert list(people[scholar_key(scholar)].busy) == scholar_busy
+    assert mentor_key(elsewhere) not in people
+    assert all(b.start.utcoffset() == dt.timedelta(0) for b in people[mentor_key(mentor)].busy)

@@ -1,0 +1,288 @@
+"""Reading a person's own calendar through the real fetch path, against a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from cohort import encryption
+from scholars.calendar_sources import calendar_source_add, calendar_source_read, calendar_sources_due
+from scholars.models import BusyBlock, CalendarSource
+from tests.factories import MentorFactory, ScholarFactory
+from tests.integration.servers import CalendarRoute, calendar_server
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 10, 20, 8, 0, tzinfo=dt.UTC)
+UTC = dt.UTC
+
+# Europe/London: BST (UTC+1) until 25 October 2026, then GMT. A weekly event at 10:00 London time is 09:00 UTC
+# before the change and 10:00 UTC after it. The titles are what must never be stored.
+CALENDAR = b"""BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:-//Google Inc//Google Calendar 70.9054//EN\r
+X-WR-CALNAME:Ada Work\r
+X-WR-TIMEZONE:Europe/London\r
+BEGIN:VEVENT\r
+DTSTART;TZID=Europe/London:20261020T100000\r
+DTEND;TZID=Europe/London:20261020T110000\r
+RRULE:FREQ=WEEKLY;COUNT=3\r
+UID:weekly@example.org\r
+SUMMARY:Oncology follow-up (private)\r
+LOCATION:Royal Marsden Hospital\r
+DESCRIPTION:Bring the scan results\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+DTSTART:20261022T140000Z\r
+DTEND:20261022T150000Z\r
+UID:free@example.org\r
+SUMMARY:Optional seminar\r
+TRANSP:TRANSPARENT\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+SECRET_WORDS = ("Oncology", "Marsden", "scan results", "Optional seminar", "Ada Work")
+WEEKLY_BUSY = [
+    (dt.datetime(2026, 10, 20, 9, 0, tzinfo=UTC), dt.datetime(2026, 10, 20, 10, 0, tzinfo=UTC)),  # BST
+    (dt.datetime(2026, 10, 27, 10, 0, tzinfo=UTC), dt.datetime(2026, 10, 27, 11, 0, tzinfo=UTC)),  # GMT
+    (dt.datetime(2026, 11, 3, 10, 0, tzinfo=UTC), dt.datetime(2026, 11, 3, 11, 0, tzinfo=UTC)),
+]
+
+
+@pytest.fixture
+def loopback_calendars(settings) -> None:
+    """The outbound policy refuses loopback addresses; the tests' calendar host lives on one."""
+    settings.OUTBOUND_ALLOW_LOOPBACK_FOR_TESTS = True
+    settings.CALENDAR_TIMEOUT_SECONDS = 2
+
+
+@pytest.fixture
+def server(loopback_calendars):
+    with calendar_server() as running:
+        yield running
+
+
+def busy_of(source: CalendarSource) -> list[tuple[dt.datetime, dt.datetime]]:
+    return list(
+        BusyBlock.objects.filter(source=source).order_by("starts_at").values_list("starts_at", "ends_at")
+    )
+
+
+def added(server, path: str = "/calendar/ical/ada/private-3f9a/basic.ics", **route) -> CalendarSource:
+    server.routes[path] = CalendarRoute(**route)
+    mentor = MentorFactory(time_zone="Europe/London", email="ada@example.org")
+    return calendar_source_add(owner=mentor, url=server.url(path), label="Work")
+
+
+def test_a_calendar_is_read_into_busy_times_across_the_clock_change_and_free_events_are_left_out(server):
+    source = added(server, body=CALENDAR, etag='"v1"')
+
+    read = calendar_source_read(source.pk, now=NOW)
+
+    assert (read.status, read.status_detail) == (CalendarSource.Status.OK, "")
+    assert read.read_at == NOW
+    assert read.failing_since is None
+    assert busy_of(source) == WEEKLY_BUSY
+    assert read.etag == '"v1"'
+
+
+def test_nothing_of_what_the_events_are_nor_the_secret_address_is_stored(server):
+    source = added(server, body=CALENDAR)
+    calendar_source_read(source.pk, now=NOW)
+
+    stored = []
+    with connection.cursor() as cursor:
+        for table in (CalendarSource._meta.db_table, BusyBlock._meta.db_table):
+            cursor.execute(f"SELECT * FROM {table}")
+            stored += [str(value) for row in cursor.fetchall() for value in row]
+    text = " ".join(stored)
+    assert not [word for word in SECRET_WORDS if word in text]
+    assert "private-3f9a" not in text  # the secret part of the address
+    assert source.url_hint == "127.0.0.1/…/basic.ics"
+    assert encryption.decrypt(source.url_encrypted).endswith("/private-3f9a/basic.ics")
+
+
+def test_an_unchanged_calendar_is_answered_304_and_keeps_its_busy_times(server):
+    source = added(server, body=CALENDAR, etag='"v1"')
+    calendar_source_read(source.pk, now=NOW)
+
+    later = NOW + dt.timedelta(minutes=30)
+    read = calendar_source_read(source.pk, now=later)
+
+    second_request = server.requests[-1][1]
+    assert second_request.get("If-None-Match") == '"v1"'
+    assert read.status == CalendarSource.Status.OK
+    assert read.read_at == later
+    assert busy_of(source) == WEEKLY_BUSY
+
+
+def test_a_changed_calendar_replaces_the_busy_times(server):
+    source = added(server, body=CALENDAR, etag='"v1"')
+    calendar_source_read(source.pk, now=NOW)
+    path = next(iter(server.routes))
+    server.routes[path] = CalendarRoute(body=CALENDAR.replace(b"COUNT=3", b"COUNT=1"), etag='"v2"')
+
+    calendar_source_read(source.pk, now=NOW + dt.timedelta(minutes=30))
+
+    assert busy_of(source) == WEEKLY_BUSY[:1]
+
+
+def test_an_oversized_calendar_is_refused_and_the_busy_times_read_before_stay(server, settings):
+    source = added(server, body=CALENDAR)
+    calendar_source_read(source.pk, now=NOW)
+    settings.CALENDAR_MAX_BYTES = 200
+
+    read = calendar_source_read(source.pk, now=NOW + dt.timedelta(hours=1))
+
+    assert read.status == CalendarSource.Status.TOO_LARGE
+    assert read.status_detail == f"The server sends {len(CALENDAR):,} bytes; at most 200 are read."
+    assert read.failing_since == NOW + dt.timedelta(hours=1)
+    assert read.read_at == NOW
+    assert busy_of(source) == WEEKLY_BUSY
+
+
+def test_a_body_over_the_limit_without_a_length_is_cut_off_at_the_limit(server, settings):
+    """A server need not say how much it sends; the reader stops at the limit all the same."""
+    settings.CALENDAR_MAX_BYTES = 200
+    source = added(server, body=CALENDAR, send_length=False)
+
+    read = calendar_source_read(source.pk, now=NOW)
+
+    assert read.status == CalendarSource.Status.TOO_LARGE
+    assert read.status_detail == "The server sends more than 200 bytes; at most that many are read."
+
+
+def test_a_server_too_slow_to_send_the_calendar_is_given_up_on_with_a_clear_status(server, settings):
+    settings.CALENDAR_TIMEOUT_SECONDS = 1
+    source = added(server, body=CALENDAR, pause_per_chunk=0.4, chunk=100)
+
+    read = calendar_source_read(source.pk, now=NOW)
+
+    assert read.status == CalendarSource.Status.UNREACHABLE
+    assert read.status_detail == "The server took more than 1 s to send the calendar."
+    assert busy_of(source) == []
+
+
+@pytest.mark.parametrize(
+    ("status", "detail"),
+    [
+        (
+            404,
+            "The server answered 404: the address may have been reset or the calendar unshared. "
+            "Paste its current secret address.",
+        ),
+        (503, "The server answered 503; it is tried again at the next refresh."),
+    ],
+)
+def test_a_server_refusing_the_calendar_is_shown_to_the_person(server, status, detail):
+    source = added(server, status=status, body=b"no")
+
+    read = calendar_source_read(source.pk, now=NOW)
+
+    assert (read.status, read.status_detail) == (CalendarSource.Status.HTTP_ERROR, detail)
+
+
+def test_a_page_that_is_not_a_calendar_is_named_so_without_quoting_it(server):
+    source = added(
+        server, body=b"<html><title>Sign in to Oncology portal</title></html>", content_type="text/html"
+    )
+
+    read = calendar_source_read(source.pk, now=NOW)
+
+    assert read.status == CalendarSource.Status.INVALID
+    assert read.status_detail == "This is not an iCalendar file: its lines could not be read."
+
+
+def test_a_redirect_is_followed_after_its_target_is_checked(server):
+    server.routes["/moved.ics"] = CalendarRoute(body=CALENDAR)
+    source = added(server, path="/old.ics", status=301, location="/moved.ics")
+
+    read = calendar_source_read(source.pk, now=NOW)
+
+    assert read.status == CalendarSource.Status.OK
+    assert [path for path, _ in server.requests] == ["/old.ics", "/moved.ics"]
+    assert busy_of(source) == WEEKLY_BUSY
+
+
+def test_a_redirect_to_a_private_address_is_refused_before_any_request_goes_there(server):
+    source = added(server, status=302, location="http://169.254.169.254/latest/meta-data/")
+
+    read = calendar_source_read(source.pk, now=NOW)
+
+    assert read.status == CalendarSource.Status.REFUSED
+    assert read.status_detail == "169.254.169.254 resolves to 169.254.169.254, a link-local address."
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://calendar.example.org/basic.ics", "Calendar URLs must start with https://."),
+        ("https://10.1.2.3/basic.ics", "10.1.2.3 resolves to 10.1.2.3, a private address."),
+        (
+            "https://user:pw@calendar.example.org/x.ics",
+            "Calendar URLs must not carry a user name or password.",
+        ),
+        ("https:///x.ics", "Not a valid URL: it names no host."),
+    ],
+)
+def test_an_address_the_outbound_policy_refuses_is_a_field_error_and_nothing_is_saved(url, message):
+    with pytest.raises(ValidationError) as refused:
+        calendar_source_add(owner=ScholarFactory(), url=url)
+
+    assert refused.value.message_dict == {"url": [message]}
+    assert not CalendarSource.objects.exists()
+
+
+def test_a_webcal_address_is_read_over_https(settings):
+    settings.OUTBOUND_CALENDAR_HOSTS = ["p42-caldav.icloud.com"]
+    from cohort.outbound import check_calendar_url
+
+    target = check_calendar_url(
+        "webcal://p42-caldav.icloud.com/published/2/secret",
+        allowed_hosts=settings.OUTBOUND_CALENDAR_HOSTS,
+        allow_loopback=False,
+        resolve=lambda host, port: ["17.248.1.1"],
+    )
+
+    assert (target.scheme, target.host, target.port, target.path) == (
+        "https",
+        "p42-caldav.icloud.com",
+        443,
+        "/published/2/secret",
+    )
+
+
+def test_an_address_encrypted_under_a_key_rotated_away_asks_to_be_pasted_again(server, settings):
+    source = added(server, body=CALENDAR)
+    settings.SECRET_KEY = "a-new-key-" + "x" * 50
+
+    read = calendar_source_read(source.pk, now=NOW)
+
+    assert (read.status, read.status_detail) == (
+        CalendarSource.Status.REFUSED,
+        "The address can no longer be read here: paste it again.",
+    )
+    assert server.requests == []
+
+
+def test_an_address_stays_readable_while_its_key_is_a_fallback(server, settings):
+    old_key = settings.SECRET_KEY
+    source = added(server, body=CALENDAR)
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-key-" + "x" * 50, [old_key]
+
+    assert calendar_source_read(source.pk, now=NOW).status == CalendarSource.Status.OK
+
+
+def test_the_refresh_picks_sources_never_read_and_those_read_longest_ago(settings):
+    settings.CALENDAR_REFRESH_MINUTES = 30
+    mentor = MentorFactory()
+    fresh, stale, never = (
+        CalendarSource.objects.create(mentor=mentor, url_encrypted="x", url_hint="h", checked_at=checked)
+        for checked in (NOW - dt.timedelta(minutes=10), NOW - dt.timedelta(minutes=40), None)
+    )
+
+    assert calendar_sources_due(now=NOW) == [never.pk, stale.pk]
+    assert fresh.pk not in calendar_sources_due(now=NOW)
