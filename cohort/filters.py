@@ -48,6 +48,27 @@ class InstantFilter(filters.IsoDateTimeFilter):
     field_class = UtcInstantField
 
 
+class StrictBooleanField(forms.Field):
+    """``true`` or ``false``, as the schema says; anything else is a 400, not a filter silently dropped."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value in ("true", "false"):
+            return value == "true"
+        raise forms.ValidationError("Give true or false.", code="invalid")
+
+
+@extend_schema_field({"type": "boolean"})
+class StrictBooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs) -> None:
+        # django-filter's own widget turns every other word into "no filter" before the field sees it.
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(*args, **kwargs)
+
+
 class IdFilterSet(filters.FilterSet):
     # django-filter's default for a relation is a choice field that rejects unknown ids; a filter should just
     # find nothing.

@@ -17,7 +17,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cohort.filters import IdFilter, IdFilterSet, InstantFilter
+from cohort.filters import IdFilter, IdFilterSet, InstantFilter, StrictBooleanFilter
 from cohort.models import Cohort
 from cohort.pagination import KeysetPagination
 from cohort.permissions import IsStaff
@@ -26,8 +26,9 @@ from cohort.serializers import ModelSerializer
 from scheduling.calendar_events import meeting_calendar
 from scheduling.feed_tokens import feed_status_for, feed_token_rotate, own_feed_owner
 from scheduling.feeds.scopes import FEED_SCOPES
-from scheduling.models import FeedToken, Meeting, MeetingSeries, Notification, PlanRun
+from scheduling.models import CalendarClash, FeedToken, Meeting, MeetingSeries, Notification, PlanRun
 from scheduling.selectors import (
+    clashes_for,
     meetings_editable_by,
     meetings_for,
     notifications_for,
@@ -325,6 +326,46 @@ class PlanRunViewSet(viewsets.ReadOnlyModelViewSet):
         except PlanNotApplicable as error:
             return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
         return Response(diff.to_dict())
+
+
+class CalendarClashSerializer(ModelSerializer):
+    class Meta:
+        model = CalendarClash
+        fields = [
+            "id",
+            "meeting",
+            "mentor",
+            "scholar",
+            "busy_starts_at",
+            "busy_ends_at",
+            "created_at",
+            "resolved_at",
+        ]
+        read_only_fields = fields
+
+
+class CalendarClashFilter(IdFilterSet):
+    open = StrictBooleanFilter(
+        field_name="resolved_at",
+        lookup_expr="isnull",
+        label="true: only open clashes; false: only resolved ones.",
+    )
+
+    class Meta:
+        model = CalendarClash
+        fields = ["meeting", "mentor", "scholar", "open"]
+
+
+class CalendarClashViewSet(viewsets.ReadOnlyModelViewSet):
+    """Published meetings that an attendee's own calendar shows them busy for. Flagged, never acted on; a clash
+    resolves itself (``resolved_at``) when the busy time goes or the meeting moves, is cancelled or is over.
+    ``?open=true`` lists the open ones."""
+
+    serializer_class = CalendarClashSerializer
+    filterset_class = CalendarClashFilter
+
+    def get_queryset(self):
+        return clashes_for(self.request.user).order_by("pk")
 
 
 class NotificationSerializer(ModelSerializer):

@@ -87,6 +87,17 @@ def notifications_for(user) -> QuerySet[Notification]:
     )
 
 
+def clashes_for(user) -> QuerySet[CalendarClash]:
+    """Staff see every clash; a mentor those in their meetings (their scholars' too: the mentor moves meetings);
+    a scholar only their own."""
+    if is_staff_role(user):
+        return CalendarClash.objects.all()
+    mentor, scholar = mentor_of(user), scholar_of(user)
+    return CalendarClash.objects.filter(
+        Q(meeting__series__mentor=mentor) if mentor else Q(scholar=scholar) if scholar else Q(pk__in=[])
+    )
+
+
 # --- A cohort's week at a glance ------------------------------------------------------------------------------
 
 ONE_WEEK = dt.timedelta(weeks=1)

@@ -1,4 +1,4 @@
-"""Scholars, teams, mentorships, check-ins and blackouts."""
+"""Scholars, teams, mentorships, check-ins, blackouts, and people's own calendars."""
 
 from __future__ import annotations
 
@@ -14,13 +14,22 @@ from rest_framework.views import APIView
 
 from cohort.api_mixins import MeetingInputsViewSetMixin
 from cohort.permissions import IsStaff, IsStaffOrReadOnly
-from cohort.selectors import scholar_of
+from cohort.selectors import mentor_of, scholar_of
 from cohort.serializers import ModelSerializer
 from mentors.api import MentorOwnedSerializer, OwnerScopedViewSet
-from scholars.models import Blackout, CheckIn, Mentorship, Scholar, Team
+from scholars.calendar_sources import calendar_source_add, calendar_source_remove
+from scholars.models import Blackout, CalendarSource, CheckIn, Mentorship, Scholar, Team
 from scholars.roster_csv import COLUMNS, RosterError, RosterRejected
-from scholars.selectors import blackouts_for, check_ins_for, mentorships_for, scholars_for, teams_for
+from scholars.selectors import (
+    blackouts_for,
+    calendar_sources_for,
+    check_ins_for,
+    mentorships_for,
+    scholars_for,
+    teams_for,
+)
 from scholars.services import check_in_submit, scholar_preferences_update, scholars_bulk_create
+from scholars.tasks import read_on_worker
 
 
 class ScholarSerializer(ModelSerializer):
@@ -276,3 +285,53 @@ class MyPreferencesView(APIView):
         if scholar is None:
             raise PermissionDenied("Only scholars have preferences here.")
         return scholar
+
+
+class CalendarSourceSerializer(ModelSerializer):
+    url = serializers.CharField(
+        write_only=True,
+        max_length=2000,
+        help_text="The calendar's secret iCalendar address (https:// or webcal://). Never returned: see url_hint.",
+    )
+
+    class Meta:
+        model = CalendarSource
+        fields = [
+            "id", "mentor", "scholar", "label", "url", "url_hint", "status", "status_detail", "checked_at",
+            "read_at", "failing_since",
+        ]  # fmt: skip
+        read_only_fields = ["mentor", "scholar"]
+
+
+class CalendarSourceViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """People's own calendars, read on a worker for the times they are busy (plans avoid them; published meetings
+    they clash with are flagged, never moved). A mentor or a scholar adds and removes their own; staff see and
+    remove anyone's. To change an address, remove the calendar and add it again."""
+
+    serializer_class = CalendarSourceSerializer
+    filterset_fields = ["mentor", "scholar", "status"]
+
+    def get_queryset(self):
+        return calendar_sources_for(self.request.user).order_by("pk")
+
+    def perform_create(self, serializer) -> None:
+        owner = mentor_of(self.request.user) or scholar_of(self.request.user)
+        if owner is None:
+            raise PermissionDenied(
+                "Mentors and scholars add their own calendars here; staff add one on the person's admin page."
+            )
+        try:
+            source = calendar_source_add(owner=owner, **serializer.validated_data)
+        except ModelValidationError as error:
+            raise ValidationError(error.message_dict) from error
+        read_on_worker(source)
+        serializer.instance = source
+
+    def perform_destroy(self, instance: CalendarSource) -> None:
+        calendar_source_remove(instance)

@@ -34,9 +34,12 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 
 def url_hint(url: str) -> str:
-    """What may be shown of a secret address: its host and its last characters."""
+    """What may be shown of a secret address: its host, and its file name ("basic.ics", which Google's and
+    Outlook's addresses end in and no secret) or else its last four characters (iCloud's end in the secret)."""
     parts = urlsplit(url)
-    return f"{parts.hostname or '?'}/…{parts.path[-10:]}"
+    name = parts.path.rsplit("/", 1)[-1]
+    ending = f"/{name}" if name.lower().endswith(".ics") and len(name) <= 24 else parts.path[-4:]
+    return f"{parts.hostname or '?'}/…{ending}"
 
 
 def calendar_source_add(*, owner: Mentor | Scholar, url: str, label: str = "") -> CalendarSource:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from cohort.selectors import is_staff_role, mentor_of, scholar_of
-from scholars.models import Blackout, CheckIn, Mentorship, Scholar, Team
+from scholars.models import Blackout, CalendarSource, CheckIn, Mentorship, Scholar, Team
 
 
 def scholars_for(user) -> QuerySet[Scholar]:
@@ -58,3 +58,15 @@ def blackouts_for(user) -> QuerySet[Blackout]:
     if scholar:
         return Blackout.objects.filter(scholar=scholar)
     return Blackout.objects.none()
+
+
+def calendar_sources_for(user) -> QuerySet[CalendarSource]:
+    """Staff see everyone's calendars; a mentor or a scholar only their own."""
+    if is_staff_role(user):
+        return CalendarSource.objects.all()
+    mentor, scholar = mentor_of(user), scholar_of(user)
+    if mentor:
+        return CalendarSource.objects.filter(mentor=mentor)
+    if scholar:
+        return CalendarSource.objects.filter(scholar=scholar)
+    return CalendarSource.objects.none()

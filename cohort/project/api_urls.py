@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from cohort.api import CohortViewSet, StreamViewSet
 from mentors.api import AvailabilityViewSet, MentorViewSet, StreamDocumentImportView, StreamImportJobView
 from scheduling.api import (
+    CalendarClashViewSet,
     CohortPlanView,
     MeetingSeriesViewSet,
     MeetingViewSet,
@@ -14,6 +15,7 @@ from scheduling.api import (
 )
 from scholars.api import (
     BlackoutViewSet,
+    CalendarSourceViewSet,
     CheckInViewSet,
     MentorshipViewSet,
     MyPreferencesView,
@@ -28,6 +30,7 @@ router.register("streams", StreamViewSet, basename="stream")
 router.register("mentors", MentorViewSet, basename="mentor")
 router.register("availability", AvailabilityViewSet, basename="availability")
 router.register("blackouts", BlackoutViewSet, basename="blackout")
+router.register("calendar-sources", CalendarSourceViewSet, basename="calendar-source")
 router.register("scholars", ScholarViewSet, basename="scholar")
 router.register("teams", TeamViewSet, basename="team")
 router.register("mentorships", MentorshipViewSet, basename="mentorship")
@@ -36,6 +39,7 @@ router.register("meeting-series", MeetingSeriesViewSet, basename="meeting-series
 router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("plan-runs", PlanRunViewSet, basename="plan-run")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("calendar-clashes", CalendarClashViewSet, basename="calendar-clash")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
