@@ -18,8 +18,10 @@ calendar host on this machine (``check --deploy`` refuses it outside DEBUG).
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
+import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -79,6 +81,7 @@ def why_forbidden(address: IPAddress, *, allow_loopback: bool) -> str | None:
         ("a link-local address", address.is_link_local),
         ("a multicast address", address.is_multicast),
         ("a reserved address", address.is_reserved),
+        ("a site-local address", isinstance(address, ipaddress.IPv6Address) and address.is_site_local),
         ("a private address", address.is_private),
         ("a shared (carrier-grade NAT) address", address in SHARED_ADDRESS_SPACE),
         ("not a public address", not address.is_global),
@@ -120,9 +123,7 @@ def check_calendar_url(
     """The target of a calendar's address (https or webcal) if the policy admits it; an empty ``allowed_hosts``
     admits any public host, since people's calendars live with many providers. ``local_origins`` ("127.0.0.1:8001")
     admit plain http to exactly those loopback ports: the demo's calendar host."""
-    scheme, separator, rest = url.strip().partition("://")
-    if separator and scheme.lower() == "webcal":
-        url = f"https://{rest}"
+    url = https_for_webcal(url)
     try:
         parts = urlsplit(url)
         origin = f"{parts.hostname}:{parts.port}"
@@ -137,6 +138,12 @@ def check_calendar_url(
     )
 
 
+def https_for_webcal(url: str) -> str:
+    """webcal:// is how calendar apps are told to subscribe; the address behind it is https."""
+    scheme, separator, rest = url.strip().partition("://")
+    return f"https://{rest}" if separator and scheme.lower() == "webcal" else url
+
+
 def _check_url(
     url: str,
     *,
@@ -146,6 +153,9 @@ def _check_url(
     resolve: Resolver,
 ) -> OutboundTarget:
     noun = f"{kind.capitalize()} URLs"
+    # What http.client can send as is: anything else would fail (or be quoted back) at the request.
+    if not url.isascii() or not url.isprintable() or " " in url:
+        raise RefusedURL(f"{noun} must be plain ASCII without spaces: percent-encode any other character.")
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -171,9 +181,13 @@ def _check_url(
         address = ipaddress.ip_address(text.split("%", 1)[0])  # drop an IPv6 zone index
         reason = why_forbidden(address, allow_loopback=allow_loopback)
         if reason is not None:
-            raise RefusedURL(f"{host} resolves to {text}, {reason}.")
+            # Not the address itself: it would tell whoever typed the name what the private network holds.
+            raise RefusedURL(f"{host} resolves to {reason}.")
         if scheme == "http" and not address.is_loopback:
             raise RefusedURL(f"{noun} must start with https://.")
+    # Only after the addresses: a private address is the reason to give first.
+    if port != 443 and not allow_loopback:
+        raise RefusedURL(f"{noun} must use the standard https port (443).")
     path = parts.path or "/"
     return OutboundTarget(
         scheme=scheme,
@@ -229,29 +243,46 @@ def validate_calendar_url(value: str) -> None:
         raise ValidationError(str(refused), code="refused_calendar_url") from refused
 
 
-def pinned_connection(target: OutboundTarget, *, timeout: float) -> HTTPConnection:
+def pinned_connection(
+    target: OutboundTarget, *, timeout: float, deadline: float | None = None, opened: list | None = None
+) -> HTTPConnection:
     """An HTTP(S) connection to ``target`` that connects only to the addresses the policy checked.
 
-    The TLS handshake still checks the certificate against the host name; only the TCP connect is pinned.
+    The TLS handshake still checks the certificate against the host name; only the TCP connect is pinned. With a
+    ``deadline`` (``time.monotonic()``) no connect attempt outlasts it; ``opened`` collects the sockets, so a
+    watchdog can cut them off.
     """
     connection_class = HTTPSConnection if target.scheme == "https" else HTTPConnection
     connection = connection_class(target.host, target.port, timeout=timeout)
-    connection._create_connection = partial(_connect_to_checked, target.addresses)
+    connection._create_connection = partial(
+        _connect_to_checked, target.addresses, deadline, opened if opened is not None else []
+    )
     return connection
 
 
 def _connect_to_checked(
-    addresses: tuple[str, ...], address: tuple[str, int], timeout: float, source_address: object = None
+    addresses: tuple[str, ...],
+    deadline: float | None,
+    opened: list,
+    address: tuple[str, int],
+    timeout: float,
+    source_address: object = None,
 ) -> socket.socket:
     """Stands in for ``socket.create_connection`` in http.client: tries each checked address in turn instead
     of resolving the host again, which a rebinding DNS server could answer with a private address."""
     _, port = address
     last_error: OSError = OSError("no address to connect to")
     for checked in addresses:
+        remaining = timeout if deadline is None else min(timeout, deadline - time.monotonic())
+        if remaining <= 0:
+            raise TimeoutError("no time left to connect")
         try:
-            return socket.create_connection((checked, port), timeout, source_address)
+            sock = socket.create_connection((checked, port), remaining, source_address)
         except OSError as error:
             last_error = error
+            continue
+        opened.append(sock)
+        return sock
     raise last_error
 
 
@@ -273,16 +304,29 @@ class FetchedResponse:
 def fetch(
     target: OutboundTarget, *, headers: Mapping[str, str], max_bytes: int, timeout_seconds: float
 ) -> FetchedResponse:
-    """GET ``target`` within ``timeout_seconds`` in all (a server dripping bytes cannot hold a worker longer), and
-    refuse a body over ``max_bytes`` before reading past the limit. Redirects are returned, not followed: the
-    caller checks the next address against the policy first."""
+    """GET ``target`` within ``timeout_seconds`` in all, and refuse a body over ``max_bytes`` before reading past
+    the limit. Redirects are returned, not followed: the caller checks the next address against the policy first.
+
+    A socket timeout bounds each wait, not the whole: a server could drip its headers, its handshake or its body a
+    byte at a time. So a watchdog cuts the connection off at the deadline, whatever it was waiting for.
+    """
     deadline = time.monotonic() + timeout_seconds
-    connection = pinned_connection(target, timeout=timeout_seconds)
+    opened: list[socket.socket] = []
+    expired = threading.Event()
+
+    def cut_off() -> None:
+        expired.set()
+        for sock in opened:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    watchdog = threading.Timer(timeout_seconds, cut_off)
+    watchdog.daemon = True
+    connection = pinned_connection(target, timeout=timeout_seconds, deadline=deadline, opened=opened)
     response = None
+    watchdog.start()
     try:
         connection.request("GET", target.path, headers={"Accept-Encoding": "identity", **headers})
-        # Kept: the connection lets go of its socket once a reply that closes it arrives, the reply still reads it.
-        sock = connection.sock
         response = connection.getresponse()
         length = response.getheader("Content-Length")
         if length is not None and length.isdigit() and int(length) > max_bytes:
@@ -294,19 +338,22 @@ def fetch(
                 raise ResponseTooLarge(
                     f"The server sends more than {max_bytes:,} bytes; at most that many are read."
                 )
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError
-            sock.settimeout(remaining)
-    except TimeoutError as error:
-        if response is None:
-            raise FetchFailed(f"The server did not answer within {timeout_seconds:g} s.") from error
-        raise FetchFailed(f"The server took more than {timeout_seconds:g} s to send the calendar.") from error
+        if expired.is_set():
+            raise TimeoutError  # cut off: what arrived is not the whole calendar
     except FetchFailed:
         raise
     except (OSError, HTTPException) as error:
-        raise FetchFailed(f"The server could not be reached: {type(error).__name__}: {error}") from error
+        if isinstance(error, TimeoutError) or expired.is_set():
+            if response is None:
+                raise FetchFailed(f"The server did not answer within {timeout_seconds:g} s.") from error
+            raise FetchFailed(
+                f"The server took more than {timeout_seconds:g} s to send the calendar."
+            ) from error
+        # The kind of failure, never its text: http.client quotes the address (a secret) in some of them.
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else type(error).__name__
+        raise FetchFailed(f"The server could not be reached: {reason}.") from error
     finally:
+        watchdog.cancel()
         connection.close()
     return FetchedResponse(
         status=response.status,

@@ -47,7 +47,8 @@ from scheduling.channels import (
     loggable_address,
     loggable_webhook,
 )
-from scheduling.models import CalendarClash, DeliveryAttempt, Meeting, Notification
+from scheduling.models import DeliveryAttempt, Meeting, Notification
+from scheduling.notifications.clashes import open_clash_of
 from scheduling.notifications.messages import NothingToSend, compose_message, recipient_address, recipient_of
 from scheduling.notifications.oversight import check_in_closes_at, escalate_dead_webhook
 from scheduling.notifications.reminders import person_notifications_resync
@@ -565,24 +566,17 @@ def _attempt(notification: Notification, *, batch: _Batch, as_of: dt.datetime) -
 def _why_not_send(notification: Notification, *, at: dt.datetime) -> tuple[str, str] | None:
     """Superseded or skipped, with the reason, or None to send. ``at`` is when it counts as sent."""
     meeting = notification.meeting
-    if notification.kind in MEETING_KINDS:
-        if meeting.version != notification.meeting_version or not _meeting_still_wants(notification, meeting):
-            return (
-                Status.SUPERSEDED,
-                f"The meeting changed (now version {meeting.version}, {meeting.status}).",
-            )
-        if meeting.starts_at <= at:
-            return Status.SKIPPED, (
-                f"Not sent: the meeting had started at {meeting.starts_at.isoformat()} "
-                f"when the notification could be sent ({at.isoformat()})."
-            )
-    if notification.kind == Kind.CLASH:
-        if not CalendarClash.objects.filter(
-            pk=notification.payload["clash_id"], resolved_at__isnull=True
-        ).exists():
-            return Status.SKIPPED, "Not sent: the clash was resolved before the notice could be sent."
-        if meeting.starts_at <= at:
-            return Status.SKIPPED, f"Not sent: the meeting had started at {meeting.starts_at.isoformat()}."
+    if notification.kind in MEETING_KINDS and (
+        meeting.version != notification.meeting_version or not _meeting_still_wants(notification, meeting)
+    ):
+        return Status.SUPERSEDED, f"The meeting changed (now version {meeting.version}, {meeting.status})."
+    if notification.kind == Kind.CLASH and open_clash_of(notification) is None:
+        return Status.SKIPPED, "Not sent: the clash was resolved before the notice could be sent."
+    if (notification.kind in MEETING_KINDS or notification.kind == Kind.CLASH) and meeting.starts_at <= at:
+        return Status.SKIPPED, (
+            f"Not sent: the meeting had started at {meeting.starts_at.isoformat()} "
+            f"when the notification could be sent ({at.isoformat()})."
+        )
     scholar = notification.recipient_scholar
     if notification.kind == Kind.CHECKIN_PROMPT:
         week = dt.date.fromisoformat(notification.payload["week_start"])

@@ -169,7 +169,7 @@ SETTLED_STATUSES = (Meeting.Status.HELD, Meeting.Status.MISSED)
 class CalendarClash(TimeStamped):
     """A published meeting that an attendee's own calendar now shows them busy for. Flagged, never acted on:
     staff or the mentor decide whether to move the meeting; the clash resolves itself when the busy time goes, or
-    the meeting moves, is cancelled or is over."""
+    the meeting moves (a moved meeting still busy is a new clash), is cancelled or is over."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="clashes")
     mentor = models.ForeignKey(
@@ -177,6 +177,9 @@ class CalendarClash(TimeStamped):
     )
     scholar = models.ForeignKey(
         Scholar, null=True, blank=True, on_delete=models.CASCADE, related_name="clashes"
+    )
+    meeting_version = models.PositiveIntegerField(
+        help_text="The meeting's version it was found at: a moved meeting is checked, and told, afresh."
     )
     busy_starts_at = models.DateTimeField()
     busy_ends_at = models.DateTimeField()

@@ -367,7 +367,7 @@ class StaffDashboard:
     channels_down: tuple[ChannelDown, ...]  # reminders waiting for a mail server that cannot be reached
     clashes: tuple[CalendarClash, ...]  # the first CLASHES_SHOWN open ones, soonest meeting first
     clash_count: int
-    failing_calendars: tuple[CalendarSource, ...]  # people's own calendars that cannot be read
+    failing_calendars: tuple[CalendarSource, ...]  # the first CLASHES_SHOWN calendars that cannot be read
 
 
 def staff_dashboard(*, today: dt.date, now: dt.datetime) -> StaffDashboard:
@@ -402,7 +402,7 @@ def staff_dashboard(*, today: dt.date, now: dt.datetime) -> StaffDashboard:
                 status__in=(CalendarSource.Status.PENDING, CalendarSource.Status.OK)
             )
             .select_related("mentor", "scholar")
-            .order_by("failing_since", "pk")
+            .order_by("failing_since", "pk")[:CLASHES_SHOWN]
         ),
     )
 

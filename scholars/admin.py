@@ -24,6 +24,7 @@ from cohort.admin_access import (
     upload_view,
 )
 from cohort.models import Cohort
+from cohort.selectors import is_staff_role
 from mentors.admin import MentorAdmin, mentor_link
 from mentors.models import Mentor
 from scholars.calendar_sources import calendar_source_remove
@@ -72,20 +73,23 @@ class MentorBlackoutInline(ScholarBlackoutInline):
         return formset
 
 
-class ScholarCalendarSourceInline(TabularInline):
-    """A scholar's own calendars, read for busy times; the mentor's page uses the same, keyed on the mentor."""
+class CalendarSourceInline(TabularInline):
+    """A person's own calendars, read for busy times: the address is asked for, never shown back."""
 
     model = CalendarSource
     form = CalendarSourceAdminForm
-    fk_name = "scholar"
     fields = ["label", "url", "url_hint", "status", "status_detail", "read_at"]
     readonly_fields = ["url_hint", "status", "status_detail", "read_at"]
     extra = 0
     verbose_name_plural = "own calendars (read for busy times; plans avoid them)"
 
 
-class MentorCalendarSourceInline(ScholarCalendarSourceInline):
+class MentorCalendarSourceInline(CalendarSourceInline):
     fk_name = "mentor"
+
+
+class ScholarCalendarSourceInline(CalendarSourceInline):
+    fk_name = "scholar"
 
 
 class CalendarSourcesAdminMixin:
@@ -127,6 +131,16 @@ class ScholarAdmin(
     search_fields = ["name", "slug", "email"]
     list_select_related = ["cohort", "stream"]
     inlines = [MentorshipInline, ScholarBlackoutInline, ScholarCalendarSourceInline]
+
+    def get_inlines(self, request: HttpRequest, obj: Scholar | None) -> list:
+        # A mentor sees their scholars' pages, but a scholar's own calendars are theirs and staff's alone.
+        inlines = super().get_inlines(request, obj)
+        return (
+            inlines
+            if is_staff_role(request.user)
+            else [i for i in inlines if i is not ScholarCalendarSourceInline]
+        )
+
     actions = ["create_logins"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Scholar]:

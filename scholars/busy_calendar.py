@@ -21,8 +21,9 @@ from zoneinfo import ZoneInfo
 import icalendar
 import recurring_ical_events
 
-# What one source may expand to before it is refused: a calendar of a few years of meetings stays far below it.
-MAX_INTERVALS = 20_000
+# Event instances one read may expand before the calendar is refused: a busy year of meetings stays well below.
+MAX_INSTANCES = 20_000
+EXPANSION_CHUNK = timedelta(days=31)
 # Floating and all-day times are placed in a zone only after the library chose them: ask for a day more each side.
 ZONE_MARGIN = timedelta(days=1)
 # Rules no person's calendar needs, and that dateutil would expand without end (INTERVAL=0) or by the million.
@@ -52,11 +53,14 @@ def busy_intervals(
     owner_emails: Collection[str],
     start: datetime,
     end: datetime,
+    ignored_uid_suffix: str = "",
 ) -> list[BusyInterval]:
     """The busy time of the calendar in ``data`` between ``start`` and ``end``, merged, sorted and clipped.
 
     ``time_zone`` is the owner's, for floating times and all-day events; ``owner_emails`` tell their own
-    ``ATTENDEE`` line (and so a declined invitation) from the other guests'.
+    ``ATTENDEE`` line (and so a declined invitation) from the other guests'. Events whose UID ends in
+    ``ignored_uid_suffix`` are left out: the meetings the program itself put in the person's calendar (a mailed
+    invitation accepted, a subscribed feed merged) must not make them look busy for those very meetings.
     """
     # The messages never quote the file: a line of it may be the title of someone's private appointment.
     try:
@@ -68,25 +72,32 @@ def busy_intervals(
     zone = ZoneInfo(time_zone)
     owners = {email.strip().lower() for email in owner_emails if email.strip()}
     for event in calendar.walk("VEVENT"):
-        if _unbounded(event):
+        ours = ignored_uid_suffix and str(event.get("UID", "")).endswith(ignored_uid_suffix)
+        if ours or _unbounded(event):
             calendar.subcomponents.remove(event)
     _mark_durations(calendar)
     found: list[BusyInterval] = []
+    instances = 0
+    chunk_start = start - ZONE_MARGIN
     try:
-        # In order of start, so the expansion stops at the window's end however long the series run.
-        for event in recurring_ical_events.of(calendar, skip_bad_series=True).after(start - ZONE_MARGIN):
-            interval = _interval(event, zone) if _is_busy(event, owners) else None
-            if interval is None:
-                continue
-            if interval.starts_at >= end + ZONE_MARGIN:
-                break
-            clipped = BusyInterval(max(interval.starts_at, start), min(interval.ends_at, end))
-            if clipped.starts_at < clipped.ends_at:
-                found.append(clipped)
-            if len(found) > MAX_INTERVALS:
+        query = recurring_ical_events.of(calendar, skip_bad_series=True)
+        # A month at a time, counting every instance: a calendar that would expand to more than the limit (however
+        # many of its events are free) is refused before it costs more. An event across two months comes twice;
+        # merging makes it one.
+        while chunk_start < end + ZONE_MARGIN:
+            chunk_end = min(chunk_start + EXPANSION_CHUNK, end + ZONE_MARGIN)
+            events = query.between(chunk_start, chunk_end)
+            instances += len(events)
+            if instances > MAX_INSTANCES:
                 raise NotACalendar(
-                    f"The calendar holds more than {MAX_INTERVALS:,} busy times in the months read."
+                    f"The calendar holds more than {MAX_INSTANCES:,} events in the months read; "
+                    "give a calendar with fewer."
                 )
+            for event in events:
+                interval = _interval(event, zone) if _is_busy(event, owners) else None
+                if interval is not None and interval.starts_at < end and start < interval.ends_at:
+                    found.append(BusyInterval(max(interval.starts_at, start), min(interval.ends_at, end)))
+            chunk_start = chunk_end
     except (ValueError, TypeError, KeyError) as error:
         raise NotACalendar(
             "The calendar's events could not be read: a date, time zone or rule is invalid."
@@ -95,19 +106,16 @@ def busy_intervals(
 
 
 def _unbounded(event: icalendar.Event) -> bool:
-    """A rule repeating more often than hourly, or at an interval below one."""
+    """A rule repeating more often than hourly, or at an interval below one (which dateutil expands forever)."""
     try:
         rules = event.get("RRULE", [])
         for rule in rules if isinstance(rules, list) else [rules]:
             frequencies = {str(value).upper() for value in rule.get("FREQ", [])}
-            if frequencies & UNBOUNDED_FREQUENCIES or any(
-                int(value) < 1 for value in rule.get("INTERVAL", [])
-            ):
+            intervals = [int(value) for value in rule.get("INTERVAL", [])]
+            if frequencies & UNBOUNDED_FREQUENCIES or any(interval < 1 for interval in intervals):
                 return True
     except (TypeError, ValueError):
-        return (
-            False  # a rule that cannot be read at all: the expansion leaves its series out (skip_bad_series)
-        )
+        pass  # a rule that cannot be read at all: the expansion leaves its series out (skip_bad_series)
     return False
 
 

@@ -31,6 +31,14 @@ logger = logging.getLogger(__name__)
 Status = CalendarSource.Status
 REDIRECTS_FOLLOWED = 3
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Each person's calendars are read on every refresh: a few cover work, personal and shared ones.
+MAX_SOURCES_PER_PERSON = 5
+# The UIDs scheduling gives its meetings in feeds and mailed invitations (scheduling.services.materialise,
+# scheduling.calendar_events): a person who accepted one is not busy for that meeting.
+OWN_EVENT_UID_SUFFIX = "@cohortops"
+UNEXPECTED = (
+    "The calendar could not be read (an error on our side, logged for staff); it is tried again later."
+)
 
 
 def url_hint(url: str) -> str:
@@ -50,6 +58,10 @@ def calendar_source_add(*, owner: Mentor | Scholar, url: str, label: str = "") -
         outbound.validate_calendar_url(url)
     except ValidationError as error:
         raise ValidationError({"url": error.messages}) from error
+    if owner.calendar_sources.count() >= MAX_SOURCES_PER_PERSON:
+        raise ValidationError(
+            {"url": f"You have {MAX_SOURCES_PER_PERSON} calendars already: remove one before adding another."}
+        )
     source = CalendarSource(
         **{"mentor" if isinstance(owner, Mentor) else "scholar": owner}, label=label.strip()
     )
@@ -73,14 +85,25 @@ def calendar_source_remove(source: CalendarSource) -> None:
     busy_times_changed.send(sender=CalendarSource, person=owner)
 
 
+def calendar_sources_read_afresh(person: Mentor | Scholar) -> int:
+    """Have the person's calendars read again in full (no conditional request: a 304 would keep busy times placed
+    for their old zone or address) at the next refresh."""
+    return person.calendar_sources.update(etag="", last_modified="", busy_digest="", checked_at=None)
+
+
+@transaction.atomic
 def calendar_sources_due(*, now: dt.datetime) -> list[int]:
-    """Sources not read (or tried) for the refresh interval, the longest waiting first."""
+    """Sources not read (or tried) for the refresh interval, the longest waiting first, marked tried now: a tick
+    while they wait for a worker does not enqueue them again (a lost read is retried at the next interval)."""
     stale = now - dt.timedelta(minutes=settings.CALENDAR_REFRESH_MINUTES)
-    return list(
-        CalendarSource.objects.filter(Q(checked_at__isnull=True) | Q(checked_at__lt=stale))
+    due = list(
+        CalendarSource.objects.select_for_update(skip_locked=True)
+        .filter(Q(checked_at__isnull=True) | Q(checked_at__lt=stale))
         .order_by(F("checked_at").asc(nulls_first=True), "pk")
         .values_list("pk", flat=True)
     )
+    CalendarSource.objects.filter(pk__in=due).update(checked_at=now)
+    return due
 
 
 class ReadFailed(Exception):
@@ -90,11 +113,15 @@ class ReadFailed(Exception):
 
 
 def calendar_source_read(source_id: int, *, now: dt.datetime) -> CalendarSource | None:
-    """Read one source now; returns it as saved, or None when it was removed meanwhile."""
+    """Read one source now; returns it as saved, or None when it was removed meanwhile. Whatever happens is
+    recorded on the source (a read that fails unexpectedly, or runs out of the task's time, too), so it is tried
+    again at the next refresh, not at every tick."""
     source = CalendarSource.objects.select_related("mentor", "scholar").filter(pk=source_id).first()
     if source is None:
         return None
     owner = source.owner
+    # Whole days, so the window (and with it what the busy times hash to) moves once a day, not at every read.
+    first_day = dt.datetime.combine(now.date() - dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
     try:
         response = _fetch(source)
         if response.status == 304:
@@ -104,19 +131,23 @@ def calendar_source_read(source_id: int, *, now: dt.datetime) -> CalendarSource 
                 response.body,
                 time_zone=owner.time_zone,
                 owner_emails=[owner.email],
-                start=now - dt.timedelta(days=1),
-                end=now + dt.timedelta(days=settings.CALENDAR_HORIZON_DAYS),
+                start=first_day,
+                end=first_day + dt.timedelta(days=settings.CALENDAR_HORIZON_DAYS + 1),
+                ignored_uid_suffix=OWN_EVENT_UID_SUFFIX,
             )
     except ReadFailed as failed:
-        return _record_failure(source_id, failed, now=now)
+        return _record_failure(source, failed, now=now)
     except NotACalendar as error:
-        return _record_failure(source_id, ReadFailed(Status.INVALID, str(error)), now=now)
-    return _record_read(source_id, response=response, intervals=intervals, now=now)
+        return _record_failure(source, ReadFailed(Status.INVALID, str(error)), now=now)
+    except Exception:
+        logger.exception("Reading calendar source %s failed unexpectedly", source.pk)
+        return _record_failure(source, ReadFailed(Status.UNREACHABLE, UNEXPECTED), now=now)
+    return _record_read(source, response=response, intervals=intervals, now=now)
 
 
 def _fetch(source: CalendarSource) -> outbound.FetchedResponse:
     try:
-        url = encryption.decrypt(source.url_encrypted)
+        url = outbound.https_for_webcal(encryption.decrypt(source.url_encrypted))
     except encryption.UnreadableSecret as error:
         raise ReadFailed(Status.REFUSED, "The address can no longer be read here: paste it again.") from error
     headers = {"Accept": "text/calendar"}
@@ -164,20 +195,31 @@ def _digest(intervals: list[BusyInterval]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _locked_if_unchanged(source: CalendarSource) -> CalendarSource | None:
+    """The source, locked, unless it was removed or given another address while it was being read: what this
+    read found then belongs to nothing."""
+    locked = CalendarSource.objects.select_for_update().filter(pk=source.pk).first()
+    if locked is None or locked.url_encrypted != source.url_encrypted:
+        return None
+    return locked
+
+
 @transaction.atomic
 def _record_read(
-    source_id: int,
+    read: CalendarSource,
     *,
     response: outbound.FetchedResponse,
     intervals: list[BusyInterval] | None,
     now: dt.datetime,
 ) -> CalendarSource | None:
-    source = CalendarSource.objects.select_for_update().filter(pk=source_id).first()
+    source = _locked_if_unchanged(read)
     if source is None:
         return None
     source.status, source.status_detail = Status.OK, ""
     source.checked_at = source.read_at = now
     source.failing_since = None
+    # Under the current SECRET_KEY, so a key rotated out of SECRET_KEY_FALLBACKS later still leaves it readable.
+    source.url_encrypted = encryption.reencrypted(source.url_encrypted)
     changed = False
     if intervals is not None:
         source.etag = response.headers.get("etag", "")[:300]
@@ -198,8 +240,8 @@ def _record_read(
 
 
 @transaction.atomic
-def _record_failure(source_id: int, failed: ReadFailed, *, now: dt.datetime) -> CalendarSource | None:
-    source = CalendarSource.objects.select_for_update().filter(pk=source_id).first()
+def _record_failure(read: CalendarSource, failed: ReadFailed, *, now: dt.datetime) -> CalendarSource | None:
+    source = _locked_if_unchanged(read)
     if source is None:
         return None
     logger.warning("Calendar source %s could not be read: %s", source.pk, failed.detail)

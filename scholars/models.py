@@ -344,10 +344,6 @@ class CalendarSource(TimeStamped):
     def owner(self) -> Mentor | Scholar:
         return self.mentor or self.scholar
 
-    @property
-    def is_failing(self) -> bool:
-        return self.status not in (self.Status.PENDING, self.Status.OK)
-
 
 class BusyBlock(models.Model):
     """A time its owner's own calendar says they are busy, and nothing else: no title, place or guest is kept."""

@@ -19,7 +19,8 @@ from mentors.models import Mentor
 from scheduling import ics
 from scheduling.calendar_events import occurrence_event
 from scheduling.channels import Attachment, OutgoingMessage
-from scheduling.models import CalendarClash, Notification
+from scheduling.models import Notification
+from scheduling.notifications.clashes import open_clash_of
 from scheduling.notifications.oversight import covers_week
 from scheduling.notifications.rows import MEETING_KINDS, Channel, Kind, Status
 from scholars.models import CheckIn, Mentorship, Scholar
@@ -127,7 +128,9 @@ def _meeting_context(notification: Notification, zone: str) -> dict:
 
 def _clash_context(notification: Notification, zone: str) -> dict:
     """A clash, for the busy person ("your own calendar") or for staff, who read it in their own zone."""
-    clash = CalendarClash.objects.select_related("mentor", "scholar").get(pk=notification.payload["clash_id"])
+    clash = open_clash_of(notification)
+    if clash is None:
+        raise NothingToSend("The clash was resolved before the notice could be sent.")
     person = clash.person
     return {
         **_meeting_context(notification, zone),

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from cohort.dates import monday_of
@@ -27,11 +27,11 @@ from scheduling.notifications.rows import (
     person_key,
     recipient_fields,
     weekly_rows,
+    with_attendees,
     write_rows,
 )
 from scholars.models import Mentorship, Scholar
 
-ACTIVE_SCHOLAR = ~Q(status__in=Scholar.INACTIVE_STATUSES)
 # Change and cancellation notices go out for meetings this close. Further out the calendar feeds (polled every
 # few hours) and the next reminder carry the change, so a re-plan that moves a whole series floods no inbox.
 NOTICE_HORIZON = dt.timedelta(days=7)
@@ -79,11 +79,7 @@ def sync_meeting_notifications(*, meetings: Sequence[Meeting], now: dt.datetime 
     ids = [m.pk for m in meetings]
     if not ids:
         return WriteReport()
-    loaded = list(
-        Meeting.objects.filter(pk__in=ids)
-        .select_related("series__mentor")
-        .prefetch_related(Prefetch("series__scholars", queryset=Scholar.objects.filter(ACTIVE_SCHOLAR)))
-    )
+    loaded = list(with_attendees(Meeting.objects.filter(pk__in=ids)))
     existing = Notification.objects.filter(meeting_id__in=ids, kind__in=MEETING_KINDS).values_list(
         "pk", "dedupe_key", "status", "meeting_id", "meeting_version", "payload"
     )

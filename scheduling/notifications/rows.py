@@ -7,11 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from cohort.models import Person
 from mentors.models import Mentor
 from scheduling.models import Meeting, Notification
+from scholars.models import Scholar
 
 Kind = Notification.Kind
 Channel = Notification.Channel
@@ -19,6 +21,15 @@ Status = Notification.Status
 
 MEETING_KINDS = frozenset({Kind.REMINDER, Kind.CHANGE, Kind.CANCELLATION})
 LIVE_MEETING_STATUSES = (Meeting.Status.SCHEDULED, Meeting.Status.MOVED)
+
+
+def with_attendees(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    """Meetings with their series' mentor and the scholars still in the programme, as the notification writers
+    read them (two queries)."""
+    active = Scholar.objects.exclude(status__in=Scholar.INACTIVE_STATUSES)
+    return meetings.select_related("series__mentor").prefetch_related(
+        Prefetch("series__scholars", queryset=active)
+    )
 
 
 @dataclass(frozen=True)

@@ -131,7 +131,7 @@ def _outside_hours(meeting: Meeting, starts_at: dt.datetime, ends_at: dt.datetim
             zone = ZoneInfo(person.time_zone)
             problems.append(
                 f"{person.name}'s own calendar shows them busy "
-                f"{busy.starts_at.astimezone(zone):%H:%M}–{busy.ends_at.astimezone(zone):%H:%M} that day."
+                f"{busy.starts_at.astimezone(zone):%H:%M}–{busy.ends_at.astimezone(zone):%H:%M}."
             )
     return problems
 

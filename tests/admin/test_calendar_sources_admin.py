@@ -169,7 +169,7 @@ def test_the_change_page_never_renders_the_address_back(alice_client, alice: Men
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("https://10.0.0.1/x.ics", "10.0.0.1 resolves to 10.0.0.1, a private address."),
+        ("https://10.0.0.1/x.ics", "10.0.0.1 resolves to a private address."),
         ("http://example.org/x.ics", "Calendar URLs must start with https://."),
         ("", "Give the calendar's secret address."),
     ],
@@ -493,3 +493,17 @@ def test_after_migrate_no_mentors_group_is_made_when_there_is_none():
     mentor_permissions_follow_code(sender=apps.get_app_config("scheduling"))
 
     assert not Group.objects.filter(name=MENTORS_GROUP).exists()
+
+
+def test_a_mentor_on_their_scholars_page_sees_none_of_the_scholars_calendars_and_staff_do(
+    alice_client, staff_client, alice: MentorRows
+):
+    source_of(alice.scholar, label="Sam private calendar")
+    page = reverse("admin:scholars_scholar_change", args=[alice.scholar.pk])
+
+    as_mentor, as_staff = alice_client.get(page), staff_client.get(page)
+
+    assert as_mentor.status_code == as_staff.status_code == 200
+    assert "Sam private calendar" not in as_mentor.content.decode()
+    assert PREFIX not in [inline.formset.prefix for inline in as_mentor.context["inline_admin_formsets"]]
+    assert "Sam private calendar" in as_staff.content.decode()

@@ -67,7 +67,7 @@ def test_an_address_the_policy_refuses_is_a_400_on_the_field_and_nothing_is_save
     )
 
     assert response.status_code == 400
-    assert response.json() == {"url": ["192.168.1.10 resolves to 192.168.1.10, a private address."]}
+    assert response.json() == {"url": ["192.168.1.10 resolves to a private address."]}
     assert not CalendarSource.objects.exists()
 
 

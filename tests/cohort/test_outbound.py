@@ -83,11 +83,11 @@ def test_hosts_resolving_to_a_non_public_address_are_refused(address, reason):
     with pytest.raises(RefusedURL) as refused:
         check("https://hooks.slack.com/services/x", address)
 
-    assert str(refused.value) == f"hooks.slack.com resolves to {address}, {reason}."
+    assert str(refused.value) == f"hooks.slack.com resolves to {reason}."
 
 
 def test_one_private_answer_among_public_ones_is_enough_to_refuse():
-    with pytest.raises(RefusedURL, match=r"resolves to 10\.0\.0\.1, a private address"):
+    with pytest.raises(RefusedURL, match=r"resolves to a private address"):
         check("https://hooks.slack.com/services/x", "34.1.2.3", "10.0.0.1")
 
 
@@ -116,9 +116,7 @@ def test_a_mentor_saving_an_internal_address_gets_a_field_error(settings):
     with pytest.raises(ValidationError) as refused:
         mentor.full_clean()
 
-    assert refused.value.message_dict == {
-        "slack_webhook_url": ["127.0.0.1 resolves to 127.0.0.1, a loopback address."]
-    }
+    assert refused.value.message_dict == {"slack_webhook_url": ["127.0.0.1 resolves to a loopback address."]}
 
 
 @pytest.mark.django_db

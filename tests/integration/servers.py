@@ -150,6 +150,7 @@ class CalendarRoute:
     pause_per_chunk: float = 0.0
     chunk: int = 1024
     send_length: bool = True  # False: no Content-Length, the body ends when the connection closes
+    dripped_headers: int = 0  # header lines sent one by one, pause_per_chunk apart, before the real ones
 
 
 class RecordingCalendarServer:
@@ -182,6 +183,15 @@ def calendar_server() -> Iterator[RecordingCalendarServer]:
                 self.end_headers()
                 return
             self.send_response(route.status)
+            if route.dripped_headers:
+                self.flush_headers()
+                try:
+                    for number in range(route.dripped_headers):
+                        time.sleep(route.pause_per_chunk)
+                        self.wfile.write(f"X-Drip-{number}: x\r\n".encode())
+                        self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    return  # the client gave up, as it should
             if route.location:
                 self.send_header("Location", route.location)
             if route.etag:

@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -176,7 +177,8 @@ def test_the_clash_is_told_to_the_busy_person_on_each_channel_and_to_each_staff_
     assert {(n.meeting_id, n.meeting_version, n.status) for n in notices} == {
         (meeting.pk, meeting.version, Status.PENDING)
     }
-    assert {n.payload["clash_id"] for n in notices} == {clash.pk}
+    assert {n.payload["person"] for n in notices} == {f"mentor={mentor.pk}"}
+    assert clash.meeting_version == meeting.version
     assert all(n.due_at <= timezone.now() for n in notices)
 
 
@@ -310,9 +312,12 @@ def test_an_open_clash_resolves_once_its_meeting_is_over(mentor, meeting):
     assert not open_clashes().exists()
 
 
-def test_a_clash_that_comes_back_is_a_new_clash_told_again(mentor, meeting):
+def test_a_clash_that_comes_back_for_the_same_meeting_time_is_not_told_twice(mentor, meeting):
+    """A calendar read once while its server answered an empty file resolves the clash; the next read opens it
+    again, and nobody is told twice."""
     block = busy(mentor, *BUSY)
     busy_times_read(mentor)
+    told = notice_rows()
     block.delete()
     busy_times_read(mentor)
 
@@ -322,7 +327,34 @@ def test_a_clash_that_comes_back_is_a_new_clash_told_again(mentor, meeting):
     first, second = CalendarClash.objects.order_by("pk")
     assert first.resolved_at is not None
     assert second.resolved_at is None
-    assert clash_notices().filter(payload__clash_id=second.pk).count() == 2
+    assert notice_rows() == told
+
+
+def test_a_meeting_moved_to_another_busy_time_is_a_new_clash_told_afresh(mentor, meeting):
+    busy(mentor, *BUSY)
+    busy(mentor, utc(2027, 1, 11, 15, 30), utc(2027, 1, 11, 17))
+    busy_times_read(mentor)
+    staff = UserFactory(is_staff=True)
+
+    # 16:00 UTC is 11:00 in New York, 16:00 in London: inside both attendees' hours, and busy again.
+    meeting_move(
+        meeting=meeting,
+        starts_at=utc(2027, 1, 11, 16),
+        by=staff,
+        by_staff=True,
+        force=True,
+        reason="only slot",
+    )
+
+    meeting.refresh_from_db()
+    first, second = CalendarClash.objects.order_by("pk")
+    assert (first.meeting_version, first.resolved_at is not None) == (meeting.version - 1, True)
+    assert (second.meeting_version, second.resolved_at) == (meeting.version, None)
+    assert (second.busy_starts_at, second.busy_ends_at) == (utc(2027, 1, 11, 15, 30), utc(2027, 1, 11, 17))
+    assert set(clash_notices().values_list("meeting_version", flat=True)) == {
+        meeting.version - 1,
+        meeting.version,
+    }
 
 
 # --- Not flagged ------------------------------------------------------------------------------------------------
@@ -404,3 +436,17 @@ def test_a_notice_of_a_clash_resolved_by_a_move_is_skipped_while_the_move_is_ann
 
     assert set(clash_notices().values_list("status", "last_error")) == {(Status.SKIPPED, RESOLVED_REASON)}
     assert not [m for m in mail.outbox if "busy" in m.subject]
+
+
+def test_moving_a_meeting_into_someones_busy_time_needs_staff_to_force_it(mentor, meeting):
+    busy(mentor, utc(2027, 1, 11, 15, 30), utc(2027, 1, 11, 17))
+    before = meeting_state(meeting)
+
+    with pytest.raises(ValidationError) as refused:
+        meeting_move(
+            meeting=meeting, starts_at=utc(2027, 1, 11, 16), by=UserFactory(is_staff=True), by_staff=True
+        )
+
+    assert "Mira's own calendar shows them busy 10:30–12:00." in refused.value.message_dict["starts_at"]
+    meeting.refresh_from_db()
+    assert meeting_state(meeting) == before

@@ -193,10 +193,7 @@ def test_a_webhook_on_an_internal_address_is_refused_before_any_connection(setti
         with pytest.raises(PermanentDeliveryError) as refused:
             deliver(slack_to(https_url))
 
-    assert (
-        str(refused.value)
-        == "Slack webhook URL refused: 127.0.0.1 resolves to 127.0.0.1, a loopback address."
-    )
+    assert str(refused.value) == "Slack webhook URL refused: 127.0.0.1 resolves to a loopback address."
     assert hook.bodies == []
 
 

@@ -188,8 +188,8 @@ def test_a_calendar_added_before_the_worker_reads_it_is_waiting():
     ("url", "message"),
     [
         ("http://example.org/x.ics", "Calendar URLs must start with https://."),
-        ("https://10.0.0.1/x.ics", "10.0.0.1 resolves to 10.0.0.1, a private address."),
-        ("https://127.0.0.1/x.ics", "127.0.0.1 resolves to 127.0.0.1, a loopback address."),
+        ("https://10.0.0.1/x.ics", "10.0.0.1 resolves to a private address."),
+        ("https://127.0.0.1/x.ics", "127.0.0.1 resolves to a loopback address."),
         (
             "https://user:pw@calendar.example.org/x.ics",
             "Calendar URLs must not carry a user name or password.",

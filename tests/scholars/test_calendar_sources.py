@@ -4,15 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 
+import icalendar
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from cohort import encryption
-from scholars.calendar_sources import calendar_source_add, calendar_source_read, calendar_sources_due
+from cohort import encryption, outbound
+from scheduling.services import materialise
+from scholars import calendar_sources
+from scholars.busy_calendar import BusyInterval
+from scholars.calendar_sources import (
+    MAX_SOURCES_PER_PERSON,
+    OWN_EVENT_UID_SUFFIX,
+    calendar_source_add,
+    calendar_source_read,
+    calendar_source_set_url,
+    calendar_sources_due,
+)
 from scholars.models import BusyBlock, CalendarSource
+from scholars.services import scholar_preferences_update
 from tests.factories import MentorFactory, ScholarFactory
 from tests.integration.servers import CalendarRoute, calendar_server
+from tests.scholars.calendar_files import CALENDARS, FILE_CASES
 
 pytestmark = pytest.mark.django_db
 
@@ -213,14 +226,14 @@ def test_a_redirect_to_a_private_address_is_refused_before_any_request_goes_ther
     read = calendar_source_read(source.pk, now=NOW)
 
     assert read.status == CalendarSource.Status.REFUSED
-    assert read.status_detail == "169.254.169.254 resolves to 169.254.169.254, a link-local address."
+    assert read.status_detail == "169.254.169.254 resolves to a link-local address."
 
 
 @pytest.mark.parametrize(
     ("url", "message"),
     [
         ("http://calendar.example.org/basic.ics", "Calendar URLs must start with https://."),
-        ("https://10.1.2.3/basic.ics", "10.1.2.3 resolves to 10.1.2.3, a private address."),
+        ("https://10.1.2.3/basic.ics", "10.1.2.3 resolves to a private address."),
         (
             "https://user:pw@calendar.example.org/x.ics",
             "Calendar URLs must not carry a user name or password.",
@@ -286,3 +299,172 @@ def test_the_refresh_picks_sources_never_read_and_those_read_longest_ago(setting
 
     assert calendar_sources_due(now=NOW) == [never.pk, stale.pk]
     assert fresh.pk not in calendar_sources_due(now=NOW)
+
+
+@pytest.mark.parametrize(("name", "time_zone", "owner", "start", "end", "expected"), FILE_CASES)
+def test_google_outlook_and_apple_calendars_are_read_through_the_fetch_path_and_only_times_kept(
+    server, name, time_zone, owner, start, end, expected
+):
+    data = (CALENDARS / name).read_bytes()
+    server.routes[f"/{name}"] = CalendarRoute(body=data, etag=f'"{name}"')
+    person = MentorFactory(time_zone=time_zone, email=owner)
+    source = calendar_source_add(owner=person, url=server.url(f"/{name}"))
+
+    read = calendar_source_read(source.pk, now=start + dt.timedelta(days=1))
+
+    assert read.status == CalendarSource.Status.OK
+    within = BusyBlock.objects.filter(source=source, ends_at__gt=start, starts_at__lt=end).order_by(
+        "starts_at"
+    )
+    assert [(b.starts_at, b.ends_at) for b in within] == [(i.starts_at, i.ends_at) for i in expected]
+    private = {
+        str(event.get(prop))
+        for event in icalendar.Calendar.from_ical(data).walk("VEVENT")
+        for prop in ("SUMMARY", "LOCATION", "DESCRIPTION")
+        if event.get(prop)
+    }
+    stored = " ".join(str(value) for row in CalendarSource.objects.values() for value in row.values())
+    stored += " ".join(str(value) for row in BusyBlock.objects.values() for value in row.values())
+    assert private
+    assert not [text for text in private if text in stored]
+
+
+def test_a_server_dripping_its_headers_is_cut_off_at_the_deadline(server, settings):
+    """Each header line comes within the socket timeout; together they take three times the limit."""
+    settings.CALENDAR_TIMEOUT_SECONDS = 1
+    source = added(server, body=CALENDAR, dripped_headers=10, pause_per_chunk=0.3)
+
+    read = calendar_source_read(source.pk, now=NOW)
+
+    assert (read.status, read.status_detail) == (
+        CalendarSource.Status.UNREACHABLE,
+        "The server took more than 1 s to send the calendar.",
+    )
+    assert busy_of(source) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (
+            "https://calendar.example.org/calendário.ics",
+            "Calendar URLs must be plain ASCII without spaces: percent-encode any other character.",
+        ),
+        (
+            "https://calendar.example.org/my calendar.ics",
+            "Calendar URLs must be plain ASCII without spaces: percent-encode any other character.",
+        ),
+        ("https://93.184.216.34:8443/x.ics", "Calendar URLs must use the standard https port (443)."),
+        ("https://[fec0::1]/x.ics", "fec0::1 resolves to a site-local address."),
+    ],
+)
+def test_addresses_http_cannot_send_as_typed_or_off_the_https_port_are_refused(url, message):
+    with pytest.raises(ValidationError) as refused:
+        calendar_source_add(owner=MentorFactory(), url=url)
+
+    assert refused.value.message_dict == {"url": [message]}
+
+
+def test_the_programs_own_meetings_in_a_persons_calendar_do_not_make_them_busy(server):
+    """A mailed invitation the person accepted sits in their own calendar with our UID: it is that meeting."""
+    ours = b"""BEGIN:VEVENT\r
+DTSTART:20261021T140000Z\r
+DTEND:20261021T150000Z\r
+UID:one-on-one-ada-sam-wed-1400-2@cohortops\r
+SUMMARY:Ada and Sam (1-on-1)\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+    source = added(server, body=CALENDAR.replace(b"END:VCALENDAR\r\n", ours))
+
+    calendar_source_read(source.pk, now=NOW)
+
+    assert busy_of(source) == WEEKLY_BUSY
+    assert materialise._unique_uid("one-on-one-ada-sam").endswith(OWN_EVENT_UID_SUFFIX)
+
+
+def test_a_person_has_at_most_five_calendars():
+    mentor = MentorFactory()
+    for number in range(MAX_SOURCES_PER_PERSON):
+        calendar_source_add(owner=mentor, url=f"https://calendar.example.org/{number}.ics")
+
+    with pytest.raises(ValidationError) as refused:
+        calendar_source_add(owner=mentor, url="https://calendar.example.org/one-more.ics")
+
+    assert refused.value.message_dict == {
+        "url": ["You have 5 calendars already: remove one before adding another."]
+    }
+
+
+def test_a_read_under_a_fallback_key_writes_the_address_again_under_the_current_one(server, settings):
+    old_key = settings.SECRET_KEY
+    source = added(server, body=CALENDAR)
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-key-" + "x" * 50, [old_key]
+
+    calendar_source_read(source.pk, now=NOW)
+    settings.SECRET_KEY_FALLBACKS = []
+
+    source.refresh_from_db()
+    assert encryption.decrypt(source.url_encrypted) == server.url(next(iter(server.routes)))
+
+
+def test_a_source_due_is_claimed_so_the_next_tick_does_not_enqueue_it_again(settings):
+    settings.CALENDAR_REFRESH_MINUTES = 30
+    source = CalendarSource.objects.create(mentor=MentorFactory(), url_encrypted="x", url_hint="h")
+
+    first, second = calendar_sources_due(now=NOW), calendar_sources_due(now=NOW + dt.timedelta(minutes=1))
+
+    assert (first, second) == ([source.pk], [])
+    assert calendar_sources_due(now=NOW + dt.timedelta(minutes=31)) == [source.pk]
+
+
+def test_what_a_read_found_is_dropped_when_the_address_changed_meanwhile(server):
+    source = added(server, body=CALENDAR)
+    read_started = CalendarSource.objects.get(pk=source.pk)
+    calendar_source_set_url(source, "https://calendar.example.org/another/basic.ics")
+    source.save()
+
+    kept = calendar_sources._record_read(
+        read_started,
+        response=outbound.FetchedResponse(200, {"etag": '"old"'}, CALENDAR),
+        intervals=[BusyInterval(*WEEKLY_BUSY[0])],
+        now=NOW,
+    )
+
+    assert kept is None
+    source.refresh_from_db()
+    assert (source.status, source.etag, busy_of(source)) == (CalendarSource.Status.PENDING, "", [])
+
+
+def test_an_unexpected_failure_is_recorded_so_the_source_waits_for_the_next_refresh(
+    server, monkeypatch, caplog
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the reader")
+
+    monkeypatch.setattr(calendar_sources, "busy_intervals", broken)
+    source = added(server, body=CALENDAR)
+
+    read = calendar_source_read(source.pk, now=NOW)
+
+    assert (read.status, read.status_detail, read.checked_at) == (
+        CalendarSource.Status.UNREACHABLE,
+        calendar_sources.UNEXPECTED,
+        NOW,
+    )
+    assert "a bug in the reader" in caplog.text
+    assert "a bug in the reader" not in read.status_detail
+
+
+def test_a_scholar_who_changes_zone_has_their_calendars_read_again_in_full(server):
+    source = added(server, body=CALENDAR, etag='"v1"')
+    scholar = ScholarFactory(time_zone="Europe/London")
+    CalendarSource.objects.filter(pk=source.pk).update(mentor=None, scholar=scholar)
+    calendar_source_read(source.pk, now=NOW)
+
+    scholar_preferences_update(scholar=scholar, by=None, time_zone="America/New_York")
+
+    source.refresh_from_db()
+    assert (source.etag, source.busy_digest, source.checked_at) == ("", "", None)
+    assert calendar_source_read(source.pk, now=NOW).status == CalendarSource.Status.OK
+    assert "If-None-Match" not in server.requests[-1][1]
