@@ -283,8 +283,14 @@ def start_calendar_host() -> subprocess.Popen:
     # Only this origin, only for the demo's processes: the outbound policy refuses this machine otherwise.
     os.environ["COHORTOPS_LOCAL_CALENDAR_ORIGINS"] = f"127.0.0.1:{port}"
     os.environ["COHORTOPS_DEMO_CALENDAR_URL"] = f"http://127.0.0.1:{port}/mentor-busy.ics"
+    deadline = time.monotonic() + 30
     while process.poll() is None and not reachable(f"http://127.0.0.1:{port}", port):
+        if time.monotonic() > deadline:
+            process.kill()
+            sys.exit("The demo's calendar host did not start within 30 s.")
         time.sleep(0.1)
+    if process.poll() is not None:
+        sys.exit(f"The demo's calendar host exited at once (code {process.returncode}).")
     return process
 
 

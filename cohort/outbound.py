@@ -244,26 +244,28 @@ def validate_calendar_url(value: str) -> None:
 
 
 def pinned_connection(
-    target: OutboundTarget, *, timeout: float, deadline: float | None = None, opened: list | None = None
+    target: OutboundTarget,
+    *,
+    timeout: float,
+    deadline: float | None = None,
+    opened: list[socket.socket] | None = None,
 ) -> HTTPConnection:
     """An HTTP(S) connection to ``target`` that connects only to the addresses the policy checked.
 
     The TLS handshake still checks the certificate against the host name; only the TCP connect is pinned. With a
-    ``deadline`` (``time.monotonic()``) no connect attempt outlasts it; ``opened`` collects the sockets, so a
-    watchdog can cut them off.
+    ``deadline`` (``time.monotonic()``) no connect attempt outlasts it; ``opened`` collects duplicates of the
+    sockets, so a watchdog can cut them off (the caller closes them).
     """
     connection_class = HTTPSConnection if target.scheme == "https" else HTTPConnection
     connection = connection_class(target.host, target.port, timeout=timeout)
-    connection._create_connection = partial(
-        _connect_to_checked, target.addresses, deadline, opened if opened is not None else []
-    )
+    connection._create_connection = partial(_connect_to_checked, target.addresses, deadline, opened)
     return connection
 
 
 def _connect_to_checked(
     addresses: tuple[str, ...],
     deadline: float | None,
-    opened: list,
+    opened: list[socket.socket] | None,
     address: tuple[str, int],
     timeout: float,
     source_address: object = None,
@@ -281,7 +283,9 @@ def _connect_to_checked(
         except OSError as error:
             last_error = error
             continue
-        opened.append(sock)
+        if opened is not None:
+            # A duplicate, so a watchdog can shut the connection down after TLS has taken the socket over.
+            opened.append(sock.dup())
         return sock
     raise last_error
 
@@ -354,7 +358,10 @@ def fetch(
         raise FetchFailed(f"The server could not be reached: {reason}.") from error
     finally:
         watchdog.cancel()
+        watchdog.join()  # it may be cutting off right now: let it finish before the duplicates close
         connection.close()
+        for sock in opened:
+            sock.close()
     return FetchedResponse(
         status=response.status,
         headers={name.lower(): value for name, value in response.getheaders()},

@@ -48,7 +48,7 @@ from scheduling.channels import (
     loggable_webhook,
 )
 from scheduling.models import DeliveryAttempt, Meeting, Notification
-from scheduling.notifications.clashes import open_clash_of
+from scheduling.notifications.clashes import open_clash_of, open_clashes_told_by
 from scheduling.notifications.messages import NothingToSend, compose_message, recipient_address, recipient_of
 from scheduling.notifications.oversight import check_in_closes_at, escalate_dead_webhook
 from scheduling.notifications.reminders import person_notifications_resync
@@ -387,6 +387,8 @@ class _Batch:
                     )
                 )
             )
+        if notification.kind == Kind.CLASH:
+            rows = rows.filter(Exists(open_clashes_told_by(notification)))
         return rows.update(lease_expires_at=timezone.now() + lease_length()) > 0
 
     def still_claimed(self, notification: Notification) -> bool:

@@ -27,8 +27,8 @@ from cohort.models import Cohort
 from cohort.selectors import is_staff_role
 from mentors.admin import MentorAdmin, mentor_link
 from mentors.models import Mentor
-from scholars.calendar_sources import calendar_source_remove
-from scholars.forms import BlackoutForm, CalendarSourceAdminForm
+from scholars.calendar_sources import MAX_SOURCES_PER_PERSON, calendar_source_remove
+from scholars.forms import BlackoutForm, CalendarSourceAdminForm, CalendarSourceInlineFormSet
 from scholars.models import Blackout, CalendarSource, CheckIn, Mentorship, Scholar, Team
 from scholars.roster_csv import COLUMNS, RosterError, RosterRejected
 from scholars.services import cohort_logins_invite, scholar_logins_create, scholars_bulk_create
@@ -78,6 +78,8 @@ class CalendarSourceInline(TabularInline):
 
     model = CalendarSource
     form = CalendarSourceAdminForm
+    formset = CalendarSourceInlineFormSet
+    max_num = MAX_SOURCES_PER_PERSON
     fields = ["label", "url", "url_hint", "status", "status_detail", "read_at"]
     readonly_fields = ["url_hint", "status", "status_detail", "read_at"]
     extra = 0

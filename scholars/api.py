@@ -18,6 +18,7 @@ from cohort.selectors import mentor_of, scholar_of
 from cohort.serializers import ModelSerializer
 from mentors.api import MentorOwnedSerializer, OwnerScopedViewSet
 from scholars.calendar_sources import calendar_source_add, calendar_source_remove
+from scholars.forms import URL_MAX_LENGTH
 from scholars.models import Blackout, CalendarSource, CheckIn, Mentorship, Scholar, Team
 from scholars.roster_csv import COLUMNS, RosterError, RosterRejected
 from scholars.selectors import (
@@ -290,7 +291,7 @@ class MyPreferencesView(APIView):
 class CalendarSourceSerializer(ModelSerializer):
     url = serializers.CharField(
         write_only=True,
-        max_length=2000,
+        max_length=URL_MAX_LENGTH,
         help_text="The calendar's secret iCalendar address (https:// or webcal://). Never returned: see url_hint.",
     )
 

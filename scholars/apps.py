@@ -1,6 +1,14 @@
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
 
 from cohort.signals import person_settings_changed
+
+if TYPE_CHECKING:
+    from cohort.models import Person
 
 
 class ScholarsConfig(AppConfig):
@@ -10,7 +18,9 @@ class ScholarsConfig(AppConfig):
         person_settings_changed.connect(calendars_follow_person, dispatch_uid="calendars_follow_person")
 
 
-def calendars_follow_person(sender: type, *, person, fields, **signal_kwargs) -> None:
+def calendars_follow_person(
+    sender: type, *, person: Person, fields: Collection[str], **signal_kwargs
+) -> None:
     """A person's zone places their floating and all-day events, their address tells which invitations they
     declined: when either changes, their calendars are read again in full at the next refresh."""
     if {"time_zone", "email"}.intersection(fields):

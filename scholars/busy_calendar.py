@@ -13,6 +13,7 @@ that would repeat more often than hourly, is left out rather than let one bad ev
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -23,7 +24,7 @@ import recurring_ical_events
 
 # Event instances one read may expand before the calendar is refused: a busy year of meetings stays well below.
 MAX_INSTANCES = 20_000
-EXPANSION_CHUNK = timedelta(days=31)
+MAX_TIMES_A_DAY = 24
 # Floating and all-day times are placed in a zone only after the library chose them: ask for a day more each side.
 ZONE_MARGIN = timedelta(days=1)
 # Rules no person's calendar needs, and that dateutil would expand without end (INTERVAL=0) or by the million.
@@ -71,48 +72,53 @@ def busy_intervals(
         raise NotACalendar("This is not an iCalendar file: it holds no VCALENDAR.")
     zone = ZoneInfo(time_zone)
     owners = {email.strip().lower() for email in owner_emails if email.strip()}
-    for event in calendar.walk("VEVENT"):
-        ours = ignored_uid_suffix and str(event.get("UID", "")).endswith(ignored_uid_suffix)
-        if ours or _unbounded(event):
-            calendar.subcomponents.remove(event)
+    calendar.subcomponents = [
+        component
+        for component in calendar.subcomponents
+        if component.name != "VEVENT" or not (_unbounded(component) or _ours(component, ignored_uid_suffix))
+    ]
     _mark_durations(calendar)
-    found: list[BusyInterval] = []
-    instances = 0
-    chunk_start = start - ZONE_MARGIN
     try:
-        query = recurring_ical_events.of(calendar, skip_bad_series=True)
-        # A month at a time, counting every instance: a calendar that would expand to more than the limit (however
-        # many of its events are free) is refused before it costs more. An event across two months comes twice;
-        # merging makes it one.
-        while chunk_start < end + ZONE_MARGIN:
-            chunk_end = min(chunk_start + EXPANSION_CHUNK, end + ZONE_MARGIN)
-            events = query.between(chunk_start, chunk_end)
-            instances += len(events)
-            if instances > MAX_INSTANCES:
-                raise NotACalendar(
-                    f"The calendar holds more than {MAX_INSTANCES:,} events in the months read; "
-                    "give a calendar with fewer."
-                )
-            for event in events:
-                interval = _interval(event, zone) if _is_busy(event, owners) else None
-                if interval is not None and interval.starts_at < end and start < interval.ends_at:
-                    found.append(BusyInterval(max(interval.starts_at, start), min(interval.ends_at, end)))
-            chunk_start = chunk_end
+        # One pass over the window (a month at a time, or .after(), walks every series again and again).
+        events = recurring_ical_events.of(calendar, skip_bad_series=True).between(
+            start - ZONE_MARGIN, end + ZONE_MARGIN
+        )
     except (ValueError, TypeError, KeyError) as error:
         raise NotACalendar(
             "The calendar's events could not be read: a date, time zone or rule is invalid."
         ) from error
+    if len(events) > MAX_INSTANCES:
+        raise NotACalendar(
+            f"The calendar holds more than {MAX_INSTANCES:,} events in the months read; give a calendar with fewer."
+        )
+    found = []
+    for event in events:
+        interval = _interval(event, zone) if _is_busy(event, owners) else None
+        if interval is not None and interval.starts_at < end and start < interval.ends_at:
+            found.append(BusyInterval(max(interval.starts_at, start), min(interval.ends_at, end)))
     return merged(found)
 
 
+def _ours(event: icalendar.Event, uid_suffix: str) -> bool:
+    return bool(uid_suffix) and str(event.get("UID", "")).endswith(uid_suffix)
+
+
 def _unbounded(event: icalendar.Event) -> bool:
-    """A rule repeating more often than hourly, or at an interval below one (which dateutil expands forever)."""
+    """A rule dateutil would expand forever (INTERVAL below one) or by the million: more often than hourly, or
+    listing more than 24 times a day (BYHOUR × BYMINUTE × BYSECOND)."""
     try:
         rules = event.get("RRULE", [])
         for rule in rules if isinstance(rules, list) else [rules]:
             frequencies = {str(value).upper() for value in rule.get("FREQ", [])}
             intervals = [int(value) for value in rule.get("INTERVAL", [])]
-            if frequencies & UNBOUNDED_FREQUENCIES or any(interval < 1 for interval in intervals):
+            per_day = math.prod(
+                max(len(rule.get(part, [])), 1) for part in ("BYHOUR", "BYMINUTE", "BYSECOND")
+            )
+            if (
+                frequencies & UNBOUNDED_FREQUENCIES
+                or any(i < 1 for i in intervals)
+                or per_day > MAX_TIMES_A_DAY
+            ):
                 return True
     except (TypeError, ValueError):
         pass  # a rule that cannot be read at all: the expansion leaves its series out (skip_bad_series)

@@ -36,6 +36,7 @@ MAX_SOURCES_PER_PERSON = 5
 # The UIDs scheduling gives its meetings in feeds and mailed invitations (scheduling.services.materialise,
 # scheduling.calendar_events): a person who accepted one is not busy for that meeting.
 OWN_EVENT_UID_SUFFIX = "@cohortops"
+FULL_READ_EVERY = dt.timedelta(days=1)
 UNEXPECTED = (
     "The calendar could not be read (an error on our side, logged for staff); it is tried again later."
 )
@@ -76,6 +77,7 @@ def calendar_source_set_url(source: CalendarSource, url: str) -> None:
     source.etag = source.last_modified = source.busy_digest = ""
     source.status, source.status_detail = Status.PENDING, ""
     source.checked_at = None
+    source.generation += 1
 
 
 @transaction.atomic
@@ -88,19 +90,23 @@ def calendar_source_remove(source: CalendarSource) -> None:
 def calendar_sources_read_afresh(person: Mentor | Scholar) -> int:
     """Have the person's calendars read again in full (no conditional request: a 304 would keep busy times placed
     for their old zone or address) at the next refresh."""
-    return person.calendar_sources.update(etag="", last_modified="", busy_digest="", checked_at=None)
+    return person.calendar_sources.update(
+        etag="", last_modified="", busy_digest="", checked_at=None, generation=F("generation") + 1
+    )
 
 
 @transaction.atomic
 def calendar_sources_due(*, now: dt.datetime) -> list[int]:
-    """Sources not read (or tried) for the refresh interval, the longest waiting first, marked tried now: a tick
-    while they wait for a worker does not enqueue them again (a lost read is retried at the next interval)."""
+    """Sources not read (or tried) for the refresh interval, the longest waiting first, at most
+    CALENDAR_READS_PER_TICK (the rest wait for the next tick, so reads never crowd out the sends on the workers),
+    marked tried now: a tick while they wait for a worker does not enqueue them again (a lost read is retried at the
+    next interval)."""
     stale = now - dt.timedelta(minutes=settings.CALENDAR_REFRESH_MINUTES)
     due = list(
         CalendarSource.objects.select_for_update(skip_locked=True)
         .filter(Q(checked_at__isnull=True) | Q(checked_at__lt=stale))
         .order_by(F("checked_at").asc(nulls_first=True), "pk")
-        .values_list("pk", flat=True)
+        .values_list("pk", flat=True)[: settings.CALENDAR_READS_PER_TICK]
     )
     CalendarSource.objects.filter(pk__in=due).update(checked_at=now)
     return due
@@ -123,7 +129,7 @@ def calendar_source_read(source_id: int, *, now: dt.datetime) -> CalendarSource 
     # Whole days, so the window (and with it what the busy times hash to) moves once a day, not at every read.
     first_day = dt.datetime.combine(now.date() - dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
     try:
-        response = _fetch(source)
+        response = _fetch(source, now=now)
         if response.status == 304:
             intervals = None
         else:
@@ -145,15 +151,18 @@ def calendar_source_read(source_id: int, *, now: dt.datetime) -> CalendarSource 
     return _record_read(source, response=response, intervals=intervals, now=now)
 
 
-def _fetch(source: CalendarSource) -> outbound.FetchedResponse:
+def _fetch(source: CalendarSource, *, now: dt.datetime) -> outbound.FetchedResponse:
     try:
         url = outbound.https_for_webcal(encryption.decrypt(source.url_encrypted))
     except encryption.UnreadableSecret as error:
         raise ReadFailed(Status.REFUSED, "The address can no longer be read here: paste it again.") from error
     headers = {"Accept": "text/calendar"}
-    if source.etag:
+    # "Not modified" keeps the busy times read, up to the horizon of that read: once a day, read in full to move
+    # the horizon on.
+    recent = source.full_read_at is not None and source.full_read_at > now - FULL_READ_EVERY
+    if source.etag and recent:
         headers["If-None-Match"] = source.etag
-    if source.last_modified:
+    if source.last_modified and recent:
         headers["If-Modified-Since"] = source.last_modified
     for _ in range(REDIRECTS_FOLLOWED + 1):
         try:
@@ -196,10 +205,10 @@ def _digest(intervals: list[BusyInterval]) -> str:
 
 
 def _locked_if_unchanged(source: CalendarSource) -> CalendarSource | None:
-    """The source, locked, unless it was removed or given another address while it was being read: what this
-    read found then belongs to nothing."""
+    """The source, locked, unless while it was being read it was removed, given another address, or its owner
+    another zone or address (``generation``): what this read found then no longer applies."""
     locked = CalendarSource.objects.select_for_update().filter(pk=source.pk).first()
-    if locked is None or locked.url_encrypted != source.url_encrypted:
+    if locked is None or locked.generation != source.generation:
         return None
     return locked
 
@@ -222,6 +231,7 @@ def _record_read(
     source.url_encrypted = encryption.reencrypted(source.url_encrypted)
     changed = False
     if intervals is not None:
+        source.full_read_at = now
         source.etag = response.headers.get("etag", "")[:300]
         source.last_modified = response.headers.get("last-modified", "")[:100]
         digest = _digest(intervals)

@@ -21,7 +21,7 @@ from cohort.forms import (
 )
 from cohort.models import Cohort
 from cohort.outbound import validate_calendar_url
-from scholars.calendar_sources import calendar_source_set_url
+from scholars.calendar_sources import MAX_SOURCES_PER_PERSON, calendar_source_set_url
 from scholars.models import Blackout, CalendarSource, Scholar
 from scholars.services import MAX_FIELD_CHARS
 
@@ -127,6 +127,17 @@ class CheckInForm(forms.Form):
     )
 
 
+class SecretURLInput(forms.URLInput):
+    """A calendar's address is a secret: the page never writes it back, not even into a refused form."""
+
+    def format_value(self, value: object) -> None:
+        return None
+
+
+# Longer than any provider's secret address; what the outbound policy then checks.
+URL_MAX_LENGTH = 2000
+
+
 class CalendarSourceAdminForm(forms.ModelForm):
     """A calendar on a person's admin page: the address is asked for when the row is added, or to replace it, and
     never shown back."""
@@ -134,8 +145,8 @@ class CalendarSourceAdminForm(forms.ModelForm):
     url = forms.CharField(
         label="Secret address (iCal)",
         required=False,
-        max_length=2000,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "https://… (kept secret)"}),
+        max_length=URL_MAX_LENGTH,
+        widget=SecretURLInput(attrs={"autocomplete": "off", "placeholder": "https://… (kept secret)"}),
         help_text="Leave empty to keep the address it has.",
     )
 
@@ -157,13 +168,26 @@ class CalendarSourceAdminForm(forms.ModelForm):
         return super().save(commit)
 
 
+class CalendarSourceInlineFormSet(forms.BaseInlineFormSet):
+    """A person's calendars on their admin page: at most MAX_SOURCES_PER_PERSON, as anywhere else."""
+
+    def clean(self) -> None:
+        super().clean()
+        kept = [form for form in self.forms if form.has_changed() or form.instance.pk]
+        kept = [form for form in kept if not (self.can_delete and self._should_delete_form(form))]
+        if len(kept) > MAX_SOURCES_PER_PERSON:
+            raise ValidationError(
+                f"At most {MAX_SOURCES_PER_PERSON} calendars a person: remove one before adding another."
+            )
+
+
 class CalendarSourceForm(forms.Form):
     """A person's own calendar address; the outbound policy (``scholars.calendar_sources``) decides."""
 
     url = forms.CharField(
         label="Secret address in iCal format",
-        max_length=2000,
-        widget=forms.URLInput(attrs={"placeholder": "https://calendar.google.com/calendar/ical/…/basic.ics"}),
+        max_length=URL_MAX_LENGTH,
+        widget=SecretURLInput(attrs={"placeholder": "https://calendar.google.com/calendar/ical/…/basic.ics"}),
         help_text="Google: Settings → your calendar → Integrate calendar → Secret address in iCal format. "
         "Outlook: Settings → Calendar → Shared calendars → Publish a calendar → ICS. "
         "Apple: Calendar → Share Calendar → Public Calendar.",

@@ -326,6 +326,11 @@ class CalendarSource(TimeStamped):
         editable=False,
         help_text="Of the busy times last read: unchanged, no rewrite.",
     )
+    full_read_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Last read in full (not answered 'not modified')."
+    )
+    # Bumped by a new address, or a new zone or address of the owner: a read begun before finds its result stale.
+    generation = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["pk"]

@@ -232,6 +232,7 @@ CALENDAR_REFRESH_MINUTES = int(os.environ.get("CALENDAR_REFRESH_MINUTES", "30"))
 CALENDAR_HORIZON_DAYS = int(os.environ.get("CALENDAR_HORIZON_DAYS", "365"))
 CALENDAR_MAX_BYTES = int(os.environ.get("CALENDAR_MAX_BYTES", str(5 * 1024 * 1024)))
 CALENDAR_TIMEOUT_SECONDS = float(os.environ.get("CALENDAR_TIMEOUT_SECONDS", "20"))
+CALENDAR_READS_PER_TICK = int(os.environ.get("CALENDAR_READS_PER_TICK", "100"))
 # Tests only, so never read from the environment: lets webhooks and calendars reach a plain-http server on a loopback address.
 OUTBOUND_ALLOW_LOOPBACK_FOR_TESTS = False
 

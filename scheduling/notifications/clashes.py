@@ -6,7 +6,9 @@ removed) and meetings (wherever their notifications are synced: a plan applied, 
 
 A clash is of one person, one meeting and that meeting's version: a moved meeting that is still busy is a new
 clash, told afresh with its new time. Its notices are keyed the same way, so a clash that resolves and comes back
-(a calendar read once while its server answered an empty file) is not told twice.
+(a calendar read once while its server answered an empty file) is not told twice, and told again only if its first
+notice was skipped as resolved. Like change notices, they go out for meetings within NOTICE_HORIZON: a weekly busy
+hour over a weekly series is told week by week (``clash_notices_write``, on the periodic tick), not all at once.
 """
 
 from __future__ import annotations
@@ -18,20 +20,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from mentors.models import Mentor
 from scheduling.models import CalendarClash, Meeting, Notification
-from scheduling.notifications.oversight import staff_alert_emails
 from scheduling.notifications.rows import (
     LIVE_MEETING_STATUSES,
+    NOTICE_HORIZON,
     Channel,
     Kind,
+    Status,
     Wanted,
     person_channels,
     person_key,
     recipient_fields,
+    staff_alert_emails,
     with_attendees,
     write_rows,
 )
@@ -86,23 +90,34 @@ def meeting_clashes_sync(*, meetings: Sequence[Meeting], now: dt.datetime) -> Cl
         except IntegrityError:
             continue  # a concurrent check opened it, and wrote its notices
         opened.append(clash)
-    write_rows(Wanted(row, creatable=True) for row in _notices(opened, now=now))
+    _notices_write([clash for clash in opened if clash.meeting.starts_at <= now + NOTICE_HORIZON], now=now)
     return ClashReport(opened=len(opened), resolved=resolved)
 
 
-def open_clash_of(notice: Notification) -> CalendarClash | None:
-    """The open clash a CLASH notice tells of, if it still holds: same meeting, version and person."""
+def clash_notices_write(*, as_of: dt.datetime) -> int:
+    """The notices of open clashes whose meeting has come within NOTICE_HORIZON (idempotent); how many rows."""
+    due = CalendarClash.objects.filter(
+        resolved_at__isnull=True,
+        meeting__version=F("meeting_version"),
+        meeting__starts_at__gt=as_of,
+        meeting__starts_at__lte=as_of + NOTICE_HORIZON,
+    ).select_related("meeting", "mentor", "scholar")
+    return _notices_write(list(due), now=as_of)
+
+
+def open_clashes_told_by(notice: Notification) -> QuerySet[CalendarClash]:
+    """The open clash a CLASH notice tells of, while it holds: same meeting, version and person."""
     role, _, pk = notice.payload["person"].partition("=")
-    return (
-        CalendarClash.objects.select_related("mentor", "scholar")
-        .filter(
-            **{f"{role}_id": pk},
-            meeting_id=notice.meeting_id,
-            meeting_version=notice.meeting_version,
-            resolved_at__isnull=True,
-        )
-        .first()
+    return CalendarClash.objects.filter(
+        **{f"{role}_id": pk},
+        meeting_id=notice.meeting_id,
+        meeting_version=notice.meeting_version,
+        resolved_at__isnull=True,
     )
+
+
+def open_clash_of(notice: Notification) -> CalendarClash | None:
+    return open_clashes_told_by(notice).select_related("mentor", "scholar").first()
 
 
 def _role(person: Mentor | Scholar) -> str:
@@ -150,6 +165,17 @@ def _busy_during(
                 mentor_id, scholar_id = (person.pk, None) if owner[0] == "mentor" else (None, person.pk)
                 found[(meeting.pk, meeting.version, mentor_id, scholar_id)] = (meeting, person, hit)
     return found
+
+
+def _notices_write(clashes: Sequence[CalendarClash], *, now: dt.datetime) -> int:
+    """Write the clashes' notices; one skipped because its clash had resolved goes out again now it is back."""
+    rows = _notices(clashes, now=now)
+    if not rows:
+        return 0
+    written = write_rows(Wanted(row, creatable=True) for row in rows).created
+    return written + Notification.objects.filter(
+        dedupe_key__in=[row.dedupe_key for row in rows], status=Status.SKIPPED
+    ).update(status=Status.PENDING, due_at=now, last_error="", updated_at=now)
 
 
 def _notices(clashes: Sequence[CalendarClash], *, now: dt.datetime) -> list[Notification]:

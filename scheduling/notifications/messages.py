@@ -135,6 +135,7 @@ def _clash_context(notification: Notification, zone: str) -> dict:
     return {
         **_meeting_context(notification, zone),
         "for_staff": recipient_of(notification) is None,
+        "busy_is_mentor": clash.mentor_id is not None,
         "person_name": person.name,
         "busy": format_span(clash.busy_starts_at, clash.busy_ends_at, zone),
         "mentor_name": notification.meeting.series.mentor.name,

@@ -10,14 +10,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from cohort.dates import monday_of
 from cohort.models import Cohort, Person
 from scheduling.compliance import mentorships_behind_cadence
 from scheduling.models import Notification
+from scheduling.notifications.clashes import clash_notices_write
 from scheduling.notifications.rows import (
     Channel,
     Kind,
@@ -26,6 +25,7 @@ from scheduling.notifications.rows import (
     WriteReport,
     local_instant,
     person_key,
+    staff_alert_emails,
     weekly_rows,
     write_rows,
 )
@@ -39,27 +39,14 @@ DIGEST_LOCAL_TIME = dt.time(8, 0)
 ESCALATION_LOOKBACK = dt.timedelta(weeks=5)
 
 
-def staff_alert_emails() -> list[str]:
-    """settings.STAFF_ALERT_EMAILS, or else every active staff user's address (not mentors': their admin logins
-    are ``is_staff`` too, but escalations about other people's scholars are not theirs to read)."""
-    configured = list(getattr(settings, "STAFF_ALERT_EMAILS", []))
-    if configured:
-        return configured
-    users = (
-        get_user_model()
-        .objects.filter(is_staff=True, is_active=True)
-        .filter(Q(mentor__isnull=True) | Q(is_superuser=True))
-        .exclude(email="")
-    )
-    return sorted(set(users.values_list("email", flat=True)))
-
-
 def write_periodic_notifications(*, as_of: dt.datetime) -> WriteReport:
-    """What no meeting write causes: mentors' weekly digests and escalations to staff. Idempotent."""
+    """What no meeting write causes: mentors' weekly digests, escalations to staff, and the notices of calendar
+    clashes whose meeting has come close. Idempotent."""
     return (
         write_check_in_digests(as_of=as_of)
         + escalate_missed_check_ins(as_of=as_of)
         + escalate_behind_cadence(as_of=as_of)
+        + WriteReport(created=clash_notices_write(as_of=as_of))
     )
 
 

@@ -18,6 +18,7 @@ from scheduling.notifications.clashes import meeting_clashes_sync
 from scheduling.notifications.rows import (
     LIVE_MEETING_STATUSES,
     MEETING_KINDS,
+    NOTICE_HORIZON,
     Kind,
     Status,
     Wanted,
@@ -31,11 +32,6 @@ from scheduling.notifications.rows import (
     write_rows,
 )
 from scholars.models import Mentorship, Scholar
-
-# Change and cancellation notices go out for meetings this close. Further out the calendar feeds (polled every
-# few hours) and the next reminder carry the change, so a re-plan that moves a whole series floods no inbox.
-NOTICE_HORIZON = dt.timedelta(days=7)
-
 
 # A person's fields that shape their notifications: when, where and how they are reached.
 NOTIFICATION_FIELDS = frozenset(

@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, QuerySet
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from cohort.models import Person
@@ -21,6 +23,10 @@ Status = Notification.Status
 
 MEETING_KINDS = frozenset({Kind.REMINDER, Kind.CHANGE, Kind.CANCELLATION})
 LIVE_MEETING_STATUSES = (Meeting.Status.SCHEDULED, Meeting.Status.MOVED)
+# Change, cancellation and clash notices go out for meetings this close. Further out the calendar feeds (polled
+# every few hours), the next reminder or a later notice carry it, so a re-plan or a newly read calendar that touches
+# a whole series floods no inbox.
+NOTICE_HORIZON = dt.timedelta(days=7)
 
 
 def with_attendees(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
@@ -110,3 +116,18 @@ def write_rows(wanted: Iterable[Wanted], *, supersede: Iterable[int] = ()) -> Wr
     # ignore_conflicts: a row with the same key exists already (written by an earlier call, perhaps sent).
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     return WriteReport(created=len(rows) - before, superseded=superseded)
+
+
+def staff_alert_emails() -> list[str]:
+    """settings.STAFF_ALERT_EMAILS, or else every active staff user's address (not mentors': their admin logins
+    are ``is_staff`` too, but escalations about other people's scholars are not theirs to read)."""
+    configured = list(getattr(settings, "STAFF_ALERT_EMAILS", []))
+    if configured:
+        return configured
+    users = (
+        get_user_model()
+        .objects.filter(is_staff=True, is_active=True)
+        .filter(Q(mentor__isnull=True) | Q(is_superuser=True))
+        .exclude(email="")
+    )
+    return sorted(set(users.values_list("email", flat=True)))

@@ -164,8 +164,6 @@ def busy_calendar_add(request: HttpRequest, person: Person) -> HttpResponse:
             source = calendar_source_add(owner=person, **form.cleaned_data)
         except ValidationError as error:
             add_errors(form, error)
-            # The address is a secret: a refused one is not written back into the page.
-            form.data = {**form.data.dict(), "url": ""}
         else:
             read_on_worker(source)
             messages.success(

@@ -507,3 +507,25 @@ def test_a_mentor_on_their_scholars_page_sees_none_of_the_scholars_calendars_and
     assert "Sam private calendar" not in as_mentor.content.decode()
     assert PREFIX not in [inline.formset.prefix for inline in as_mentor.context["inline_admin_formsets"]]
     assert "Sam private calendar" in as_staff.content.decode()
+
+
+def test_a_sixth_calendar_on_the_admin_page_is_refused_and_nothing_saved(
+    alice_client, alice: MentorRows, worker
+):
+    for number in range(5):
+        source_of(
+            alice.mentor, url=f"https://calendar.example.org/{number}/basic.ics", label=f"Calendar {number}"
+        )
+    page = profile_url(alice)
+    data = with_new_source(alice_client, "https://calendar.example.org/six/basic.ics", page=page)
+    # The page offers no sixth row; a post that adds one anyway is refused by the form set.
+    data[f"{PREFIX}-MAX_NUM_FORMS"] = "1000"
+
+    response = worker(lambda: alice_client.post(page, data))
+
+    assert response.status_code == 200
+    [inline] = [i for i in response.context["inline_admin_formsets"] if i.formset.prefix == PREFIX]
+    assert [str(e) for e in inline.formset.non_form_errors()] == [
+        "At most 5 calendars a person: remove one before adding another."
+    ]
+    assert CalendarSource.objects.count() == 5

@@ -13,8 +13,8 @@ from cohort.serializers import ModelSerializer
 from mentors.services import mentor_logins_create
 from scheduling.api import MeetingSerializer
 from scheduling.models import Meeting, PlanRun
-from scheduling.notifications.oversight import staff_alert_emails
 from scheduling.notifications.reminders import sync_meeting_notifications
+from scheduling.notifications.rows import staff_alert_emails
 from tests.api.conftest import client_for, make_series
 from tests.factories import (
     AvailabilityFactory,

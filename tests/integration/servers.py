@@ -12,6 +12,7 @@ import email.policy
 import json
 import logging
 import socket
+import ssl
 import threading
 import time
 from collections import Counter
@@ -154,19 +155,20 @@ class CalendarRoute:
 
 
 class RecordingCalendarServer:
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, *, scheme: str = "http") -> None:
         self.routes: dict[str, CalendarRoute] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []  # (path, headers)
-        self.base = f"http://127.0.0.1:{port}"
+        self.completed: list[str] = []  # paths whose whole body was sent (the client did not give up first)
+        self.base = f"{scheme}://127.0.0.1:{port}"
 
     def url(self, path: str) -> str:
         return f"{self.base}{path}"
 
 
 @contextmanager
-def calendar_server() -> Iterator[RecordingCalendarServer]:
+def calendar_server(*, tls: ssl.SSLContext | None = None) -> Iterator[RecordingCalendarServer]:
     """A stand-in for Google's, Outlook's or iCloud's calendar host: serves ``routes``, answers 304 to an
-    If-None-Match naming the route's ETag, and records each request's path and headers."""
+    If-None-Match naming the route's ETag, and records each request's path and headers; over https with ``tls``."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -205,7 +207,8 @@ def calendar_server() -> Iterator[RecordingCalendarServer]:
                     time.sleep(route.pause_per_chunk)
                     self.wfile.write(route.body[start : start + route.chunk])
                     self.wfile.flush()
-            except (BrokenPipeError, ConnectionResetError):
+                recording.completed.append(self.path)
+            except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
                 pass  # the client gave up on a slow or oversized body, as it should
 
         def log_message(self, *args: object) -> None:
@@ -213,7 +216,9 @@ def calendar_server() -> Iterator[RecordingCalendarServer]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    recording = RecordingCalendarServer(server.server_address[1])
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    recording = RecordingCalendarServer(server.server_address[1], scheme="https" if tls else "http")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

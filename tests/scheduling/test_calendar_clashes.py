@@ -13,7 +13,7 @@ from django.utils import timezone
 from cohort.signals import busy_times_changed
 from mentors.models import Mentor
 from scheduling.models import CalendarClash, Meeting, MeetingSeries, Notification
-from scheduling.notifications.clashes import ClashReport, person_clashes_refresh
+from scheduling.notifications.clashes import ClashReport, clash_notices_write, person_clashes_refresh
 from scheduling.notifications.reminders import sync_meeting_notifications
 from scheduling.services.meeting_edits import meeting_cancel, meeting_move
 from scholars.calendar_sources import calendar_source_remove
@@ -44,6 +44,7 @@ def utc(*args) -> dt.datetime:
 # Mondays at 14:00 London (14:00 UTC, 09:00 in New York) from 4 January to 22 March 2027.
 CLASHING_START = utc(2027, 1, 11, 14)
 BUSY = (utc(2027, 1, 11, 13, 30), utc(2027, 1, 11, 14, 30))
+DAY_BEFORE = utc(2027, 1, 10, 12)
 
 
 @pytest.fixture(autouse=True)
@@ -93,8 +94,10 @@ def busy(person, starts_at: dt.datetime, ends_at: dt.datetime) -> BusyBlock:
 
 
 def busy_times_read(person) -> None:
-    """What a calendar read that changed ``person``'s busy times tells scheduling."""
+    """What a calendar read that changed ``person``'s busy times tells scheduling; then the periodic pass the day
+    before the meeting, by when its clash notices are due (they wait for NOTICE_HORIZON)."""
     busy_times_changed.send(sender=CalendarSource, person=person)
+    clash_notices_write(as_of=DAY_BEFORE)
 
 
 def open_clashes():
@@ -130,8 +133,9 @@ def notice_rows() -> list[tuple]:
 
 
 def send_due() -> str:
+    """The tick the day before the meeting."""
     out = io.StringIO()
-    call_command("send_due_notifications", stdout=out)
+    call_command("send_due_notifications", "--as-of", DAY_BEFORE.isoformat(), stdout=out)
     return out.getvalue()
 
 
@@ -179,7 +183,7 @@ def test_the_clash_is_told_to_the_busy_person_on_each_channel_and_to_each_staff_
     }
     assert {n.payload["person"] for n in notices} == {f"mentor={mentor.pk}"}
     assert clash.meeting_version == meeting.version
-    assert all(n.due_at <= timezone.now() for n in notices)
+    assert {n.due_at for n in notices} == {DAY_BEFORE}
 
 
 def test_the_meeting_is_never_moved_or_cancelled_for_a_clash(mentor, series, meeting):
@@ -345,6 +349,7 @@ def test_a_meeting_moved_to_another_busy_time_is_a_new_clash_told_afresh(mentor,
         force=True,
         reason="only slot",
     )
+    clash_notices_write(as_of=DAY_BEFORE)
 
     meeting.refresh_from_db()
     first, second = CalendarClash.objects.order_by("pk")
@@ -450,3 +455,36 @@ def test_moving_a_meeting_into_someones_busy_time_needs_staff_to_force_it(mentor
     assert "Mira's own calendar shows them busy 10:30–12:00." in refused.value.message_dict["starts_at"]
     meeting.refresh_from_db()
     assert meeting_state(meeting) == before
+
+
+def test_a_clash_five_weeks_ahead_is_told_once_its_meeting_comes_within_a_week(mentor, meeting):
+    busy(mentor, *BUSY)
+    five_weeks_before = CLASHING_START - dt.timedelta(weeks=5)
+
+    person_clashes_refresh(person=mentor, now=five_weeks_before)
+    untold = list(clash_notices())
+    clash_notices_write(as_of=CLASHING_START - dt.timedelta(days=8))
+    still_untold = list(clash_notices())
+    clash_notices_write(as_of=DAY_BEFORE)
+    told = notice_rows()
+    clash_notices_write(as_of=DAY_BEFORE + dt.timedelta(hours=1))
+
+    assert open_clashes().count() == 1
+    assert (untold, still_untold) == ([], [])
+    assert len(told) == 2  # the mentor's one channel and the staff address
+    assert notice_rows() == told
+
+
+def test_a_notice_skipped_as_resolved_goes_out_when_its_clash_comes_back(mentor, meeting):
+    block = busy(mentor, *BUSY)
+    busy_times_read(mentor)
+    block.delete()
+    busy_times_read(mentor)
+    send_due()
+    assert set(clash_notices().values_list("status", flat=True)) == {Status.SKIPPED}
+
+    busy(mentor, *BUSY)
+    busy_times_read(mentor)
+    send_due()
+
+    assert set(clash_notices().values_list("status", flat=True)) == {Status.SENT}

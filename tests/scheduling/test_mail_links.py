@@ -256,7 +256,12 @@ def busy_mentor(world: World) -> None:
 
 def clash_notice_to_the_busy_mentor(world: World) -> SentMail:
     busy_mentor(world)
-    return notification_mail(world.mentor.user, kind=Kind.CLASH, recipient_mentor=world.mentor)
+    return notification_mail(
+        world.mentor.user,
+        links_to=(HOME, f"/admin/scheduling/meeting/{world.meetings[0].pk}/change/"),
+        kind=Kind.CLASH,
+        recipient_mentor=world.mentor,
+    )
 
 
 def clash_notice_to_staff(world: World) -> SentMail:

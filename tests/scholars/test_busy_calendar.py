@@ -480,10 +480,17 @@ def test_broken_rrule_drops_only_its_series(rule):
     assert read_busy(data, **WIDE) == [busy(utc(2026, 10, 22, 10), utc(2026, 10, 22, 11))]
 
 
-def test_a_rule_that_would_repeat_without_end_is_left_out_and_the_rest_read():
-    data = calendar(
-        "DTSTART:20261021T100000Z\nDTEND:20261021T110000Z\nRRULE:FREQ=WEEKLY;INTERVAL=0", GOOD_EVENT
-    )
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=WEEKLY;INTERVAL=0",
+        "FREQ=DAILY;BYHOUR=" + ",".join(map(str, range(24))) + ";BYMINUTE=" + ",".join(map(str, range(60))),
+        "FREQ=MINUTELY",
+    ],
+    ids=["interval-zero", "every-minute-by-lists", "minutely"],
+)
+def test_a_rule_that_would_repeat_without_end_or_by_the_million_is_left_out_and_the_rest_read(rule):
+    data = calendar(f"DTSTART:20261021T100000Z\nDTEND:20261021T101000Z\nRRULE:{rule}", GOOD_EVENT)
     script = (
         "import sys\n"
         "from datetime import UTC, datetime\n"
@@ -633,3 +640,37 @@ def test_events_at_the_window_edges(name, time_zone, owner, start, end, expected
 )
 def test_duration_in_hours_is_exact_across_a_clock_change(time_zone, lines, expected):
     assert read_busy(calendar(lines), time_zone=time_zone, **WIDE) == [expected]
+
+
+def test_a_calendar_expanding_to_more_events_than_the_limit_is_refused_with_that_reason():
+    hourly = [
+        f"DTSTART:20260101T{hour:02d}1500Z\nDTEND:20260101T{hour:02d}2000Z\nRRULE:FREQ=HOURLY"
+        for hour in range(4)
+    ]
+    data = calendar(*hourly)
+
+    with pytest.raises(NotACalendar) as refused:
+        read_busy(data, **WIDE)
+
+    assert str(refused.value) == (
+        "The calendar holds more than 20,000 events in the months read; give a calendar with fewer."
+    )
+
+
+def test_events_with_the_ignored_uid_suffix_are_left_out():
+    ours = "UID:one-on-one-ada-sam@cohortops\nDTSTART:20261021T140000Z\nDTEND:20261021T150000Z"
+    data = calendar(GOOD_EVENT).replace(
+        b"END:VCALENDAR",
+        b"BEGIN:VEVENT\r\n" + ours.replace("\n", "\r\n").encode() + b"\r\nEND:VEVENT\r\nEND:VCALENDAR",
+    )
+
+    both = busy_intervals(data, time_zone="UTC", owner_emails=[], **WIDE)
+    without_ours = busy_intervals(
+        data, time_zone="UTC", owner_emails=[], ignored_uid_suffix="@cohortops", **WIDE
+    )
+
+    assert both == [
+        busy(utc(2026, 10, 21, 14), utc(2026, 10, 21, 15)),
+        busy(utc(2026, 10, 22, 10), utc(2026, 10, 22, 11)),
+    ]
+    assert without_ours == [busy(utc(2026, 10, 22, 10), utc(2026, 10, 22, 11))]

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
+import ssl
 
 import icalendar
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from django.core.exceptions import ValidationError
 from django.db import connection
 
@@ -468,3 +474,106 @@ def test_a_scholar_who_changes_zone_has_their_calendars_read_again_in_full(serve
     assert (source.etag, source.busy_digest, source.checked_at) == ("", "", None)
     assert calendar_source_read(source.pk, now=NOW).status == CalendarSource.Status.OK
     assert "If-None-Match" not in server.requests[-1][1]
+
+
+def self_signed_certificate(directory) -> tuple[str, str]:
+    """A certificate for 127.0.0.1, signed by itself, and its key, as PEM files in ``directory``."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    certificate_file, key_file = directory / "host.pem", directory / "host.key"
+    certificate_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return str(certificate_file), str(key_file)
+
+
+@pytest.fixture
+def tls_server(tmp_path, monkeypatch, server):
+    """The calendar host behind TLS, with a certificate this process trusts (SSL_CERT_FILE): the https path."""
+    certificate, key = self_signed_certificate(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", certificate)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificate, key)
+    with calendar_server(tls=context) as running:
+        yield running
+
+
+def test_a_calendar_over_https_is_read_and_one_dripped_over_https_is_cut_off_at_the_deadline(
+    tls_server, settings
+):
+    settings.CALENDAR_TIMEOUT_SECONDS = 1
+    tls_server.routes["/fast.ics"] = CalendarRoute(body=CALENDAR)
+    tls_server.routes["/slow.ics"] = CalendarRoute(body=CALENDAR, pause_per_chunk=0.2, chunk=50)
+    mentor = MentorFactory(time_zone="Europe/London")
+    fast = calendar_source_add(owner=mentor, url=tls_server.url("/fast.ics"))
+    slow = calendar_source_add(owner=mentor, url=tls_server.url("/slow.ics"))
+
+    assert tls_server.base.startswith("https://")
+    assert calendar_source_read(fast.pk, now=NOW).status == CalendarSource.Status.OK
+    assert (calendar_source_read(slow.pk, now=NOW).status_detail) == (
+        "The server took more than 1 s to send the calendar."
+    )
+    # Cut off, not read to the end and judged late: the server never got to send all of it.
+    assert tls_server.completed == ["/fast.ics"]
+
+
+def test_once_a_day_the_calendar_is_read_in_full_so_its_horizon_moves_on(server):
+    source = added(server, body=CALENDAR, etag='"v1"')
+    calendar_source_read(source.pk, now=NOW)
+
+    calendar_source_read(source.pk, now=NOW + dt.timedelta(hours=12))
+    within_the_day = server.requests[-1][1]
+    calendar_source_read(source.pk, now=NOW + dt.timedelta(hours=25))
+    a_day_on = server.requests[-1][1]
+
+    assert within_the_day.get("If-None-Match") == '"v1"'
+    assert "If-None-Match" not in a_day_on
+    source.refresh_from_db()
+    assert source.full_read_at == NOW + dt.timedelta(hours=25)
+
+
+def test_what_a_read_found_is_dropped_when_its_owner_changed_zone_meanwhile(server):
+    source = added(server, body=CALENDAR)
+    read_started = CalendarSource.objects.select_related("mentor").get(pk=source.pk)
+    calendar_sources.calendar_sources_read_afresh(read_started.mentor)
+
+    kept = calendar_sources._record_read(
+        read_started,
+        response=outbound.FetchedResponse(200, {"etag": '"old-zone"'}, CALENDAR),
+        intervals=[BusyInterval(*WEEKLY_BUSY[0])],
+        now=NOW,
+    )
+
+    assert kept is None
+    source.refresh_from_db()
+    assert (source.etag, source.checked_at, busy_of(source)) == ("", None, [])
+
+
+def test_a_tick_claims_at_most_its_share_of_reads_and_the_rest_wait_for_the_next(settings):
+    settings.CALENDAR_READS_PER_TICK = 2
+    mentor = MentorFactory()
+    sources = [
+        CalendarSource.objects.create(mentor=mentor, url_encrypted="x", url_hint="h") for _ in range(3)
+    ]
+
+    first, second = calendar_sources_due(now=NOW), calendar_sources_due(now=NOW + dt.timedelta(minutes=5))
+
+    assert (first, second) == ([sources[0].pk, sources[1].pk], [sources[2].pk])
