@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cohort.models import Person
 from cohort.selectors import mentor_of, scholar_of
+from mentors.models import Mentor
 from scheduling.feed_tokens import FeedLink, feed_status_for, feed_token_rotate, own_feed_owner
 from scheduling.models import FeedToken
 from scheduling.selectors import open_clashes
@@ -150,6 +151,7 @@ def _calendars_page(
         ).order_by("pk"),
         "source_form": source_form or CalendarSourceForm(),
         "clashes": open_clashes(now=timezone.now(), person=person),
+        "viewer_is_mentor": isinstance(person, Mentor),
     }
     return person_render(request, person, "pages/calendars.html", context, 400 if source_form else 200)
 
