@@ -50,23 +50,20 @@ def check_ins_for(user) -> QuerySet[CheckIn]:
 
 
 def blackouts_for(user) -> QuerySet[Blackout]:
-    if is_staff_role(user):
-        return Blackout.objects.all()
-    mentor, scholar = mentor_of(user), scholar_of(user)
-    if mentor:
-        return Blackout.objects.filter(mentor=mentor)
-    if scholar:
-        return Blackout.objects.filter(scholar=scholar)
-    return Blackout.objects.none()
+    return _own_rows(Blackout, user)
 
 
 def calendar_sources_for(user) -> QuerySet[CalendarSource]:
-    """Staff see everyone's calendars; a mentor or a scholar only their own."""
+    return _own_rows(CalendarSource, user)
+
+
+def _own_rows(model: type[Blackout | CalendarSource], user) -> QuerySet:
+    """Rows that are a mentor's or a scholar's: staff see everyone's; a mentor or a scholar only their own."""
     if is_staff_role(user):
-        return CalendarSource.objects.all()
+        return model.objects.all()
     mentor, scholar = mentor_of(user), scholar_of(user)
     if mentor:
-        return CalendarSource.objects.filter(mentor=mentor)
+        return model.objects.filter(mentor=mentor)
     if scholar:
-        return CalendarSource.objects.filter(scholar=scholar)
-    return CalendarSource.objects.none()
+        return model.objects.filter(scholar=scholar)
+    return model.objects.none()
