@@ -27,6 +27,7 @@ from scholars.calendar_sources import calendar_source_set_url
 from scholars.models import BusyBlock, CalendarSource
 from tests.admin.conftest import MentorRows, posted_back
 from tests.integration.servers import CalendarRoute, calendar_server
+from tests.scholars.calendar_files import calendar_busy_at
 
 pytestmark = pytest.mark.django_db
 
@@ -42,18 +43,7 @@ PREFIX = "calendar_sources"
 def three_busy_times_ahead() -> bytes:
     """Three busy hours two to four days ahead (clear of the fixtures' meetings, a week ahead)."""
     base = (timezone.now() + dt.timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
-    events = "".join(
-        "BEGIN:VEVENT\r\n"
-        f"DTSTART:{start:%Y%m%dT%H%M%SZ}\r\n"
-        f"DTEND:{start + dt.timedelta(hours=1):%Y%m%dT%H%M%SZ}\r\n"
-        f"UID:event-{index}@example.org\r\n"
-        "SUMMARY:Private appointment\r\n"
-        "END:VEVENT\r\n"
-        for index, start in enumerate(base + dt.timedelta(days=d) for d in range(3))
-    )
-    return (
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\n" + events + "END:VCALENDAR\r\n"
-    ).encode()
+    return calendar_busy_at([base + dt.timedelta(days=day) for day in range(3)])
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from scheduling.models import CalendarClash, Meeting
 from scholars.models import CalendarSource
 from tests.browser.conftest import VIEWPORTS, assert_fits_the_width, sign_in
 from tests.integration.servers import CalendarRoute, calendar_server
+from tests.scholars.calendar_files import calendar_busy_at
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,13 +28,9 @@ SECRET_PATH = "/calendar/ical/ines/private-9c41d7/basic.ics"
 
 def calendar_busy_during(meeting: Meeting) -> bytes:
     """Ines's own calendar: busy across the start of her next meeting, and a private title that must not show."""
-    start = meeting.starts_at - dt.timedelta(minutes=30)
-    return (
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\r\n"
-        "BEGIN:VEVENT\r\nUID:grant-review@example.org\r\n"
-        f"DTSTART:{start:%Y%m%dT%H%M%SZ}\r\nDTEND:{start + dt.timedelta(hours=1):%Y%m%dT%H%M%SZ}\r\n"
-        "SUMMARY:Grant panel (confidential)\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
-    ).encode()
+    return calendar_busy_at(
+        [meeting.starts_at - dt.timedelta(minutes=30)], title="Grant panel (confidential)"
+    )
 
 
 @pytest.fixture

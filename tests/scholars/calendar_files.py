@@ -7,7 +7,7 @@ PST -8) and 2027-03-14.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -153,3 +153,19 @@ FILE_CASES = [
         id="apple-spring",
     ),
 ]
+
+
+def calendar_busy_at(starts: list[datetime], *, title: str = "Private appointment") -> bytes:
+    """A calendar with one hour-long busy event at each of ``starts`` (UTC), each titled ``title``."""
+    events = "".join(
+        "BEGIN:VEVENT\r\n"
+        f"DTSTART:{start:%Y%m%dT%H%M%SZ}\r\n"
+        f"DTEND:{start + timedelta(hours=1):%Y%m%dT%H%M%SZ}\r\n"
+        f"UID:event-{index}@example.org\r\n"
+        f"SUMMARY:{title}\r\n"
+        "END:VEVENT\r\n"
+        for index, start in enumerate(starts)
+    )
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//Test//EN\r\n" + events + "END:VCALENDAR\r\n"
+    ).encode()

@@ -28,6 +28,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.integration.servers import CalendarRoute, calendar_server
+from tests.scholars.calendar_files import calendar_busy_at
 
 pytestmark = pytest.mark.django_db
 
@@ -37,26 +38,10 @@ HINT = "127.0.0.1/…/basic.ics"
 Status = CalendarSource.Status
 
 
-def ics_at(starts: list[dt.datetime]) -> bytes:
-    """A calendar with one hour-long busy event at each of ``starts`` (UTC)."""
-    events = "".join(
-        "BEGIN:VEVENT\r\n"
-        f"DTSTART:{start:%Y%m%dT%H%M%SZ}\r\n"
-        f"DTEND:{start + dt.timedelta(hours=1):%Y%m%dT%H%M%SZ}\r\n"
-        f"UID:event-{index}@example.org\r\n"
-        "SUMMARY:Private appointment\r\n"
-        "END:VEVENT\r\n"
-        for index, start in enumerate(starts)
-    )
-    return (
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//Test//EN\r\n" + events + "END:VCALENDAR\r\n"
-    ).encode()
-
-
 def three_busy_times_ahead() -> bytes:
     """Three busy hours in the days ahead of now (whatever day the tests run), and one long past (not kept)."""
     base = (timezone.now() + dt.timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
-    return ics_at(
+    return calendar_busy_at(
         [base - dt.timedelta(days=30), base, base + dt.timedelta(days=1), base + dt.timedelta(days=2)]
     )
 
