@@ -2,24 +2,25 @@
 
 The reasons, checked in this order: someone entered no availability; the attendees never overlap long enough;
 they overlap only in some weeks (a clock change moves the overlap out of someone's hours, or someone's own calendar
-shows them busy then) or only when someone's own calendar shows them busy; their overlap falls on days too close
-together for the spread rule; their shared hours are booked by other meetings.
+shows them busy then) or only when someone's own calendar shows them busy; someone's limits close the hours they
+share; their overlap falls on days too close together for the spread rule; someone's daily or weekly cap is reached;
+their shared hours are booked by other meetings.
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
+from collections import Counter
 from dataclasses import replace
 from datetime import date
 from itertools import combinations, pairwise
 
 from cohort.dates import WEEKDAY_NAMES
-from scheduling.planner.problem import Demand
+from scheduling.planner.bookings import Bookings
+from scheduling.planner.problem import Demand, Limits, Person
 from scheduling.planner.slots import (
     Candidate,
     CandidateFinder,
-    Interval,
     SlotCheck,
     local_to_utc,
     spread_allows,
@@ -35,6 +36,12 @@ def explain_shortfall(
     if absent:
         verb = "has" if len(absent) == 1 else "have"
         return f"{_join(absent)} {verb} no availability entered"
+    closed = [people[key] for key in demand.attendees if not people[key].meeting_windows]
+    if closed:
+        return "; ".join(
+            f"{person.name}'s limits ({person.limits.shaping_hours()}) leave none of their hours for meetings"
+            for person in closed
+        )
     who = _join([people[key].name for key in demand.attendees])
     if candidates:
         reason = _booked_reason(finder, demand, candidates, chosen, who)
@@ -53,6 +60,11 @@ def _no_candidate_reason(finder: CandidateFinder, demand: Demand, who: str) -> s
     busy = _busy_at_every_shared_hour(finder, demand)
     if busy:
         return f"{who} share available hours only when {_join(busy)}'s own calendar shows busy times"
+    limited = _limits_close_every_shared_hour(finder, demand)
+    if limited:
+        return f"{who} share available hours only outside " + "; ".join(
+            f"{person.name}'s limits ({person.limits.shaping_hours()})" for person in limited
+        )
     longest = _longest_overlap(finder, demand)
     if longest:
         return (
@@ -72,6 +84,20 @@ def _busy_at_every_shared_hour(finder: CandidateFinder, demand: Demand) -> list[
     if next(CandidateFinder(free).workable(demand), None) is None:
         return []
     return [people[key].name for key in busy]
+
+
+def _limits_close_every_shared_hour(finder: CandidateFinder, demand: Demand) -> list[Person]:
+    """Whose limits on hours (earliest, latest, days off, buffer) close the hours the attendees otherwise share."""
+    people = finder.problem.people_by_key
+    limited = [people[key] for key in demand.attendees if people[key].limits.shaping_hours()]
+    if not limited:
+        return []
+    unlimited = replace(
+        finder.problem, people=tuple(replace(person, limits=Limits()) for person in finder.problem.people)
+    )
+    if next(CandidateFinder(unlimited).workable(demand), None) is None:
+        return []
+    return limited
 
 
 def _odd_one_out(finder: CandidateFinder, demand: Demand) -> str:
@@ -179,9 +205,14 @@ def _booked_reason(
     if _most_spread_days(weekdays, demand.meetings_max) < demand.meetings_min:
         return f"{shared}; {demand.meetings_min} meetings a week need a free day between any two"
 
-    bookings = {key: _Bookings(finder, demand.key, key, chosen) for key in demand.attendees}
-    blocked = {key: [bookings[key].clashes(c.occurrences) for c in candidates] for key in demand.attendees}
-    free = [c for i, c in enumerate(candidates) if not any(blocked[key][i] for key in demand.attendees)]
+    bookings = Bookings.of(finder, chosen, but=demand.key)
+    blocked = {key: [bookings.clashes(key, c.occurrences) for c in candidates] for key in demand.attendees}
+    capped = {key: [bookings.cap_reached(key, c) for c in candidates] for key in demand.attendees}
+    free = [
+        c
+        for i, c in enumerate(candidates)
+        if not any(blocked[key][i] or capped[key][i] for key in demand.attendees)
+    ]
     if free:
         placed_days = [c.weekday for c in chosen.get(demand.key, ())]
         compatible = [c for c in free if spread_allows([*placed_days, c.weekday], demand.meetings_max)]
@@ -192,6 +223,18 @@ def _booked_reason(
         taken = "/".join(WEEKDAY_NAMES[day] for day in sorted(placed_days))
         return f"{shared}; the only free slots fall on or next to the days already used ({taken})"
 
+    # Slots free of other meetings, closed only by someone's cap: the cap is the reason.
+    only_capped = Counter(
+        (key, capped[key][i])
+        for i in range(len(candidates))
+        if not any(blocked[other][i] for other in demand.attendees)
+        for key in demand.attendees
+        if capped[key][i] is not None
+    )
+    if only_capped:
+        (key, cap), _ = only_capped.most_common(1)[0]
+        return f"{shared}; where they are free, {finder.problem.people_by_key[key].name} already has their limit of {cap}"
+
     step = math.gcd(finder.problem.slot_minutes, demand.duration_minutes)
     cells = sorted(
         {
@@ -201,7 +244,7 @@ def _booked_reason(
         }
     )
     used = {
-        key: sum(_cell_booked(finder, demand, cell, step, bookings[key]) for cell in cells)
+        key: sum(_cell_booked(finder, demand, cell, step, bookings, key) for cell in cells)
         for key in demand.attendees
     }
     names = finder.problem.people_by_key
@@ -220,40 +263,15 @@ def _booked_reason(
     )
 
 
-class _Bookings:
-    """One person's meetings from every other demand, as sorted disjoint UTC intervals."""
-
-    def __init__(
-        self, finder: CandidateFinder, own_demand: str, person: str, chosen: dict[str, list[Candidate]]
-    ) -> None:
-        demands = finder.problem.demands_by_key
-        intervals = sorted(
-            occurrence
-            for demand_key, picked in chosen.items()
-            if demand_key != own_demand and person in demands[demand_key].attendees
-            for candidate in picked
-            for occurrence in candidate.occurrences
-        )
-        self.starts = [start for start, _ in intervals]
-        self.intervals = intervals
-
-    def clashes(self, occurrences: tuple[Interval, ...] | list[Interval]) -> bool:
-        for start, end in occurrences:
-            index = bisect_left(self.starts, end) - 1
-            if index >= 0 and self.intervals[index][1] > start:
-                return True
-        return False
-
-
 def _cell_booked(
-    finder: CandidateFinder, demand: Demand, cell: tuple[int, int], step: int, bookings: _Bookings
+    finder: CandidateFinder, demand: Demand, cell: tuple[int, int], step: int, bookings: Bookings, person: str
 ) -> bool:
     weekday, minute = cell
     for phase in finder.phases(demand):
         occurrences = finder.occurrences(
             demand.time_zone, weekday, minute, step, demand.interval_weeks, phase
         )
-        if bookings.clashes([o for o in occurrences if o is not None]):
+        if bookings.clashes(person, [o for o in occurrences if o is not None]):
             return True
     return False
 

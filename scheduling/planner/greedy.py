@@ -7,50 +7,17 @@ planner starts from this plan as a hint and falls back to it if it finds nothing
 from __future__ import annotations
 
 import time as clock
-from collections import defaultdict
 
+from scheduling.planner.bookings import Bookings
 from scheduling.planner.outcome import assemble_result
-from scheduling.planner.problem import MINUTES_PER_DAY, Demand, PlanningProblem, PlanResult
-from scheduling.planner.slots import (
-    Candidate,
-    CandidateFinder,
-    Interval,
-    candidate_key,
-    published_keys,
-    spread_allows,
-)
+from scheduling.planner.problem import Demand, PlanningProblem, PlanResult
+from scheduling.planner.slots import Candidate, CandidateFinder, candidate_key, published_keys, spread_allows
 
 
-class Occupancy:
-    """Each person's booked UTC intervals, bucketed by UTC day so a check only looks at nearby bookings."""
-
-    def __init__(self) -> None:
-        self._booked: dict[str, dict[int, list[Interval]]] = defaultdict(lambda: defaultdict(list))
-
-    def is_free(self, people: tuple[str, ...], occurrences: tuple[Interval, ...]) -> bool:
-        for key in people:
-            booked = self._booked.get(key)
-            if booked is None:
-                continue
-            for start, end in occurrences:
-                # Meetings are shorter than a day, so only the neighbouring days can hold a clash.
-                for bucket in range(start // MINUTES_PER_DAY - 1, end // MINUTES_PER_DAY + 1):
-                    if any(
-                        start < other_end and other_start < end
-                        for other_start, other_end in booked.get(bucket, ())
-                    ):
-                        return False
-        return True
-
-    def book(self, people: tuple[str, ...], occurrences: tuple[Interval, ...]) -> None:
-        for key in people:
-            for start, end in occurrences:
-                self._booked[key][start // MINUTES_PER_DAY].append((start, end))
-
-
-def first_fit(problem: PlanningProblem, candidates: dict[str, list[Candidate]]) -> dict[str, list[Candidate]]:
+def first_fit(finder: CandidateFinder, candidates: dict[str, list[Candidate]]) -> dict[str, list[Candidate]]:
     """Chosen candidates per demand key: published slots that still fit, then first fits in demand order."""
-    occupancy = Occupancy()
+    problem = finder.problem
+    bookings = Bookings(finder)
     chosen: dict[str, list[Candidate]] = {demand.key: [] for demand in problem.demands}
     kept = published_keys(problem)
 
@@ -60,8 +27,8 @@ def first_fit(problem: PlanningProblem, candidates: dict[str, list[Candidate]]) 
             return
         if not spread_allows([c.weekday for c in picked] + [candidate.weekday], demand.meetings_max):
             return
-        if occupancy.is_free(demand.attendees, candidate.occurrences):
-            occupancy.book(demand.attendees, candidate.occurrences)
+        if bookings.fits(demand.attendees, candidate):
+            bookings.book(demand.attendees, candidate)
             picked.append(candidate)
 
     for demand in problem.demands:
@@ -78,6 +45,6 @@ def plan_first_fit(problem: PlanningProblem) -> PlanResult:
     started = clock.perf_counter()
     finder = CandidateFinder(problem)
     candidates = {demand.key: finder.candidates(demand) for demand in problem.demands}
-    chosen = first_fit(problem, candidates)
+    chosen = first_fit(finder, candidates)
     placed = sum(len(picked) for picked in chosen.values())
     return assemble_result(finder, candidates, chosen, status="FIRST_FIT", objective=placed, started=started)

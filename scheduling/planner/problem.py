@@ -14,10 +14,11 @@ import math
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from cohort.cadence import MeetingKind
-from cohort.dates import monday_of
+from cohort.dates import WEEKDAY_NAMES, monday_of
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -84,6 +85,109 @@ class BusyTime:
 
 
 @dataclass(frozen=True)
+class Cap:
+    """At most ``most`` meetings, or minutes of meetings, in one local day or week."""
+
+    period: Literal["day", "week"]
+    measure: Literal["meetings", "minutes"]
+    most: int
+
+    def weigh(self, duration_minutes: int) -> int:
+        """What one meeting of that length counts against the cap."""
+        return 1 if self.measure == "meetings" else duration_minutes
+
+    def __str__(self) -> str:
+        if self.measure == "meetings":
+            amount = f"{self.most} meeting{'' if self.most == 1 else 's'}"
+        else:
+            hours, minutes = divmod(self.most, 60)
+            amount = " ".join(
+                part for part in (f"{hours} h" if hours else "", f"{minutes} min" if minutes else "") if part
+            )
+            amount += " of meetings"
+        return f"{amount} a {self.period}"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a person allows of their meetings, on top of their hours; days and weeks are local (weeks from Monday).
+
+    None means no limit. ``buffer_minutes`` is kept free before and after each meeting: between two of the person's
+    meetings and between a meeting and a busy time in their own calendar, not at the edges of their hours.
+    """
+
+    buffer_minutes: int = 0
+    meetings_per_day: int | None = None
+    meetings_per_week: int | None = None
+    minutes_per_day: int | None = None
+    minutes_per_week: int | None = None
+    earliest: time | None = None
+    latest: time | None = None
+    days_off: frozenset[int] = frozenset()
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.buffer_minutes <= 4 * 60:
+            raise ValueError(f"buffer of {self.buffer_minutes} min is outside 0..240")
+        caps = (self.meetings_per_day, self.meetings_per_week, self.minutes_per_day, self.minutes_per_week)
+        if any(cap is not None and cap < 1 for cap in caps):
+            raise ValueError("a limit on meetings or minutes must be at least 1")
+        if not self.days_off <= set(range(7)):
+            raise ValueError(f"days off {sorted(self.days_off)} are not weekdays 0 (Monday) .. 6 (Sunday)")
+        if (
+            self.earliest is not None
+            and self.latest is not None
+            and self.latest_minute <= self.earliest_minute
+        ):
+            raise ValueError(
+                f"the latest end {self.latest:%H:%M} is not after the earliest start {self.earliest:%H:%M}"
+            )
+
+    @property
+    def earliest_minute(self) -> int:
+        return 0 if self.earliest is None else minute_of_day(self.earliest)
+
+    @property
+    def latest_minute(self) -> int:
+        # As a window's end: 00:00 is midnight.
+        return MINUTES_PER_DAY if self.latest is None else minute_of_day(self.latest) or MINUTES_PER_DAY
+
+    def caps(self) -> tuple[Cap, ...]:
+        """The limits on how much they meet, in a day or a week."""
+        found: tuple[tuple[Literal["day", "week"], Literal["meetings", "minutes"], int | None], ...] = (
+            ("day", "meetings", self.meetings_per_day),
+            ("day", "minutes", self.minutes_per_day),
+            ("week", "meetings", self.meetings_per_week),
+            ("week", "minutes", self.minutes_per_week),
+        )
+        return tuple(Cap(period, measure, most) for period, measure, most in found if most is not None)
+
+    def shaping_hours(self) -> str:
+        """The limits that close hours to meetings, in words: "not before 10:00, not on Fri, 15 min buffer"."""
+        parts = []
+        if self.earliest is not None:
+            parts.append(f"not before {self.earliest:%H:%M}")
+        if self.latest is not None:
+            parts.append(f"not after {self.latest:%H:%M}")
+        if self.days_off:
+            parts.append("not on " + "/".join(WEEKDAY_NAMES[day] for day in sorted(self.days_off)))
+        if self.buffer_minutes:
+            parts.append(f"{self.buffer_minutes} min buffer")
+        return ", ".join(parts)
+
+    def trim(self, windows: tuple[Window, ...]) -> tuple[Window, ...]:
+        """The windows left for meetings: none on days off, none before the earliest start or after the latest end."""
+        kept = []
+        for window in windows:
+            start = max(window.start_minute, self.earliest_minute)
+            end = min(window.end_minute, self.latest_minute)
+            if window.weekday not in self.days_off and start < end:
+                kept.append(
+                    Window(window.weekday, time_of_minute(start), time_of_minute(end % MINUTES_PER_DAY))
+                )
+        return tuple(kept)
+
+
+@dataclass(frozen=True)
 class Person:
     key: str
     name: str
@@ -91,9 +195,15 @@ class Person:
     windows: tuple[Window, ...]
     blackouts: tuple[DateRange, ...] = ()
     busy: tuple[BusyTime, ...] = ()
+    limits: Limits = Limits()
 
     def __post_init__(self) -> None:
         ZoneInfo(self.time_zone)
+
+    @cached_property
+    def meeting_windows(self) -> tuple[Window, ...]:
+        """Their hours as their limits leave them for meetings."""
+        return self.limits.trim(self.windows)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,11 @@ EPOCH_WEEKDAY = EPOCH.weekday()  # a Thursday: day n after the epoch is weekday 
 Interval = tuple[int, int]
 
 
+def local_week(local_day: int) -> int:
+    """The week, from Monday, of a local date given as days since 1970-01-01."""
+    return (local_day + EPOCH_WEEKDAY) // 7
+
+
 @cache
 def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
@@ -59,11 +64,13 @@ def utc_offset_minutes(zone_name: str, utc_minute: int) -> int:
 
 
 def busy_minutes(person: Person) -> tuple[Interval, ...]:
-    """The person's busy times as sorted, merged UTC minute ranges (a partly busy minute counts as busy)."""
+    """The person's busy times, widened by their buffer, as sorted, merged UTC minute ranges (a partly busy minute
+    counts as busy)."""
+    buffer = person.limits.buffer_minutes
     joined: list[Interval] = []
     for busy in sorted(person.busy):
-        start = math.floor((busy.start - EPOCH).total_seconds() / 60)
-        end = math.ceil((busy.end - EPOCH).total_seconds() / 60)
+        start = math.floor((busy.start - EPOCH).total_seconds() / 60) - buffer
+        end = math.ceil((busy.end - EPOCH).total_seconds() / 60) + buffer
         if joined and start <= joined[-1][1]:
             joined[-1] = (joined[-1][0], max(joined[-1][1], end))
         else:
@@ -72,9 +79,10 @@ def busy_minutes(person: Person) -> tuple[Interval, ...]:
 
 
 def merged_windows(person: Person) -> tuple[tuple[Interval, ...], ...]:
-    """Per weekday, the person's windows as sorted, merged minute ranges: 9-12 and 12-17 make 9-17."""
+    """Per weekday, the hours their limits leave for meetings as sorted, merged minute ranges: 9-12 and 12-17 make
+    9-17."""
     by_day: list[list[Interval]] = [[] for _ in range(7)]
-    for window in person.windows:
+    for window in person.meeting_windows:
         by_day[window.weekday].append((window.start_minute, window.end_minute))
     merged: list[tuple[Interval, ...]] = []
     for ranges in by_day:
@@ -233,8 +241,14 @@ class CandidateFinder:
             found = self._fits[key] = (mask, slack)
         return found
 
+    def local_days(self, person_key: str, occurrences: tuple[Interval, ...]) -> tuple[int, ...]:
+        """The person's local date of each occurrence, as days since 1970-01-01 (weekday ``(day + 3) % 7``)."""
+        clock = self.clocks[self.zones[person_key]]
+        return tuple(clock.local(start) // MINUTES_PER_DAY for start, _ in occurrences)
+
     def is_busy(self, person_key: str, occurrence: Interval) -> bool:
-        """Whether the occurrence touches a time the person's own calendar shows them busy."""
+        """Whether the occurrence touches a time the person's own calendar shows them busy, or their buffer
+        around it."""
         busy = self.busy[person_key]
         # Merged and sorted, so the last busy time starting before the meeting ends is the only one to check.
         before_end = bisect_right(busy, (occurrence[1] - 1, math.inf)) - 1

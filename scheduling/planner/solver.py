@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import time as clock
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,7 +30,7 @@ from ortools.sat.python import cp_model
 from scheduling.planner.greedy import first_fit
 from scheduling.planner.outcome import assemble_result
 from scheduling.planner.problem import Demand, PlanningProblem, PlanResult
-from scheduling.planner.slots import Candidate, CandidateFinder, candidate_key, published_keys
+from scheduling.planner.slots import Candidate, CandidateFinder, candidate_key, local_week, published_keys
 
 MID_WINDOW_STEPS = 2  # a slot this many grid steps from every window edge counts as fully mid-window
 PREFERRED_DAY = MID_WINDOW_STEPS + 1  # a preferred weekday outweighs any distance from window edges
@@ -57,7 +57,7 @@ def plan(problem: PlanningProblem) -> PlanResult:
     started = clock.perf_counter()
     finder = CandidateFinder(problem)
     candidates = {demand.key: finder.candidates(demand) for demand in problem.demands}
-    first_fit_plan = first_fit(problem, candidates)
+    first_fit_plan = first_fit(finder, candidates)
     parts = independent_parts(problem, candidates)
     weights = [sum(len(candidates[demand.key]) for demand in part) for part in parts]
     workers_per_part = max(1, problem.workers // max(len(parts), 1))
@@ -69,7 +69,7 @@ def plan(problem: PlanningProblem) -> PlanResult:
 
             def solve(index: int) -> PartOutcome:
                 share = max(seconds * weights[index] / total, MIN_SOLVE_SECONDS)
-                return solve_part(problem, parts[index], candidates, hint, share, workers_per_part)
+                return solve_part(finder, parts[index], candidates, hint, share, workers_per_part)
 
             # map keeps the parts' order, so nothing depends on which finishes first.
             return dict(zip(indices, pool.map(solve, indices), strict=True))
@@ -146,9 +146,10 @@ class PartModel:
     """
 
     def __init__(
-        self, problem: PlanningProblem, demands: list[Demand], candidates: dict[str, list[Candidate]]
+        self, finder: CandidateFinder, demands: list[Demand], candidates: dict[str, list[Candidate]]
     ):
-        self.problem = problem
+        self.finder = finder
+        self.problem = finder.problem
         self.demands = {demand.key: demand for demand in demands}
         self.model = cp_model.CpModel()
         self.slots = [
@@ -169,6 +170,7 @@ class PartModel:
         for demand in demands:
             self._add_demand_rules(demand)
         self._add_no_double_booking()
+        self._add_caps()
         self.upper, self.blocks, self.mid = self._goals()
         self.lower = self.blocks + self.mid
 
@@ -188,20 +190,22 @@ class PartModel:
 
         A person's candidate occurrences form an interval graph, whose maximal cliques one sweep finds: the
         intervals open just before an end that follows a start. Candidates with identical occurrences (one
-        mentor's demands at the same slot) are swept as one group.
+        mentor's demands at the same slot) are swept as one group. A person's buffer lengthens each of their
+        meetings by that much: two meetings closer than the buffer then overlap.
         """
         by_person: dict[str, dict[tuple, list[int]]] = defaultdict(lambda: defaultdict(list))
         for index, (candidate, _) in enumerate(self.slots):
             for person in self.demands[candidate.demand_key].attendees:
                 by_person[person][candidate.occurrences].append(index)
         cliques: set[tuple[int, ...]] = set()
-        for groups in by_person.values():
+        for person, groups in by_person.items():
             members = list(groups.values())
+            buffer = self.problem.people_by_key[person].limits.buffer_minutes
             events = sorted(
                 (moment, is_start, group)
                 for group, occurrences in enumerate(groups)
                 for start, end in occurrences
-                for moment, is_start in ((start, 1), (end, 0))
+                for moment, is_start in ((start, 1), (end + buffer, 0))
             )
             open_groups: dict[int, int] = {}
             last_was_start = False
@@ -219,6 +223,31 @@ class PartModel:
                 last_was_start = bool(is_start)
         for clique in sorted(cliques):
             self.model.add_at_most_one([self.slots[index][1] for index in clique])
+
+    def _add_caps(self) -> None:
+        """Each person's daily and weekly caps, one constraint per local day or week; days holding the same
+        candidates (every Monday of a weekly slot) share one."""
+        by_person: dict[str, list[tuple[Candidate, cp_model.IntVar]]] = defaultdict(list)
+        for candidate, var in self.slots:
+            for person in self.demands[candidate.demand_key].attendees:
+                by_person[person].append((candidate, var))
+        added: set[tuple] = set()
+        for person, slots in by_person.items():
+            for cap in self.problem.people_by_key[person].limits.caps():
+                load: dict[int, Counter[cp_model.IntVar]] = defaultdict(Counter)
+                for candidate, var in slots:
+                    for day in self.finder.local_days(person, candidate.occurrences):
+                        period = day if cap.period == "day" else local_week(day)
+                        load[period][var] += cap.weigh(candidate.duration_minutes)
+                for weights in load.values():
+                    # Variables compare as constraints, so the key that spots a repeated constraint uses indices.
+                    key = (cap.most, tuple(sorted((var.index, weight) for var, weight in weights.items())))
+                    if sum(weights.values()) > cap.most and key not in added:
+                        added.add(key)
+                        self.model.add(
+                            cp_model.LinearExpr.weighted_sum(list(weights), list(weights.values()))
+                            <= cap.most
+                        )
 
     def _goals(self) -> tuple[Terms, Terms, Terms]:
         meetings_max = sum(demand.meetings_max for demand in self.demands.values())
@@ -269,11 +298,13 @@ class PartModel:
         for (organiser, _), slots in by_organiser.items():
             by_day: dict[int, list[cp_model.IntVar]] = defaultdict(list)
             ending: dict[tuple[int, int], list[tuple[Candidate, cp_model.IntVar]]] = defaultdict(list)
+            # With a buffer, the next meeting of a block starts that long after one ends.
+            buffer = self.problem.people_by_key[organiser].limits.buffer_minutes
             for candidate, var in slots:
                 by_day[candidate.weekday].append(var)
-                ending[(candidate.weekday, candidate.start_minute + candidate.duration_minutes)].append(
-                    (candidate, var)
-                )
+                ending[
+                    (candidate.weekday, candidate.start_minute + candidate.duration_minutes + buffer)
+                ].append((candidate, var))
             for day, day_slots in sorted(by_day.items()):
                 used = self.model.new_bool_var(f"day:{organiser}:{day}")
                 for var in day_slots:
@@ -328,7 +359,7 @@ class PartModel:
 
 
 def solve_part(
-    problem: PlanningProblem,
+    finder: CandidateFinder,
     demands: list[Demand],
     candidates: dict[str, list[Candidate]],
     hint: Choice,
@@ -339,7 +370,8 @@ def solve_part(
 
     Never returns a plan scoring below the hint: then the hint comes back, marked KEPT_HINT.
     """
-    part = PartModel(problem, demands, candidates)
+    problem = finder.problem
+    part = PartModel(finder, demands, candidates)
     everything = part.upper + part.lower
     start = {key: list(hint[key]) for key in part.demands}
     start_values = part.values_for(start)

@@ -37,20 +37,34 @@ def validate_plan(problem: PlanningProblem, result: PlanResult) -> list[str]:
             for start, end in _occurrences(problem, demand, slot, violations):
                 what = f"{demand.label} {WEEKDAY_NAMES[slot.weekday]} {slot.start:%H:%M} on {start:%Y-%m-%d}"
                 for key in demand.attendees:
-                    if not inside_windows(people[key], start, end):
-                        violations.append(f"{what}: outside {people[key].name}'s available hours")
-                    if any(busy.start < end and start < busy.end for busy in people[key].busy):
-                        violations.append(f"{what}: {people[key].name}'s own calendar shows them busy")
+                    person = people[key]
+                    if not inside_windows(person, start, end):
+                        violations.append(f"{what}: outside {person.name}'s available hours")
+                    violations += [f"{what}: {broken}" for broken in _outside_limits(person, start, end)]
+                    buffer = timedelta(minutes=person.limits.buffer_minutes)
+                    if any(busy.start - buffer < end and start < busy.end + buffer for busy in person.busy):
+                        violations.append(
+                            f"{what}: {person.name}'s own calendar shows them busy"
+                            + (f" within their {person.limits.buffer_minutes} min buffer" if buffer else "")
+                        )
                     booked[key].append((start, end, what))
 
     for key, meetings in booked.items():
         meetings.sort()
+        person = people[key]
+        buffer = timedelta(minutes=person.limits.buffer_minutes)
         latest_end, latest_what = None, ""
         for start, end, what in meetings:
             if latest_end is not None and start < latest_end:
-                violations.append(f"{people[key].name} double-booked: {latest_what} and {what}")
+                violations.append(f"{person.name} double-booked: {latest_what} and {what}")
+            elif latest_end is not None and start < latest_end + buffer:
+                violations.append(
+                    f"{person.name} has less than their {person.limits.buffer_minutes} min buffer between "
+                    f"{latest_what} and {what}"
+                )
             if latest_end is None or end > latest_end:
                 latest_end, latest_what = end, what
+        violations += _over_caps(person, meetings)
 
     reported = {item.demand_key: item for item in result.unplaced}
     for demand in problem.demands:
@@ -62,6 +76,44 @@ def validate_plan(problem: PlanningProblem, result: PlanResult) -> list[str]:
                 f"{demand.label}: reported {reported[demand.key].placed} placed, plan has {count}"
             )
     return violations
+
+
+def _outside_limits(person: Person, start: datetime, end: datetime) -> list[str]:
+    """The person's earliest start, latest end and days off, checked on their local wall clock."""
+    limits = person.limits
+    zone = ZoneInfo(person.time_zone)
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    found = []
+    if local_start.weekday() in limits.days_off:
+        found.append(f"{person.name} takes no meetings on {WEEKDAY_NAMES[local_start.weekday()]}")
+    if limits.earliest is not None and local_start.time() < limits.earliest:
+        found.append(f"starts before {person.name}'s earliest {limits.earliest:%H:%M}")
+    if limits.latest is not None:
+        # Same zone on both sides: the comparison is of wall clocks. A latest end of 00:00 is the day's midnight.
+        midnight = limits.latest == time(0)
+        ends_by = datetime.combine(local_start.date() + timedelta(days=midnight), limits.latest, tzinfo=zone)
+        if local_end > ends_by:
+            found.append(f"ends after {person.name}'s latest {limits.latest:%H:%M}")
+    return found
+
+
+def _over_caps(person: Person, meetings: list[tuple[datetime, datetime, str]]) -> list[str]:
+    """Meetings and minutes per local day and per local week (from Monday) against the person's caps."""
+    zone = ZoneInfo(person.time_zone)
+    totals: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0, 0])
+    for start, end, _ in meetings:
+        day = start.astimezone(zone).date()
+        for period, first_day in (("day", day), ("week", day - timedelta(days=day.weekday()))):
+            totals[(period, first_day)][0] += 1
+            totals[(period, first_day)][1] += int((end - start).total_seconds()) // 60
+    found = []
+    for cap in person.limits.caps():
+        for (period, first_day), (count, minutes) in sorted(totals.items()):
+            amount = count if cap.measure == "meetings" else minutes
+            if period == cap.period and amount > cap.most:
+                when = f"on {first_day}" if period == "day" else f"in the week of {first_day}"
+                found.append(f"{person.name} has {amount} {cap.measure} {when}, above their limit of {cap}")
+    return found
 
 
 def _weekly_rules(demand: Demand, slots: tuple[WeeklySlot, ...]) -> list[str]:

@@ -1,6 +1,6 @@
 """Generated small problems: whatever the zones, windows, cadences and calendar, both planners' plans pass the
-independent validator, CP-SAT never places fewer meetings than first-fit, and the candidate search agrees with
-the validator slot by slot."""
+independent validator (people's limits included), CP-SAT never places fewer meetings than first-fit, and the
+candidate search agrees with the validator slot by slot."""
 
 from dataclasses import replace
 from datetime import date, time, timedelta
@@ -14,6 +14,7 @@ from scheduling.planner import (
     CohortCalendar,
     DateRange,
     Demand,
+    Limits,
     Person,
     Placement,
     PlanningProblem,
@@ -59,9 +60,28 @@ def availability(draw) -> tuple[Window, ...]:
 
 
 @st.composite
+def limits(draw) -> Limits:
+    """No limits for about half the people; otherwise any mix, caps never below one 90-minute meeting."""
+    if draw(st.booleans()):
+        return Limits()
+    return Limits(
+        buffer_minutes=draw(st.sampled_from((0, 15, 30))),
+        meetings_per_day=draw(st.sampled_from((None, 1, 2))),
+        meetings_per_week=draw(st.sampled_from((None, 1, 3))),
+        minutes_per_day=draw(st.sampled_from((None, 90, 150))),
+        minutes_per_week=draw(st.sampled_from((None, 120, 240))),
+        earliest=draw(st.sampled_from((None, time(7), time(10)))),
+        latest=draw(st.sampled_from((None, time(16), time(21), time(0)))),
+        days_off=frozenset(draw(st.sets(st.integers(0, 6), max_size=2))),
+    )
+
+
+@st.composite
 def problems(draw) -> PlanningProblem:
     people = [
-        Person(f"p{i}", f"Person {i}", draw(st.sampled_from(ZONES)), draw(availability()))
+        Person(
+            f"p{i}", f"Person {i}", draw(st.sampled_from(ZONES)), draw(availability()), limits=draw(limits())
+        )
         for i in range(draw(st.integers(2, 5)))
     ]
     demands = []
