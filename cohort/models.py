@@ -11,13 +11,22 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
 from cohort.cadence import Cadence, MeetingKind
 from cohort.outbound import validate_webhook_url
-from cohort.validators import validate_date_range, validate_reminder_offsets, validate_time_zone
+from cohort.validators import (
+    validate_date_range,
+    validate_reminder_offsets,
+    validate_time_zone,
+    validate_weekdays,
+)
+
+# Longer than any sensible gap between two meetings; the planner's own bound.
+MAX_BUFFER_MINUTES = 240
 
 
 def default_reminder_offsets() -> list[int]:
@@ -93,6 +102,90 @@ class Person(TimeStamped):
                     "slack_webhook_disabled_reason",
                 }
         super().save(*args, **kwargs)
+
+
+class MeetingLimits(models.Model):
+    """How much of their week a person gives to meetings, on top of their hours. The planner keeps each as a hard
+    limit; days and weeks are the person's own (weeks from Monday). Empty means no limit."""
+
+    meeting_buffer_minutes = models.PositiveSmallIntegerField(
+        "buffer between meetings (minutes)",
+        default=0,
+        validators=[MaxValueValidator(MAX_BUFFER_MINUTES)],
+        help_text="Kept free before and after each meeting: from their other meetings and from busy times in "
+        "their own calendar.",
+    )
+    max_meetings_per_day = models.PositiveSmallIntegerField(
+        "at most meetings a day",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+    )
+    max_meetings_per_week = models.PositiveSmallIntegerField(
+        "at most meetings a week",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    max_meeting_minutes_per_day = models.PositiveSmallIntegerField(
+        "at most minutes of meetings a day",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(5), MaxValueValidator(24 * 60)],
+        help_text="For example 180 for three hours.",
+    )
+    max_meeting_minutes_per_week = models.PositiveSmallIntegerField(
+        "at most minutes of meetings a week",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(5), MaxValueValidator(7 * 24 * 60)],
+        help_text="For example 600 for ten hours.",
+    )
+    earliest_meeting_start = models.TimeField("no meeting before", null=True, blank=True)
+    latest_meeting_end = models.TimeField(
+        "no meeting after", null=True, blank=True, help_text="Meetings end by then; 00:00 is midnight."
+    )
+    meeting_free_days = models.JSONField(
+        "days without meetings",
+        default=list,
+        blank=True,
+        validators=[validate_weekdays],
+        help_text="0 = Monday … 6 = Sunday, in their time zone.",
+    )
+
+    # The fields a form or the API edits together, in the order people read them.
+    LIMIT_FIELDS: ClassVar[tuple[str, ...]] = (
+        "meeting_buffer_minutes",
+        "max_meetings_per_day",
+        "max_meetings_per_week",
+        "max_meeting_minutes_per_day",
+        "max_meeting_minutes_per_week",
+        "earliest_meeting_start",
+        "latest_meeting_end",
+        "meeting_free_days",
+    )
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(earliest_meeting_start__isnull=True)
+                | Q(latest_meeting_end__isnull=True)
+                | Q(latest_meeting_end__gt=F("earliest_meeting_start"))
+                | Q(latest_meeting_end=dt.time(0)),
+                name="%(app_label)s_%(class)s_meetings_end_after_they_start",
+            )
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        start, end = self.earliest_meeting_start, self.latest_meeting_end
+        if start is not None and end is not None and end != dt.time(0) and end <= start:
+            raise ValidationError(
+                {
+                    "latest_meeting_end": f"Must be after the earliest start ({start:%H:%M}); 00:00 is midnight."
+                }
+            )
 
 
 class DateSpan(TimeStamped):

@@ -12,13 +12,13 @@ from django.db import models
 from django.db.models import F, Q
 
 from cohort.cadence import Cadence
-from cohort.models import Cohort, MeetingInput, Person, Stream, TimeStamped
+from cohort.models import Cohort, MeetingInput, MeetingLimits, Person, Stream, TimeStamped
 from cohort.suggestions import Suggestion as DocumentSuggestion
 from cohort.suggestions import SuggestionField
 from cohort.validators import validate_meeting_place, validate_weekdays
 
 
-class Mentor(MeetingInput, Person):
+class Mentor(MeetingInput, MeetingLimits, Person):
     # A cadence sets which meetings a mentor holds, how often and how long.
     calendar_fields = frozenset({"cadence"})
 
@@ -53,6 +53,7 @@ class Mentor(MeetingInput, Person):
 
     class Meta:
         ordering = ["name"]
+        constraints = [*MeetingLimits.Meta.constraints]
 
     @property
     def cadence_value(self) -> Cadence:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from django.db.models import Q
 
 from cohort.cadence import Cadence, MeetingDemand, MeetingKind
-from cohort.models import Cohort
+from cohort.models import Cohort, MeetingLimits
 from mentors.models import Mentor
 from scheduling.models import MeetingSeries
 from scheduling.planner import (
@@ -18,6 +18,7 @@ from scheduling.planner import (
     CohortCalendar,
     DateRange,
     Demand,
+    Limits,
     Person,
     PlanningProblem,
     PublishedSlot,
@@ -75,6 +76,19 @@ def busy_times(
     return found
 
 
+def limits_of(row: MeetingLimits) -> Limits:
+    return Limits(
+        buffer_minutes=row.meeting_buffer_minutes,
+        meetings_per_day=row.max_meetings_per_day,
+        meetings_per_week=row.max_meetings_per_week,
+        minutes_per_day=row.max_meeting_minutes_per_day,
+        minutes_per_week=row.max_meeting_minutes_per_week,
+        earliest=row.earliest_meeting_start,
+        latest=row.latest_meeting_end,
+        days_off=frozenset(row.meeting_free_days),
+    )
+
+
 def mentor_person(mentor: Mentor) -> Person:
     return Person(
         key=mentor_key(mentor),
@@ -84,6 +98,7 @@ def mentor_person(mentor: Mentor) -> Person:
             Window(weekday=a.weekday, start=a.start_time, end=a.end_time) for a in mentor.availability.all()
         ),
         blackouts=_whole_days_away(mentor.blackouts.all()),
+        limits=limits_of(mentor),
     )
 
 
@@ -96,6 +111,7 @@ def scholar_person(scholar: Scholar) -> Person:
             Window(weekday=day, start=scholar.work_start, end=scholar.work_end) for day in scholar.work_days
         ),
         blackouts=_whole_days_away(scholar.blackouts.all()),
+        limits=limits_of(scholar),
     )
 
 

@@ -10,7 +10,16 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from cohort.models import Cohort, DateSpan, MeetingInput, Person, Phase, Stream, TimeStamped
+from cohort.models import (
+    Cohort,
+    DateSpan,
+    MeetingInput,
+    MeetingLimits,
+    Person,
+    Phase,
+    Stream,
+    TimeStamped,
+)
 from cohort.validators import validate_weekdays
 from mentors.models import Mentor
 
@@ -29,7 +38,7 @@ def default_work_end() -> dt.time:
     return dt.time(17, 0)
 
 
-class Scholar(MeetingInput, Person):
+class Scholar(MeetingInput, MeetingLimits, Person):
     class Status(models.TextChoices):
         ACCEPTED = "accepted", "Accepted"
         TRAINING = "training", "Training"
@@ -64,6 +73,7 @@ class Scholar(MeetingInput, Person):
     class Meta:
         ordering = ["name"]
         constraints = [
+            *MeetingLimits.Meta.constraints,
             models.UniqueConstraint(fields=["cohort", "slug"], name="scholar_slug_unique_in_cohort"),
             models.CheckConstraint(
                 condition=Q(work_end__gt=F("work_start")), name="scholar_work_ends_after_start"

@@ -40,7 +40,7 @@ def validate_plan(problem: PlanningProblem, result: PlanResult) -> list[str]:
                     person = people[key]
                     if not inside_windows(person, start, end):
                         violations.append(f"{what}: outside {person.name}'s available hours")
-                    violations += [f"{what}: {broken}" for broken in _outside_limits(person, start, end)]
+                    violations += [f"{what}: {broken}" for broken in outside_limits(person, start, end)]
                     buffer = timedelta(minutes=person.limits.buffer_minutes)
                     if any(busy.start - buffer < end and start < busy.end + buffer for busy in person.busy):
                         violations.append(
@@ -64,7 +64,7 @@ def validate_plan(problem: PlanningProblem, result: PlanResult) -> list[str]:
                 )
             if latest_end is None or end > latest_end:
                 latest_end, latest_what = end, what
-        violations += _over_caps(person, meetings)
+        violations += over_caps(person, meetings)
 
     reported = {item.demand_key: item for item in result.unplaced}
     for demand in problem.demands:
@@ -78,7 +78,7 @@ def validate_plan(problem: PlanningProblem, result: PlanResult) -> list[str]:
     return violations
 
 
-def _outside_limits(person: Person, start: datetime, end: datetime) -> list[str]:
+def outside_limits(person: Person, start: datetime, end: datetime) -> list[str]:
     """The person's earliest start, latest end and days off, checked on their local wall clock."""
     limits = person.limits
     zone = ZoneInfo(person.time_zone)
@@ -87,17 +87,17 @@ def _outside_limits(person: Person, start: datetime, end: datetime) -> list[str]
     if local_start.weekday() in limits.days_off:
         found.append(f"{person.name} takes no meetings on {WEEKDAY_NAMES[local_start.weekday()]}")
     if limits.earliest is not None and local_start.time() < limits.earliest:
-        found.append(f"starts before {person.name}'s earliest {limits.earliest:%H:%M}")
+        found.append(f"{person.name} takes no meetings before {limits.earliest:%H:%M}")
     if limits.latest is not None:
         # Same zone on both sides: the comparison is of wall clocks. A latest end of 00:00 is the day's midnight.
         midnight = limits.latest == time(0)
         ends_by = datetime.combine(local_start.date() + timedelta(days=midnight), limits.latest, tzinfo=zone)
         if local_end > ends_by:
-            found.append(f"ends after {person.name}'s latest {limits.latest:%H:%M}")
+            found.append(f"{person.name} takes no meetings after {limits.latest:%H:%M}")
     return found
 
 
-def _over_caps(person: Person, meetings: list[tuple[datetime, datetime, str]]) -> list[str]:
+def over_caps(person: Person, meetings: list[tuple[datetime, datetime, str]]) -> list[str]:
     """Meetings and minutes per local day and per local week (from Monday) against the person's caps."""
     zone = ZoneInfo(person.time_zone)
     totals: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0, 0])

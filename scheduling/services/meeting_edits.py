@@ -19,7 +19,8 @@ from cohort.services import RowChange, Snapshot, audit_write, row_snapshot
 from scheduling.feeds.generation import feeds_changed
 from scheduling.models import SETTLED_STATUSES, Meeting, MeetingSeries
 from scheduling.notifications.reminders import sync_meeting_notifications
-from scheduling.planner.validate import inside_windows
+from scheduling.planner import Person as PlannedPerson
+from scheduling.planner.validate import inside_windows, outside_limits, over_caps
 from scheduling.problem_builder import mentor_person, scholar_person
 from scholars.models import BusyBlock
 
@@ -103,9 +104,9 @@ def _outside_cohort(meeting: Meeting, starts_at: dt.datetime) -> str | None:
 
 
 def _outside_hours(meeting: Meeting, starts_at: dt.datetime, ends_at: dt.datetime) -> list[str]:
-    """Who cannot meet then: outside the mentor's availability or a scholar's working days and hours, away on a
-    blackout, or busy in their own calendar, each in that person's own zone. Staff may still move the meeting
-    there, with a reason."""
+    """Who cannot meet then: outside the mentor's availability or a scholar's working days and hours, against their
+    limits (earliest, latest, days off, buffer, daily and weekly caps), away on a blackout, or busy in their own
+    calendar, each in that person's own zone. Staff may still move the meeting there, with a reason."""
     mentor = meeting.series.mentor
     people = [(mentor, mentor_person(mentor), "availability")]
     for scholar in meeting.series.scholars.order_by("name"):
@@ -114,11 +115,17 @@ def _outside_hours(meeting: Meeting, starts_at: dt.datetime, ends_at: dt.datetim
     problems: list[str] = []
     for person, hours, what in people:
         local_start = starts_at.astimezone(ZoneInfo(person.time_zone))
-        # The planner's own test of a placement, so a move is held to the hours a plan is.
+        # The planner's own tests of a placement, so a move is held to the hours and limits a plan is.
         if not inside_windows(hours, starts_at, ends_at):
             problems.append(
                 f"{local_start:%a %H:%M} in {person.time_zone} is outside {person.name}'s {what}."
             )
+        problems += [
+            f"{local_start:%a %H:%M} in {person.time_zone}: {broken}."
+            for broken in outside_limits(hours, starts_at, ends_at)
+        ]
+        owned = Q(series__mentor=person) if person is mentor else Q(series__scholars=person)
+        problems += _limits_against_other_meetings(meeting, owned, hours, starts_at, ends_at)
         local_end = ends_at.astimezone(ZoneInfo(person.time_zone))
         nearby = person.blackouts.filter(start_date__lte=local_end.date(), end_date__gte=local_start.date())
         if blackout := next((b for b in nearby if b.away_during(starts_at, ends_at, person.time_zone)), None):
@@ -136,6 +143,43 @@ def _outside_hours(meeting: Meeting, starts_at: dt.datetime, ends_at: dt.datetim
     return problems
 
 
+def _limits_against_other_meetings(
+    meeting: Meeting, owned: Q, person: PlannedPerson, starts_at: dt.datetime, ends_at: dt.datetime
+) -> list[str]:
+    """The person's buffer and daily and weekly caps, with the meeting at its new time among their others."""
+    limits = person.limits
+    if not limits.buffer_minutes and not limits.caps():
+        return []
+    zone = ZoneInfo(person.time_zone)
+    day = starts_at.astimezone(zone).date()
+    monday = day - dt.timedelta(days=day.weekday())
+    buffer = dt.timedelta(minutes=limits.buffer_minutes)
+    week_starts = dt.datetime.combine(monday, dt.time(0), tzinfo=zone)
+    week_ends = dt.datetime.combine(monday + dt.timedelta(days=7), dt.time(0), tzinfo=zone)
+    others = list(
+        Meeting.objects.filter(owned, starts_at__lt=week_ends + buffer, ends_at__gt=week_starts - buffer)
+        .exclude(pk=meeting.pk)
+        .exclude(status=Meeting.Status.CANCELLED)
+        .select_related("series")
+        .order_by("starts_at")
+    )
+    problems = []
+    near = next(
+        (m for m in others if m.starts_at < ends_at + buffer and starts_at < m.ends_at + buffer), None
+    )
+    if buffer and near is not None:
+        problems.append(
+            f"{person.name} keeps {limits.buffer_minutes} min free around meetings; "
+            f"“{near.series.title}” is at {near.starts_at.astimezone(zone):%a %H:%M}."
+        )
+    in_week = [(m.starts_at, m.ends_at, "") for m in others if week_starts <= m.starts_at < week_ends]
+    # Only what the move breaks: a cap already exceeded elsewhere that week is not this move's doing.
+    before = set(over_caps(person, [*in_week, (meeting.starts_at, meeting.ends_at, "")]))
+    after = over_caps(person, [*in_week, (starts_at, ends_at, "")])
+    problems += [f"{broken}." for broken in after if broken not in before]
+    return problems
+
+
 @transaction.atomic
 def meeting_move(
     *,
@@ -150,7 +194,8 @@ def meeting_move(
     """Move one occurrence to a future time inside the cohort, with no attendee double-booked.
 
     Naive times are wall-clock times in the series' zone, refused where the zone skips or repeats them. A time
-    outside the mentor's availability or a scholar's working hours is refused unless staff force it, saying why;
+    outside the mentor's availability or a scholar's working hours, or against someone's limits, is refused unless
+    staff force it, saying why;
     the reason is kept in the meeting's private notes.
     """
     meeting = _locked(meeting)

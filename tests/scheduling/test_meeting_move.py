@@ -1,4 +1,5 @@
-"""The move service's limits that the API tests do not reach: how hours are read, blackouts, leavers."""
+"""The move service's limits that the API tests do not reach: how hours are read, blackouts, leavers, people's own
+limits."""
 
 import datetime as dt
 
@@ -6,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from cohort.models import Cohort
+from mentors.models import Mentor
 from scheduling.models import Meeting
 from scheduling.services.meeting_edits import meeting_move
 from scholars.models import Scholar
@@ -13,6 +15,8 @@ from tests.factories import (
     AvailabilityFactory,
     BlackoutFactory,
     CohortFactory,
+    MeetingFactory,
+    MeetingSeriesFactory,
 )
 from tests.meeting_rows import miras_one_on_one_with_sam
 
@@ -126,3 +130,58 @@ def test_an_end_the_clocks_repeat_is_refused(meeting):
             "could show either. Choose another time."
         ]
     }
+
+
+def test_a_time_against_someones_limits_needs_staff_to_force_it(meeting):
+    Scholar.objects.filter(name="Sam").update(
+        earliest_meeting_start=dt.time(11), latest_meeting_end=dt.time(16), meeting_free_days=[2]
+    )
+
+    assert refusal(meeting=meeting, starts_at=wall_clock("2027-03-02 10:00"), by_staff=True) == {
+        "starts_at": [
+            "Tue 10:00 in Europe/London: Sam takes no meetings before 11:00.",
+            "Force the move and say why.",
+        ]
+    }
+    assert refusal(meeting=meeting, starts_at=wall_clock("2027-03-02 15:30"))["starts_at"][0] == (
+        "Tue 15:30 in Europe/London: Sam takes no meetings after 16:00."
+    )
+    assert refusal(meeting=meeting, starts_at=wall_clock("2027-03-03 12:00"))["starts_at"][0] == (
+        "Wed 12:00 in Europe/London: Sam takes no meetings on Wed."
+    )
+    moved = meeting_move(meeting=meeting, starts_at=wall_clock("2027-03-02 11:00"))
+    assert moved.starts_at == dt.datetime(2027, 3, 2, 11, tzinfo=dt.UTC)
+
+
+def test_a_move_next_to_another_meeting_keeps_the_persons_buffer_and_caps(meeting):
+    """Mira has another meeting on Tuesday 9 March 14:00-15:00; she keeps 30 minutes around meetings and has at most
+    one a day and 90 minutes a week."""
+    mentor = meeting.series.mentor
+    other = MeetingFactory(
+        series=MeetingSeriesFactory(cohort=meeting.series.cohort, mentor=mentor, title="Group meeting"),
+        starts_at=dt.datetime(2027, 3, 9, 14, tzinfo=dt.UTC),
+    )
+    Mentor.objects.filter(pk=mentor.pk).update(
+        meeting_buffer_minutes=30, max_meetings_per_day=1, max_meeting_minutes_per_week=90
+    )
+
+    assert refusal(meeting=meeting, starts_at=wall_clock("2027-03-09 12:45")) == {
+        "starts_at": [
+            "Mira keeps 30 min free around meetings; “Group meeting” is at Tue 14:00.",
+            "Mira has 2 meetings on 2027-03-09, above their limit of 1 meeting a day.",
+            "Mira has 120 minutes in the week of 2027-03-08, above their limit of 1 h 30 min of meetings a week.",
+            "Only staff can move it there anyway.",
+        ]
+    }
+    assert refusal(meeting=meeting, starts_at=wall_clock("2027-03-10 10:00"))["starts_at"] == [
+        "Mira has 120 minutes in the week of 2027-03-08, above their limit of 1 h 30 min of meetings a week.",
+        "Only staff can move it there anyway.",
+    ]
+    # Within its own week the meeting adds nothing; a cancelled meeting holds no time.
+    assert (
+        meeting_move(meeting=meeting, starts_at=wall_clock("2027-03-03 10:00")).status == Meeting.Status.MOVED
+    )
+    other.status = Meeting.Status.CANCELLED
+    other.save()
+    moved = meeting_move(meeting=meeting, starts_at=wall_clock("2027-03-09 13:00"))
+    assert moved.starts_at == dt.datetime(2027, 3, 9, 13, tzinfo=dt.UTC)
