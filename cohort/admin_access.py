@@ -136,6 +136,7 @@ class PersonAdminMixin:
                 current=getattr(obj, "reminder_offsets_minutes", []), **field
             ),
             "work_days": lambda field: WeekdaysField(**field),
+            "meeting_free_days": lambda field: WeekdaysField(required=False, **field),
         }
         for name, make in replacements.items():
             if name in fields:

@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString
 
 from cohort.cadence import KIND_LABELS, Cadence, MeetingDemand, MeetingKind
 from cohort.dates import WEEKDAY_FULL_NAMES, format_duration
-from cohort.models import Cohort
+from cohort.models import Cohort, MeetingLimits
 from cohort.time_zones import canonical_zone_names
 
 
@@ -252,3 +252,21 @@ class WeekdaysField(forms.TypedMultipleChoiceField):
 
     def clean(self, value) -> list[int]:
         return sorted(super().clean(value))
+
+
+class MeetingLimitsForm(forms.Form):
+    """A person's meeting limits on their own page, shaped as the model's fields; ``meeting_limits_update`` decides
+    what it accepts."""
+
+    def __init__(self, *args, person: MeetingLimits, **kwargs) -> None:
+        kwargs.setdefault("initial", {field: getattr(person, field) for field in MeetingLimits.LIMIT_FIELDS})
+        super().__init__(*args, **kwargs)
+        self.fields = forms.fields_for_model(
+            type(person),
+            fields=MeetingLimits.LIMIT_FIELDS,
+            widgets={"earliest_meeting_start": QUARTER_HOUR_INPUT, "latest_meeting_end": QUARTER_HOUR_INPUT},
+        )
+        free_days = self.fields["meeting_free_days"]
+        self.fields["meeting_free_days"] = WeekdaysField(
+            required=False, label=free_days.label, help_text="In your time zone."
+        )

@@ -179,11 +179,15 @@ class MeetingLimits(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        start, end = self.earliest_meeting_start, self.latest_meeting_end
-        if start is not None and end is not None and end != dt.time(0) and end <= start:
+        self.check_meeting_hours(self.earliest_meeting_start, self.latest_meeting_end)
+
+    @staticmethod
+    def check_meeting_hours(earliest: dt.time | None, latest: dt.time | None) -> None:
+        """Raises ValidationError unless the latest end comes after the earliest start (00:00 is midnight)."""
+        if earliest is not None and latest is not None and latest != dt.time(0) and latest <= earliest:
             raise ValidationError(
                 {
-                    "latest_meeting_end": f"Must be after the earliest start ({start:%H:%M}); 00:00 is midnight."
+                    "latest_meeting_end": f"Must be after the earliest start ({earliest:%H:%M}); 00:00 is midnight."
                 }
             )
 

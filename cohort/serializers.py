@@ -1,9 +1,13 @@
-"""The base every model serializer of the API builds on."""
+"""The base every model serializer of the API builds on, and the fields every person with meeting limits adds."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework import serializers
+
+from cohort.models import MeetingLimits
+from cohort.validators import validate_weekdays
 
 
 class JsonStringMixin:
@@ -41,3 +45,30 @@ class ModelSerializer(serializers.ModelSerializer):
         models.EmailField: JsonEmailField,
         models.URLField: JsonURLField,
     }
+
+
+class MeetingLimitsFields(serializers.Serializer):
+    """What every serializer of a person with meeting limits adds to the model's own fields (which carry their
+    validators): the days as a typed list, and the model's check of the earliest start against the latest end."""
+
+    meeting_free_days = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6),
+        required=False,
+        max_length=7,
+        validators=[validate_weekdays],
+        help_text="Days without meetings: 0 = Monday … 6 = Sunday, in the person's time zone.",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+
+        def current(field: str) -> object:
+            return attrs[field] if field in attrs else getattr(self.instance, field, None)
+
+        try:
+            MeetingLimits.check_meeting_hours(
+                current("earliest_meeting_start"), current("latest_meeting_end")
+            )
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from error
+        return attrs

@@ -30,7 +30,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Model, prefetch_related_objects
 
-from cohort.models import AuditEntry, Cohort, MeetingInput, Person
+from cohort.models import AuditEntry, Cohort, MeetingInput, MeetingLimits, Person
 from cohort.signals import meeting_inputs_changed, person_settings_changed
 
 # A row's audited fields as text; None where the database holds NULL.
@@ -272,3 +272,30 @@ def meeting_inputs_change(*, by: AbstractBaseUser | None = None) -> Iterator[Mee
         change = MeetingInputsChange(by=by)
         yield change
         change.finish()
+
+
+def meeting_limits_update(
+    *, person: MeetingLimits, by: AbstractBaseUser | None = None, **limits: object
+) -> MeetingLimits:
+    """Change a mentor's or a scholar's meeting limits (``MeetingLimits.LIMIT_FIELDS``; None or [] clears one), in
+    one audited write by ``by``. Published meetings stay; the next plan keeps the new limits.
+
+    Raises ValidationError by field (the model's validators and its check of earliest against latest); nothing is
+    written then.
+    """
+    unknown = set(limits) - set(MeetingLimits.LIMIT_FIELDS)
+    if unknown:
+        raise TypeError(f"not a meeting limit: {', '.join(sorted(unknown))}")
+    model = type(person)
+    with meeting_inputs_change(by=by) as writes:
+        locked = model.objects.select_for_update().get(pk=person.pk)
+        writes.before_write(locked)
+        changed = [field for field, value in limits.items() if getattr(locked, field) != value]
+        for field in changed:
+            setattr(locked, field, limits[field])
+        # Only what changes is checked field by field; clean() checks the hours the limits leave as a whole.
+        unchanged = [f.name for f in model._meta.fields if f.name not in changed]
+        locked.full_clean(exclude=unchanged, validate_unique=False, validate_constraints=False)
+        if changed:
+            locked.save(update_fields=[*changed, "updated_at"])
+    return locked

@@ -33,6 +33,7 @@ from cohort.admin_access import (
     restricted_mentor,
     upload_view,
 )
+from cohort.models import MeetingLimits
 from cohort.stream_document import StreamDocumentError
 from mentors.forms import MentorAdminForm, WeeklyWindowFormSet
 from mentors.models import Availability, ImportWarning, Mentor, StreamImportJob, Suggestion
@@ -154,6 +155,13 @@ class SuggestionInline(ReadOnlyInline):
         )
 
 
+LIMITS_FIELDSET = (
+    "Limits on meetings",
+    {
+        "fields": list(MeetingLimits.LIMIT_FIELDS),
+        "description": "On top of the weekly hours, in the mentor's time zone; plans keep every one. Empty: no limit.",
+    },
+)
 REMINDERS_FIELDSET = (
     "Reminders",
     {
@@ -209,6 +217,7 @@ class MentorAdmin(PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
             {"fields": ["cadence", "cadence_edited_by_staff", "cadence_sources", "cadence_doubts"]},
         ),
         ("Planning", {"fields": ["preferred_weekdays"]}),
+        LIMITS_FIELDSET,
         ("Profile", {"fields": ["summary", "biography"], "classes": ["collapse"]}),
         REMINDERS_FIELDSET,
     )
@@ -216,6 +225,7 @@ class MentorAdmin(PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
     mentor_fieldsets = (
         (None, {"fields": ["name", "email", "time_zone", "meeting_place", "title", "organisation"]}),
         ("About you", {"fields": ["summary", "biography"], "classes": ["collapse"]}),
+        LIMITS_FIELDSET,
         REMINDERS_FIELDSET,
         ("In the programme", {"fields": ["slug", "stream_titles", "cadence_summary"]}),
     )

@@ -17,9 +17,10 @@ from rest_framework.views import APIView
 
 from cohort.api_mixins import MeetingInputsViewSetMixin
 from cohort.cadence import Cadence
+from cohort.models import MeetingLimits
 from cohort.permissions import IsStaff, IsStaffOrReadOnly, OwnsOrStaff
 from cohort.selectors import is_staff_role, mentor_of
-from cohort.serializers import ModelSerializer
+from cohort.serializers import MeetingLimitsFields, ModelSerializer
 from mentors.models import Availability, ImportWarning, Mentor, StreamImportJob
 from mentors.selectors import availability_for, import_warnings_for, mentors_for, stream_import_jobs_for
 from mentors.services import cadence_warnings_resolve
@@ -44,7 +45,7 @@ class ImportWarningSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class MentorSerializer(ModelSerializer):
+class MentorSerializer(MeetingLimitsFields, ModelSerializer):
     cadence = CadenceField(required=False)
     cadence_summary = serializers.SerializerMethodField()
     import_warnings = ImportWarningSerializer(
@@ -56,7 +57,7 @@ class MentorSerializer(ModelSerializer):
         fields = [
             "id", "name", "slug", "title", "organisation", "summary", "email", "time_zone", "meeting_place",
             "streams", "cadence", "cadence_summary", "cadence_edited_by_staff", "preferred_weekdays",
-            "import_warnings",
+            "import_warnings", *MeetingLimits.LIMIT_FIELDS,
         ]  # fmt: skip
         read_only_fields = ["cadence_edited_by_staff"]
 

@@ -13,10 +13,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cohort.api_mixins import MeetingInputsViewSetMixin
+from cohort.models import MeetingLimits
 from cohort.permissions import IsStaff, IsStaffOrReadOnly
 from cohort.selectors import mentor_of, scholar_of
-from cohort.serializers import ModelSerializer
+from cohort.serializers import MeetingLimitsFields, ModelSerializer
+from cohort.services import meeting_limits_update
 from mentors.api import MentorOwnedSerializer, OwnerScopedViewSet
+from mentors.models import Mentor
 from scholars.calendar_sources import calendar_source_add, calendar_source_remove
 from scholars.forms import URL_MAX_LENGTH
 from scholars.models import Blackout, CalendarSource, CheckIn, Mentorship, Scholar, Team
@@ -33,12 +36,12 @@ from scholars.services import check_in_submit, scholar_preferences_update, schol
 from scholars.tasks import read_on_worker
 
 
-class ScholarSerializer(ModelSerializer):
+class ScholarSerializer(MeetingLimitsFields, ModelSerializer):
     class Meta:
         model = Scholar
         fields = [
             "id", "name", "slug", "email", "cohort", "stream", "status", "time_zone", "work_start", "work_end",
-            "work_days", "left_on", "reminder_offsets_minutes",
+            "work_days", "left_on", "reminder_offsets_minutes", *MeetingLimits.LIMIT_FIELDS,
         ]  # fmt: skip
 
 
@@ -286,6 +289,48 @@ class MyPreferencesView(APIView):
         if scholar is None:
             raise PermissionDenied("Only scholars have preferences here.")
         return scholar
+
+
+class MentorLimitsSerializer(MeetingLimitsFields, ModelSerializer):
+    class Meta:
+        model = Mentor
+        fields = list(MeetingLimits.LIMIT_FIELDS)
+
+
+class ScholarLimitsSerializer(MentorLimitsSerializer):
+    class Meta(MentorLimitsSerializer.Meta):
+        model = Scholar
+
+
+class MyLimitsView(APIView):
+    """The calling mentor's or scholar's own limits on meetings, in their time zone (empty: no limit). Plans keep
+    every one; a change reaches the next plan, and nothing published moves."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: MentorLimitsSerializer})
+    def get(self, request) -> Response:
+        person, serializer = self._person(request)
+        return Response(serializer(person).data)
+
+    @extend_schema(request=MentorLimitsSerializer, responses={200: MentorLimitsSerializer})
+    def patch(self, request) -> Response:
+        person, serializer = self._person(request)
+        changes = serializer(person, data=request.data, partial=True)
+        changes.is_valid(raise_exception=True)
+        try:
+            person = meeting_limits_update(person=person, by=request.user, **changes.validated_data)
+        except ModelValidationError as error:
+            raise ValidationError(error.message_dict) from error
+        return Response(serializer(person).data)
+
+    @staticmethod
+    def _person(request) -> tuple[Mentor | Scholar, type[MentorLimitsSerializer]]:
+        if mentor := mentor_of(request.user):
+            return mentor, MentorLimitsSerializer
+        if scholar := scholar_of(request.user):
+            return scholar, ScholarLimitsSerializer
+        raise PermissionDenied("Only mentors and scholars have limits here; staff set them on the person.")
 
 
 class CalendarSourceSerializer(ModelSerializer):

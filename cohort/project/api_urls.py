@@ -18,6 +18,7 @@ from scholars.api import (
     CalendarSourceViewSet,
     CheckInViewSet,
     MentorshipViewSet,
+    MyLimitsView,
     MyPreferencesView,
     ScholarBulkCreateView,
     ScholarViewSet,
@@ -45,6 +46,7 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("me/feeds/rotate/", RotateFeedView.as_view(), name="feed-rotate"),
     path("me/preferences/", MyPreferencesView.as_view(), name="me-preferences"),
+    path("me/limits/", MyLimitsView.as_view(), name="me-limits"),
     # Before the router, whose scholars/<pk>/ would otherwise take "bulk" for a primary key.
     path("scholars/bulk/", ScholarBulkCreateView.as_view(), name="scholar-bulk-create"),
     path("stream-documents/", StreamDocumentImportView.as_view(), name="stream-document-import"),

@@ -21,6 +21,7 @@ urlpatterns = [
     path("calendars/busy/", people.busy_calendar_add, name="busy-calendar-add"),
     path("calendars/busy/<int:pk>/remove/", people.busy_calendar_remove, name="busy-calendar-remove"),
     path("preferences/", scholar.preferences, name="preferences"),
+    path("limits/", people.meeting_limits, name="limits"),
     path("check-in/", scholar.check_in_this_week, name="check-in-this-week"),
     path("check-in/<str:week>/", scholar.check_in, name="check-in"),
     path("hours/", mentor.mentor_hours, name="hours"),

@@ -19,8 +19,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cohort.forms import MeetingLimitsForm
 from cohort.models import Person
 from cohort.selectors import mentor_of, scholar_of
+from cohort.services import meeting_limits_update
 from mentors.models import Mentor
 from scheduling.feed_tokens import FeedLink, feed_status_for, feed_token_rotate, own_feed_owner
 from scheduling.models import FeedToken
@@ -184,6 +186,28 @@ def busy_calendar_remove(request: HttpRequest, person: Person, pk: int) -> HttpR
     calendar_source_remove(source)
     messages.success(request, f"Calendar removed ({source.url_hint}): its busy times are forgotten.")
     return redirect("calendars")
+
+
+@require_http_methods(["GET", "POST"])
+@own_page(scholars=True, mentors=True)
+def meeting_limits(request: HttpRequest, person: Person) -> HttpResponse:
+    """The person's own limits on meetings; the next plan keeps them, and nothing published moves."""
+    form = MeetingLimitsForm(request.POST or None, person=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting_limits_update(person=person, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, "Your limits are saved; the next plan keeps them.")
+            return redirect("home")
+    return person_render(
+        request,
+        person,
+        "pages/limits.html",
+        {"title": "Your meeting limits", "form": form, "zone": person.time_zone},
+        400 if form.errors else 200,
+    )
 
 
 def add_errors(form: Form, error: ValidationError) -> None:

@@ -161,6 +161,10 @@ class Limits:
         )
         return tuple(Cap(period, measure, most) for period, measure, most in found if most is not None)
 
+    def describe(self) -> str:
+        """Every limit in words ("2 meetings a day; not before 10:00, 15 min buffer"), or "" when there is none."""
+        return "; ".join(part for part in (", ".join(map(str, self.caps())), self.shaping_hours()) if part)
+
     def shaping_hours(self) -> str:
         """The limits that close hours to meetings, in words: "not before 10:00, not on Fri, 15 min buffer"."""
         parts = []

@@ -219,3 +219,28 @@ def test_new_reminder_offsets_rewrite_the_mentors_pending_reminders(alice_client
     ]
     # The scholar's own setting (a day and 15 minutes before) is untouched.
     assert reminders.filter(recipient_scholar=alice.scholar).count() == 2
+
+
+def test_a_mentor_sets_their_limits_on_their_own_page_with_days_as_check_boxes(
+    alice_client, alice: MentorRows
+):
+    url = profile_url(alice)
+    page = alice_client.get(url)
+    assert "Limits on meetings" in page.content.decode()
+    assert 'type="checkbox" name="meeting_free_days" value="4"' in page.content.decode()
+
+    data = posted_back(page) | {"meeting_free_days": ["0", "4"], "max_meetings_per_week": "5"}
+    data |= {"earliest_meeting_start": "15:00", "latest_meeting_end": "10:00"}
+    refused = alice_client.post(url, data)
+    assert refused.status_code == 200
+    assert "Must be after the earliest start (15:00); 00:00 is midnight." in refused.content.decode()
+
+    data["latest_meeting_end"] = "17:00"
+    assert alice_client.post(url, data).status_code == 302
+    alice.mentor.refresh_from_db()
+    assert (
+        alice.mentor.max_meetings_per_week,
+        alice.mentor.earliest_meeting_start,
+        alice.mentor.latest_meeting_end,
+        alice.mentor.meeting_free_days,
+    ) == (5, dt.time(15), dt.time(17), [0, 4])

@@ -1,0 +1,221 @@
+"""Where people set their meeting limits: their own page (/limits/), the API (/me/limits/, and staff on the
+mentor and scholar rows); the admin's is in tests/admin/test_mentor_profile.py. Every way takes the same checks, answers bad input by field, writes
+nothing then, and leaves an audit entry when it writes."""
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from cohort.models import AuditEntry
+from mentors.models import Mentor
+from scholars.models import Scholar
+from tests.factories import MentorFactory, ScholarFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+FULL = {
+    "meeting_buffer_minutes": "15",
+    "max_meetings_per_day": "3",
+    "max_meetings_per_week": "",
+    "max_meeting_minutes_per_day": "180",
+    "max_meeting_minutes_per_week": "",
+    "earliest_meeting_start": "10:00",
+    "latest_meeting_end": "16:30",
+    "meeting_free_days": ["4"],
+}
+
+
+def a_mentor():
+    return MentorFactory(name="Mira", user=UserFactory(username="mentor-mira", is_staff=True))
+
+
+def a_scholar():
+    return ScholarFactory(name="Ada", user=UserFactory(username="scholar-ada"))
+
+
+PEOPLE = pytest.mark.parametrize("make", [a_mentor, a_scholar], ids=["mentor", "scholar"])
+
+
+def page_client(person) -> Client:
+    client = Client()
+    client.force_login(person.user)
+    return client
+
+
+def api_client(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def limits_of(person) -> dict:
+    person.refresh_from_db()
+    return {field: getattr(person, field) for field in person.LIMIT_FIELDS}
+
+
+NO_LIMITS = {
+    "meeting_buffer_minutes": 0,
+    "max_meetings_per_day": None,
+    "max_meetings_per_week": None,
+    "max_meeting_minutes_per_day": None,
+    "max_meeting_minutes_per_week": None,
+    "earliest_meeting_start": None,
+    "latest_meeting_end": None,
+    "meeting_free_days": [],
+}
+
+
+# --- Their own page ---------------------------------------------------------------------------------------------
+
+
+@PEOPLE
+def test_a_person_sets_their_limits_on_their_own_page_and_sees_them_at_home(make):
+    person = make()
+    client = page_client(person)
+    assert "Limits on your meetings: none." in client.get("/").content.decode()
+
+    response = client.post("/limits/", FULL)
+
+    assert response.status_code == 302
+    assert limits_of(person) == {
+        **NO_LIMITS,
+        "meeting_buffer_minutes": 15,
+        "max_meetings_per_day": 3,
+        "max_meeting_minutes_per_day": 180,
+        "earliest_meeting_start": dt.time(10),
+        "latest_meeting_end": dt.time(16, 30),
+        "meeting_free_days": [4],
+    }
+    home = client.get("/").content.decode()
+    assert (
+        "Limits on your meetings: 3 meetings a day, 3 h of meetings a day; not before 10:00, not after 16:30, "
+        "not on Fri, 15 min buffer." in home
+    )
+    entry = AuditEntry.objects.get(target_id=person.pk, changes__has_key="max_meetings_per_day")
+    assert entry.actor == person.user
+    # Emptied boxes and no ticked day clear the limits again.
+    cleared = {key: "" for key in FULL if key != "meeting_free_days"} | {"meeting_buffer_minutes": "0"}
+    assert client.post("/limits/", cleared).status_code == 302
+    assert limits_of(person) == NO_LIMITS
+
+
+@PEOPLE
+def test_limits_that_cannot_hold_are_refused_by_field_and_nothing_is_saved(make):
+    person = make()
+    client = page_client(person)
+
+    response = client.post(
+        "/limits/",
+        {
+            **FULL,
+            "earliest_meeting_start": "14:00",
+            "latest_meeting_end": "09:00",
+            "max_meetings_per_day": "0",
+        },
+    )
+
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert form.errors["max_meetings_per_day"] == ["Ensure this value is greater than or equal to 1."]
+    response = client.post(
+        "/limits/", {**FULL, "earliest_meeting_start": "14:00", "latest_meeting_end": "09:00"}
+    )
+    assert response.context["form"].errors["latest_meeting_end"] == [
+        "Must be after the earliest start (14:00); 00:00 is midnight."
+    ]
+    assert limits_of(person) == NO_LIMITS
+    page = client.get("/limits/").content.decode()
+    assert 'name="meeting_free_days" value="4"' in page
+    assert 'type="time"' in page
+
+
+def test_staff_without_a_person_are_sent_home_from_the_limits_page():
+    client = Client()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    response = client.get("/limits/")
+
+    assert (response.status_code, response.url) == (302, "/")
+
+
+# --- The API --------------------------------------------------------------------------------------------------
+
+
+@PEOPLE
+def test_a_person_reads_and_changes_their_own_limits_through_the_api(make):
+    person = make()
+    client = api_client(person.user)
+    assert client.get("/api/v1/me/limits/").json() == {**NO_LIMITS}
+
+    response = client.patch(
+        "/api/v1/me/limits/",
+        {"max_meetings_per_week": 6, "latest_meeting_end": "00:00", "meeting_free_days": [5, 6]},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.json()
+    assert response.json() == {
+        **NO_LIMITS,
+        "max_meetings_per_week": 6,
+        "latest_meeting_end": "00:00:00",
+        "meeting_free_days": [5, 6],
+    }
+    assert limits_of(person)["meeting_free_days"] == [5, 6]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        (
+            {"meeting_buffer_minutes": 300},
+            "meeting_buffer_minutes",
+            "Ensure this value is less than or equal to 240.",
+        ),
+        ({"meeting_free_days": [1, 1]}, "meeting_free_days", "Weekdays must not repeat."),
+        ({"meeting_free_days": [7]}, "meeting_free_days", "Ensure this value is less than or equal to 6."),
+        (
+            {"earliest_meeting_start": "12:00", "latest_meeting_end": "11:00"},
+            "latest_meeting_end",
+            "Must be after the earliest start (12:00); 00:00 is midnight.",
+        ),
+        (
+            {"max_meeting_minutes_per_day": "lots"},
+            "max_meeting_minutes_per_day",
+            "A valid integer is required.",
+        ),
+    ],
+)
+def test_bad_limits_get_a_field_level_400_and_change_nothing(body, field, message):
+    scholar = a_scholar()
+
+    response = api_client(scholar.user).patch("/api/v1/me/limits/", body, format="json")
+
+    assert response.status_code == 400
+    assert message in str(response.json()[field])
+    assert limits_of(scholar) == NO_LIMITS
+
+
+def test_staff_set_limits_on_the_mentor_and_scholar_rows_with_the_same_checks():
+    mentor, scholar = a_mentor(), a_scholar()
+    staff = api_client(UserFactory(username="staff", is_staff=True, is_superuser=True))
+
+    assert staff.get("/api/v1/me/limits/").status_code == 403
+    response = staff.patch(f"/api/v1/mentors/{mentor.pk}/", {"max_meetings_per_day": 2}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["max_meetings_per_day"] == 2
+    Scholar.objects.filter(pk=scholar.pk).update(earliest_meeting_start=dt.time(13))
+    response = staff.patch(f"/api/v1/scholars/{scholar.pk}/", {"latest_meeting_end": "12:00"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["latest_meeting_end"] == [
+        "Must be after the earliest start (13:00); 00:00 is midnight."
+    ]
+    assert Mentor.objects.get(pk=mentor.pk).max_meetings_per_day == 2
+    # A mentor reads, but does not write, the mentor rows.
+    assert (
+        api_client(mentor.user)
+        .patch(f"/api/v1/mentors/{mentor.pk}/", {"max_meetings_per_day": 9})
+        .status_code
+        == 403
+    )
