@@ -388,7 +388,8 @@ def test_an_imports_queries_do_not_grow_with_its_mentors(tmp_path):
         tmp_path, 1, first=0
     )  # the first import also reads what Django then caches (content types)
     few = import_queries(tmp_path, 10, first=1)
-    many = import_queries(tmp_path, 40, first=11)  # within one insert batch (SQLite's bound parameters)
+    # Within one insert batch: SQLite binds at most 999 parameters, 35 mentors' worth of columns.
+    many = import_queries(tmp_path, 30, first=11)
 
     assert many == few
-    assert Mentor.objects.count() == 51
+    assert Mentor.objects.count() == 41
