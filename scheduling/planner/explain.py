@@ -17,7 +17,7 @@ from itertools import combinations, pairwise
 
 from cohort.dates import WEEKDAY_NAMES
 from scheduling.planner.bookings import Bookings
-from scheduling.planner.problem import Demand, Limits, Person
+from scheduling.planner.problem import Demand, Limits, Person, busy_dates_tolerated
 from scheduling.planner.slots import (
     Candidate,
     CandidateFinder,
@@ -138,7 +138,11 @@ def _some_weeks_reason(finder: CandidateFinder, demand: Demand, check: SlotCheck
     slot = f"{WEEKDAY_NAMES[check.weekday]} {check.start_minute // 60:02d}:{check.start_minute % 60:02d}"
     busy = _busy_on_failed_dates(finder, demand, check)
     if busy:
-        return f"{who} are available together at {slot} {when}: {_join(busy)}'s own calendar shows busy times then"
+        return (
+            f"{who} are available together at {slot} {when}: {_join(busy)}'s own calendar shows busy times then "
+            f"(a weekly slot may meet busy times on at most {busy_dates_tolerated(len(days))} of its {len(days)} "
+            "dates)"
+        )
     if not changed:
         return f"{who} are available together at {slot} {when}; no single time works in every week"
     if len(changed) == 1:

@@ -21,6 +21,18 @@ from cohort.cadence import MeetingKind
 from cohort.dates import WEEKDAY_NAMES, monday_of
 
 MINUTES_PER_DAY = 24 * 60
+# A weekly slot may fall on someone's busy time on at most one of its dates in this many.
+BUSY_DATES_ONE_IN = 4
+
+
+def busy_dates_tolerated(dates: int) -> int:
+    """How many of a weekly slot's dates may fall on a time an attendee's own calendar shows them busy.
+
+    One-off events are what a real calendar is full of: ruling a weekly slot out for each would leave busy people
+    no slot at all. So a few are tolerated (each costs the plan, and is flagged as a clash once published), while
+    a busy time that recurs weekly or fortnightly rules the slot out. Below four dates, none is tolerated.
+    """
+    return dates // BUSY_DATES_ONE_IN
 
 
 def minute_of_day(moment: time) -> int:
@@ -72,7 +84,8 @@ class Window:
 
 @dataclass(frozen=True, order=True)
 class BusyTime:
-    """[start, end), aware datetimes: a time the person's own calendar says they are busy. No meeting may touch it."""
+    """[start, end), aware datetimes: a time the person's own calendar says they are busy. A weekly slot may touch
+    busy times on a few of its dates only (``busy_dates_tolerated``), and the planner avoids even those."""
 
     start: datetime
     end: datetime
@@ -340,6 +353,8 @@ class WeeklySlot:
     start: time
     duration_minutes: int
     week_parity: int | None = None
+    # Of the dates it falls on, those on an attendee's busy time (own calendar): each a clash once published.
+    busy_dates: int = 0
 
 
 @dataclass(frozen=True)
@@ -419,6 +434,7 @@ class PlanResult:
                             "start": slot.start.strftime("%H:%M"),
                             "duration_minutes": slot.duration_minutes,
                             "week_parity": slot.week_parity,
+                            "busy_dates": slot.busy_dates,
                         }
                         for slot in placement.meetings
                     ],

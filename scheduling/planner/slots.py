@@ -5,8 +5,9 @@ inside that attendee's windows for their local weekday. Zones change clocks on d
 works in January can leave someone's hours for the weeks between two clock changes: it is then no candidate.
 A slot whose local start does not exist on some date (the spring-forward gap) is treated as infeasible on that
 date, and so is no candidate: the meeting could not happen at its written time. An ambiguous start (the hour
-repeated in autumn) means its first occurrence. A date on which the meeting would touch a time an attendee's own
-calendar shows them busy fails the same way as one outside their hours.
+repeated in autumn) means its first occurrence. Dates on which the meeting would touch a time an attendee's own
+calendar shows them busy (or their buffer around it) are counted, not failed: a candidate may have a few
+(``busy_dates_tolerated``), which the planner then avoids where it can.
 
 Instants are whole minutes since the Unix epoch, in UTC, so overlaps are integer comparisons.
 """
@@ -19,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache, lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from scheduling.planner.problem import (
@@ -28,6 +30,7 @@ from scheduling.planner.problem import (
     Person,
     PlanningProblem,
     WeeklySlot,
+    busy_dates_tolerated,
     minute_of_day,
     time_of_minute,
 )
@@ -120,10 +123,17 @@ class Candidate:
     phase: int | None
     occurrences: tuple[Interval, ...]
     edge_slack: int
+    busy_dates: int = 0  # dates on which an attendee's own calendar shows them busy
 
     @property
     def slot(self) -> WeeklySlot:
-        return WeeklySlot(self.weekday, time_of_minute(self.start_minute), self.duration_minutes, self.phase)
+        return WeeklySlot(
+            self.weekday,
+            time_of_minute(self.start_minute),
+            self.duration_minutes,
+            self.phase,
+            self.busy_dates,
+        )
 
 
 SlotKey = tuple[str, int, int, int | None]
@@ -149,6 +159,18 @@ class SlotCheck:
     phase: int | None
     good_dates: tuple[date, ...]
     failures: tuple[tuple[date, tuple[str, ...]], ...]
+
+
+class Fit(NamedTuple):
+    """How one person fares on each date of a slot, as bitmasks over its occurrences."""
+
+    hours: int  # inside their hours and limits
+    free: int  # clear of their busy times
+    slack: int  # least minutes to an edge of their hours, over the dates inside them
+
+    @property
+    def works(self) -> int:
+        return self.hours & self.free
 
 
 class ZoneClock:
@@ -199,7 +221,7 @@ class CandidateFinder:
         }
         self._dates: dict[tuple[int, int, int | None], tuple[date, ...]] = {}
         self._occurrences: dict[tuple, tuple[Interval | None, ...]] = {}
-        self._fits: dict[tuple[int, tuple], tuple[int, int]] = {}
+        self._fits: dict[tuple[int, tuple], Fit] = {}
 
     def slot_dates(self, weekday: int, interval_weeks: int, phase: int | None) -> tuple[date, ...]:
         key = (weekday, interval_weeks, phase)
@@ -227,18 +249,23 @@ class CandidateFinder:
     def grid(self, duration: int) -> range:
         return range(0, MINUTES_PER_DAY - duration + 1, self.problem.slot_minutes)
 
-    def fit(self, person_key: str, slot: tuple, occurrences: tuple[Interval | None, ...]) -> tuple[int, int]:
-        """Bitmask of the occurrences inside the person's windows, and the least slack to a window edge."""
+    def fit(self, person_key: str, slot: tuple, occurrences: tuple[Interval | None, ...]) -> Fit:
+        """Which occurrences lie inside the person's hours and which are clear of their busy times."""
         key = (self.profile[person_key], slot)
         found = self._fits.get(key)
         if found is None:
-            mask, slack = 0, MINUTES_PER_DAY
+            hours, free, slack = 0, 0, MINUTES_PER_DAY
+            has_busy = bool(self.busy[person_key])
             for bit, occurrence in enumerate(occurrences):
-                fits = None if occurrence is None else self.slack(person_key, occurrence)
+                if occurrence is None:
+                    continue
+                fits = self.slack(person_key, occurrence)
                 if fits is not None:
-                    mask |= 1 << bit
+                    hours |= 1 << bit
                     slack = min(slack, fits)
-            found = self._fits[key] = (mask, slack)
+                if not (has_busy and self.is_busy(person_key, occurrence)):
+                    free |= 1 << bit
+            found = self._fits[key] = Fit(hours, free, slack)
         return found
 
     def local_days(self, person_key: str, occurrences: tuple[Interval, ...]) -> tuple[int, ...]:
@@ -255,10 +282,7 @@ class CandidateFinder:
         return before_end >= 0 and busy[before_end][1] > occurrence[0]
 
     def slack(self, person_key: str, occurrence: Interval) -> int | None:
-        """Minutes from the meeting to the nearer edge of the person's window holding it; None if none does, or
-        if the person is busy then."""
-        if self.busy[person_key] and self.is_busy(person_key, occurrence):
-            return None
+        """Minutes from the meeting to the nearer edge of the person's window holding it; None if none does."""
         clock = self.clocks[self.zones[person_key]]
         day, start = divmod(clock.local(occurrence[0]), MINUTES_PER_DAY)
         # Past 24:00 means the meeting crosses the person's midnight: never inside a window.
@@ -299,13 +323,18 @@ class CandidateFinder:
         if any(self.slack(key, occurrences[0]) is None for key in demand.attendees):
             return None
         every_date = (1 << len(occurrences)) - 1
-        slack = MINUTES_PER_DAY
+        slack, free = MINUTES_PER_DAY, every_date
         for key in demand.attendees:
-            mask, person_slack = self.fit(key, slot, occurrences)
-            if mask != every_date:
+            fit = self.fit(key, slot, occurrences)
+            if fit.hours != every_date:
                 return None
-            slack = min(slack, person_slack)
-        return Candidate(demand.key, weekday, minute, demand.duration_minutes, phase, occurrences, slack)
+            slack, free = min(slack, fit.slack), free & fit.free
+        busy_dates = (every_date & ~free).bit_count()
+        if busy_dates > busy_dates_tolerated(len(occurrences)):
+            return None
+        return Candidate(
+            demand.key, weekday, minute, demand.duration_minutes, phase, occurrences, slack, busy_dates
+        )
 
     def workable(self, demand: Demand, duration: int | None = None) -> Iterator[SlotCheck]:
         """Date-by-date verdicts of the slots that work on at least one date, for explanations."""
@@ -316,7 +345,7 @@ class CandidateFinder:
                 occurrences = self.occurrences(*slot)
                 together = (1 << len(occurrences)) - 1
                 for key in demand.attendees:
-                    together &= self.fit(key, slot, occurrences)[0]
+                    together &= self.fit(key, slot, occurrences).works
                 if together:
                     yield self.check(demand, weekday, minute, phase, length)
 
@@ -333,7 +362,7 @@ class CandidateFinder:
             phase,
         )
         occurrences = self.occurrences(*slot)
-        masks = {key: self.fit(key, slot, occurrences)[0] for key in demand.attendees}
+        masks = {key: self.fit(key, slot, occurrences).works for key in demand.attendees}
         good, failures = [], []
         for bit, day in enumerate(self.slot_dates(weekday, demand.interval_weeks, phase)):
             missing = tuple(key for key, mask in masks.items() if not mask >> bit & 1)

@@ -6,7 +6,8 @@
    each alone is exact; they solve side by side, each with time in proportion to its size. Time the parts
    proven optimal leave unused goes to the others in a second round that starts from their plans so far.
 4. Per part, lexicographically (each weight exceeds everything below it): meetings placed, meetings counted
-   towards each demand's minimum, published slots kept, fewer meeting days per organiser, fewer blocks
+   towards each demand's minimum, published slots kept, fewer dates on someone's busy time (own calendar), fewer
+   meeting days per organiser, fewer blocks
    (back-to-back meetings), the organiser's preferred weekdays, distance from window edges. Blocks are what
    makes proofs slow, so a part is solved in two stages: first everything but blocks (usually proven in
    milliseconds), then blocks with the tiers above held at that optimum.
@@ -255,12 +256,18 @@ class PartModel:
         kept = published_keys(self.problem)
         published = [var for candidate, var in self.slots if candidate_key(candidate) in kept]
         days, blocks = self._organiser_days_and_blocks()
+        on_busy = [(var, candidate.busy_dates) for candidate, var in self.slots if candidate.busy_dates]
+        busy_max = sum(
+            demand.meetings_max * max((c.busy_dates for c, _ in self.by_demand[demand.key]), default=0)
+            for demand in self.demands.values()
+        )
 
         # Each weight exceeds the largest total of everything weighted below it.
         mid_max = (PREFERRED_DAY + MID_WINDOW_STEPS) * meetings_max
         w_block = mid_max + 1
         w_day = w_block * (meetings_max + 1)  # blocks number at most the meetings
-        w_published = w_day * (meetings_max + 1)  # so do meeting days
+        w_busy = w_day * (meetings_max + 1)  # so do meeting days
+        w_published = w_busy * (busy_max + 1)
         w_minimum = w_published * (len(published) + 1)
         w_meeting = w_minimum * (meetings_min + 1)
 
@@ -268,6 +275,7 @@ class PartModel:
         upper: Terms = [(var, w_meeting) for _, var in self.slots]
         upper += [(var, w_published) for var in published]
         upper += [(self._counted_towards_minimum(demand), w_minimum) for demand in self.demands.values()]
+        upper += [(var, -w_busy * dates) for var, dates in on_busy]
         upper += [(var, -w_day) for var in days]
         mid = [
             (var, min(candidate.edge_slack // step, MID_WINDOW_STEPS) + self._preference(candidate))

@@ -1,6 +1,7 @@
 """An independent check of every hard constraint of a plan, date by date, with plain datetimes.
 
-Deliberately shares no code with the planners beyond the problem's dataclasses: it walks the calendar day by
+Deliberately shares no code with the planners beyond the problem's dataclasses (and its rule of how many busy
+dates a weekly slot may have): it walks the calendar day by
 day, builds aware datetimes with zoneinfo and compares them, so a bug in the planners' minute arithmetic or
 caching cannot hide itself here.
 """
@@ -12,7 +13,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from cohort.dates import WEEKDAY_NAMES
-from scheduling.planner.problem import Demand, Person, PlanningProblem, PlanResult, WeeklySlot
+from scheduling.planner.problem import (
+    Demand,
+    Person,
+    PlanningProblem,
+    PlanResult,
+    WeeklySlot,
+    busy_dates_tolerated,
+)
 
 
 def validate_plan(problem: PlanningProblem, result: PlanResult) -> list[str]:
@@ -34,8 +42,11 @@ def validate_plan(problem: PlanningProblem, result: PlanResult) -> list[str]:
         violations += _weekly_rules(demand, placement.meetings)
         for slot in placement.meetings:
             violations += _slot_shape(demand, slot)
-            for start, end in _occurrences(problem, demand, slot, violations):
+            occurrences = _occurrences(problem, demand, slot, violations)
+            busy_dates, busy_people = 0, set()
+            for start, end in occurrences:
                 what = f"{demand.label} {WEEKDAY_NAMES[slot.weekday]} {slot.start:%H:%M} on {start:%Y-%m-%d}"
+                busy_now = set()
                 for key in demand.attendees:
                     person = people[key]
                     if not inside_windows(person, start, end):
@@ -43,11 +54,17 @@ def validate_plan(problem: PlanningProblem, result: PlanResult) -> list[str]:
                     violations += [f"{what}: {broken}" for broken in outside_limits(person, start, end)]
                     buffer = timedelta(minutes=person.limits.buffer_minutes)
                     if any(busy.start - buffer < end and start < busy.end + buffer for busy in person.busy):
-                        violations.append(
-                            f"{what}: {person.name}'s own calendar shows them busy"
-                            + (f" within their {person.limits.buffer_minutes} min buffer" if buffer else "")
-                        )
+                        busy_now.add(person.name)
                     booked[key].append((start, end, what))
+                busy_dates += bool(busy_now)
+                busy_people |= busy_now
+            tolerated = busy_dates_tolerated(len(occurrences))
+            if busy_dates > tolerated:
+                violations.append(
+                    f"{demand.label} {WEEKDAY_NAMES[slot.weekday]} {slot.start:%H:%M}: "
+                    f"{', '.join(sorted(busy_people))} busy (own calendar, with any buffer) on {busy_dates} of its "
+                    f"{len(occurrences)} dates; at most {tolerated} may be"
+                )
 
     for key, meetings in booked.items():
         meetings.sort()

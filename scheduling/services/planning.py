@@ -13,6 +13,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from cohort.dates import WEEKDAY_NAMES
 from cohort.models import Cohort
 from cohort.services import RowChange, audit_write, row_snapshot
 from scheduling.models import Meeting, MeetingSeries, PlanRun
@@ -134,6 +135,16 @@ def _result_document(built: CohortProblem, result: PlanResult) -> dict:
         item["label"] = labels[item["demand_key"]]
     document["unschedulable"] = [u.__dict__ for u in built.unschedulable]
     document["cadence_used"] = built.cadence_used
+    document["on_busy"] = [
+        {
+            "label": labels[placement.demand_key],
+            "when": f"{WEEKDAY_NAMES[slot.weekday]} {slot.start:%H:%M}",
+            "dates": slot.busy_dates,
+        }
+        for placement in result.placements
+        for slot in placement.meetings
+        if slot.busy_dates
+    ]
     document["demanded"] = sum(d.meetings_max for d in built.problem.demands)
     document["placed"] = result.meetings_placed
     return document

@@ -1,6 +1,7 @@
 """Planner benchmark on a synthetic cohort: CP-SAT and first-fit side by side.
 
 Run: python -m tests.bench.bench_planner [--mentors 150 --scholars 600 --time-limit 40 --workers 2 --seed 0]
+     [--busy-per-week 0]
 Prints, per planner, the solve time, meetings wanted and placed, demands short of their minimum, how the
 organisers' weeks look (meeting days, blocks of back-to-back meetings) and the hard-constraint violations the
 independent validator finds, which must be 0.
@@ -11,11 +12,14 @@ from __future__ import annotations
 import argparse
 import time
 from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from scheduling.planner import PlanningProblem, PlanResult, plan, plan_first_fit, validate_plan
-from tests.bench.synthetic import CohortShape, synthetic_problem
+from tests.bench.synthetic import CohortShape, synthetic_problem, with_one_off_busy_times
 
 REASONS = (
+    ("own calendar", "busy in their own calendar"),
     ("no availability entered", "someone entered no availability"),
     ("share no available hour", "no shared hour at all"),
     ("overlap by at most", "shared hours shorter than the meeting"),
@@ -56,6 +60,27 @@ def organiser_days_and_blocks(problem: PlanningProblem, result: PlanResult) -> t
     return len(by_day), blocks
 
 
+def busy_dates(problem: PlanningProblem, result: PlanResult) -> int:
+    """Meeting dates of the plan on which an attendee's own calendar shows them busy (each a clash, once
+    published), counted with plain datetimes."""
+    count = 0
+    for placement in result.placements:
+        demand = problem.demands_by_key[placement.demand_key]
+        busy = [b for key in demand.attendees for b in problem.people_by_key[key].busy]
+        zone = ZoneInfo(demand.time_zone)
+        for slot in placement.meetings:
+            for day in problem.calendar.meeting_days():
+                in_phase = slot.week_parity is None or (
+                    problem.calendar.week_index(day) % demand.interval_weeks == slot.week_parity
+                )
+                if day.weekday() != slot.weekday or not in_phase:
+                    continue
+                start = datetime.combine(day, slot.start, zone)
+                end = start + timedelta(minutes=slot.duration_minutes)
+                count += any(b.start < end and start < b.end for b in busy)
+    return count
+
+
 def report_row(problem: PlanningProblem, result: PlanResult, seconds: float) -> list[str]:
     days, blocks = organiser_days_and_blocks(problem, result)
     empty = sum(1 for item in result.unplaced if item.placed == 0)
@@ -65,6 +90,7 @@ def report_row(problem: PlanningProblem, result: PlanResult, seconds: float) -> 
         f"{len(result.unplaced)} ({empty} with none)",
         str(days),
         str(blocks),
+        str(busy_dates(problem, result)),
         str(len(validate_plan(problem, result))),
         result.solver_summary,
     ]
@@ -84,15 +110,29 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--time-limit", type=float, default=40)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--busy-per-week", type=int, default=0, help="one-off busy hours a week in each mentor's own calendar"
+    )
     args = parser.parse_args(argv)
 
     shape = CohortShape(mentors=args.mentors, scholars=args.scholars)
     problem = synthetic_problem(args.seed, shape, time_limit_seconds=args.time_limit, workers=args.workers)
+    problem = with_one_off_busy_times(problem, args.busy_per_week, args.seed)
     wanted = f"{sum(d.meetings_min for d in problem.demands)}-{sum(d.meetings_max for d in problem.demands)}"
     print(describe(problem))
     print(f"weekly meetings wanted: {wanted}")
     rows = [
-        ["planner", "seconds", "placed", "demands short", "organiser days", "blocks", "violations", "status"]
+        [
+            "planner",
+            "seconds",
+            "placed",
+            "demands short",
+            "organiser days",
+            "blocks",
+            "busy dates",
+            "violations",
+            "status",
+        ]
     ]
     results = {}
     for name, solve in (("first-fit", plan_first_fit), ("cp-sat", plan)):

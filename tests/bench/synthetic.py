@@ -9,11 +9,20 @@ stand-up, group meetings). The calendar runs January to April so both spring clo
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
-from datetime import date, time
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from cohort.cadence import MeetingKind
-from scheduling.planner.problem import CohortCalendar, DateRange, Demand, Person, PlanningProblem, Window
+from scheduling.planner.problem import (
+    BusyTime,
+    CohortCalendar,
+    DateRange,
+    Demand,
+    Person,
+    PlanningProblem,
+    Window,
+)
 
 ZONES = ("Europe/London", "America/Los_Angeles", "America/New_York")
 ZONE_WEIGHTS = (0.45, 0.35, 0.20)
@@ -216,3 +225,26 @@ def synthetic_stream_document(
             f"{body}\n"
         )
     return "".join(parts)
+
+
+def with_one_off_busy_times(problem: PlanningProblem, per_week: int, seed: int = 0) -> PlanningProblem:
+    """Each mentor's own calendar with ``per_week`` one-hour events a week that do not repeat: each falls on a
+    random working hour of one of their days, every week of the cohort, on their own wall clock."""
+    rng = random.Random(f"busy-{seed}")
+    mondays = [problem.calendar.first_monday + timedelta(weeks=week) for week in range(18)]
+    people = []
+    for person in problem.people:
+        if not person.key.startswith("m") or not per_week:
+            people.append(person)
+            continue
+        zone = ZoneInfo(person.time_zone)
+        busy = []
+        for monday in mondays:
+            for window in rng.choices(person.windows, k=per_week):
+                hour = rng.randrange(window.start_minute, window.end_minute - 59, 30)
+                start = datetime.combine(
+                    monday + timedelta(days=window.weekday), time(hour // 60, hour % 60), zone
+                )
+                busy.append(BusyTime(start, start + timedelta(hours=1)))
+        people.append(replace(person, busy=tuple(busy)))
+    return replace(problem, people=tuple(people))

@@ -1,12 +1,16 @@
-"""The planner keeps meetings off the times people's own calendars show them busy, on every date a weekly slot
-falls on, across clock changes; the validator and the shortfall reasons say so."""
+"""The planner keeps meetings off the times people's own calendars show them busy, date by date across clock
+changes: a weekly slot busy on more than one date in four is ruled out, one busy on fewer is taken only where no
+slot is clearer; the validator and the shortfall reasons say so."""
 
 import datetime as dt
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
+from scheduling.models import CalendarClash
 from scheduling.planner import (
     BusyTime,
     Placement,
@@ -18,8 +22,17 @@ from scheduling.planner import (
 )
 from scheduling.planner.slots import CandidateFinder
 from scheduling.problem_builder import build_cohort_problem, mentor_key, scholar_key
+from scheduling.services.planning import plan_apply, plan_cohort
 from scholars.models import BusyBlock, CalendarSource
-from tests.factories import CohortFactory, MentorFactory, MentorshipFactory, ScholarFactory
+from tests.factories import (
+    WEEKLY_ONE_ON_ONE,
+    AvailabilityFactory,
+    CohortFactory,
+    MentorFactory,
+    MentorshipFactory,
+    ScholarFactory,
+    UserFactory,
+)
 from tests.scheduling.planner.builders import LONDON, calendar, demand, hours, person, problem
 
 NEW_YORK = "America/New_York"
@@ -136,21 +149,43 @@ def test_the_independent_check_sees_a_plan_on_the_busy_time():
     assert busy_meetings(planning, hand_made(meeting.key, TUESDAY, dt.time(11))) == []
 
 
-def test_one_busy_date_rules_the_weekly_slot_out_on_every_date():
+def test_a_one_off_busy_date_is_avoided_where_another_slot_is_clear_of_it():
     meeting = demand(CAS_TUESDAY_MORNINGS, ADA)
     one_off = busy_on(dt.date(2026, 11, 10), dt.time(10), dt.time(11))
-    free = problem([CAS_TUESDAY_MORNINGS, ADA], [meeting], AUTUMN)
     planning = problem([with_busy(CAS_TUESDAY_MORNINGS, one_off), ADA], [meeting], AUTUMN)
 
-    def starts(of) -> list[dt.time]:
-        return [candidate.slot.start for candidate in CandidateFinder(of).candidates(meeting)]
+    candidates = CandidateFinder(planning).candidates(meeting)
+    assert [(c.slot.start, c.busy_dates) for c in candidates] == [
+        (dt.time(10), 1),
+        (dt.time(10, 30), 1),
+        (dt.time(11), 0),
+    ]
+    for planner in (plan, plan_first_fit):
+        result = planner(planning)
+        assert slots_of(result, meeting.key) == [(TUESDAY, dt.time(11))]
+        assert validate_plan(planning, result) == []
+        assert busy_meetings(planning, result) == []
 
-    assert starts(free) == [dt.time(10), dt.time(10, 30), dt.time(11)]
-    assert starts(planning) == [dt.time(11)]
-    result = plan(planning)
-    assert slots_of(result, meeting.key) == [(TUESDAY, dt.time(11))]
+
+@pytest.mark.parametrize("planner", [plan, plan_first_fit], ids=["solver", "first_fit"])
+def test_a_few_busy_dates_are_tolerated_where_no_slot_is_clear_and_more_rule_the_slot_out(planner):
+    """Cas and Ada share only Tuesday 10:00-11:00, eight weeks. One in four dates may fall on a busy time: with
+    two busy Tuesdays the meeting is placed (and those two dates are flagged as clashes once published); with
+    three it is not."""
+    cas = person("cas", LONDON, hours(10, 11, days=(TUESDAY,)), name="Cas")
+    meeting = demand(cas, ADA)
+    two = [busy_on(day, dt.time(10), dt.time(11))[0] for day in TUESDAYS[1:5:3]]
+    planning = problem([with_busy(cas, tuple(two)), ADA], [meeting], AUTUMN)
+
+    result = planner(planning)
+
+    assert slots_of(result, meeting.key) == [(TUESDAY, dt.time(10))]
     assert validate_plan(planning, result) == []
-    assert busy_meetings(planning, result) == []
+    assert len(busy_meetings(planning, result)) == 2
+
+    three = (*two, busy_on(TUESDAYS[6], dt.time(10, 30), dt.time(10, 45))[0])
+    planning = problem([with_busy(cas, three), ADA], [meeting], AUTUMN)
+    assert slots_of(planner(planning), meeting.key) == []
 
 
 def test_a_busy_time_in_another_zone_is_read_on_its_own_clock_in_the_week_between_the_clock_changes():
@@ -164,47 +199,41 @@ def test_a_busy_time_in_another_zone_is_read_on_its_own_clock_in_the_week_betwee
     )
 
     # Tue 10:00 London misses the busy hour in every week but that one; 10:30 and 11:00 meet it every week.
-    assert CandidateFinder(planning).candidates(meeting) == []
-    assert busy_meetings(planning, hand_made(meeting.key, TUESDAY, dt.time(10))) == [
-        f"ada {local(dt.date(2026, 10, 27), dt.time(10)).isoformat()}"
-    ]
+    [candidate] = CandidateFinder(planning).candidates(meeting)
+    assert (candidate.slot.start, candidate.busy_dates) == (dt.time(10), 1)
     result = plan(planning)
-    assert slots_of(result, meeting.key) == []
-    assert reason_for(result, meeting.key) == (
-        "Cas and Ada are available together at Tue 10:00 except from 27 Oct to 27 Oct: "
-        "Ada's own calendar shows busy times then"
-    )
+    assert slots_of(result, meeting.key) == [(TUESDAY, dt.time(10))]
+    assert busy_meetings(planning, result) == [f"ada {local(dt.date(2026, 10, 27), dt.time(10)).isoformat()}"]
+    assert validate_plan(planning, result) == []
 
 
 # --- The validator ----------------------------------------------------------------------------------------------
 
 
-def test_the_validator_reports_a_meeting_placed_on_a_busy_time_on_that_date():
-    cas = with_busy(CAS_TUESDAY_MORNINGS, busy_on(dt.date(2026, 11, 10), dt.time(10, 45), dt.time(11, 15)))
-    meeting = demand(cas, ADA)
-    planning = problem([cas, ADA], [meeting], AUTUMN)
+def test_the_validator_allows_a_slot_busy_on_one_date_in_four_and_reports_one_busy_on_more():
+    one_off = busy_on(TUESDAYS[2], dt.time(10, 45), dt.time(11, 15)) + busy_on(
+        TUESDAYS[5], dt.time(9), dt.time(11)
+    )
+    meeting = demand(CAS_TUESDAY_MORNINGS, ADA)
+    tolerated = problem([with_busy(CAS_TUESDAY_MORNINGS, one_off), ADA], [meeting], AUTUMN)
+    assert validate_plan(tolerated, hand_made(meeting.key, TUESDAY, dt.time(10))) == []
 
-    violations = validate_plan(planning, hand_made(meeting.key, TUESDAY, dt.time(10)))
+    third = busy_on(TUESDAYS[7], dt.time(10, 59), dt.time(11, 30))
+    too_many = problem([with_busy(CAS_TUESDAY_MORNINGS, one_off + third), ADA], [meeting], AUTUMN)
+    assert validate_plan(too_many, hand_made(meeting.key, TUESDAY, dt.time(10))) == [
+        "Cas ↔ Ada Tue 10:00: Cas busy (own calendar, with any buffer) on 3 of its 8 dates; at most 2 may be"
+    ]
 
-    assert violations == ["Cas ↔ Ada Tue 10:00 on 2026-11-10: Cas's own calendar shows them busy"]
-    assert all("own calendar shows them busy" in violation for violation in violations)
 
-
-def test_the_validator_reports_a_weekly_busy_time_on_every_date_and_for_each_busy_attendee():
+def test_the_validator_names_every_busy_attendee_of_a_slot_busy_every_week():
     cas = with_busy(CAS_TUESDAY_MORNINGS, every_tuesday(dt.time(10), dt.time(11)))
     ada = with_busy(ADA, busy_on(dt.date(2026, 10, 27), dt.time(9, 30), dt.time(10, 30)))
     meeting = demand(cas, ada)
     planning = problem([cas, ada], [meeting], AUTUMN)
 
-    violations = validate_plan(planning, hand_made(meeting.key, TUESDAY, dt.time(10)))
-
-    assert [v for v in violations if "Cas's own calendar shows them busy" in v] == [
-        f"Cas ↔ Ada Tue 10:00 on {day.isoformat()}: Cas's own calendar shows them busy" for day in TUESDAYS
+    assert validate_plan(planning, hand_made(meeting.key, TUESDAY, dt.time(10))) == [
+        "Cas ↔ Ada Tue 10:00: Ada, Cas busy (own calendar, with any buffer) on 8 of its 8 dates; at most 2 may be"
     ]
-    assert [v for v in violations if "Ada's own calendar shows them busy" in v] == [
-        "Cas ↔ Ada Tue 10:00 on 2026-10-27: Ada's own calendar shows them busy"
-    ]
-    assert len(violations) == len(TUESDAYS) + 1
 
 
 def test_a_busy_time_ending_as_the_meeting_starts_is_no_violation():
@@ -216,25 +245,28 @@ def test_a_busy_time_ending_as_the_meeting_starts_is_no_violation():
     planning = problem([cas, ADA], [meeting], AUTUMN)
 
     assert validate_plan(planning, hand_made(meeting.key, TUESDAY, dt.time(10))) == []
-    assert [c.slot.start for c in CandidateFinder(planning).candidates(meeting)] == [dt.time(10)]
+    # Touching is no overlap: only the later slots reach into the 11:00 busy hour.
+    assert [(c.slot.start, c.busy_dates) for c in CandidateFinder(planning).candidates(meeting)] == [
+        (dt.time(10), 0),
+        (dt.time(10, 30), 1),
+        (dt.time(11), 1),
+    ]
 
 
 # --- Shortfalls -------------------------------------------------------------------------------------------------
 
 
-def test_busy_times_on_some_dates_of_the_only_shared_hour_are_the_reason_given():
+def test_busy_times_on_too_many_dates_of_the_only_shared_hour_are_the_reason_given():
     cas = person("cas", LONDON, hours(10, 11, days=(TUESDAY,)), name="Cas")
-    cas = with_busy(cas, busy_on(dt.date(2026, 11, 10), dt.time(10), dt.time(11)))
-    meeting = demand(cas, ADA)
+    busy = [busy_on(TUESDAYS[week], dt.time(10), dt.time(11))[0] for week in (1, 3, 5)]
+    meeting = demand(with_busy(cas, tuple(busy)), ADA)
 
-    result = plan(problem([cas, ADA], [meeting], AUTUMN))
+    result = plan(problem([with_busy(cas, tuple(busy)), ADA], [meeting], AUTUMN))
 
     assert slots_of(result, meeting.key) == []
-    reason = reason_for(result, meeting.key)
-    assert "Cas's own calendar shows busy times" in reason
-    assert reason == (
-        "Cas and Ada are available together at Tue 10:00 except from 10 Nov to 10 Nov: "
-        "Cas's own calendar shows busy times then"
+    assert reason_for(result, meeting.key) == (
+        "Cas and Ada are available together at Tue 10:00 only in 5 of 8 weeks: Cas's own calendar shows busy "
+        "times then (a weekly slot may meet busy times on at most 2 of its 8 dates)"
     )
 
 
@@ -291,3 +323,36 @@ def test_the_cohort_problem_gives_each_person_their_busy_times_within_the_cohort
     assert list(people[scholar_key(scholar)].busy) == scholar_busy
     assert mentor_key(elsewhere) not in people
     assert all(b.start.utcoffset() == dt.timedelta(0) for b in people[mentor_key(mentor)].busy)
+
+
+@pytest.mark.django_db
+def test_a_plan_on_a_few_busy_dates_says_so_in_its_preview_and_flags_them_as_clashes_once_applied(settings):
+    """Mira can only meet on Tuesdays 10:00-11:00 and her own calendar is busy then on two of the cohort's nine
+    Tuesdays: the meeting is placed there, the preview says on how many dates, and applying flags both."""
+    settings.PLANNER_TIME_LIMIT_SECONDS = 2
+    cohort = CohortFactory(start_date=dt.date(2027, 3, 1), end_date=dt.date(2027, 4, 30))
+    mentor = MentorFactory(name="Mira", time_zone=LONDON, cadence=WEEKLY_ONE_ON_ONE.to_dict())
+    AvailabilityFactory(mentor=mentor, weekday=TUESDAY, start_time=dt.time(10), end_time=dt.time(11))
+    scholar = ScholarFactory(cohort=cohort, name="Sam", time_zone=LONDON)
+    MentorshipFactory(mentor=mentor, scholar=scholar)
+    source = CalendarSource.objects.create(
+        mentor=mentor, url_encrypted="-", url_hint="calendar.example.org/…"
+    )
+    for day in (dt.date(2027, 3, 9), dt.date(2027, 4, 13)):
+        BusyBlock.objects.create(
+            source=source, starts_at=local(day, dt.time(10)), ends_at=local(day, dt.time(11))
+        )
+
+    run = plan_cohort(cohort=cohort)
+
+    assert run.result["on_busy"] == [{"label": "Mira ↔ Sam (1-on-1)", "when": "Tue 10:00", "dates": 2}]
+    staff = Client()
+    staff.force_login(UserFactory(username="staff", is_staff=True, is_superuser=True))
+    page = staff.get(reverse("admin:scheduling_planrun_change", args=[run.pk])).content.decode()
+    assert "<strong>Mira ↔ Sam (1-on-1)</strong>, Tue 10:00: busy on 2 dates" in page
+    plan_apply(plan_run=run, today=dt.date(2027, 2, 1))
+    clashes = CalendarClash.objects.filter(resolved_at__isnull=True).order_by("meeting__starts_at")
+    assert [c.meeting.starts_at.astimezone(ZoneInfo(LONDON)).date() for c in clashes] == [
+        dt.date(2027, 3, 9),
+        dt.date(2027, 4, 13),
+    ]
