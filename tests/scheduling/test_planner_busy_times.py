@@ -167,6 +167,28 @@ def test_a_one_off_busy_date_is_avoided_where_another_slot_is_clear_of_it():
         assert busy_meetings(planning, result) == []
 
 
+def test_a_clear_slot_is_worth_an_extra_meeting_day():
+    """Both of Cas's meetings fit on Monday morning back to back, one day (Tuesday has room for one); but Cas's own
+    calendar has a one-off on one Monday at 11:00. The plan keeps both clear of it, at the cost of a second day."""
+    cas = person("cas", LONDON, hours(10, 12, days=(0,)) + hours(10, 11, days=(TUESDAY,)), name="Cas")
+    ada = person("ada", LONDON, hours(10, 12, days=(0, TUESDAY)), name="Ada")
+    bob = person("bob", LONDON, hours(10, 12, days=(0, TUESDAY)), name="Bob")
+    meetings = [demand(cas, ada), demand(cas, bob)]
+    free = plan(problem([cas, ada, bob], meetings, AUTUMN))
+    assert {
+        weekday for placement in free.placements for weekday, _ in slots_of(free, placement.demand_key)
+    } == {0}
+
+    one_off = busy_on(dt.date(2026, 10, 19), dt.time(11), dt.time(12))
+    planning = problem([with_busy(cas, one_off), ada, bob], meetings, AUTUMN)
+    result = plan(planning)
+
+    assert sorted(slot for m in meetings for slot in slots_of(result, m.key))[0] == (0, dt.time(10))
+    assert {weekday for m in meetings for weekday, _ in slots_of(result, m.key)} == {0, TUESDAY}
+    assert busy_meetings(planning, result) == []
+    assert validate_plan(planning, result) == []
+
+
 @pytest.mark.parametrize("planner", [plan, plan_first_fit], ids=["solver", "first_fit"])
 def test_a_few_busy_dates_are_tolerated_where_no_slot_is_clear_and_more_rule_the_slot_out(planner):
     """Cas and Ada share only Tuesday 10:00-11:00, eight weeks. One in four dates may fall on a busy time: with

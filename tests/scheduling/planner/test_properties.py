@@ -1,16 +1,18 @@
 """Generated small problems: whatever the zones, windows, cadences and calendar, both planners' plans pass the
-independent validator (people's limits included), CP-SAT never places fewer meetings than first-fit, and the
+independent validator (people's limits and one-off busy times included), CP-SAT never places fewer meetings than first-fit, and the
 candidate search agrees with the validator slot by slot."""
 
 from dataclasses import replace
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import product
+from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cohort.cadence import MeetingKind
 from scheduling.planner import (
+    BusyTime,
     CohortCalendar,
     DateRange,
     Demand,
@@ -77,6 +79,20 @@ def limits(draw) -> Limits:
 
 
 @st.composite
+def busy_times(draw, zone: str, start: date, end: date) -> tuple[BusyTime, ...]:
+    """A few events of the person's own calendar on their wall clock, sometimes none: one-off, or repeated for a
+    few weeks, so weekly slots meet them on some of their dates (around the share a slot may have)."""
+    found = []
+    for _ in range(draw(st.integers(0, 4))):
+        day = start + timedelta(days=draw(st.integers(0, (end - start).days)))
+        at, minutes = clock(draw(st.integers(0, 47)) * 30), draw(st.sampled_from((15, 60, 150)))
+        for week in range(draw(st.integers(1, 3))):
+            begin = datetime.combine(day + timedelta(weeks=week), at, ZoneInfo(zone))
+            found.append(BusyTime(begin, begin + timedelta(minutes=minutes)))
+    return tuple(found)
+
+
+@st.composite
 def problems(draw) -> PlanningProblem:
     people = [
         Person(
@@ -111,6 +127,7 @@ def problems(draw) -> PlanningProblem:
         )
     start = draw(st.sampled_from(STARTS))
     end = start + timedelta(days=draw(st.integers(6, 56)))
+    people = [replace(person, busy=draw(busy_times(person.time_zone, start, end))) for person in people]
     breaks = ()
     if draw(st.booleans()):
         pause = start + timedelta(days=draw(st.integers(0, 20)))
