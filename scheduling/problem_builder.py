@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
@@ -52,8 +53,24 @@ def scholar_key(scholar: Scholar) -> str:
 
 
 def _whole_days_away(blackouts: Iterable[Blackout]) -> tuple[DateRange, ...]:
-    """The days a person is away all day: what the planner's notes count (part of a day leaves the day usable)."""
+    """The days a person is away all day: what the planner's notes count (part of a day is a busy time instead)."""
     return tuple(DateRange(start=b.start_date, end=b.end_date) for b in blackouts if not b.is_part_day)
+
+
+def _hours_away(blackouts: Iterable[Blackout], time_zone: str) -> tuple[BusyTime, ...]:
+    """Time away for part of a day (a half-day trip, a late start), as a busy time on each of its days in the
+    person's zone: a meeting there would be cancelled on that date, so the planner avoids it like a busy time."""
+    zone = ZoneInfo(time_zone)
+    found = []
+    for blackout in blackouts:
+        if not blackout.is_part_day:
+            continue
+        day = blackout.start_date
+        while day <= blackout.end_date:
+            start = dt.datetime.combine(day, blackout.start_time, tzinfo=zone)
+            found.append(BusyTime(start, dt.datetime.combine(day, blackout.end_time, tzinfo=zone), away=True))
+            day += dt.timedelta(days=1)
+    return tuple(found)
 
 
 def busy_times(
@@ -90,6 +107,7 @@ def limits_of(row: MeetingLimits) -> Limits:
 
 
 def mentor_person(mentor: Mentor) -> Person:
+    away = list(mentor.blackouts.all())
     return Person(
         key=mentor_key(mentor),
         name=mentor.name,
@@ -97,12 +115,14 @@ def mentor_person(mentor: Mentor) -> Person:
         windows=tuple(
             Window(weekday=a.weekday, start=a.start_time, end=a.end_time) for a in mentor.availability.all()
         ),
-        blackouts=_whole_days_away(mentor.blackouts.all()),
+        blackouts=_whole_days_away(away),
+        busy=_hours_away(away, mentor.time_zone),
         limits=limits_of(mentor),
     )
 
 
 def scholar_person(scholar: Scholar) -> Person:
+    away = list(scholar.blackouts.all())
     return Person(
         key=scholar_key(scholar),
         name=scholar.name,
@@ -110,7 +130,8 @@ def scholar_person(scholar: Scholar) -> Person:
         windows=tuple(
             Window(weekday=day, start=scholar.work_start, end=scholar.work_end) for day in scholar.work_days
         ),
-        blackouts=_whole_days_away(scholar.blackouts.all()),
+        blackouts=_whole_days_away(away),
+        busy=_hours_away(away, scholar.time_zone),
         limits=limits_of(scholar),
     )
 
@@ -139,7 +160,9 @@ def build_cohort_problem(*, cohort: Cohort, time_limit_seconds: float) -> Cohort
         people.setdefault(mentor_key(mentorship.mentor), mentor_person(mentorship.mentor))
         people.setdefault(scholar_key(mentorship.scholar), scholar_person(mentorship.scholar))
     busy = busy_times(cohort, mentors.values(), (m.scholar for m in mentorships))
-    people = {key: replace(person, busy=tuple(busy.get(key, ()))) for key, person in people.items()}
+    people = {
+        key: replace(person, busy=person.busy + tuple(busy.get(key, ()))) for key, person in people.items()
+    }
 
     default = cohort.cadence_default
     demands: list[Demand] = []

@@ -59,7 +59,7 @@ def _no_candidate_reason(finder: CandidateFinder, demand: Demand, who: str) -> s
         return _some_weeks_reason(finder, demand, best, who)
     busy = _busy_at_every_shared_hour(finder, demand)
     if busy:
-        return f"{who} share available hours only when {_join(busy)}'s own calendar shows busy times"
+        return f"{who} share available hours only when {_busy_words(finder, busy, then='')}"
     limited = _limits_close_every_shared_hour(finder, demand)
     if limited:
         return f"{who} share available hours only outside " + "; ".join(
@@ -75,7 +75,8 @@ def _no_candidate_reason(finder: CandidateFinder, demand: Demand, who: str) -> s
 
 
 def _busy_at_every_shared_hour(finder: CandidateFinder, demand: Demand) -> list[str]:
-    """Who is busy in their own calendar, when without those busy times the attendees would meet on some date."""
+    """Who is busy (own calendar, part-day time away), when without those busy times the attendees would meet on
+    some date."""
     people = finder.problem.people_by_key
     busy = [key for key in demand.attendees if people[key].busy]
     if not busy:
@@ -83,7 +84,16 @@ def _busy_at_every_shared_hour(finder: CandidateFinder, demand: Demand) -> list[
     free = replace(finder.problem, people=tuple(replace(person, busy=()) for person in finder.problem.people))
     if next(CandidateFinder(free).workable(demand), None) is None:
         return []
-    return [people[key].name for key in busy]
+    return busy
+
+
+def _busy_words(finder: CandidateFinder, keys: list[str], *, then: str) -> str:
+    """ "Ada's own calendar shows busy times then", or, where time away is among them, "Ada is away or busy then"."""
+    people = [finder.problem.people_by_key[key] for key in keys]
+    names = _join([person.name for person in people])
+    if any(busy.away for person in people for busy in person.busy):
+        return f"{names} {'is' if len(people) == 1 else 'are'} away or busy{then}"
+    return f"{names}'s own calendar shows busy times{then}"
 
 
 def _limits_close_every_shared_hour(finder: CandidateFinder, demand: Demand) -> list[Person]:
@@ -139,7 +149,7 @@ def _some_weeks_reason(finder: CandidateFinder, demand: Demand, check: SlotCheck
     busy = _busy_on_failed_dates(finder, demand, check)
     if busy:
         return (
-            f"{who} are available together at {slot} {when}: {_join(busy)}'s own calendar shows busy times then "
+            f"{who} are available together at {slot} {when}: {_busy_words(finder, busy, then=' then')} "
             f"(a weekly slot may meet busy times on at most {busy_dates_tolerated(len(days))} of its {len(days)} "
             "dates)"
         )
@@ -153,7 +163,7 @@ def _some_weeks_reason(finder: CandidateFinder, demand: Demand, check: SlotCheck
 
 
 def _busy_on_failed_dates(finder: CandidateFinder, demand: Demand, check: SlotCheck) -> list[str]:
-    """Who, of those missing on the slot's failed dates, is busy then in their own calendar."""
+    """Who (by key), of those missing on the slot's failed dates, is busy or away then."""
     dates = finder.slot_dates(check.weekday, demand.interval_weeks, check.phase)
     occurrences = finder.occurrences(
         demand.time_zone,
@@ -169,7 +179,7 @@ def _busy_on_failed_dates(finder: CandidateFinder, demand: Demand, check: SlotCh
         for key in missing
         if (occurrence := occurrences[dates.index(day)]) is not None and finder.is_busy(key, occurrence)
     }
-    return [finder.problem.people_by_key[key].name for key in demand.attendees if key in busy]
+    return [key for key in demand.attendees if key in busy]
 
 
 def _weeks_phrase(days: list[date], good: set[date], bad: list[date]) -> str:

@@ -84,11 +84,13 @@ class Window:
 
 @dataclass(frozen=True, order=True)
 class BusyTime:
-    """[start, end), aware datetimes: a time the person's own calendar says they are busy. A weekly slot may touch
-    busy times on a few of its dates only (``busy_dates_tolerated``), and the planner avoids even those."""
+    """[start, end), aware datetimes: a time the person's own calendar says they are busy, or (``away``) part of a
+    day they marked as time away. A weekly slot may touch busy times on a few of its dates only
+    (``busy_dates_tolerated``), and the planner avoids even those."""
 
     start: datetime
     end: datetime
+    away: bool = False
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:

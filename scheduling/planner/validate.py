@@ -62,7 +62,7 @@ def validate_plan(problem: PlanningProblem, result: PlanResult) -> list[str]:
             if busy_dates > tolerated:
                 violations.append(
                     f"{demand.label} {WEEKDAY_NAMES[slot.weekday]} {slot.start:%H:%M}: "
-                    f"{', '.join(sorted(busy_people))} busy (own calendar, with any buffer) on {busy_dates} of its "
+                    f"{', '.join(sorted(busy_people))} busy (own calendar or time away, with any buffer) on {busy_dates} of its "
                     f"{len(occurrences)} dates; at most {tolerated} may be"
                 )
 

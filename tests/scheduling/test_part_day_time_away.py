@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from cohort.dates import monday_of
 from scheduling.models import Meeting
+from scheduling.planner import BusyTime
+from scheduling.problem_builder import build_cohort_problem, mentor_key
 from scheduling.services.meeting_edits import meeting_move
 from scheduling.services.planning import plan_apply, plan_cohort
 from scholars.models import Blackout
@@ -195,3 +197,37 @@ def test_the_mentor_page_takes_hours_away_and_says_what_they_cancelled(planned):
         line for line in response.text.splitlines() if "08:00–12:00" in line and 'class="what"' in line
     ]
     assert f"{day:%a} {day.day} {day:%b}, 08:00–12:00" in listed
+
+
+def test_plans_avoid_hours_away_like_busy_times_and_only_hours_away():
+    """Ben can meet Tuesdays 10:00-12:00 (London) and is away 10:00-11:00 on one Tuesday (a late start) and all
+    day on another: the plan takes 11:00, clear of the late start; a whole day away still counts as no busy time
+    (it cancels every slot of that day alike)."""
+    cohort = CohortFactory(start_date=dt.date(2027, 3, 1), end_date=dt.date(2027, 4, 23))
+    mentor = MentorFactory(name="Ben", time_zone="Europe/London", cadence=WEEKLY_ONE_ON_ONE.to_dict())
+    AvailabilityFactory(mentor=mentor, weekday=1, start_time=dt.time(10), end_time=dt.time(12))
+    MentorshipFactory(
+        mentor=mentor, scholar=ScholarFactory(cohort=cohort, name="Ada", time_zone="Europe/London")
+    )
+    Blackout.objects.create(
+        mentor=mentor,
+        start_date=dt.date(2027, 3, 16),
+        end_date=dt.date(2027, 3, 16),
+        start_time=dt.time(10),
+        end_time=dt.time(11),
+    )
+    Blackout.objects.create(mentor=mentor, start_date=dt.date(2027, 3, 30), end_date=dt.date(2027, 3, 30))
+
+    built = build_cohort_problem(cohort=cohort, time_limit_seconds=2).problem
+    ben = built.people_by_key[mentor_key(mentor)]
+    london = ZoneInfo("Europe/London")
+    assert ben.busy == (
+        BusyTime(
+            dt.datetime(2027, 3, 16, 10, tzinfo=london),
+            dt.datetime(2027, 3, 16, 11, tzinfo=london),
+            away=True,
+        ),
+    )
+    run = plan_cohort(cohort=cohort)
+    assert run.result["on_busy"] == []
+    assert [(m["weekday"], m["start"]) for m in run.result["placements"][0]["meetings"]] == [(1, "11:00")]

@@ -243,7 +243,7 @@ def test_the_validator_allows_a_slot_busy_on_one_date_in_four_and_reports_one_bu
     third = busy_on(TUESDAYS[7], dt.time(10, 59), dt.time(11, 30))
     too_many = problem([with_busy(CAS_TUESDAY_MORNINGS, one_off + third), ADA], [meeting], AUTUMN)
     assert validate_plan(too_many, hand_made(meeting.key, TUESDAY, dt.time(10))) == [
-        "Cas ↔ Ada Tue 10:00: Cas busy (own calendar, with any buffer) on 3 of its 8 dates; at most 2 may be"
+        "Cas ↔ Ada Tue 10:00: Cas busy (own calendar or time away, with any buffer) on 3 of its 8 dates; at most 2 may be"
     ]
 
 
@@ -254,7 +254,7 @@ def test_the_validator_names_every_busy_attendee_of_a_slot_busy_every_week():
     planning = problem([cas, ada], [meeting], AUTUMN)
 
     assert validate_plan(planning, hand_made(meeting.key, TUESDAY, dt.time(10))) == [
-        "Cas ↔ Ada Tue 10:00: Ada, Cas busy (own calendar, with any buffer) on 8 of its 8 dates; at most 2 may be"
+        "Cas ↔ Ada Tue 10:00: Ada, Cas busy (own calendar or time away, with any buffer) on 8 of its 8 dates; at most 2 may be"
     ]
 
 
@@ -289,6 +289,21 @@ def test_busy_times_on_too_many_dates_of_the_only_shared_hour_are_the_reason_giv
     assert reason_for(result, meeting.key) == (
         "Cas and Ada are available together at Tue 10:00 only in 5 of 8 weeks: Cas's own calendar shows busy "
         "times then (a weekly slot may meet busy times on at most 2 of its 8 dates)"
+    )
+
+
+def test_hours_away_on_too_many_dates_are_named_as_time_away():
+    cas = person("cas", LONDON, hours(10, 11, days=(TUESDAY,)), name="Cas")
+    away = tuple(
+        replace(busy_on(TUESDAYS[week], dt.time(9), dt.time(10, 30))[0], away=True) for week in (0, 1, 2)
+    )
+    meeting = demand(cas, ADA)
+
+    result = plan(problem([with_busy(cas, away), ADA], [meeting], AUTUMN))
+
+    assert reason_for(result, meeting.key) == (
+        "Cas and Ada are available together at Tue 10:00 only from 27 Oct: Cas is away or busy then "
+        "(a weekly slot may meet busy times on at most 2 of its 8 dates)"
     )
 
 
@@ -371,7 +386,7 @@ def test_a_plan_on_a_few_busy_dates_says_so_in_its_preview_and_flags_them_as_cla
     staff = Client()
     staff.force_login(UserFactory(username="staff", is_staff=True, is_superuser=True))
     page = staff.get(reverse("admin:scheduling_planrun_change", args=[run.pk])).content.decode()
-    assert "<strong>Mira ↔ Sam (1-on-1)</strong>, Tue 10:00: busy on 2 dates" in page
+    assert "<strong>Mira ↔ Sam (1-on-1)</strong>, Tue 10:00: busy or away on 2 dates" in page
     plan_apply(plan_run=run, today=dt.date(2027, 2, 1))
     clashes = CalendarClash.objects.filter(resolved_at__isnull=True).order_by("meeting__starts_at")
     assert [c.meeting.starts_at.astimezone(ZoneInfo(LONDON)).date() for c in clashes] == [

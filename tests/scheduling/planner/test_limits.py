@@ -112,7 +112,7 @@ def test_a_buffer_keeps_meetings_clear_of_busy_times_too(planner):
 
     assert result.meetings_placed == 0
     assert validate_plan(planning, hand_made((meeting.key, TUESDAY, time(11)))) == [
-        f"{meeting.label} Tue 11:00: Cas busy (own calendar, with any buffer) on 16 of its 16 dates; at most 4 may be"
+        f"{meeting.label} Tue 11:00: Cas busy (own calendar or time away, with any buffer) on 16 of its 16 dates; at most 4 may be"
     ]
 
 
