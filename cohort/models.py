@@ -23,6 +23,7 @@ from cohort.validators import (
     validate_reminder_offsets,
     validate_time_zone,
     validate_weekdays,
+    validate_whole_minute,
 )
 
 # Longer than any sensible gap between two meetings; the planner's own bound.
@@ -112,8 +113,8 @@ class MeetingLimits(models.Model):
         "buffer between meetings (minutes)",
         default=0,
         validators=[MaxValueValidator(MAX_BUFFER_MINUTES)],
-        help_text="Kept free before and after each meeting: from their other meetings and from busy times in "
-        "their own calendar.",
+        help_text="Kept free before and after each meeting, from their other meetings; plans also keep it clear of "
+        "busy times in their own calendar where they can, as they do the busy times themselves.",
     )
     max_meetings_per_day = models.PositiveSmallIntegerField(
         "at most meetings a day",
@@ -141,9 +142,15 @@ class MeetingLimits(models.Model):
         validators=[MinValueValidator(5), MaxValueValidator(7 * 24 * 60)],
         help_text="For example 600 for ten hours.",
     )
-    earliest_meeting_start = models.TimeField("no meeting before", null=True, blank=True)
+    earliest_meeting_start = models.TimeField(
+        "no meeting before", null=True, blank=True, validators=[validate_whole_minute]
+    )
     latest_meeting_end = models.TimeField(
-        "no meeting after", null=True, blank=True, help_text="Meetings end by then; 00:00 is midnight."
+        "no meeting after",
+        null=True,
+        blank=True,
+        validators=[validate_whole_minute],
+        help_text="Meetings end by then; 00:00 is midnight.",
     )
     meeting_free_days = models.JSONField(
         "days without meetings",

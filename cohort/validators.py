@@ -88,6 +88,15 @@ def validate_weekdays(value: object) -> None:
         raise ValidationError("Weekdays must not repeat.", code="duplicate")
 
 
+def validate_whole_minute(value: dt.time) -> None:
+    """A clock time of day the planner can keep: it counts in whole minutes, so seconds would be cut off there and
+    kept elsewhere."""
+    if value.second or value.microsecond:
+        raise ValidationError(
+            f"Give a time in whole minutes (like {value:%H:%M}), without seconds.", code="seconds"
+        )
+
+
 def validate_meeting_place(value: str) -> None:
     """Where people meet: a room as words, or a video link, which must be https (calendars and mail clients make it
     a button; an http one would send people's join links in the clear)."""

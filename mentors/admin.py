@@ -159,7 +159,8 @@ LIMITS_FIELDSET = (
     "Limits on meetings",
     {
         "fields": list(MeetingLimits.LIMIT_FIELDS),
-        "description": "On top of the weekly hours, in the mentor's time zone; plans keep every one. Empty: no limit.",
+        "description": "On top of the weekly hours, in the mentor's time zone; plans keep every one (the buffer around busy times "
+        "in their own calendar where they can). Empty: no limit.",
     },
 )
 REMINDERS_FIELDSET = (

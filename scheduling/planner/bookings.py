@@ -23,13 +23,13 @@ class Bookings:
 
     @classmethod
     def of(cls, finder: CandidateFinder, chosen: dict[str, list[Candidate]], *, but: str = "") -> Bookings:
-        """The meetings chosen for every demand except ``but``."""
+        """The meetings chosen for every demand; those of ``but`` count towards caps only (its other slots are
+        what is asked about, so its own meetings are no clash with them, but they do fill the day and the week)."""
         bookings = cls(finder)
         demands = finder.problem.demands_by_key
         for demand_key, picked in chosen.items():
-            if demand_key != but:
-                for candidate in picked:
-                    bookings.book(demands[demand_key].attendees, candidate)
+            for candidate in picked:
+                bookings.book(demands[demand_key].attendees, candidate, caps_only=demand_key == but)
         return bookings
 
     def clashes(self, person: str, occurrences: Iterable[Interval]) -> bool:
@@ -64,10 +64,11 @@ class Bookings:
             for key in people
         )
 
-    def book(self, people: Iterable[str], candidate: Candidate) -> None:
+    def book(self, people: Iterable[str], candidate: Candidate, *, caps_only: bool = False) -> None:
         for key in people:
-            for start, end in candidate.occurrences:
-                self._booked[key][start // MINUTES_PER_DAY].append((start, end))
+            if not caps_only:
+                for start, end in candidate.occurrences:
+                    self._booked[key][start // MINUTES_PER_DAY].append((start, end))
             for cap, period, weight in self._weights(key, candidate):
                 self._load[key][(cap, period)] += weight
 

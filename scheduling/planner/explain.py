@@ -97,9 +97,10 @@ def _busy_words(finder: CandidateFinder, keys: list[str], *, then: str) -> str:
 
 
 def _limits_close_every_shared_hour(finder: CandidateFinder, demand: Demand) -> list[Person]:
-    """Whose limits on hours (earliest, latest, days off, buffer) close the hours the attendees otherwise share."""
+    """Whose limits on hours (earliest, latest, days off) close the hours the attendees otherwise share: those whose
+    limits cut their hours at all."""
     people = finder.problem.people_by_key
-    limited = [people[key] for key in demand.attendees if people[key].limits.shaping_hours()]
+    limited = [people[key] for key in demand.attendees if people[key].meeting_windows != people[key].windows]
     if not limited:
         return []
     unlimited = replace(

@@ -127,8 +127,9 @@ class Cap:
 class Limits:
     """What a person allows of their meetings, on top of their hours; days and weeks are local (weeks from Monday).
 
-    None means no limit. ``buffer_minutes`` is kept free before and after each meeting: between two of the person's
-    meetings and between a meeting and a busy time in their own calendar, not at the edges of their hours.
+    None means no limit. ``buffer_minutes`` is kept free before and after each meeting, between two of the person's
+    meetings; around a busy time in their own calendar it widens the busy time (so, like it, it is avoided, and met
+    on at most a few dates of a weekly slot). It does not apply at the edges of their hours.
     """
 
     buffer_minutes: int = 0
@@ -178,10 +179,12 @@ class Limits:
 
     def describe(self) -> str:
         """Every limit in words ("2 meetings a day; not before 10:00, 15 min buffer"), or "" when there is none."""
-        return "; ".join(part for part in (", ".join(map(str, self.caps())), self.shaping_hours()) if part)
+        buffer = f"{self.buffer_minutes} min buffer" if self.buffer_minutes else ""
+        hours = ", ".join(part for part in (self.shaping_hours(), buffer) if part)
+        return "; ".join(part for part in (", ".join(map(str, self.caps())), hours) if part)
 
     def shaping_hours(self) -> str:
-        """The limits that close hours to meetings, in words: "not before 10:00, not on Fri, 15 min buffer"."""
+        """The limits that close hours to meetings, in words: "not before 10:00, not on Fri"."""
         parts = []
         if self.earliest is not None:
             parts.append(f"not before {self.earliest:%H:%M}")
@@ -189,8 +192,6 @@ class Limits:
             parts.append(f"not after {self.latest:%H:%M}")
         if self.days_off:
             parts.append("not on " + "/".join(WEEKDAY_NAMES[day] for day in sorted(self.days_off)))
-        if self.buffer_minutes:
-            parts.append(f"{self.buffer_minutes} min buffer")
         return ", ".join(parts)
 
     def trim(self, windows: tuple[Window, ...]) -> tuple[Window, ...]:

@@ -257,8 +257,13 @@ class PartModel:
         published = [var for candidate, var in self.slots if candidate_key(candidate) in kept]
         days, blocks = self._organiser_days_and_blocks()
         on_busy = [(var, candidate.busy_dates) for candidate, var in self.slots if candidate.busy_dates]
+        # A demand meets on busy dates at most through its meetings_max slots with the most of them.
         busy_max = sum(
-            demand.meetings_max * max((c.busy_dates for c, _ in self.by_demand[demand.key]), default=0)
+            sum(
+                sorted((c.busy_dates for c, _ in self.by_demand[demand.key]), reverse=True)[
+                    : demand.meetings_max
+                ]
+            )
             for demand in self.demands.values()
         )
 

@@ -133,12 +133,20 @@ def _outside_hours(meeting: Meeting, starts_at: dt.datetime, ends_at: dt.datetim
             hours = f" {blackout.hours_label}" if blackout.is_part_day else ""
             problems.append(f"{person.name} is away on {local_start.date()}{hours}{why}.")
         owner = {"source__mentor" if person is mentor else "source__scholar": person}
-        busy = BusyBlock.objects.filter(**owner, starts_at__lt=ends_at, ends_at__gt=starts_at).first()
+        # Their buffer keeps meetings that far from a busy time too, as plans do.
+        buffer = dt.timedelta(minutes=person.meeting_buffer_minutes)
+        busy = (
+            BusyBlock.objects.filter(**owner, starts_at__lt=ends_at + buffer, ends_at__gt=starts_at - buffer)
+            .order_by("starts_at")
+            .first()
+        )
         if busy is not None:
             zone = ZoneInfo(person.time_zone)
+            near = busy.starts_at >= ends_at or busy.ends_at <= starts_at
             problems.append(
                 f"{person.name}'s own calendar shows them busy "
-                f"{busy.starts_at.astimezone(zone):%H:%M}–{busy.ends_at.astimezone(zone):%H:%M}."
+                f"{busy.starts_at.astimezone(zone):%H:%M}–{busy.ends_at.astimezone(zone):%H:%M}"
+                + (f", within their {person.meeting_buffer_minutes} min buffer." if near else ".")
             )
     return problems
 

@@ -119,6 +119,10 @@ def test_limits_that_cannot_hold_are_refused_by_field_and_nothing_is_saved(make)
     assert response.status_code == 400
     form = response.context["form"]
     assert form.errors["max_meetings_per_day"] == ["Ensure this value is greater than or equal to 1."]
+    response = client.post("/limits/", {**FULL, "earliest_meeting_start": "10:00:10"})
+    assert response.context["form"].errors["earliest_meeting_start"] == [
+        "Give a time in whole minutes (like 10:00), without seconds."
+    ]
     response = client.post(
         "/limits/", {**FULL, "earliest_meeting_start": "14:00", "latest_meeting_end": "09:00"}
     )
@@ -184,6 +188,11 @@ def test_a_person_reads_and_changes_their_own_limits_through_the_api(make):
             {"max_meeting_minutes_per_day": "lots"},
             "max_meeting_minutes_per_day",
             "A valid integer is required.",
+        ),
+        (
+            {"earliest_meeting_start": "10:00", "latest_meeting_end": "10:00:30"},
+            "latest_meeting_end",
+            "Give a time in whole minutes (like 10:00), without seconds.",
         ),
     ],
 )

@@ -10,7 +10,7 @@ from cohort.models import Cohort
 from mentors.models import Mentor
 from scheduling.models import Meeting
 from scheduling.services.meeting_edits import meeting_move
-from scholars.models import Scholar
+from scholars.models import BusyBlock, CalendarSource, Scholar
 from tests.factories import (
     AvailabilityFactory,
     BlackoutFactory,
@@ -177,11 +177,36 @@ def test_a_move_next_to_another_meeting_keeps_the_persons_buffer_and_caps(meetin
         "Mira has 120 minutes in the week of 2027-03-08, above their limit of 1 h 30 min of meetings a week.",
         "Only staff can move it there anyway.",
     ]
-    # Within its own week the meeting adds nothing; a cancelled meeting holds no time.
-    assert (
-        meeting_move(meeting=meeting, starts_at=wall_clock("2027-03-03 10:00")).status == Meeting.Status.MOVED
-    )
+    # A week already over the cap is not this move's doing when the meeting stays in it.
+    MeetingFactory(series=other.series, starts_at=dt.datetime(2027, 3, 4, 14, tzinfo=dt.UTC))
+    MeetingFactory(series=other.series, starts_at=dt.datetime(2027, 3, 5, 14, tzinfo=dt.UTC))
+    moved = meeting_move(meeting=meeting, starts_at=wall_clock("2027-03-03 10:00"))
+    assert moved.starts_at == dt.datetime(2027, 3, 3, 10, tzinfo=dt.UTC)
+    # A cancelled meeting holds no time.
     other.status = Meeting.Status.CANCELLED
     other.save()
     moved = meeting_move(meeting=meeting, starts_at=wall_clock("2027-03-09 13:00"))
     assert moved.starts_at == dt.datetime(2027, 3, 9, 13, tzinfo=dt.UTC)
+
+
+def test_a_move_near_a_busy_time_keeps_the_persons_buffer(meeting):
+    mentor = meeting.series.mentor
+    Mentor.objects.filter(pk=mentor.pk).update(meeting_buffer_minutes=30)
+    source = CalendarSource.objects.create(
+        mentor=mentor, url_encrypted="-", url_hint="calendar.example.org/…"
+    )
+    BusyBlock.objects.create(
+        source=source,
+        starts_at=dt.datetime(2027, 3, 2, 11, tzinfo=dt.UTC),
+        ends_at=dt.datetime(2027, 3, 2, 12, tzinfo=dt.UTC),
+    )
+
+    assert refusal(meeting=meeting, starts_at=wall_clock("2027-03-02 12:15"))["starts_at"] == [
+        "Mira's own calendar shows them busy 11:00–12:00, within their 30 min buffer.",
+        "Only staff can move it there anyway.",
+    ]
+    assert refusal(meeting=meeting, starts_at=wall_clock("2027-03-02 11:30"))["starts_at"][0] == (
+        "Mira's own calendar shows them busy 11:00–12:00."
+    )
+    moved = meeting_move(meeting=meeting, starts_at=wall_clock("2027-03-02 12:30"))
+    assert moved.starts_at == dt.datetime(2027, 3, 2, 12, 30, tzinfo=dt.UTC)

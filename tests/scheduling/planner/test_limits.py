@@ -246,8 +246,20 @@ def test_limits_that_close_every_hour_say_so():
     ]
 
 
+def test_a_weekly_cap_is_why_a_demand_gets_fewer_than_its_most():
+    cas = limited(CAS, meetings_per_week=2)
+    meeting = demand(cas, SCHOLARS[0], per_week=(2, 3), minutes=30)
+
+    for planner in (plan, plan_first_fit):
+        result = planner(problem([cas, SCHOLARS[0]], [meeting]))
+        [short] = result.below_max
+        assert short.placed == 2
+        assert short.reason.endswith("where they are free, Cas already has their limit of 2 meetings a week")
+
+
 def test_limits_that_close_the_shared_hours_say_whose():
-    ada = replace(SCHOLARS[0], windows=hours(9, 12))
+    """Ada's buffer closes no hour: only Cas's earliest start is named."""
+    ada = limited(replace(SCHOLARS[0], windows=hours(9, 12)), buffer_minutes=15)
     cas = limited(CAS, earliest=time(12, 30))
     result = plan(problem([cas, ada], [demand(cas, ada)]))
 
