@@ -59,11 +59,6 @@ class Mentor(MeetingInput, MeetingLimits, Person):
     def cadence_value(self) -> Cadence:
         return Cadence.from_dict(self.cadence)
 
-    @property
-    def meeting_link(self) -> str:
-        """The place as a link to follow (a video call), or empty when it is a room."""
-        return self.meeting_place if self.meeting_place.startswith("https://") else ""
-
     def calendar_cohorts(self) -> list[Cohort]:
         """The cohorts the mentor takes part in: those offering one of their streams, and their scholars'."""
         return self.calendar_cohorts_of([self])[0]

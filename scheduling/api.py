@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
-from rest_framework import serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
@@ -35,7 +35,7 @@ from scheduling.selectors import (
     series_for,
     upcoming_meetings_for,
 )
-from scheduling.services.meeting_edits import meeting_cancel, meeting_mark, meeting_move
+from scheduling.services.meeting_edits import meeting_cancel, meeting_mark, meeting_move, series_place_set
 from scheduling.services.planning import PlanNotApplicable, plan_apply
 from scheduling.tasks import plan_on_worker
 
@@ -45,21 +45,49 @@ def _as_api_error(error: ModelValidationError) -> ValidationError:
 
 
 class MeetingSeriesSerializer(ModelSerializer):
+    place = serializers.CharField(
+        read_only=True, help_text="Where its meetings happen: meeting_place, or else the mentor's own place."
+    )
+
     class Meta:
         model = MeetingSeries
         fields = [
             "id", "cohort", "mentor", "team", "scholars", "kind", "title", "uid", "weekday", "start_time",
             "duration_minutes", "time_zone", "interval_weeks", "rrule", "starts_on", "ends_on", "status", "version",
+            "meeting_place", "place",
         ]  # fmt: skip
-        read_only_fields = fields
+        read_only_fields = [field for field in fields if field != "meeting_place"]
 
 
-class MeetingSeriesViewSet(viewsets.ReadOnlyModelViewSet):
+class MeetingSeriesViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Published recurring meetings. Staff and the series' mentor set where it happens (PATCH ``meeting_place``,
+    a video link or a room; empty: the mentor's own place): every series of the same meeting takes it, and a
+    re-plan keeps it. Nothing else of a series is written here: plans and meeting edits do that."""
+
     serializer_class = MeetingSeriesSerializer
     filterset_fields = ["cohort", "mentor", "kind", "status"]
+    http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self):
-        return series_for(self.request.user).prefetch_related("scholars").order_by("pk")
+        return (
+            series_for(self.request.user).select_related("mentor").prefetch_related("scholars").order_by("pk")
+        )
+
+    def update(self, request, *args, **kwargs) -> Response:
+        # Visible but not theirs (a scholar's series, a co-mentor's) is a 403 before anything is read from the body.
+        series = self.get_object()
+        mentor = mentor_of(request.user)
+        if not is_staff_role(request.user) and (mentor is None or series.mentor_id != mentor.pk):
+            self.permission_denied(request, message="Only staff and the series' mentor set where it happens.")
+        return super().update(request, *args, **kwargs)
+
+    def perform_update(self, serializer) -> None:
+        series = serializer.instance
+        place = serializer.validated_data.get("meeting_place", series.meeting_place)
+        try:
+            serializer.instance = series_place_set(series=series, place=place, by=self.request.user)
+        except ModelValidationError as error:
+            raise ValidationError(error.message_dict) from error
 
 
 class MeetingSerializer(ModelSerializer):

@@ -73,7 +73,7 @@ def series_event(
         # Feeds never carry private notes: only what every attendee may see, and names the subscriber may see.
         description=series.get_kind_display(),
         names_people=True,
-        location=series.mentor.meeting_place,
+        location=series.place,
         rule=rule,
         # The rule's own wall clock, even on a spring-forward day where the instant shifts.
         first_start_local=dt.datetime.combine(occurrences[0].local_date, series.start_time),
@@ -144,7 +144,7 @@ def occurrence_event(meeting: Meeting, *, cancelled: bool = False) -> ics.Single
         uid=series.uid,
         summary=series.title,
         description=f"{series.get_kind_display()} with {', '.join([series.mentor.name, *(s.name for s in scholars)])}",
-        location=series.mentor.meeting_place,
+        location=series.place,
         starts_at_utc=meeting.starts_at,
         ends_at_utc=meeting.ends_at,
         time_zone=series.time_zone,

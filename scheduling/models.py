@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cohort.cadence import KIND_LABELS, MeetingKind
 from cohort.models import Cohort, Stream, TimeStamped
-from cohort.validators import validate_time_zone
+from cohort.validators import validate_meeting_place, validate_time_zone
 from mentors.models import Mentor
 from scheduling.recurrence import WeeklyRule
 from scholars.models import Scholar, Team
@@ -87,6 +87,13 @@ class MeetingSeries(TimeStamped):
     plan_run = models.ForeignKey(
         PlanRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="series"
     )
+    meeting_place = models.CharField(
+        max_length=500,
+        blank=True,
+        validators=[validate_meeting_place],
+        help_text="Where these meetings happen: a video link (https://…) or a room. Empty: the mentor's own "
+        "place. Kept by every series of the same meeting, across plans.",
+    )
 
     class Meta:
         ordering = ["cohort", "mentor", "weekday", "start_time"]
@@ -104,6 +111,16 @@ class MeetingSeries(TimeStamped):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def place(self) -> str:
+        """Where its meetings happen: its own place, or the mentor's."""
+        return self.meeting_place or self.mentor.meeting_place
+
+    @property
+    def place_link(self) -> str:
+        """The place as a link to follow (a video call), or empty when it is a room."""
+        return self.place if self.place.startswith("https://") else ""
 
     def active_scholars(self) -> list[Scholar]:
         """The scholars still in the programme; filtered here so a prefetched ``scholars`` is reused."""

@@ -34,7 +34,13 @@ from cohort.dates import WEEKDAY_NAMES
 from cohort.selectors import is_staff_role
 from scheduling.admin.actions import local_time
 from scheduling.models import CalendarClash, Meeting, MeetingSeries
-from scheduling.services.meeting_edits import meeting_cancel, meeting_mark, meeting_move, series_cancel_rest
+from scheduling.services.meeting_edits import (
+    meeting_cancel,
+    meeting_mark,
+    meeting_move,
+    series_cancel_rest,
+    series_place_set,
+)
 
 EDITABLE_MEETING = (Meeting.Status.SCHEDULED, Meeting.Status.MOVED)
 
@@ -60,6 +66,20 @@ class MeetingSeriesAdmin(ReadOnlyAdmin):
     list_select_related = ["cohort", "mentor"]
     inlines = [MeetingInline]
     actions = ["cancel_rest"]
+    # Where it happens is the one thing set on this page (by staff, or the mentor on their own series); plans and
+    # meeting edits write the rest.
+    fields = [
+        "title", "cohort", "mentor", "team", "scholars", "kind", "rhythm", "starts_on", "ends_on", "status", "uid",
+        "version", "meeting_place",
+    ]  # fmt: skip
+    readonly_fields = [field for field in fields if field != "meeting_place"]
+
+    def has_change_permission(self, request: HttpRequest, obj: MeetingSeries | None = None) -> bool:
+        # The rows a viewer reaches are already theirs (``mentor_lookup``); their place is theirs to set.
+        return self.has_view_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: MeetingSeries, form, change: bool) -> None:
+        series_place_set(series=obj, place=form.cleaned_data["meeting_place"], by=request.user)
 
     @admin.display(description="when")
     def rhythm(self, series: MeetingSeries) -> str:

@@ -258,6 +258,7 @@ SERIES_SHOWN = (
     "updated_at",
     "mentor__name",
     "mentor__email",
+    "meeting_place",
     "mentor__meeting_place",
 )
 

@@ -121,8 +121,8 @@ def _meeting_context(notification: Notification, zone: str) -> dict:
         "when": format_span(meeting.starts_at, meeting.ends_at, zone),
         "previously": format_instant(dt.datetime.fromisoformat(previous), zone) if previous else "",
         "with_names": [p.name for p in people if p != recipient],
-        "where": series.mentor.meeting_place,
-        "where_link": series.mentor.meeting_link,
+        "where": series.place,
+        "where_link": series.place_link,
     }
 
 

@@ -62,7 +62,7 @@ def _days_of_meetings(mentor: Mentor, first_day: dt.date) -> list[DayOfMeetings]
         Meeting.objects.filter(
             series__mentor=mentor, starts_at__gte=starts, starts_at__lt=starts + dt.timedelta(days=DAYS_SHOWN)
         )
-        .select_related("series")
+        .select_related("series__mentor")
         .order_by("starts_at")
     )
     by_day: dict[dt.date, list[Meeting]] = {}

@@ -122,6 +122,17 @@ def _unique_uid(base: str) -> str:
     return uid
 
 
+def _place_of(cohort: Cohort, demand_key: str) -> str:
+    """Where the same meeting was set to happen before (a re-plan or a new stretch keeps it); empty: the mentor's."""
+    return (
+        MeetingSeries.objects.filter(cohort=cohort, demand_key=demand_key)
+        .order_by("-pk")
+        .values_list("meeting_place", flat=True)
+        .first()
+        or ""
+    )
+
+
 def _new_series(
     dates: CohortDates, demand: Demand, key: SlotKey, segment: Segment[int], ends_on: dt.date, run
 ) -> MeetingSeries:
@@ -151,6 +162,7 @@ def _new_series(
         starts_on=segment.first_day,
         ends_on=ends_on,
         plan_run=run,
+        meeting_place=_place_of(cohort, demand.key),
     )
     series.scholars.set(segment.attendees)
     return series

@@ -257,6 +257,35 @@ def meeting_move(
 
 
 @transaction.atomic
+def series_place_set(
+    *, series: MeetingSeries, place: str, by: AbstractBaseUser | None = None
+) -> MeetingSeries:
+    """Set where a recurring meeting happens (a video link or a room; empty: the mentor's own place).
+
+    It is set on every series of the same meeting in the cohort (the stretches one meeting is published as, and
+    the ones a re-plan makes from them), each bumped so calendars take it. Raises ValidationError on
+    ``meeting_place``, having written nothing.
+    """
+    place = place.strip()
+    try:
+        MeetingSeries._meta.get_field("meeting_place").run_validators(place)
+    except ValidationError as error:
+        raise ValidationError({"meeting_place": error.messages}) from error
+    rows = MeetingSeries.objects.select_for_update().filter(
+        cohort_id=series.cohort_id, demand_key=series.demand_key
+    )
+    changes = []
+    for row in rows.exclude(meeting_place=place).order_by("pk"):
+        before = row_snapshot(row)
+        row.meeting_place, row.version = place, row.version + 1
+        row.save(update_fields=["meeting_place", "version", "updated_at"])
+        changes.append(RowChange.of(row, before=before, cohort_ids=[row.cohort_id]))
+    if changes:
+        audit_write(changes=changes, by=by)
+    return rows.get(pk=series.pk)
+
+
+@transaction.atomic
 def meeting_cancel(*, meeting: Meeting, by: AbstractBaseUser | None = None) -> Meeting:
     meeting = _locked(meeting)
     before = row_snapshot(meeting)

@@ -7,9 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from cohort.models import AuditEntry
 from mentors.models import Availability
 from scheduling.models import Meeting, Notification
-from tests.admin.conftest import MentorRows
+from tests.admin.conftest import MentorRows, posted_back
 from tests.factories import CohortFactory, MeetingFactory, MeetingSeriesFactory
 
 pytestmark = pytest.mark.django_db
@@ -220,3 +221,29 @@ def test_the_list_starts_on_upcoming_meetings(alice_client, alice: MentorRows):
 
     assert [m.pk for m in upcoming.context["cl"].result_list] == [alice.meeting.pk]
     assert {m.pk for m in everything.context["cl"].result_list} == {alice.meeting.pk, past.pk}
+
+
+def test_a_mentor_sets_where_their_series_meets_and_nothing_else(
+    alice_client, alice: MentorRows, bob: MentorRows
+):
+    series = alice.series
+    url = reverse("admin:scheduling_meetingseries_change", args=[series.pk])
+    page = alice_client.get(url)
+    assert 'name="meeting_place"' in page.text
+    assert 'name="title"' not in page.text
+
+    response = alice_client.post(
+        url, posted_back(page) | {"meeting_place": "Seminar room 2", "title": "Renamed"}
+    )
+
+    assert response.status_code == 302
+    series.refresh_from_db()
+    assert (series.meeting_place, series.title) == ("Seminar room 2", "Alice 1-on-1")
+    assert AuditEntry.objects.filter(actor=alice.mentor.user, changes__has_key="meeting_place").exists()
+    refused = alice_client.post(url, posted_back(page) | {"meeting_place": "http://meet.example.org/x"})
+    assert "A video link must start with https://" in refused.text
+    # Another mentor's series is not theirs to reach.
+    other = reverse("admin:scheduling_meetingseries_change", args=[bob.series.pk])
+    assert alice_client.post(other, posted_back(page) | {"meeting_place": "Hijacked"}).status_code == 302
+    bob.series.refresh_from_db()
+    assert bob.series.meeting_place == ""

@@ -1,5 +1,6 @@
-"""Where a mentor's meetings happen (a video link or a room): in the feed each subscriber reads, in the invitation
-and text of every mail, and on the scholar's and the mentor's pages; an http link is refused."""
+"""Where meetings happen (a video link or a room), the mentor's own place or one a recurring meeting has of its
+own: in the feed each subscriber reads, in the invitation and text of every mail, and on the scholar's and the
+mentor's pages; set by staff and the meeting's mentor, kept across plans; an http link is refused."""
 
 from __future__ import annotations
 
@@ -12,12 +13,18 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
+from cohort.models import AuditEntry
 from scheduling.feed_tokens import feed_token_rotate
-from scheduling.models import Notification
+from scheduling.models import MeetingSeries, Notification
 from scheduling.notifications.messages import compose_message
 from scheduling.notifications.reminders import sync_meeting_notifications
+from scheduling.services.meeting_edits import series_place_set
+from scheduling.services.planning import plan_apply, plan_cohort
 from tests.api.conftest import client_for
 from tests.factories import (
+    WEEKLY_ONE_ON_ONE,
+    AvailabilityFactory,
+    CohortFactory,
     MeetingFactory,
     MeetingSeriesFactory,
     MentorFactory,
@@ -120,3 +127,97 @@ def test_staff_set_the_place_through_the_api():
     assert (response.status_code, response.json()["meeting_place"]) == (200, VIDEO)
     mentor.refresh_from_db()
     assert mentor.meeting_place == VIDEO
+
+
+# --- A place of its own per recurring meeting -------------------------------------------------------------------
+
+ROOM = "Seminar room 2"
+
+
+def test_a_series_place_comes_before_the_mentors_in_feeds_mail_and_pages(meeting):
+    series = meeting.series
+    series_place_set(series=series, place=ROOM)
+    scholar = series.scholars.get()
+
+    body = Client().get(urlsplit(feed_token_rotate(owner=scholar).https_url).path).content
+    [event] = [e for e in icalendar.Calendar.from_ical(body).walk("VEVENT") if e["UID"] == series.uid]
+    assert str(event["LOCATION"]) == ROOM
+    sync_meeting_notifications(meetings=[meeting], now=STARTS - dt.timedelta(days=2))
+    reminder = Notification.objects.filter(kind=Notification.Kind.REMINDER, recipient_scholar=scholar).first()
+    assert f"Where: {ROOM}" in compose_message(reminder, as_of=reminder.due_at).text
+    client = Client()
+    client.force_login(scholar.user)
+    assert f'<span class="where">{ROOM}</span>' in client.get("/").text
+    # Cleared, the mentor's own place is back.
+    series_place_set(series=series, place="")
+    client.force_login(scholar.user)
+    assert (
+        f'<a href="{VIDEO}" rel="noopener noreferrer" target="_blank">Join the call</a>'
+        in client.get("/").text
+    )
+
+
+def test_the_place_is_set_on_every_series_of_the_same_meeting_and_audited(meeting):
+    series = meeting.series
+    later = MeetingSeriesFactory(
+        mentor=series.mentor,
+        cohort=series.cohort,
+        demand_key=series.demand_key,
+        scholars=list(series.scholars.all()),
+    )
+    other = MeetingSeriesFactory(mentor=series.mentor, cohort=series.cohort, demand_key="group:noor")
+    staff = UserFactory(username="staff", is_staff=True)
+
+    series_place_set(series=series, place=f"  {ROOM} ", by=staff)
+
+    rows = {row.pk: (row.meeting_place, row.version) for row in MeetingSeries.objects.all()}
+    assert rows[series.pk] == (ROOM, series.version + 1)
+    assert rows[later.pk] == (ROOM, later.version + 1)
+    assert rows[other.pk] == ("", other.version)
+    assert AuditEntry.objects.filter(actor=staff, changes__has_key="meeting_place").count() == 2
+    with pytest.raises(ValidationError) as refused:
+        series_place_set(series=series, place="http://meet.example.org/plain")
+    assert refused.value.message_dict == {
+        "meeting_place": ["A video link must start with https://; a room is written as words."]
+    }
+    assert MeetingSeries.objects.get(pk=series.pk).meeting_place == ROOM
+
+
+def test_a_re_plan_keeps_the_place_of_a_meeting_it_moves(settings):
+    settings.PLANNER_TIME_LIMIT_SECONDS = 2
+    cohort = CohortFactory(start_date=dt.date(2027, 3, 1), end_date=dt.date(2027, 3, 26))
+    mentor = MentorFactory(name="Noor", meeting_place=VIDEO, cadence=WEEKLY_ONE_ON_ONE.to_dict())
+    AvailabilityFactory(mentor=mentor, weekday=0, start_time=dt.time(10), end_time=dt.time(11))
+    MentorshipFactory(mentor=mentor, scholar=ScholarFactory(cohort=cohort))
+    plan_apply(plan_run=plan_cohort(cohort=cohort), today=dt.date(2027, 2, 1))
+    first = MeetingSeries.objects.get()
+    series_place_set(series=first, place=ROOM)
+
+    mentor.availability.update(weekday=3)
+    plan_apply(plan_run=plan_cohort(cohort=cohort), today=dt.date(2027, 2, 1))
+
+    moved = MeetingSeries.objects.exclude(pk=first.pk).get(status=MeetingSeries.Status.ACTIVE)
+    assert (moved.weekday, moved.meeting_place, moved.place) == (3, ROOM, ROOM)
+
+
+def test_staff_and_the_series_mentor_set_its_place_through_the_api(meeting):
+    series = meeting.series
+    url = f"/api/v1/meeting-series/{series.pk}/"
+
+    response = client_for(series.mentor.user).patch(url, {"meeting_place": ROOM}, format="json")
+    assert response.status_code == 200, response.json()
+    assert (response.json()["meeting_place"], response.json()["place"]) == (ROOM, ROOM)
+    staff = client_for(UserFactory(username="staff", is_staff=True))
+    assert staff.patch(url, {"meeting_place": ""}, format="json").json()["place"] == VIDEO
+    refused = staff.patch(url, {"meeting_place": "http://x.example.org"}, format="json")
+    assert refused.status_code == 400
+    assert refused.json()["meeting_place"] == [
+        "A video link must start with https://; a room is written as words."
+    ]
+    assert staff.put(url, {"meeting_place": ROOM}, format="json").status_code == 405
+    assert staff.patch(url, {"title": "Renamed"}, format="json").json()["title"] == series.title
+    scholar = series.scholars.get()
+    assert client_for(scholar.user).patch(url, {"meeting_place": ROOM}, format="json").status_code == 403
+    other_mentor = MentorFactory(user=UserFactory(username="other", is_staff=True))
+    assert client_for(other_mentor.user).patch(url, {"meeting_place": ROOM}, format="json").status_code == 404
+    assert MeetingSeries.objects.get(pk=series.pk).meeting_place == ""
