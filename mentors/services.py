@@ -36,7 +36,7 @@ MENTOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "scholars.mentorship": ("view",),
     "scholars.team": ("view",),
     "scholars.checkin": ("view",),
-    "scheduling.meetingseries": ("view",),
+    "scheduling.meetingseries": ("view", "change"),  # where their meetings happen, nothing else
     "scheduling.meeting": ("view", "change"),
     "scheduling.calendarclash": ("view",),
 }

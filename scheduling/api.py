@@ -82,10 +82,14 @@ class MeetingSeriesViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSe
         return super().update(request, *args, **kwargs)
 
     def perform_update(self, serializer) -> None:
-        series = serializer.instance
-        place = serializer.validated_data.get("meeting_place", series.meeting_place)
+        if "meeting_place" not in serializer.validated_data:
+            return  # nothing else of a series is written here
         try:
-            serializer.instance = series_place_set(series=series, place=place, by=self.request.user)
+            serializer.instance = series_place_set(
+                series=serializer.instance,
+                place=serializer.validated_data["meeting_place"],
+                by=self.request.user,
+            )
         except ModelValidationError as error:
             raise ValidationError(error.message_dict) from error
 

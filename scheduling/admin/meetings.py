@@ -1,4 +1,5 @@
-"""Series (read-only: plans write them) and meetings, which staff and mentors move, cancel or mark here.
+"""Series (plans write them; here only where they happen is set) and meetings, which staff and mentors move,
+cancel or mark here.
 
 Every move, cancellation and mark goes through ``scheduling.services.meeting_edits``, so reminders and feeds
 follow it and the audit trail records who; the private notes are edited in place (they shape no meeting).
@@ -53,7 +54,7 @@ class MeetingInline(ReadOnlyInline):
 
 
 @admin.register(MeetingSeries)
-class MeetingSeriesAdmin(ReadOnlyAdmin):
+class MeetingSeriesAdmin(RoleScopedAdmin):
     mentor_lookup = "mentor_id"
     list_display = ["title", "cohort", "mentor", "kind", "rhythm", "status"]
     list_filter = [
@@ -66,17 +67,19 @@ class MeetingSeriesAdmin(ReadOnlyAdmin):
     list_select_related = ["cohort", "mentor"]
     inlines = [MeetingInline]
     actions = ["cancel_rest"]
-    # Where it happens is the one thing set on this page (by staff, or the mentor on their own series); plans and
-    # meeting edits write the rest.
+    # Where it happens is the one thing set on this page (by staff, or the mentor on their own series, both with the
+    # change permission); plans and meeting edits write the rest.
     fields = [
-        "title", "cohort", "mentor", "team", "scholars", "kind", "rhythm", "starts_on", "ends_on", "status", "uid",
-        "version", "meeting_place",
+        "title", "cohort", "mentor", "team", "scholars", "kind", "demand_key", "rhythm", "week_parity", "rrule",
+        "starts_on", "ends_on", "status", "uid", "version", "plan_run", "meeting_place",
     ]  # fmt: skip
     readonly_fields = [field for field in fields if field != "meeting_place"]
 
-    def has_change_permission(self, request: HttpRequest, obj: MeetingSeries | None = None) -> bool:
-        # The rows a viewer reaches are already theirs (``mentor_lookup``); their place is theirs to set.
-        return self.has_view_permission(request, obj)
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: MeetingSeries | None = None) -> bool:
+        return False
 
     def save_model(self, request: HttpRequest, obj: MeetingSeries, form, change: bool) -> None:
         series_place_set(series=obj, place=form.cleaned_data["meeting_place"], by=request.user)

@@ -122,10 +122,11 @@ def _unique_uid(base: str) -> str:
     return uid
 
 
-def _place_of(cohort: Cohort, demand_key: str) -> str:
-    """Where the same meeting was set to happen before (a re-plan or a new stretch keeps it); empty: the mentor's."""
+def meeting_place_kept(cohort: Cohort, demand_key: str, mentor_id: int) -> str:
+    """Where the same meeting with the same mentor was set to happen before (a re-plan or a new stretch keeps it);
+    empty: the mentor's."""
     return (
-        MeetingSeries.objects.filter(cohort=cohort, demand_key=demand_key)
+        MeetingSeries.objects.filter(cohort=cohort, demand_key=demand_key, mentor_id=mentor_id)
         .order_by("-pk")
         .values_list("meeting_place", flat=True)
         .first()
@@ -140,9 +141,10 @@ def _new_series(
     team = Team.objects.get(pk=int(demand.key.split(":")[1])) if demand.kind == MeetingKind.TEAM else None
     interval = demand.interval_weeks
     slot = f"{WEEKDAY_NAMES[key.weekday].lower()}{key.start.replace(':', '')}"
+    mentor_id = dates.mentors[demand.organiser.removeprefix("mentor:")]
     series = MeetingSeries.objects.create(
         cohort=cohort,
-        mentor_id=dates.mentors[demand.organiser.removeprefix("mentor:")],
+        mentor_id=mentor_id,
         team=team,
         kind=demand.kind.value,
         demand_key=demand.key,
@@ -162,7 +164,7 @@ def _new_series(
         starts_on=segment.first_day,
         ends_on=ends_on,
         plan_run=run,
-        meeting_place=_place_of(cohort, demand.key),
+        meeting_place=meeting_place_kept(cohort, demand.key, mentor_id),
     )
     series.scholars.set(segment.attendees)
     return series

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from cohort.models import Cohort
 from cohort.services import RowChange, Snapshot, audit_write, row_snapshot
 from scheduling.feeds.generation import feeds_changed
 from scheduling.models import SETTLED_STATUSES, Meeting, MeetingSeries
@@ -133,13 +134,13 @@ def _outside_hours(meeting: Meeting, starts_at: dt.datetime, ends_at: dt.datetim
             hours = f" {blackout.hours_label}" if blackout.is_part_day else ""
             problems.append(f"{person.name} is away on {local_start.date()}{hours}{why}.")
         owner = {"source__mentor" if person is mentor else "source__scholar": person}
-        # Their buffer keeps meetings that far from a busy time too, as plans do.
+        # Their buffer keeps meetings that far from a busy time too, as plans do; a busy time it overlaps is named
+        # before one it only comes near.
         buffer = dt.timedelta(minutes=person.meeting_buffer_minutes)
-        busy = (
-            BusyBlock.objects.filter(**owner, starts_at__lt=ends_at + buffer, ends_at__gt=starts_at - buffer)
-            .order_by("starts_at")
-            .first()
-        )
+        nearby = BusyBlock.objects.filter(
+            **owner, starts_at__lt=ends_at + buffer, ends_at__gt=starts_at - buffer
+        ).order_by("starts_at")
+        busy = nearby.filter(starts_at__lt=ends_at, ends_at__gt=starts_at).first() or nearby.first()
         if busy is not None:
             zone = ZoneInfo(person.time_zone)
             near = busy.starts_at >= ends_at or busy.ends_at <= starts_at
@@ -262,17 +263,19 @@ def series_place_set(
 ) -> MeetingSeries:
     """Set where a recurring meeting happens (a video link or a room; empty: the mentor's own place).
 
-    It is set on every series of the same meeting in the cohort (the stretches one meeting is published as, and
-    the ones a re-plan makes from them), each bumped so calendars take it. Raises ValidationError on
-    ``meeting_place``, having written nothing.
+    It is set on every series of the same meeting with the same mentor in the cohort (the stretches one meeting
+    is published as, and the ones a re-plan makes from them), each bumped, so feeds show it at once. Raises
+    ValidationError on ``meeting_place``, having written nothing.
     """
     place = place.strip()
     try:
         MeetingSeries._meta.get_field("meeting_place").run_validators(place)
     except ValidationError as error:
         raise ValidationError({"meeting_place": error.messages}) from error
+    # One writer of a cohort's series at a time: a plan applied meanwhile would copy the old place.
+    Cohort.objects.select_for_update().get(pk=series.cohort_id)
     rows = MeetingSeries.objects.select_for_update().filter(
-        cohort_id=series.cohort_id, demand_key=series.demand_key
+        cohort_id=series.cohort_id, demand_key=series.demand_key, mentor_id=series.mentor_id
     )
     changes = []
     for row in rows.exclude(meeting_place=place).order_by("pk"):

@@ -53,6 +53,7 @@ def test_the_mentors_group_may_edit_availability_and_only_view_scholars():
         "change_blackout",
         "change_calendarsource",
         "change_meeting",
+        "change_meetingseries",
         "change_mentor",
         "delete_availability",
         "delete_blackout",

@@ -18,6 +18,7 @@ from scheduling.feed_tokens import feed_token_rotate
 from scheduling.models import MeetingSeries, Notification
 from scheduling.notifications.messages import compose_message
 from scheduling.notifications.reminders import sync_meeting_notifications
+from scheduling.services.materialise import meeting_place_kept
 from scheduling.services.meeting_edits import series_place_set
 from scheduling.services.planning import plan_apply, plan_cohort
 from tests.api.conftest import client_for
@@ -183,7 +184,7 @@ def test_the_place_is_set_on_every_series_of_the_same_meeting_and_audited(meetin
     assert MeetingSeries.objects.get(pk=series.pk).meeting_place == ROOM
 
 
-def test_a_re_plan_keeps_the_place_of_a_meeting_it_moves(settings):
+def test_a_re_plan_keeps_themeeting_place_kept_a_meeting_it_moves(settings):
     settings.PLANNER_TIME_LIMIT_SECONDS = 2
     cohort = CohortFactory(start_date=dt.date(2027, 3, 1), end_date=dt.date(2027, 3, 26))
     mentor = MentorFactory(name="Noor", meeting_place=VIDEO, cadence=WEEKLY_ONE_ON_ONE.to_dict())
@@ -221,3 +222,32 @@ def test_staff_and_the_series_mentor_set_its_place_through_the_api(meeting):
     other_mentor = MentorFactory(user=UserFactory(username="other", is_staff=True))
     assert client_for(other_mentor.user).patch(url, {"meeting_place": ROOM}, format="json").status_code == 404
     assert MeetingSeries.objects.get(pk=series.pk).meeting_place == ""
+
+
+def test_a_team_meeting_keeps_each_mentors_place_apart(meeting):
+    """A team's meeting keeps its key when the team changes mentor: one mentor's place is not the next one's, and
+    the first cannot set the second's through a series of their own."""
+    series = meeting.series
+    first = MeetingSeriesFactory(mentor=series.mentor, cohort=series.cohort, demand_key="team:9")
+    successor = MentorFactory(name="Sam")
+    second = MeetingSeriesFactory(mentor=successor, cohort=series.cohort, demand_key="team:9")
+
+    series_place_set(series=first, place="https://meet.example.org/noor-personal")
+
+    assert MeetingSeries.objects.get(pk=second.pk).meeting_place == ""
+    assert meeting_place_kept(series.cohort, "team:9", successor.pk) == ""
+    assert (
+        meeting_place_kept(series.cohort, "team:9", series.mentor_id)
+        == "https://meet.example.org/noor-personal"
+    )
+
+
+def test_a_patch_without_a_place_writes_nothing(meeting):
+    series = meeting.series
+    staff = client_for(UserFactory(username="staff", is_staff=True))
+
+    response = staff.patch(f"/api/v1/meeting-series/{series.pk}/", {"title": "Renamed"}, format="json")
+
+    assert response.status_code == 200
+    assert MeetingSeries.objects.get(pk=series.pk).version == series.version
+    assert not AuditEntry.objects.filter(changes__has_key="meeting_place").exists()
