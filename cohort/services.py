@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
@@ -286,14 +286,25 @@ def meeting_limits_update(
     unknown = set(limits) - set(MeetingLimits.LIMIT_FIELDS)
     if unknown:
         raise TypeError(f"not a meeting limit: {', '.join(sorted(unknown))}")
+    return person_fields_update(person=person, changes=limits, by=by)
+
+
+def person_fields_update(
+    *, person: Person, changes: Mapping[str, object], by: AbstractBaseUser | None, related: Sequence[str] = ()
+) -> Person:
+    """Write some fields of a mentor's or a scholar's row, in one audited write by ``by``: the row locked (with
+    ``related`` rows its clean() reads), only what differs set and saved.
+
+    Only what changes is checked field by field, so a value stored under older rules does not block an unrelated
+    change; clean() still checks the row as a whole. Raises ValidationError by field, having written nothing.
+    """
     model = type(person)
     with meeting_inputs_change(by=by) as writes:
-        locked = model.objects.select_for_update().get(pk=person.pk)
+        locked = model.objects.select_for_update().select_related(*related).get(pk=person.pk)
         writes.before_write(locked)
-        changed = [field for field, value in limits.items() if getattr(locked, field) != value]
+        changed = [field for field, value in changes.items() if getattr(locked, field) != value]
         for field in changed:
-            setattr(locked, field, limits[field])
-        # Only what changes is checked field by field; clean() checks the hours the limits leave as a whole.
+            setattr(locked, field, changes[field])
         unchanged = [f.name for f in model._meta.fields if f.name not in changed]
         locked.full_clean(exclude=unchanged, validate_unique=False, validate_constraints=False)
         if changed:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from cohort.dates import monday_of
 from cohort.models import Cohort, Stream
-from cohort.services import meeting_inputs_change
+from cohort.services import meeting_inputs_change, person_fields_update
 from cohort.sign_in import PersonLogin, person_logins_create
 from cohort.signals import rows_written_in_bulk
 from cohort.slugs import slugify_ascii
@@ -228,19 +228,7 @@ def scholar_preferences_update(
         "reminder_offsets_minutes": reminder_offsets_minutes,
     }
     changes = {field: value for field, value in given.items() if value is not None}
-    with meeting_inputs_change(by=by) as writes:
-        locked = Scholar.objects.select_for_update().select_related("cohort").get(pk=scholar.pk)
-        writes.before_write(locked)
-        changed = [field for field, value in changes.items() if getattr(locked, field) != value]
-        for field in changed:
-            setattr(locked, field, changes[field])
-        # Only what this call changes is checked field by field: a value stored under older rules must not block
-        # an unrelated change (clean() still checks the working hours as a whole).
-        unchanged = [f.name for f in Scholar._meta.fields if f.name not in changed]
-        locked.full_clean(exclude=unchanged, validate_unique=False, validate_constraints=False)
-        if changed:
-            locked.save(update_fields=[*changed, "updated_at"])
-    return locked
+    return person_fields_update(person=scholar, changes=changes, by=by, related=["cohort"])
 
 
 def scholar_logins_create(*, scholars: Iterable[Scholar], invite: bool = True) -> list[PersonLogin]:
