@@ -304,7 +304,8 @@ class ScholarLimitsSerializer(MentorLimitsSerializer):
 
 class MyLimitsView(APIView):
     """The calling mentor's or scholar's own limits on meetings, in their time zone (empty: no limit). Plans keep
-    every one; a change reaches the next plan, and nothing published moves."""
+    every one (the buffer around busy times in their own calendar where they can); a change reaches the next plan,
+    and nothing published moves."""
 
     permission_classes = [IsAuthenticated]
 

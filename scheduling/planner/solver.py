@@ -6,8 +6,8 @@
    each alone is exact; they solve side by side, each with time in proportion to its size. Time the parts
    proven optimal leave unused goes to the others in a second round that starts from their plans so far.
 4. Per part, lexicographically (each weight exceeds everything below it): meetings placed, meetings counted
-   towards each demand's minimum, published slots kept, fewer dates on someone's busy time (own calendar), fewer
-   meeting days per organiser, fewer blocks
+   towards each demand's minimum, published slots kept, fewer dates on someone's busy time (own calendar, part-day
+   time away), fewer meeting days per organiser, fewer blocks
    (back-to-back meetings), the organiser's preferred weekdays, distance from window edges. Blocks are what
    makes proofs slow, so a part is solved in two stages: first everything but blocks (usually proven in
    milliseconds), then blocks with the tiers above held at that optimum.
