@@ -36,8 +36,8 @@ def first_fit(finder: CandidateFinder, candidates: dict[str, list[Candidate]]) -
             if candidate_key(candidate) in kept:
                 try_take(demand, candidate)
     for demand in problem.demands:
-        # Slots clear of everyone's busy times first (the sort is stable: otherwise in order).
-        for candidate in sorted(candidates[demand.key], key=lambda c: c.busy_dates):
+        # Slots that lose the fewest dates to busy times and days away first (the sort is stable: otherwise in order).
+        for candidate in sorted(candidates[demand.key], key=lambda c: c.lost_dates):
             try_take(demand, candidate)
     return chosen
 

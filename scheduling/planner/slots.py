@@ -81,6 +81,17 @@ def busy_minutes(person: Person) -> tuple[Interval, ...]:
     return tuple(joined)
 
 
+def days_away(person: Person, first: date, last: date) -> frozenset[int]:
+    """The dates from ``first`` to ``last`` the person is away all day, as local days since 1970-01-01."""
+    found = set()
+    for span in person.blackouts:
+        day, end = max(span.start, first), min(span.end, last)
+        while day <= end:
+            found.add((day - EPOCH.date()).days)
+            day += timedelta(days=1)
+    return frozenset(found)
+
+
 def merged_windows(person: Person) -> tuple[tuple[Interval, ...], ...]:
     """Per weekday, the hours their limits leave for meetings as sorted, merged minute ranges: 9-12 and 12-17 make
     9-17."""
@@ -124,6 +135,12 @@ class Candidate:
     occurrences: tuple[Interval, ...]
     edge_slack: int
     busy_dates: int = 0  # dates on which an attendee's own calendar shows them busy
+    away_dates: int = 0  # other dates on which an attendee is away all day: those meetings are cancelled
+
+    @property
+    def lost_dates(self) -> int:
+        """Dates the meeting would be held on a busy time or not at all: what the planner keeps few."""
+        return self.busy_dates + self.away_dates
 
     @property
     def slot(self) -> WeeklySlot:
@@ -167,6 +184,7 @@ class Fit(NamedTuple):
     hours: int  # inside their hours and limits
     free: int  # clear of their busy times
     slack: int  # least minutes to an edge of their hours, over the dates inside them
+    present: int  # not a day they are away all day (the meeting is cancelled then)
 
     @property
     def works(self) -> int:
@@ -214,9 +232,12 @@ class CandidateFinder:
         self.clocks = {name: ZoneClock(name, first, last) for name in sorted(set(self.zones.values()))}
         self.windows = {person.key: merged_windows(person) for person in problem.people}
         self.busy = {person.key: busy_minutes(person) for person in problem.people}
+        self.away = {person.key: days_away(person, first, last) for person in problem.people}
         profiles: dict[tuple, int] = {}
         self.profile = {
-            key: profiles.setdefault((self.zones[key], windows, self.busy[key]), len(profiles))
+            key: profiles.setdefault(
+                (self.zones[key], windows, self.busy[key], self.away[key]), len(profiles)
+            )
             for key, windows in self.windows.items()
         }
         self._dates: dict[tuple[int, int, int | None], tuple[date, ...]] = {}
@@ -254,8 +275,9 @@ class CandidateFinder:
         key = (self.profile[person_key], slot)
         found = self._fits.get(key)
         if found is None:
-            hours, free, slack = 0, 0, MINUTES_PER_DAY
-            has_busy = bool(self.busy[person_key])
+            hours, free, slack, present = 0, 0, MINUTES_PER_DAY, 0
+            has_busy, away = bool(self.busy[person_key]), self.away[person_key]
+            clock = self.clocks[self.zones[person_key]]
             for bit, occurrence in enumerate(occurrences):
                 if occurrence is None:
                     continue
@@ -265,7 +287,9 @@ class CandidateFinder:
                     slack = min(slack, fits)
                 if not (has_busy and self.is_busy(person_key, occurrence)):
                     free |= 1 << bit
-            found = self._fits[key] = Fit(hours, free, slack)
+                if clock.local(occurrence[0]) // MINUTES_PER_DAY not in away:
+                    present |= 1 << bit
+            found = self._fits[key] = Fit(hours, free, slack, present)
         return found
 
     def local_days(self, person_key: str, occurrences: tuple[Interval, ...]) -> tuple[int, ...]:
@@ -323,17 +347,26 @@ class CandidateFinder:
         if any(self.slack(key, occurrences[0]) is None for key in demand.attendees):
             return None
         every_date = (1 << len(occurrences)) - 1
-        slack, free = MINUTES_PER_DAY, every_date
+        slack, free, present = MINUTES_PER_DAY, every_date, every_date
         for key in demand.attendees:
             fit = self.fit(key, slot, occurrences)
             if fit.hours != every_date:
                 return None
-            slack, free = min(slack, fit.slack), free & fit.free
+            slack, free, present = min(slack, fit.slack), free & fit.free, present & fit.present
         busy_dates = (every_date & ~free).bit_count()
         if busy_dates > busy_dates_tolerated(len(occurrences)):
             return None
+        away_dates = (free & ~present).bit_count()
         return Candidate(
-            demand.key, weekday, minute, demand.duration_minutes, phase, occurrences, slack, busy_dates
+            demand.key,
+            weekday,
+            minute,
+            demand.duration_minutes,
+            phase,
+            occurrences,
+            slack,
+            busy_dates,
+            away_dates,
         )
 
     def workable(self, demand: Demand, duration: int | None = None) -> Iterator[SlotCheck]:

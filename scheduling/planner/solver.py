@@ -6,8 +6,8 @@
    each alone is exact; they solve side by side, each with time in proportion to its size. Time the parts
    proven optimal leave unused goes to the others in a second round that starts from their plans so far.
 4. Per part, lexicographically (each weight exceeds everything below it): meetings placed, meetings counted
-   towards each demand's minimum, published slots kept, fewer dates on someone's busy time (own calendar, part-day
-   time away), fewer meeting days per organiser, fewer blocks
+   towards each demand's minimum, published slots kept, fewer dates lost to someone's busy time (own calendar,
+   part-day time away) or whole day away, fewer meeting days per organiser, fewer blocks
    (back-to-back meetings), the organiser's preferred weekdays, distance from window edges. Blocks are what
    makes proofs slow, so a part is solved in two stages: first everything but blocks (usually proven in
    milliseconds), then blocks with the tiers above held at that optimum.
@@ -256,11 +256,11 @@ class PartModel:
         kept = published_keys(self.problem)
         published = [var for candidate, var in self.slots if candidate_key(candidate) in kept]
         days, blocks = self._organiser_days_and_blocks()
-        on_busy = [(var, candidate.busy_dates) for candidate, var in self.slots if candidate.busy_dates]
-        # A demand meets on busy dates at most through its meetings_max slots with the most of them.
+        on_busy = [(var, candidate.lost_dates) for candidate, var in self.slots if candidate.lost_dates]
+        # A demand loses dates at most through its meetings_max slots that lose the most.
         busy_max = sum(
             sum(
-                sorted((c.busy_dates for c, _ in self.by_demand[demand.key]), reverse=True)[
+                sorted((c.lost_dates for c, _ in self.by_demand[demand.key]), reverse=True)[
                     : demand.meetings_max
                 ]
             )

@@ -13,6 +13,7 @@ from django.urls import reverse
 from scheduling.models import CalendarClash
 from scheduling.planner import (
     BusyTime,
+    DateRange,
     Placement,
     PlanResult,
     WeeklySlot,
@@ -290,6 +291,24 @@ def test_busy_times_on_too_many_dates_of_the_only_shared_hour_are_the_reason_giv
         "Cas and Ada are available together at Tue 10:00 only in 5 of 8 weeks: Cas's own calendar shows busy "
         "times then (a weekly slot may meet busy times on at most 2 of its 8 dates)"
     )
+
+
+def test_whole_days_away_steer_a_meeting_to_a_day_it_is_held_on():
+    """Cas prefers Fridays; Ada is away all day on three of the eight Fridays, when the meeting would be cancelled.
+    The plan moves it to Thursday, held every week; days away alone never rule a slot out."""
+    cas = person("cas", LONDON, hours(10, 11, days=(3, 4)), name="Cas")
+    meeting = replace(demand(cas, ADA), preferred_weekdays=frozenset({4}))
+    assert slots_of(plan(problem([cas, ADA], [meeting], AUTUMN)), meeting.key) == [(4, dt.time(10))]
+
+    fridays = [TUESDAYS[week] + dt.timedelta(days=3) for week in (1, 2, 6)]
+    ada = replace(ADA, blackouts=tuple(DateRange(day, day) for day in fridays))
+    planning = problem([cas, ada], [meeting], AUTUMN)
+
+    candidates = CandidateFinder(planning).candidates(meeting)
+    assert [(c.weekday, c.busy_dates, c.away_dates) for c in candidates] == [(3, 0, 0), (4, 0, 3)]
+    assert slots_of(plan(planning), meeting.key) == [(3, dt.time(10))]
+    away_all_fridays = replace(ADA, blackouts=(DateRange(TUESDAYS[0], TUESDAYS[-1] + dt.timedelta(days=3)),))
+    assert len(CandidateFinder(problem([cas, away_all_fridays], [meeting], AUTUMN)).candidates(meeting)) == 2
 
 
 def test_hours_away_on_too_many_dates_are_named_as_time_away():
