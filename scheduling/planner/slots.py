@@ -135,11 +135,12 @@ class Candidate:
     occurrences: tuple[Interval, ...]
     edge_slack: int
     busy_dates: int = 0  # dates on which an attendee's own calendar shows them busy
-    away_dates: int = 0  # other dates on which an attendee is away all day: those meetings are cancelled
+    away_dates: int = 0  # other dates on which an attendee is away all day (they miss it, or it is cancelled)
 
     @property
     def lost_dates(self) -> int:
-        """Dates the meeting would be held on a busy time or not at all: what the planner keeps few."""
+        """Dates the meeting would be held on a busy time, or without someone away all day (a 1-on-1, or any
+        meeting its mentor is away for, is cancelled then): what the planner keeps few."""
         return self.busy_dates + self.away_dates
 
     @property
@@ -184,7 +185,7 @@ class Fit(NamedTuple):
     hours: int  # inside their hours and limits
     free: int  # clear of their busy times
     slack: int  # least minutes to an edge of their hours, over the dates inside them
-    present: int  # not a day they are away all day (the meeting is cancelled then)
+    present: int  # not a day they are away all day
 
     @property
     def works(self) -> int:
@@ -271,7 +272,8 @@ class CandidateFinder:
         return range(0, MINUTES_PER_DAY - duration + 1, self.problem.slot_minutes)
 
     def fit(self, person_key: str, slot: tuple, occurrences: tuple[Interval | None, ...]) -> Fit:
-        """Which occurrences lie inside the person's hours and which are clear of their busy times."""
+        """Which occurrences lie inside the person's hours, which are clear of their busy times, and which fall on
+        days they are not away."""
         key = (self.profile[person_key], slot)
         found = self._fits.get(key)
         if found is None:
