@@ -41,6 +41,15 @@ class CohortAdmin(MeetingInputsAdminMixin, RoleScopedAdmin):
     fieldsets = (
         (None, {"fields": ["name", "slug", "start_date", "end_date", "time_zone", "streams"]}),
         ("Meetings", {"fields": ["default_cadence", "default_meeting_minutes"]}),
+        (
+            "Planning preferences",
+            {
+                "fields": list(Cohort.PLANNING_FIELDS),
+                "description": "How plans weigh what people prefer. Every preference ranks below meetings placed, "
+                "published slots kept, dates lost to busy times or days away, fewer meeting days and fewer blocks: "
+                "the weights only choose between plans equal in all of those. 0 turns a preference off.",
+            },
+        ),
     )
     inlines = [PhaseInline, BreakInline, ProgramEventInline]
 

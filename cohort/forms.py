@@ -255,16 +255,32 @@ class WeekdaysField(forms.TypedMultipleChoiceField):
 
 
 class MeetingLimitsForm(forms.Form):
-    """A person's meeting limits on their own page, shaped as the model's fields; ``meeting_limits_update`` decides
-    what it accepts."""
+    """A person's meeting limits and preferred hours on their own page, shaped as the model's fields;
+    ``meeting_limits_update`` decides what it accepts."""
+
+    def limit_fields(self) -> list[forms.BoundField]:
+        return [self[field] for field in MeetingLimits.LIMIT_FIELDS]
+
+    def preference_fields(self) -> list[forms.BoundField]:
+        return [self[field] for field in MeetingLimits.PREFERENCE_FIELDS]
 
     def __init__(self, *args, person: MeetingLimits, **kwargs) -> None:
-        kwargs.setdefault("initial", {field: getattr(person, field) for field in MeetingLimits.LIMIT_FIELDS})
+        kwargs.setdefault(
+            "initial", {field: getattr(person, field) for field in MeetingLimits.EDITABLE_FIELDS}
+        )
         super().__init__(*args, **kwargs)
         self.fields = forms.fields_for_model(
             type(person),
-            fields=MeetingLimits.LIMIT_FIELDS,
-            widgets={"earliest_meeting_start": QUARTER_HOUR_INPUT, "latest_meeting_end": QUARTER_HOUR_INPUT},
+            fields=MeetingLimits.EDITABLE_FIELDS,
+            widgets={
+                field: QUARTER_HOUR_INPUT
+                for field in (
+                    "earliest_meeting_start",
+                    "latest_meeting_end",
+                    "preferred_meeting_start",
+                    "preferred_meeting_end",
+                )
+            },
         )
         free_days = self.fields["meeting_free_days"]
         self.fields["meeting_free_days"] = WeekdaysField(

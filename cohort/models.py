@@ -4,7 +4,7 @@ meetings."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
@@ -28,6 +28,8 @@ from cohort.validators import (
 
 # Longer than any sensible gap between two meetings; the planner's own bound.
 MAX_BUFFER_MINUTES = 240
+# The planner's own bound on a preference's weight.
+MAX_PREFERENCE_WEIGHT = 10
 
 
 def default_reminder_offsets() -> list[int]:
@@ -105,9 +107,30 @@ class Person(TimeStamped):
         super().save(*args, **kwargs)
 
 
+def hours_order_error(start: dt.time | None, end: dt.time | None, start_name: str) -> str | None:
+    """Why hours from ``start`` to ``end`` in a day are no hours (an end of 00:00 is midnight), or None."""
+    if start is not None and end is not None and end != dt.time(0) and end <= start:
+        return f"Must be after {start_name} ({start:%H:%M}); 00:00 is midnight."
+    return None
+
+
+def hours_in_order(start_field: str, end_field: str, name: str) -> models.CheckConstraint:
+    """The database's side of ``hours_order_error``."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{start_field}__isnull": True})
+        | Q(**{f"{end_field}__isnull": True})
+        | Q(**{f"{end_field}__gt": F(start_field)})
+        | Q(**{end_field: dt.time(0)}),
+        name=name,
+    )
+
+
 class MeetingLimits(models.Model):
-    """How much of their week a person gives to meetings, on top of their hours. The planner keeps each as a hard
-    limit; days and weeks are the person's own (weeks from Monday). Empty means no limit."""
+    """How much of their week a person gives to meetings, on top of their hours, and when they would rather meet.
+
+    The planner keeps each limit as a hard one; days and weeks are the person's own (weeks from Monday). Empty means
+    no limit. Preferred hours are soft: plans lean to them, weighed by their cohort's planning weights.
+    """
 
     meeting_buffer_minutes = models.PositiveSmallIntegerField(
         "buffer between meetings (minutes)",
@@ -160,7 +183,23 @@ class MeetingLimits(models.Model):
         help_text="0 = Monday … 6 = Sunday, in their time zone.",
     )
 
-    # The fields a form or the API edits together, in the order people read them.
+    preferred_meeting_start = models.TimeField(
+        "preferably from",
+        null=True,
+        blank=True,
+        validators=[validate_whole_minute],
+        help_text="Plans lean to meetings inside your preferred hours, within the hours you gave. Empty: the "
+        "cohort's usual hours.",
+    )
+    preferred_meeting_end = models.TimeField(
+        "preferably until",
+        null=True,
+        blank=True,
+        validators=[validate_whole_minute],
+        help_text="00:00 is midnight.",
+    )
+
+    # The hard limits, then the preferred hours: what a form or the API edits together, in the order people read them.
     LIMIT_FIELDS: ClassVar[tuple[str, ...]] = (
         "meeting_buffer_minutes",
         "max_meetings_per_day",
@@ -171,32 +210,51 @@ class MeetingLimits(models.Model):
         "latest_meeting_end",
         "meeting_free_days",
     )
+    PREFERENCE_FIELDS: ClassVar[tuple[str, ...]] = ("preferred_meeting_start", "preferred_meeting_end")
+    EDITABLE_FIELDS: ClassVar[tuple[str, ...]] = LIMIT_FIELDS + PREFERENCE_FIELDS
 
     class Meta:
         abstract = True
         constraints = [
+            hours_in_order(
+                "earliest_meeting_start",
+                "latest_meeting_end",
+                "%(app_label)s_%(class)s_meetings_end_after_they_start",
+            ),
+            hours_in_order(
+                "preferred_meeting_start",
+                "preferred_meeting_end",
+                "%(app_label)s_%(class)s_preferred_hours_in_order",
+            ),
             models.CheckConstraint(
-                condition=Q(earliest_meeting_start__isnull=True)
-                | Q(latest_meeting_end__isnull=True)
-                | Q(latest_meeting_end__gt=F("earliest_meeting_start"))
-                | Q(latest_meeting_end=dt.time(0)),
-                name="%(app_label)s_%(class)s_meetings_end_after_they_start",
-            )
+                condition=Q(preferred_meeting_start__isnull=True, preferred_meeting_end__isnull=True)
+                | Q(preferred_meeting_start__isnull=False, preferred_meeting_end__isnull=False),
+                name="%(app_label)s_%(class)s_preferred_hours_both_or_neither",
+            ),
         ]
 
     def clean(self) -> None:
         super().clean()
-        self.check_meeting_hours(self.earliest_meeting_start, self.latest_meeting_end)
+        self.check_hours({field: getattr(self, field) for field in self.EDITABLE_FIELDS})
 
     @staticmethod
-    def check_meeting_hours(earliest: dt.time | None, latest: dt.time | None) -> None:
-        """Raises ValidationError unless the latest end comes after the earliest start (00:00 is midnight)."""
-        if earliest is not None and latest is not None and latest != dt.time(0) and latest <= earliest:
-            raise ValidationError(
-                {
-                    "latest_meeting_end": f"Must be after the earliest start ({earliest:%H:%M}); 00:00 is midnight."
-                }
-            )
+    def check_hours(values: Mapping[str, object]) -> None:
+        """Raises ValidationError by field unless each end comes after its start (00:00 is midnight), and preferred
+        hours have both ends or neither."""
+        errors = {}
+        for start, end, start_name in (
+            ("earliest_meeting_start", "latest_meeting_end", "the earliest start"),
+            ("preferred_meeting_start", "preferred_meeting_end", "the preferred start"),
+        ):
+            error = hours_order_error(values.get(start), values.get(end), start_name)
+            if error:
+                errors[end] = error
+        given = [values.get(field) is not None for field in MeetingLimits.PREFERENCE_FIELDS]
+        if any(given) and not all(given):
+            missing = MeetingLimits.PREFERENCE_FIELDS[given.index(False)]
+            errors[missing] = "Give both ends of your preferred hours, or neither."
+        if errors:
+            raise ValidationError(errors)
 
 
 class DateSpan(TimeStamped):
@@ -250,6 +308,61 @@ class Cohort(MeetingInput, TimeStamped):
     default_meeting_minutes = models.PositiveSmallIntegerField(
         default=60, help_text="Length of a meeting whose cadence does not say."
     )
+    usual_hours_start = models.TimeField(
+        "usual hours from",
+        default=dt.time(9),
+        db_default=dt.time(9),
+        validators=[validate_whole_minute],
+        help_text="The preferred hours of everyone who gives none, each in their own time zone.",
+    )
+    usual_hours_end = models.TimeField(
+        "usual hours until",
+        default=dt.time(18),
+        db_default=dt.time(18),
+        validators=[validate_whole_minute],
+        help_text="00:00 is midnight.",
+    )
+    weight_preferred_day = models.PositiveSmallIntegerField(
+        "weight: preferred day",
+        default=3,
+        db_default=3,
+        validators=[MaxValueValidator(MAX_PREFERENCE_WEIGHT)],
+        help_text="Won by each meeting on a day its mentor prefers.",
+    )
+    weight_preferred_hours = models.PositiveSmallIntegerField(
+        "weight: preferred hours",
+        default=4,
+        db_default=4,
+        validators=[MaxValueValidator(MAX_PREFERENCE_WEIGHT)],
+        help_text="Lost for each attendee a meeting falls outside the preferred hours of.",
+    )
+    weight_fair_share = models.PositiveSmallIntegerField(
+        "weight: fair share",
+        default=2,
+        db_default=2,
+        validators=[MaxValueValidator(MAX_PREFERENCE_WEIGHT)],
+        help_text="Lost again for each such meeting after a person's first, times how many they already have, so "
+        "no one always gets the early or late slot.",
+    )
+    weight_mid_window = models.PositiveSmallIntegerField(
+        "weight: away from the edges",
+        default=1,
+        db_default=1,
+        validators=[MaxValueValidator(MAX_PREFERENCE_WEIGHT)],
+        help_text="Won per half hour, up to two, that a meeting keeps from the edges of its attendees' hours.",
+    )
+
+    # How plans weigh preferences, staff's to see and set; every preference ranks below meetings placed, kept
+    # published slots, dates lost to busy times, meeting days and blocks. The defaults are the database's too, so
+    # rows written without these columns (by an older release mid-deploy, or a migration's model) get them.
+    PLANNING_FIELDS: ClassVar[tuple[str, ...]] = (
+        "usual_hours_start",
+        "usual_hours_end",
+        "weight_preferred_day",
+        "weight_preferred_hours",
+        "weight_fair_share",
+        "weight_mid_window",
+    )
 
     class Meta:
         ordering = ["-start_date"]
@@ -257,6 +370,7 @@ class Cohort(MeetingInput, TimeStamped):
             models.CheckConstraint(
                 condition=Q(end_date__gt=F("start_date")), name="cohort_ends_after_it_starts"
             ),
+            hours_in_order("usual_hours_start", "usual_hours_end", "cohort_usual_hours_in_order"),
         ]
 
     def __str__(self) -> str:
@@ -268,6 +382,9 @@ class Cohort(MeetingInput, TimeStamped):
             if self.end_date <= self.start_date:
                 raise ValidationError({"end_date": "A cohort must end after it starts."})
             validate_date_range(self.start_date, self.end_date)
+        error = hours_order_error(self.usual_hours_start, self.usual_hours_end, "the usual hours' start")
+        if error:
+            raise ValidationError({"usual_hours_end": error})
 
     @property
     def cadence_default(self) -> Cadence:

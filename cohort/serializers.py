@@ -49,7 +49,7 @@ class ModelSerializer(serializers.ModelSerializer):
 
 class MeetingLimitsFields(serializers.Serializer):
     """What every serializer of a person with meeting limits adds to the model's own fields (which carry their
-    validators): the days as a typed list, and the model's check of the earliest start against the latest end."""
+    validators): the days as a typed list, and the model's check that hours end after they start."""
 
     meeting_free_days = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6),
@@ -66,9 +66,7 @@ class MeetingLimitsFields(serializers.Serializer):
             return attrs[field] if field in attrs else getattr(self.instance, field, None)
 
         try:
-            MeetingLimits.check_meeting_hours(
-                current("earliest_meeting_start"), current("latest_meeting_end")
-            )
+            MeetingLimits.check_hours({field: current(field) for field in MeetingLimits.EDITABLE_FIELDS})
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict) from error
         return attrs

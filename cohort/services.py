@@ -277,13 +277,13 @@ def meeting_inputs_change(*, by: AbstractBaseUser | None = None) -> Iterator[Mee
 def meeting_limits_update(
     *, person: MeetingLimits, by: AbstractBaseUser | None = None, **limits: object
 ) -> MeetingLimits:
-    """Change a mentor's or a scholar's meeting limits (``MeetingLimits.LIMIT_FIELDS``; None or [] clears one), in
-    one audited write by ``by``. Published meetings stay; the next plan keeps the new limits.
+    """Change a mentor's or a scholar's meeting limits and preferred hours (``MeetingLimits.EDITABLE_FIELDS``; None
+    or [] clears one), in one audited write by ``by``. Published meetings stay; the next plan keeps the new limits.
 
-    Raises ValidationError by field (the model's validators and its check of earliest against latest); nothing is
-    written then.
+    Raises ValidationError by field (the model's validators and its check that hours end after they start);
+    nothing is written then.
     """
-    unknown = set(limits) - set(MeetingLimits.LIMIT_FIELDS)
+    unknown = set(limits) - set(MeetingLimits.EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"not a meeting limit: {', '.join(sorted(unknown))}")
     return person_fields_update(person=person, changes=limits, by=by)

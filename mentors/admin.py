@@ -163,6 +163,14 @@ LIMITS_FIELDSET = (
         "in their own calendar where they can). Empty: no limit.",
     },
 )
+PREFERRED_HOURS_FIELDSET = (
+    "Preferred hours",
+    {
+        "fields": list(MeetingLimits.PREFERENCE_FIELDS),
+        "description": "When the mentor would rather meet, in their time zone: plans lean to these hours within the "
+        "weekly hours, never at the cost of a meeting. Empty: the cohort's usual hours.",
+    },
+)
 REMINDERS_FIELDSET = (
     "Reminders",
     {
@@ -219,6 +227,7 @@ class MentorAdmin(PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
         ),
         ("Planning", {"fields": ["preferred_weekdays"]}),
         LIMITS_FIELDSET,
+        PREFERRED_HOURS_FIELDSET,
         ("Profile", {"fields": ["summary", "biography"], "classes": ["collapse"]}),
         REMINDERS_FIELDSET,
     )
@@ -227,6 +236,7 @@ class MentorAdmin(PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
         (None, {"fields": ["name", "email", "time_zone", "meeting_place", "title", "organisation"]}),
         ("About you", {"fields": ["summary", "biography"], "classes": ["collapse"]}),
         LIMITS_FIELDSET,
+        PREFERRED_HOURS_FIELDSET,
         REMINDERS_FIELDSET,
         ("In the programme", {"fields": ["slug", "stream_titles", "cadence_summary"]}),
     )

@@ -57,7 +57,7 @@ class MentorSerializer(MeetingLimitsFields, ModelSerializer):
         fields = [
             "id", "name", "slug", "title", "organisation", "summary", "email", "time_zone", "meeting_place",
             "streams", "cadence", "cadence_summary", "cadence_edited_by_staff", "preferred_weekdays",
-            "import_warnings", *MeetingLimits.LIMIT_FIELDS,
+            "import_warnings", *MeetingLimits.EDITABLE_FIELDS,
         ]  # fmt: skip
         read_only_fields = ["cadence_edited_by_staff"]
 

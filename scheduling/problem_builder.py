@@ -17,11 +17,13 @@ from scheduling.models import MeetingSeries
 from scheduling.planner import (
     BusyTime,
     CohortCalendar,
+    DailyHours,
     DateRange,
     Demand,
     Limits,
     Person,
     PlanningProblem,
+    PreferenceWeights,
     PublishedSlot,
     Window,
 )
@@ -106,7 +108,27 @@ def limits_of(row: MeetingLimits) -> Limits:
     )
 
 
-def mentor_person(mentor: Mentor) -> Person:
+def preferences_of(cohort: Cohort) -> PreferenceWeights:
+    return PreferenceWeights(
+        preferred_day=cohort.weight_preferred_day,
+        preferred_hours=cohort.weight_preferred_hours,
+        fair_share=cohort.weight_fair_share,
+        mid_window=cohort.weight_mid_window,
+    )
+
+
+def usual_hours_of(cohort: Cohort) -> DailyHours:
+    return DailyHours(cohort.usual_hours_start, cohort.usual_hours_end)
+
+
+def preferred_hours_of(row: MeetingLimits, usual: DailyHours | None) -> DailyHours | None:
+    """The person's own preferred hours, or the cohort's usual hours when they give none."""
+    if row.preferred_meeting_start is None or row.preferred_meeting_end is None:
+        return usual
+    return DailyHours(row.preferred_meeting_start, row.preferred_meeting_end)
+
+
+def mentor_person(mentor: Mentor, *, usual_hours: DailyHours | None = None) -> Person:
     away = list(mentor.blackouts.all())
     return Person(
         key=mentor_key(mentor),
@@ -118,10 +140,11 @@ def mentor_person(mentor: Mentor) -> Person:
         blackouts=_whole_days_away(away),
         busy=_hours_away(away, mentor.time_zone),
         limits=limits_of(mentor),
+        preferred_hours=preferred_hours_of(mentor, usual_hours),
     )
 
 
-def scholar_person(scholar: Scholar) -> Person:
+def scholar_person(scholar: Scholar, *, usual_hours: DailyHours | None = None) -> Person:
     away = list(scholar.blackouts.all())
     return Person(
         key=scholar_key(scholar),
@@ -133,6 +156,7 @@ def scholar_person(scholar: Scholar) -> Person:
         blackouts=_whole_days_away(away),
         busy=_hours_away(away, scholar.time_zone),
         limits=limits_of(scholar),
+        preferred_hours=preferred_hours_of(scholar, usual_hours),
     )
 
 
@@ -154,11 +178,16 @@ def build_cohort_problem(*, cohort: Cohort, time_limit_seconds: float) -> Cohort
     scholars_of: dict[int, list[Scholar]] = {}
     mentors: dict[int, Mentor] = {}
     people: dict[str, Person] = {}
+    usual_hours = usual_hours_of(cohort)
     for mentorship in mentorships:
         mentors[mentorship.mentor_id] = mentorship.mentor
         scholars_of.setdefault(mentorship.mentor_id, []).append(mentorship.scholar)
-        people.setdefault(mentor_key(mentorship.mentor), mentor_person(mentorship.mentor))
-        people.setdefault(scholar_key(mentorship.scholar), scholar_person(mentorship.scholar))
+        people.setdefault(
+            mentor_key(mentorship.mentor), mentor_person(mentorship.mentor, usual_hours=usual_hours)
+        )
+        people.setdefault(
+            scholar_key(mentorship.scholar), scholar_person(mentorship.scholar, usual_hours=usual_hours)
+        )
     busy = busy_times(cohort, mentors.values(), (m.scholar for m in mentorships))
     people = {
         key: replace(person, busy=person.busy + tuple(busy.get(key, ()))) for key, person in people.items()
@@ -216,6 +245,7 @@ def build_cohort_problem(*, cohort: Cohort, time_limit_seconds: float) -> Cohort
         calendar=calendar,
         published=tuple(p for p in published if any(d.key == p.demand_key for d in demands)),
         time_limit_seconds=time_limit_seconds,
+        preferences=preferences_of(cohort),
     )
     return CohortProblem(problem=problem, unschedulable=tuple(unschedulable), cadence_used=cadence_used)
 

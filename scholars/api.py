@@ -41,7 +41,7 @@ class ScholarSerializer(MeetingLimitsFields, ModelSerializer):
         model = Scholar
         fields = [
             "id", "name", "slug", "email", "cohort", "stream", "status", "time_zone", "work_start", "work_end",
-            "work_days", "left_on", "reminder_offsets_minutes", *MeetingLimits.LIMIT_FIELDS,
+            "work_days", "left_on", "reminder_offsets_minutes", *MeetingLimits.EDITABLE_FIELDS,
         ]  # fmt: skip
 
 
@@ -294,7 +294,7 @@ class MyPreferencesView(APIView):
 class MentorLimitsSerializer(MeetingLimitsFields, ModelSerializer):
     class Meta:
         model = Mentor
-        fields = list(MeetingLimits.LIMIT_FIELDS)
+        fields = list(MeetingLimits.EDITABLE_FIELDS)
 
 
 class ScholarLimitsSerializer(MentorLimitsSerializer):

@@ -29,7 +29,7 @@ from mentors.models import Mentor
 from mentors.services import mentor_hours_replace
 from scheduling.models import Meeting
 from scheduling.pages.people import add_errors, feed_rows, own_page, person_render
-from scheduling.problem_builder import limits_of
+from scheduling.problem_builder import limits_of, preferred_hours_of
 from scheduling.selectors import PLANNED, meeting_statuses_ahead, meetings_outside_hours
 from scholars.forms import TimeAwayForm
 from scholars.models import Blackout, CheckIn, Mentorship, Scholar
@@ -110,6 +110,7 @@ def _home_page(
         "days": _days_of_meetings(mentor, monday_of(today)),
         "hours": _hours_summary(mentor),
         "limits": limits_of(mentor).describe(),
+        "preferred_hours": preferred_hours_of(mentor, None),
         "outside_hours": meetings_outside_hours(mentor, now=timezone.now()),
         "time_away": mentor.blackouts.filter(end_date__gte=today).order_by("start_date"),
         "blackout_form": blackout_form or TimeAwayForm(instance=Blackout(mentor=mentor)),

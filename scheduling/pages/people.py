@@ -191,7 +191,8 @@ def busy_calendar_remove(request: HttpRequest, person: Person, pk: int) -> HttpR
 @require_http_methods(["GET", "POST"])
 @own_page(scholars=True, mentors=True)
 def meeting_limits(request: HttpRequest, person: Person) -> HttpResponse:
-    """The person's own limits on meetings; the next plan keeps them, and nothing published moves."""
+    """The person's own limits on meetings and preferred hours; the next plan keeps them, and nothing published
+    moves."""
     form = MeetingLimitsForm(request.POST or None, person=person)
     if request.method == "POST" and form.is_valid():
         try:
@@ -199,13 +200,15 @@ def meeting_limits(request: HttpRequest, person: Person) -> HttpResponse:
         except ValidationError as error:
             add_errors(form, error)
         else:
-            messages.success(request, "Your limits are saved; the next plan keeps them.")
+            messages.success(
+                request, "Saved; the next plan keeps your limits and leans to your preferred hours."
+            )
             return redirect("home")
     return person_render(
         request,
         person,
         "pages/limits.html",
-        {"title": "Your meeting limits", "form": form, "zone": person.time_zone},
+        {"title": "Your meeting limits and preferred hours", "form": form, "zone": person.time_zone},
         400 if form.errors else 200,
     )
 

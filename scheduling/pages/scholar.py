@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 from cohort.dates import WEEKDAY_NAMES, format_duration, monday_of
 from scheduling.models import Meeting
 from scheduling.pages.people import add_errors, feed_rows, own_page, person_render
-from scheduling.problem_builder import limits_of
+from scheduling.problem_builder import limits_of, preferred_hours_of
 from scheduling.selectors import upcoming_meetings_for
 from scholars.forms import CheckInForm, ScholarPreferencesForm
 from scholars.models import CheckIn, Scholar
@@ -72,6 +72,7 @@ def scholar_home(request: HttpRequest, scholar: Scholar) -> HttpResponse:
                 format_duration(m, exact=True) for m in scholar.reminder_offsets_minutes
             ),
             "limits": limits_of(scholar).describe(),
+            "preferred_hours": preferred_hours_of(scholar, None),
         },
     )
 

@@ -35,9 +35,13 @@ def first_fit(finder: CandidateFinder, candidates: dict[str, list[Candidate]]) -
         for candidate in candidates[demand.key]:
             if candidate_key(candidate) in kept:
                 try_take(demand, candidate)
+    weighs_hours = problem.preferences.preferred_hours > 0
     for demand in problem.demands:
-        # Slots that lose the fewest dates to busy times and days away first (the sort is stable: otherwise in order).
-        for candidate in sorted(candidates[demand.key], key=lambda c: c.lost_dates):
+        # Slots that lose the fewest dates to busy times and days away first, then (where they count) those inside
+        # the most attendees' preferred hours; the sort is stable, so otherwise in order.
+        for candidate in sorted(
+            candidates[demand.key], key=lambda c: (c.lost_dates, weighs_hours * len(c.off_hours))
+        ):
             try_take(demand, candidate)
     return chosen
 

@@ -6,6 +6,7 @@ import time as clock
 from dataclasses import replace
 
 from scheduling.planner.explain import explain_shortfall
+from scheduling.planner.objective import objective_parts
 from scheduling.planner.problem import OrganiserSummary, Placement, PlanResult, Unplaced
 from scheduling.planner.slots import Candidate, CandidateFinder
 
@@ -58,4 +59,6 @@ def assemble_result(
         wall_seconds=clock.perf_counter() - started,
         notes=notes,
         below_max=tuple(below_max),
+        objective_parts=objective_parts(finder, chosen),
+        preferences=problem.preferences,
     )

@@ -14,7 +14,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
-from typing import Literal
+from typing import ClassVar, Literal
 from zoneinfo import ZoneInfo
 
 from cohort.cadence import MeetingKind
@@ -23,6 +23,7 @@ from cohort.dates import WEEKDAY_NAMES, monday_of
 MINUTES_PER_DAY = 24 * 60
 # A weekly slot may fall on someone's busy time on at most one of its dates in this many.
 BUSY_DATES_ONE_IN = 4
+MAX_PREFERENCE_WEIGHT = 10
 
 
 def busy_dates_tolerated(dates: int) -> int:
@@ -208,7 +209,63 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class DailyHours:
+    """The same hours every day, wall clock in the person's own zone; an end of 00:00 is midnight."""
+
+    start: time
+    end: time
+
+    def __post_init__(self) -> None:
+        if self.end_minute <= self.start_minute:
+            raise ValueError(f"hours {self.start:%H:%M}-{self.end:%H:%M} end before they start")
+
+    @property
+    def start_minute(self) -> int:
+        return minute_of_day(self.start)
+
+    @property
+    def end_minute(self) -> int:
+        return minute_of_day(self.end) or MINUTES_PER_DAY
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}–{self.end:%H:%M}"
+
+
+@dataclass(frozen=True)
+class PreferenceWeights:
+    """What each soft preference is worth per meeting, for staff to see and set. Preferences rank below every other
+    goal (meetings, minimums, kept published slots, fewer lost dates, fewer meeting days, fewer blocks): they only
+    choose between plans equal in all of those.
+
+    - ``preferred_day``: a meeting on a day its organiser prefers;
+    - ``preferred_hours``: taken off for each attendee a meeting falls outside the preferred hours of;
+    - ``fair_share``: taken off again for each such meeting after a person's first, times how many they already
+      have, so the times outside people's hours are shared rather than always given to the same person;
+    - ``mid_window``: per grid step, up to two, away from the edges of the attendees' hours.
+    """
+
+    preferred_day: int = 3
+    preferred_hours: int = 4
+    fair_share: int = 2
+    mid_window: int = 1
+
+    def __post_init__(self) -> None:
+        for name, weight in asdict(self).items():
+            if not 0 <= weight <= MAX_PREFERENCE_WEIGHT:
+                raise ValueError(f"weight {name} = {weight} is outside 0..{MAX_PREFERENCE_WEIGHT}")
+
+    def describe(self) -> str:
+        return (
+            f"preferred day {self.preferred_day}, preferred hours {self.preferred_hours}, "
+            f"fair share {self.fair_share}, away from the edges of people's hours {self.mid_window} a step"
+        )
+
+
+@dataclass(frozen=True)
 class Person:
+    """``preferred_hours``: when they would rather meet, in their own zone (plans lean to them, within the hours they
+    gave); None: no preference."""
+
     key: str
     name: str
     time_zone: str
@@ -216,6 +273,7 @@ class Person:
     blackouts: tuple[DateRange, ...] = ()
     busy: tuple[BusyTime, ...] = ()
     limits: Limits = Limits()
+    preferred_hours: DailyHours | None = None
 
     def __post_init__(self) -> None:
         ZoneInfo(self.time_zone)
@@ -328,6 +386,7 @@ class PlanningProblem:
     time_limit_seconds: float = 20
     workers: int = 2
     seed: int = 0
+    preferences: PreferenceWeights = PreferenceWeights()
 
     def __post_init__(self) -> None:
         if len(self.people_by_key) != len(self.people):
@@ -389,6 +448,42 @@ class OrganiserSummary:
 
 
 @dataclass(frozen=True)
+class ObjectiveParts:
+    """A plan's goals counted one by one, in the order the planner ranks them (each outranks everything after it,
+    and the preferences at the end are weighed by ``PreferenceWeights``), so staff can see what a plan traded."""
+
+    meetings: int  # weekly meetings placed
+    short_of_minimum: int  # meetings demands still lack to reach their minimum
+    published_kept: int  # published slots kept as they were
+    lost_dates: int  # meeting dates on someone's busy time, or without someone away all day
+    meeting_days: int  # days on which an organiser meets, summed over organisers
+    blocks: int  # runs of back-to-back meetings in organisers' days
+    on_preferred_days: int  # meetings on a day their organiser prefers
+    off_hours: int  # meetings outside an attendee's preferred hours, once per such attendee
+    off_hours_most: int  # the most of those any one person has
+    off_hours_people: int  # people with at least one
+    mid_window_steps: int  # grid steps away from the edges of the attendees' hours, up to two a meeting
+
+    LABELS: ClassVar[dict[str, str]] = {
+        "meetings": "weekly meetings placed",
+        "short_of_minimum": "meetings short of the minimums",
+        "published_kept": "published slots kept",
+        "lost_dates": "dates lost to busy times or days away",
+        "meeting_days": "organisers' meeting days",
+        "blocks": "blocks of back-to-back meetings",
+        "on_preferred_days": "meetings on a preferred day",
+        "off_hours": "meetings outside someone's preferred hours",
+        "off_hours_most": "most of those for one person",
+        "off_hours_people": "people with any",
+        "mid_window_steps": "steps away from the edges of people's hours",
+    }
+
+    def rows(self) -> list[tuple[str, int]]:
+        """(what, count) in rank order, as people read them."""
+        return [(self.LABELS[name], count) for name, count in asdict(self).items()]
+
+
+@dataclass(frozen=True)
 class PlanResult:
     placements: tuple[Placement, ...]
     unplaced: tuple[Unplaced, ...]
@@ -401,6 +496,8 @@ class PlanResult:
     below_max: tuple[Unplaced, ...] = field(default=())
     # What the solver proved no plan can beat, on the objective's scale; None when nothing was proven (first-fit).
     objective_bound: int | None = None
+    objective_parts: ObjectiveParts | None = None
+    preferences: PreferenceWeights = PreferenceWeights()
 
     @property
     def gap(self) -> float | None:
@@ -454,4 +551,6 @@ class PlanResult:
             "gap": self.gap,
             "wall_seconds": round(self.wall_seconds, 3),
             "notes": list(self.notes),
+            "objective_parts": self.objective_parts and asdict(self.objective_parts),
+            "preferences": asdict(self.preferences),
         }

@@ -136,6 +136,7 @@ class Candidate:
     edge_slack: int
     busy_dates: int = 0  # dates on which an attendee's own calendar shows them busy
     away_dates: int = 0  # other dates on which an attendee is away all day (they miss it, or it is cancelled)
+    off_hours: tuple[str, ...] = ()  # attendees it falls outside the preferred hours of, on most of its dates
 
     @property
     def lost_dates(self) -> int:
@@ -186,6 +187,7 @@ class Fit(NamedTuple):
     free: int  # clear of their busy times
     slack: int  # least minutes to an edge of their hours, over the dates inside them
     present: int  # not a day they are away all day
+    preferred: int  # inside their preferred hours (every date, when they have none)
 
     @property
     def works(self) -> int:
@@ -234,10 +236,12 @@ class CandidateFinder:
         self.windows = {person.key: merged_windows(person) for person in problem.people}
         self.busy = {person.key: busy_minutes(person) for person in problem.people}
         self.away = {person.key: days_away(person, first, last) for person in problem.people}
+        self.preferred_hours = {person.key: person.preferred_hours for person in problem.people}
         profiles: dict[tuple, int] = {}
         self.profile = {
             key: profiles.setdefault(
-                (self.zones[key], windows, self.busy[key], self.away[key]), len(profiles)
+                (self.zones[key], windows, self.busy[key], self.away[key], self.preferred_hours[key]),
+                len(profiles),
             )
             for key, windows in self.windows.items()
         }
@@ -272,12 +276,12 @@ class CandidateFinder:
         return range(0, MINUTES_PER_DAY - duration + 1, self.problem.slot_minutes)
 
     def fit(self, person_key: str, slot: tuple, occurrences: tuple[Interval | None, ...]) -> Fit:
-        """Which occurrences lie inside the person's hours, which are clear of their busy times, and which fall on
-        days they are not away."""
+        """Which occurrences lie inside the person's hours, which are clear of their busy times, which fall on
+        days they are not away, and which lie inside their preferred hours."""
         key = (self.profile[person_key], slot)
         found = self._fits.get(key)
         if found is None:
-            hours, free, slack, present = 0, 0, MINUTES_PER_DAY, 0
+            hours, free, slack, present, preferred = 0, 0, MINUTES_PER_DAY, 0, 0
             has_busy, away = bool(self.busy[person_key]), self.away[person_key]
             clock = self.clocks[self.zones[person_key]]
             for bit, occurrence in enumerate(occurrences):
@@ -291,7 +295,9 @@ class CandidateFinder:
                     free |= 1 << bit
                 if clock.local(occurrence[0]) // MINUTES_PER_DAY not in away:
                     present |= 1 << bit
-            found = self._fits[key] = Fit(hours, free, slack, present)
+                if self.in_preferred_hours(person_key, occurrence):
+                    preferred |= 1 << bit
+            found = self._fits[key] = Fit(hours, free, slack, present, preferred)
         return found
 
     def local_days(self, person_key: str, occurrences: tuple[Interval, ...]) -> tuple[int, ...]:
@@ -307,12 +313,25 @@ class CandidateFinder:
         before_end = bisect_right(busy, (occurrence[1] - 1, math.inf)) - 1
         return before_end >= 0 and busy[before_end][1] > occurrence[0]
 
-    def slack(self, person_key: str, occurrence: Interval) -> int | None:
-        """Minutes from the meeting to the nearer edge of the person's window holding it; None if none does."""
+    def in_preferred_hours(self, person_key: str, occurrence: Interval) -> bool:
+        """Whether the meeting lies inside the person's preferred hours (always, when they have none)."""
+        hours = self.preferred_hours[person_key]
+        if hours is None:
+            return True
+        _, start, end = self.local_span(person_key, occurrence)
+        return hours.start_minute <= start and end <= hours.end_minute
+
+    def local_span(self, person_key: str, occurrence: Interval) -> tuple[int, int, int]:
+        """The person's local date of the meeting (days since 1970-01-01), and its start and end in minutes from
+        that date's midnight: an end past 24:00 crosses their midnight."""
         clock = self.clocks[self.zones[person_key]]
         day, start = divmod(clock.local(occurrence[0]), MINUTES_PER_DAY)
+        return day, start, clock.local(occurrence[1]) - day * MINUTES_PER_DAY
+
+    def slack(self, person_key: str, occurrence: Interval) -> int | None:
+        """Minutes from the meeting to the nearer edge of the person's window holding it; None if none does."""
+        day, start, end = self.local_span(person_key, occurrence)
         # Past 24:00 means the meeting crosses the person's midnight: never inside a window.
-        end = clock.local(occurrence[1]) - day * MINUTES_PER_DAY
         for window_start, window_end in self.windows[person_key][(day + EPOCH_WEEKDAY) % 7]:
             if window_start <= start and end <= window_end:
                 return min(start - window_start, window_end - end)
@@ -349,12 +368,15 @@ class CandidateFinder:
         if any(self.slack(key, occurrences[0]) is None for key in demand.attendees):
             return None
         every_date = (1 << len(occurrences)) - 1
-        slack, free, present = MINUTES_PER_DAY, every_date, every_date
+        slack, free, present, off_hours = MINUTES_PER_DAY, every_date, every_date, []
         for key in demand.attendees:
             fit = self.fit(key, slot, occurrences)
             if fit.hours != every_date:
                 return None
             slack, free, present = min(slack, fit.slack), free & fit.free, present & fit.present
+            # Across clock changes a slot can leave someone's preferred hours for a few weeks: most dates decide.
+            if fit.preferred.bit_count() * 2 < len(occurrences):
+                off_hours.append(key)
         busy_dates = (every_date & ~free).bit_count()
         if busy_dates > busy_dates_tolerated(len(occurrences)):
             return None
@@ -369,6 +391,7 @@ class CandidateFinder:
             slack,
             busy_dates,
             away_dates,
+            tuple(off_hours),
         )
 
     def workable(self, demand: Demand, duration: int | None = None) -> Iterator[SlotCheck]:

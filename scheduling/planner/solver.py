@@ -8,8 +8,9 @@
 4. Per part, lexicographically (each weight exceeds everything below it): meetings placed, meetings counted
    towards each demand's minimum, published slots kept, fewer dates lost to someone's busy time (own calendar,
    part-day time away) or whole day away, fewer meeting days per organiser, fewer blocks
-   (back-to-back meetings), the organiser's preferred weekdays, distance from window edges. Blocks are what
-   makes proofs slow, so a part is solved in two stages: first everything but blocks (usually proven in
+   (back-to-back meetings), then preferences weighed by the cohort's ``PreferenceWeights`` (the organiser's
+   preferred weekdays, attendees' preferred hours with a growing cost for each person's further meetings outside
+   them, distance from window edges). Blocks are what makes proofs slow, so a part is solved in two stages: first everything but blocks (usually proven in
    milliseconds), then blocks with the tiers above held at that optimum.
 
 Reproducible: each solve uses a fixed seed and a deterministic time limit (CP-SAT's work counter, about a
@@ -25,16 +26,16 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import pairwise
 
 from ortools.sat.python import cp_model
 
 from scheduling.planner.greedy import first_fit
+from scheduling.planner.objective import MID_WINDOW_STEPS
 from scheduling.planner.outcome import assemble_result
 from scheduling.planner.problem import Demand, PlanningProblem, PlanResult
 from scheduling.planner.slots import Candidate, CandidateFinder, candidate_key, local_week, published_keys
 
-MID_WINDOW_STEPS = 2  # a slot this many grid steps from every window edge counts as fully mid-window
-PREFERRED_DAY = MID_WINDOW_STEPS + 1  # a preferred weekday outweighs any distance from window edges
 MIN_SOLVE_SECONDS = 0.1  # enough for a small part to take its hint, and often to prove it optimal
 WALL_SAFETY_FACTOR = 10.0  # a deterministic second runs longer on a loaded machine; this guards a runaway
 # A short solve cut by the wall clock on a loaded machine would give another plan than the same solve elsewhere.
@@ -141,8 +142,8 @@ def independent_parts(problem: PlanningProblem, candidates: dict[str, list[Candi
 class PartModel:
     """The CP-SAT model of one independent part.
 
-    Its goals come as weighted lists: ``upper`` (meetings, minimums, published slots, meeting days), then
-    ``blocks`` and ``mid`` (mid-window), together ``lower``. Every auxiliary variable has a rule deriving its value from a choice of
+    Its goals come as weighted lists: ``upper`` (meetings, minimums, published slots, lost dates, meeting days),
+    then ``blocks`` and ``preferences``, together ``lower``. Every auxiliary variable has a rule deriving its value from a choice of
     candidates, so any plan can be turned into a complete hint and scored without the solver.
     """
 
@@ -172,8 +173,8 @@ class PartModel:
             self._add_demand_rules(demand)
         self._add_no_double_booking()
         self._add_caps()
-        self.upper, self.blocks, self.mid = self._goals()
-        self.lower = self.blocks + self.mid
+        self.upper, self.blocks, self.preferences = self._goals()
+        self.lower = self.blocks + self.preferences
 
     def _add_demand_rules(self, demand: Demand) -> None:
         slots = self.by_demand[demand.key]
@@ -267,30 +268,66 @@ class PartModel:
             for demand in self.demands.values()
         )
 
+        preferences, preferences_span = self._preference_terms(meetings_max)
         # Each weight exceeds the largest total of everything weighted below it.
-        mid_max = (PREFERRED_DAY + MID_WINDOW_STEPS) * meetings_max
-        w_block = mid_max + 1
+        w_block = preferences_span + 1
         w_day = w_block * (meetings_max + 1)  # blocks number at most the meetings
         w_busy = w_day * (meetings_max + 1)  # so do meeting days
         w_published = w_busy * (busy_max + 1)
         w_minimum = w_published * (len(published) + 1)
         w_meeting = w_minimum * (meetings_min + 1)
 
-        step = self.problem.slot_minutes
         upper: Terms = [(var, w_meeting) for _, var in self.slots]
         upper += [(var, w_published) for var in published]
         upper += [(self._counted_towards_minimum(demand), w_minimum) for demand in self.demands.values()]
         upper += [(var, -w_busy * dates) for var, dates in on_busy]
         upper += [(var, -w_day) for var in days]
-        mid = [
-            (var, min(candidate.edge_slack // step, MID_WINDOW_STEPS) + self._preference(candidate))
-            for candidate, var in self.slots
-        ]
-        return upper, [(var, -w_block) for var in blocks], mid
+        return upper, [(var, -w_block) for var in blocks], preferences
 
-    def _preference(self, candidate: Candidate) -> int:
-        preferred = self.demands[candidate.demand_key].preferred_weekdays
-        return PREFERRED_DAY if candidate.weekday in preferred else 0
+    def _preference_terms(self, meetings_max: int) -> tuple[Terms, int]:
+        """Preferred days and distance from window edges per slot; per person, their meetings outside their
+        preferred hours, the k-th costing ``preferred_hours + (k - 1) * fair_share``. With the terms, how far
+        apart the best and worst plans can score on them."""
+        weights, step = self.problem.preferences, self.problem.slot_minutes
+        span = (weights.preferred_day + weights.mid_window * MID_WINDOW_STEPS) * meetings_max
+        terms: Terms = []
+        off_hours: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+        for candidate, var in self.slots:
+            preferred_day = candidate.weekday in self.demands[candidate.demand_key].preferred_weekdays
+            points = weights.mid_window * min(candidate.edge_slack // step, MID_WINDOW_STEPS)
+            points += weights.preferred_day * preferred_day
+            if points:
+                terms.append((var, points))
+            for person in candidate.off_hours:
+                off_hours[person].append(var)
+        wanted: Counter[str] = Counter()
+        for demand in self.demands.values():
+            for person in demand.attendees:
+                wanted[person] += demand.meetings_max
+        for person, slots in off_hours.items():
+            # Their meetings outside those hours number at most what their demands want.
+            most = min(len(slots), wanted[person])
+            span += weights.preferred_hours * most + weights.fair_share * most * (most - 1) // 2
+            if weights.preferred_hours:
+                terms += [(var, -weights.preferred_hours) for var in slots]
+            if weights.fair_share:
+                terms += self._further_off_hours(person, slots, most, weights.fair_share)
+        return terms, span
+
+    def _further_off_hours(
+        self, person: str, slots: list[cp_model.IntVar], most: int, fair_share: int
+    ) -> Terms:
+        """A flag per count k >= 2 of the person's meetings outside their preferred hours, set once they have k;
+        the k-th costs ``(k - 1) * fair_share``, so a plan shares such times out rather than heaping them on one."""
+        flags = [self.model.new_bool_var(f"off-hours:{person}:{k}") for k in range(2, most + 1)]
+        if not flags:
+            return []
+        self.model.add(sum(flags) >= sum(slots) - 1)
+        for flag, next_flag in pairwise(flags):
+            self.model.add_implication(next_flag, flag)
+        for k, flag in enumerate(flags, start=2):
+            self.derived.append((flag, lambda values, k=k: int(sum(values[var] for var in slots) >= k)))
+        return [(flag, -(k - 1) * fair_share) for k, flag in enumerate(flags, start=2)]
 
     def _counted_towards_minimum(self, demand: Demand) -> cp_model.IntVar:
         slots = [var for _, var in self.by_demand[demand.key]]
@@ -390,7 +427,7 @@ def solve_part(
     start_values = part.values_for(start)
 
     part.hint(start_values)
-    part.model.maximize(_expression(part.upper + part.mid))
+    part.model.maximize(_expression(part.upper + part.preferences))
     solver, status = _solve(part.model, problem, deterministic_seconds, workers)
     used = solver.deterministic_time
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

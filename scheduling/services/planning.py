@@ -145,6 +145,10 @@ def _result_document(built: CohortProblem, result: PlanResult) -> dict:
         for slot in placement.meetings
         if slot.busy_dates
     ]
+    document["objective_rows"] = [
+        {"goal": goal, "count": count} for goal, count in result.objective_parts.rows()
+    ]
+    document["preference_weights"] = result.preferences.describe()
     document["demanded"] = sum(d.meetings_max for d in built.problem.demands)
     document["placed"] = result.meetings_placed
     return document

@@ -1,10 +1,12 @@
 """Planner benchmark on a synthetic cohort: CP-SAT and first-fit side by side.
 
 Run: python -m tests.bench.bench_planner [--mentors 150 --scholars 600 --time-limit 40 --workers 2 --seed 0]
-     [--busy-per-week 0]
+     [--busy-per-week 0] [--preferred-hours 9-18]
 Prints, per planner, the solve time, meetings wanted and placed, demands short of their minimum, how the
 organisers' weeks look (meeting days, blocks of back-to-back meetings) and the hard-constraint violations the
-independent validator finds, which must be 0.
+independent validator finds, which must be 0. Everyone prefers the same local hours (a cohort's usual hours), so
+a second table gives the objective's parts with preferred hours and fair share weighed at zero (before) and at
+their defaults (after).
 """
 
 from __future__ import annotations
@@ -12,11 +14,28 @@ from __future__ import annotations
 import argparse
 import time
 from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import datetime, timedelta
+from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
-from scheduling.planner import PlanningProblem, PlanResult, plan, plan_first_fit, validate_plan
-from tests.bench.synthetic import CohortShape, synthetic_problem, with_one_off_busy_times
+from scheduling.planner import (
+    DailyHours,
+    PlanningProblem,
+    PlanResult,
+    PreferenceWeights,
+    plan,
+    plan_first_fit,
+    validate_plan,
+)
+from tests.bench.synthetic import (
+    CohortShape,
+    synthetic_problem,
+    with_one_off_busy_times,
+    with_preferred_hours,
+)
+
+NO_PREFERRED_HOURS = PreferenceWeights(preferred_hours=0, fair_share=0)
 
 REASONS = (
     ("own calendar", "busy in their own calendar"),
@@ -96,6 +115,12 @@ def report_row(problem: PlanningProblem, result: PlanResult, seconds: float) -> 
     ]
 
 
+def print_table(rows: list[list[str]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+
+
 def reason_counts(result: PlanResult) -> Counter:
     return Counter(
         next((label for pattern, label in REASONS if pattern in item.reason), "other")
@@ -113,11 +138,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--busy-per-week", type=int, default=0, help="one-off busy hours a week in each mentor's own calendar"
     )
+    parser.add_argument(
+        "--preferred-hours", default="9-18", help="everyone's preferred local hours, from-to in whole hours"
+    )
     args = parser.parse_args(argv)
 
     shape = CohortShape(mentors=args.mentors, scholars=args.scholars)
     problem = synthetic_problem(args.seed, shape, time_limit_seconds=args.time_limit, workers=args.workers)
     problem = with_one_off_busy_times(problem, args.busy_per_week, args.seed)
+    start, end = (int(hour) % 24 for hour in args.preferred_hours.split("-"))
+    problem = with_preferred_hours(problem, DailyHours(clock_time(start), clock_time(end)))
     wanted = f"{sum(d.meetings_min for d in problem.demands)}-{sum(d.meetings_max for d in problem.demands)}"
     print(describe(problem))
     print(f"weekly meetings wanted: {wanted}")
@@ -135,13 +165,21 @@ def main(argv: list[str] | None = None) -> None:
         ]
     ]
     results = {}
-    for name, solve in (("first-fit", plan_first_fit), ("cp-sat", plan)):
+    for name, solve, weights in (
+        ("first-fit", plan_first_fit, problem.preferences),
+        ("cp-sat, hours unweighed", plan, NO_PREFERRED_HOURS),
+        ("cp-sat", plan, problem.preferences),
+    ):
         started = time.perf_counter()
-        results[name] = solve(problem)
+        results[name] = solve(replace(problem, preferences=weights))
         rows.append([name, *report_row(problem, results[name], time.perf_counter() - started)])
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+    print_table(rows)
+    print(f"the objective's parts, in rank order (preferred hours {args.preferred_hours} for everyone):")
+    names = list(results)
+    parts = [["goal", *names]]
+    for index, (label, _) in enumerate(results[names[0]].objective_parts.rows()):
+        parts.append([label, *(str(results[name].objective_parts.rows()[index][1]) for name in names)])
+    print_table(parts)
     for note in results["cp-sat"].notes:
         print("note:", note)
     print("why demands fell short (cp-sat):")

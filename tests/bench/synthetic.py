@@ -17,6 +17,7 @@ from cohort.cadence import MeetingKind
 from scheduling.planner.problem import (
     BusyTime,
     CohortCalendar,
+    DailyHours,
     DateRange,
     Demand,
     Person,
@@ -248,3 +249,8 @@ def with_one_off_busy_times(problem: PlanningProblem, per_week: int, seed: int =
                 busy.append(BusyTime(start, start + timedelta(hours=1)))
         people.append(replace(person, busy=tuple(busy)))
     return replace(problem, people=tuple(people))
+
+
+def with_preferred_hours(problem: PlanningProblem, hours: DailyHours) -> PlanningProblem:
+    """Everyone prefers the same local hours, as they do when a cohort's usual hours stand for everyone's."""
+    return replace(problem, people=tuple(replace(person, preferred_hours=hours) for person in problem.people))

@@ -1,6 +1,6 @@
-"""Where people set their meeting limits: their own page (/limits/), the API (/me/limits/, and staff on the
-mentor and scholar rows); the admin's is in tests/admin/test_mentor_profile.py. Every way takes the same checks, answers bad input by field, writes
-nothing then, and leaves an audit entry when it writes."""
+"""Where people set their meeting limits and preferred hours: their own page (/limits/), the API (/me/limits/, and
+staff on the mentor and scholar rows); the admin's is in tests/admin/test_mentor_profile.py. Every way takes the
+same checks, answers bad input by field, writes nothing then, and leaves an audit entry when it writes."""
 
 import datetime as dt
 
@@ -24,6 +24,8 @@ FULL = {
     "earliest_meeting_start": "10:00",
     "latest_meeting_end": "16:30",
     "meeting_free_days": ["4"],
+    "preferred_meeting_start": "",
+    "preferred_meeting_end": "",
 }
 
 
@@ -52,7 +54,7 @@ def api_client(user) -> APIClient:
 
 def limits_of(person) -> dict:
     person.refresh_from_db()
-    return {field: getattr(person, field) for field in person.LIMIT_FIELDS}
+    return {field: getattr(person, field) for field in person.EDITABLE_FIELDS}
 
 
 NO_LIMITS = {
@@ -64,6 +66,8 @@ NO_LIMITS = {
     "earliest_meeting_start": None,
     "latest_meeting_end": None,
     "meeting_free_days": [],
+    "preferred_meeting_start": None,
+    "preferred_meeting_end": None,
 }
 
 
@@ -135,6 +139,29 @@ def test_limits_that_cannot_hold_are_refused_by_field_and_nothing_is_saved(make)
     assert 'type="time"' in page
 
 
+@PEOPLE
+def test_a_person_sets_preferred_hours_on_the_same_page_and_sees_them_at_home(make):
+    person = make()
+    client = page_client(person)
+    assert "Preferred hours: your cohort's usual hours." in client.get("/").content.decode()
+
+    response = client.post(
+        "/limits/", {**FULL, "preferred_meeting_start": "10:00", "preferred_meeting_end": "13:00"}
+    )
+
+    assert response.status_code == 302
+    assert (limits_of(person)["preferred_meeting_start"], limits_of(person)["preferred_meeting_end"]) == (
+        dt.time(10),
+        dt.time(13),
+    )
+    assert "Preferred hours: 10:00–13:00." in client.get("/").content.decode()
+    refused = client.post("/limits/", {**FULL, "preferred_meeting_start": "15:00"})
+    assert refused.context["form"].errors["preferred_meeting_end"] == [
+        "Give both ends of your preferred hours, or neither."
+    ]
+    assert limits_of(person)["preferred_meeting_end"] == dt.time(13)
+
+
 def test_staff_without_a_person_are_sent_home_from_the_limits_page():
     client = Client()
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
@@ -193,6 +220,16 @@ def test_a_person_reads_and_changes_their_own_limits_through_the_api(make):
             {"earliest_meeting_start": "10:00", "latest_meeting_end": "10:00:30"},
             "latest_meeting_end",
             "Give a time in whole minutes (like 10:00), without seconds.",
+        ),
+        (
+            {"preferred_meeting_start": "16:00", "preferred_meeting_end": "09:00"},
+            "preferred_meeting_end",
+            "Must be after the preferred start (16:00); 00:00 is midnight.",
+        ),
+        (
+            {"preferred_meeting_end": "12:00"},
+            "preferred_meeting_start",
+            "Give both ends of your preferred hours, or neither.",
         ),
     ],
 )
