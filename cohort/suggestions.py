@@ -1,7 +1,7 @@
 """What a mentor's section says beyond the cadence, offered to staff as suggestions, never applied on its own.
 
 "Based in Stockholm" suggests the time zone Europe/Stockholm; "usually on Thursdays" suggests Thursday as a preferred
-day. Each suggestion keeps the words it was read from and the sentence around them, so staff can judge it in one
+day; "ideally in the afternoon" or "preferably between 10am and 1pm" suggests preferred hours. Each suggestion keeps the words it was read from and the sentence around them, so staff can judge it in one
 look and accept or dismiss it. Pure Python: no Django.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import time
 from enum import StrEnum
 from functools import cache
 
@@ -20,11 +21,13 @@ from cohort.time_zones import canonical_zone_names
 class SuggestionField(StrEnum):
     TIME_ZONE = "time_zone"
     PREFERRED_WEEKDAYS = "preferred_weekdays"
+    PREFERRED_HOURS = "preferred_hours"
 
 
 @dataclass(frozen=True)
 class Suggestion:
-    """``value`` is a zone name for a time zone, and weekday numbers (0 = Monday) joined by commas for days."""
+    """``value`` is a zone name for a time zone, weekday numbers (0 = Monday) joined by commas for days, and
+    "HH:MM-HH:MM" for hours (an end of 00:00 is midnight)."""
 
     field: SuggestionField
     value: str
@@ -35,9 +38,18 @@ class Suggestion:
     def weekdays(self) -> tuple[int, ...]:
         return tuple(int(day) for day in self.value.split(",")) if self.field == "preferred_weekdays" else ()
 
+    @property
+    def hours(self) -> tuple[time, time] | None:
+        if self.field != SuggestionField.PREFERRED_HOURS:
+            return None
+        start, end = (time.fromisoformat(part) for part in self.value.split("-"))
+        return start, end
+
     def describe(self) -> str:
         if self.field == SuggestionField.TIME_ZONE:
             return f"time zone {self.value}"
+        if self.field == SuggestionField.PREFERRED_HOURS:
+            return "preferred hours: " + self.value.replace("-", "–")
         return "preferred days: " + ", ".join(WEEKDAY_FULL_NAMES[day] for day in self.weekdays)
 
 
@@ -148,7 +160,12 @@ def read_suggestions(text: str, *, cadence_sources: tuple[str, ...] = ()) -> tup
     """
     found: dict[tuple[SuggestionField, str], Suggestion] = {}
     for sentence in split_sentences(text):
-        for suggestion in (*_time_zones(sentence), *_preferred_days(sentence, sentence in cadence_sources)):
+        states_the_cadence = sentence in cadence_sources
+        for suggestion in (
+            *_time_zones(sentence),
+            *_preferred_days(sentence, states_the_cadence),
+            *_preferred_hours(sentence, states_the_cadence),
+        ):
             found.setdefault((suggestion.field, suggestion.value), suggestion)
     return tuple(found.values())
 
@@ -218,3 +235,84 @@ def _weekday(name: str) -> int:
         if name.rstrip("s") == full.lower() or (len(name) >= 3 and full.lower().startswith(name)):
             return index
     return -1
+
+
+# The hours a part of the day stands for, in the mentor's own zone: what a person means by "mornings" at work.
+PARTS_OF_DAY = {
+    "morning": (9, 12),
+    "early morning": (7, 9),
+    "late morning": (10, 12),
+    "afternoon": (12, 17),
+    "early afternoon": (12, 15),
+    "late afternoon": (15, 18),
+    "evening": (17, 20),
+    "early evening": (17, 19),
+    "late evening": (19, 22),
+}
+_PART_OF_DAY = re.compile(r"\b((?:(?:late|early)\s+)?(?:morning|afternoon|evening))s?\b", re.IGNORECASE)
+_CLOCK = r"(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?"
+_HOUR_RANGE = re.compile(
+    rf"\b(?:between\s+)?{_CLOCK}\s*(?:-|–|—|to|and|until|till)\s*{_CLOCK}(?!\s*(?:min|h\b|hours?|x\b|times))",
+    re.IGNORECASE,
+)
+
+
+def _preferred_hours(sentence: str, states_the_cadence: bool) -> list[Suggestion]:
+    """Hours the sentence says the mentor prefers: a range of clock times, or a part of the day, with a word of
+    preference near it ("ideally", "work best") or in the sentence the cadence was read from; never after a
+    refusal ("not in the mornings")."""
+    suggestions = []
+    found = [(match, _range_hours(match)) for match in _HOUR_RANGE.finditer(sentence)]
+    found += [(match, _part_of_day_hours(match)) for match in _PART_OF_DAY.finditer(sentence)]
+    for match, hours in found:
+        if hours is None:
+            continue
+        window = max(0, match.start() - NEARBY_CHARS)
+        before, after = sentence[window : match.start()], sentence[match.end() : match.end() + NEARBY_CHARS]
+        if _REFUSAL_BEFORE.search(before):
+            continue
+        preferred = _PREFERENCE_BEFORE.search(before) or _PREFERENCE_AFTER.search(after)
+        if not (preferred or states_the_cadence):
+            continue
+        start = (
+            window + preferred.start()
+            if preferred is not None and preferred.re is _PREFERENCE_BEFORE
+            else match.start()
+        )
+        end = match.end() + (
+            preferred.end() if preferred is not None and preferred.re is _PREFERENCE_AFTER else 0
+        )
+        value = f"{hours[0]:%H:%M}-{hours[1]:%H:%M}"
+        suggestions.append(
+            Suggestion(SuggestionField.PREFERRED_HOURS, value, sentence[start:end].strip(), sentence)
+        )
+    return suggestions
+
+
+def _part_of_day_hours(match: re.Match) -> tuple[time, time]:
+    start, end = PARTS_OF_DAY[" ".join(match.group(1).lower().split())]
+    return time(start), time(end)
+
+
+def _range_hours(match: re.Match) -> tuple[time, time] | None:
+    """ "10am to 1pm", "14:00-16:30", "2-4pm" (the meridiem of the end stands for both): None when it is no range
+    of clock times in a day (a bare "2-3", which is how often people meet, not when)."""
+    start_hour, start_minute, start_meridiem, end_hour, end_minute, end_meridiem = match.groups()
+    if not (start_meridiem or end_meridiem or start_minute or end_minute):
+        return None
+    start = _clock(start_hour, start_minute, start_meridiem or end_meridiem)
+    end = _clock(end_hour, end_minute, end_meridiem)
+    if start is None or end is None or not (start < end or end == time(0)):
+        return None
+    return start, end
+
+
+def _clock(hour_text: str, minute_text: str | None, meridiem: str | None) -> time | None:
+    hour, minute = int(hour_text), int(minute_text or 0)
+    if meridiem:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if meridiem.lower().startswith("p") else 0)
+    if hour == 24 and minute == 0:
+        return time(0)
+    return time(hour, minute) if hour < 24 and minute < 60 else None

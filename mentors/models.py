@@ -198,6 +198,7 @@ class Suggestion(TimeStamped):
     class Setting(models.TextChoices):
         TIME_ZONE = "time_zone", "Time zone"
         PREFERRED_WEEKDAYS = "preferred_weekdays", "Preferred days"
+        PREFERRED_HOURS = "preferred_hours", "Preferred hours"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -206,7 +207,8 @@ class Suggestion(TimeStamped):
 
     mentor = models.ForeignKey(Mentor, on_delete=models.CASCADE, related_name="suggestions")
     setting = models.CharField(max_length=40, choices=Setting.choices)
-    # A zone name, or weekday numbers joined by commas ("0,3"): ``cohort.suggestions.Suggestion.value``.
+    # A zone name, weekday numbers joined by commas ("0,3"), or hours ("09:00-12:00"):
+    # ``cohort.suggestions.Suggestion.value``.
     value = models.CharField(max_length=64)
     phrase = models.TextField(help_text="The words the suggestion was read from.")
     source = models.TextField(help_text="The sentence around them.")

@@ -115,8 +115,8 @@ def cadence_warnings_resolve(*, mentor: Mentor, by: AbstractBaseUser | None) -> 
 
 
 def suggestion_accept(*, suggestion: Suggestion, by: AbstractBaseUser | None) -> None:
-    """Do what the suggestion says to its mentor's row (their time zone, or their preferred days), audited, in one
-    write by ``by``; the mentor's other open suggestions for the same setting are dismissed, as moot.
+    """Do what the suggestion says to its mentor's row (their time zone, preferred days or preferred hours), audited,
+    in one write by ``by``; the mentor's other open suggestions for the same setting are dismissed, as moot.
 
     Raises ValidationError, having written nothing, when the suggestion was decided meanwhile (by another person,
     or by accepting another of the same setting) or the value is no longer one the row accepts.
@@ -129,12 +129,16 @@ def suggestion_accept(*, suggestion: Suggestion, by: AbstractBaseUser | None) ->
             raise ValidationError("it was already decided.", code="decided")
         mentor = Mentor.objects.select_for_update().get(pk=suggestion.mentor_id)
         writes.before_write(mentor)
+        read = suggestion.as_read()
         if suggestion.setting == Suggestion.Setting.TIME_ZONE:
-            mentor.time_zone = suggestion.value
+            mentor.time_zone, fields = suggestion.value, ["time_zone"]
+        elif suggestion.setting == Suggestion.Setting.PREFERRED_HOURS:
+            mentor.preferred_meeting_start, mentor.preferred_meeting_end = read.hours
+            fields = list(Mentor.PREFERENCE_FIELDS)
         else:
-            mentor.preferred_weekdays = list(suggestion.as_read().weekdays)
+            mentor.preferred_weekdays, fields = list(read.weekdays), ["preferred_weekdays"]
         mentor.full_clean(validate_unique=False, validate_constraints=False)
-        mentor.save(update_fields=[suggestion.setting, "updated_at"])
+        mentor.save(update_fields=[*fields, "updated_at"])
         writes.after_write(mentor)
         now = timezone.now()
         decided = {"decided_at": now, "decided_by": by, "updated_at": now}

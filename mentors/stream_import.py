@@ -353,4 +353,6 @@ def _replace_open_suggestions(source_file: str, suggesting: list[tuple[Mentor, M
 def _already_followed(mentor: Mentor, suggestion: DocumentSuggestion) -> bool:
     if suggestion.field == SuggestionField.TIME_ZONE:
         return mentor.time_zone == suggestion.value
+    if suggestion.field == SuggestionField.PREFERRED_HOURS:
+        return (mentor.preferred_meeting_start, mentor.preferred_meeting_end) == suggestion.hours
     return sorted(mentor.preferred_weekdays) == list(suggestion.weekdays)

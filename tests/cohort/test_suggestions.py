@@ -2,7 +2,11 @@ import pytest
 
 from cohort.suggestions import SuggestionField, read_suggestions
 
-ZONE, DAYS = SuggestionField.TIME_ZONE, SuggestionField.PREFERRED_WEEKDAYS
+ZONE, DAYS, HOURS = (
+    SuggestionField.TIME_ZONE,
+    SuggestionField.PREFERRED_WEEKDAYS,
+    SuggestionField.PREFERRED_HOURS,
+)
 
 
 @pytest.mark.parametrize(
@@ -23,6 +27,20 @@ ZONE, DAYS = SuggestionField.TIME_ZONE, SuggestionField.PREFERRED_WEEKDAYS
         ("We usually meet on Thursdays.", [(DAYS, "3", "usually meet on Thursdays")]),
         ("Fridays work best for me.", [(DAYS, "4", "Fridays work best")]),
         ("Ideally Tuesdays or Wednesdays.", [(DAYS, "1,2", "Ideally Tuesdays or Wednesdays")]),
+        (
+            "I usually meet scholars in the afternoon.",
+            [(HOURS, "12:00-17:00", "usually meet scholars in the afternoon")],
+        ),
+        ("Mornings work best for me.", [(HOURS, "09:00-12:00", "Mornings work best")]),
+        ("I prefer late afternoons.", [(HOURS, "15:00-18:00", "prefer late afternoons")]),
+        ("Ideally between 10am and 1pm.", [(HOURS, "10:00-13:00", "Ideally between 10am and 1pm")]),
+        ("I prefer calls from 14:00 to 16:30.", [(HOURS, "14:00-16:30", "prefer calls from 14:00 to 16:30")]),
+        ("Typically 9.30-11am.", [(HOURS, "09:30-11:00", "Typically 9.30-11am")]),
+        ("Usually 9pm-12am.", [(HOURS, "21:00-00:00", "Usually 9pm-12am")]),  # to midnight
+        (
+            "Preferably 2-4pm on Thursdays.",
+            [(DAYS, "3", "Preferably 2-4pm on Thursdays"), (HOURS, "14:00-16:00", "Preferably 2-4pm")],
+        ),
     ],
 )
 def test_a_suggestion_keeps_its_value_and_the_words_it_was_read_from(text, expected):
@@ -42,6 +60,11 @@ def test_a_suggestion_keeps_its_value_and_the_words_it_was_read_from(text, expec
         "Et al. (2023) showed this.",  # "et" written in lower case is no zone
         "Based in a small lab with great people.",
         "I grew up in Paris.",
+        "I am not available in the mornings.",
+        "We meet 2-3x per week, 1-2 hours each.",  # how often and how long, not when
+        "The talk is at 3pm.",
+        "Evening seminar on Fridays.",
+        "Usually 4pm-2pm.",  # ends before it starts: no hours
     ],
 )
 def test_text_that_names_a_place_or_day_without_saying_where_or_when_suggests_nothing(text):
@@ -60,6 +83,19 @@ def test_weekdays_in_the_cadence_sentence_are_suggested_as_the_days_the_mentor_m
     )
     assert suggestion.describe() == "preferred days: Monday, Thursday"
     assert read_suggestions(sentence) == ()  # the same words outside the cadence are no preference
+
+
+def test_a_part_of_the_day_in_the_cadence_sentence_is_suggested_as_the_hours_the_mentor_meets():
+    sentence = "A 1 h weekly meeting on Tuesday mornings."
+
+    suggestions = read_suggestions(sentence, cadence_sources=(sentence,))
+
+    assert [(s.field, s.value, s.phrase) for s in suggestions] == [
+        (DAYS, "1", "Tuesday"),
+        (HOURS, "09:00-12:00", "mornings"),
+    ]
+    assert suggestions[1].describe() == "preferred hours: 09:00–12:00"
+    assert read_suggestions(sentence) == ()
 
 
 def test_each_suggestion_is_offered_once_however_often_the_text_repeats_it():

@@ -1,5 +1,6 @@
 """What a stream document suggests about a mentor: written by the import, decided by staff in one click."""
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from cohort.models import AuditEntry
 from mentors.models import Mentor, Suggestion
 from mentors.services import mentor_logins_create
 from mentors.stream_import import import_stream_documents
-from scheduling.problem_builder import build_cohort_problem
+from scheduling.problem_builder import build_cohort_problem, mentor_key
 from tests.admin.conftest import logged_in
 from tests.factories import CohortFactory, MentorshipFactory, ScholarFactory
 
@@ -105,6 +106,34 @@ def test_accepted_preferred_days_reach_the_planner(document, admin_user):
 
     assert ada.preferred_weekdays == [3]
     assert demand.preferred_weekdays == frozenset({3})
+
+
+def test_accepted_preferred_hours_set_both_ends_and_reach_the_planner(document, admin_user):
+    document.write_text(
+        DOCUMENT.replace("usually on Thursdays.", "ideally between 2pm and 5pm."), encoding="utf-8"
+    )
+    import_stream_documents([document])
+    hours = Suggestion.objects.get(setting="preferred_hours")
+    assert (hours.value, hours.phrase, hours.describe()) == (
+        "14:00-17:00",
+        "ideally between 2pm and 5pm",
+        "preferred hours: 14:00–17:00",
+    )
+
+    logged_in(admin_user).post(reverse("admin:mentors_suggestion_accept", args=[hours.pk]))
+
+    ada = Mentor.objects.get(slug="ada-okafor")
+    assert (ada.preferred_meeting_start, ada.preferred_meeting_end) == (dt.time(14), dt.time(17))
+    [entry] = AuditEntry.objects.filter(action=AuditEntry.Action.CHANGED, target_id=ada.pk)
+    assert set(entry.changes) == {"preferred_meeting_start", "preferred_meeting_end"}
+    cohort = CohortFactory()
+    MentorshipFactory(mentor=ada, scholar=ScholarFactory(cohort=cohort))
+    people = build_cohort_problem(cohort=cohort, time_limit_seconds=1).problem.people_by_key
+    assert str(people[mentor_key(ada)].preferred_hours) == "14:00–17:00"
+    # Once followed, a re-import does not offer it again.
+    Suggestion.objects.all().delete()
+    import_stream_documents([document])
+    assert not Suggestion.objects.filter(setting="preferred_hours").exists()
 
 
 def test_dismissing_changes_nothing_about_the_mentor_and_is_remembered(document, admin_user):
