@@ -100,6 +100,30 @@ class BusyTime:
             raise ValueError(f"busy time ends ({self.end}) before it starts ({self.start})")
 
 
+@dataclass(frozen=True, order=True)
+class ExtraHours:
+    """Hours on one date the person can meet beyond their weekly ones, wall clock in their own zone (a date
+    override: "on 12 March I can also meet 18:00-20:00"). They join that day's weekly hours; limits still hold."""
+
+    day: date
+    start: time
+    end: time
+
+    def __post_init__(self) -> None:
+        if self.end_minute <= self.start_minute:
+            raise ValueError(
+                f"extra hours {self.start:%H:%M}-{self.end:%H:%M} on {self.day} end before they start"
+            )
+
+    @property
+    def start_minute(self) -> int:
+        return minute_of_day(self.start)
+
+    @property
+    def end_minute(self) -> int:
+        return minute_of_day(self.end) or MINUTES_PER_DAY
+
+
 @dataclass(frozen=True)
 class Cap:
     """At most ``most`` meetings, or minutes of meetings, in one local day or week."""
@@ -263,8 +287,9 @@ class PreferenceWeights:
 
 @dataclass(frozen=True)
 class Person:
-    """``preferred_hours``: when they would rather meet, in their own zone (plans lean to them, within the hours they
-    gave); None: no preference."""
+    """``windows`` are their weekly hours and ``extra_hours`` those they add on single dates; ``preferred_hours``:
+    when they would rather meet, in their own zone (plans lean to them, within the hours they gave); None: no
+    preference."""
 
     key: str
     name: str
@@ -274,6 +299,7 @@ class Person:
     busy: tuple[BusyTime, ...] = ()
     limits: Limits = Limits()
     preferred_hours: DailyHours | None = None
+    extra_hours: tuple[ExtraHours, ...] = ()
 
     def __post_init__(self) -> None:
         ZoneInfo(self.time_zone)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -98,16 +99,36 @@ def merged_windows(person: Person) -> tuple[tuple[Interval, ...], ...]:
     by_day: list[list[Interval]] = [[] for _ in range(7)]
     for window in person.meeting_windows:
         by_day[window.weekday].append((window.start_minute, window.end_minute))
-    merged: list[tuple[Interval, ...]] = []
-    for ranges in by_day:
-        joined: list[Interval] = []
-        for start, end in sorted(ranges):
-            if joined and start <= joined[-1][1]:
-                joined[-1] = (joined[-1][0], max(joined[-1][1], end))
-            else:
-                joined.append((start, end))
-        merged.append(tuple(joined))
-    return tuple(merged)
+    return tuple(_merged(ranges) for ranges in by_day)
+
+
+def extra_day_windows(
+    person: Person, weekly: tuple[tuple[Interval, ...], ...]
+) -> dict[int, tuple[Interval, ...]]:
+    """The dates the person added hours on, as local days since 1970-01-01: that weekday's hours with the extra ones,
+    merged, and cut to their limits like the weekly ones (none on a day off, none before the earliest start or after
+    the latest end)."""
+    limits = person.limits
+    extra: dict[int, list[Interval]] = defaultdict(list)
+    for hours in person.extra_hours:
+        start = max(hours.start_minute, limits.earliest_minute)
+        end = min(hours.end_minute, limits.latest_minute)
+        if hours.day.weekday() not in limits.days_off and start < end:
+            extra[(hours.day - EPOCH.date()).days].append((start, end))
+    return {
+        day: _merged([*weekly[(day + EPOCH_WEEKDAY) % 7], *ranges]) for day, ranges in sorted(extra.items())
+    }
+
+
+def _merged(ranges: Iterable[Interval]) -> tuple[Interval, ...]:
+    """Sorted, overlapping or touching ranges joined: 9-12 and 12-17 make 9-17."""
+    joined: list[Interval] = []
+    for start, end in sorted(ranges):
+        if joined and start <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], end))
+        else:
+            joined.append((start, end))
+    return tuple(joined)
 
 
 def spread_allows(weekdays: Iterable[int], meetings_max: int) -> bool:
@@ -234,13 +255,23 @@ class CandidateFinder:
         self.zones = {person.key: person.time_zone for person in problem.people}
         self.clocks = {name: ZoneClock(name, first, last) for name in sorted(set(self.zones.values()))}
         self.windows = {person.key: merged_windows(person) for person in problem.people}
+        self.extra_days = {
+            person.key: extra_day_windows(person, self.windows[person.key]) for person in problem.people
+        }
         self.busy = {person.key: busy_minutes(person) for person in problem.people}
         self.away = {person.key: days_away(person, first, last) for person in problem.people}
         self.preferred_hours = {person.key: person.preferred_hours for person in problem.people}
         profiles: dict[tuple, int] = {}
         self.profile = {
             key: profiles.setdefault(
-                (self.zones[key], windows, self.busy[key], self.away[key], self.preferred_hours[key]),
+                (
+                    self.zones[key],
+                    windows,
+                    tuple(self.extra_days[key].items()),
+                    self.busy[key],
+                    self.away[key],
+                    self.preferred_hours[key],
+                ),
                 len(profiles),
             )
             for key, windows in self.windows.items()
@@ -331,18 +362,24 @@ class CandidateFinder:
     def slack(self, person_key: str, occurrence: Interval) -> int | None:
         """Minutes from the meeting to the nearer edge of the person's window holding it; None if none does."""
         day, start, end = self.local_span(person_key, occurrence)
+        hours = self.extra_days[person_key].get(day) or self.windows[person_key][(day + EPOCH_WEEKDAY) % 7]
         # Past 24:00 means the meeting crosses the person's midnight: never inside a window.
-        for window_start, window_end in self.windows[person_key][(day + EPOCH_WEEKDAY) % 7]:
+        for window_start, window_end in hours:
             if window_start <= start and end <= window_end:
                 return min(start - window_start, window_end - end)
         return None
 
     def grid_within_hours(self, demand: Demand, duration: int) -> Iterator[tuple[int, int]]:
-        """(weekday, start) on the slot grid, skipping those outside the hours of anyone in the demand's zone.
+        """(weekday, start) on the slot grid, skipping those outside the weekly hours of anyone in the demand's zone.
 
-        For them the slot's wall clock is their wall clock on every date, so no date can rescue it.
+        For them the slot's wall clock is their wall clock on every date, so no date can rescue it (unless they
+        added hours on some date: they are left to the date-by-date check).
         """
-        local = [self.windows[key] for key in demand.attendees if self.zones[key] == demand.time_zone]
+        local = [
+            self.windows[key]
+            for key in demand.attendees
+            if self.zones[key] == demand.time_zone and not self.extra_days[key]
+        ]
         for weekday in range(7):
             for minute in self.grid(duration):
                 end = minute + duration

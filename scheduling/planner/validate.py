@@ -192,7 +192,8 @@ def _occurrences(
 
 
 def inside_windows(person: Person, start: datetime, end: datetime) -> bool:
-    """Is [start, end) covered by the person's windows (together, back to back) on their local weekday?"""
+    """Is [start, end) covered by the person's windows (together, back to back) on their local weekday, with the
+    extra hours they gave for that date?"""
     zone = ZoneInfo(person.time_zone)
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     day: date = local_start.date()
@@ -203,12 +204,10 @@ def inside_windows(person: Person, start: datetime, end: datetime) -> bool:
         to_minute = 24 * 60
     else:
         return False
+    hours = [(w.start_minute, w.end_minute) for w in person.windows if w.weekday == day.weekday()]
+    hours += [(extra.start_minute, extra.end_minute) for extra in person.extra_hours if extra.day == day]
     reached = from_minute
-    for window in sorted(person.windows, key=lambda w: w.start):
-        if window.weekday != day.weekday():
-            continue
-        window_end = window.end.hour * 60 + window.end.minute or 24 * 60
-        window_start = window.start.hour * 60 + window.start.minute
+    for window_start, window_end in sorted(hours):
         if window_start <= reached < window_end:
             reached = window_end
     return reached >= to_minute
