@@ -36,7 +36,7 @@ from cohort.admin_access import (
 from cohort.models import MeetingLimits
 from cohort.stream_document import StreamDocumentError
 from mentors.forms import MentorAdminForm, WeeklyWindowFormSet
-from mentors.models import Availability, ImportWarning, Mentor, StreamImportJob, Suggestion
+from mentors.models import Availability, ExtraHours, ImportWarning, Mentor, StreamImportJob, Suggestion
 from mentors.services import (
     cadence_warnings_resolve,
     mentor_logins_create,
@@ -46,11 +46,8 @@ from mentors.services import (
 from mentors.stream_import import import_stream_upload
 
 
-class AvailabilityInline(TabularInline):
-    model = Availability
-    formset = WeeklyWindowFormSet
-    fields = ["weekday", "start_time", "end_time"]
-    extra = 1
+class MentorHoursInline(TabularInline):
+    """Hours in the mentor's own zone, which the column heads name."""
 
     def get_formset(self, request: HttpRequest, obj: Mentor | None = None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -59,6 +56,26 @@ class AvailabilityInline(TabularInline):
         fields["start_time"].label = f"From ({zone})"
         fields["end_time"].label = f"Until ({zone})"
         return formset
+
+
+class AvailabilityInline(MentorHoursInline):
+    model = Availability
+    formset = WeeklyWindowFormSet
+    fields = ["weekday", "start_time", "end_time"]
+    extra = 1
+
+
+class ExtraHoursInline(MentorHoursInline):
+    """Hours on single dates beyond the weekly ones: a date override."""
+
+    model = ExtraHours
+    fields = ["date", "start_time", "end_time", "note"]
+    extra = 0
+    verbose_name_plural = "extra hours on single dates (from today)"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ExtraHours]:
+        # Past dates no longer shape anything; the audit trail keeps them.
+        return super().get_queryset(request).filter(date__gte=timezone.localdate())
 
 
 class CadenceFilter(admin.SimpleListFilter):
@@ -202,7 +219,7 @@ class MentorAdmin(PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
     search_fields = ["name", "slug", "organisation", "email"]
     filter_horizontal = ["streams"]
     raw_id_fields = ["user"]
-    inlines = [AvailabilityInline]
+    inlines = [AvailabilityInline, ExtraHoursInline]
     actions = ["create_logins"]
     staff_fieldsets = (
         (

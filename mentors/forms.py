@@ -1,5 +1,5 @@
 """Forms of the mentors app: a mentor's cadence, and the checks one submission needs as a whole, in the admin; and
-the seven-day editor of a mentor's weekly hours on their own page.
+on a mentor's own page the seven-day editor of their weekly hours and the hours they add on single dates.
 
 The models check each row against what is saved; these forms add what only a whole submission shows (two new
 windows that overlap each other).
@@ -12,12 +12,28 @@ import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from django import forms
 from django.forms.models import BaseInlineFormSet
 
 from cohort.dates import WEEKDAY_FULL_NAMES
-from cohort.forms import CadenceField, CadenceFieldsForm, WeekdaysField
-from mentors.models import Availability, Mentor
+from cohort.forms import DATE_INPUT, QUARTER_HOUR_INPUT, CadenceField, CadenceFieldsForm, WeekdaysField
+from mentors.models import Availability, ExtraHours, Mentor
 from mentors.services import HoursWindow
+
+
+class ExtraHoursForm(forms.ModelForm):
+    """Hours on one date on the mentor's own page; the model checks them (end after start, no overlap)."""
+
+    class Meta:
+        model = ExtraHours
+        fields = ["date", "start_time", "end_time", "note"]
+        widgets = {"date": DATE_INPUT, "start_time": QUARTER_HOUR_INPUT, "end_time": QUARTER_HOUR_INPUT}
+        labels = {
+            "date": "On",
+            "start_time": "From",
+            "end_time": "until",
+            "note": "Note (optional, seen by staff)",
+        }
 
 
 class MentorAdminForm(CadenceFieldsForm):

@@ -20,6 +20,7 @@ from scheduling.planner import (
     DailyHours,
     DateRange,
     Demand,
+    ExtraHours,
     Limits,
     Person,
     PlanningProblem,
@@ -137,6 +138,7 @@ def mentor_person(mentor: Mentor, *, usual_hours: DailyHours | None = None) -> P
         windows=tuple(
             Window(weekday=a.weekday, start=a.start_time, end=a.end_time) for a in mentor.availability.all()
         ),
+        extra_hours=tuple(ExtraHours(e.date, e.start_time, e.end_time) for e in mentor.extra_hours.all()),
         blackouts=_whole_days_away(away),
         busy=_hours_away(away, mentor.time_zone),
         limits=limits_of(mentor),
@@ -171,7 +173,9 @@ def build_cohort_problem(*, cohort: Cohort, time_limit_seconds: float) -> Cohort
         Mentorship.objects.filter(scholar__cohort=cohort)
         .exclude(scholar__status__in=Scholar.INACTIVE_STATUSES)
         .select_related("mentor", "scholar")
-        .prefetch_related("mentor__availability", "mentor__blackouts", "scholar__blackouts")
+        .prefetch_related(
+            "mentor__availability", "mentor__extra_hours", "mentor__blackouts", "scholar__blackouts"
+        )
         .order_by("mentor__slug", "scholar__slug")
     )
     teams = list(cohort.teams.prefetch_related("members").order_by("pk"))

@@ -59,8 +59,8 @@ def meeting_statuses_ahead(mentor: Mentor, *, now: dt.datetime) -> dict[int, str
 
 
 def meetings_outside_hours(mentor: Mentor, *, now: dt.datetime) -> list[Meeting]:
-    """The mentor's planned meetings from ``now`` on that their weekly hours no longer cover (the planner's own
-    test): published before the hours changed, they wait for staff to re-plan."""
+    """The mentor's planned meetings from ``now`` on that their hours (weekly, and those added on the meeting's date)
+    no longer cover (the planner's own test): published before the hours changed, they wait for staff to re-plan."""
     hours = mentor_person(mentor)
     meetings = (
         Meeting.objects.filter(series__mentor=mentor, starts_at__gte=now, status__in=PLANNED)
@@ -227,7 +227,7 @@ def cohort_week(*, cohort: Cohort, week_start: dt.date, zone: str, as_of: dt.dat
     mentors = list(
         Mentor.objects.filter(Q(mentorships__scholar__cohort=cohort) | Q(meeting_series__cohort=cohort))
         .distinct()
-        .prefetch_related("availability", "blackouts")
+        .prefetch_related("availability", "extra_hours", "blackouts")
         .order_by("name", "pk")
     )
     hours = {mentor.pk: mentor_person(mentor) for mentor in mentors}

@@ -2,7 +2,13 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from cohort.api import CohortViewSet, StreamViewSet
-from mentors.api import AvailabilityViewSet, MentorViewSet, StreamDocumentImportView, StreamImportJobView
+from mentors.api import (
+    AvailabilityViewSet,
+    ExtraHoursViewSet,
+    MentorViewSet,
+    StreamDocumentImportView,
+    StreamImportJobView,
+)
 from scheduling.api import (
     CalendarClashViewSet,
     CohortPlanView,
@@ -30,6 +36,7 @@ router.register("cohorts", CohortViewSet, basename="cohort")
 router.register("streams", StreamViewSet, basename="stream")
 router.register("mentors", MentorViewSet, basename="mentor")
 router.register("availability", AvailabilityViewSet, basename="availability")
+router.register("extra-hours", ExtraHoursViewSet, basename="extra-hours")
 router.register("blackouts", BlackoutViewSet, basename="blackout")
 router.register("calendar-sources", CalendarSourceViewSet, basename="calendar-source")
 router.register("scholars", ScholarViewSet, basename="scholar")

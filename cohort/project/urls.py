@@ -27,6 +27,8 @@ urlpatterns = [
     path("hours/", mentor.mentor_hours, name="hours"),
     path("time-away/", mentor.time_away_add, name="time-away-add"),
     path("time-away/<int:pk>/remove/", mentor.time_away_remove, name="time-away-remove"),
+    path("extra-hours/", mentor.extra_hours_add_page, name="extra-hours-add"),
+    path("extra-hours/<int:pk>/remove/", mentor.extra_hours_remove_page, name="extra-hours-remove"),
     # The admin's "forgotten your password?" for staff (before admin/, whose catch-all would answer first).
     # Choosing a password signs in.
     path("admin/password_reset/", PublicPasswordResetView.as_view(), name="admin_password_reset"),

@@ -24,9 +24,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cohort.dates import WEEKDAY_NAMES, monday_of
-from mentors.forms import WeeklyHoursForm
-from mentors.models import Mentor
-from mentors.services import mentor_hours_replace
+from mentors.forms import ExtraHoursForm, WeeklyHoursForm
+from mentors.models import ExtraHours, Mentor
+from mentors.services import extra_hours_add, extra_hours_remove, mentor_hours_replace
 from scheduling.models import Meeting
 from scheduling.pages.people import add_errors, feed_rows, own_page, person_render
 from scheduling.problem_builder import limits_of, preferred_hours_of
@@ -100,9 +100,12 @@ def mentor_home(request: HttpRequest, mentor: Mentor) -> HttpResponse:
 
 
 def _home_page(
-    request: HttpRequest, mentor: Mentor, blackout_form: TimeAwayForm | None = None
+    request: HttpRequest,
+    mentor: Mentor,
+    blackout_form: TimeAwayForm | None = None,
+    extra_hours_form: ExtraHoursForm | None = None,
 ) -> HttpResponse:
-    """The home page, with a refused time-away form (and its errors) when there is one."""
+    """The home page, with a refused time-away or extra-hours form (and its errors) when there is one."""
     today = timezone.localdate()
     context = {
         "title": mentor.name,
@@ -114,11 +117,14 @@ def _home_page(
         "outside_hours": meetings_outside_hours(mentor, now=timezone.now()),
         "time_away": mentor.blackouts.filter(end_date__gte=today).order_by("start_date"),
         "blackout_form": blackout_form or TimeAwayForm(instance=Blackout(mentor=mentor)),
+        "extra_hours": mentor.extra_hours.filter(date__gte=today).order_by("date", "start_time"),
+        "extra_hours_form": extra_hours_form or ExtraHoursForm(instance=ExtraHours(mentor=mentor)),
         "scholars": _scholar_rows(mentor),
         "feeds": feed_rows(request.user),
         "today": today,
     }
-    return person_render(request, mentor, "pages/mentor_home.html", context, 400 if blackout_form else 200)
+    refused = blackout_form is not None or extra_hours_form is not None
+    return person_render(request, mentor, "pages/mentor_home.html", context, 400 if refused else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -181,6 +187,41 @@ def time_away_remove(request: HttpRequest, mentor: Mentor, pk: int) -> HttpRespo
         mentor,
         lambda: blackout_remove(blackout=blackout, by=request.user),
         done=lambda _: f"Time away removed: {span}.",
+    )
+    return redirect("home")
+
+
+@require_POST
+@own_page(mentors=True)
+def extra_hours_add_page(request: HttpRequest, mentor: Mentor) -> HttpResponse:
+    form = ExtraHoursForm(request.POST, instance=ExtraHours(mentor=mentor))
+    if form.is_valid():
+        try:
+            _saying_what_changed(
+                request,
+                mentor,
+                lambda: extra_hours_add(mentor=mentor, by=request.user, **form.cleaned_data),
+                done=lambda extra: f"Extra hours saved: {extra}.",
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            return redirect("home")
+    return _home_page(request, mentor, extra_hours_form=form)
+
+
+@require_POST
+@own_page(mentors=True)
+def extra_hours_remove_page(request: HttpRequest, mentor: Mentor, pk: int) -> HttpResponse:
+    extra = mentor.extra_hours.filter(pk=pk).first()
+    if extra is None:
+        raise Http404("No such extra hours of yours.")
+    said = str(extra)
+    _saying_what_changed(
+        request,
+        mentor,
+        lambda: extra_hours_remove(extra=extra, by=request.user),
+        done=lambda _: f"Extra hours removed: {said}.",
     )
     return redirect("home")
 

@@ -105,7 +105,8 @@ def _outside_cohort(meeting: Meeting, starts_at: dt.datetime) -> str | None:
 
 
 def _outside_hours(meeting: Meeting, starts_at: dt.datetime, ends_at: dt.datetime) -> list[str]:
-    """Who cannot meet then: outside the mentor's availability or a scholar's working days and hours, against their
+    """Who cannot meet then: outside the mentor's availability (weekly, or added for that date) or a scholar's
+    working days and hours, against their
     limits (earliest, latest, days off, buffer, daily and weekly caps), away on a blackout, or busy in their own
     calendar, each in that person's own zone. Staff may still move the meeting there, with a reason."""
     mentor = meeting.series.mentor

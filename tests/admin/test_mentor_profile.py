@@ -56,6 +56,7 @@ def test_a_mentors_page_has_their_hours_then_their_blackouts_and_own_calendars(
     # Blackouts and calendars are scholars' models, added to the page by scholars' admin; scheduling's keeps them.
     assert inline_prefixes(alice_client.get(profile_url(alice))) == [
         "availability",
+        "extra_hours",
         "blackouts",
         "calendar_sources",
     ]
@@ -66,6 +67,7 @@ def test_staff_see_a_mentors_suggestions_and_import_warnings_after_their_hours_a
 ):
     assert inline_prefixes(staff_client.get(profile_url(alice))) == [
         "availability",
+        "extra_hours",
         "blackouts",
         "calendar_sources",
         "suggestions",
