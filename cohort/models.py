@@ -371,6 +371,15 @@ class Cohort(MeetingInput, TimeStamped):
                 condition=Q(end_date__gt=F("start_date")), name="cohort_ends_after_it_starts"
             ),
             hours_in_order("usual_hours_start", "usual_hours_end", "cohort_usual_hours_in_order"),
+            models.CheckConstraint(
+                condition=Q(
+                    weight_preferred_day__lte=MAX_PREFERENCE_WEIGHT,
+                    weight_preferred_hours__lte=MAX_PREFERENCE_WEIGHT,
+                    weight_fair_share__lte=MAX_PREFERENCE_WEIGHT,
+                    weight_mid_window__lte=MAX_PREFERENCE_WEIGHT,
+                ),
+                name="cohort_planning_weights_in_range",
+            ),
         ]
 
     def __str__(self) -> str:

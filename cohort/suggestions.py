@@ -135,8 +135,10 @@ _PREFERENCE_BEFORE = re.compile(
 _PREFERENCE_AFTER = re.compile(
     r"^\s*(?:work(?:s)?\s+best|are\s+best|is\s+best|preferred|ideally)\b", re.IGNORECASE
 )
+# A refusal, or the time taken by something else ("I usually teach on Mondays", "school runs 8-9am").
 _REFUSAL_BEFORE = re.compile(
-    r"\b(?:not|no|never|except|unavailable|away|off|avoid|busy|can't|cannot|don't|won't|other\s+than)\b"
+    r"\b(?:not|no|never|except|unavailable|away|off|avoid|busy|can't|cannot|don't|won't|other\s+than"
+    r"|teach\w*|lectur\w*|class(?:es)?|school)\b"
     r"(?:\W+\w+){0,3}?\W+$",
     re.IGNORECASE,
 )
@@ -250,11 +252,13 @@ PARTS_OF_DAY = {
     "late evening": (19, 22),
 }
 _PART_OF_DAY = re.compile(r"\b((?:(?:late|early)\s+)?(?:morning|afternoon|evening))s?\b", re.IGNORECASE)
-_CLOCK = r"(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?"
+# A clock time, never a part of a longer number: "1:30" is not read as "1".
+_CLOCK = r"(\d{1,2})(?:([:.])(\d{2}))?(?![:.]?\d)\s*(am|pm|a\.m\.|p\.m\.)?"
 _HOUR_RANGE = re.compile(
-    rf"\b(?:between\s+)?{_CLOCK}\s*(?:-|–|—|to|and|until|till)\s*{_CLOCK}(?!\s*(?:min|h\b|hours?|x\b|times))",
+    rf"\b(between\s+)?{_CLOCK}\s*(-|–|—|to|and|until|till)\s*{_CLOCK}(?!\s*(?:min|h\b|hours?|x\b|times))",
     re.IGNORECASE,
 )
+QUARTER_HOURS = {"00", "15", "30", "45"}
 
 
 def _preferred_hours(sentence: str, states_the_cadence: bool) -> list[Suggestion]:
@@ -295,16 +299,28 @@ def _part_of_day_hours(match: re.Match) -> tuple[time, time]:
 
 
 def _range_hours(match: re.Match) -> tuple[time, time] | None:
-    """ "10am to 1pm", "14:00-16:30", "2-4pm" (the meridiem of the end stands for both): None when it is no range
-    of clock times in a day (a bare "2-3", which is how often people meet, not when)."""
-    start_hour, start_minute, start_meridiem, end_hour, end_minute, end_meridiem = match.groups()
+    """ "10am to 1pm", "14:00-16:30", "2-4pm", "11-1pm" (the end's am or pm stands for the start's where that makes
+    a range, else the other one), "between 10 am and 2 pm": None when it is no range of clock times in a day (a bare
+    "2-3" is how often people meet; "10.03 to 12.03" are dates; "10am and 2pm" are two times)."""
+    between, start_hour, start_dot, start_minute, start_meridiem, joined_by = match.groups()[:6]
+    end_hour, end_dot, end_minute, end_meridiem = match.groups()[6:]
+    if joined_by.lower() == "and" and not between:
+        return None
     if not (start_meridiem or end_meridiem or start_minute or end_minute):
         return None
-    start = _clock(start_hour, start_minute, start_meridiem or end_meridiem)
+    for dot, minute in ((start_dot, start_minute), (end_dot, end_minute)):
+        if dot == "." and minute not in QUARTER_HOURS:
+            return None
     end = _clock(end_hour, end_minute, end_meridiem)
-    if start is None or end is None or not (start < end or end == time(0)):
-        return None
-    return start, end
+    if start_meridiem or not end_meridiem:
+        meridiems = [start_meridiem]
+    else:
+        meridiems = [end_meridiem, "am" if end_meridiem.lower().startswith("p") else "pm"]
+    for meridiem in meridiems:
+        start = _clock(start_hour, start_minute, meridiem)
+        if start is not None and end is not None and (start < end or end == time(0)):
+            return start, end
+    return None
 
 
 def _clock(hour_text: str, minute_text: str | None, meridiem: str | None) -> time | None:

@@ -481,7 +481,7 @@ class ObjectiveParts:
     meetings: int  # weekly meetings placed
     short_of_minimum: int  # meetings demands still lack to reach their minimum
     published_kept: int  # published slots kept as they were
-    lost_dates: int  # meeting dates on someone's busy time, or without someone away all day
+    lost_dates: int  # meeting dates on someone's busy time, or with someone away all day
     meeting_days: int  # days on which an organiser meets, summed over organisers
     blocks: int  # runs of back-to-back meetings in organisers' days
     on_preferred_days: int  # meetings on a day their organiser prefers

@@ -36,6 +36,8 @@ ZONE, DAYS, HOURS = (
         ("Ideally between 10am and 1pm.", [(HOURS, "10:00-13:00", "Ideally between 10am and 1pm")]),
         ("I prefer calls from 14:00 to 16:30.", [(HOURS, "14:00-16:30", "prefer calls from 14:00 to 16:30")]),
         ("Typically 9.30-11am.", [(HOURS, "09:30-11:00", "Typically 9.30-11am")]),
+        ("Ideally 11-1pm.", [(HOURS, "11:00-13:00", "Ideally 11-1pm")]),  # 11 pm would end before it starts
+        ("Usually 10-12pm.", [(HOURS, "10:00-12:00", "Usually 10-12pm")]),
         ("Usually 9pm-12am.", [(HOURS, "21:00-00:00", "Usually 9pm-12am")]),  # to midnight
         (
             "Preferably 2-4pm on Thursdays.",
@@ -65,6 +67,14 @@ def test_a_suggestion_keeps_its_value_and_the_words_it_was_read_from(text, expec
         "The talk is at 3pm.",
         "Evening seminar on Fridays.",
         "Usually 4pm-2pm.",  # ends before it starts: no hours
+        "Ideally from 10.03 to 12.03.",  # dates, not clock times
+        "I usually teach Python 3.10 to 3.12.",
+        "Ideally at 10am and 2pm.",  # two times, not a range
+        "We usually meet 1:30-2:30 hours a week.",
+        "I usually do school runs from 8-9am.",  # taken by something else
+        "I usually teach from 9am to 5pm.",
+        "I usually teach on Mondays.",
+        "Usually 9-5.",  # no am, pm or minutes: how many, not when
     ],
 )
 def test_text_that_names_a_place_or_day_without_saying_where_or_when_suggests_nothing(text):

@@ -9,8 +9,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from cohort.models import Cohort
+from cohort.models import MAX_PREFERENCE_WEIGHT, Cohort
 from scheduling.planner import DailyHours, PreferenceWeights, plan, validate_plan
+from scheduling.planner import problem as planner_problem
 from scheduling.problem_builder import build_cohort_problem, mentor_key, scholar_key
 from scheduling.services.planning import plan_cohort, plan_run_execute
 from tests.factories import (
@@ -129,11 +130,20 @@ def test_bad_weights_or_usual_hours_get_a_field_level_400_and_change_nothing(bod
     )
 
 
-def test_the_database_refuses_usual_hours_that_end_before_they_start():
+@pytest.mark.parametrize(
+    "values",
+    [{"usual_hours_start": dt.time(12), "usual_hours_end": dt.time(8)}, {"weight_fair_share": 11}],
+    ids=["hours", "weight"],
+)
+def test_the_database_refuses_what_the_planner_could_not_take(values):
     cohort = CohortFactory()
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        Cohort.objects.filter(pk=cohort.pk).update(usual_hours_start=dt.time(12), usual_hours_end=dt.time(8))
+        Cohort.objects.filter(pk=cohort.pk).update(**values)
+
+
+def test_the_models_bound_on_a_weight_is_the_planners():
+    assert MAX_PREFERENCE_WEIGHT == planner_problem.MAX_PREFERENCE_WEIGHT
 
 
 def test_the_cohort_admin_shows_the_planning_preferences(admin_client):

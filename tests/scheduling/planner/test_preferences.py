@@ -2,12 +2,19 @@
 fair share spreads the times outside people's hours over people instead of heaping them on one, and every plan
 reports its goals one by one (``ObjectiveParts``)."""
 
+import random
+from collections import Counter
 from dataclasses import replace
 from datetime import date, time
 
 import pytest
+from ortools.sat.python import cp_model
 
-from scheduling.planner import DailyHours, PreferenceWeights, plan, plan_first_fit, validate_plan
+from scheduling.planner import DailyHours, Person, PreferenceWeights, plan, plan_first_fit, validate_plan
+from scheduling.planner.greedy import first_fit
+from scheduling.planner.objective import objective_parts
+from scheduling.planner.slots import CandidateFinder
+from scheduling.planner.solver import PartModel, independent_parts
 from tests.scheduling.planner.builders import LONDON, LOS_ANGELES, calendar, demand, hours, person, problem
 
 PLANNERS = pytest.mark.parametrize("planner", [plan, plan_first_fit], ids=["solver", "first_fit"])
@@ -82,8 +89,9 @@ def test_fair_share_spreads_the_times_outside_peoples_hours():
 
 
 def test_preferences_never_cost_a_meeting_day_or_a_block():
-    """Preferences rank below fewer meeting days: Cas's two 1-on-1s share Monday back to back, though Bob prefers
-    the hour after Ada's meeting would end only on a day Cas would otherwise not meet."""
+    """Preferences rank below fewer meeting days and fewer blocks: Cas's two 1-on-1s share Monday back to back,
+    though Bob prefers 11:00-12:00: on Monday that would leave a gap (a second block), on Tuesday it would add a
+    meeting day."""
     cas = person("cas", LONDON, hours(9, 12, days=(MONDAY, TUESDAY)))
     ada = person("ada", LONDON, hours(9, 10, days=(MONDAY,)))
     bob = replace(
@@ -141,3 +149,59 @@ def test_preferred_hours_must_end_after_they_start_and_may_end_at_midnight():
     assert DailyHours(time(18), time(0)).end_minute == 24 * 60
     with pytest.raises(ValueError, match="end before they start"):
         DailyHours(time(12), time(9))
+
+
+def random_cohort(seed: int):
+    """A mentor in London with three scholars, some in Los Angeles, random hours, preferred hours, days and
+    weights, several meetings a week: enough for people to have more than one meeting outside their hours."""
+    rng = random.Random(seed)
+
+    def someone(key: str, zone: str) -> Person:
+        start = rng.choice((6, 8, 9, 10))
+        windows = hours(start, start + rng.choice((4, 6, 8)), days=tuple(sorted(rng.sample(range(5), 3))))
+        preferred = rng.choice((None, DailyHours(time(9), time(12)), DailyHours(time(13), time(18))))
+        return replace(person(key, zone, windows), preferred_hours=preferred)
+
+    cas = someone("cas", LONDON)
+    scholars = [someone(key, rng.choice((LONDON, LOS_ANGELES))) for key in ("ada", "bob", "eve")]
+    demands = [
+        replace(
+            demand(cas, scholar, per_week=rng.choice(((1, 1), (2, 3))), minutes=rng.choice((30, 60))),
+            preferred_weekdays=frozenset(rng.sample(range(5), rng.randint(0, 2))),
+        )
+        for scholar in scholars
+    ]
+    weights = PreferenceWeights(*(rng.randint(0, 10) for _ in range(4)))
+    return problem([cas, *scholars], demands, WINTER, preferences=weights)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_models_preference_score_is_what_the_plans_parts_say_and_its_hints_are_feasible(seed):
+    """For first-fit's plan of each random cohort (seeded, so the same every run): the CP-SAT model accepts the hint
+    it derives from the plan as a complete assignment, and scores its preferences as the counted parts say."""
+    planning = random_cohort(seed)
+    finder = CandidateFinder(planning)
+    candidates = {d.key: finder.candidates(d) for d in planning.demands}
+    chosen = first_fit(finder, candidates)
+    weights = planning.preferences
+
+    for demands in independent_parts(planning, candidates):
+        part = PartModel(finder, demands, candidates)
+        picked = [c for d in demands for c in chosen[d.key]]
+        values = part.values_for({d.key: chosen[d.key] for d in demands})
+        for var, value in values.items():
+            part.model.add(var == value)
+        assert cp_model.CpSolver().solve(part.model) == cp_model.OPTIMAL
+
+        off_hours = Counter(key for candidate in picked for key in candidate.off_hours)
+        parts = objective_parts(finder, {d.key: chosen[d.key] for d in demands})
+        assert parts.off_hours == sum(off_hours.values())
+        expected = (
+            weights.preferred_day * parts.on_preferred_days
+            + weights.mid_window * parts.mid_window_steps
+            - sum(
+                weights.preferred_hours * n + weights.fair_share * n * (n - 1) // 2
+                for n in off_hours.values()
+            )
+        )
+        assert part.score(values, part.preferences) == expected
