@@ -342,7 +342,7 @@ class Cohort(MeetingInput, TimeStamped):
         db_default=2,
         validators=[MaxValueValidator(MAX_PREFERENCE_WEIGHT)],
         help_text="Lost again for each such meeting after a person's first, times how many they already have, so "
-        "no one always gets the early or late slot.",
+        "no one always gets the early or late slot. Off while preferred hours weigh 0.",
     )
     weight_mid_window = models.PositiveSmallIntegerField(
         "weight: away from the edges",

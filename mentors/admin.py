@@ -1,9 +1,11 @@
-"""Mentors in the admin: staff edit any mentor and their cadence; a mentor edits their own profile and weekly
-availability, in their own time zone (and their blackouts, which scholars' admin adds to the page). Staff also
-resolve what the stream-document importer flagged, and accept or dismiss what it suggests (a time zone, preferred
-days) in one click."""
+"""Mentors in the admin: staff edit any mentor and their cadence; a mentor edits their own profile, weekly
+availability and extra hours on single dates, in their own time zone (and their blackouts, which scholars' admin adds
+to the page). Staff also resolve what the stream-document importer flagged, and accept or dismiss what it suggests
+(a time zone, preferred days or hours) in one click."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django import forms
 from django.conf import settings
@@ -35,7 +37,7 @@ from cohort.admin_access import (
 )
 from cohort.models import MeetingLimits
 from cohort.stream_document import StreamDocumentError
-from mentors.forms import MentorAdminForm, WeeklyWindowFormSet
+from mentors.forms import ExtraHoursFormSet, MentorAdminForm, WeeklyWindowFormSet
 from mentors.models import Availability, ExtraHours, ImportWarning, Mentor, StreamImportJob, Suggestion
 from mentors.services import (
     cadence_warnings_resolve,
@@ -69,13 +71,15 @@ class ExtraHoursInline(MentorHoursInline):
     """Hours on single dates beyond the weekly ones: a date override."""
 
     model = ExtraHours
+    formset = ExtraHoursFormSet
     fields = ["date", "start_time", "end_time", "note"]
     extra = 0
     verbose_name_plural = "extra hours on single dates (from today)"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ExtraHours]:
-        # Past dates no longer shape anything; the audit trail keeps them.
-        return super().get_queryset(request).filter(date__gte=timezone.localdate())
+        # Past dates no longer shape anything; the audit trail keeps them. A day behind the server's date: the
+        # mentor's zone may still be on yesterday.
+        return super().get_queryset(request).filter(date__gte=timezone.localdate() - dt.timedelta(days=1))
 
 
 class CadenceFilter(admin.SimpleListFilter):

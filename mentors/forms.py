@@ -13,7 +13,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
 
 from cohort.dates import WEEKDAY_FULL_NAMES
 from cohort.forms import DATE_INPUT, QUARTER_HOUR_INPUT, CadenceField, CadenceFieldsForm, WeekdaysField
@@ -22,7 +24,17 @@ from mentors.services import HoursWindow
 
 
 class ExtraHoursForm(forms.ModelForm):
-    """Hours on one date on the mentor's own page; the model checks them (end after start, no overlap)."""
+    """Hours on one date on the mentor's own page; the model checks them (end after start, no overlap). Prefixed:
+    the page's time-away form has fields of the same names."""
+
+    prefix = "extra"
+
+    def clean_date(self) -> dt.date:
+        day = self.cleaned_data["date"]
+        # A day behind the server's: the mentor's zone may still be on yesterday.
+        if day < timezone.localdate() - dt.timedelta(days=1):
+            raise ValidationError("That date has passed.")
+        return day
 
     class Meta:
         model = ExtraHours
@@ -58,6 +70,33 @@ class MentorAdminForm(CadenceFieldsForm):
         if "cadence" in self.changed_data:
             self.instance.cadence_edited_by_staff = True
         return super().save(commit=commit)
+
+
+class ExtraHoursFormSet(BaseInlineFormSet):
+    """Extra hours rows, also checked against each other on the same date: the model compares a row only with saved
+    rows."""
+
+    def clean(self) -> None:
+        super().clean()
+        kept = [
+            form
+            for form in self.forms
+            if form.is_valid()
+            and not form.cleaned_data.get("DELETE")
+            and all(form.cleaned_data.get(key) is not None for key in ("date", "start_time", "end_time"))
+        ]
+        for earlier, later in itertools.combinations(kept, 2):
+            first, second = earlier.cleaned_data, later.cleaned_data
+            if (
+                first["date"] == second["date"]
+                and first["start_time"] < second["end_time"]
+                and second["start_time"] < first["end_time"]
+                and later.is_valid()
+            ):
+                above = ExtraHours(
+                    date=first["date"], start_time=first["start_time"], end_time=first["end_time"]
+                )
+                later.add_error(None, f"These overlap the extra hours of {above} above; make them one row.")
 
 
 class WeeklyWindowFormSet(BaseInlineFormSet):

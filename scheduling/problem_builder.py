@@ -8,10 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
 from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from cohort.models import Cohort, MeetingLimits
+from mentors.models import ExtraHours as ExtraHoursRow
 from mentors.models import Mentor
 from scheduling.models import MeetingSeries
 from scheduling.planner import (
@@ -174,7 +175,17 @@ def build_cohort_problem(*, cohort: Cohort, time_limit_seconds: float) -> Cohort
         .exclude(scholar__status__in=Scholar.INACTIVE_STATUSES)
         .select_related("mentor", "scholar")
         .prefetch_related(
-            "mentor__availability", "mentor__extra_hours", "mentor__blackouts", "scholar__blackouts"
+            "mentor__availability",
+            # Only the cohort's dates: extra hours from other cohorts or long past shape nothing here.
+            Prefetch(
+                "mentor__extra_hours",
+                queryset=ExtraHoursRow.objects.filter(
+                    date__gte=cohort.start_date - dt.timedelta(days=1),
+                    date__lte=cohort.end_date + dt.timedelta(days=1),
+                ),
+            ),
+            "mentor__blackouts",
+            "scholar__blackouts",
         )
         .order_by("mentor__slug", "scholar__slug")
     )

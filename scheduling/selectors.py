@@ -113,7 +113,9 @@ class WeekMeeting:
     ends: dt.datetime
     scholars: tuple[str, ...]
     behind: bool  # a 1-on-1 of a mentorship behind its cadence
-    outside_hours: bool  # planned where the mentor's weekly hours no longer reach: to re-plan
+    outside_hours: (
+        bool  # planned where the mentor's hours (weekly, or added for that date) no longer reach: to re-plan
+    )
 
     @property
     def span(self) -> str:

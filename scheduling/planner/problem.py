@@ -264,7 +264,8 @@ class PreferenceWeights:
     - ``preferred_day``: a meeting on a day its organiser prefers;
     - ``preferred_hours``: taken off for each attendee a meeting falls outside the preferred hours of;
     - ``fair_share``: taken off again for each such meeting after a person's first, times how many they already
-      have, so the times outside people's hours are shared rather than always given to the same person;
+      have, so the times outside people's hours are shared rather than always given to the same person (only while
+      preferred hours weigh anything: at 0 both are off);
     - ``mid_window``: per grid step, up to two, away from the edges of the attendees' hours.
     """
 

@@ -103,17 +103,17 @@ def merged_windows(person: Person) -> tuple[tuple[Interval, ...], ...]:
 
 
 def extra_day_windows(
-    person: Person, weekly: tuple[tuple[Interval, ...], ...]
+    person: Person, weekly: tuple[tuple[Interval, ...], ...], first: date, last: date
 ) -> dict[int, tuple[Interval, ...]]:
-    """The dates the person added hours on, as local days since 1970-01-01: that weekday's hours with the extra ones,
-    merged, and cut to their limits like the weekly ones (none on a day off, none before the earliest start or after
-    the latest end)."""
+    """The dates from ``first`` to ``last`` the person added hours on, as local days since 1970-01-01: that
+    weekday's hours with the extra ones, merged, and cut to their limits like the weekly ones (none on a day off,
+    none before the earliest start or after the latest end)."""
     limits = person.limits
     extra: dict[int, list[Interval]] = defaultdict(list)
     for hours in person.extra_hours:
         start = max(hours.start_minute, limits.earliest_minute)
         end = min(hours.end_minute, limits.latest_minute)
-        if hours.day.weekday() not in limits.days_off and start < end:
+        if first <= hours.day <= last and hours.day.weekday() not in limits.days_off and start < end:
             extra[(hours.day - EPOCH.date()).days].append((start, end))
     return {
         day: _merged([*weekly[(day + EPOCH_WEEKDAY) % 7], *ranges]) for day, ranges in sorted(extra.items())
@@ -256,7 +256,12 @@ class CandidateFinder:
         self.clocks = {name: ZoneClock(name, first, last) for name in sorted(set(self.zones.values()))}
         self.windows = {person.key: merged_windows(person) for person in problem.people}
         self.extra_days = {
-            person.key: extra_day_windows(person, self.windows[person.key]) for person in problem.people
+            person.key: extra_day_windows(person, self.windows[person.key], first, last)
+            for person in problem.people
+        }
+        # Weekdays on which someone has extra hours: there their weekly hours alone do not decide.
+        self.extra_weekdays = {
+            key: {(day + EPOCH_WEEKDAY) % 7 for day in days} for key, days in self.extra_days.items()
         }
         self.busy = {person.key: busy_minutes(person) for person in problem.people}
         self.away = {person.key: days_away(person, first, last) for person in problem.people}
@@ -373,17 +378,16 @@ class CandidateFinder:
         """(weekday, start) on the slot grid, skipping those outside the weekly hours of anyone in the demand's zone.
 
         For them the slot's wall clock is their wall clock on every date, so no date can rescue it (unless they
-        added hours on some date: they are left to the date-by-date check).
+        added hours on a date with that weekday: then the date-by-date check decides).
         """
-        local = [
-            self.windows[key]
-            for key in demand.attendees
-            if self.zones[key] == demand.time_zone and not self.extra_days[key]
-        ]
+        local = [key for key in demand.attendees if self.zones[key] == demand.time_zone]
         for weekday in range(7):
+            deciding = [
+                self.windows[key][weekday] for key in local if weekday not in self.extra_weekdays[key]
+            ]
             for minute in self.grid(duration):
                 end = minute + duration
-                if all(any(s <= minute and end <= e for s, e in windows[weekday]) for windows in local):
+                if all(any(s <= minute and end <= e for s, e in windows) for windows in deciding):
                     yield weekday, minute
 
     def candidates(self, demand: Demand) -> list[Candidate]:

@@ -304,12 +304,14 @@ class PartModel:
         for demand in self.demands.values():
             for person in demand.attendees:
                 wanted[person] += demand.meetings_max
+        # Fair share is about the meetings outside preferred hours: with those unweighed, it is off too.
+        if not weights.preferred_hours:
+            off_hours.clear()
         for person, slots in off_hours.items():
             # Their meetings outside those hours number at most what their demands want.
             most = min(len(slots), wanted[person])
             span += weights.preferred_hours * most + weights.fair_share * most * (most - 1) // 2
-            if weights.preferred_hours:
-                terms += [(var, -weights.preferred_hours) for var in slots]
+            terms += [(var, -weights.preferred_hours) for var in slots]
             if weights.fair_share:
                 terms += self._further_off_hours(person, slots, most, weights.fair_share)
         return terms, span

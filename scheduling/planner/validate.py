@@ -8,6 +8,7 @@ caching cannot hide itself here.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -204,6 +205,8 @@ def inside_windows(person: Person, start: datetime, end: datetime) -> bool:
         to_minute = 24 * 60
     else:
         return False
+    # When clocks go back the wall-clock end can come at or before the start: check at least the meeting's length.
+    to_minute = max(to_minute, from_minute + math.ceil((end - start).total_seconds() / 60))
     hours = [(w.start_minute, w.end_minute) for w in person.windows if w.weekday == day.weekday()]
     hours += [(extra.start_minute, extra.end_minute) for extra in person.extra_hours if extra.day == day]
     reached = from_minute

@@ -48,16 +48,20 @@ def page_client(user) -> Client:
 
 def test_a_mentor_adds_extra_hours_on_their_page_and_a_move_into_them_needs_no_force(meeting):
     mentor = meeting.series.mentor
-    evening = dt.datetime.fromisoformat(
-        "2027-03-02 17:30"
-    )  # a wall clock the service reads in the series' zone
+    # A wall clock: the service reads it in the series' zone.
+    evening = dt.datetime.fromisoformat("2027-03-02 17:30")
     with pytest.raises(ValidationError, match="outside Mira's availability"):
         meeting_move(meeting=meeting, starts_at=evening)
     client = page_client(mentor.user)
 
     response = client.post(
         "/extra-hours/",
-        {"date": "2027-03-02", "start_time": "17:00", "end_time": "19:00", "note": "Late lab"},
+        {
+            "extra-date": "2027-03-02",
+            "extra-start_time": "17:00",
+            "extra-end_time": "19:00",
+            "extra-note": "Late lab",
+        },
     )
 
     assert response.status_code == 302
@@ -91,16 +95,21 @@ def test_extra_hours_that_cannot_hold_are_refused_by_field_and_nothing_is_saved(
     ExtraHours.objects.create(mentor=mentor, date=TUESDAY, start_time=dt.time(17), end_time=dt.time(19))
 
     backwards = client.post(
-        "/extra-hours/", {"date": "2027-03-02", "start_time": "19:00", "end_time": "18:00"}
+        "/extra-hours/", {"extra-date": "2027-03-02", "extra-start_time": "19:00", "extra-end_time": "18:00"}
     )
     overlapping = client.post(
-        "/extra-hours/", {"date": "2027-03-02", "start_time": "18:00", "end_time": "20:00"}
+        "/extra-hours/", {"extra-date": "2027-03-02", "extra-start_time": "18:00", "extra-end_time": "20:00"}
     )
     seconds = client.post(
-        "/extra-hours/", {"date": "2027-03-03", "start_time": "18:00:30", "end_time": "20:00"}
+        "/extra-hours/",
+        {"extra-date": "2027-03-03", "extra-start_time": "18:00:30", "extra-end_time": "20:00"},
+    )
+    past = client.post(
+        "/extra-hours/", {"extra-date": "2020-03-03", "extra-start_time": "18:00", "extra-end_time": "20:00"}
     )
 
-    assert backwards.status_code == overlapping.status_code == seconds.status_code == 400
+    assert backwards.status_code == overlapping.status_code == seconds.status_code == past.status_code == 400
+    assert past.context["extra_hours_form"].errors["date"] == ["That date has passed."]
     assert backwards.context["extra_hours_form"].errors["end_time"] == [
         "Extra hours must end after they start (on the same day)."
     ]
@@ -174,3 +183,50 @@ def test_the_mentor_admin_edits_extra_hours_from_today_on(admin_client):
     assert "Extra hours on single dates (from today)" in page
     assert "extra_hours-TOTAL_FORMS" in page
     assert 'value="2020-01-07"' not in page
+
+
+def test_a_mentor_cannot_write_another_mentors_extra_hours_and_a_scholar_none(meeting):
+    other = MentorFactory(user=UserFactory(username="mentor-other", is_staff=True))
+    as_mira = APIClient()
+    as_mira.force_authenticate(meeting.series.mentor.user)
+    body = {"mentor": other.pk, "date": "2027-03-02", "start_time": "17:00", "end_time": "19:00"}
+
+    created = as_mira.post("/api/v1/extra-hours/", body, format="json")
+    as_scholar = APIClient()
+    as_scholar.force_authenticate(ScholarFactory(name="Lin", user=UserFactory(username="scholar-lin")).user)
+    refused = as_scholar.post("/api/v1/extra-hours/", body, format="json")
+
+    assert created.status_code == 201
+    assert created.json()["mentor"] == meeting.series.mentor.pk  # their own, whatever they named
+    assert refused.status_code == 403
+    assert not other.extra_hours.exists()
+
+
+def test_the_admin_refuses_two_overlapping_rows_saved_together(admin_client):
+    mentor = MentorFactory()
+    url = reverse("admin:mentors_mentor_change", args=[mentor.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {
+        field: value
+        for field, value in form.initial.items()
+        if value is not None and not isinstance(value, (list, dict))
+    }
+    data |= {"preferred_weekdays": [], "meeting_free_days": []}
+    for prefix in ("availability", "blackouts", "calendar_sources", "suggestions", "import_warnings"):
+        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+    data |= {"ImportWarning_shared_with-TOTAL_FORMS": "0", "ImportWarning_shared_with-INITIAL_FORMS": "0"}
+    data |= {"extra_hours-TOTAL_FORMS": "2", "extra_hours-INITIAL_FORMS": "0"}
+    for index, (start, end) in enumerate((("17:00", "19:00"), ("18:00", "20:00"))):
+        data |= {
+            f"extra_hours-{index}-date": "2099-03-02",
+            f"extra_hours-{index}-start_time": start,
+            f"extra_hours-{index}-end_time": end,
+        }
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "These overlap the extra hours of Mon 2 Mar 2099, 17:00–19:00 above; make them one row." in (
+        response.content.decode()
+    )
+    assert not mentor.extra_hours.exists()

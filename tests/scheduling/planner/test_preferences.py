@@ -63,8 +63,13 @@ def fair_share_cohort():
     return problem([cas, *scholars], [demand(cas, scholar) for scholar in scholars], WINTER)
 
 
-def test_without_fair_share_the_mentor_takes_every_meeting_outside_their_hours():
-    planning = replace(fair_share_cohort(), preferences=PreferenceWeights(fair_share=0))
+@pytest.mark.parametrize(
+    "weights",
+    [PreferenceWeights(fair_share=0), PreferenceWeights(preferred_hours=0)],
+    ids=["no fair share", "preferred hours unweighed, which turns fair share off too"],
+)
+def test_without_fair_share_the_mentor_takes_every_meeting_outside_their_hours(weights):
+    planning = replace(fair_share_cohort(), preferences=weights)
 
     result = plan(planning)
 
@@ -196,12 +201,13 @@ def test_the_models_preference_score_is_what_the_plans_parts_say_and_its_hints_a
         off_hours = Counter(key for candidate in picked for key in candidate.off_hours)
         parts = objective_parts(finder, {d.key: chosen[d.key] for d in demands})
         assert parts.off_hours == sum(off_hours.values())
+        # Fair share only counts while preferred hours weigh anything.
+        costs = [
+            weights.preferred_hours * n + weights.fair_share * n * (n - 1) // 2 for n in off_hours.values()
+        ]
         expected = (
             weights.preferred_day * parts.on_preferred_days
             + weights.mid_window * parts.mid_window_steps
-            - sum(
-                weights.preferred_hours * n + weights.fair_share * n * (n - 1) // 2
-                for n in off_hours.values()
-            )
+            - (sum(costs) if weights.preferred_hours else 0)
         )
         assert part.score(values, part.preferences) == expected

@@ -1,6 +1,7 @@
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 
 from scheduling.planner import Placement, PlanResult, Unplaced, WeeklySlot, validate_plan
+from scheduling.planner.validate import inside_windows
 from tests.scheduling.planner.builders import LONDON, LOS_ANGELES, calendar, demand, hours, person, problem
 
 TWO_WEEKS = calendar(date(2025, 1, 6), date(2025, 1, 17))
@@ -116,3 +117,13 @@ def test_every_other_week_meeting_needs_a_week_parity():
     plan = result_of(weekly("cas+ada", (0, time(10))))
 
     assert validate_plan(planning, plan) == ["Cas ↔ Ada: every-2-weeks meeting without a valid week parity"]
+
+
+def test_a_meeting_in_the_hour_clocks_repeat_is_inside_hours_only_if_its_length_is():
+    """01:30 BST to 01:30 GMT on 26 October 2025: an hour long, though its wall clock does not move."""
+    start, end = datetime(2025, 10, 26, 0, 30, tzinfo=UTC), datetime(2025, 10, 26, 1, 30, tzinfo=UTC)
+    nights = person("owl", LONDON, hours(0, 3, days=(6,)))
+
+    assert not inside_windows(person("cas", LONDON, hours(9, 17)), start, end)
+    assert not inside_windows(person("owl", LONDON, hours(1.5, 2, days=(6,))), start, end)
+    assert inside_windows(nights, start, end)
