@@ -1,6 +1,7 @@
 """Generated small problems: whatever the zones, windows, cadences and calendar, both planners' plans pass the
-independent validator (people's limits and one-off busy times included), CP-SAT never places fewer meetings than first-fit, and the
-candidate search agrees with the validator slot by slot."""
+independent validator (people's limits, one-off busy times and hours added on dates included), CP-SAT never places
+fewer meetings than first-fit, and the candidate search agrees with the validator slot by slot. People's preferred
+hours are drawn too: soft, they must never break a hard constraint."""
 
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
@@ -14,8 +15,10 @@ from cohort.cadence import MeetingKind
 from scheduling.planner import (
     BusyTime,
     CohortCalendar,
+    DailyHours,
     DateRange,
     Demand,
+    ExtraHours,
     Limits,
     Person,
     Placement,
@@ -93,6 +96,28 @@ def busy_times(draw, zone: str, start: date, end: date) -> tuple[BusyTime, ...]:
 
 
 @st.composite
+def extra_hours(draw, start: date, end: date) -> tuple[ExtraHours, ...]:
+    """Hours added on a date, sometimes on the same weekday of every week (so a weekly slot can rest on them)."""
+    found = []
+    for _ in range(draw(st.integers(0, 2))):
+        weeks = draw(st.sampled_from((1, 9)))  # nine weeks cover any cohort drawn here from its first week
+        day = start + timedelta(days=draw(st.integers(0, 6 if weeks > 1 else (end - start).days)))
+        begin = draw(st.integers(0, 44)) * 30
+        until = min(begin + draw(st.sampled_from((60, 120, 240))), 24 * 60)
+        for week in range(weeks):
+            found.append(ExtraHours(day + timedelta(weeks=week), clock(begin), clock(until)))
+    return tuple(found)
+
+
+PREFERRED = (
+    None,
+    DailyHours(time(9), time(12)),
+    DailyHours(time(13), time(18)),
+    DailyHours(time(8), time(0)),
+)
+
+
+@st.composite
 def problems(draw) -> PlanningProblem:
     people = [
         Person(
@@ -127,7 +152,15 @@ def problems(draw) -> PlanningProblem:
         )
     start = draw(st.sampled_from(STARTS))
     end = start + timedelta(days=draw(st.integers(6, 56)))
-    people = [replace(person, busy=draw(busy_times(person.time_zone, start, end))) for person in people]
+    people = [
+        replace(
+            person,
+            busy=draw(busy_times(person.time_zone, start, end)),
+            extra_hours=draw(extra_hours(start, end)),
+            preferred_hours=draw(st.sampled_from(PREFERRED)),
+        )
+        for person in people
+    ]
     breaks = ()
     if draw(st.booleans()):
         pause = start + timedelta(days=draw(st.integers(0, 20)))
