@@ -107,6 +107,17 @@ class Person(TimeStamped):
         super().save(*args, **kwargs)
 
 
+def preference_weight(name: str, default: int, help_text: str) -> models.PositiveSmallIntegerField:
+    """One of a cohort's planning weights, 0 to MAX_PREFERENCE_WEIGHT; its default is the database's too."""
+    return models.PositiveSmallIntegerField(
+        f"weight: {name}",
+        default=default,
+        db_default=default,
+        validators=[MaxValueValidator(MAX_PREFERENCE_WEIGHT)],
+        help_text=help_text,
+    )
+
+
 def hours_order_error(start: dt.time | None, end: dt.time | None, start_name: str) -> str | None:
     """Why hours from ``start`` to ``end`` in a day are no hours (an end of 00:00 is midnight), or None."""
     if start is not None and end is not None and end != dt.time(0) and end <= start:
@@ -322,34 +333,22 @@ class Cohort(MeetingInput, TimeStamped):
         validators=[validate_whole_minute],
         help_text="00:00 is midnight.",
     )
-    weight_preferred_day = models.PositiveSmallIntegerField(
-        "weight: preferred day",
-        default=3,
-        db_default=3,
-        validators=[MaxValueValidator(MAX_PREFERENCE_WEIGHT)],
-        help_text="Won by each meeting on a day its mentor prefers.",
+    weight_preferred_day = preference_weight(
+        "preferred day", 3, "Won by each meeting on a day its mentor prefers."
     )
-    weight_preferred_hours = models.PositiveSmallIntegerField(
-        "weight: preferred hours",
-        default=4,
-        db_default=4,
-        validators=[MaxValueValidator(MAX_PREFERENCE_WEIGHT)],
-        help_text="Lost for each attendee a meeting falls outside the preferred hours of.",
+    weight_preferred_hours = preference_weight(
+        "preferred hours", 4, "Lost for each attendee a meeting falls outside the preferred hours of."
     )
-    weight_fair_share = models.PositiveSmallIntegerField(
-        "weight: fair share",
-        default=2,
-        db_default=2,
-        validators=[MaxValueValidator(MAX_PREFERENCE_WEIGHT)],
-        help_text="Lost again for each such meeting after a person's first, times how many they already have, so "
-        "no one always gets the early or late slot. Off while preferred hours weigh 0.",
+    weight_fair_share = preference_weight(
+        "fair share",
+        2,
+        "Lost again for each such meeting after a person's first, times how many they already have, so no one "
+        "always gets the early or late slot. Off while preferred hours weigh 0.",
     )
-    weight_mid_window = models.PositiveSmallIntegerField(
-        "weight: away from the edges",
-        default=1,
-        db_default=1,
-        validators=[MaxValueValidator(MAX_PREFERENCE_WEIGHT)],
-        help_text="Won per half hour, up to two, that a meeting keeps from the edges of its attendees' hours.",
+    weight_mid_window = preference_weight(
+        "away from the edges",
+        1,
+        "Won per half hour, up to two, that a meeting keeps from the edges of its attendees' hours.",
     )
 
     # How plans weigh preferences, staff's to see and set; every preference ranks below meetings placed, kept

@@ -200,34 +200,37 @@ def _time_zones(sentence: str) -> list[Suggestion]:
 def _preferred_days(sentence: str, states_the_cadence: bool) -> list[Suggestion]:
     suggestions = []
     for days in _DAY_LIST.finditer(sentence):
-        # The few words either side are all the patterns look at: windows keep a long sentence linear.
-        window = max(0, days.start() - NEARBY_CHARS)
-        before, after = sentence[window : days.start()], sentence[days.end() : days.end() + NEARBY_CHARS]
-        if _REFUSAL_BEFORE.search(before):
-            continue
-        preferred = _PREFERENCE_BEFORE.search(before) or _PREFERENCE_AFTER.search(after)
-        if not (preferred or states_the_cadence):
+        phrase = _stated_preference(sentence, days, states_the_cadence)
+        if phrase is None:
             continue
         weekdays = sorted(
             {_weekday(name) for name in re.findall(r"[A-Za-z]+", days.group(0)) if _weekday(name) >= 0}
         )
-        start = (
-            window + preferred.start()
-            if preferred is not None and preferred.re is _PREFERENCE_BEFORE
-            else days.start()
-        )
-        end = days.end() + (
-            preferred.end() if preferred is not None and preferred.re is _PREFERENCE_AFTER else 0
-        )
-        suggestions.append(
-            Suggestion(
-                SuggestionField.PREFERRED_WEEKDAYS,
-                ",".join(str(day) for day in weekdays),
-                sentence[start:end].strip(),
-                sentence,
-            )
-        )
+        value = ",".join(str(day) for day in weekdays)
+        suggestions.append(Suggestion(SuggestionField.PREFERRED_WEEKDAYS, value, phrase, sentence))
     return suggestions
+
+
+def _stated_preference(sentence: str, match: re.Match, states_the_cadence: bool) -> str | None:
+    """The words that state ``match`` as a preference ("usually on Thursdays", "Fridays work best"), or the match
+    itself in the cadence's sentence; None after a refusal, or with no word of preference near it."""
+    # The few words either side are all the patterns look at: windows keep a long sentence linear.
+    window = max(0, match.start() - NEARBY_CHARS)
+    before, after = sentence[window : match.start()], sentence[match.end() : match.end() + NEARBY_CHARS]
+    if _REFUSAL_BEFORE.search(before):
+        return None
+    preferred = _PREFERENCE_BEFORE.search(before) or _PREFERENCE_AFTER.search(after)
+    if not (preferred or states_the_cadence):
+        return None
+    start = (
+        window + preferred.start()
+        if preferred is not None and preferred.re is _PREFERENCE_BEFORE
+        else match.start()
+    )
+    end = match.end() + (
+        preferred.end() if preferred is not None and preferred.re is _PREFERENCE_AFTER else 0
+    )
+    return sentence[start:end].strip()
 
 
 def _weekday(name: str) -> int:
@@ -269,27 +272,11 @@ def _preferred_hours(sentence: str, states_the_cadence: bool) -> list[Suggestion
     found = [(match, _range_hours(match)) for match in _HOUR_RANGE.finditer(sentence)]
     found += [(match, _part_of_day_hours(match)) for match in _PART_OF_DAY.finditer(sentence)]
     for match, hours in found:
-        if hours is None:
+        phrase = None if hours is None else _stated_preference(sentence, match, states_the_cadence)
+        if phrase is None:
             continue
-        window = max(0, match.start() - NEARBY_CHARS)
-        before, after = sentence[window : match.start()], sentence[match.end() : match.end() + NEARBY_CHARS]
-        if _REFUSAL_BEFORE.search(before):
-            continue
-        preferred = _PREFERENCE_BEFORE.search(before) or _PREFERENCE_AFTER.search(after)
-        if not (preferred or states_the_cadence):
-            continue
-        start = (
-            window + preferred.start()
-            if preferred is not None and preferred.re is _PREFERENCE_BEFORE
-            else match.start()
-        )
-        end = match.end() + (
-            preferred.end() if preferred is not None and preferred.re is _PREFERENCE_AFTER else 0
-        )
         value = f"{hours[0]:%H:%M}-{hours[1]:%H:%M}"
-        suggestions.append(
-            Suggestion(SuggestionField.PREFERRED_HOURS, value, sentence[start:end].strip(), sentence)
-        )
+        suggestions.append(Suggestion(SuggestionField.PREFERRED_HOURS, value, phrase, sentence))
     return suggestions
 
 

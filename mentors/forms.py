@@ -72,59 +72,54 @@ class MentorAdminForm(CadenceFieldsForm):
         return super().save(commit=commit)
 
 
-class ExtraHoursFormSet(BaseInlineFormSet):
-    """Extra hours rows, also checked against each other on the same date: the model compares a row only with saved
-    rows."""
+class OverlapCheckedFormSet(BaseInlineFormSet):
+    """Rows of hours, also checked against each other: the model compares a row only with saved rows. Rows with the
+    same ``day_field`` value must not overlap; ``overlap_message`` says so of the later, given the earlier one."""
+
+    day_field = ""
+
+    def overlap_message(self, earlier: dict) -> str:
+        raise NotImplementedError
 
     def clean(self) -> None:
         super().clean()
+        fields = (self.day_field, "start_time", "end_time")
         kept = [
             form
             for form in self.forms
             if form.is_valid()
             and not form.cleaned_data.get("DELETE")
-            and all(form.cleaned_data.get(key) is not None for key in ("date", "start_time", "end_time"))
+            and all(form.cleaned_data.get(key) is not None for key in fields)
         ]
         for earlier, later in itertools.combinations(kept, 2):
             first, second = earlier.cleaned_data, later.cleaned_data
             if (
-                first["date"] == second["date"]
+                first[self.day_field] == second[self.day_field]
                 and first["start_time"] < second["end_time"]
                 and second["start_time"] < first["end_time"]
                 and later.is_valid()
             ):
-                above = ExtraHours(
-                    date=first["date"], start_time=first["start_time"], end_time=first["end_time"]
-                )
-                later.add_error(None, f"These overlap the extra hours of {above} above; make them one row.")
+                later.add_error(None, self.overlap_message(first))
 
 
-class WeeklyWindowFormSet(BaseInlineFormSet):
-    """Availability rows, also checked against each other: the model compares a row only with saved rows."""
+class ExtraHoursFormSet(OverlapCheckedFormSet):
+    day_field = "date"
 
-    def clean(self) -> None:
-        super().clean()
-        kept = [
-            form
-            for form in self.forms
-            if form.is_valid()
-            and not form.cleaned_data.get("DELETE")
-            and all(form.cleaned_data.get(key) is not None for key in ("weekday", "start_time", "end_time"))
-        ]
-        for earlier, later in itertools.combinations(kept, 2):
-            first, second = earlier.cleaned_data, later.cleaned_data
-            if (
-                first["weekday"] == second["weekday"]
-                and first["start_time"] < second["end_time"]
-                and second["start_time"] < first["end_time"]
-                and later.is_valid()
-            ):
-                window = Availability(
-                    weekday=first["weekday"], start_time=first["start_time"], end_time=first["end_time"]
-                )
-                later.add_error(
-                    None, f"This window overlaps the {window} window above; merge them into one window."
-                )
+    def overlap_message(self, earlier: dict) -> str:
+        above = ExtraHours(
+            date=earlier["date"], start_time=earlier["start_time"], end_time=earlier["end_time"]
+        )
+        return f"These overlap the extra hours of {above} above; make them one row."
+
+
+class WeeklyWindowFormSet(OverlapCheckedFormSet):
+    day_field = "weekday"
+
+    def overlap_message(self, earlier: dict) -> str:
+        window = Availability(
+            weekday=earlier["weekday"], start_time=earlier["start_time"], end_time=earlier["end_time"]
+        )
+        return f"This window overlaps the {window} window above; merge them into one window."
 
 
 STEP_MINUTES = 15

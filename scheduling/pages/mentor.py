@@ -17,6 +17,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
+from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.defaultfilters import pluralize
@@ -159,20 +160,14 @@ def mentor_hours(request: HttpRequest, mentor: Mentor) -> HttpResponse:
 @own_page(mentors=True)
 def time_away_add(request: HttpRequest, mentor: Mentor) -> HttpResponse:
     form = TimeAwayForm(request.POST, instance=Blackout(mentor=mentor))
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            _saying_what_changed(
-                request,
-                mentor,
-                lambda: blackout_add(mentor=mentor, by=request.user, **data),
-                done=lambda blackout: f"Time away saved: {blackout.span_label}.",
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            return redirect("home")
-    return _home_page(request, mentor, blackout_form=form)
+    return _add_from_home(
+        request,
+        mentor,
+        form,
+        lambda data: blackout_add(mentor=mentor, by=request.user, **data),
+        done=lambda blackout: f"Time away saved: {blackout.span_label}.",
+        form_name="blackout_form",
+    )
 
 
 @require_POST
@@ -182,32 +177,26 @@ def time_away_remove(request: HttpRequest, mentor: Mentor, pk: int) -> HttpRespo
     if blackout is None:
         raise Http404("No such time away of yours.")
     span = blackout.span_label
-    _saying_what_changed(
+    return _remove_from_home(
         request,
         mentor,
         lambda: blackout_remove(blackout=blackout, by=request.user),
-        done=lambda _: f"Time away removed: {span}.",
+        done=f"Time away removed: {span}.",
     )
-    return redirect("home")
 
 
 @require_POST
 @own_page(mentors=True)
 def extra_hours_add_page(request: HttpRequest, mentor: Mentor) -> HttpResponse:
     form = ExtraHoursForm(request.POST, instance=ExtraHours(mentor=mentor))
-    if form.is_valid():
-        try:
-            _saying_what_changed(
-                request,
-                mentor,
-                lambda: extra_hours_add(mentor=mentor, by=request.user, **form.cleaned_data),
-                done=lambda extra: f"Extra hours saved: {extra}.",
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            return redirect("home")
-    return _home_page(request, mentor, extra_hours_form=form)
+    return _add_from_home(
+        request,
+        mentor,
+        form,
+        lambda data: extra_hours_add(mentor=mentor, by=request.user, **data),
+        done=lambda extra: f"Extra hours saved: {extra}.",
+        form_name="extra_hours_form",
+    )
 
 
 @require_POST
@@ -217,12 +206,39 @@ def extra_hours_remove_page(request: HttpRequest, mentor: Mentor, pk: int) -> Ht
     if extra is None:
         raise Http404("No such extra hours of yours.")
     said = str(extra)
-    _saying_what_changed(
+    return _remove_from_home(
         request,
         mentor,
         lambda: extra_hours_remove(extra=extra, by=request.user),
-        done=lambda _: f"Extra hours removed: {said}.",
+        done=f"Extra hours removed: {said}.",
     )
+
+
+def _add_from_home(
+    request: HttpRequest,
+    mentor: Mentor,
+    form: BaseForm,
+    write: Callable[[dict], Any],
+    *,
+    done: Callable[[Any], str],
+    form_name: str,
+) -> HttpResponse:
+    """Save a home-page form through its service and go home saying what changed; or the home page again with the
+    form and its errors (the service's too)."""
+    if form.is_valid():
+        try:
+            _saying_what_changed(request, mentor, lambda: write(form.cleaned_data), done=done)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            return redirect("home")
+    return _home_page(request, mentor, **{form_name: form})
+
+
+def _remove_from_home(
+    request: HttpRequest, mentor: Mentor, write: Callable[[], Any], *, done: str
+) -> HttpResponse:
+    _saying_what_changed(request, mentor, write, done=lambda _: done)
     return redirect("home")
 
 

@@ -44,6 +44,22 @@ def time_of_minute(minute: int) -> time:
     return time(minute // 60, minute % 60)
 
 
+class ClockSpan:
+    """Hours in a day from ``start`` to ``end``, wall clock; as minutes of the day, an end of 00:00 is midnight (time
+    has no 24:00)."""
+
+    start: time
+    end: time
+
+    @property
+    def start_minute(self) -> int:
+        return minute_of_day(self.start)
+
+    @property
+    def end_minute(self) -> int:
+        return minute_of_day(self.end) or MINUTES_PER_DAY
+
+
 @dataclass(frozen=True)
 class DateRange:
     """Inclusive on both ends, like a break or a blackout written on a calendar."""
@@ -60,7 +76,7 @@ class DateRange:
 
 
 @dataclass(frozen=True)
-class Window:
+class Window(ClockSpan):
     """Weekly availability on one weekday (0 = Monday), wall clock in the person's own zone."""
 
     weekday: int
@@ -72,15 +88,6 @@ class Window:
             raise ValueError(f"weekday {self.weekday} is not 0 (Monday) .. 6 (Sunday)")
         if self.end_minute <= self.start_minute:
             raise ValueError(f"window {self.start}-{self.end} ends before it starts")
-
-    @property
-    def start_minute(self) -> int:
-        return minute_of_day(self.start)
-
-    @property
-    def end_minute(self) -> int:
-        # time has no 24:00, so a window ending at 00:00 runs to midnight.
-        return minute_of_day(self.end) or MINUTES_PER_DAY
 
 
 @dataclass(frozen=True, order=True)
@@ -101,7 +108,7 @@ class BusyTime:
 
 
 @dataclass(frozen=True, order=True)
-class ExtraHours:
+class ExtraHours(ClockSpan):
     """Hours on one date the person can meet beyond their weekly ones, wall clock in their own zone (a date
     override: "on 12 March I can also meet 18:00-20:00"). They join that day's weekly hours; limits still hold."""
 
@@ -114,14 +121,6 @@ class ExtraHours:
             raise ValueError(
                 f"extra hours {self.start:%H:%M}-{self.end:%H:%M} on {self.day} end before they start"
             )
-
-    @property
-    def start_minute(self) -> int:
-        return minute_of_day(self.start)
-
-    @property
-    def end_minute(self) -> int:
-        return minute_of_day(self.end) or MINUTES_PER_DAY
 
 
 @dataclass(frozen=True)
@@ -233,7 +232,7 @@ class Limits:
 
 
 @dataclass(frozen=True)
-class DailyHours:
+class DailyHours(ClockSpan):
     """The same hours every day, wall clock in the person's own zone; an end of 00:00 is midnight."""
 
     start: time
@@ -242,14 +241,6 @@ class DailyHours:
     def __post_init__(self) -> None:
         if self.end_minute <= self.start_minute:
             raise ValueError(f"hours {self.start:%H:%M}-{self.end:%H:%M} end before they start")
-
-    @property
-    def start_minute(self) -> int:
-        return minute_of_day(self.start)
-
-    @property
-    def end_minute(self) -> int:
-        return minute_of_day(self.end) or MINUTES_PER_DAY
 
     def __str__(self) -> str:
         return f"{self.start:%H:%M}–{self.end:%H:%M}"
