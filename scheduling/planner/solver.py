@@ -10,8 +10,9 @@
    part-day time away) or whole day away, fewer meeting days per organiser, fewer blocks
    (back-to-back meetings), then preferences weighed by the cohort's ``PreferenceWeights`` (the organiser's
    preferred weekdays, attendees' preferred hours with a growing cost for each person's further meetings outside
-   them, distance from window edges). Blocks are what makes proofs slow, so a part is solved in two stages: first everything but blocks (usually proven in
-   milliseconds), then blocks with the tiers above held at that optimum.
+   them, distance from window edges). Blocks are what makes proofs slow, so a part is solved in two stages:
+   first everything but blocks (usually proven in milliseconds), then blocks with the tiers above held at that
+   optimum.
 
 Reproducible: each solve uses a fixed seed and a deterministic time limit (CP-SAT's work counter, about a
 second each on a typical idle machine); a part with several workers uses interleaved search, CP-SAT's
@@ -143,8 +144,8 @@ class PartModel:
     """The CP-SAT model of one independent part.
 
     Its goals come as weighted lists: ``upper`` (meetings, minimums, published slots, lost dates, meeting days),
-    then ``blocks`` and ``preferences``, together ``lower``. Every auxiliary variable has a rule deriving its value from a choice of
-    candidates, so any plan can be turned into a complete hint and scored without the solver.
+    then ``blocks`` and ``preferences``, together ``lower``. Every auxiliary variable has a rule deriving its value
+    from a choice of candidates, so any plan can be turned into a complete hint and scored without the solver.
     """
 
     def __init__(
