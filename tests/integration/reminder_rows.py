@@ -24,9 +24,15 @@ Status = Notification.Status
 
 
 def one_on_ones(count):
-    """``count`` one-on-ones a day ahead, their reminders written; returns the meetings and an instant by which
-    every reminder is due (a day-ahead and a 15-minute one to each mentor and scholar, so 4 per meeting)."""
-    starts_at = timezone.now() + dt.timedelta(hours=26)
+    """``count`` one-on-ones two days ahead, their notifications written; returns the meetings and an instant by
+    which every one is due: 5 per meeting, whatever the hour the test runs at.
+
+    Each meeting brings a day-ahead and a 15-minute reminder to its mentor and scholar, and the scholar's weekly
+    check-in prompt, due the day before at the start of their working day. Fifty hours ahead, that day starts
+    between one and 27 hours from now, so the prompt is always written and always due before the meeting. A day
+    ahead, it was written or not by the hour of the run (a day-ahead prompt already past is not written).
+    """
+    starts_at = timezone.now() + dt.timedelta(hours=50)
     meetings = []
     for _ in range(count):
         mentorship = MentorshipFactory(mentor=MentorFactory(), scholar=ScholarFactory())

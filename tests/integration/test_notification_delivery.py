@@ -114,9 +114,9 @@ def test_a_worker_keeps_its_database_connections_across_tasks(queue, settings):
         smtp_server() as (controller, received),
         celery_worker(broker_url=settings.CELERY_BROKER_URL, queue=queue, smtp_port=controller.port),
     ):
-        # One row per task: 24 tasks over 2 pool processes.
+        # One row per task: 30 tasks over 2 pool processes.
         report = dispatch_due_notifications(as_of=as_of, enqueue=enqueue_to(queue), send_batch_size=1)
-        assert len(report.claims) == len(expected) == 24
+        assert len(report.claims) == len(expected) == 30
         wait_until(lambda: all_sent(as_of), timeout=60, what="every task to run")
     # Once the worker's connections are closed (as it stopped), each is counted.
     after = sessions_once_closed()
