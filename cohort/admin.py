@@ -50,6 +50,14 @@ class CohortAdmin(MeetingInputsAdminMixin, RoleScopedAdmin):
                 "the weights only choose between plans equal in all of those. 0 turns a preference off.",
             },
         ),
+        (
+            "Pair health",
+            {
+                "fields": list(Cohort.HEALTH_FIELDS),
+                "description": "When a pair or a person is in trouble: each rule opens a finding, mailed once to "
+                "staff and the pair's mentor, and resolved by itself when the meetings or check-ins recover.",
+            },
+        ),
     )
     inlines = [PhaseInline, BreakInline, ProgramEventInline]
 

@@ -39,17 +39,25 @@ class CohortSerializer(ModelSerializer):
         model = Cohort
         fields = [
             "id", "name", "slug", "start_date", "end_date", "time_zone", "streams",
-            "default_meeting_minutes", *Cohort.PLANNING_FIELDS, "phases", "breaks", "program_events",
+            "default_meeting_minutes", *Cohort.PLANNING_FIELDS, *Cohort.HEALTH_FIELDS, "phases", "breaks",
+            "program_events",
         ]  # fmt: skip
 
     def validate(self, attrs: dict) -> dict:
-        # The model's own rules for its dates and usual hours, so the API and the admin refuse the same cohorts the
+        # The model's own rules for its dates, usual hours and cancellation rule, so the API and the admin refuse the same cohorts the
         # same way.
         checked = {
             field: attrs.get(
                 field, getattr(self.instance, field, Cohort._meta.get_field(field).get_default())
             )
-            for field in ("start_date", "end_date", "usual_hours_start", "usual_hours_end")
+            for field in (
+                "start_date",
+                "end_date",
+                "usual_hours_start",
+                "usual_hours_end",
+                "health_cancelled_count",
+                "health_cancelled_of_last",
+            )
         }
         try:
             Cohort(**checked).clean()

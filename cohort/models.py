@@ -30,6 +30,8 @@ from cohort.validators import (
 MAX_BUFFER_MINUTES = 240
 # The planner's own bound on a preference's weight.
 MAX_PREFERENCE_WEIGHT = 10
+# A year: a threshold beyond it would never fire in any cohort.
+MAX_HEALTH_THRESHOLD = 365
 
 
 def default_reminder_offsets() -> list[int]:
@@ -114,6 +116,17 @@ def preference_weight(name: str, default: int, help_text: str) -> models.Positiv
         default=default,
         db_default=default,
         validators=[MaxValueValidator(MAX_PREFERENCE_WEIGHT)],
+        help_text=help_text,
+    )
+
+
+def health_threshold(name: str, default: int, help_text: str) -> models.PositiveSmallIntegerField:
+    """One of a cohort's pair-health thresholds, 0 to MAX_HEALTH_THRESHOLD; its default is the database's too."""
+    return models.PositiveSmallIntegerField(
+        name,
+        default=default,
+        db_default=default,
+        validators=[MaxValueValidator(MAX_HEALTH_THRESHOLD)],
         help_text=help_text,
     )
 
@@ -351,6 +364,34 @@ class Cohort(MeetingInput, TimeStamped):
         "Won per half hour, up to two, that a meeting keeps from the edges of its attendees' hours.",
     )
 
+    health_first_meeting_days = health_threshold(
+        "days to a first meeting",
+        14,
+        "A pair that has not met this many days after the mentorship began is a finding. 0 turns the rule off.",
+    )
+    health_behind_weeks = health_threshold(
+        "weeks below the cadence",
+        2,
+        "A pair that held fewer meetings than its cadence asks in this many weeks running is a finding (a week "
+        "counts the cadence's own period: two weeks for every other week). 0 turns the rule off.",
+    )
+    health_missed_check_ins = health_threshold(
+        "check-ins missed",
+        2,
+        "A scholar who answered none of their last this many check-in prompts is a finding. 0 turns the rule off.",
+    )
+    health_cancelled_count = health_threshold(
+        "cancellations",
+        2,
+        "A mentor or scholar who cancelled more than this many of their last meetings (the number below) is a "
+        "finding.",
+    )
+    health_cancelled_of_last = health_threshold(
+        "of their last meetings",
+        6,
+        "How many of a person's latest meetings the cancellations are counted in. 0 turns the rule off.",
+    )
+
     # How plans weigh preferences, staff's to see and set; every preference ranks below meetings placed, kept
     # published slots, dates lost to busy times, meeting days and blocks. The defaults are the database's too, so
     # rows written without these columns (by an older release mid-deploy, or a migration's model) get them.
@@ -361,6 +402,15 @@ class Cohort(MeetingInput, TimeStamped):
         "weight_preferred_hours",
         "weight_fair_share",
         "weight_mid_window",
+    )
+
+    # When a pair is in trouble (``scheduling.pair_health``): staff's to set per cohort, read by every health pass.
+    HEALTH_FIELDS: ClassVar[tuple[str, ...]] = (
+        "health_first_meeting_days",
+        "health_behind_weeks",
+        "health_missed_check_ins",
+        "health_cancelled_count",
+        "health_cancelled_of_last",
     )
 
     class Meta:
@@ -379,6 +429,16 @@ class Cohort(MeetingInput, TimeStamped):
                 ),
                 name="cohort_planning_weights_in_range",
             ),
+            models.CheckConstraint(
+                condition=Q(
+                    health_first_meeting_days__lte=MAX_HEALTH_THRESHOLD,
+                    health_behind_weeks__lte=MAX_HEALTH_THRESHOLD,
+                    health_missed_check_ins__lte=MAX_HEALTH_THRESHOLD,
+                    health_cancelled_count__lte=MAX_HEALTH_THRESHOLD,
+                    health_cancelled_of_last__lte=MAX_HEALTH_THRESHOLD,
+                ),
+                name="cohort_health_thresholds_in_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -393,6 +453,13 @@ class Cohort(MeetingInput, TimeStamped):
         error = hours_order_error(self.usual_hours_start, self.usual_hours_end, "the usual hours' start")
         if error:
             raise ValidationError({"usual_hours_end": error})
+        if 0 < self.health_cancelled_of_last <= self.health_cancelled_count:
+            raise ValidationError(
+                {
+                    "health_cancelled_count": f"Must be fewer than the meetings they are counted in "
+                    f"({self.health_cancelled_of_last}), or no one could ever cancel more."
+                }
+            )
 
     @property
     def cadence_default(self) -> Cadence:

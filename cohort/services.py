@@ -124,13 +124,18 @@ class RowChange:
         }
 
 
+def acting_user(by: AbstractBaseUser | None) -> AbstractBaseUser | None:
+    """The user a write is recorded as made by: None for the system and for an anonymous request."""
+    return by if by is not None and by.is_authenticated else None
+
+
 def audit_write(*, changes: Sequence[RowChange], by: AbstractBaseUser | None, reason: str = "") -> None:
     """One audit entry per change that changed anything, by ``by`` (None: the system), in a fixed number of
     queries however many rows changed."""
     kept = [change for change in changes if change.changed_fields]
     if not kept:
         return
-    actor = by if by is not None and by.is_authenticated else None
+    actor = acting_user(by)
     types = ContentType.objects.get_for_models(*{change.model for change in kept})
     entries = AuditEntry.objects.bulk_create(
         AuditEntry(

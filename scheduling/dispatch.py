@@ -50,9 +50,9 @@ from scheduling.channels import (
 from scheduling.models import DeliveryAttempt, Meeting, Notification
 from scheduling.notifications.clashes import open_clash_of, open_clashes_told_by
 from scheduling.notifications.messages import NothingToSend, compose_message, recipient_address, recipient_of
-from scheduling.notifications.oversight import check_in_closes_at, escalate_dead_webhook
+from scheduling.notifications.oversight import escalate_dead_webhook
 from scheduling.notifications.reminders import person_notifications_resync
-from scheduling.notifications.rows import LIVE_MEETING_STATUSES, MEETING_KINDS
+from scheduling.notifications.rows import LIVE_MEETING_STATUSES, MEETING_KINDS, check_in_closes_at
 
 logger = logging.getLogger(__name__)
 

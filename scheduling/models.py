@@ -13,8 +13,9 @@ from cohort.cadence import KIND_LABELS, MeetingKind
 from cohort.models import Cohort, Stream, TimeStamped
 from cohort.validators import validate_meeting_place, validate_time_zone
 from mentors.models import Mentor
+from scheduling.pair_health import RULE_LABELS, Rule
 from scheduling.recurrence import WeeklyRule
-from scholars.models import Scholar, Team
+from scholars.models import Mentorship, Scholar, Team
 
 
 class PlanRun(TimeStamped):
@@ -161,6 +162,14 @@ class Meeting(TimeStamped):
         help_text="Cancelled because the cohort's calendar took its date (a break, a blackout, a leaving date, "
         "a phase), not by a person: it comes back when the date is free again.",
     )
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who cancelled it, when a person did: pair health counts a mentor's or scholar's own.",
+    )
     private_notes = models.TextField(blank=True, help_text="Never shown in calendar feeds.")
 
     class Meta:
@@ -231,6 +240,81 @@ class CalendarClash(TimeStamped):
         return self.mentor or self.scholar
 
 
+class HealthFinding(TimeStamped):
+    """A pair or a person in trouble, as a rule of ``scheduling.pair_health`` found it.
+
+    Two clocks: ``status`` is staff's (open, acknowledged, resolved, with who and when); ``cleared_at`` is the
+    data's (when the rule stopped finding it). A finding the rule still finds is *live*: one per rule and subject,
+    kept and updated by every health pass and told once. When the data recovers it clears, and resolves itself if
+    staff had not; a finding staff resolved while it was live stays resolved until it clears, so a rule that
+    finds the same trouble again after that opens, and tells, a new one.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        RESOLVED = "resolved", "Resolved"
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="health_findings")
+    rule = models.CharField(max_length=30, choices=[(rule.value, RULE_LABELS[rule]) for rule in Rule])
+    subject = models.CharField(
+        max_length=60, help_text='What it is about, the same while it lasts: "mentorship=12", "scholar=5".'
+    )
+    mentorship = models.ForeignKey(
+        Mentorship, null=True, blank=True, on_delete=models.CASCADE, related_name="health_findings"
+    )
+    mentor = models.ForeignKey(
+        Mentor, null=True, blank=True, on_delete=models.CASCADE, related_name="health_findings"
+    )
+    scholar = models.ForeignKey(
+        Scholar, null=True, blank=True, on_delete=models.CASCADE, related_name="health_findings"
+    )
+    summary = models.TextField()
+    details = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=15, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty on a resolved finding: it resolved itself, the data having recovered.",
+    )
+    resolution_note = models.TextField(blank=True)
+    cleared_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the rule stopped finding it: the meetings or check-ins recovered.",
+    )
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "subject"],
+                condition=Q(cleared_at__isnull=True),
+                name="health_finding_live_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "cohort"], name="health_finding_status_idx")]
+
+    def __str__(self) -> str:
+        return self.summary
+
+    @property
+    def who(self) -> str:
+        """Whom it is about, in a few words: "Cas and Dee", or one person."""
+        if self.mentorship_id is not None:
+            return f"{self.mentor.name} and {self.scholar.name}"
+        return (self.scholar or self.mentor).name
+
+
 class Notification(TimeStamped):
     """One reminder or prompt to one person, due at one instant, sent at most once."""
 
@@ -242,6 +326,7 @@ class Notification(TimeStamped):
         CHECKIN_DIGEST = "checkin_digest", "Check-in digest"
         ESCALATION = "escalation", "Escalation to staff"
         CLASH = "clash", "Calendar clash"
+        HEALTH_FINDING = "health_finding", "Pair health finding"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"

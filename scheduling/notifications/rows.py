@@ -101,6 +101,12 @@ def local_instant(day: dt.date, at: dt.time, zone: str) -> dt.datetime:
     return dt.datetime.combine(day, at, tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)
 
 
+def check_in_closes_at(week: dt.date, zone: str) -> dt.datetime:
+    """The end of a check-in's week in the scholar's zone: from then on its prompt is too late to send, and a
+    week prompted in time but left unanswered counts as missed."""
+    return local_instant(week + dt.timedelta(days=7), dt.time(), zone)
+
+
 def write_rows(wanted: Iterable[Wanted], *, supersede: Iterable[int] = ()) -> WriteReport:
     """Create the creatable wanted rows that do not exist yet; mark the given pending rows superseded."""
     to_supersede = list(supersede)

@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from cohort.models import Cohort
-from cohort.services import RowChange, Snapshot, audit_write, row_snapshot
+from cohort.services import RowChange, Snapshot, acting_user, audit_write, row_snapshot
 from scheduling.feeds.generation import feeds_changed
 from scheduling.models import SETTLED_STATUSES, Meeting, MeetingSeries
 from scheduling.notifications.reminders import sync_meeting_notifications
@@ -299,8 +299,8 @@ def meeting_cancel(*, meeting: Meeting, by: AbstractBaseUser | None = None) -> M
         )
     if meeting.status == Meeting.Status.CANCELLED:
         return meeting
-    meeting.status = Meeting.Status.CANCELLED
-    _bump(meeting, ["status"], before=before, by=by)
+    meeting.status, meeting.cancelled_by = Meeting.Status.CANCELLED, acting_user(by)
+    _bump(meeting, ["status", "cancelled_by"], before=before, by=by)
     return meeting
 
 
@@ -317,7 +317,8 @@ def series_cancel_rest(
     befores = [row_snapshot(meeting) for meeting in meetings]
     for meeting in meetings:
         meeting.status, meeting.version = Meeting.Status.CANCELLED, meeting.version + 1
-    Meeting.objects.bulk_update(meetings, ["status", "version"])
+        meeting.cancelled_by = acting_user(by)
+    Meeting.objects.bulk_update(meetings, ["status", "version", "cancelled_by"])
     Meeting.objects.filter(pk__in=[m.pk for m in meetings]).update(updated_at=timezone.now())
     MeetingSeries.objects.filter(pk=series.pk).update(version=F("version") + 1, updated_at=timezone.now())
     feeds_changed()  # bulk writes send no signal

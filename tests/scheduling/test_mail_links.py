@@ -2,8 +2,8 @@
 
 Each mail is made by the code that makes it in production and read back from ``mail.outbox``:
 
-- notification mails (every kind, and each reason for an escalation): rows written by the real services
-  (``sync_meeting_notifications``, the digest and escalation writers), rendered by ``compose_message`` and
+- notification mails (every kind, and each recipient of a pair health finding): rows written by the real services
+  (``sync_meeting_notifications``, the digest, escalation and health writers), rendered by ``compose_message`` and
   delivered through the email channel;
 - the sign-in link a scholar or a mentor asks for at /sign-in/ (mailed by the real Celery task, run eagerly as the
   request commits);
@@ -41,12 +41,11 @@ from scheduling.channels import deliver, loggable_webhook
 from scheduling.models import Meeting, Notification
 from scheduling.notifications.messages import compose_message
 from scheduling.notifications.oversight import (
-    escalate_behind_cadence,
     escalate_dead_webhook,
-    escalate_missed_check_ins,
     write_check_in_digests,
 )
 from scheduling.notifications.reminders import sync_meeting_notifications
+from scheduling.services.health import cohort_health_sync
 from scholars.models import BusyBlock, CalendarSource, Scholar
 from scholars.services import scholar_logins_create
 from tests.factories import (
@@ -216,18 +215,33 @@ def check_in_digest(world: World) -> SentMail:
     return notification_mail(world.mentor.user, kind=Kind.CHECKIN_DIGEST, recipient_mentor=world.mentor)
 
 
-def escalation_of_missed_check_ins(world: World) -> SentMail:
-    meeting_rows_written(world)
-    # Both weeks' prompts went out (as the dispatcher marks them), and no check-in came back.
-    Notification.objects.filter(kind=Kind.CHECKIN_PROMPT).update(status=Notification.Status.SENT)
-    escalate_missed_check_ins(as_of=dt.datetime(2027, 1, 18, 9, 0, tzinfo=UTC))
-    return notification_mail(world.staff, kind=Kind.ESCALATION, payload__reason="missed_check_ins")
+def health_finding(world: World) -> None:
+    # Four weeks in, a weekly cadence asked for a meeting each week; only the first two weeks had one.
+    cohort_health_sync(cohort=world.cohort, as_of=dt.datetime(2027, 2, 1, 12, 0, tzinfo=UTC))
 
 
-def escalation_of_a_mentorship_behind_its_cadence(world: World) -> SentMail:
-    # Three weeks in, a weekly cadence expects three meetings; only two were planned.
-    escalate_behind_cadence(as_of=dt.datetime(2027, 1, 25, 12, 0, tzinfo=UTC))
-    return notification_mail(world.staff, kind=Kind.ESCALATION, payload__reason="behind_cadence")
+def health_finding_to_staff(world: World) -> SentMail:
+    health_finding(world)
+    return notification_mail(
+        world.staff,
+        links_to=(
+            r"/admin/scheduling/healthfinding/\d+/change/",
+            rf"/admin/cohort/cohort/{world.cohort.pk}/week/",
+        ),
+        kind=Kind.HEALTH_FINDING,
+        recipient_email=world.staff.email,
+        payload__rule="behind_cadence",
+    )
+
+
+def health_finding_to_the_mentor(world: World) -> SentMail:
+    health_finding(world)
+    return notification_mail(
+        world.mentor.user,
+        kind=Kind.HEALTH_FINDING,
+        recipient_mentor=world.mentor,
+        payload__rule="behind_cadence",
+    )
 
 
 def escalation_of_a_dead_slack_webhook(world: World) -> SentMail:
@@ -345,8 +359,8 @@ MAILS: dict[str, tuple[Callable[[World], SentMail], str | None]] = {
     "cancellation notice": (cancellation_notice, Kind.CANCELLATION),
     "check-in prompt": (check_in_prompt, Kind.CHECKIN_PROMPT),
     "check-in digest": (check_in_digest, Kind.CHECKIN_DIGEST),
-    "escalation: missed check-ins": (escalation_of_missed_check_ins, Kind.ESCALATION),
-    "escalation: behind cadence": (escalation_of_a_mentorship_behind_its_cadence, Kind.ESCALATION),
+    "pair health finding to staff": (health_finding_to_staff, Kind.HEALTH_FINDING),
+    "pair health finding to the mentor": (health_finding_to_the_mentor, Kind.HEALTH_FINDING),
     "escalation: dead Slack webhook": (escalation_of_a_dead_slack_webhook, Kind.ESCALATION),
     "calendar clash to the busy mentor": (clash_notice_to_the_busy_mentor, Kind.CLASH),
     "calendar clash to staff": (clash_notice_to_staff, Kind.CLASH),

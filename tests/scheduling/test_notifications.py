@@ -5,7 +5,7 @@ import pytest
 
 from scheduling.models import Notification
 from scheduling.notifications.messages import NothingToSend, compose_message, message_id_for
-from scheduling.notifications.oversight import escalate_missed_check_ins, write_check_in_digests
+from scheduling.notifications.oversight import write_check_in_digests
 from scheduling.notifications.reminders import sync_meeting_notifications
 from scholars.models import Mentorship, Scholar
 from tests.factories import (
@@ -15,7 +15,6 @@ from tests.factories import (
     MentorFactory,
     MentorshipFactory,
     ScholarFactory,
-    UserFactory,
 )
 from tests.meeting_rows import cancel_meeting, move_meeting
 
@@ -258,65 +257,6 @@ def sent_prompt(scholar, week_start):
     )
 
 
-def prompted_for_the_weeks_of_4_and_11_january(scholar) -> None:
-    for week_start in (dt.date(2027, 1, 4), dt.date(2027, 1, 11)):
-        sent_prompt(scholar, week_start)
-
-
-def test_two_missed_check_ins_in_a_row_escalate_to_staff(settings):
-    settings.STAFF_ALERT_EMAILS = ["staff@cohortops.test"]
-    scholar = ScholarFactory()
-    prompted_for_the_weeks_of_4_and_11_january(scholar)
-
-    escalate_missed_check_ins(as_of=dt.datetime(2027, 1, 18, 9, 0, tzinfo=UTC))
-
-    escalation = Notification.objects.get(kind=Kind.ESCALATION)
-    assert (escalation.recipient_email, escalation.payload) == (
-        "staff@cohortops.test",
-        {
-            "reason": "missed_check_ins",
-            "week_start": "2027-01-11",
-            "scholar_id": scholar.pk,
-            "weeks": ["2027-01-04", "2027-01-11"],
-        },
-    )
-
-
-def test_one_check_in_among_the_last_two_weeks_means_no_escalation(settings):
-    settings.STAFF_ALERT_EMAILS = ["staff@cohortops.test"]
-    scholar = ScholarFactory()
-    prompted_for_the_weeks_of_4_and_11_january(scholar)
-    CheckInFactory(scholar=scholar, week_start=dt.date(2027, 1, 11))
-
-    escalate_missed_check_ins(as_of=dt.datetime(2027, 1, 18, 9, 0, tzinfo=UTC))
-
-    assert not Notification.objects.filter(kind=Kind.ESCALATION).exists()
-
-
-def test_a_week_not_yet_over_does_not_count_as_missed(settings):
-    settings.STAFF_ALERT_EMAILS = ["staff@cohortops.test"]
-    scholar = ScholarFactory()
-    prompted_for_the_weeks_of_4_and_11_january(scholar)
-
-    escalate_missed_check_ins(as_of=dt.datetime(2027, 1, 17, 23, 0, tzinfo=UTC))
-
-    assert not Notification.objects.filter(kind=Kind.ESCALATION).exists()
-
-
-def test_without_configured_addresses_escalations_go_to_staff_users(settings):
-    settings.STAFF_ALERT_EMAILS = []
-    UserFactory(email="lead@cohortops.test", is_staff=True)
-    UserFactory(email="scholar@cohortops.test", is_staff=False)
-    scholar = ScholarFactory()
-    prompted_for_the_weeks_of_4_and_11_january(scholar)
-
-    escalate_missed_check_ins(as_of=dt.datetime(2027, 1, 18, 9, 0, tzinfo=UTC))
-
-    assert list(
-        Notification.objects.filter(kind=Kind.ESCALATION).values_list("recipient_email", flat=True)
-    ) == ["lead@cohortops.test"]
-
-
 def reminder_for(meeting, person_filter, *, offset_minutes=15):
     sync_meeting_notifications(meetings=[meeting], now=NOW)
     return (
@@ -434,23 +374,6 @@ def test_the_mail_text_is_readable_as_a_mime_part():
 
     assert parsed.get_payload().startswith(
         f"Hello {meeting.series.mentor.name},\n\nYour meeting starts in 15 minutes."
-    )
-
-
-def test_the_escalation_names_the_scholar_their_mentor_and_the_missed_weeks(settings):
-    settings.STAFF_ALERT_EMAILS = ["staff@cohortops.test"]
-    scholar = MentorshipFactory(mentor=MentorFactory(name="Cas"), scholar=ScholarFactory(name="Dee")).scholar
-    prompted_for_the_weeks_of_4_and_11_january(scholar)
-    escalate_missed_check_ins(as_of=dt.datetime(2027, 1, 18, 9, 0, tzinfo=UTC))
-
-    escalation = Notification.objects.get(kind=Kind.ESCALATION)
-
-    message = compose_message(escalation, as_of=escalation.due_at)
-
-    assert (message.address, message.subject) == ("staff@cohortops.test", "Dee missed two check-ins in a row")
-    assert message.text.startswith(
-        f"Dee ({scholar.cohort.name}) wrote no check-in for the weeks of Monday 4 January 2027 and "
-        "Monday 11 January 2027, although they were asked both times.\n\nMentor: Cas\n"
     )
 
 

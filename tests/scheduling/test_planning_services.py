@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from scheduling.compliance import mentorship_compliance
-from scheduling.models import Meeting, MeetingSeries, Notification, PlanRun
-from scheduling.notifications.oversight import escalate_behind_cadence
+from scheduling.models import HealthFinding, Meeting, MeetingSeries, Notification, PlanRun
 from scheduling.recurrence import DateRange, DateRanges, rrule_string
 from scheduling.services.cohort_dates import CohortDates
+from scheduling.services.health import running_cohorts_health_sync
 from scheduling.services.materialise import cohort_meetings_refresh
 from scheduling.services.meeting_edits import meeting_cancel, meeting_mark, meeting_move
 from scheduling.services.planning import (
@@ -322,7 +322,7 @@ def test_plan_command_prints_the_summary_and_applies(cohort, capsys):
     assert MeetingSeries.objects.count() == 1
 
 
-def test_staff_hear_once_a_week_about_a_mentorship_behind_its_cadence(cohort, settings):
+def test_staff_hear_once_about_a_mentorship_behind_its_cadence(cohort, settings):
     settings.STAFF_ALERT_EMAILS = ["ops@example.org"]
     behind = mentee(cohort, mentor_with_hours(cadence=weekly(1)))
     mentee(cohort, mentor_with_hours(cadence=weekly(1)))  # meets, unmarked: on track
@@ -332,11 +332,12 @@ def test_staff_hear_once_a_week_about_a_mentorship_behind_its_cadence(cohort, se
     ).update(status="missed")
     as_of = dt.datetime(2027, 3, 20, 12, tzinfo=dt.UTC)
 
-    escalate_behind_cadence(as_of=as_of)
-    escalate_behind_cadence(as_of=as_of + dt.timedelta(hours=1))
+    running_cohorts_health_sync(as_of=as_of)
+    running_cohorts_health_sync(as_of=as_of + dt.timedelta(days=1))
 
-    escalations = Notification.objects.filter(kind=Notification.Kind.ESCALATION)
-    assert [(n.recipient_email, n.payload["reason"]) for n in escalations] == [
-        ("ops@example.org", "behind_cadence")
-    ]
-    assert behind.name in escalations.get().payload["detail"]
+    [finding] = HealthFinding.objects.filter(rule="behind_cadence")
+    assert finding.scholar == behind
+    to_staff = Notification.objects.filter(
+        kind=Notification.Kind.HEALTH_FINDING, payload__finding_id=finding.pk
+    )
+    assert [n.recipient_email for n in to_staff.exclude(recipient_email="")] == ["ops@example.org"]

@@ -1,0 +1,119 @@
+"""Pair health findings for staff: listed and filtered, acknowledged and resolved (with a note) through the
+services, never edited otherwise."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from cohort.admin_access import RoleScopedAdmin
+from scheduling.models import HealthFinding
+from scheduling.services.health import finding_acknowledge, finding_resolve
+
+Status = HealthFinding.Status
+
+
+class HealthFindingForm(forms.ModelForm):
+    """Staff's two moves: open → acknowledged, and either → resolved (with a note); never back."""
+
+    class Meta:
+        model = HealthFinding
+        fields = ["status", "resolution_note"]
+
+    def clean_status(self) -> str:
+        status = self.cleaned_data["status"]
+        was = self.instance.status
+        if status != was and (status == Status.OPEN or was == Status.RESOLVED):
+            raise ValidationError(
+                f"A finding goes from open to acknowledged to resolved; it cannot go from {was} back to {status}."
+            )
+        return status
+
+
+@admin.register(HealthFinding)
+class HealthFindingAdmin(RoleScopedAdmin):
+    form = HealthFindingForm
+    list_display = ["opened_at", "rule", "summary", "status", "cohort", "mentor", "cleared_at"]
+    list_filter = [
+        "status",
+        "rule",
+        ("cohort", RelatedOnlyFieldListFilter),
+        ("mentor", RelatedOnlyFieldListFilter),
+        ("cleared_at", admin.EmptyFieldListFilter),
+    ]
+    search_fields = ["summary", "mentor__name", "scholar__name"]
+    date_hierarchy = "opened_at"
+    list_select_related = ["cohort", "mentor"]
+    readonly_fields = [
+        "rule",
+        "summary",
+        "cohort",
+        "mentorship",
+        "mentor",
+        "scholar",
+        "details",
+        "opened_at",
+        "acknowledged_at",
+        "acknowledged_by",
+        "resolved_at",
+        "resolved_by",
+        "cleared_at",
+    ]
+    fields = [
+        "rule",
+        "summary",
+        "cohort",
+        "mentorship",
+        "mentor",
+        "scholar",
+        "details",
+        "status",
+        "resolution_note",
+        "opened_at",
+        "acknowledged_at",
+        "acknowledged_by",
+        "resolved_at",
+        "resolved_by",
+        "cleared_at",
+    ]
+    actions = ["acknowledge", "resolve"]
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: HealthFinding, form: forms.ModelForm, change: bool
+    ) -> None:
+        # Only through the services: they record who and when, and audit it.
+        status, note = obj.status, obj.resolution_note
+        stored = HealthFinding.objects.get(pk=obj.pk)
+        if status == Status.ACKNOWLEDGED and stored.status == Status.OPEN:
+            stored = finding_acknowledge(finding=stored, by=request.user)
+        if status == Status.RESOLVED and stored.status != Status.RESOLVED:
+            finding_resolve(finding=stored, by=request.user, note=note)
+
+    @admin.action(description="Acknowledge the selected findings", permissions=["staff"])
+    def acknowledge(self, request: HttpRequest, queryset: QuerySet[HealthFinding]) -> None:
+        findings = list(queryset.filter(status=Status.OPEN))
+        for finding in findings:
+            finding_acknowledge(finding=finding, by=request.user)
+        self.message_user(request, f"{len(findings)} acknowledged.", messages.SUCCESS)
+
+    @admin.action(description="Resolve the selected findings", permissions=["staff"])
+    def resolve(self, request: HttpRequest, queryset: QuerySet[HealthFinding]) -> None:
+        findings = list(queryset.exclude(status=Status.RESOLVED))
+        for finding in findings:
+            finding_resolve(finding=finding, by=request.user)
+        self.message_user(
+            request,
+            f"{len(findings)} resolved. Each stays resolved while its rule still finds it; trouble found again "
+            "after the data recovered opens a new finding.",
+            messages.SUCCESS,
+        )
