@@ -1,4 +1,5 @@
-"""Meeting series, meetings and their edits, plan runs, notifications, the caller's own page and feed links."""
+"""Meeting series, meetings and their edits, plan runs, pair health findings, notifications, the caller's own page
+and feed links."""
 
 from __future__ import annotations
 
@@ -22,19 +23,29 @@ from cohort.models import Cohort
 from cohort.pagination import KeysetPagination
 from cohort.permissions import IsStaff
 from cohort.selectors import cohorts_for, is_staff_role, mentor_of, scholar_of
-from cohort.serializers import ModelSerializer
+from cohort.serializers import JsonCharField, ModelSerializer
 from scheduling.calendar_events import meeting_calendar
 from scheduling.feed_tokens import feed_status_for, feed_token_rotate, own_feed_owner
 from scheduling.feeds.scopes import FEED_SCOPES
-from scheduling.models import CalendarClash, FeedToken, Meeting, MeetingSeries, Notification, PlanRun
+from scheduling.models import (
+    CalendarClash,
+    FeedToken,
+    HealthFinding,
+    Meeting,
+    MeetingSeries,
+    Notification,
+    PlanRun,
+)
 from scheduling.selectors import (
     clashes_for,
+    health_findings_for,
     meetings_editable_by,
     meetings_for,
     notifications_for,
     series_for,
     upcoming_meetings_for,
 )
+from scheduling.services.health import finding_acknowledge, finding_resolve
 from scheduling.services.meeting_edits import meeting_cancel, meeting_mark, meeting_move, series_place_set
 from scheduling.services.planning import PlanNotApplicable, plan_apply
 from scheduling.tasks import plan_on_worker
@@ -398,6 +409,89 @@ class CalendarClashViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return clashes_for(self.request.user).order_by("pk")
+
+
+class HealthFindingSerializer(ModelSerializer):
+    rule_label = serializers.CharField(source="get_rule_display", read_only=True)
+    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    resolved_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, help_text="Empty on a resolved finding: it resolved itself."
+    )
+
+    class Meta:
+        model = HealthFinding
+        fields = [
+            "id", "cohort", "rule", "rule_label", "subject", "mentorship", "mentor", "scholar", "summary", "details",
+            "status", "opened_at", "acknowledged_at", "acknowledged_by", "resolved_at", "resolved_by",
+            "resolution_note", "cleared_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class HealthFindingFilter(IdFilterSet):
+    live = StrictBooleanFilter(
+        field_name="cleared_at",
+        lookup_expr="isnull",
+        label="true: only findings their rule still finds; false: only those the data has cleared.",
+    )
+
+    class Meta:
+        model = HealthFinding
+        fields = ["cohort", "rule", "status", "mentor", "scholar", "live"]
+
+
+class ResolveSerializer(serializers.Serializer):
+    note = JsonCharField(
+        required=False, allow_blank=True, max_length=2000, help_text="How it was settled, for the record."
+    )
+
+
+class HealthFindingViewSet(viewsets.ReadOnlyModelViewSet):
+    """Pair health findings: pairs and people in trouble, as the cohort's rules found them (no first meeting, below
+    the cadence, check-ins missed, many cancellations). Staff see all and acknowledge or resolve them; a mentor
+    sees those about their own pairs and scholars. A finding resolves itself (``resolved_by`` empty) when the data
+    recovers. ``?live=true`` lists those the rules still find."""
+
+    serializer_class = HealthFindingSerializer
+    filterset_class = HealthFindingFilter
+
+    def get_queryset(self):
+        return (
+            health_findings_for(self.request.user)
+            .select_related("acknowledged_by", "resolved_by")
+            .order_by("-opened_at", "-pk")
+        )
+
+    def _staff_only(self) -> HealthFinding:
+        finding = self.get_object()
+        if not is_staff_role(self.request.user):
+            self.permission_denied(self.request, message="Only staff acknowledge and resolve findings.")
+        return finding
+
+    @extend_schema(request=None, responses={200: HealthFindingSerializer})
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None, format=None) -> Response:
+        """Staff have seen it and are on it."""
+        try:
+            finding = finding_acknowledge(finding=self._staff_only(), by=request.user)
+        except ModelValidationError as error:
+            raise _as_api_error(error) from error
+        return Response(self.get_serializer(finding).data)
+
+    @extend_schema(request=ResolveSerializer, responses={200: HealthFindingSerializer})
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None, format=None) -> Response:
+        """Settle it, saying how. It stays resolved while its rule still finds it."""
+        finding = self._staff_only()
+        data = ResolveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            finding = finding_resolve(
+                finding=finding, by=request.user, note=data.validated_data.get("note", "")
+            )
+        except ModelValidationError as error:
+            raise _as_api_error(error) from error
+        return Response(self.get_serializer(finding).data)
 
 
 class NotificationSerializer(ModelSerializer):

@@ -255,6 +255,10 @@ class HealthFinding(TimeStamped):
         ACKNOWLEDGED = "acknowledged", "Acknowledged"
         RESOLVED = "resolved", "Resolved"
 
+    # About a mentor's own cancellations: staff's to raise with them, so never shown or told to that mentor (the
+    # pure rule's ``tell_mentor``). Every other finding names the mentor who was told.
+    ABOUT_THE_MENTOR = Q(rule=Rule.CANCELLATIONS, scholar__isnull=True)
+
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="health_findings")
     rule = models.CharField(max_length=30, choices=[(rule.value, RULE_LABELS[rule]) for rule in Rule])
     subject = models.CharField(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, When
 
 from cohort.dates import monday_of
 from cohort.models import Cohort
@@ -17,7 +17,15 @@ from cohort.selectors import is_staff_role, mentor_of, scholar_of
 from mentors.models import ImportWarning, Mentor, Suggestion
 from scheduling.channels import NOT_TRIED
 from scheduling.compliance import Compliance, mentorships_behind_cadence
-from scheduling.models import CalendarClash, DeliveryAttempt, Meeting, MeetingSeries, Notification, PlanRun
+from scheduling.models import (
+    CalendarClash,
+    DeliveryAttempt,
+    HealthFinding,
+    Meeting,
+    MeetingSeries,
+    Notification,
+    PlanRun,
+)
 from scheduling.planner.validate import inside_windows
 from scheduling.problem_builder import build_cohort_problem, mentor_person
 from scheduling.week_plot import WeekCount
@@ -98,6 +106,18 @@ def clashes_for(user) -> QuerySet[CalendarClash]:
     )
 
 
+def health_findings_for(user) -> QuerySet[HealthFinding]:
+    """Staff see every finding; a mentor those about their pairs and scholars they were told of (not those about
+    their own cancellations, which are staff's to raise); scholars none."""
+    findings = HealthFinding.objects.select_related("cohort", "mentor", "scholar")
+    if is_staff_role(user):
+        return findings
+    mentor = mentor_of(user)
+    if mentor is None:
+        return findings.none()
+    return findings.filter(mentor=mentor).exclude(HealthFinding.ABOUT_THE_MENTOR)
+
+
 # --- A cohort's week at a glance ------------------------------------------------------------------------------
 
 ONE_WEEK = dt.timedelta(weeks=1)
@@ -129,6 +149,7 @@ class MentorWeek:
     time_zone: str
     days: tuple[tuple[WeekMeeting, ...], ...]  # Monday to Sunday
     behind: tuple[Compliance, ...]
+    findings: tuple[HealthFinding, ...]  # pair health findings about the mentor's pairs, not resolved
 
 
 @dataclass(frozen=True)
@@ -146,6 +167,7 @@ class CohortWeek:
     days: tuple[dt.date, ...]
     mentors: tuple[MentorWeek, ...]
     behind: tuple[Compliance, ...]
+    findings: tuple[HealthFinding, ...]  # the cohort's pair health findings not resolved, open first
     plan_run: PlanRun | None
     not_placed: tuple[NotPlaced, ...]
     weeks: tuple[WeekCount, ...]
@@ -225,6 +247,10 @@ def cohort_week(*, cohort: Cohort, week_start: dt.date, zone: str, as_of: dt.dat
     behind_by_mentor: dict[int, list[Compliance]] = defaultdict(list)
     for compliance in behind:
         behind_by_mentor[pairs[compliance.mentorship_id][0]].append(compliance)
+    findings = tuple(unresolved_findings(cohort=cohort))
+    findings_by_mentor: dict[int | None, list[HealthFinding]] = defaultdict(list)
+    for finding in findings:
+        findings_by_mentor[finding.mentor_id].append(finding)
 
     mentors = list(
         Mentor.objects.filter(Q(mentorships__scholar__cohort=cohort) | Q(meeting_series__cohort=cohort))
@@ -278,10 +304,12 @@ def cohort_week(*, cohort: Cohort, week_start: dt.date, zone: str, as_of: dt.dat
                 time_zone=mentor.time_zone,
                 days=tuple(tuple(day) for day in days[mentor.pk]),
                 behind=tuple(behind_by_mentor[mentor.pk]),
+                findings=tuple(findings_by_mentor[mentor.pk]),
             )
             for mentor in mentors
         ),
         behind=behind,
+        findings=findings,
         plan_run=run,
         not_placed=_not_placed(run),
         weeks=_weekly_counts(cohort, all_meetings),
@@ -370,11 +398,15 @@ class StaffDashboard:
     clashes: tuple[CalendarClash, ...]  # the first CLASHES_SHOWN open ones, soonest meeting first
     clash_count: int
     failing_calendars: tuple[CalendarSource, ...]  # the first CLASHES_SHOWN calendars that cannot be read
+    findings: tuple[
+        HealthFinding, ...
+    ]  # the first FINDINGS_SHOWN pair health findings not resolved, open first
+    finding_count: int
 
 
 def staff_dashboard(*, today: dt.date, now: dt.datetime) -> StaffDashboard:
-    """What staff act on first: a channel that is down, import warnings and suggestions still open, and each
-    running or coming cohort's planning state (in a fixed number of queries)."""
+    """What staff act on first: a channel that is down, pairs in trouble, import warnings and suggestions still open,
+    and each running or coming cohort's planning state (in a fixed number of queries)."""
     open_warnings = ImportWarning.objects.filter(resolved_at__isnull=True)
     cohorts = list(Cohort.objects.filter(end_date__gte=today).order_by("start_date", "pk"))
     runs: dict[int, list[PlanRun]] = defaultdict(list)
@@ -406,6 +438,26 @@ def staff_dashboard(*, today: dt.date, now: dt.datetime) -> StaffDashboard:
             .select_related("mentor", "scholar")
             .order_by("failing_since", "pk")[:CLASHES_SHOWN]
         ),
+        findings=tuple(unresolved_findings()[:FINDINGS_SHOWN]),
+        finding_count=unresolved_findings().count(),
+    )
+
+
+FINDINGS_SHOWN = 20
+
+
+def unresolved_findings(
+    *, cohort: Cohort | None = None, mentor: Mentor | None = None
+) -> QuerySet[HealthFinding]:
+    """Pair health findings staff have not resolved, open ones first, newest first; only ``cohort``'s or about
+    ``mentor``'s pairs and scholars when given."""
+    findings = HealthFinding.objects.exclude(status=HealthFinding.Status.RESOLVED)
+    if cohort is not None:
+        findings = findings.filter(cohort=cohort)
+    if mentor is not None:
+        findings = findings.filter(mentor=mentor)
+    return findings.select_related("cohort", "mentor", "scholar").order_by(
+        Case(When(status=HealthFinding.Status.OPEN, then=0), default=1), "-opened_at", "-pk"
     )
 
 

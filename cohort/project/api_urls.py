@@ -12,6 +12,7 @@ from mentors.api import (
 from scheduling.api import (
     CalendarClashViewSet,
     CohortPlanView,
+    HealthFindingViewSet,
     MeetingSeriesViewSet,
     MeetingViewSet,
     MeView,
@@ -48,6 +49,7 @@ router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("plan-runs", PlanRunViewSet, basename="plan-run")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("calendar-clashes", CalendarClashViewSet, basename="calendar-clash")
+router.register("health-findings", HealthFindingViewSet, basename="health-finding")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

@@ -28,10 +28,15 @@ from cohort.dates import WEEKDAY_NAMES, monday_of
 from mentors.forms import ExtraHoursForm, WeeklyHoursForm
 from mentors.models import ExtraHours, Mentor
 from mentors.services import extra_hours_add, extra_hours_remove, mentor_hours_replace
-from scheduling.models import Meeting
+from scheduling.models import HealthFinding, Meeting
 from scheduling.pages.people import add_errors, feed_rows, own_page, person_render
 from scheduling.problem_builder import limits_of, preferred_hours_of
-from scheduling.selectors import PLANNED, meeting_statuses_ahead, meetings_outside_hours
+from scheduling.selectors import (
+    PLANNED,
+    health_findings_for,
+    meeting_statuses_ahead,
+    meetings_outside_hours,
+)
 from scholars.forms import TimeAwayForm
 from scholars.models import Blackout, CheckIn, Mentorship, Scholar
 from scholars.services import blackout_add, blackout_remove
@@ -116,6 +121,9 @@ def _home_page(
         "limits": limits_of(mentor).describe(),
         "preferred_hours": preferred_hours_of(mentor, None),
         "outside_hours": meetings_outside_hours(mentor, now=timezone.now()),
+        "findings": health_findings_for(request.user)
+        .exclude(status=HealthFinding.Status.RESOLVED)
+        .order_by("-opened_at", "-pk"),
         "time_away": mentor.blackouts.filter(end_date__gte=today).order_by("start_date"),
         "blackout_form": blackout_form or TimeAwayForm(instance=Blackout(mentor=mentor)),
         "extra_hours": mentor.extra_hours.filter(date__gte=today).order_by("date", "start_time"),
