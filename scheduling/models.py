@@ -142,6 +142,9 @@ class MeetingSeries(TimeStamped):
 class Meeting(TimeStamped):
     """One occurrence of a series; staff or the mentor can move, cancel or mark it."""
 
+    # Who cancelled it is the audit entry's own actor already.
+    audit_skipped_fields: ClassVar[frozenset[str]] = frozenset({"cancelled_by"})
+
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
         MOVED = "moved", "Moved"

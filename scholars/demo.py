@@ -62,10 +62,16 @@ class DemoSummary:
     mentor_email: str
 
 
+# The demo cohort began this many weeks before the week it is set up in: its past (``scheduling.demo``) gives pair
+# health and the week's chart something to show. Even, so an every-other-week slot keeps its weeks in the past.
+HISTORY_WEEKS = 4
+
+
 def demo_dates(today: dt.date) -> tuple[dt.date, dt.date]:
-    """Twelve weeks from this week's Monday, ending on a Friday, so the demo always has meetings ahead."""
-    start = monday_of(today)
-    return start, start + dt.timedelta(weeks=12, days=-3)
+    """From HISTORY_WEEKS weeks before this week's Monday to twelve weeks after it, ending on a Friday, so the demo
+    always has weeks behind it and meetings ahead."""
+    this_monday = monday_of(today)
+    return this_monday - dt.timedelta(weeks=HISTORY_WEEKS), this_monday + dt.timedelta(weeks=12, days=-3)
 
 
 def demo_cohort_build(*, today: dt.date) -> DemoSummary:

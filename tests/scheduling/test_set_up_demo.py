@@ -11,10 +11,13 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
+from cohort.dates import monday_of
+from cohort.models import Cohort
 from scheduling.management.commands.set_up_demo import LEEWAY
-from scheduling.models import Meeting, Notification
+from scheduling.models import HealthFinding, Meeting, MeetingSeries, Notification
 from scheduling.notifications.messages import recipient_address
 from scheduling.selectors import PLANNED
+from scholars.demo import DEMO_SLUG, HISTORY_WEEKS
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +74,28 @@ def test_the_printed_instant_sends_the_reminders_of_the_first_meeting_ahead(set_
     assert reminders.count() >= 2  # the mentor's and the scholar's at least
     assert set(reminders.values_list("status", flat=True)) == {Notification.Status.SENT}
     assert {recipient_address(reminder) for reminder in reminders} <= {m.to[0] for m in mail.outbox}
+
+
+def test_the_demo_has_weeks_behind_it_and_one_pair_behind_its_cadence_found_once(set_up):
+    cohort = Cohort.objects.get(slug=DEMO_SLUG)
+    today = timezone.localdate()
+    past = Meeting.objects.filter(series__cohort=cohort, starts_at__date__lt=today)
+
+    assert cohort.start_date == monday_of(today) - dt.timedelta(weeks=HISTORY_WEEKS)
+    assert (
+        past.filter(status=Meeting.Status.HELD).count()
+        > past.filter(status=Meeting.Status.MISSED).count()
+        > 0
+    )
+    assert not past.filter(status__in=PLANNED).exists()
+    missed = MeetingSeries.objects.filter(meetings__status=Meeting.Status.MISSED).distinct()
+    [(title, mentor, scholar)] = set(missed.values_list("title", "mentor", "scholars"))
+    assert f"{title} is behind its cadence" in set_up.printed
+    [finding] = HealthFinding.objects.filter(cohort=cohort)
+    assert (finding.rule, finding.mentor_id, finding.scholar_id) == ("behind_cadence", mentor, scholar)
+
+    # Set up again: the history is written once, and the finding is neither opened nor told again.
+    notices = Notification.objects.filter(kind=Notification.Kind.HEALTH_FINDING).count()
+    call_command("set_up_demo", stdout=io.StringIO())
+    assert HealthFinding.objects.filter(cohort=cohort).count() == 1
+    assert Notification.objects.filter(kind=Notification.Kind.HEALTH_FINDING).count() == notices > 0

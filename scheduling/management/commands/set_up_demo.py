@@ -20,6 +20,7 @@ STEPS: tuple[tuple[str, str, tuple[str, ...], dict[str, object]], ...] = (
     ("Building the demo cohort, its sample scholars and the admin login", "demo_cohort", (), {}),
     ("Reading a mentor's own calendar (served on this machine)", "demo_calendar", (), {}),
     ("Planning the demo cohort's meetings", "plan", (DEMO_SLUG,), {"apply": True}),
+    ("Writing the demo cohort's past weeks (one pair behind) and its pair health", "demo_history", (), {}),
     ("Installing the beat schedule", "install_beat_schedule", (), {}),
     ("Collecting static files", "collectstatic", (), {"interactive": False, "verbosity": 0}),
 )
