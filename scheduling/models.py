@@ -247,8 +247,8 @@ class HealthFinding(TimeStamped):
     """A pair or a person in trouble, as a rule of ``scheduling.pair_health`` found it.
 
     Two clocks: ``status`` is staff's (open, acknowledged, resolved, with who and when); ``cleared_at`` is the
-    data's (when the rule stopped finding it). A finding the rule still finds is *live*: one per rule and subject,
-    kept and updated by every health pass and told once. When the data recovers it clears, and resolves itself if
+    data's (when the rule stopped finding it). A finding the rule still finds is *live*: one per cohort, rule and
+    subject (a mentor can mentor in two cohorts), kept and updated by every health pass and told once. When the data recovers it clears, and resolves itself if
     staff had not; a finding staff resolved while it was live stays resolved until it clears, so a rule that
     finds the same trouble again after that opens, and tells, a new one.
     """
@@ -304,7 +304,7 @@ class HealthFinding(TimeStamped):
         ordering = ["-opened_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["rule", "subject"],
+                fields=["cohort", "rule", "subject"],
                 condition=Q(cleared_at__isnull=True),
                 name="health_finding_live_once",
             ),

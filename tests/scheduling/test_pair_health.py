@@ -229,6 +229,26 @@ def test_a_mentor_who_cancels_more_than_the_cohort_allows_is_told_to_staff_only(
     assert Meeting.objects.get(pk=meetings[1].pk).cancelled_by == ada_login
 
 
+def test_a_mentor_in_two_cohorts_has_a_finding_in_each(cohort):
+    ada_login = UserFactory()
+    ada, ben = pair(cohort, "Ada", "Ben", mentor_user=ada_login)
+    other = CohortFactory()
+    dee = ScholarFactory(name="Dee", cohort=other)
+    MentorshipFactory(mentor=ada, scholar=dee)
+    weekly_series_with_meetings(cohort=other, mentor=ada, scholars=[dee], weekday=2)
+    for scholar in (ben, dee):
+        for meeting in Meeting.objects.filter(series__scholars=scholar).order_by("starts_at")[5:8]:
+            meeting_cancel(meeting=meeting, by=ada_login)
+
+    for each in (cohort, other):
+        cohort_health_sync(cohort=each, as_of=monday(6))
+
+    assert sorted(HealthFinding.objects.filter(rule="cancellations").values_list("cohort", "subject")) == [
+        (cohort.pk, f"mentor={ada.pk}"),
+        (other.pk, f"mentor={ada.pk}"),
+    ]
+
+
 def test_staff_acknowledge_and_resolve_with_who_and_when_and_a_resolved_finding_stays_resolved(cohort):
     _, ben = pair(cohort, "Ada", "Ben")
     mark(ben, Meeting.Status.MISSED, weeks=[2, 3])
