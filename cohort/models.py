@@ -391,6 +391,12 @@ class Cohort(MeetingInput, TimeStamped):
         6,
         "How many of a person's latest meetings the cancellations are counted in. 0 turns the rule off.",
     )
+    health_low_ratings = health_threshold(
+        "low ratings in a row",
+        2,
+        "A pair whose last this many meeting ratings (either side's) were all “not useful” or “somewhat useful” "
+        "is a finding. 0 turns the rule off.",
+    )
 
     # How plans weigh preferences, staff's to see and set; every preference ranks below meetings placed, kept
     # published slots, dates lost to busy times, meeting days and blocks. The defaults are the database's too, so
@@ -411,6 +417,7 @@ class Cohort(MeetingInput, TimeStamped):
         "health_missed_check_ins",
         "health_cancelled_count",
         "health_cancelled_of_last",
+        "health_low_ratings",
     )
 
     class Meta:
@@ -436,6 +443,7 @@ class Cohort(MeetingInput, TimeStamped):
                     health_missed_check_ins__lte=MAX_HEALTH_THRESHOLD,
                     health_cancelled_count__lte=MAX_HEALTH_THRESHOLD,
                     health_cancelled_of_last__lte=MAX_HEALTH_THRESHOLD,
+                    health_low_ratings__lte=MAX_HEALTH_THRESHOLD,
                 ),
                 name="cohort_health_thresholds_in_range",
             ),

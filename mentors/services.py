@@ -40,6 +40,7 @@ MENTOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "scheduling.meetingseries": ("view", "change"),  # where their meetings happen, nothing else
     "scheduling.meeting": ("view", "change"),
     "scheduling.calendarclash": ("view",),
+    "scheduling.meetingfeedback": ("view",),  # given about their meetings, as their scholars' check-ins are
 }
 
 

@@ -1,5 +1,5 @@
-"""Meeting series, meetings and their edits, plan runs, pair health findings, notifications, the caller's own page
-and feed links."""
+"""Meeting series, meetings and their edits, plan runs, pair health findings, feedback after meetings,
+notifications, the caller's own page and feed links."""
 
 from __future__ import annotations
 
@@ -32,12 +32,14 @@ from scheduling.models import (
     FeedToken,
     HealthFinding,
     Meeting,
+    MeetingFeedback,
     MeetingSeries,
     Notification,
     PlanRun,
 )
 from scheduling.selectors import (
     clashes_for,
+    feedback_for,
     health_findings_for,
     meetings_editable_by,
     meetings_for,
@@ -45,6 +47,7 @@ from scheduling.selectors import (
     series_for,
     upcoming_meetings_for,
 )
+from scheduling.services.feedback import meeting_feedback_give
 from scheduling.services.health import finding_acknowledge, finding_resolve
 from scheduling.services.meeting_edits import meeting_cancel, meeting_mark, meeting_move, series_place_set
 from scheduling.services.planning import PlanNotApplicable, plan_apply
@@ -492,6 +495,54 @@ class HealthFindingViewSet(viewsets.ReadOnlyModelViewSet):
         except ModelValidationError as error:
             raise _as_api_error(error) from error
         return Response(self.get_serializer(finding).data)
+
+
+class MeetingFeedbackSerializer(ModelSerializer):
+    rating_label = serializers.CharField(source="get_rating_display", read_only=True)
+
+    class Meta:
+        model = MeetingFeedback
+        fields = ["id", "meeting", "mentor", "scholar", "rating", "rating_label", "note", "created_at"]
+        read_only_fields = ["id", "mentor", "scholar", "rating_label", "created_at"]
+        extra_kwargs = {
+            "meeting": {"queryset": Meeting.objects.all()},
+            "note": {
+                "help_text": "Read as check-ins are: by its writer, staff and (a scholar's) their mentors."
+            },
+        }
+
+
+class MeetingFeedbackViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Ratings (1 not useful … 4 very useful) and notes that attendees give once a meeting is over, once each,
+    within 14 days of its end; the mailed link does the same without signing in. Read as check-ins are: staff all,
+    a mentor their own and their scholars', a scholar their own."""
+
+    serializer_class = MeetingFeedbackSerializer
+    permission_classes = [IsAuthenticated]
+    filterset_fields = ["meeting", "rating", "mentor", "scholar"]
+
+    def get_queryset(self):
+        return feedback_for(self.request.user).order_by("-created_at", "-pk")
+
+    def create(self, request, *args, **kwargs) -> Response:
+        person = scholar_of(request.user) or mentor_of(request.user)
+        if person is None:
+            self.permission_denied(request, message="Only a meeting's attendees rate it.")
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        meeting = data.validated_data["meeting"]
+        if not meetings_for(request.user).filter(pk=meeting.pk).exists():
+            raise ValidationError({"meeting": ["No such meeting of yours."]})
+        try:
+            feedback = meeting_feedback_give(
+                meeting=meeting,
+                person=person,
+                rating=data.validated_data["rating"],
+                note=data.validated_data.get("note", ""),
+            )
+        except ModelValidationError as error:
+            raise _as_api_error(error) from error
+        return Response(self.get_serializer(feedback).data, status=status.HTTP_201_CREATED)
 
 
 class NotificationSerializer(ModelSerializer):

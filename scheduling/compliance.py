@@ -21,7 +21,7 @@ from cohort.cadence import KIND_LABELS, Cadence, MeetingKind
 from cohort.dates import monday_of
 from cohort.models import Cohort, Phase
 from mentors.models import Mentor
-from scheduling.models import Meeting, Notification
+from scheduling.models import Meeting, MeetingFeedback, Notification
 from scheduling.notifications.rows import check_in_closes_at
 from scheduling.pair_health import (
     CancellationRecord,
@@ -238,17 +238,20 @@ def health_thresholds(cohort: Cohort) -> Thresholds:
         missed_check_ins=cohort.health_missed_check_ins,
         cancelled_count=cohort.health_cancelled_count,
         cancelled_of_last=cohort.health_cancelled_of_last,
+        low_ratings=cohort.health_low_ratings,
     )
 
 
 def pair_records(*, cohort: Cohort, as_of: dt.datetime) -> list[PairRecord]:
-    """Each running mentorship's first meeting and, per complete week so far, the meetings held of each kind its
-    cadence asks for, over the cadence's period ending that week, against what it asks (5 queries).
+    """Each running mentorship's first meeting, its meetings' ratings and, per complete week so far, the meetings
+    held of each kind its cadence asks for, over the cadence's period ending that week, against what it asks (6
+    queries).
 
     Held counts meetings marked held and those over that nobody marked, as compliance does; a week in a break or
     a phase without the kind asks for nothing.
     """
     data = _cohort_meetings(cohort, as_of)
+    ratings = _pair_ratings(cohort)
     last_sunday = monday_of(data.today) - dt.timedelta(days=1)
     records = []
     for span in data.spans:
@@ -284,9 +287,32 @@ def pair_records(*, cohort: Cohort, as_of: dt.datetime) -> list[PairRecord]:
                 started_on=span.first,
                 first_met_on=met[0][0] if met else None,
                 weeks=tuple(weeks),
+                ratings=tuple(rating for _, rating in sorted(ratings[span.pair].values(), reverse=True)),
             )
         )
     return records
+
+
+def _pair_ratings(cohort: Cohort) -> dict[tuple[int, int], dict[int, tuple[dt.datetime, int]]]:
+    """Per (mentor, scholar): their meetings' ratings by feedback id, with the meeting's start. A scholar's rating
+    of any meeting of the mentor's they attended counts for the pair; a mentor's, only of their 1-on-1s."""
+    ratings: dict[tuple[int, int], dict[int, tuple[dt.datetime, int]]] = defaultdict(dict)
+    for pk, starts_at, mentor_id, kind, by_scholar, attendee, rating in MeetingFeedback.objects.filter(
+        meeting__series__cohort=cohort
+    ).values_list(
+        "pk",
+        "meeting__starts_at",
+        "meeting__series__mentor_id",
+        "meeting__series__kind",
+        "scholar_id",
+        "meeting__series__scholars",
+        "rating",
+    ):
+        if by_scholar is not None:
+            ratings[(mentor_id, by_scholar)][pk] = (starts_at, rating)
+        elif kind == MeetingKind.ONE_ON_ONE and attendee is not None:
+            ratings[(mentor_id, attendee)][pk] = (starts_at, rating)
+    return ratings
 
 
 def _primary_mentors(cohort: Cohort) -> dict[int, int]:

@@ -53,6 +53,7 @@ from scheduling.notifications.messages import NothingToSend, compose_message, re
 from scheduling.notifications.oversight import escalate_dead_webhook
 from scheduling.notifications.reminders import person_notifications_resync
 from scheduling.notifications.rows import LIVE_MEETING_STATUSES, MEETING_KINDS, check_in_closes_at
+from scheduling.services.feedback import feedback_given, why_not_rateable
 
 logger = logging.getLogger(__name__)
 
@@ -579,6 +580,13 @@ def _why_not_send(notification: Notification, *, at: dt.datetime) -> tuple[str, 
             f"Not sent: the meeting had started at {meeting.starts_at.isoformat()} "
             f"when the notification could be sent ({at.isoformat()})."
         )
+    if notification.kind == Kind.FEEDBACK_REQUEST:
+        person = notification.recipient_mentor or notification.recipient_scholar
+        reason = why_not_rateable(meeting, person, now=at) or (
+            "They rated it already." if feedback_given(meeting, person) else None
+        )
+        if reason:
+            return Status.SKIPPED, f"Not sent: {reason}"
     scholar = notification.recipient_scholar
     if notification.kind == Kind.CHECKIN_PROMPT:
         week = dt.date.fromisoformat(notification.payload["week_start"])

@@ -243,6 +243,59 @@ class CalendarClash(TimeStamped):
         return self.mentor or self.scholar
 
 
+class MeetingFeedback(TimeStamped):
+    """One attendee's rating of a meeting they had, with an optional note: given once, from the link mailed after
+    the meeting or from their own page. A note is read as a check-in is: by its writer, staff, and (a scholar's) by
+    their mentors."""
+
+    class Rating(models.IntegerChoices):
+        POOR = 1, "Not useful"
+        FAIR = 2, "Somewhat useful"
+        GOOD = 3, "Useful"
+        GREAT = 4, "Very useful"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="feedback")
+    mentor = models.ForeignKey(
+        Mentor, null=True, blank=True, on_delete=models.CASCADE, related_name="feedback"
+    )
+    scholar = models.ForeignKey(
+        Scholar, null=True, blank=True, on_delete=models.CASCADE, related_name="feedback"
+    )
+    rating = models.PositiveSmallIntegerField(choices=Rating.choices)
+    note = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "meeting feedback"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(mentor__isnull=False, scholar__isnull=True)
+                | Q(mentor__isnull=True, scholar__isnull=False),
+                name="meeting_feedback_of_one_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=4), name="meeting_feedback_rating_1_to_4"
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "mentor"],
+                condition=Q(mentor__isnull=False),
+                name="meeting_feedback_once_mentor",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "scholar"],
+                condition=Q(scholar__isnull=False),
+                name="meeting_feedback_once_scholar",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person.name} on {self.meeting}: {self.get_rating_display()}"
+
+    @property
+    def person(self) -> Mentor | Scholar:
+        return self.mentor or self.scholar
+
+
 class HealthFinding(TimeStamped):
     """A pair or a person in trouble, as a rule of ``scheduling.pair_health`` found it.
 
@@ -334,6 +387,7 @@ class Notification(TimeStamped):
         ESCALATION = "escalation", "Escalation to staff"
         CLASH = "clash", "Calendar clash"
         HEALTH_FINDING = "health_finding", "Pair health finding"
+        FEEDBACK_REQUEST = "feedback_request", "Feedback request"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"

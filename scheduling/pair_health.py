@@ -18,13 +18,18 @@ class Rule(StrEnum):
     BEHIND_CADENCE = "behind_cadence"
     MISSED_CHECK_INS = "missed_check_ins"
     CANCELLATIONS = "cancellations"
+    LOW_RATINGS = "low_ratings"
 
+
+# Ratings run from 1 (not useful) to 4 (very useful); these two are low.
+LOW_RATING = 2
 
 RULE_LABELS = {
     Rule.NO_FIRST_MEETING: "No first meeting",
     Rule.BEHIND_CADENCE: "Below the cadence",
     Rule.MISSED_CHECK_INS: "Check-ins missed",
     Rule.CANCELLATIONS: "Many cancellations",
+    Rule.LOW_RATINGS: "Low ratings",
 }
 
 
@@ -37,6 +42,7 @@ class Thresholds:
     missed_check_ins: int = 2
     cancelled_count: int = 2
     cancelled_of_last: int = 6
+    low_ratings: int = 2
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,9 @@ class PairRecord:
     started_on: dt.date
     first_met_on: dt.date | None  # the first meeting they held (or that is over and nobody marked)
     weeks: tuple[WeekTally, ...] = ()  # the complete weeks of the mentorship so far, oldest first
+    # Their meetings' ratings, newest meeting first: the scholar's of the mentor's meetings, the mentor's of their
+    # 1-on-1s.
+    ratings: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -153,6 +162,21 @@ def behind_cadence(pair: PairRecord, *, weeks: int) -> Finding | None:
     )
 
 
+def low_ratings(pair: PairRecord, *, count: int) -> Finding | None:
+    last = pair.ratings[:count] if count else ()
+    if len(last) < count or not last or any(rating > LOW_RATING for rating in last):
+        return None
+    return Finding(
+        Rule.LOW_RATINGS,
+        f"mentorship={pair.mentorship_id}",
+        f"The last {count} ratings of {pair.mentor} and {pair.scholar}'s meetings were low.",
+        {"ratings": list(last)},
+        mentorship_id=pair.mentorship_id,
+        mentor_id=pair.mentor_id,
+        scholar_id=pair.scholar_id,
+    )
+
+
 def missed_check_ins(record: CheckInRecord, *, prompts: int) -> Finding | None:
     last = record.prompted_weeks[-prompts:] if prompts else ()
     if len(last) < prompts or not last or any(week in record.answered_weeks for week in last):
@@ -197,6 +221,7 @@ def findings(
     for pair in pairs:
         found.append(no_first_meeting(pair, today=today, days=thresholds.first_meeting_days))
         found.append(behind_cadence(pair, weeks=thresholds.behind_weeks))
+        found.append(low_ratings(pair, count=thresholds.low_ratings))
     found.extend(missed_check_ins(record, prompts=thresholds.missed_check_ins) for record in check_ins)
     found.extend(
         cancellations(record, count=thresholds.cancelled_count, of_last=thresholds.cancelled_of_last)

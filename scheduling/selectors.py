@@ -22,6 +22,7 @@ from scheduling.models import (
     DeliveryAttempt,
     HealthFinding,
     Meeting,
+    MeetingFeedback,
     MeetingSeries,
     Notification,
     PlanRun,
@@ -116,6 +117,20 @@ def health_findings_for(user) -> QuerySet[HealthFinding]:
     if mentor is None:
         return findings.none()
     return findings.filter(mentor=mentor).exclude(HealthFinding.ABOUT_THE_MENTOR)
+
+
+def feedback_for(user) -> QuerySet[MeetingFeedback]:
+    """Feedback is read as check-ins are: staff all of it, a mentor their own and their scholars', a scholar their
+    own."""
+    feedback = MeetingFeedback.objects.select_related("meeting__series", "mentor", "scholar")
+    if is_staff_role(user):
+        return feedback
+    mentor, scholar = mentor_of(user), scholar_of(user)
+    if mentor is not None:
+        return feedback.filter(Q(mentor=mentor) | Q(scholar__mentorships__mentor=mentor)).distinct()
+    if scholar is not None:
+        return feedback.filter(scholar=scholar)
+    return feedback.none()
 
 
 # --- A cohort's week at a glance ------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from scheduling.api import (
     CalendarClashViewSet,
     CohortPlanView,
     HealthFindingViewSet,
+    MeetingFeedbackViewSet,
     MeetingSeriesViewSet,
     MeetingViewSet,
     MeView,
@@ -50,6 +51,7 @@ router.register("plan-runs", PlanRunViewSet, basename="plan-run")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("calendar-clashes", CalendarClashViewSet, basename="calendar-clash")
 router.register("health-findings", HealthFindingViewSet, basename="health-finding")
+router.register("meeting-feedback", MeetingFeedbackViewSet, basename="meeting-feedback")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from cohort.admin_login import LockoutAdminAuthenticationForm
 from cohort.views import PublicPasswordResetView, sign_in, sign_in_with_link, sign_out
 from scheduling import pages
-from scheduling.pages import mentor, people, scholar
+from scheduling.pages import feedback, mentor, people, scholar
 from scheduling.views import calendar_feed
 
 admin.site.login_form = LockoutAdminAuthenticationForm
@@ -29,6 +29,8 @@ urlpatterns = [
     path("time-away/<int:pk>/remove/", mentor.time_away_remove, name="time-away-remove"),
     path("extra-hours/", mentor.extra_hours_add_page, name="extra-hours-add"),
     path("extra-hours/<int:pk>/remove/", mentor.extra_hours_remove_page, name="extra-hours-remove"),
+    path("feedback/<str:token>/", feedback.feedback_by_link, name="feedback-link"),
+    path("meetings/<int:pk>/feedback/", feedback.feedback_signed_in, name="feedback"),
     # The admin's "forgotten your password?" for staff (before admin/, whose catch-all would answer first).
     # Choosing a password signs in.
     path("admin/password_reset/", PublicPasswordResetView.as_view(), name="admin_password_reset"),

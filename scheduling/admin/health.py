@@ -1,5 +1,5 @@
 """Pair health findings for staff: listed and filtered, acknowledged and resolved (with a note) through the
-services, never edited otherwise."""
+services, never edited otherwise; and the feedback people gave after their meetings, which pair health reads."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from cohort.admin_access import RoleScopedAdmin
-from scheduling.models import HealthFinding
+from cohort.admin_access import ReadOnlyAdmin, RoleScopedAdmin
+from scheduling.models import HealthFinding, MeetingFeedback
 from scheduling.services.health import finding_acknowledge, finding_resolve
 
 Status = HealthFinding.Status
@@ -117,3 +117,21 @@ class HealthFindingAdmin(RoleScopedAdmin):
             "after the data recovered opens a new finding.",
             messages.SUCCESS,
         )
+
+
+@admin.register(MeetingFeedback)
+class MeetingFeedbackAdmin(ReadOnlyAdmin):
+    """Read as check-ins are: staff all of it, a mentor what was given about their meetings."""
+
+    mentor_lookup = "meeting__series__mentor_id"
+    list_display = ["created_at", "meeting", "person", "rating", "note"]
+    list_filter = ["rating", ("meeting__series__cohort", RelatedOnlyFieldListFilter)]
+    search_fields = ["note", "mentor__name", "scholar__name", "meeting__series__title"]
+    date_hierarchy = "created_at"
+    list_select_related = ["meeting__series", "mentor", "scholar"]
+    fields = ["meeting", "mentor", "scholar", "rating", "note", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description="given by")
+    def person(self, feedback: MeetingFeedback) -> str:
+        return feedback.person.name

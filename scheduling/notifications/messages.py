@@ -19,10 +19,11 @@ from mentors.models import Mentor
 from scheduling import ics
 from scheduling.calendar_events import occurrence_event
 from scheduling.channels import Attachment, OutgoingMessage
-from scheduling.models import HealthFinding, Notification
+from scheduling.models import HealthFinding, MeetingFeedback, Notification
 from scheduling.notifications.clashes import open_clash_of
 from scheduling.notifications.oversight import covers_week
 from scheduling.notifications.rows import MEETING_KINDS, Channel, Kind, Status
+from scheduling.services.feedback import FEEDBACK_WINDOW, feedback_token
 from scholars.models import CheckIn, Mentorship, Scholar
 
 # A reminder sent this long after its due time still says its offset: the tick runs once a minute, and a worker
@@ -223,6 +224,20 @@ def _health_context(notification: Notification, zone: str) -> dict:
     }
 
 
+def _feedback_context(notification: Notification, zone: str) -> dict:
+    person = recipient_of(notification)
+    page = reverse("feedback-link", args=[feedback_token(notification.meeting, person)])
+    return {
+        **_meeting_context(notification, zone),
+        "for_scholar": isinstance(person, Scholar),
+        "ratings": [
+            {"label": label, "path": f"{page}?rating={value}"}
+            for value, label in reversed(MeetingFeedback.Rating.choices)
+        ],
+        "window_days": FEEDBACK_WINDOW.days,
+    }
+
+
 _CONTEXT_BUILDERS = {
     Kind.REMINDER: _meeting_context,
     Kind.CHANGE: _meeting_context,
@@ -232,6 +247,7 @@ _CONTEXT_BUILDERS = {
     Kind.ESCALATION: _escalation_context,
     Kind.CLASH: _clash_context,
     Kind.HEALTH_FINDING: _health_context,
+    Kind.FEEDBACK_REQUEST: _feedback_context,
 }
 
 

@@ -17,7 +17,7 @@ from scheduling.models import Meeting, Notification
 from scheduling.notifications.clashes import meeting_clashes_sync
 from scheduling.notifications.rows import (
     LIVE_MEETING_STATUSES,
-    MEETING_KINDS,
+    MEETING_WRITTEN_KINDS,
     NOTICE_HORIZON,
     Kind,
     Status,
@@ -31,6 +31,7 @@ from scheduling.notifications.rows import (
     with_attendees,
     write_rows,
 )
+from scheduling.services.feedback import FEEDBACK_DELAY, RATEABLE_STATUSES
 from scholars.models import Mentorship, Scholar
 
 # A person's fields that shape their notifications: when, where and how they are reached.
@@ -76,7 +77,7 @@ def sync_meeting_notifications(*, meetings: Sequence[Meeting], now: dt.datetime 
     if not ids:
         return WriteReport()
     loaded = list(with_attendees(Meeting.objects.filter(pk__in=ids)))
-    existing = Notification.objects.filter(meeting_id__in=ids, kind__in=MEETING_KINDS).values_list(
+    existing = Notification.objects.filter(meeting_id__in=ids, kind__in=MEETING_WRITTEN_KINDS).values_list(
         "pk", "dedupe_key", "status", "meeting_id", "meeting_version", "payload"
     )
     current_version = {m.pk: m.version for m in loaded}
@@ -146,7 +147,29 @@ def _meeting_wanted(meeting: Meeting, *, now: dt.datetime, previous_starts_at: s
                 wanted.append(
                     Wanted(row(Kind.CANCELLATION, person, channel, "", now, {}), creatable=notice_due)
                 )
+            if meeting.status in RATEABLE_STATUSES:
+                wanted.append(_feedback_request(meeting, person, channel, payload, now=now))
     return wanted
+
+
+def _feedback_request(
+    meeting: Meeting, person: Person, channel: str, payload: dict, *, now: dt.datetime
+) -> Wanted:
+    """Asked of each attendee once the meeting is over. Keyed by when the meeting is, not its version: marking it
+    held keeps the request; moving it makes a new one for its new time."""
+    due_at = meeting.ends_at + FEEDBACK_DELAY
+    request = Notification(
+        kind=Kind.FEEDBACK_REQUEST,
+        channel=channel,
+        dedupe_key=f"{Kind.FEEDBACK_REQUEST}:meeting={meeting.pk}:at={meeting.starts_at.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}:"
+        f"{person_key(person)}:{channel}",
+        due_at=due_at,
+        meeting=meeting,
+        meeting_version=meeting.version,
+        payload=payload,
+        **recipient_fields(person),
+    )
+    return Wanted(request, creatable=due_at > now)
 
 
 def _sync_check_in_prompts(*, scholar_ids: set[int], now: dt.datetime) -> WriteReport:

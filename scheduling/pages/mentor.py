@@ -29,7 +29,7 @@ from mentors.forms import ExtraHoursForm, WeeklyHoursForm
 from mentors.models import ExtraHours, Mentor
 from mentors.services import extra_hours_add, extra_hours_remove, mentor_hours_replace
 from scheduling.models import HealthFinding, Meeting
-from scheduling.pages.people import add_errors, feed_rows, own_page, person_render
+from scheduling.pages.people import TO_RATE_SHOWN, add_errors, feed_rows, own_page, person_render
 from scheduling.problem_builder import limits_of, preferred_hours_of
 from scheduling.selectors import (
     PLANNED,
@@ -37,6 +37,7 @@ from scheduling.selectors import (
     meeting_statuses_ahead,
     meetings_outside_hours,
 )
+from scheduling.services.feedback import meetings_to_rate
 from scholars.forms import TimeAwayForm
 from scholars.models import Blackout, CheckIn, Mentorship, Scholar
 from scholars.services import blackout_add, blackout_remove
@@ -129,6 +130,7 @@ def _home_page(
         "extra_hours": mentor.extra_hours.filter(date__gte=today).order_by("date", "start_time"),
         "extra_hours_form": extra_hours_form or ExtraHoursForm(instance=ExtraHours(mentor=mentor)),
         "scholars": _scholar_rows(mentor),
+        "to_rate": meetings_to_rate(mentor, now=timezone.now())[:TO_RATE_SHOWN],
         "feeds": feed_rows(request.user),
         "today": today,
     }

@@ -41,6 +41,9 @@ FEED_TITLES = {
 
 PersonView = Callable[..., HttpResponse]
 
+# Meetings to rate a home page lists: the latest of the last two weeks.
+TO_RATE_SHOWN = 5
+
 
 def own_page(*, scholars: bool = False, mentors: bool = False) -> Callable[[PersonView], PersonView]:
     """A page of the signed-in person's own (a scholar's, a mentor's or either), passed to the view and rendered

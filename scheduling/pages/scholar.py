@@ -18,9 +18,10 @@ from django.views.decorators.http import require_http_methods
 
 from cohort.dates import WEEKDAY_NAMES, format_duration, monday_of
 from scheduling.models import Meeting
-from scheduling.pages.people import add_errors, feed_rows, own_page, person_render
+from scheduling.pages.people import TO_RATE_SHOWN, add_errors, feed_rows, own_page, person_render
 from scheduling.problem_builder import limits_of, preferred_hours_of
 from scheduling.selectors import upcoming_meetings_for
+from scheduling.services.feedback import meetings_to_rate
 from scholars.forms import CheckInForm, ScholarPreferencesForm
 from scholars.models import CheckIn, Scholar
 from scholars.services import check_in_submit, check_in_week_in_cohort, scholar_preferences_update
@@ -66,6 +67,7 @@ def scholar_home(request: HttpRequest, scholar: Scholar) -> HttpResponse:
             "this_week_written": any(c.week_start == this_week for c in check_ins),
             "check_in_open": scholar.is_active and check_in_week_in_cohort(scholar.cohort, this_week),
             "check_ins": check_ins,
+            "to_rate": meetings_to_rate(scholar, now=now)[:TO_RATE_SHOWN],
             "feeds": feed_rows(request.user),
             "day_names": ", ".join(WEEKDAY_NAMES[day] for day in scholar.work_days),
             "reminders": " and ".join(

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from cohort.models import Cohort
 from mentors.models import Mentor
+from scholars.demo import HISTORY_WEEKS
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,8 @@ def test_demo_cohort_has_its_calendar_and_scholars(planned_demo):
     assert planned_demo.phases.count() == 2
     assert planned_demo.breaks.count() == 1
     assert planned_demo.scholars.filter(is_sample=True).count() == 12
-    assert planned_demo.end_date - planned_demo.start_date == dt.timedelta(weeks=12, days=-3)
+    # Weeks behind it, and twelve from this week's Monday, ending on a Friday.
+    assert planned_demo.end_date - planned_demo.start_date == dt.timedelta(weeks=HISTORY_WEEKS + 12, days=-3)
 
 
 def test_the_demo_week_page_shows_every_seed_mentors_meetings_next_week(admin_client, planned_demo):

@@ -777,7 +777,9 @@ def test_a_dead_webhook_is_switched_off_staff_are_told_once_and_the_email_remind
     )
     assert scholar.slack_webhook_disabled_at is not None
     assert len(hook.bodies) == 1
-    assert Notification.objects.filter(recipient_scholar=scholar).count() == 2
+    assert (
+        Notification.objects.filter(recipient_scholar=scholar, kind=Notification.Kind.REMINDER).count() == 2
+    )
     by_slack.refresh_from_db()
     assert by_slack.status == "failed"
     reminder_mail, staff_mail = sorted(mail.outbox, key=lambda m: m.to)

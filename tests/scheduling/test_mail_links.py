@@ -33,6 +33,7 @@ from django.core import mail
 from django.core.mail import EmailMessage
 from django.http import HttpResponse
 from django.test import Client
+from django.utils import timezone
 
 from cohort.models import Cohort
 from mentors.models import Mentor
@@ -244,6 +245,22 @@ def health_finding_to_the_mentor(world: World) -> SentMail:
     )
 
 
+def feedback_request_to_the_scholar(world: World) -> SentMail:
+    meeting_rows_written(world)
+    # The page the link opens rates a meeting that is over; the mail goes out once it is.
+    meeting = world.meetings[0]
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=2), ends_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    return notification_mail(
+        world.scholar.user,
+        links_to=(r"/feedback/[^/]+/",),
+        kind=Kind.FEEDBACK_REQUEST,
+        meeting=meeting,
+        recipient_scholar=world.scholar,
+    )
+
+
 def escalation_of_a_dead_slack_webhook(world: World) -> SentMail:
     escalate_dead_webhook(
         person=world.mentor,
@@ -359,6 +376,7 @@ MAILS: dict[str, tuple[Callable[[World], SentMail], str | None]] = {
     "cancellation notice": (cancellation_notice, Kind.CANCELLATION),
     "check-in prompt": (check_in_prompt, Kind.CHECKIN_PROMPT),
     "check-in digest": (check_in_digest, Kind.CHECKIN_DIGEST),
+    "feedback request to a scholar": (feedback_request_to_the_scholar, Kind.FEEDBACK_REQUEST),
     "pair health finding to staff": (health_finding_to_staff, Kind.HEALTH_FINDING),
     "pair health finding to the mentor": (health_finding_to_the_mentor, Kind.HEALTH_FINDING),
     "escalation: dead Slack webhook": (escalation_of_a_dead_slack_webhook, Kind.ESCALATION),

@@ -13,6 +13,7 @@ from scheduling.pair_health import (
     behind_cadence,
     cancellations,
     findings,
+    low_ratings,
     missed_check_ins,
     no_first_meeting,
 )
@@ -84,6 +85,16 @@ def test_one_short_kind_makes_the_week_short():
     found = behind_cadence(pair(weeks=[mixed, mixed]), weeks=2)
 
     assert found.summary.endswith("(to the week of 11 Jan: 0 of 1 group).")
+
+
+def test_low_ratings_need_every_one_of_the_last_ratings_low():
+    def rated(*ratings):
+        return PairRecord(**{**pair().__dict__, "ratings": ratings})
+
+    assert low_ratings(rated(2, 1, 4), count=2).details == {"ratings": [2, 1]}
+    assert low_ratings(rated(3, 1, 1), count=2) is None  # the latest was useful
+    assert low_ratings(rated(1), count=2) is None  # one rating is not a trend
+    assert low_ratings(rated(1, 1), count=0) is None
 
 
 def check_ins(prompted, answered=()):
