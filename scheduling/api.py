@@ -37,6 +37,7 @@ from scheduling.models import (
     Notification,
     PlanRun,
 )
+from scheduling.reports import Scope, UnknownScope, cohort_report
 from scheduling.selectors import (
     clashes_for,
     feedback_for,
@@ -206,12 +207,10 @@ class MarkSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[Meeting.Status.HELD, Meeting.Status.MISSED])
 
 
-class CalendarRenderer(BaseRenderer):
-    """Lets a client ask for ``text/calendar`` (Accept or ``?format=ics``). The calendar itself is a finished
-    response that skips rendering, so what reaches this renderer is an error: it goes out as the JSON it is."""
+class FinishedResponseRenderer(BaseRenderer):
+    """Lets a client ask for a file type (Accept or ``?format=``). The file itself is a finished response that skips
+    rendering, so what reaches this renderer is an error: it goes out as the JSON it is."""
 
-    media_type = "text/calendar"
-    format = "ics"
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
@@ -219,6 +218,16 @@ class CalendarRenderer(BaseRenderer):
         if response is not None:
             response["Content-Type"] = "application/json"
         return JSONRenderer().render(data)
+
+
+class CalendarRenderer(FinishedResponseRenderer):
+    media_type = "text/calendar"
+    format = "ics"
+
+
+class CsvRenderer(FinishedResponseRenderer):
+    media_type = "text/csv"
+    format = "csv"
 
 
 LISTED_MEETING_FIELDS = (
@@ -352,6 +361,66 @@ class CohortPlanView(APIView):
         cohort = get_object_or_404(cohorts_for(request.user), pk=pk)
         run = plan_on_worker(cohort=cohort, requested_by=request.user)
         return Response(PlanRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ReportWeekSerializer(serializers.Serializer):
+    week_start = serializers.DateField(help_text="The week's Monday, in the cohort's zone.")
+    demanded = serializers.FloatField(help_text="The cadences' minimum, scaled by the week's meeting days.")
+    planned = serializers.IntegerField(help_text="On the calendar and not cancelled.")
+    held = serializers.IntegerField()
+    not_marked = serializers.IntegerField(help_text="Over, and not marked held or missed.")
+    missed = serializers.IntegerField()
+    cancelled = serializers.IntegerField(
+        help_text="By a person; the cohort's calendar taking a date is not counted."
+    )
+    ratings = serializers.IntegerField()
+    average_rating = serializers.FloatField(allow_null=True, help_text="1 (not useful) to 4 (very useful).")
+
+
+class CohortReportSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=[scope.value for scope in Scope])
+    id = serializers.IntegerField(source="key", allow_null=True)
+    label = serializers.CharField()
+    weeks = ReportWeekSerializer(many=True)
+    totals = serializers.DictField()
+
+
+class ReportQuerySerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=[scope.value for scope in Scope], default=Scope.COHORT)
+    id = serializers.IntegerField(required=False, help_text="The stream's, mentor's or mentorship's id.")
+
+
+class CohortReportView(APIView):
+    """A cohort's report, week by week: meetings demanded, planned, held, not marked, missed and cancelled, and the
+    ratings given; for the cohort, one of its streams, mentors or pairs (``?scope=stream&id=…``; a pair's id is
+    its mentorship's). ``?format=csv`` (or ``Accept: text/csv``) gives the same weeks as CSV. Staff only."""
+
+    permission_classes = [IsStaff]
+    renderer_classes = [JSONRenderer, CsvRenderer]
+
+    @extend_schema(
+        parameters=[ReportQuerySerializer],
+        responses={
+            200: CohortReportSerializer,
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The weeks, one row each."),
+        },
+    )
+    def get(self, request, pk: int, format=None) -> Response:
+        cohort = get_object_or_404(cohorts_for(request.user), pk=pk)
+        query = ReportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        try:
+            report = cohort_report(
+                cohort=cohort,
+                as_of=timezone.now(),
+                scope=Scope(query.validated_data["scope"]),
+                key=query.validated_data.get("id"),
+            )
+        except UnknownScope as error:
+            raise ValidationError({error.field: [str(error)]}) from error
+        if request.accepted_renderer.format == CsvRenderer.format:
+            return HttpResponse(report.csv(), content_type="text/csv; charset=utf-8")
+        return Response(CohortReportSerializer(report).data)
 
 
 class PlanRunViewSet(viewsets.ReadOnlyModelViewSet):

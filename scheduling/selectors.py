@@ -8,7 +8,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Case, Q, QuerySet, When
 
 from cohort.dates import monday_of
@@ -28,7 +27,8 @@ from scheduling.models import (
     PlanRun,
 )
 from scheduling.planner.validate import inside_windows
-from scheduling.problem_builder import build_cohort_problem, mentor_person
+from scheduling.problem_builder import mentor_person
+from scheduling.reports import cohort_report
 from scheduling.week_plot import WeekCount
 from scholars.models import CalendarSource, Mentorship, Scholar
 
@@ -211,39 +211,6 @@ def _not_placed(run: PlanRun | None) -> tuple[NotPlaced, ...]:
     return tuple(rows)
 
 
-def _weekly_counts(cohort: Cohort, meetings: list[tuple[dt.datetime, str]]) -> tuple[WeekCount, ...]:
-    """Held and planned meetings per cohort week (in the cohort's zone) against the cadences' demand."""
-    zone = ZoneInfo(cohort.time_zone)
-    problem = build_cohort_problem(
-        cohort=cohort, time_limit_seconds=settings.PLANNER_TIME_LIMIT_SECONDS
-    ).problem
-    per_full_week = sum(demand.per_week_min for demand in problem.demands)
-    held: dict[dt.date, int] = defaultdict(int)
-    planned: dict[dt.date, int] = defaultdict(int)
-    for starts_at, status in meetings:
-        week = monday_of(starts_at.astimezone(zone).date())
-        if status == Meeting.Status.HELD:
-            held[week] += 1
-        elif status in PLANNED:
-            planned[week] += 1
-    counts = []
-    week = monday_of(cohort.start_date)
-    while week <= cohort.end_date:
-        workdays = sum(
-            1 for offset in range(5) if problem.calendar.is_meeting_day(week + dt.timedelta(days=offset))
-        )
-        counts.append(
-            WeekCount(
-                week_start=week,
-                held=held[week],
-                planned=planned[week],
-                demanded=round(per_full_week * workdays / 5, 2),
-            )
-        )
-        week += ONE_WEEK
-    return tuple(counts)
-
-
 def cohort_week(*, cohort: Cohort, week_start: dt.date, zone: str, as_of: dt.datetime) -> CohortWeek:
     """One week (Monday ``week_start`` in ``zone``) of the cohort, read in a fixed number of queries."""
     tz = ZoneInfo(zone)
@@ -306,7 +273,6 @@ def cohort_week(*, cohort: Cohort, week_start: dt.date, zone: str, as_of: dt.dat
         .order_by("-created_at", "-pk")
         .first()
     )
-    all_meetings = list(Meeting.objects.filter(series__cohort=cohort).values_list("starts_at", "status"))
     return CohortWeek(
         cohort=cohort,
         zone=zone,
@@ -327,7 +293,7 @@ def cohort_week(*, cohort: Cohort, week_start: dt.date, zone: str, as_of: dt.dat
         findings=findings,
         plan_run=run,
         not_placed=_not_placed(run),
-        weeks=_weekly_counts(cohort, all_meetings),
+        weeks=cohort_report(cohort=cohort, as_of=as_of).plot_weeks(),
     )
 
 

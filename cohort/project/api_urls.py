@@ -12,6 +12,7 @@ from mentors.api import (
 from scheduling.api import (
     CalendarClashViewSet,
     CohortPlanView,
+    CohortReportView,
     HealthFindingViewSet,
     MeetingFeedbackViewSet,
     MeetingSeriesViewSet,
@@ -64,5 +65,6 @@ urlpatterns = [
     path("stream-documents/<int:pk>/", StreamImportJobView.as_view(), name="stream-document-job"),
     # Beside the router's cohorts/<pk>/: planning is scheduling's, the cohort app knows nothing of plans.
     path("cohorts/<int:pk>/plan/", CohortPlanView.as_view(), name="cohort-plan"),
+    path("cohorts/<int:pk>/report/", CohortReportView.as_view(), name="cohort-report"),
     path("", include(router.urls)),
 ]

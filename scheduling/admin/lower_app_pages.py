@@ -19,6 +19,7 @@ from cohort.admin import CohortAdmin
 from cohort.models import Cohort
 from mentors.models import Mentor
 from scheduling.admin.actions import apply_latest_plans, export_meetings_csv, plan_cohorts, rotate_feed_links
+from scheduling.admin.report import cohort_report_view
 from scheduling.admin.week import cohort_week_view
 from scheduling.tasks import plan_on_worker
 from scholars.admin import MentorBlackoutsAdmin, ScholarAdmin, TeamAdmin, invite_cohort_people
@@ -39,7 +40,9 @@ class CohortPlanningAdmin(CohortAdmin):
     @admin.display(description="week at a glance")
     def week_link(self, cohort: Cohort) -> SafeString:
         return format_html(
-            '<a href="{}">This week</a>', reverse("admin:cohort_cohort_week", args=[cohort.pk])
+            '<a href="{}">This week</a> · <a href="{}">Report</a>',
+            reverse("admin:cohort_cohort_week", args=[cohort.pk]),
+            reverse("admin:cohort_cohort_report", args=[cohort.pk]),
         )
 
     def get_urls(self):
@@ -48,6 +51,11 @@ class CohortPlanningAdmin(CohortAdmin):
                 "<path:object_id>/week/",
                 self.admin_site.admin_view(self.week_view),
                 name="cohort_cohort_week",
+            ),
+            path(
+                "<path:object_id>/report/",
+                self.admin_site.admin_view(self.report_view),
+                name="cohort_cohort_report",
             ),
             path(
                 "<path:object_id>/plan/",
@@ -59,6 +67,9 @@ class CohortPlanningAdmin(CohortAdmin):
 
     def week_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return cohort_week_view(request, model_admin=self, object_id=object_id)
+
+    def report_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return cohort_report_view(request, model_admin=self, object_id=object_id)
 
     def plan_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The dashboard's Plan button: solve on a worker and open the plan, which shows its progress."""
