@@ -114,6 +114,7 @@ def test_a_mentor_sees_the_admin_index_with_only_their_models(alice_client):
         ("scheduling", "MeetingSeries"),
         ("scheduling", "Meeting"),
         ("scheduling", "CalendarClash"),
+        ("scheduling", "MeetingFeedback"),
     }
 
 

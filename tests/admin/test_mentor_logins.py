@@ -68,6 +68,7 @@ def test_the_mentors_group_may_edit_availability_and_only_view_scholars():
         "view_checkin",
         "view_extrahours",
         "view_meeting",
+        "view_meetingfeedback",
         "view_meetingseries",
         "view_mentor",
         "view_mentorship",

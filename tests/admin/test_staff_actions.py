@@ -224,7 +224,10 @@ def test_staff_send_due_notifications_now(staff_client):
         r"As of \S+: wrote 0 digests/escalations; claimed 1: 1 sent\.", messages_of(response)[0]
     )
     assert len(mail.outbox) == 1
-    assert Notification.objects.get(meeting=meeting).status == Notification.Status.SENT
+    assert (
+        Notification.objects.get(meeting=meeting, kind=Notification.Kind.REMINDER).status
+        == Notification.Status.SENT
+    )
 
 
 def test_a_mentor_cannot_send_due_notifications(alice_client):
