@@ -15,6 +15,7 @@ from cohort.dates import monday_of
 from cohort.models import Cohort, Person
 from scheduling.models import Notification
 from scheduling.notifications.clashes import clash_notices_write
+from scheduling.notifications.reminders import feedback_requests_write
 from scheduling.notifications.rows import (
     Channel,
     Kind,
@@ -36,10 +37,11 @@ DIGEST_LOCAL_TIME = dt.time(8, 0)
 
 
 def write_periodic_notifications(*, as_of: dt.datetime) -> WriteReport:
-    """What no meeting write causes: mentors' weekly digests, pair health's findings and their notices, and the
-    notices of calendar clashes whose meeting has come close. Idempotent."""
+    """What no meeting write causes: mentors' weekly digests, the feedback requests a write left out, pair health's
+    findings and their notices, and the notices of calendar clashes whose meeting has come close. Idempotent."""
     return (
         write_check_in_digests(as_of=as_of)
+        + feedback_requests_write(as_of=as_of)
         + running_cohorts_health_sync(as_of=as_of).notices
         + WriteReport(created=clash_notices_write(as_of=as_of))
     )

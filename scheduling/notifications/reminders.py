@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from cohort.dates import monday_of
@@ -104,9 +104,7 @@ def sync_meeting_notifications(*, meetings: Sequence[Meeting], now: dt.datetime 
 
 
 def _meeting_wanted(meeting: Meeting, *, now: dt.datetime, previous_starts_at: str | None) -> list[Wanted]:
-    series = meeting.series
-    attendees: list[Person] = [series.mentor, *series.scholars.all()]
-    payload = {"starts_at": meeting.starts_at.isoformat(), "ends_at": meeting.ends_at.isoformat()}
+    payload = _meeting_payload(meeting)
     notice_due = meeting.starts_at > now and meeting.starts_at - now <= NOTICE_HORIZON
     wanted = []
 
@@ -124,7 +122,7 @@ def _meeting_wanted(meeting: Meeting, *, now: dt.datetime, previous_starts_at: s
             **recipient_fields(person),
         )
 
-    for person in attendees:
+    for person in _attendees(meeting):
         for channel in person_channels(person):
             if meeting.status in LIVE_MEETING_STATUSES:
                 for offset in sorted(set(person.reminder_offsets_minutes)):
@@ -150,6 +148,34 @@ def _meeting_wanted(meeting: Meeting, *, now: dt.datetime, previous_starts_at: s
             if meeting.status in RATEABLE_STATUSES:
                 wanted.append(_feedback_request(meeting, person, channel, payload, now=now))
     return wanted
+
+
+def _meeting_payload(meeting: Meeting) -> dict:
+    return {"starts_at": meeting.starts_at.isoformat(), "ends_at": meeting.ends_at.isoformat()}
+
+
+def _attendees(meeting: Meeting) -> list[Person]:
+    return [meeting.series.mentor, *meeting.series.scholars.all()]
+
+
+def feedback_requests_write(*, as_of: dt.datetime) -> WriteReport:
+    """The feedback requests of meetings ending before NOTICE_HORIZON is out that have none yet: meetings published
+    before there were feedback requests (an upgrade), or that a write left without. Idempotent."""
+    requested = Notification.objects.filter(meeting=OuterRef("pk"), kind=Kind.FEEDBACK_REQUEST)
+    meetings = with_attendees(
+        Meeting.objects.filter(
+            ~Exists(requested),
+            status__in=RATEABLE_STATUSES,
+            ends_at__gt=as_of - FEEDBACK_DELAY,
+            ends_at__lte=as_of + NOTICE_HORIZON,
+        )
+    )
+    return write_rows(
+        _feedback_request(meeting, person, channel, _meeting_payload(meeting), now=as_of)
+        for meeting in meetings
+        for person in _attendees(meeting)
+        for channel in person_channels(person)
+    )
 
 
 def _feedback_request(

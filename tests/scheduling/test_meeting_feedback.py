@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from mentors.services import mentor_logins_create
 from scheduling.models import HealthFinding, Meeting, MeetingFeedback, Notification
+from scheduling.notifications.oversight import write_periodic_notifications
 from scheduling.notifications.reminders import sync_meeting_notifications
 from scheduling.services.feedback import FEEDBACK_WINDOW, feedback_token, meeting_feedback_give
 from scheduling.services.health import cohort_health_sync
@@ -297,3 +298,17 @@ def test_two_low_ratings_in_a_row_are_a_finding_until_a_better_one(pair, setting
     cohort_health_sync(cohort=cohort, as_of=now)
     finding.refresh_from_db()
     assert finding.status == HealthFinding.Status.RESOLVED
+
+
+def test_the_periodic_pass_asks_about_meetings_published_before_there_were_requests(pair):
+    # Written as an earlier release wrote meetings: no feedback request.
+    meeting = one_on_one(pair, starts_at=timezone.now() + dt.timedelta(days=1))
+    far = one_on_one(pair, starts_at=timezone.now() + dt.timedelta(days=20))
+    assert not requests(meeting).exists()
+
+    write_periodic_notifications(as_of=timezone.now())
+    assert requests(meeting).count() == 2
+    assert not requests(far).exists()  # asked about when it comes close
+
+    write_periodic_notifications(as_of=timezone.now())
+    assert Notification.objects.filter(kind=Kind.FEEDBACK_REQUEST).count() == 2
