@@ -120,6 +120,26 @@ def test_a_pair_below_its_cadence_two_weeks_running_is_found_once_told_once_and_
     assert len(sent) == 2
 
 
+def test_every_other_week_is_judged_over_two_weeks(cohort):
+    demand = MeetingDemand(
+        kind=MeetingKind.ONE_ON_ONE, per_week_min=0.5, per_week_max=0.5, duration_minutes=60
+    )
+    ada, ben = pair(cohort, "Ada", "Ben")
+    ada.cadence = Cadence(demands=(demand,)).to_dict()
+    ada.save()
+    # They meet in weeks 1 and 3 (the others taken by the calendar): on their rhythm.
+    for week in (2, 4, 5, 6):
+        Meeting.objects.filter(series__scholars=ben, starts_at__date=monday(week).date()).update(
+            status=Meeting.Status.CANCELLED, cancelled_by_calendar=True
+        )
+    cohort_health_sync(cohort=cohort, as_of=monday(5))
+    assert live(cohort) == set()
+
+    # Weeks 4 to 6 without one: the two-week periods ending in weeks 5 and 6 are both short.
+    cohort_health_sync(cohort=cohort, as_of=monday(7))
+    assert live(cohort) == {("behind_cadence", f"mentorship={ben.mentorships.get().pk}")}
+
+
 def test_meetings_nobody_marked_count_as_held(cohort):
     pair(cohort, "Ada", "Ben")
 
