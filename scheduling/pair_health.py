@@ -137,7 +137,10 @@ def no_first_meeting(pair: PairRecord, *, today: dt.date, days: int) -> Finding 
 
 
 def behind_cadence(pair: PairRecord, *, weeks: int) -> Finding | None:
-    last = pair.weeks[-weeks:] if weeks else ()
+    """The last ``weeks`` weeks that ask for a meeting all short. A week that asks for none (a break, a holiday that
+    leaves too few days for a meeting) neither counts nor breaks the run."""
+    asking = [week for week in pair.weeks if week.kinds]
+    last = asking[-weeks:] if weeks else ()
     if len(last) < weeks or not last or not all(week.short for week in last):
         return None
     latest = last[-1]

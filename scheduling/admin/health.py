@@ -33,6 +33,17 @@ class HealthFindingForm(forms.ModelForm):
             )
         return status
 
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        # The note is how it was resolved: written once, with the resolution.
+        if "resolution_note" in self.changed_data and cleaned.get("status") != Status.RESOLVED:
+            self.add_error(
+                "resolution_note", "A note is kept with the resolution: choose Resolved to save it."
+            )
+        elif "resolution_note" in self.changed_data and self.instance.status == Status.RESOLVED:
+            self.add_error("resolution_note", "This finding is resolved; its note stays as it was.")
+        return cleaned
+
 
 @admin.register(HealthFinding)
 class HealthFindingAdmin(RoleScopedAdmin):

@@ -206,9 +206,13 @@ def _escalation_context(notification: Notification, zone: str) -> dict:
 
 
 def _health_context(notification: Notification, zone: str) -> dict:
-    finding = HealthFinding.objects.select_related("cohort", "mentor", "scholar").get(
-        pk=notification.payload["finding_id"]
+    finding = (
+        HealthFinding.objects.select_related("cohort", "mentor", "scholar")
+        .filter(pk=notification.payload["finding_id"])
+        .first()
     )
+    if finding is None:
+        raise NothingToSend("The finding is gone (its mentorship or person was deleted).")
     if finding.cleared_at is not None:
         raise NothingToSend("The finding cleared before its notice could be sent.")
     return {

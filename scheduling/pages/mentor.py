@@ -33,9 +33,9 @@ from scheduling.pages.people import TO_RATE_SHOWN, add_errors, feed_rows, own_pa
 from scheduling.problem_builder import limits_of, preferred_hours_of
 from scheduling.selectors import (
     PLANNED,
-    health_findings_for,
     meeting_statuses_ahead,
     meetings_outside_hours,
+    unresolved_findings,
 )
 from scheduling.services.feedback import meetings_to_rate
 from scholars.forms import TimeAwayForm
@@ -122,9 +122,7 @@ def _home_page(
         "limits": limits_of(mentor).describe(),
         "preferred_hours": preferred_hours_of(mentor, None),
         "outside_hours": meetings_outside_hours(mentor, now=timezone.now()),
-        "findings": health_findings_for(request.user)
-        .exclude(status=HealthFinding.Status.RESOLVED)
-        .order_by("-opened_at", "-pk"),
+        "findings": unresolved_findings(mentor=mentor).exclude(HealthFinding.ABOUT_THE_MENTOR),
         "time_away": mentor.blackouts.filter(end_date__gte=today).order_by("start_date"),
         "blackout_form": blackout_form or TimeAwayForm(instance=Blackout(mentor=mentor)),
         "extra_hours": mentor.extra_hours.filter(date__gte=today).order_by("date", "start_time"),

@@ -1,8 +1,8 @@
 """Pair health findings: kept in step with what the rules find, told once, acknowledged and resolved by staff.
 
-``cohort_health_sync`` runs in the periodic pass (every 15 minutes on the tick worker) and whenever staff ask; it
-is idempotent, and one cohort's passes take turns (the cohort's row is locked), so two workers never open the
-same finding twice.
+``cohort_health_sync`` runs in the periodic pass (every 15 minutes on the tick worker, and in
+``send_due_notifications``); it is idempotent, and one cohort's passes take turns (the cohort's row is locked), so
+two workers never open the same finding twice.
 """
 
 from __future__ import annotations
@@ -87,9 +87,15 @@ def cohort_health_sync(*, cohort: Cohort, as_of: dt.datetime | None = None) -> H
     """
     as_of = as_of or timezone.now()
     list(Cohort.objects.select_for_update().filter(pk=cohort.pk).values_list("pk"))
+    if HealthFinding.objects.filter(Q(opened_at__gt=as_of) | Q(cleared_at__gt=as_of), cohort=cohort).exists():
+        # A pass never goes back in time (``send_due_notifications --as-of`` an earlier instant): it would clear
+        # what a later pass found, and tell it again after.
+        return HealthSync()
     found = {(f.rule.value, f.subject): f for f in cohort_findings(cohort=cohort, as_of=as_of)}
+    # Locked, so a staff member acknowledging or resolving one meanwhile waits, and is never written over.
     live = {
-        (row.rule, row.subject): row for row in HealthFinding.objects.filter(cohort=cohort, cleared_at=None)
+        (row.rule, row.subject): row
+        for row in HealthFinding.objects.select_for_update().filter(cohort=cohort, cleared_at=None)
     }
 
     cleared = [row for key, row in live.items() if key not in found]
@@ -102,17 +108,18 @@ def cohort_health_sync(*, cohort: Cohort, as_of: dt.datetime | None = None) -> H
                 None,
                 RECOVERED,
             )
-    changed = [
-        row
-        for key, row in live.items()
-        if key in found and (row.summary, row.details) != (found[key].summary, found[key].details)
-    ]
-    for row in changed:
-        row.summary, row.details = found[row.rule, row.subject].summary, found[row.rule, row.subject].details
     HealthFinding.objects.bulk_update(
-        [*cleared, *changed],
-        ["cleared_at", "status", "resolved_at", "resolved_by", "resolution_note", "summary", "details"],
+        cleared, ["cleared_at", "status", "resolved_at", "resolved_by", "resolution_note"]
     )
+    # Still found: its words and whom it concerns follow the data (a scholar's primary mentor may have changed).
+    changed = []
+    for key, row in live.items():
+        if key in found:
+            now = (found[key].summary, found[key].details, found[key].mentor_id)
+            if (row.summary, row.details, row.mentor_id) != now:
+                row.summary, row.details, row.mentor_id = now
+                changed.append(row)
+    HealthFinding.objects.bulk_update(changed, ["summary", "details", "mentor"])
     opened = HealthFinding.objects.bulk_create(
         HealthFinding(
             cohort=cohort,

@@ -22,6 +22,7 @@ from scheduling.services.health import (
     running_cohorts_health_sync,
 )
 from scheduling.services.meeting_edits import meeting_cancel
+from scholars.models import Mentorship
 from tests.factories import (
     CheckInFactory,
     CohortFactory,
@@ -76,10 +77,11 @@ def live(cohort):
 
 
 def fast_forward(instant: dt.datetime) -> list:
-    """The periodic pass and the sends, as the worker does them at ``instant``: the mails sent."""
+    """The periodic pass and the sends, as the worker does them at ``instant``: the pair health mails sent (the
+    pass also asks for feedback on the meetings just over)."""
     already = len(mail.outbox)
     call_command("send_due_notifications", "--as-of", instant.isoformat(), stdout=io.StringIO())
-    return mail.outbox[already:]
+    return [m for m in mail.outbox[already:] if not m.subject.startswith("How was it? ")]
 
 
 def test_a_pair_below_its_cadence_two_weeks_running_is_found_once_told_once_and_resolves_when_it_meets(
@@ -303,6 +305,38 @@ def test_staff_acknowledge_and_resolve_with_who_and_when_and_a_resolved_finding_
     cohort_health_sync(cohort=cohort, as_of=monday(5))
     finding.refresh_from_db()
     assert (finding.resolved_by, finding.cleared_at) == (lead, monday(5))
+
+
+def test_a_finding_follows_the_scholars_new_primary_mentor(cohort):
+    ada, ben = pair(cohort, "Ada", "Ben")
+    for week in (1, 2):
+        prompt_sent(ben, week)
+    cohort_health_sync(cohort=cohort, as_of=monday(3))
+    [finding] = HealthFinding.objects.filter(rule="missed_check_ins")
+    assert finding.mentor == ada
+
+    cas = MentorFactory(name="Cas")
+    Mentorship.objects.filter(scholar=ben).update(role=Mentorship.Role.CO_MENTOR)
+    MentorshipFactory(mentor=cas, scholar=ben)
+    cohort_health_sync(cohort=cohort, as_of=monday(3) + dt.timedelta(hours=1))
+
+    finding.refresh_from_db()
+    assert (finding.mentor, finding.cleared_at) == (cas, None)
+
+
+def test_a_pass_at_an_earlier_instant_changes_nothing(cohort):
+    _, ben = pair(cohort, "Ada", "Ben")
+    mark(ben, Meeting.Status.MISSED, weeks=[2, 3])
+    cohort_health_sync(cohort=cohort, as_of=monday(4))
+    notices = Notification.objects.filter(kind=Kind.HEALTH_FINDING).count()
+
+    earlier = cohort_health_sync(cohort=cohort, as_of=monday(3))
+    cohort_health_sync(cohort=cohort, as_of=monday(4) + dt.timedelta(minutes=15))
+
+    assert (earlier.opened, earlier.cleared) == (0, 0)
+    [finding] = HealthFinding.objects.all()
+    assert finding.cleared_at is None
+    assert Notification.objects.filter(kind=Kind.HEALTH_FINDING).count() == notices
 
 
 def test_a_cohort_once_over_clears_its_findings_and_is_left_alone(cohort):

@@ -79,6 +79,16 @@ def test_a_week_that_asks_for_nothing_is_never_short():
     assert behind_cadence(pair(weeks=[WeekTally(MONDAYS[0], ()), WeekTally(MONDAYS[1], ())]), weeks=2) is None
 
 
+def test_a_week_that_asks_for_nothing_neither_counts_nor_breaks_the_run():
+    a_break = WeekTally(MONDAYS[2], ())
+    around_a_break = pair(weeks=[week(MONDAYS[0], 1), week(MONDAYS[1], 0), a_break, week(MONDAYS[3], 0)])
+
+    found = behind_cadence(around_a_break, weeks=2)
+
+    assert [w["week_start"] for w in found.details["weeks"]] == ["2027-01-11", "2027-01-25"]
+    assert behind_cadence(pair(weeks=[week(MONDAYS[0], 1), week(MONDAYS[1], 0), a_break]), weeks=2) is None
+
+
 def test_one_short_kind_makes_the_week_short():
     mixed = WeekTally(MONDAYS[1], (KindTally("1-on-1", 1, 1), KindTally("group", 0, 1)))
 

@@ -72,6 +72,8 @@ def test_the_dashboard_lists_pairs_in_trouble_open_ones_first(troubled, admin_us
     assert "Pairs in trouble (2)" in html
     assert "Cas and Dee held fewer meetings than their cadence asks for 2 weeks running" in html
     assert ", acknowledged)" in html
+    listed = logged_in(admin_user).get("/admin/scheduling/healthfinding/?status__in=open,acknowledged")
+    assert listed.context["cl"].result_count == 2
 
 
 def test_the_week_page_lists_the_cohorts_findings_and_each_mentors_own(troubled, admin_user):
@@ -93,6 +95,10 @@ def test_staff_acknowledge_then_resolve_a_finding_on_its_admin_page_and_cannot_r
     behind = finding("behind_cadence")
     url = f"/admin/scheduling/healthfinding/{behind.pk}/change/"
 
+    note_alone = client.post(url, {"status": "open", "resolution_note": "Will call them."})
+    assert note_alone.context["adminform"].form.errors["resolution_note"] == [
+        "A note is kept with the resolution: choose Resolved to save it."
+    ]
     assert client.post(url, {"status": "acknowledged", "resolution_note": ""}).status_code == 302
     behind.refresh_from_db()
     assert (behind.status, behind.acknowledged_by) == (Status.ACKNOWLEDGED, admin_user)
@@ -108,6 +114,10 @@ def test_staff_acknowledge_then_resolve_a_finding_on_its_admin_page_and_cannot_r
         "Dee was ill; back now.",
     )
 
+    note_later = client.post(url, {"status": "resolved", "resolution_note": "Rewritten."})
+    assert note_later.context["adminform"].form.errors["resolution_note"] == [
+        "This finding is resolved; its note stays as it was."
+    ]
     refused = client.post(url, {"status": "open", "resolution_note": ""})
     assert refused.status_code == 200
     assert refused.context["adminform"].form.errors["status"] == [
