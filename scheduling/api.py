@@ -574,11 +574,16 @@ class MeetingFeedbackSerializer(ModelSerializer):
         fields = ["id", "meeting", "mentor", "scholar", "rating", "rating_label", "note", "created_at"]
         read_only_fields = ["id", "mentor", "scholar", "rating_label", "created_at"]
         extra_kwargs = {
-            "meeting": {"queryset": Meeting.objects.all()},
             "note": {
                 "help_text": "Read as check-ins are: by its writer, staff and (a scholar's) their mentors."
-            },
+            }
         }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        # Someone else's meeting is as unknown as one that does not exist.
+        self.fields["meeting"].queryset = meetings_for(request.user) if request else Meeting.objects.none()
 
 
 class MeetingFeedbackViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -599,12 +604,9 @@ class MeetingFeedbackViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelView
             self.permission_denied(request, message="Only a meeting's attendees rate it.")
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        meeting = data.validated_data["meeting"]
-        if not meetings_for(request.user).filter(pk=meeting.pk).exists():
-            raise ValidationError({"meeting": ["No such meeting of yours."]})
         try:
             feedback = meeting_feedback_give(
-                meeting=meeting,
+                meeting=data.validated_data["meeting"],
                 person=person,
                 rating=data.validated_data["rating"],
                 note=data.validated_data.get("note", ""),

@@ -10,13 +10,14 @@ import datetime as dt
 import io
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Q
 
+from cohort.cadence import MeetingKind
 from cohort.dates import monday_of
 from cohort.models import Cohort
 from mentors.models import Mentor
@@ -28,6 +29,7 @@ from scholars.models import Mentorship
 
 ONE_WEEK = dt.timedelta(weeks=1)
 NOT_YET_MARKED = (Meeting.Status.SCHEDULED, Meeting.Status.MOVED)
+COUNTED = ("planned", "held", "not_marked", "missed", "cancelled")
 
 
 class Scope(StrEnum):
@@ -77,21 +79,7 @@ class CohortReport:
     label: str  # "Demo cohort", "Stream: Interpretability", "Mentor: Ada", "Pair: Ada and Ben"
     weeks: tuple[ReportWeek, ...]
 
-    @property
-    def totals(self) -> dict[str, float | int | None]:
-        rated = sum(w.ratings for w in self.weeks)
-        return {
-            "demanded": round(sum(w.demanded for w in self.weeks), 2),
-            "planned": sum(w.planned for w in self.weeks),
-            "held": sum(w.held for w in self.weeks),
-            "not_marked": sum(w.not_marked for w in self.weeks),
-            "missed": sum(w.missed for w in self.weeks),
-            "cancelled": sum(w.cancelled for w in self.weeks),
-            "ratings": rated,
-            "average_rating": round(sum((w.average_rating or 0) * w.ratings for w in self.weeks) / rated, 2)
-            if rated
-            else None,
-        }
+    totals: dict[str, float | int | None]  # the same columns over all weeks, from the unrounded figures
 
     def plot_weeks(self) -> tuple[WeekCount, ...]:
         return tuple(week.as_plot() for week in self.weeks)
@@ -111,6 +99,9 @@ class _Selection:
     label: str
     demands: Callable[[Demand], bool]
     meetings: Q
+    # Whose ratings of those meetings count: a pair's are the scholar's, and the mentor's of their 1-on-1s (as pair
+    # health reads them), not other scholars' of a group meeting they shared.
+    ratings: Q = field(default_factory=Q)
 
 
 def _selection(cohort: Cohort, scope: Scope, key: int | None) -> _Selection:
@@ -151,6 +142,7 @@ def _selection(cohort: Cohort, scope: Scope, key: int | None) -> _Selection:
         f"Pair: {mentor.name} and {scholar.name}",
         lambda demand: demand.organiser == mentor_key(mentor) and scholar_key(scholar) in demand.attendees,
         Q(series__mentor=mentor, series__scholars=scholar),
+        Q(scholar=scholar) | Q(mentor=mentor, meeting__series__kind=MeetingKind.ONE_ON_ONE),
     )
 
 
@@ -184,18 +176,20 @@ def cohort_report(
             counts[week, status] += 1
     ratings: dict[dt.date, list[int]] = defaultdict(list)
     rated = MeetingFeedback.objects.filter(
-        meeting__in=Meeting.objects.filter(selection.meetings, series__cohort=cohort)
+        selection.ratings, meeting__in=Meeting.objects.filter(selection.meetings, series__cohort=cohort)
     ).values_list("meeting__starts_at", "rating")
     for starts_at, rating in rated:
         ratings[monday_of(starts_at.astimezone(zone).date())].append(rating)
 
     weeks = []
+    demanded_in_all = 0.0
     week = monday_of(cohort.start_date)
     while week <= cohort.end_date:
         meeting_days = sum(
             1 for offset in range(5) if problem.calendar.is_meeting_day(week + dt.timedelta(days=offset))
         )
         given = ratings[week]
+        demanded_in_all += per_full_week * meeting_days / 5
         weeks.append(
             ReportWeek(
                 week_start=week,
@@ -210,4 +204,11 @@ def cohort_report(
             )
         )
         week += ONE_WEEK
-    return CohortReport(cohort, scope, key, selection.label, tuple(weeks))
+    every_rating = [rating for given in ratings.values() for rating in given]
+    totals = {
+        "demanded": round(demanded_in_all, 2),
+        **{name: sum(getattr(w, name) for w in weeks) for name in COUNTED},
+        "ratings": len(every_rating),
+        "average_rating": round(sum(every_rating) / len(every_rating), 2) if every_rating else None,
+    }
+    return CohortReport(cohort, scope, key, selection.label, tuple(weeks), totals)

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 from cohort.admin_access import ReadOnlyAdmin, RoleScopedAdmin
 from scheduling.models import HealthFinding, MeetingFeedback
+from scheduling.selectors import feedback_for
 from scheduling.services.health import finding_acknowledge, finding_resolve
 
 Status = HealthFinding.Status
@@ -132,9 +133,8 @@ class HealthFindingAdmin(RoleScopedAdmin):
 
 @admin.register(MeetingFeedback)
 class MeetingFeedbackAdmin(ReadOnlyAdmin):
-    """Read as check-ins are: staff all of it, a mentor what was given about their meetings."""
+    """Read as check-ins are (``feedback_for``): staff all of it, a mentor their own and their scholars'."""
 
-    mentor_lookup = "meeting__series__mentor_id"
     list_display = ["created_at", "meeting", "person", "rating", "note"]
     list_filter = ["rating", ("meeting__series__cohort", RelatedOnlyFieldListFilter)]
     search_fields = ["note", "mentor__name", "scholar__name", "meeting__series__title"]
@@ -142,6 +142,9 @@ class MeetingFeedbackAdmin(ReadOnlyAdmin):
     list_select_related = ["meeting__series", "mentor", "scholar"]
     fields = ["meeting", "mentor", "scholar", "rating", "note", "created_at"]
     readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[MeetingFeedback]:
+        return feedback_for(request.user)
 
     @admin.display(description="given by")
     def person(self, feedback: MeetingFeedback) -> str:

@@ -17,8 +17,9 @@ from scheduling.models import Meeting, Notification
 from scheduling.notifications.clashes import meeting_clashes_sync
 from scheduling.notifications.rows import (
     LIVE_MEETING_STATUSES,
-    MEETING_WRITTEN_KINDS,
+    MEETING_KINDS,
     NOTICE_HORIZON,
+    Channel,
     Kind,
     Status,
     Wanted,
@@ -69,15 +70,16 @@ def sync_meeting_notifications(*, meetings: Sequence[Meeting], now: dt.datetime 
        only for meetings within NOTICE_HORIZON that have not started).
     3. Pending rows of these meetings that are no longer wanted (an older version, a removed attendee) are
        superseded; wanted rows are created unless their due time has already passed.
-    4. Calendar clashes of these meetings are opened or resolved (``clashes.meeting_clashes_sync``).
-    5. The check-in prompts of the scholars involved are recomputed (see ``_sync_check_in_prompts``).
+    4. Each attendee's feedback request follows the meeting's end (``_feedback_requests_sync``).
+    5. Calendar clashes of these meetings are opened or resolved (``clashes.meeting_clashes_sync``).
+    6. The check-in prompts of the scholars involved are recomputed (see ``_sync_check_in_prompts``).
     """
     now = now or timezone.now()
     ids = [m.pk for m in meetings]
     if not ids:
         return WriteReport()
     loaded = list(with_attendees(Meeting.objects.filter(pk__in=ids)))
-    existing = Notification.objects.filter(meeting_id__in=ids, kind__in=MEETING_WRITTEN_KINDS).values_list(
+    existing = Notification.objects.filter(meeting_id__in=ids, kind__in=MEETING_KINDS).values_list(
         "pk", "dedupe_key", "status", "meeting_id", "meeting_version", "payload"
     )
     current_version = {m.pk: m.version for m in loaded}
@@ -98,6 +100,7 @@ def sync_meeting_notifications(*, meetings: Sequence[Meeting], now: dt.datetime 
     wanted_keys = {w.row.dedupe_key for w in wanted}
     report = write_rows(wanted, supersede=(pk for key, pk in pending.items() if key not in wanted_keys))
 
+    report += _feedback_requests_sync(loaded, now=now)
     meeting_clashes_sync(meetings=loaded, now=now)
     scholar_ids = {s.pk for m in loaded for s in m.series.scholars.all()}
     return report + _sync_check_in_prompts(scholar_ids=scholar_ids, now=now)
@@ -145,8 +148,6 @@ def _meeting_wanted(meeting: Meeting, *, now: dt.datetime, previous_starts_at: s
                 wanted.append(
                     Wanted(row(Kind.CANCELLATION, person, channel, "", now, {}), creatable=notice_due)
                 )
-            if meeting.status in RATEABLE_STATUSES:
-                wanted.append(_feedback_request(meeting, person, channel, payload, now=now))
     return wanted
 
 
@@ -170,32 +171,49 @@ def feedback_requests_write(*, as_of: dt.datetime) -> WriteReport:
             ends_at__lte=as_of + NOTICE_HORIZON,
         )
     )
-    return write_rows(
-        _feedback_request(meeting, person, channel, _meeting_payload(meeting), now=as_of)
-        for meeting in meetings
-        for person in _attendees(meeting)
-        for channel in person_channels(person)
-    )
+    return write_rows(_feedback_requests_wanted(list(meetings), now=as_of))
 
 
-def _feedback_request(
-    meeting: Meeting, person: Person, channel: str, payload: dict, *, now: dt.datetime
-) -> Wanted:
-    """Asked of each attendee once the meeting is over. Keyed by when the meeting is, not its version: marking it
-    held keeps the request; moving it makes a new one for its new time."""
-    due_at = meeting.ends_at + FEEDBACK_DELAY
-    request = Notification(
-        kind=Kind.FEEDBACK_REQUEST,
-        channel=channel,
-        dedupe_key=f"{Kind.FEEDBACK_REQUEST}:meeting={meeting.pk}:at={meeting.starts_at.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}:"
-        f"{person_key(person)}:{channel}",
-        due_at=due_at,
-        meeting=meeting,
-        meeting_version=meeting.version,
-        payload=payload,
-        **recipient_fields(person),
-    )
-    return Wanted(request, creatable=due_at > now)
+def _feedback_requests_wanted(meetings: list[Meeting], *, now: dt.datetime) -> list[Wanted]:
+    """One request per attendee with an address, by email only: the link rates without signing in, so it goes to
+    the person alone (a Slack webhook may post to a shared channel)."""
+    wanted = []
+    for meeting in meetings:
+        if meeting.status not in RATEABLE_STATUSES:
+            continue
+        due_at = meeting.ends_at + FEEDBACK_DELAY
+        for person in _attendees(meeting):
+            if person.email:
+                request = Notification(
+                    kind=Kind.FEEDBACK_REQUEST,
+                    channel=Channel.EMAIL,
+                    dedupe_key=f"{Kind.FEEDBACK_REQUEST}:meeting={meeting.pk}:{person_key(person)}:email",
+                    due_at=due_at,
+                    meeting=meeting,
+                    meeting_version=meeting.version,
+                    payload=_meeting_payload(meeting),
+                    **recipient_fields(person),
+                )
+                wanted.append(Wanted(request, creatable=due_at > now))
+    return wanted
+
+
+def _feedback_requests_sync(meetings: list[Meeting], *, now: dt.datetime) -> WriteReport:
+    """Asked of each attendee once the meeting is over: one request per meeting and person, ever. A move takes a
+    pending request with it; a status change leaves it be, judged when it is due (a cancelled or missed meeting is
+    not asked about, a held one is), so marking a meeting missed and then held, or moving it away and back, never
+    loses it."""
+    report = write_rows(_feedback_requests_wanted(meetings, now=now))
+    due = {m.pk: m.ends_at + FEEDBACK_DELAY for m in meetings}
+    moved = [
+        Notification(pk=pk, due_at=due[meeting_id])
+        for pk, meeting_id, due_at in Notification.objects.filter(
+            meeting_id__in=list(due), kind=Kind.FEEDBACK_REQUEST, status=Status.PENDING
+        ).values_list("pk", "meeting_id", "due_at")
+        if due_at != due[meeting_id]
+    ]
+    Notification.objects.bulk_update(moved, ["due_at"])
+    return report + WriteReport(rescheduled=len(moved))
 
 
 def _sync_check_in_prompts(*, scholar_ids: set[int], now: dt.datetime) -> WriteReport:

@@ -23,9 +23,6 @@ Status = Notification.Status
 
 # Messages about a meeting ahead: worthless once it has started, and each for one version of it.
 MEETING_KINDS = frozenset({Kind.REMINDER, Kind.CHANGE, Kind.CANCELLATION})
-# Every row a meeting's writes keep in step with it (``reminders.sync_meeting_notifications``); the feedback request
-# comes after the meeting, and follows its time rather than its version (marking it held keeps the request).
-MEETING_WRITTEN_KINDS = MEETING_KINDS | {Kind.FEEDBACK_REQUEST}
 LIVE_MEETING_STATUSES = (Meeting.Status.SCHEDULED, Meeting.Status.MOVED)
 # Change, cancellation and clash notices go out for meetings this close. Further out the calendar feeds (polled
 # every few hours), the next reminder or a later notice carry it, so a re-plan or a newly read calendar that touches

@@ -90,6 +90,12 @@ def cohort_health_sync(*, cohort: Cohort, as_of: dt.datetime | None = None) -> H
     if HealthFinding.objects.filter(Q(opened_at__gt=as_of) | Q(cleared_at__gt=as_of), cohort=cohort).exists():
         # A pass never goes back in time (``send_due_notifications --as-of`` an earlier instant): it would clear
         # what a later pass found, and tell it again after.
+        logger.warning(
+            "Pair health of %s not checked as of %s: a pass ran at a later instant (a fast-forward?); it checks "
+            "again once that instant has passed.",
+            cohort,
+            as_of.isoformat(),
+        )
         return HealthSync()
     found = {(f.rule.value, f.subject): f for f in cohort_findings(cohort=cohort, as_of=as_of)}
     # Locked, so a staff member acknowledging or resolving one meanwhile waits, and is never written over.
@@ -112,11 +118,13 @@ def cohort_health_sync(*, cohort: Cohort, as_of: dt.datetime | None = None) -> H
         cleared, ["cleared_at", "status", "resolved_at", "resolved_by", "resolution_note"]
     )
     # Still found: its words and whom it concerns follow the data (a scholar's primary mentor may have changed).
-    changed = []
+    changed, handed_over = [], []
     for key, row in live.items():
         if key in found:
             now = (found[key].summary, found[key].details, found[key].mentor_id)
             if (row.summary, row.details, row.mentor_id) != now:
+                if row.mentor_id != found[key].mentor_id:
+                    handed_over.append(row)
                 row.summary, row.details, row.mentor_id = now
                 changed.append(row)
     HealthFinding.objects.bulk_update(changed, ["summary", "details", "mentor"])
@@ -135,16 +143,20 @@ def cohort_health_sync(*, cohort: Cohort, as_of: dt.datetime | None = None) -> H
         for key, finding in found.items()
         if key not in live
     )
-    return HealthSync(opened=len(opened), cleared=len(cleared), notices=_tell(opened, found, as_of=as_of))
+    notices = _tell(opened, found, as_of=as_of) + _tell(handed_over, found, as_of=as_of, staff_too=False)
+    return HealthSync(opened=len(opened), cleared=len(cleared), notices=notices)
 
 
-def _tell(opened: list[HealthFinding], found: dict, *, as_of: dt.datetime) -> WriteReport:
-    """One notice per new finding and recipient: staff's addresses, and the mentor's channels when the rule says so.
-    Keyed by the finding, so it is never written (or sent) twice."""
+def _tell(
+    opened: list[HealthFinding], found: dict, *, as_of: dt.datetime, staff_too: bool = True
+) -> WriteReport:
+    """One notice per finding and recipient: staff's addresses (unless told already: a finding handed over to a
+    scholar's new primary mentor), and the mentor's channels when the rule says so. Keyed by the finding and the
+    recipient, so none is written (or sent) twice."""
     if not opened:
         return WriteReport()
-    staff = staff_alert_emails()
-    if not staff:
+    staff = staff_alert_emails() if staff_too else []
+    if staff_too and not staff:
         logger.warning(
             "%d new health findings but no staff address to tell: set STAFF_ALERT_EMAILS or give a staff user an "
             "email address.",

@@ -85,24 +85,68 @@ def test_each_attendee_is_asked_once_the_meeting_is_over_and_marking_it_held_kee
     assert set(asked.values_list("status", flat=True)) == {Status.PENDING}
 
 
-def test_moving_a_meeting_asks_after_its_new_time_and_cancelling_it_asks_no_one(pair):
-    meeting = one_on_one(pair, starts_at=timezone.now() + dt.timedelta(days=1))
-    sync_meeting_notifications(meetings=[meeting])
+def moved(meeting, *, hours):
     Meeting.objects.filter(pk=meeting.pk).update(
-        starts_at=meeting.starts_at + dt.timedelta(hours=3),
-        ends_at=meeting.ends_at + dt.timedelta(hours=3),
+        starts_at=meeting.starts_at + dt.timedelta(hours=hours),
+        ends_at=meeting.ends_at + dt.timedelta(hours=hours),
         status=Meeting.Status.MOVED,
-        version=2,
+        version=meeting.version + 1,
     )
     meeting.refresh_from_db()
     sync_meeting_notifications(meetings=[meeting])
 
-    pending = requests(meeting).filter(status=Status.PENDING)
-    assert {r.due_at for r in pending} == {meeting.ends_at + dt.timedelta(minutes=10)}
-    assert requests(meeting).filter(status=Status.SUPERSEDED).count() == 2
 
-    meeting_cancel(meeting=meeting)
-    assert not requests(meeting).filter(status=Status.PENDING).exists()
+def test_a_move_takes_the_request_with_it_there_and_back(pair):
+    meeting = one_on_one(pair, starts_at=timezone.now() + dt.timedelta(days=1))
+    sync_meeting_notifications(meetings=[meeting])
+    first_due = meeting.ends_at + dt.timedelta(minutes=10)
+
+    moved(meeting, hours=3)
+    assert {(r.status, r.due_at) for r in requests(meeting)} == {
+        (Status.PENDING, first_due + dt.timedelta(hours=3))
+    }
+    moved(meeting, hours=-3)
+    assert {(r.status, r.due_at) for r in requests(meeting)} == {(Status.PENDING, first_due)}
+    assert requests(meeting).count() == 2
+
+
+def test_a_meeting_cancelled_or_marked_missed_is_not_asked_about_and_one_marked_held_again_is(pair):
+    meeting = one_on_one(pair, starts_at=timezone.now() + dt.timedelta(hours=1))
+    sync_meeting_notifications(meetings=[meeting])
+    due = meeting.ends_at + dt.timedelta(minutes=11)
+    over(meeting, hours_ago=1)
+    Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.MISSED, version=2)
+    meeting.refresh_from_db()
+    sync_meeting_notifications(meetings=[meeting])
+    Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.HELD, version=3)
+    meeting.refresh_from_db()
+    sync_meeting_notifications(meetings=[meeting])
+
+    sent = fast_forward(due)
+    assert sorted(m.to[0] for m in sent if m.subject.startswith("How was it?")) == [
+        "mira@example.org",
+        "sam@example.org",
+    ]
+
+    other = one_on_one(pair, starts_at=timezone.now() + dt.timedelta(hours=1))
+    sync_meeting_notifications(meetings=[other])
+    meeting_cancel(meeting=other)
+    fast_forward(other.ends_at + dt.timedelta(minutes=11))
+    assert {(r.status, r.last_error) for r in requests(other)} == {
+        (Status.SKIPPED, "Not sent: This meeting was cancelled: there is nothing to rate.")
+    }
+
+
+def test_the_request_goes_by_email_only_even_to_someone_with_slack(pair):
+    _, _, sam = pair
+    sam.slack_webhook_url = "https://hooks.slack.com/services/T000/B000/not-a-real-secret"
+    sam.save()
+    meeting = one_on_one(pair, starts_at=timezone.now() + dt.timedelta(days=1))
+
+    sync_meeting_notifications(meetings=[meeting])
+
+    assert set(requests(meeting).values_list("channel", flat=True)) == {Notification.Channel.EMAIL}
+    assert Notification.objects.filter(meeting=meeting, channel=Notification.Channel.SLACK).exists()
 
 
 def fast_forward(instant):
@@ -252,6 +296,24 @@ def test_feedback_is_read_as_check_ins_are(pair):
     assert ids(other_mentor.user) == set()
 
 
+def test_a_mentor_reads_in_the_admin_what_the_api_gives_them_not_every_note_of_their_group_meetings(pair):
+    cohort, mira, sam = pair
+    oz = MentorFactory(name="Oz", user=UserFactory(is_staff=True))
+    mentor_logins_create(mentors=[oz], invite=False)
+    oz.refresh_from_db()
+    group = MeetingSeriesFactory(cohort=cohort, mentor=oz, scholars=[sam], kind="group", title="Oz's group")
+    meeting = MeetingFactory(series=group, starts_at=timezone.now() - dt.timedelta(hours=2))
+    sams_note = meeting_feedback_give(meeting=meeting, person=sam, rating=2, note="Too fast.")
+
+    def admin_ids(user):
+        page = logged_in(user).get("/admin/scheduling/meetingfeedback/")
+        assert page.status_code == 200
+        return {row.pk for row in page.context["cl"].result_list}
+
+    assert admin_ids(mira.user) == {sams_note.pk}  # her scholar's, as check-ins are
+    assert admin_ids(oz.user) == set()  # Sam is not Oz's scholar
+
+
 def test_attendees_rate_through_the_api_once_with_field_errors_otherwise(pair):
     _, _, sam = pair
     meeting = one_on_one(pair, starts_at=timezone.now() - dt.timedelta(hours=2))
@@ -271,7 +333,12 @@ def test_attendees_rate_through_the_api_once_with_field_errors_otherwise(pair):
     assert api(UserFactory(is_staff=True)).post(url, {"meeting": meeting.pk, "rating": 3}).status_code == 403
     stranger = ScholarFactory(user=UserFactory())
     theirs_not = api(stranger.user).post(url, {"meeting": meeting.pk, "rating": 3}, format="json")
-    assert (theirs_not.status_code, list(theirs_not.json())) == (400, ["meeting"])
+    nowhere = api(stranger.user).post(url, {"meeting": 999999, "rating": 3}, format="json")
+    # Someone else's meeting reads as one that does not exist.
+    assert (theirs_not.status_code, theirs_not.json()["meeting"][0].split('"')[0]) == (
+        400,
+        nowhere.json()["meeting"][0].split('"')[0],
+    )
     assert MeetingFeedback.objects.count() == 1
 
 

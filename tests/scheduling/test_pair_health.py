@@ -322,6 +322,12 @@ def test_a_finding_follows_the_scholars_new_primary_mentor(cohort):
 
     finding.refresh_from_db()
     assert (finding.mentor, finding.cleared_at) == (cas, None)
+    told = Notification.objects.filter(kind=Kind.HEALTH_FINDING, payload__finding_id=finding.pk)
+    assert sorted(told.values_list("recipient_email", "recipient_mentor__name")) == [
+        ("", "Ada"),
+        ("", "Cas"),
+        ("staff@cohortops.test", None),
+    ]
 
 
 def test_a_pass_at_an_earlier_instant_changes_nothing(cohort):

@@ -117,6 +117,29 @@ def test_a_stream_a_mentor_and_a_pair_count_only_their_own(cohort):
     )
 
 
+def test_a_pairs_ratings_are_the_scholars_and_the_mentors_of_their_1_on_1s(cohort):
+    the_cohort, people = cohort
+    group = weekly_series_with_meetings(
+        cohort=the_cohort,
+        mentor=people["Ada"],
+        scholars=[people["Ben"], people["Cas"]],
+        weekday=3,
+        kind="group",
+    )
+    first = group.meetings.order_by("starts_at").first()
+    rated_at = first.ends_at + dt.timedelta(hours=1)
+    meeting_feedback_give(meeting=first, person=people["Cas"], rating=1, now=rated_at)
+    meeting_feedback_give(meeting=first, person=people["Ada"], rating=1, now=rated_at)
+    meeting_feedback_give(meeting=first, person=people["Ben"], rating=2, now=rated_at)
+    ben_pair = Mentorship.objects.get(scholar=people["Ben"])
+
+    by_pair = cohort_report(cohort=the_cohort, as_of=AS_OF, scope=Scope.PAIR, key=ben_pair.pk)
+
+    # Week 1: Ben's 4 and Ada's 3 of their 1-on-1, and Ben's 2 of the group; not Cas's, nor Ada's of the group.
+    assert (row(by_pair, 1).ratings, row(by_pair, 1).average_rating) == (3, 3.0)
+    assert by_pair.totals["ratings"] == 3
+
+
 def test_an_id_the_cohort_does_not_have_is_refused_by_field(cohort):
     stranger = MentorFactory()
 
