@@ -18,6 +18,15 @@ from scheduling.recurrence import WeeklyRule
 from scholars.models import Mentorship, Scholar, Team
 
 
+def of_one_person(name: str) -> models.CheckConstraint:
+    """A row about one person: exactly one of its ``mentor`` and ``scholar``."""
+    return models.CheckConstraint(
+        condition=Q(mentor__isnull=False, scholar__isnull=True)
+        | Q(mentor__isnull=True, scholar__isnull=False),
+        name=name,
+    )
+
+
 class PlanRun(TimeStamped):
     """One run of the planner over a cohort: what it proposed, why some demands did not fit, and what changed."""
 
@@ -217,11 +226,7 @@ class CalendarClash(TimeStamped):
     class Meta:
         ordering = ["meeting__starts_at", "pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(mentor__isnull=False, scholar__isnull=True)
-                | Q(mentor__isnull=True, scholar__isnull=False),
-                name="calendar_clash_of_one_person",
-            ),
+            of_one_person("calendar_clash_of_one_person"),
             # One open clash per meeting and person: a refresh that finds it again keeps it (and its notice).
             models.UniqueConstraint(
                 fields=["meeting", "mentor"],
@@ -268,11 +273,7 @@ class MeetingFeedback(TimeStamped):
         ordering = ["-created_at", "-pk"]
         verbose_name_plural = "meeting feedback"
         constraints = [
-            models.CheckConstraint(
-                condition=Q(mentor__isnull=False, scholar__isnull=True)
-                | Q(mentor__isnull=True, scholar__isnull=False),
-                name="meeting_feedback_of_one_person",
-            ),
+            of_one_person("meeting_feedback_of_one_person"),
             models.CheckConstraint(
                 condition=Q(rating__gte=1, rating__lte=4), name="meeting_feedback_rating_1_to_4"
             ),

@@ -60,21 +60,6 @@ class HealthFindingAdmin(RoleScopedAdmin):
     search_fields = ["summary", "mentor__name", "scholar__name"]
     date_hierarchy = "opened_at"
     list_select_related = ["cohort", "mentor"]
-    readonly_fields = [
-        "rule",
-        "summary",
-        "cohort",
-        "mentorship",
-        "mentor",
-        "scholar",
-        "details",
-        "opened_at",
-        "acknowledged_at",
-        "acknowledged_by",
-        "resolved_at",
-        "resolved_by",
-        "cleared_at",
-    ]
     fields = [
         "rule",
         "summary",
@@ -92,6 +77,8 @@ class HealthFindingAdmin(RoleScopedAdmin):
         "resolved_by",
         "cleared_at",
     ]
+    # Staff change the status and the note, through the services; the rest is the rule's.
+    readonly_fields = [name for name in fields if name not in ("status", "resolution_note")]
     actions = ["acknowledge", "resolve"]
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
