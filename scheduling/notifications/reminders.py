@@ -199,21 +199,24 @@ def _feedback_requests_wanted(meetings: list[Meeting], *, now: dt.datetime) -> l
 
 
 def _feedback_requests_sync(meetings: list[Meeting], *, now: dt.datetime) -> WriteReport:
-    """Asked of each attendee once the meeting is over: one request per meeting and person, ever. A move takes a
-    pending request with it; a status change leaves it be, judged when it is due (a cancelled or missed meeting is
-    not asked about, a held one is), so marking a meeting missed and then held, or moving it away and back, never
-    loses it."""
-    report = write_rows(_feedback_requests_wanted(meetings, now=now))
-    due = {m.pk: m.ends_at + FEEDBACK_DELAY for m in meetings}
-    moved = [
-        Notification(pk=pk, due_at=due[meeting_id])
-        for pk, meeting_id, due_at in Notification.objects.filter(
-            meeting_id__in=list(due), kind=Kind.FEEDBACK_REQUEST, status=Status.PENDING
-        ).values_list("pk", "meeting_id", "due_at")
-        if due_at != due[meeting_id]
-    ]
-    Notification.objects.bulk_update(moved, ["due_at"])
-    return report + WriteReport(rescheduled=len(moved))
+    """Asked of each attendee once the meeting is over: one request per meeting and person, ever, kept in step
+    with the meeting. A move takes a pending request with it; a meeting cancelled or marked missed, or an attendee
+    gone, sets it aside (superseded), and the meeting coming back (the calendar gives the date back, missed is
+    corrected to held) brings it back, so no change of mind loses it. Sent ones are left be."""
+    wanted = {w.row.dedupe_key: w for w in _feedback_requests_wanted(meetings, now=now)}
+    back: list[Notification] = []
+    set_aside: list[int] = []
+    for pk, key, status, due_at in Notification.objects.filter(
+        meeting__in=meetings, kind=Kind.FEEDBACK_REQUEST
+    ).values_list("pk", "dedupe_key", "status", "due_at"):
+        request = wanted.pop(key, None)
+        if request is None:
+            if status == Status.PENDING:
+                set_aside.append(pk)
+        elif status == Status.SUPERSEDED or (status == Status.PENDING and due_at != request.row.due_at):
+            back.append(Notification(pk=pk, status=Status.PENDING, due_at=request.row.due_at, last_error=""))
+    Notification.objects.bulk_update(back, ["status", "due_at", "last_error"])
+    return write_rows(wanted.values(), supersede=set_aside) + WriteReport(rescheduled=len(back))
 
 
 def _sync_check_in_prompts(*, scholar_ids: set[int], now: dt.datetime) -> WriteReport:

@@ -132,7 +132,18 @@ def test_a_meeting_cancelled_or_marked_missed_is_not_asked_about_and_one_marked_
     sync_meeting_notifications(meetings=[other])
     meeting_cancel(meeting=other)
     fast_forward(other.ends_at + dt.timedelta(minutes=11))
-    assert {(r.status, r.last_error) for r in requests(other)} == {
+    assert set(requests(other).values_list("status", flat=True)) == {Status.SUPERSEDED}
+
+
+def test_a_request_found_cancelled_when_due_is_not_sent(pair):
+    """Judged again when due: a meeting cancelled by a write that did not sync its rows is still not asked about."""
+    meeting = one_on_one(pair, starts_at=timezone.now() + dt.timedelta(hours=1))
+    sync_meeting_notifications(meetings=[meeting])
+    Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.CANCELLED)
+
+    fast_forward(meeting.ends_at + dt.timedelta(minutes=11))
+
+    assert {(r.status, r.last_error) for r in requests(meeting)} == {
         (Status.SKIPPED, "Not sent: This meeting was cancelled: there is nothing to rate.")
     }
 
