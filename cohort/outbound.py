@@ -1,10 +1,11 @@
-"""Where the server may send requests a user chose the address of (Slack webhooks, calendars to read busy times
-from): the policy against SSRF, and the HTTP connections that keep to it.
+"""Where the server may send requests a user chose the address of (Slack webhooks, integrations' webhook endpoints,
+calendars to read busy times from): the policy against SSRF, and the HTTP connections that keep to it.
 
 A URL is accepted only when
 1. its scheme is https (a calendar's webcal:// is https), it carries no user name or password, and, where the
    kind of URL has an allowlist, its host is on it (settings.OUTBOUND_WEBHOOK_HOSTS, default ``hooks.slack.com``;
-   settings.OUTBOUND_CALENDAR_HOSTS, default empty: any host; exact names, no subdomains);
+   settings.OUTBOUND_ENDPOINT_HOSTS and settings.OUTBOUND_CALENDAR_HOSTS, default empty: any host; exact names,
+   no subdomains);
 2. every address the host resolves to is public: not private, loopback, link-local, multicast, reserved,
    unspecified or shared (carrier-grade NAT), IPv4 and IPv6 alike, looking through IPv4-mapped, 6to4, Teredo
    and NAT64 IPv6 addresses at the IPv4 address inside.
@@ -208,18 +209,40 @@ def check_webhook_url_by_settings(url: str, *, resolve: Resolver = resolve_with_
     )
 
 
-def validate_webhook_url(value: str) -> None:
-    """Model-field validator: a field error in the admin and the API for a URL the policy refuses.
+def _refuse_as_field_error(check: Callable[[str], OutboundTarget], value: str, *, code: str) -> None:
+    """A field error in the admin and the API for a URL the policy refuses.
 
-    A host that does not resolve right now is let through: DNS may be down for a moment, and every send
+    A host that does not resolve right now is let through: DNS may be down for a moment, and every request
     checks again before it connects.
     """
     try:
-        check_webhook_url_by_settings(value)
+        check(value)
     except UnresolvableHost:
         return
     except RefusedURL as refused:
-        raise ValidationError(str(refused), code="refused_webhook_url") from refused
+        raise ValidationError(str(refused), code=code) from refused
+
+
+def validate_webhook_url(value: str) -> None:
+    """Model-field validator of a Slack webhook's URL."""
+    _refuse_as_field_error(check_webhook_url_by_settings, value, code="refused_webhook_url")
+
+
+def check_endpoint_url_by_settings(url: str, *, resolve: Resolver = resolve_with_dns) -> OutboundTarget:
+    """The target of an integration's webhook endpoint under this deployment's settings: https on the standard
+    port, any public host unless settings.OUTBOUND_ENDPOINT_HOSTS names the allowed ones."""
+    return _check_url(
+        url,
+        kind="endpoint",
+        allowed_hosts=settings.OUTBOUND_ENDPOINT_HOSTS or None,
+        allow_loopback=settings.OUTBOUND_ALLOW_LOOPBACK_FOR_TESTS,
+        resolve=resolve,
+    )
+
+
+def validate_endpoint_url(value: str) -> None:
+    """Model-field validator of an integration's webhook endpoint."""
+    _refuse_as_field_error(check_endpoint_url_by_settings, value, code="refused_endpoint_url")
 
 
 def check_calendar_url_by_settings(url: str, *, resolve: Resolver = resolve_with_dns) -> OutboundTarget:
@@ -234,13 +257,8 @@ def check_calendar_url_by_settings(url: str, *, resolve: Resolver = resolve_with
 
 
 def validate_calendar_url(value: str) -> None:
-    """Form validator for a calendar's address, with the same leniency for DNS as ``validate_webhook_url``."""
-    try:
-        check_calendar_url_by_settings(value)
-    except UnresolvableHost:
-        return
-    except RefusedURL as refused:
-        raise ValidationError(str(refused), code="refused_calendar_url") from refused
+    """Form validator for a calendar's address."""
+    _refuse_as_field_error(check_calendar_url_by_settings, value, code="refused_calendar_url")
 
 
 def pinned_connection(

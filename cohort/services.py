@@ -18,6 +18,7 @@ transaction. Its own writes (a plan applied, a meeting moved or cancelled) leave
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -82,6 +83,8 @@ class RowChange:
     before: Snapshot | None
     after: Snapshot | None
     cohort_ids: frozenset[int]
+    # The row itself, for whoever hears of the write; a deleted one keeps every field but its key.
+    row: Model | None = dataclasses.field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(cls, row: Model, *, before: Snapshot | None, cohort_ids: Iterable[int]) -> RowChange:
@@ -93,6 +96,7 @@ class RowChange:
             before=before,
             after=row_snapshot(row),
             cohort_ids=frozenset(cohort_ids),
+            row=row,
         )
 
     @property
@@ -218,6 +222,7 @@ class MeetingInputsChange:
                     before=noted.before,
                     after=None,
                     cohort_ids=frozenset(touched),
+                    row=row,
                 )
             else:
                 change = RowChange.of(row, before=noted.before, cohort_ids=touched)
@@ -243,7 +248,9 @@ class MeetingInputsChange:
         audit_write(changes=changes, by=self.by)
         if refresh:
             meeting_inputs_changed.send(
-                sender=MeetingInputsChange, cohorts=[cohort for cohort in cohorts if cohort.pk in refresh]
+                sender=MeetingInputsChange,
+                cohorts=[cohort for cohort in cohorts if cohort.pk in refresh],
+                changes=changes,
             )
         for person, fields in people:
             person_settings_changed.send(sender=type(person), person=person, fields=fields)

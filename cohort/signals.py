@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 # Rows that shape published meetings were saved or deleted (a blackout, a mentorship, a scholar's cohort, a phase,
-# a cadence ...). Sent once per write. kwargs: ``cohorts``, every Cohort the write touched, before and after it.
+# a cadence ...). Sent once per write. kwargs: ``cohorts``, every Cohort the write touched, before and after it;
+# ``changes``, the write's rows as the audit trail records them (``cohort.services.RowChange``).
 meeting_inputs_changed = Signal()
 
 # A mentor's or scholar's own row changed. kwargs: ``person`` (the saved Mentor or Scholar) and ``fields`` (the

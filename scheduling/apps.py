@@ -20,6 +20,9 @@ class SchedulingConfig(AppConfig):
         meeting_inputs_changed.connect(
             receivers.meetings_follow_inputs, dispatch_uid="meetings_follow_inputs"
         )
+        meeting_inputs_changed.connect(
+            receivers.integrations_hear_of_mentorships, dispatch_uid="integrations_hear_of_mentorships"
+        )
         person_settings_changed.connect(
             receivers.reminders_follow_person, dispatch_uid="reminders_follow_person"
         )

@@ -1,4 +1,5 @@
-"""Transports: email through Django's mail backends and Slack incoming webhooks, behind one ``deliver()``.
+"""Transports: email through Django's mail backends, Slack incoming webhooks and integrations' signed webhook
+endpoints, behind one ``deliver()``.
 
 A transport either returns (delivered), raises ``TransientDeliveryError`` (worth retrying: the server is down,
 timed out or said 4xx) or raises ``PermanentDeliveryError`` (retrying cannot help: the address or webhook was
@@ -11,6 +12,8 @@ import json
 import secrets
 import select
 import smtplib
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email import quoprimime
 from email.charset import Charset
@@ -27,8 +30,10 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 
 from cohort import outbound
+from scheduling import webhook_signatures
 
-SLACK_TIMEOUT_SECONDS = 10
+# One POST to a Slack webhook or an endpoint: connect, TLS and the answer each within this.
+WEBHOOK_TIMEOUT_SECONDS = 10
 # UTF-8 sent as 8-bit text, not base64, as Django does for its text parts: a mail file stays readable.
 UTF8_READABLE = Charset("utf-8")
 UTF8_READABLE.body_encoding = None
@@ -76,13 +81,15 @@ class OutgoingMessage:
     carries the same Message-ID and a receiver can drop a copy that a crash made us send twice.
     """
 
-    channel: Literal["email", "slack"]
+    channel: Literal["email", "slack", "webhook"]
     address: str
     subject: str
     text: str
     html: str = ""
     message_id: str = ""
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+    # A webhook's: the secrets each attempt is signed with (``webhook_signatures``), the current one first.
+    signing_secrets: tuple[str, ...] = field(default_factory=tuple, repr=False)
 
 
 def deliver(message: OutgoingMessage) -> None:
@@ -91,13 +98,15 @@ def deliver(message: OutgoingMessage) -> None:
         _deliver_email(message)
     elif message.channel == "slack":
         _deliver_slack(message)
+    elif message.channel == "webhook":
+        _deliver_webhook(message)
     else:
         raise PermanentDeliveryError(f"unknown channel {message.channel!r}")
 
 
 def loggable_address(message: OutgoingMessage) -> str:
     """What the delivery log may show: an email address as is, a webhook URL without its secret path."""
-    return loggable_webhook(message.address) if message.channel == "slack" else message.address
+    return message.address if message.channel == "email" else loggable_webhook(message.address)
 
 
 def loggable_webhook(url: str) -> str:
@@ -240,33 +249,65 @@ def _mime_part(attachment: Attachment) -> MIMEBase:
 
 def _deliver_slack(message: OutgoingMessage) -> None:
     """POST to the webhook, connecting only to the addresses the outbound policy checked just now."""
-    try:
-        target = outbound.check_webhook_url_by_settings(message.address)
-    except outbound.RefusedURL as refused:
-        raise PermanentDeliveryError(f"Slack webhook URL refused: {refused}") from refused
-    except outbound.UnresolvableHost as error:
-        raise TransientDeliveryError(f"Slack unreachable: {error}") from error
     text = f"*{message.subject}*\n{message.text}"
-    connection = outbound.pinned_connection(target, timeout=SLACK_TIMEOUT_SECONDS)
-    try:
-        connection.request(
-            "POST",
-            target.path,
-            body=json.dumps({"text": text}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        response = connection.getresponse()
-        body = response.read(200).decode(errors="replace")
-    except (OSError, HTTPException) as error:
-        # Refused connections, timeouts, TLS failures and dropped connections may all pass.
-        raise TransientDeliveryError(f"Slack unreachable: {type(error).__name__}: {error}") from error
-    finally:
-        connection.close()
-    if response.status < 300:
+    status, body = _post(
+        ("Slack", "Slack webhook URL"),
+        outbound.check_webhook_url_by_settings,
+        message.address,
+        body=json.dumps({"text": text}).encode(),
+        headers={},
+    )
+    if status < 300:
         return
-    detail = f"Slack HTTP {response.status}: {body}"
+    detail = f"Slack HTTP {status}: {body}"
     # 429 (rate limited) and 5xx pass; other 4xx (invalid_token, channel_is_archived, no_service) do not, nor
     # does a redirect: following one could lead anywhere, so none is followed.
-    if response.status == 429 or response.status >= 500:
+    if status == 429 or status >= 500:
         raise TransientDeliveryError(detail)
     raise PermanentDeliveryError(detail)
+
+
+def _deliver_webhook(message: OutgoingMessage) -> None:
+    """POST the event to an integration's endpoint, signed as of now. Any answer but a 2xx is worth another try:
+    the receiver may be down, deploying or misconfigured for a while, and its endpoint is switched off after
+    repeated failures rather than its messages dropped one by one. A redirect is not followed."""
+    body = message.text.encode()
+    headers = webhook_signatures.signed_headers(
+        message.signing_secrets, message_id=message.message_id, timestamp=int(time.time()), body=body
+    )
+    status, answer = _post(
+        ("Endpoint", "Endpoint URL"), outbound.check_endpoint_url_by_settings, message.address, body, headers
+    )
+    if not 200 <= status < 300:
+        raise TransientDeliveryError(f"Endpoint HTTP {status}: {answer}")
+
+
+def _post(
+    names: tuple[str, str],
+    check: Callable[[str], outbound.OutboundTarget],
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str],
+) -> tuple[int, str]:
+    """POST JSON ``body`` to ``url`` if the outbound policy (``check``) admits it, connecting only to the
+    addresses it checked just now; the status and the start of the answer. ``names``: the peer's and its URL's,
+    as the errors say them."""
+    peer, url_name = names
+    try:
+        target = check(url)
+    except outbound.RefusedURL as refused:
+        raise PermanentDeliveryError(f"{url_name} refused: {refused}") from refused
+    except outbound.UnresolvableHost as error:
+        raise TransientDeliveryError(f"{peer} unreachable: {error}") from error
+    connection = outbound.pinned_connection(target, timeout=WEBHOOK_TIMEOUT_SECONDS)
+    try:
+        connection.request(
+            "POST", target.path, body=body, headers={"Content-Type": "application/json", **headers}
+        )
+        response = connection.getresponse()
+        return response.status, response.read(200).decode(errors="replace")
+    except (OSError, HTTPException) as error:
+        # Refused connections, timeouts, TLS failures and dropped connections may all pass.
+        raise TransientDeliveryError(f"{peer} unreachable: {type(error).__name__}: {error}") from error
+    finally:
+        connection.close()

@@ -19,7 +19,7 @@ import random
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -48,6 +48,7 @@ from scheduling.channels import (
     loggable_webhook,
 )
 from scheduling.models import DeliveryAttempt, Meeting, Notification
+from scheduling.notifications import webhooks
 from scheduling.notifications.clashes import open_clash_of, open_clashes_told_by
 from scheduling.notifications.messages import NothingToSend, compose_message, recipient_address, recipient_of
 from scheduling.notifications.oversight import escalate_dead_webhook
@@ -337,7 +338,8 @@ def redrive_failed_notifications(*, now: dt.datetime) -> int:
 def send_again(failed: QuerySet[Notification], *, now: dt.datetime) -> int:
     """Put the ``failed`` rows back to pending, due at once, but for messages about a meeting that has started.
     Returns how many. Sending judges each again (a meeting changed since, a recipient who left, a week over)."""
-    not_too_late = Q(meeting__isnull=True) | Q(meeting__starts_at__gt=now)
+    # A webhook message tells of something that happened: still worth sending once its meeting has started.
+    not_too_late = Q(meeting__isnull=True) | Q(meeting__starts_at__gt=now) | Q(channel=Channel.WEBHOOK)
     ids = list(failed.filter(not_too_late, status=Status.FAILED).values_list("pk", flat=True))
     return Notification.objects.filter(pk__in=ids, status=Status.FAILED).update(
         status=Status.PENDING, retry_at=None, updated_at=now
@@ -358,6 +360,8 @@ class _Result:
     log: tuple[str, str, str] | None = None
     retry_at: dt.datetime | None = None
     at: dt.datetime = field(default_factory=timezone.now)  # when it was decided: the delivery log's time
+    # Put off without an attempt (a webhook message waiting behind an earlier one): its claim did not count.
+    uncounted: bool = False
 
 
 class _Batch:
@@ -449,7 +453,9 @@ def send_claimed_notifications(claim: Claim, *, as_of: dt.datetime | None = None
         return report
     notifications = (
         Notification.objects.filter(pk__in=started.notification_ids)
-        .select_related("meeting__series__mentor", "recipient_mentor", "recipient_scholar")
+        .select_related(
+            "meeting__series__mentor", "recipient_mentor", "recipient_scholar", "webhook_endpoint"
+        )
         .prefetch_related("meeting__series__scholars")
         .order_by("due_at", "pk")
     )
@@ -506,6 +512,9 @@ def _attempt(notification: Notification, *, batch: _Batch, as_of: dt.datetime) -
         reason = _why_not_send(notification, at=as_of)
         if reason is not None:
             return _Result(notification, *reason)
+        waiting = _waiting_behind(notification, now=batch.attempt)
+        if waiting is not None:
+            return waiting
         message = compose_message(notification, as_of=as_of)
     except NothingToSend as nothing:
         return _Result(notification, Status.SKIPPED, str(nothing))
@@ -521,6 +530,8 @@ def _attempt(notification: Notification, *, batch: _Batch, as_of: dt.datetime) -
         )
     recipient = (notification.recipient_mentor_id, notification.recipient_scholar_id, message.address)
     if recipient in batch.switched_off:
+        if message.channel == Channel.WEBHOOK:
+            return _Result(notification, Status.FAILED, ENDPOINT_SWITCHED_OFF)
         return _Result(
             notification, Status.SKIPPED, "Not sent: the recipient's Slack webhook was just switched off."
         )
@@ -541,6 +552,8 @@ def _attempt(notification: Notification, *, batch: _Batch, as_of: dt.datetime) -
         deliver(message)
     except DeliveryError as error:
         failed = _failed_attempt(notification, attempt=batch.attempt, error=error, address=address)
+        if message.channel == Channel.WEBHOOK:
+            return _webhook_failed(notification, failed, recipient=recipient, batch=batch)
         if isinstance(error, ServerUnreachable):
             batch.down[message.channel] = (error, failed.at)
         if error.permanent and message.channel == Channel.SLACK:
@@ -563,7 +576,55 @@ def _attempt(notification: Notification, *, batch: _Batch, as_of: dt.datetime) -
         logger.exception("Could not deliver notification %s (%s)", notification.pk, notification.dedupe_key)
         detail = f"Could not deliver the message: {type(error).__name__}: {error}"
         return _Result(notification, Status.FAILED, detail, log=(Outcome.PERMANENT_ERROR, address, detail))
+    if message.channel == Channel.WEBHOOK:
+        webhooks.endpoint_delivered(notification.webhook_endpoint)
     return _Result(notification, Status.SENT, log=(Outcome.SENT, address, message.message_id))
+
+
+ENDPOINT_SWITCHED_OFF = "Not sent: the endpoint is switched off; switching it on sends it."
+
+
+def _webhook_failed(
+    notification: Notification, failed: _Result, *, recipient: tuple, batch: _Batch
+) -> _Result:
+    """A failed attempt at an endpoint counts towards switching it off; the attempt that does so fails this
+    message and the batch's other messages to it, to be sent again when staff switch it back on."""
+    endpoint = notification.webhook_endpoint
+    if not webhooks.endpoint_failed(endpoint, detail=failed.detail, now=failed.at):
+        return failed
+    batch.switched_off.add(recipient)
+    return replace(
+        failed, status=Status.FAILED, retry_at=None, detail=f"{ENDPOINT_SWITCHED_OFF} {failed.detail}"
+    )
+
+
+def _waiting_behind(notification: Notification, *, now: dt.datetime) -> _Result | None:
+    """A webhook message goes only once every earlier message to its endpoint about the same thing has gone (or
+    failed for good): put off, uncounted, while one is still to go."""
+    if notification.channel != Channel.WEBHOOK:
+        return None
+    earlier = (
+        Notification.objects.filter(
+            webhook_endpoint_id=notification.webhook_endpoint_id,
+            status__in=[Status.PENDING, Status.SENDING],
+            pk__lt=notification.pk,
+            dedupe_key__startswith=webhooks.ordering_prefix(notification),
+        )
+        .order_by("pk")
+        .values_list("pk", "retry_at")
+        .first()
+    )
+    if earlier is None:
+        return None
+    earlier_pk, earlier_retry_at = earlier
+    retry_at = max(now + dt.timedelta(seconds=settings.WEBHOOK_ORDER_WAIT_SECONDS), earlier_retry_at or now)
+    return _Result(
+        notification,
+        Status.PENDING,
+        f"Waiting for an earlier message about the same thing (notification {earlier_pk}) to go first.",
+        retry_at=retry_at,
+        uncounted=True,
+    )
 
 
 def _why_not_send(notification: Notification, *, at: dt.datetime) -> tuple[str, str] | None:
@@ -587,6 +648,8 @@ def _why_not_send(notification: Notification, *, at: dt.datetime) -> tuple[str, 
         )
         if reason:
             return Status.SKIPPED, f"Not sent: {reason}"
+    if notification.channel == Channel.WEBHOOK and not notification.webhook_endpoint.is_active:
+        return Status.FAILED, ENDPOINT_SWITCHED_OFF
     scholar = notification.recipient_scholar
     if notification.kind == Kind.CHECKIN_PROMPT:
         week = dt.date.fromisoformat(notification.payload["week_start"])
@@ -688,10 +751,10 @@ def _retire_dead_webhook(
 def _mark(results: list[_Result], *, attempt: dt.datetime) -> None:
     """Write outcomes: one UPDATE per status, each row's only while our attempt still holds its claim."""
     now = timezone.now()
-    groups: dict[str, list[_Result]] = defaultdict(list)
+    groups: dict[tuple[str, bool], list[_Result]] = defaultdict(list)
     for result in results:
-        groups[result.status].append(result)
-    for status, group in groups.items():
+        groups[result.status, result.uncounted].append(result)
+    for (status, uncounted), group in groups.items():
         fields: dict[str, object] = {
             "status": status,
             "last_error": _each(group, "detail", CharField()),
@@ -699,6 +762,8 @@ def _mark(results: list[_Result], *, attempt: dt.datetime) -> None:
             "attempting": False,
             "updated_at": now,
         }
+        if uncounted:
+            fields["attempts"] = F("attempts") - 1
         if status == Status.SENT:
             fields["sent_at"] = now
         if status == Status.PENDING:

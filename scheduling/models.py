@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from cohort import encryption
 from cohort.cadence import KIND_LABELS, MeetingKind
 from cohort.models import Cohort, Stream, TimeStamped
+from cohort.outbound import validate_endpoint_url
 from cohort.validators import validate_meeting_place, validate_time_zone
 from mentors.models import Mentor
 from scheduling.pair_health import RULE_LABELS, Rule
@@ -376,6 +381,106 @@ class HealthFinding(TimeStamped):
         return (self.scholar or self.mentor).name
 
 
+class WebhookEvent(models.TextChoices):
+    """What an integration can hear of, by the name its messages carry in ``type``."""
+
+    MEETING_PLANNED = "meeting.planned", "Meeting planned"
+    MEETING_MOVED = "meeting.moved", "Meeting moved"
+    MEETING_CANCELLED = "meeting.cancelled", "Meeting cancelled"
+    MEETING_HELD = "meeting.held", "Meeting held"
+    MEETING_MISSED = "meeting.missed", "Meeting missed"
+    MENTORSHIP_CREATED = "mentorship.created", "Mentorship created"
+    MENTORSHIP_ENDED = "mentorship.ended", "Mentorship ended"
+    HEALTH_FINDING_OPENED = "health_finding.opened", "Pair health finding opened"
+
+
+def validate_webhook_events(value: object) -> None:
+    if not isinstance(value, list) or not value:
+        raise ValidationError("Pick at least one event.", code="no_events")
+    unknown = sorted({str(v) for v in value} - set(WebhookEvent.values))
+    if unknown:
+        raise ValidationError(
+            f"Not an event: {', '.join(unknown)}. Events: {', '.join(WebhookEvent.values)}.",
+            code="unknown_event",
+        )
+
+
+MAX_FAILURES_BEFORE_DISABLING = 1000
+
+
+class WebhookEndpoint(TimeStamped):
+    """An integration's https address that hears of the events it picked, signed with its secret (see
+    ``scheduling.webhook_signatures``), from the notification outbox. Staff register it; it is switched off by
+    itself after ``disable_after_failures`` failed attempts in a row, and staff are told."""
+
+    # The secrets are credentials: the audit trail records that they changed, never their value.
+    audit_hidden_fields: ClassVar[frozenset[str]] = frozenset(
+        {"secret_encrypted", "previous_secret_encrypted"}
+    )
+
+    name = models.CharField(max_length=200, help_text='Who listens here, for staff: "CRM", "Data warehouse".')
+    url = models.CharField(
+        max_length=2000,
+        validators=[validate_endpoint_url],
+        help_text="https only, on a public address; it receives a signed POST for each event.",
+    )
+    events = models.JSONField(default=list, validators=[validate_webhook_events])
+    cohort = models.ForeignKey(
+        Cohort,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="webhook_endpoints",
+        help_text="Only this cohort's events; empty: every cohort's.",
+    )
+    secret_encrypted = models.TextField(editable=False)
+    previous_secret_encrypted = models.TextField(blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Until then messages are signed with the old secret too.",
+    )
+    is_active = models.BooleanField(default=True)
+    disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    disabled_reason = models.TextField(blank=True, editable=False)
+    failures_in_a_row = models.PositiveIntegerField(default=0, editable=False)
+    disable_after_failures = models.PositiveSmallIntegerField(
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_FAILURES_BEFORE_DISABLING)],
+        help_text="Switched off after this many failed attempts in a row (retries count).",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    disable_after_failures__gte=1, disable_after_failures__lte=MAX_FAILURES_BEFORE_DISABLING
+                ),
+                name="webhook_endpoint_disable_after_failures_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def secrets_in_use(self, *, now: dt.datetime) -> list[str]:
+        """The secrets a message is signed with now: the current one, and the one it replaced while its overlap
+        lasts."""
+        in_use = [encryption.decrypt(self.secret_encrypted)]
+        if (
+            self.previous_secret_encrypted
+            and self.previous_secret_expires_at
+            and self.previous_secret_expires_at > now
+        ):
+            in_use.append(encryption.decrypt(self.previous_secret_encrypted))
+        return in_use
+
+
 class Notification(TimeStamped):
     """One reminder or prompt to one person, due at one instant, sent at most once."""
 
@@ -389,10 +494,13 @@ class Notification(TimeStamped):
         CLASH = "clash", "Calendar clash"
         HEALTH_FINDING = "health_finding", "Pair health finding"
         FEEDBACK_REQUEST = "feedback_request", "Feedback request"
+        WEBHOOK_EVENT = "webhook_event", "Webhook event"
+        ENDPOINT_DISABLED = "endpoint_disabled", "Webhook endpoint disabled"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
         SLACK = "slack", "Slack"
+        WEBHOOK = "webhook", "Webhook"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -424,6 +532,9 @@ class Notification(TimeStamped):
     recipient_email = models.EmailField(
         blank=True, help_text="For staff recipients, who are not mentors or scholars."
     )
+    webhook_endpoint = models.ForeignKey(
+        WebhookEndpoint, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
     payload = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(
@@ -450,6 +561,8 @@ class Notification(TimeStamped):
         indexes = [
             # The beat tick's query: pending rows whose time has come, oldest first.
             models.Index(fields=["status", "due_at"], name="notification_due_idx"),
+            # An endpoint's messages still to go, which a later message about the same thing waits behind.
+            models.Index(fields=["webhook_endpoint", "status"], name="notification_endpoint_idx"),
         ]
 
     def __str__(self) -> str:

@@ -5,19 +5,35 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cohort.models import Cohort, Person
+from django.utils import timezone
+
+from cohort.models import AuditEntry, Cohort, Person
+from cohort.services import RowChange
 from mentors.models import Mentor
 from scheduling.feeds.generation import feeds_changed
 from scheduling.notifications.clashes import person_clashes_refresh
 from scheduling.notifications.reminders import NOTIFICATION_FIELDS, person_notifications_resync
+from scheduling.notifications.webhooks import mentorship_changes_write
 from scheduling.services.materialise import cohorts_meetings_refresh
-from scholars.models import Scholar
+from scholars.models import Mentorship, Scholar
 
 
 def meetings_follow_inputs(sender: type, *, cohorts: Sequence[Cohort], **signal_kwargs) -> None:
     """A write reshaped these cohorts' meetings (a blackout, a mentorship, a cohort's dates ...): re-materialise
     what is published, moving no slot."""
     cohorts_meetings_refresh(cohorts=cohorts)
+
+
+def integrations_hear_of_mentorships(
+    sender: type, *, changes: Sequence[RowChange] = (), **signal_kwargs
+) -> None:
+    """Mentorships created or deleted by the write: the webhook endpoints listening hear of them."""
+    ours = [change for change in changes if change.model is Mentorship]
+    mentorship_changes_write(
+        created=[change.pk for change in ours if change.action == AuditEntry.Action.CREATED],
+        removed=[(change.pk, change.row) for change in ours if change.action == AuditEntry.Action.DELETED],
+        at=timezone.now(),
+    )
 
 
 def reminders_follow_person(sender: type, *, person: Person, fields: Sequence[str], **signal_kwargs) -> None:

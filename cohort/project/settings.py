@@ -222,6 +222,12 @@ NOTIFICATION_RETRY_MAX_SECONDS = float(os.environ.get("NOTIFICATION_RETRY_MAX_SE
 NOTIFICATION_RETRY_FOR_SECONDS = float(os.environ.get("NOTIFICATION_RETRY_FOR_SECONDS", str(24 * 3600)))
 # Hosts Slack webhook URLs may name (https only, public addresses only: see cohort.outbound).
 OUTBOUND_WEBHOOK_HOSTS = env_list("OUTBOUND_WEBHOOK_HOSTS", "hooks.slack.com")
+# Integrations' webhook endpoints: how long a rotated secret still signs messages next to the new one, and how
+# soon a message waiting behind an earlier one about the same thing is looked at again.
+WEBHOOK_SECRET_OVERLAP_HOURS = float(os.environ.get("WEBHOOK_SECRET_OVERLAP_HOURS", "24"))
+WEBHOOK_ORDER_WAIT_SECONDS = float(os.environ.get("WEBHOOK_ORDER_WAIT_SECONDS", "5"))
+# Hosts integrations' webhook endpoints may name; empty: any public host.
+OUTBOUND_ENDPOINT_HOSTS = env_list("OUTBOUND_ENDPOINT_HOSTS", "")
 # Hosts people's calendar addresses may name; empty: any public host (Google, Outlook, iCloud and the rest).
 OUTBOUND_CALENDAR_HOSTS = env_list("OUTBOUND_CALENDAR_HOSTS", "")
 # The demo only (run.py demo sets it): "127.0.0.1:PORT" origins on this machine whose calendars may be read over

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from cohort.dates import format_duration
 from cohort.models import Person
@@ -19,7 +20,8 @@ from mentors.models import Mentor
 from scheduling import ics
 from scheduling.calendar_events import occurrence_event
 from scheduling.channels import Attachment, OutgoingMessage
-from scheduling.models import HealthFinding, MeetingFeedback, Notification
+from scheduling.models import HealthFinding, MeetingFeedback, Notification, WebhookEndpoint
+from scheduling.notifications import webhooks
 from scheduling.notifications.clashes import open_clash_of
 from scheduling.notifications.oversight import covers_week
 from scheduling.notifications.rows import MEETING_KINDS, Channel, Kind, Status
@@ -47,6 +49,8 @@ def recipient_of(notification: Notification) -> Person | None:
 
 def recipient_address(notification: Notification) -> str:
     """Where the row goes now: the person's current address or webhook (they may have changed it), or staff's."""
+    if notification.channel == Channel.WEBHOOK:
+        return notification.webhook_endpoint.url
     person = recipient_of(notification)
     if person is None:
         return notification.recipient_email
@@ -58,7 +62,19 @@ def compose_message(notification: Notification, *, as_of: dt.datetime) -> Outgoi
 
     Expects the row with its meeting, series and recipients selected (``dispatch`` loads it so). Raises
     ``NothingToSend`` for a digest of a week in which nothing was asked for or written.
+
+    A webhook message is the event as it was written, whenever it is sent; it is signed as it goes.
     """
+    if notification.channel == Channel.WEBHOOK:
+        endpoint = notification.webhook_endpoint
+        return OutgoingMessage(
+            channel=Channel.WEBHOOK,
+            address=endpoint.url,
+            subject=notification.payload["type"],
+            text=webhooks.message_body(notification).decode(),
+            message_id=webhooks.message_id(notification),
+            signing_secrets=tuple(endpoint.secrets_in_use(now=timezone.now())),
+        )
     person = recipient_of(notification)
     zone = person.time_zone if person else settings.TIME_ZONE
     kind = notification.kind
@@ -242,6 +258,20 @@ def _feedback_context(notification: Notification, zone: str) -> dict:
     }
 
 
+def _endpoint_disabled_context(notification: Notification, zone: str) -> dict:
+    endpoint = WebhookEndpoint.objects.filter(pk=notification.payload["endpoint_id"]).first()
+    if endpoint is None:
+        raise NothingToSend("The endpoint has been deleted since.")
+    if endpoint.is_active:
+        raise NothingToSend("The endpoint has been switched on again since.")
+    return {
+        "endpoint_name": endpoint.name,
+        "reason": endpoint.disabled_reason,
+        "endpoint_admin_url": webhooks.endpoint_admin_url(endpoint),
+        "held_back": webhooks.held_back(endpoint).count(),
+    }
+
+
 _CONTEXT_BUILDERS = {
     Kind.REMINDER: _meeting_context,
     Kind.CHANGE: _meeting_context,
@@ -252,6 +282,7 @@ _CONTEXT_BUILDERS = {
     Kind.CLASH: _clash_context,
     Kind.HEALTH_FINDING: _health_context,
     Kind.FEEDBACK_REQUEST: _feedback_context,
+    Kind.ENDPOINT_DISABLED: _endpoint_disabled_context,
 }
 
 

@@ -27,6 +27,7 @@ from scheduling.notifications.rows import (
     weekly_rows,
     write_rows,
 )
+from scheduling.notifications.webhooks import ended_mentorships_write
 from scheduling.services.health import running_cohorts, running_cohorts_health_sync
 from scholars.models import Mentorship, Scholar
 
@@ -38,12 +39,14 @@ DIGEST_LOCAL_TIME = dt.time(8, 0)
 
 def write_periodic_notifications(*, as_of: dt.datetime) -> WriteReport:
     """What no meeting write causes: mentors' weekly digests, the feedback requests a write left out, pair health's
-    findings and their notices, and the notices of calendar clashes whose meeting has come close. Idempotent."""
+    findings and their notices, the notices of calendar clashes whose meeting has come close, and the webhook
+    messages of mentorships whose last day is over. Idempotent."""
     return (
         write_check_in_digests(as_of=as_of)
         + feedback_requests_write(as_of=as_of)
         + running_cohorts_health_sync(as_of=as_of).notices
         + WriteReport(created=clash_notices_write(as_of=as_of))
+        + ended_mentorships_write(as_of=as_of)
     )
 
 

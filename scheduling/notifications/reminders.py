@@ -32,6 +32,7 @@ from scheduling.notifications.rows import (
     with_attendees,
     write_rows,
 )
+from scheduling.notifications.webhooks import events_write, meeting_events
 from scheduling.services.feedback import FEEDBACK_DELAY, RATEABLE_STATUSES
 from scholars.models import Mentorship, Scholar
 
@@ -70,7 +71,8 @@ def sync_meeting_notifications(*, meetings: Sequence[Meeting], now: dt.datetime 
        only for meetings within NOTICE_HORIZON that have not started).
     3. Pending rows of these meetings that are no longer wanted (an older version, a removed attendee) are
        superseded; wanted rows are created unless their due time has already passed.
-    4. Each attendee's feedback request follows the meeting's end (``_feedback_requests_sync``).
+    4. Each attendee's feedback request follows the meeting's end (``_feedback_requests_sync``), and each
+       webhook endpoint listening hears of the meeting's new version (``webhooks.meeting_events``).
     5. Calendar clashes of these meetings are opened or resolved (``clashes.meeting_clashes_sync``).
     6. The check-in prompts of the scholars involved are recomputed (see ``_sync_check_in_prompts``).
     """
@@ -101,6 +103,7 @@ def sync_meeting_notifications(*, meetings: Sequence[Meeting], now: dt.datetime 
     report = write_rows(wanted, supersede=(pk for key, pk in pending.items() if key not in wanted_keys))
 
     report += _feedback_requests_sync(loaded, now=now)
+    report += events_write(meeting_events(loaded))
     meeting_clashes_sync(meetings=loaded, now=now)
     scholar_ids = {s.pk for m in loaded for s in m.series.scholars.all()}
     return report + _sync_check_in_prompts(scholar_ids=scholar_ids, now=now)

@@ -40,6 +40,7 @@ from scheduling.notifications.rows import (
     staff_alert_emails,
     write_rows,
 )
+from scheduling.notifications.webhooks import findings_opened_write
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +144,11 @@ def cohort_health_sync(*, cohort: Cohort, as_of: dt.datetime | None = None) -> H
         for key, finding in found.items()
         if key not in live
     )
-    notices = _tell(opened, found, as_of=as_of) + _tell(handed_over, found, as_of=as_of, staff_too=False)
+    notices = (
+        _tell(opened, found, as_of=as_of)
+        + _tell(handed_over, found, as_of=as_of, staff_too=False)
+        + findings_opened_write(findings=opened)
+    )
     return HealthSync(opened=len(opened), cleared=len(cleared), notices=notices)
 
 

@@ -169,11 +169,11 @@ def test_sync_runs_the_same_number_of_queries_for_one_and_three_meetings(django_
     triple = [one_on_one(starts_at=WEDNESDAY_10 + dt.timedelta(hours=h)) for h in (1, 2, 3)]
 
     # Savepoint; meetings + their scholars, existing rows, count + insert; feedback requests: existing, count +
-    # insert; busy times, open calendar clashes; the prompts' mentorships, meetings, pending prompts, count +
-    # insert; release.
-    with django_assert_num_queries(17):
+    # insert; the webhook endpoints listening (none); busy times, open calendar clashes; the prompts'
+    # mentorships, meetings, pending prompts, count + insert; release.
+    with django_assert_num_queries(18):
         sync_meeting_notifications(meetings=single, now=NOW)
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         sync_meeting_notifications(meetings=triple, now=NOW)
 
 

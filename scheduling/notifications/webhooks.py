@@ -1,0 +1,350 @@
+"""Integrations' webhook messages: one outbox row per event and endpoint that picked it, written with the change.
+
+An event is written in the transaction of the write it tells of, so no change lands untold and none is told that
+did not land; ``scheduling.dispatch`` sends the rows like any other notification, with its claims, leases, retries
+and delivery log, and signs each attempt (``webhook_signatures``). Its dedupe key names the endpoint, what the
+event is about and the event, e.g. ``webhook:endpoint=3:meeting=12:v=2``, so an event is written once per endpoint
+however many times its writer runs; the part up to the event (``webhook:endpoint=3:meeting=12:``) is what
+messages are kept in order by: one waits until every earlier one about the same thing has gone or failed for good.
+
+An endpoint hears of changes made after it was registered, never of a backlog.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import F, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from cohort.models import Cohort
+from scheduling.models import HealthFinding, Meeting, Notification, WebhookEndpoint, WebhookEvent
+from scheduling.notifications.rows import (
+    Channel,
+    Kind,
+    Status,
+    Wanted,
+    WriteReport,
+    staff_alert_emails,
+    write_rows,
+)
+from scholars.models import Mentorship
+
+logger = logging.getLogger(__name__)
+
+EVENT_OF_MEETING_STATUS = {
+    Meeting.Status.SCHEDULED: WebhookEvent.MEETING_PLANNED,
+    Meeting.Status.MOVED: WebhookEvent.MEETING_MOVED,
+    Meeting.Status.CANCELLED: WebhookEvent.MEETING_CANCELLED,
+    Meeting.Status.HELD: WebhookEvent.MEETING_HELD,
+    Meeting.Status.MISSED: WebhookEvent.MEETING_MISSED,
+}
+# How far back the periodic pass looks for mentorships whose last day has passed: a pass runs every few minutes,
+# so a week covers any pause of the workers.
+ENDED_LOOKBACK = dt.timedelta(days=7)
+KEY_PREFIX = "webhook:"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing that happened, before it is addressed: ``about`` names its subject (``meeting=12``), ``name``
+    tells it apart from the subject's other events (``v=2``), ``at`` is when it happened."""
+
+    type: WebhookEvent
+    cohort_id: int
+    about: str
+    name: str
+    at: dt.datetime
+    data: dict
+    meeting: Meeting | None = None
+
+
+def ordering_prefix(notification: Notification) -> str:
+    """The part of a webhook row's key its order is kept by: the endpoint and what the event is about."""
+    return notification.dedupe_key.rpartition(":")[0] + ":"
+
+
+def message_id(notification: Notification) -> str:
+    """The ``webhook-id``: the same on every attempt at one message, so a receiver can drop a repeat."""
+    return "msg_" + hashlib.sha256(notification.dedupe_key.encode()).hexdigest()[:32]
+
+
+def message_body(notification: Notification) -> bytes:
+    """The JSON body, as written with the event: the same bytes on every attempt."""
+    return json.dumps(notification.payload, separators=(",", ":"), sort_keys=True).encode()
+
+
+def listening_endpoints() -> list[WebhookEndpoint]:
+    return list(WebhookEndpoint.objects.filter(is_active=True))
+
+
+def events_write(
+    events: Iterable[Event], *, endpoints: Sequence[WebhookEndpoint] | None = None
+) -> WriteReport:
+    """A row for each event and each active endpoint that picked its type, for its cohort, registered before it
+    happened."""
+    endpoints = listening_endpoints() if endpoints is None else endpoints
+    if not endpoints:
+        return WriteReport()
+    rows = []
+    for event in events:
+        for endpoint in endpoints:
+            if not _hears(endpoint, event):
+                continue
+            rows.append(
+                Notification(
+                    kind=Kind.WEBHOOK_EVENT,
+                    channel=Channel.WEBHOOK,
+                    dedupe_key=f"{KEY_PREFIX}endpoint={endpoint.pk}:{event.about}:{event.name}",
+                    due_at=event.at,
+                    webhook_endpoint=endpoint,
+                    meeting=event.meeting,
+                    meeting_version=event.meeting.version if event.meeting else None,
+                    payload={"type": event.type.value, "timestamp": event.at.isoformat(), "data": event.data},
+                )
+            )
+    return write_rows(Wanted(row, creatable=True) for row in rows)
+
+
+def _hears(endpoint: WebhookEndpoint, event: Event) -> bool:
+    return (
+        event.type.value in endpoint.events
+        and endpoint.cohort_id in (None, event.cohort_id)
+        and event.at >= endpoint.created_at
+    )
+
+
+# --- What each event says ------------------------------------------------------------------------------------
+
+
+def _person(person) -> dict:
+    return {"id": person.pk, "name": person.name}
+
+
+def meeting_events(meetings: Iterable[Meeting]) -> list[Event]:
+    """Each meeting's current version as an event, loaded as ``rows.with_attendees`` loads them. The meeting is
+    named as calendars name it: the series' UID and the occurrence's RECURRENCE-ID (its original start as the wall
+    clock of the series' zone, which is the TZID), with SEQUENCE its version."""
+    events = []
+    for meeting in meetings:
+        series = meeting.series
+        original_local = meeting.original_start.astimezone(ZoneInfo(series.time_zone))
+        events.append(
+            Event(
+                type=EVENT_OF_MEETING_STATUS[meeting.status],
+                cohort_id=series.cohort_id,
+                about=f"meeting={meeting.pk}",
+                name=f"v={meeting.version}",
+                at=meeting.updated_at,
+                meeting=meeting,
+                data={
+                    "meeting": {
+                        "id": meeting.pk,
+                        "series_uid": series.uid,
+                        "recurrence_id": original_local.strftime("%Y%m%dT%H%M%S"),
+                        "recurrence_id_tzid": series.time_zone,
+                        "original_start": meeting.original_start.isoformat(),
+                        "sequence": meeting.version,
+                        "status": meeting.status,
+                        "starts_at": meeting.starts_at.isoformat(),
+                        "ends_at": meeting.ends_at.isoformat(),
+                        "kind": series.kind,
+                        "title": series.title,
+                        "place": series.place,
+                    },
+                    "cohort": {"id": series.cohort_id},
+                    "mentor": _person(series.mentor),
+                    "scholars": [_person(scholar) for scholar in series.scholars.all()],
+                },
+            )
+        )
+    return events
+
+
+def _mentorship_event(
+    mentorship: Mentorship, pk: int, event: WebhookEvent, *, at: dt.datetime, **why: str
+) -> Event:
+    """``pk``: the mentorship's key, which a deleted one no longer carries; ``why``: what ended it."""
+    return Event(
+        type=event,
+        cohort_id=mentorship.scholar.cohort_id,
+        about=f"mentorship={pk}",
+        name=event.value.rpartition(".")[2],
+        at=at,
+        data={
+            "mentorship": {
+                "id": pk,
+                "role": mentorship.role,
+                "start_date": mentorship.start_date.isoformat() if mentorship.start_date else None,
+                "end_date": mentorship.end_date.isoformat() if mentorship.end_date else None,
+            },
+            "cohort": {"id": mentorship.scholar.cohort_id},
+            "mentor": _person(mentorship.mentor),
+            "scholar": _person(mentorship.scholar),
+            **why,
+        },
+    )
+
+
+def mentorship_changes_write(
+    *, created: Sequence[int], removed: Sequence[tuple[int, Mentorship]], at: dt.datetime
+) -> WriteReport:
+    """``mentorship.created`` for the mentorships just written (their keys), ``mentorship.ended`` for those just
+    deleted: each its key as it was, and the object, which keeps every field but its key."""
+    if not created and not removed:
+        return WriteReport()
+    endpoints = listening_endpoints()
+    if not endpoints:
+        return WriteReport()
+    events = [
+        _mentorship_event(m, m.pk, WebhookEvent.MENTORSHIP_CREATED, at=at)
+        for m in Mentorship.objects.filter(pk__in=created).select_related("mentor", "scholar")
+    ]
+    events += [
+        _mentorship_event(m, pk, WebhookEvent.MENTORSHIP_ENDED, at=at, reason="removed") for pk, m in removed
+    ]
+    return events_write(events, endpoints=endpoints)
+
+
+def last_day(mentorship: Mentorship) -> dt.date:
+    """The mentorship's last day: its own end, else its cohort's, and no later than the day its scholar left."""
+    last = mentorship.end_date or mentorship.scholar.cohort.end_date
+    left_on = mentorship.scholar.left_on
+    return min(last, left_on) if left_on else last
+
+
+def ended_mentorships_write(*, as_of: dt.datetime) -> WriteReport:
+    """``mentorship.ended`` for mentorships whose last day is over (in UTC) by ``as_of``, within ENDED_LOOKBACK,
+    once each: the periodic pass's part."""
+    endpoints = [e for e in listening_endpoints() if WebhookEvent.MENTORSHIP_ENDED in e.events]
+    if not endpoints:
+        return WriteReport()
+    today = as_of.date()
+    since = today - ENDED_LOOKBACK
+    candidates = (
+        Mentorship.objects.filter(scholar__cohort__in=Cohort.objects.filter(end_date__gte=since))
+        .filter(
+            Q(end_date__isnull=True, scholar__cohort__end_date__lt=today)
+            | Q(end_date__lt=today)
+            | Q(scholar__left_on__lt=today)
+        )
+        .select_related("mentor", "scholar__cohort")
+    )
+    events = []
+    for mentorship in candidates:
+        day = last_day(mentorship)
+        if not since <= day < today:
+            continue
+        at = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        events.append(
+            _mentorship_event(
+                mentorship,
+                mentorship.pk,
+                WebhookEvent.MENTORSHIP_ENDED,
+                at=at,
+                reason="last_day_passed",
+                last_day=day.isoformat(),
+            )
+        )
+    return events_write(events, endpoints=endpoints)
+
+
+def findings_opened_write(*, findings: Sequence[HealthFinding]) -> WriteReport:
+    """``health_finding.opened`` for findings just opened."""
+    return events_write(
+        Event(
+            type=WebhookEvent.HEALTH_FINDING_OPENED,
+            cohort_id=finding.cohort_id,
+            about=f"finding={finding.pk}",
+            name="opened",
+            at=finding.opened_at,
+            data={
+                "health_finding": {
+                    "id": finding.pk,
+                    "rule": finding.rule,
+                    "subject": finding.subject,
+                    "summary": finding.summary,
+                    "opened_at": finding.opened_at.isoformat(),
+                    "mentorship_id": finding.mentorship_id,
+                    "mentor_id": finding.mentor_id,
+                    "scholar_id": finding.scholar_id,
+                },
+                "cohort": {"id": finding.cohort_id},
+            },
+        )
+        for finding in findings
+    )
+
+
+# --- Endpoints that keep failing -----------------------------------------------------------------------------
+
+
+def endpoint_delivered(endpoint: WebhookEndpoint) -> None:
+    """A message went through: the count of failures in a row starts again."""
+    WebhookEndpoint.objects.filter(pk=endpoint.pk, failures_in_a_row__gt=0).update(failures_in_a_row=0)
+
+
+def endpoint_failed(endpoint: WebhookEndpoint, *, detail: str, now: dt.datetime) -> bool:
+    """Count a failed attempt; the attempt that reaches the endpoint's limit switches it off, fails its messages
+    still to go (sent again if staff switch it back on) and tells staff, once. Returns whether it is off."""
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failures_in_a_row=F("failures_in_a_row") + 1)
+    reason = (
+        f"Switched off after {endpoint.disable_after_failures} failed attempts in a row; the last: {detail}"
+    )
+    switched_off = WebhookEndpoint.objects.filter(
+        pk=endpoint.pk, is_active=True, failures_in_a_row__gte=F("disable_after_failures")
+    ).update(is_active=False, disabled_at=now, disabled_reason=reason[:2000], updated_at=now)
+    if not switched_off:
+        return not WebhookEndpoint.objects.filter(pk=endpoint.pk, is_active=True).exists()
+    logger.warning("Switched off the webhook endpoint %s (#%s): %s", endpoint, endpoint.pk, reason)
+    endpoint_messages_fail(
+        endpoint, detail="Not sent: the endpoint was switched off after failing repeatedly."
+    )
+    _tell_staff_endpoint_disabled(endpoint, at=now)
+    return True
+
+
+def endpoint_messages_fail(endpoint: WebhookEndpoint, *, detail: str) -> int:
+    """Fail an endpoint's messages still to go, so they wait for staff to switch it on again."""
+    return Notification.objects.filter(webhook_endpoint=endpoint, status=Status.PENDING).update(
+        status=Status.FAILED, last_error=detail, retry_at=None, updated_at=timezone.now()
+    )
+
+
+def held_back(endpoint: WebhookEndpoint) -> QuerySet[Notification]:
+    """The messages an endpoint's switching off kept back: sent again when it is switched on."""
+    return Notification.objects.filter(
+        webhook_endpoint=endpoint, status=Status.FAILED, updated_at__gte=endpoint.disabled_at
+    )
+
+
+def _tell_staff_endpoint_disabled(endpoint: WebhookEndpoint, *, at: dt.datetime) -> WriteReport:
+    recipients = staff_alert_emails()
+    if not recipients:
+        logger.warning("A webhook endpoint was switched off but no staff address is set to tell.")
+    return write_rows(
+        Wanted(
+            Notification(
+                kind=Kind.ENDPOINT_DISABLED,
+                channel=Channel.EMAIL,
+                dedupe_key=f"{Kind.ENDPOINT_DISABLED}:endpoint={endpoint.pk}:at={at.isoformat()}:to={email}",
+                due_at=at,
+                recipient_email=email,
+                payload={"endpoint_id": endpoint.pk},
+            ),
+            creatable=True,
+        )
+        for email in recipients
+    )
+
+
+def endpoint_admin_url(endpoint: WebhookEndpoint) -> str:
+    return settings.PUBLIC_BASE_URL + reverse("admin:scheduling_webhookendpoint_change", args=[endpoint.pk])
