@@ -1,7 +1,9 @@
 """Meeting series, meetings and their edits, plan runs, pair health findings, feedback after meetings,
-notifications, the caller's own page and feed links."""
+notifications, webhook endpoints, the caller's own page and feed links."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.http import HttpResponse
@@ -36,6 +38,8 @@ from scheduling.models import (
     MeetingSeries,
     Notification,
     PlanRun,
+    WebhookEndpoint,
+    WebhookEvent,
 )
 from scheduling.reports import Scope, UnknownScope, cohort_report
 from scheduling.selectors import (
@@ -52,6 +56,12 @@ from scheduling.services.feedback import meeting_feedback_give
 from scheduling.services.health import finding_acknowledge, finding_resolve
 from scheduling.services.meeting_edits import meeting_cancel, meeting_mark, meeting_move, series_place_set
 from scheduling.services.planning import PlanNotApplicable, plan_apply
+from scheduling.services.webhooks import (
+    endpoint_create,
+    endpoint_delete,
+    endpoint_secret_rotate,
+    endpoint_update,
+)
 from scheduling.tasks import plan_on_worker
 
 
@@ -564,6 +574,97 @@ class HealthFindingViewSet(viewsets.ReadOnlyModelViewSet):
         except ModelValidationError as error:
             raise _as_api_error(error) from error
         return Response(self.get_serializer(finding).data)
+
+
+class WebhookEndpointSerializer(ModelSerializer):
+    events = serializers.MultipleChoiceField(
+        choices=WebhookEvent.choices,
+        allow_empty=False,
+        error_messages={"empty": "Pick at least one event."},
+        help_text="What it hears of; each message's ``type`` is one of these.",
+    )
+    secret = serializers.SerializerMethodField(
+        help_text="The signing secret (``whsec_...``): in the answer to a create or a rotation only, never again."
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = [
+            "id", "name", "url", "events", "cohort", "disable_after_failures", "is_active", "failures_in_a_row",
+            "disabled_at", "disabled_reason", "previous_secret_expires_at", "created_at", "secret",
+        ]  # fmt: skip
+        read_only_fields = [
+            "failures_in_a_row", "disabled_at", "disabled_reason", "previous_secret_expires_at", "created_at",
+        ]  # fmt: skip
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_secret(self, endpoint: WebhookEndpoint) -> str | None:
+        return self.context.get("secret")
+
+    def validate_events(self, value: set[str]) -> list[str]:
+        return sorted(value)
+
+
+class RotateSecretSerializer(serializers.Serializer):
+    overlap_hours = serializers.FloatField(
+        required=False,
+        min_value=0,
+        max_value=24 * 30,
+        help_text="How long the old secret still signs next to the new one (default 24); 0 ends it at once.",
+    )
+
+
+class WebhookEndpointViewSet(viewsets.ModelViewSet):
+    """Integrations' webhook endpoints, for staff. Each hears of the events it picked (meetings planned, moved,
+    cancelled, held or missed; mentorships created or ended; pair health findings opened), for one cohort or all,
+    as signed POSTs in the Standard Webhooks layout (``webhook-id``, ``webhook-timestamp``, ``webhook-signature``),
+    retried with backoff, in order for each meeting. The secret is in the answer to a create or a
+    ``rotate-secret`` only. After ``disable_after_failures`` failed attempts in a row the endpoint is switched off
+    and staff are mailed; PATCH ``is_active: true`` switches it on and sends what it kept back."""
+
+    serializer_class = WebhookEndpointSerializer
+    permission_classes = [IsStaff]
+    queryset = WebhookEndpoint.objects.order_by("name", "pk")
+    filterset_fields = ["is_active", "cohort"]
+
+    def perform_create(self, serializer: WebhookEndpointSerializer) -> None:
+        try:
+            made = endpoint_create(
+                endpoint=WebhookEndpoint(**serializer.validated_data), by=self.request.user
+            )
+        except ModelValidationError as error:
+            raise _as_api_error(error) from error
+        serializer.instance = made.endpoint
+        serializer.context["secret"] = made.secret
+
+    def perform_update(self, serializer: WebhookEndpointSerializer) -> None:
+        endpoint = serializer.instance
+        changes = {
+            name: value
+            for name, value in serializer.validated_data.items()
+            if getattr(endpoint, name) != value
+        }
+        try:
+            serializer.instance = endpoint_update(endpoint=endpoint, changes=changes, by=self.request.user)
+        except ModelValidationError as error:
+            raise _as_api_error(error) from error
+
+    def perform_destroy(self, instance: WebhookEndpoint) -> None:
+        endpoint_delete(endpoint=instance, by=self.request.user)
+
+    @extend_schema(request=RotateSecretSerializer, responses={200: WebhookEndpointSerializer})
+    @action(detail=True, methods=["post"], url_path="rotate-secret")
+    def rotate_secret(self, request, pk=None, format=None) -> Response:
+        """A new secret, in this answer only; the old one signs every message too for ``overlap_hours``."""
+        data = RotateSecretSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        hours = data.validated_data.get("overlap_hours")
+        made = endpoint_secret_rotate(
+            endpoint=self.get_object(),
+            by=request.user,
+            overlap=None if hours is None else dt.timedelta(hours=hours),
+        )
+        return Response(self.get_serializer(made.endpoint, context={"secret": made.secret}).data)
 
 
 class MeetingFeedbackSerializer(ModelSerializer):

@@ -512,9 +512,6 @@ def _attempt(notification: Notification, *, batch: _Batch, as_of: dt.datetime) -
         reason = _why_not_send(notification, at=as_of)
         if reason is not None:
             return _Result(notification, *reason)
-        waiting = _waiting_behind(notification, now=batch.attempt)
-        if waiting is not None:
-            return waiting
         message = compose_message(notification, as_of=as_of)
     except NothingToSend as nothing:
         return _Result(notification, Status.SKIPPED, str(nothing))
@@ -535,6 +532,9 @@ def _attempt(notification: Notification, *, batch: _Batch, as_of: dt.datetime) -
         return _Result(
             notification, Status.SKIPPED, "Not sent: the recipient's Slack webhook was just switched off."
         )
+    waiting = _waiting_behind(notification, now=batch.attempt)
+    if waiting is not None:
+        return waiting
     address = loggable_address(message)
     if message.channel in batch.down:
         # Logged at the time of the verdict it follows, so the delivery log orders outages right.

@@ -21,6 +21,7 @@ from scheduling.api import (
     NotificationViewSet,
     PlanRunViewSet,
     RotateFeedView,
+    WebhookEndpointViewSet,
 )
 from scholars.api import (
     BlackoutViewSet,
@@ -53,6 +54,7 @@ router.register("notifications", NotificationViewSet, basename="notification")
 router.register("calendar-clashes", CalendarClashViewSet, basename="calendar-clash")
 router.register("health-findings", HealthFindingViewSet, basename="health-finding")
 router.register("meeting-feedback", MeetingFeedbackViewSet, basename="meeting-feedback")
+router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

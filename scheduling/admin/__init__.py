@@ -1,6 +1,6 @@
-"""The scheduling admin: plans and their previews, meetings, the delivery log, pair health findings, and scheduling's part of the
+"""The scheduling admin: plans and their previews, meetings, the delivery log, pair health findings, webhook endpoints, and scheduling's part of the
 cohort, mentor, scholar and team pages. Django imports this package to register them; each module registers its
 own pages when imported.
 """
 
-from scheduling.admin import delivery, health, lower_app_pages, meetings, plans  # noqa: F401
+from scheduling.admin import delivery, health, lower_app_pages, meetings, plans, webhooks  # noqa: F401

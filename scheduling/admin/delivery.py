@@ -41,16 +41,19 @@ class NotificationAdmin(ReadOnlyAdmin):
         "channel",
         ("meeting__series__cohort", RelatedOnlyFieldListFilter),
         ("recipient_mentor", RelatedOnlyFieldListFilter),
+        ("webhook_endpoint", RelatedOnlyFieldListFilter),
     ]
     search_fields = ["dedupe_key", "recipient_email", "recipient_mentor__name", "recipient_scholar__name"]
     date_hierarchy = "due_at"
-    list_select_related = ["recipient_mentor", "recipient_scholar", "meeting__series"]
+    list_select_related = ["recipient_mentor", "recipient_scholar", "meeting__series", "webhook_endpoint"]
     inlines = [DeliveryAttemptInline]
     actions = ["send_failed_again"]
 
     @admin.display(description="recipient")
     def recipient(self, notification: Notification) -> str:
         person = notification.recipient_mentor or notification.recipient_scholar
+        if notification.webhook_endpoint:
+            return f"{notification.webhook_endpoint} (webhook)"
         return person.name if person else notification.recipient_email
 
     def get_urls(self):

@@ -25,7 +25,6 @@ from scheduling.webhook_signatures import new_secret
 
 # What staff may set; the rest (secrets, failures, when it was switched off) the endpoint's life sets.
 EDITABLE_FIELDS = ("name", "url", "events", "cohort", "disable_after_failures", "is_active")
-NEW_ENDPOINT_FIELDS = tuple(name for name in EDITABLE_FIELDS if name != "is_active")
 SWITCHED_OFF_BY_STAFF = "Switched off by staff."
 
 
@@ -45,16 +44,15 @@ def _audit(
 
 
 @transaction.atomic
-def endpoint_create(*, by: AbstractBaseUser | None, **fields: object) -> EndpointWithSecret:
-    """Register an endpoint (``NEW_ENDPOINT_FIELDS``) with a new secret. Raises ValidationError by field (the URL
-    against the outbound policy, the events against the list), having written nothing."""
-    unknown = set(fields) - set(NEW_ENDPOINT_FIELDS)
-    if unknown:
-        raise TypeError(f"not settable on a new endpoint: {', '.join(sorted(unknown))}")
+def endpoint_create(*, endpoint: WebhookEndpoint, by: AbstractBaseUser | None) -> EndpointWithSecret:
+    """Register ``endpoint`` (unsaved, with what staff set: ``EDITABLE_FIELDS``) under a new secret. Raises
+    ValidationError by field (the URL against the outbound policy, the events against the list), having written
+    nothing."""
+    if endpoint.pk is not None:
+        raise ValueError("endpoint_create registers a new endpoint; endpoint_update changes one")
     secret = new_secret()
-    endpoint = WebhookEndpoint(
-        secret_encrypted=encryption.encrypt(secret), created_by=acting_user(by), **fields
-    )
+    endpoint.secret_encrypted = encryption.encrypt(secret)
+    endpoint.created_by = acting_user(by)
     endpoint.full_clean()
     endpoint.save()
     _audit(endpoint, before=None, by=by, reason="Webhook endpoint registered.")
@@ -113,3 +111,19 @@ def endpoint_secret_rotate(
     endpoint.save()
     _audit(endpoint, before=before, by=by, reason=f"Secret rotated; the old one signs too for {overlap}.")
     return EndpointWithSecret(endpoint, secret)
+
+
+@transaction.atomic
+def endpoint_delete(*, endpoint: WebhookEndpoint, by: AbstractBaseUser | None) -> None:
+    """Remove an endpoint with its messages and their delivery log; the audit trail keeps that it was there."""
+    cohort_ids = [endpoint.cohort_id] if endpoint.cohort_id else []
+    change = RowChange(
+        model=WebhookEndpoint,
+        pk=endpoint.pk,
+        label=str(endpoint),
+        before=row_snapshot(endpoint),
+        after=None,
+        cohort_ids=frozenset(cohort_ids),
+    )
+    endpoint.delete()
+    audit_write(changes=[change], by=by, reason="Webhook endpoint removed.")
