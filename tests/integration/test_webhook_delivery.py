@@ -98,7 +98,8 @@ def test_every_event_arrives_signed_exactly_once_by_its_id_and_in_order_per_meet
             )
 
     print(
-        f"\nbefore kill {arrived_before_kill}, unique {len(receiver.unique)}, deliveries {len(receiver.deliveries)}"
+        f"\nkill -9 after {arrived_before_kill} of {len(rows)} messages; "
+        f"{len(receiver.deliveries) - len(receiver.unique)} repeated by id"
     )
     assert receiver.refused == []
     assert set(Notification.objects.filter(pk__in=[r.pk for r in rows]).values_list("status", flat=True)) == {
