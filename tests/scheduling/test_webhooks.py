@@ -147,12 +147,14 @@ def test_an_endpoint_hears_only_its_events_its_cohort_and_what_happened_after_it
     off = register("https://c.example.org/").endpoint
     endpoint_update(endpoint=off, changes={"is_active": False}, by=None)
     register("https://d.example.org/", events=["meeting.moved"], cohort=meeting.series.cohort)
+    register("https://e.example.org/", cohort=meeting.series.cohort)
 
     sync_meeting_notifications(meetings=[meeting])  # the planned version again: older than every endpoint
     meeting_move(meeting=meeting, starts_at=dt.datetime(2027, 1, 12, 10, tzinfo=UTC))
 
     assert [(row.webhook_endpoint.url, row.payload["type"]) for row in webhook_rows()] == [
-        ("https://d.example.org/", "meeting.moved")
+        ("https://d.example.org/", "meeting.moved"),
+        ("https://e.example.org/", "meeting.moved"),
     ]
 
 
