@@ -614,6 +614,14 @@ class RotateSecretSerializer(serializers.Serializer):
     )
 
 
+class WebhookEndpointFilter(IdFilterSet):
+    is_active = StrictBooleanFilter(label="true: endpoints switched on; false: those switched off.")
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["is_active", "cohort"]
+
+
 class WebhookEndpointViewSet(viewsets.ModelViewSet):
     """Integrations' webhook endpoints, for staff. Each hears of the events it picked (meetings planned, moved,
     cancelled, held or missed; mentorships created or ended; pair health findings opened), for one cohort or all,
@@ -625,7 +633,7 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
     serializer_class = WebhookEndpointSerializer
     permission_classes = [IsStaff]
     queryset = WebhookEndpoint.objects.order_by("name", "pk")
-    filterset_fields = ["is_active", "cohort"]
+    filterset_class = WebhookEndpointFilter
 
     def perform_create(self, serializer: WebhookEndpointSerializer) -> None:
         try:
