@@ -39,14 +39,16 @@ from cohort.models import Cohort
 from mentors.models import Mentor
 from mentors.services import mentor_logins_create
 from scheduling.channels import deliver, loggable_webhook
-from scheduling.models import Meeting, Notification
+from scheduling.models import Meeting, Notification, WebhookEndpoint
 from scheduling.notifications.messages import compose_message
 from scheduling.notifications.oversight import (
     escalate_dead_webhook,
     write_check_in_digests,
 )
 from scheduling.notifications.reminders import sync_meeting_notifications
+from scheduling.notifications.webhooks import endpoint_failed
 from scheduling.services.health import cohort_health_sync
+from scheduling.services.webhooks import endpoint_create
 from scholars.models import BusyBlock, CalendarSource, Scholar
 from scholars.services import scholar_logins_create
 from tests.factories import (
@@ -272,6 +274,25 @@ def escalation_of_a_dead_slack_webhook(world: World) -> SentMail:
     return notification_mail(world.staff, kind=Kind.ESCALATION, payload__reason="dead_webhook")
 
 
+def webhook_endpoint_switched_off(world: World) -> SentMail:
+    endpoint = endpoint_create(
+        endpoint=WebhookEndpoint(
+            name="CRM",
+            url="https://hooks.example.org/in",
+            events=["meeting.planned"],
+            disable_after_failures=1,
+        ),
+        by=world.staff,
+    ).endpoint
+    endpoint_failed(endpoint, detail="Endpoint HTTP 503: down", now=timezone.now())
+    return notification_mail(
+        world.staff,
+        links_to=(r"/admin/scheduling/webhookendpoint/\d+/change/",),
+        kind=Kind.ENDPOINT_DISABLED,
+        recipient_email=world.staff.email,
+    )
+
+
 def busy_mentor(world: World) -> None:
     """The mentor's own calendar shows them busy during the first meeting; the meeting rows then flag it."""
     source = CalendarSource.objects.create(
@@ -380,6 +401,7 @@ MAILS: dict[str, tuple[Callable[[World], SentMail], str | None]] = {
     "pair health finding to staff": (health_finding_to_staff, Kind.HEALTH_FINDING),
     "pair health finding to the mentor": (health_finding_to_the_mentor, Kind.HEALTH_FINDING),
     "escalation: dead Slack webhook": (escalation_of_a_dead_slack_webhook, Kind.ESCALATION),
+    "webhook endpoint switched off": (webhook_endpoint_switched_off, Kind.ENDPOINT_DISABLED),
     "calendar clash to the busy mentor": (clash_notice_to_the_busy_mentor, Kind.CLASH),
     "calendar clash to staff": (clash_notice_to_staff, Kind.CLASH),
     "sign-in link for a scholar": (sign_in_link_for_the_scholar, None),
@@ -490,7 +512,8 @@ def test_every_link_in_the_mail_opens_for_its_recipient(kind, world):
 def test_every_kind_of_notification_has_a_mail_above():
     covered = {notification_kind for _, notification_kind in MAILS.values() if notification_kind}
 
-    assert covered == set(Kind.values)
+    # A webhook event is a signed POST to an integration, never a mail (tests/scheduling/test_webhooks.py).
+    assert covered == set(Kind.values) - {Kind.WEBHOOK_EVENT}
 
 
 def test_a_sign_in_link_lands_a_scholar_and_a_mentor_on_their_own_page(world):
