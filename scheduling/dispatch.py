@@ -47,7 +47,7 @@ from scheduling.channels import (
     loggable_address,
     loggable_webhook,
 )
-from scheduling.models import DeliveryAttempt, Meeting, Notification
+from scheduling.models import DeliveryAttempt, Meeting, Notification, WebhookEndpoint
 from scheduling.notifications import webhooks
 from scheduling.notifications.clashes import open_clash_of, open_clashes_told_by
 from scheduling.notifications.messages import NothingToSend, compose_message, recipient_address, recipient_of
@@ -394,6 +394,10 @@ class _Batch:
             )
         if notification.kind == Kind.CLASH:
             rows = rows.filter(Exists(open_clashes_told_by(notification)))
+        if notification.channel == Channel.WEBHOOK:
+            rows = rows.filter(
+                Exists(WebhookEndpoint.objects.filter(pk=notification.webhook_endpoint_id, is_active=True))
+            )
         return rows.update(lease_expires_at=timezone.now() + lease_length()) > 0
 
     def still_claimed(self, notification: Notification) -> bool:
@@ -527,14 +531,13 @@ def _attempt(notification: Notification, *, batch: _Batch, as_of: dt.datetime) -
         )
     recipient = (notification.recipient_mentor_id, notification.recipient_scholar_id, message.address)
     if recipient in batch.switched_off:
-        if message.channel == Channel.WEBHOOK:
-            return _Result(notification, Status.FAILED, ENDPOINT_SWITCHED_OFF)
         return _Result(
             notification, Status.SKIPPED, "Not sent: the recipient's Slack webhook was just switched off."
         )
-    waiting = _waiting_behind(notification, now=batch.attempt)
-    if waiting is not None:
-        return waiting
+    if message.channel == Channel.WEBHOOK:
+        waiting = _webhook_gate(notification, now=timezone.now())
+        if waiting is not None:
+            return waiting
     address = loggable_address(message)
     if message.channel in batch.down:
         # Logged at the time of the verdict it follows, so the delivery log orders outages right.
@@ -545,6 +548,8 @@ def _attempt(notification: Notification, *, batch: _Batch, as_of: dt.datetime) -
     if not batch.hold_for_delivery(notification):
         if not batch.still_claimed(notification):
             return None
+        if message.channel == Channel.WEBHOOK:
+            return _Result(notification, Status.FAILED, webhooks.KEPT_BACK)
         return _Result(
             notification, Status.SUPERSEDED, "The meeting changed while the message was being sent."
         )
@@ -553,7 +558,7 @@ def _attempt(notification: Notification, *, batch: _Batch, as_of: dt.datetime) -
     except DeliveryError as error:
         failed = _failed_attempt(notification, attempt=batch.attempt, error=error, address=address)
         if message.channel == Channel.WEBHOOK:
-            return _webhook_failed(notification, failed, recipient=recipient, batch=batch)
+            return _webhook_failed(notification, failed)
         if isinstance(error, ServerUnreachable):
             batch.down[message.channel] = (error, failed.at)
         if error.permanent and message.channel == Channel.SLACK:
@@ -581,28 +586,36 @@ def _attempt(notification: Notification, *, batch: _Batch, as_of: dt.datetime) -
     return _Result(notification, Status.SENT, log=(Outcome.SENT, address, message.message_id))
 
 
-ENDPOINT_SWITCHED_OFF = "Not sent: the endpoint is switched off; switching it on sends it."
-
-
-def _webhook_failed(
-    notification: Notification, failed: _Result, *, recipient: tuple, batch: _Batch
-) -> _Result:
-    """A failed attempt at an endpoint counts towards switching it off; the attempt that does so fails this
-    message and the batch's other messages to it, to be sent again when staff switch it back on."""
-    endpoint = notification.webhook_endpoint
-    if not webhooks.endpoint_failed(endpoint, detail=failed.detail, now=failed.at):
+def _webhook_failed(notification: Notification, failed: _Result) -> _Result:
+    """A failed attempt at an endpoint pauses it and counts towards switching it off; the attempt that switches it
+    off keeps this message back, with the others, until staff switch it on."""
+    if not webhooks.endpoint_failed(notification.webhook_endpoint, detail=failed.detail, now=failed.at):
         return failed
-    batch.switched_off.add(recipient)
     return replace(
-        failed, status=Status.FAILED, retry_at=None, detail=f"{ENDPOINT_SWITCHED_OFF} {failed.detail}"
+        failed, status=Status.FAILED, retry_at=None, detail=f"{webhooks.KEPT_BACK} {failed.detail}"
     )
 
 
-def _waiting_behind(notification: Notification, *, now: dt.datetime) -> _Result | None:
-    """A webhook message goes only once every earlier message to its endpoint about the same thing has gone (or
-    failed for good): put off, uncounted, while one is still to go."""
-    if notification.channel != Channel.WEBHOOK:
-        return None
+def _webhook_gate(notification: Notification, *, now: dt.datetime) -> _Result | None:
+    """Whether a webhook message may go now, from the endpoint as it is now (not as the batch loaded it): kept back
+    while it is switched off; put off, uncounted, while it is paused after a failure, or while an earlier message
+    to it about the same thing is still to go (one failed for good no longer holds the others up)."""
+    endpoint = (
+        WebhookEndpoint.objects.filter(pk=notification.webhook_endpoint_id)
+        .values_list("is_active", "paused_until")
+        .first()
+    )
+    is_active, paused_until = endpoint or (False, None)
+    if not is_active:
+        return _Result(notification, Status.FAILED, webhooks.KEPT_BACK)
+    if paused_until is not None and paused_until > now:
+        return _Result(
+            notification,
+            Status.PENDING,
+            f"Waiting: the endpoint failed just now and is tried again from {paused_until.isoformat()}.",
+            retry_at=paused_until,
+            uncounted=True,
+        )
     earlier = (
         Notification.objects.filter(
             webhook_endpoint_id=notification.webhook_endpoint_id,
@@ -648,8 +661,6 @@ def _why_not_send(notification: Notification, *, at: dt.datetime) -> tuple[str, 
         )
         if reason:
             return Status.SKIPPED, f"Not sent: {reason}"
-    if notification.channel == Channel.WEBHOOK and not notification.webhook_endpoint.is_active:
-        return Status.FAILED, ENDPOINT_SWITCHED_OFF
     scholar = notification.recipient_scholar
     if notification.kind == Kind.CHECKIN_PROMPT:
         week = dt.date.fromisoformat(notification.payload["week_start"])
@@ -708,7 +719,9 @@ def _failed_attempt(
         detail,
     )
     give_up_at = notification.due_at + dt.timedelta(seconds=settings.NOTIFICATION_RETRY_FOR_SECONDS)
-    if retry_at > give_up_at:
+    # A webhook message is never given up for its age: its endpoint is switched off after repeated failures instead,
+    # and what that keeps back goes when it is switched on, however long after.
+    if retry_at > give_up_at and notification.channel != Channel.WEBHOOK:
         detail = f"Gave up at attempt {notification.attempts}: {detail}"
         logger.error("Notification %s failed for good: %s", notification.pk, detail)
         return _Result(notification, Status.FAILED, detail, log=log, at=at)
@@ -786,7 +799,14 @@ def _mark(results: list[_Result], *, attempt: dt.datetime) -> None:
 
 
 def _log(results: list[_Result]) -> None:
-    """The delivery log entries of ``results``, in one INSERT."""
+    """The delivery log entries of ``results``, in one INSERT; none for a row deleted meanwhile (its webhook
+    endpoint removed while the batch ran)."""
+    logged = [result for result in results if result.log is not None]
+    if not logged:
+        return
+    still_there = {r.notification.pk for r in logged}
+    if any(r.notification.channel == Channel.WEBHOOK for r in logged):
+        still_there = set(Notification.objects.filter(pk__in=still_there).values_list("pk", flat=True))
     DeliveryAttempt.objects.bulk_create(
         DeliveryAttempt(
             notification=result.notification,
@@ -796,8 +816,8 @@ def _log(results: list[_Result]) -> None:
             outcome=outcome,
             detail=detail,
         )
-        for result in results
-        if result.log is not None
+        for result in logged
+        if result.notification.pk in still_there
         for outcome, address, detail in [result.log]
     )
 

@@ -413,9 +413,10 @@ class WebhookEndpoint(TimeStamped):
     ``scheduling.webhook_signatures``), from the notification outbox. Staff register it; it is switched off by
     itself after ``disable_after_failures`` failed attempts in a row, and staff are told."""
 
-    # The secrets are credentials: the audit trail records that they changed, never their value.
+    # The secrets are credentials, and so may the URL's path be: the audit trail records that they changed, never
+    # their value.
     audit_hidden_fields: ClassVar[frozenset[str]] = frozenset(
-        {"secret_encrypted", "previous_secret_encrypted"}
+        {"url", "secret_encrypted", "previous_secret_encrypted"}
     )
 
     name = models.CharField(max_length=200, help_text='Who listens here, for staff: "CRM", "Data warehouse".')
@@ -445,6 +446,9 @@ class WebhookEndpoint(TimeStamped):
     disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
     disabled_reason = models.TextField(blank=True, editable=False)
     failures_in_a_row = models.PositiveIntegerField(default=0, editable=False)
+    paused_until = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="After a failure, its messages wait until then."
+    )
     disable_after_failures = models.PositiveSmallIntegerField(
         default=20,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_FAILURES_BEFORE_DISABLING)],

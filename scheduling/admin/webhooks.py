@@ -123,7 +123,7 @@ class WebhookEndpointAdmin(RoleScopedAdmin):
             endpoint_delete(endpoint=endpoint, by=request.user)
 
     @admin.action(
-        description="Rotate the signing secret (the old one signs too for a while)", permissions=["staff"]
+        description="Rotate the signing secret (the old one signs too for a while)", permissions=["change"]
     )
     def rotate_secret(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> HttpResponse:
         return self._show_secrets(

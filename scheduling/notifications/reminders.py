@@ -32,7 +32,7 @@ from scheduling.notifications.rows import (
     with_attendees,
     write_rows,
 )
-from scheduling.notifications.webhooks import events_write, meeting_events
+from scheduling.notifications.webhooks import meeting_events_write
 from scheduling.services.feedback import FEEDBACK_DELAY, RATEABLE_STATUSES
 from scholars.models import Mentorship, Scholar
 
@@ -103,7 +103,7 @@ def sync_meeting_notifications(*, meetings: Sequence[Meeting], now: dt.datetime 
     report = write_rows(wanted, supersede=(pk for key, pk in pending.items() if key not in wanted_keys))
 
     report += _feedback_requests_sync(loaded, now=now)
-    report += events_write(meeting_events(loaded))
+    report += meeting_events_write(loaded)
     meeting_clashes_sync(meetings=loaded, now=now)
     scholar_ids = {s.pk for m in loaded for s in m.series.scholars.all()}
     return report + _sync_check_in_prompts(scholar_ids=scholar_ids, now=now)

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cohort.models import Cohort
+from cohort.services import RowChange, audit_write
 from scheduling.models import HealthFinding, Meeting, Notification, WebhookEndpoint, WebhookEvent
 from scheduling.notifications.rows import (
     Channel,
@@ -51,6 +52,8 @@ EVENT_OF_MEETING_STATUS = {
 # so a week covers any pause of the workers.
 ENDED_LOOKBACK = dt.timedelta(days=7)
 KEY_PREFIX = "webhook:"
+# The last error of a message an endpoint's being switched off keeps back; switching it on sends those again.
+KEPT_BACK = "Kept back: the endpoint is switched off; switching it on sends it."
 
 
 @dataclass(frozen=True)
@@ -73,8 +76,11 @@ def ordering_prefix(notification: Notification) -> str:
 
 
 def message_id(notification: Notification) -> str:
-    """The ``webhook-id``: the same on every attempt at one message, so a receiver can drop a repeat."""
-    return "msg_" + hashlib.sha256(notification.dedupe_key.encode()).hexdigest()[:32]
+    """The ``webhook-id``: the same on every attempt at one message, so a receiver can drop a repeat; the
+    endpoint's registration is in it, so two deployments (staging and production) never share one."""
+    endpoint = notification.webhook_endpoint
+    salted = f"{endpoint.pk}:{endpoint.created_at.isoformat()}|{notification.dedupe_key}"
+    return "msg_" + hashlib.sha256(salted.encode()).hexdigest()[:32]
 
 
 def message_body(notification: Notification) -> bytes:
@@ -83,22 +89,19 @@ def message_body(notification: Notification) -> bytes:
 
 
 def listening_endpoints() -> list[WebhookEndpoint]:
-    return list(WebhookEndpoint.objects.filter(is_active=True))
+    """Every endpoint, switched on or off: one switched off keeps its messages back until it is on again."""
+    return list(WebhookEndpoint.objects.all())
 
 
-def events_write(
-    events: Iterable[Event], *, endpoints: Sequence[WebhookEndpoint] | None = None
-) -> WriteReport:
-    """A row for each event and each active endpoint that picked its type, for its cohort, registered before it
-    happened."""
-    endpoints = listening_endpoints() if endpoints is None else endpoints
-    if not endpoints:
-        return WriteReport()
+def events_write(events: Iterable[Event], *, endpoints: Sequence[WebhookEndpoint]) -> WriteReport:
+    """A row for each event and each endpoint that picked its type, for its cohort, registered before it happened;
+    kept back (failed, sent when it is switched on) for an endpoint switched off."""
     rows = []
     for event in events:
         for endpoint in endpoints:
             if not _hears(endpoint, event):
                 continue
+            kept_back = {} if endpoint.is_active else {"status": Status.FAILED, "last_error": KEPT_BACK}
             rows.append(
                 Notification(
                     kind=Kind.WEBHOOK_EVENT,
@@ -109,9 +112,20 @@ def events_write(
                     meeting=event.meeting,
                     meeting_version=event.meeting.version if event.meeting else None,
                     payload={"type": event.type.value, "timestamp": event.at.isoformat(), "data": event.data},
+                    **kept_back,
                 )
             )
     return write_rows(Wanted(row, creatable=True) for row in rows)
+
+
+def meeting_events_write(meetings: Sequence[Meeting]) -> WriteReport:
+    """The current version of each of ``meetings`` (loaded as ``rows.with_attendees`` loads them), for the
+    endpoints registered before it was written."""
+    endpoints = listening_endpoints()
+    if not endpoints:
+        return WriteReport()
+    first = min(endpoint.created_at for endpoint in endpoints)
+    return events_write(meeting_events(m for m in meetings if m.updated_at >= first), endpoints=endpoints)
 
 
 def _hears(endpoint: WebhookEndpoint, event: Event) -> bool:
@@ -224,7 +238,7 @@ def last_day(mentorship: Mentorship) -> dt.date:
 def ended_mentorships_write(*, as_of: dt.datetime) -> WriteReport:
     """``mentorship.ended`` for mentorships whose last day is over (in UTC) by ``as_of``, within ENDED_LOOKBACK,
     once each: the periodic pass's part."""
-    endpoints = [e for e in listening_endpoints() if WebhookEvent.MENTORSHIP_ENDED in e.events]
+    endpoints = [e for e in listening_endpoints() if WebhookEvent.MENTORSHIP_ENDED.value in e.events]
     if not endpoints:
         return WriteReport()
     today = as_of.date()
@@ -259,7 +273,10 @@ def ended_mentorships_write(*, as_of: dt.datetime) -> WriteReport:
 
 def findings_opened_write(*, findings: Sequence[HealthFinding]) -> WriteReport:
     """``health_finding.opened`` for findings just opened."""
-    return events_write(
+    endpoints = listening_endpoints() if findings else []
+    if not endpoints:
+        return WriteReport()
+    events = [
         Event(
             type=WebhookEvent.HEALTH_FINDING_OPENED,
             cohort_id=finding.cohort_id,
@@ -281,48 +298,78 @@ def findings_opened_write(*, findings: Sequence[HealthFinding]) -> WriteReport:
             },
         )
         for finding in findings
-    )
+    ]
+    return events_write(events, endpoints=endpoints)
 
 
 # --- Endpoints that keep failing -----------------------------------------------------------------------------
 
 
 def endpoint_delivered(endpoint: WebhookEndpoint) -> None:
-    """A message went through: the count of failures in a row starts again."""
-    WebhookEndpoint.objects.filter(pk=endpoint.pk, failures_in_a_row__gt=0).update(failures_in_a_row=0)
+    """A message went through: the count of failures in a row starts again, and nothing waits for a pause."""
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).filter(
+        Q(failures_in_a_row__gt=0) | Q(paused_until__isnull=False)
+    ).update(failures_in_a_row=0, paused_until=None)
 
 
 def endpoint_failed(endpoint: WebhookEndpoint, *, detail: str, now: dt.datetime) -> bool:
-    """Count a failed attempt; the attempt that reaches the endpoint's limit switches it off, fails its messages
-    still to go (sent again if staff switch it back on) and tells staff, once. Returns whether it is off."""
-    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failures_in_a_row=F("failures_in_a_row") + 1)
+    """Count a failed attempt and pause the endpoint: its other messages wait (uncounted) until the pause is over,
+    base, 2 × base … seconds (NOTIFICATION_RETRY_BASE_SECONDS, at most NOTIFICATION_RETRY_MAX_SECONDS), so an
+    outage counts one failure per pause, however many messages are waiting. The attempt that reaches the
+    endpoint's limit switches it off, keeps its messages back (sent when staff switch it on) and tells staff,
+    once; the audit trail records it. Returns whether it is off."""
+    failures = (
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).values_list("failures_in_a_row", flat=True).first()
+        or 0
+    ) + 1
+    pause = min(
+        settings.NOTIFICATION_RETRY_BASE_SECONDS * 2 ** min(failures - 1, 32),
+        settings.NOTIFICATION_RETRY_MAX_SECONDS,
+    )
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        failures_in_a_row=F("failures_in_a_row") + 1, paused_until=now + dt.timedelta(seconds=pause)
+    )
     reason = (
         f"Switched off after {endpoint.disable_after_failures} failed attempts in a row; the last: {detail}"
     )
     switched_off = WebhookEndpoint.objects.filter(
         pk=endpoint.pk, is_active=True, failures_in_a_row__gte=F("disable_after_failures")
-    ).update(is_active=False, disabled_at=now, disabled_reason=reason[:2000], updated_at=now)
+    ).update(
+        is_active=False, disabled_at=now, disabled_reason=reason[:2000], paused_until=None, updated_at=now
+    )
     if not switched_off:
         return not WebhookEndpoint.objects.filter(pk=endpoint.pk, is_active=True).exists()
     logger.warning("Switched off the webhook endpoint %s (#%s): %s", endpoint, endpoint.pk, reason)
-    endpoint_messages_fail(
-        endpoint, detail="Not sent: the endpoint was switched off after failing repeatedly."
+    endpoint_messages_keep_back(endpoint)
+    audit_write(
+        changes=[
+            RowChange(
+                model=WebhookEndpoint,
+                pk=endpoint.pk,
+                label=str(endpoint),
+                before={"is_active": "True"},
+                after={"is_active": "False"},
+                cohort_ids=frozenset([endpoint.cohort_id] if endpoint.cohort_id else []),
+            )
+        ],
+        by=None,
+        reason=reason,
     )
     _tell_staff_endpoint_disabled(endpoint, at=now)
     return True
 
 
-def endpoint_messages_fail(endpoint: WebhookEndpoint, *, detail: str) -> int:
-    """Fail an endpoint's messages still to go, so they wait for staff to switch it on again."""
+def endpoint_messages_keep_back(endpoint: WebhookEndpoint) -> int:
+    """Keep back an endpoint's messages still to go, until it is switched on again."""
     return Notification.objects.filter(webhook_endpoint=endpoint, status=Status.PENDING).update(
-        status=Status.FAILED, last_error=detail, retry_at=None, updated_at=timezone.now()
+        status=Status.FAILED, last_error=KEPT_BACK, retry_at=None, updated_at=timezone.now()
     )
 
 
 def held_back(endpoint: WebhookEndpoint) -> QuerySet[Notification]:
-    """The messages an endpoint's switching off kept back: sent again when it is switched on."""
+    """The messages kept back while the endpoint was switched off: sent again when it is switched on."""
     return Notification.objects.filter(
-        webhook_endpoint=endpoint, status=Status.FAILED, updated_at__gte=endpoint.disabled_at
+        webhook_endpoint=endpoint, status=Status.FAILED, last_error__startswith=KEPT_BACK
     )
 
 

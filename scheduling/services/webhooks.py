@@ -20,7 +20,7 @@ from cohort import encryption
 from cohort.services import RowChange, acting_user, audit_write, row_snapshot
 from scheduling.dispatch import send_again
 from scheduling.models import WebhookEndpoint
-from scheduling.notifications.webhooks import endpoint_messages_fail, held_back
+from scheduling.notifications.webhooks import endpoint_messages_keep_back, held_back
 from scheduling.webhook_signatures import new_secret
 
 # What staff may set; the rest (secrets, failures, when it was switched off) the endpoint's life sets.
@@ -53,6 +53,8 @@ def endpoint_create(*, endpoint: WebhookEndpoint, by: AbstractBaseUser | None) -
     secret = new_secret()
     endpoint.secret_encrypted = encryption.encrypt(secret)
     endpoint.created_by = acting_user(by)
+    if not endpoint.is_active:
+        endpoint.disabled_at, endpoint.disabled_reason = timezone.now(), SWITCHED_OFF_BY_STAFF
     endpoint.full_clean()
     endpoint.save()
     _audit(endpoint, before=None, by=by, reason="Webhook endpoint registered.")
@@ -63,8 +65,8 @@ def endpoint_create(*, endpoint: WebhookEndpoint, by: AbstractBaseUser | None) -
 def endpoint_update(
     *, endpoint: WebhookEndpoint, changes: Mapping[str, object], by: AbstractBaseUser | None
 ) -> WebhookEndpoint:
-    """Change what staff may (``EDITABLE_FIELDS``). Switching it off fails its messages still to go; switching it
-    on sends again those its switching off kept back (``endpoint_switch_on``)."""
+    """Change what staff may (``EDITABLE_FIELDS``). Switching it off keeps its messages back, those still to go and
+    those its events write meanwhile; switching it on sends them, oldest first, with its count of failures reset."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"not an editable field of an endpoint: {', '.join(sorted(unknown))}")
@@ -75,19 +77,19 @@ def endpoint_update(
         setattr(endpoint, name, value)
     endpoint.full_clean()
     now = timezone.now()
+    reason = "Webhook endpoint changed."
     if was_active and not endpoint.is_active:
         endpoint.disabled_at, endpoint.disabled_reason = now, SWITCHED_OFF_BY_STAFF
-    kept_back = None
-    if endpoint.is_active and not was_active:
-        kept_back = list(held_back(endpoint).values_list("pk", flat=True))
-        endpoint.disabled_at, endpoint.disabled_reason, endpoint.failures_in_a_row = None, "", 0
-    endpoint.save()
-    if not endpoint.is_active and was_active:
-        endpoint_messages_fail(endpoint, detail=f"Not sent: {SWITCHED_OFF_BY_STAFF}")
-    reason = "Webhook endpoint changed."
-    if kept_back is not None:
-        resent = send_again(endpoint.notifications.filter(pk__in=kept_back), now=now)
+        endpoint.save()
+        endpoint_messages_keep_back(endpoint)
+    elif endpoint.is_active and not was_active:
+        endpoint.disabled_at, endpoint.disabled_reason = None, ""
+        endpoint.failures_in_a_row, endpoint.paused_until = 0, None
+        endpoint.save()
+        resent = send_again(held_back(endpoint), now=now)
         reason = f"Webhook endpoint switched on; {resent} kept-back message{'s' if resent != 1 else ''} sent again."
+    else:
+        endpoint.save()
     _audit(endpoint, before=before, by=by, reason=reason)
     return endpoint
 

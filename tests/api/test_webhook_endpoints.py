@@ -1,15 +1,18 @@
 """/api/v1/webhook-endpoints/: staff register, change, rotate and remove integrations' endpoints; the secret is in
 the answer to a create or a rotation only; bad input is a 400 by field; nobody else reaches them."""
 
+import datetime as dt
 import socket
 
 import pytest
 
 from cohort.models import AuditEntry
 from scheduling.models import Notification, WebhookEndpoint
+from scheduling.notifications.reminders import sync_meeting_notifications
 from scheduling.services.webhooks import endpoint_create
 from tests.api.conftest import client_for
-from tests.factories import MentorFactory, ScholarFactory, UserFactory
+from tests.factories import CohortFactory, MentorFactory, ScholarFactory, UserFactory
+from tests.meeting_rows import miras_one_on_one_with_sam
 
 pytestmark = pytest.mark.django_db
 
@@ -104,21 +107,28 @@ def test_switching_an_endpoint_on_again_sends_what_its_switching_off_kept_back(s
     endpoint = endpoint_create(endpoint=WebhookEndpoint(**NEW), by=None).endpoint
     off = staff.patch(f"{URL}{endpoint.pk}/", {"is_active": False}, format="json")
     assert (off.json()["is_active"], off.json()["disabled_reason"]) == (False, "Switched off by staff.")
-    kept = Notification.objects.create(
-        kind=Notification.Kind.WEBHOOK_EVENT,
-        channel=Notification.Channel.WEBHOOK,
-        dedupe_key=f"webhook:endpoint={endpoint.pk}:mentorship=1:created",
-        due_at=endpoint.created_at,
-        webhook_endpoint=endpoint,
-        status=Notification.Status.FAILED,
-        payload={"type": "mentorship.created"},
+    meeting = miras_one_on_one_with_sam(
+        cohort=CohortFactory(), time_zone="UTC", starts_at=dt.datetime(2027, 1, 11, 10, tzinfo=dt.UTC)
     )
+    sync_meeting_notifications(meetings=[meeting])  # planned while it is off: kept back
+    (kept,) = Notification.objects.filter(webhook_endpoint=endpoint)
+    assert (kept.status, kept.payload["type"]) == (Notification.Status.FAILED, "meeting.planned")
 
     on = staff.patch(f"{URL}{endpoint.pk}/", {"is_active": True}, format="json")
 
     assert (on.json()["is_active"], on.json()["disabled_at"]) == (True, None)
     kept.refresh_from_db()
     assert kept.status == Notification.Status.PENDING
+
+
+def test_an_endpoint_registered_switched_off_can_be_switched_on(staff, monkeypatch):
+    public_dns(monkeypatch)
+    created = staff.post(URL, {**NEW, "is_active": False}, format="json").json()
+    assert (created["is_active"], created["disabled_reason"]) == (False, "Switched off by staff.")
+
+    on = staff.patch(f"{URL}{created['id']}/", {"is_active": True}, format="json")
+
+    assert (on.status_code, on.json()["is_active"]) == (200, True)
 
 
 @pytest.mark.parametrize("role", ["mentor", "scholar", "anonymous"])

@@ -120,3 +120,9 @@ def test_every_event_arrives_signed_exactly_once_by_its_id_and_in_order_per_meet
     for received in receiver.unique:
         by_meeting.setdefault(received.body["data"]["meeting"]["id"], []).append(received.body["type"])
     assert by_meeting == {pk: ["meeting.planned", "meeting.moved", "meeting.cancelled"] for pk in meeting_ids}
+    # Repeats too: no message about a meeting arrives after a later one about it.
+    sequences: dict[int, list[int]] = {}
+    for received in receiver.deliveries:
+        meeting = received.body["data"]["meeting"]
+        sequences.setdefault(meeting["id"], []).append(meeting["sequence"])
+    assert all(seq == sorted(seq) for seq in sequences.values()), sequences

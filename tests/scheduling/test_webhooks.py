@@ -51,8 +51,9 @@ def send_due() -> None:
 
 
 def time_passes() -> None:
-    """Every retry and wait put off comes due."""
+    """Every retry, wait and pause put off comes due."""
     Notification.objects.filter(status=Status.PENDING).update(retry_at=None)
+    WebhookEndpoint.objects.update(paused_until=None)
 
 
 def webhook_rows(**filters):
@@ -152,9 +153,10 @@ def test_an_endpoint_hears_only_its_events_its_cohort_and_what_happened_after_it
     sync_meeting_notifications(meetings=[meeting])  # the planned version again: older than every endpoint
     meeting_move(meeting=meeting, starts_at=dt.datetime(2027, 1, 12, 10, tzinfo=UTC))
 
-    assert [(row.webhook_endpoint.url, row.payload["type"]) for row in webhook_rows()] == [
-        ("https://d.example.org/", "meeting.moved"),
-        ("https://e.example.org/", "meeting.moved"),
+    assert [(row.webhook_endpoint.url, row.payload["type"], row.status) for row in webhook_rows()] == [
+        ("https://c.example.org/", "meeting.moved", Status.FAILED),  # kept back while it is switched off
+        ("https://d.example.org/", "meeting.moved", Status.PENDING),
+        ("https://e.example.org/", "meeting.moved", Status.PENDING),
     ]
 
 
@@ -234,7 +236,7 @@ def test_a_later_message_about_a_meeting_waits_while_an_earlier_one_is_retried_a
         moved = meeting_move(meeting=meeting, starts_at=dt.datetime(2027, 1, 12, 10, tzinfo=UTC))
         meeting_cancel(meeting=moved)
 
-        send_due()  # the first fails; the two after it wait, untried
+        send_due()  # the first fails and pauses the endpoint; the two after it wait, untried
         planned, moved_row, cancelled_row = webhook_rows()
         assert (planned.status, planned.attempts, planned.last_error) == (
             Status.PENDING,
@@ -242,10 +244,19 @@ def test_a_later_message_about_a_meeting_waits_while_an_earlier_one_is_retried_a
             "Endpoint HTTP 503: ok",
         )
         for waiting in (moved_row, cancelled_row):
-            waiting.refresh_from_db()
             assert (waiting.status, waiting.attempts) == (Status.PENDING, 0)
-            assert waiting.last_error.startswith("Waiting for an earlier message about the same thing")
+            assert waiting.last_error.startswith("Waiting: the endpoint failed just now")
         assert receiver.requests == 1
+
+        # The pause is over but the first message's own retry is not due: the others wait behind it.
+        WebhookEndpoint.objects.update(paused_until=None)
+        Notification.objects.filter(pk__in=[moved_row.pk, cancelled_row.pk]).update(retry_at=None)
+        send_due()
+        moved_row.refresh_from_db()
+        assert moved_row.last_error == (
+            f"Waiting for an earlier message about the same thing (notification {planned.pk}) to go first."
+        )
+        assert (moved_row.attempts, receiver.requests) == (0, 1)
 
         for _ in range(4):
             time_passes()
@@ -351,3 +362,48 @@ def test_the_body_sent_is_the_event_as_written():
     (received,) = receiver.unique
     assert received.body["data"]["meeting"]["starts_at"] == "2027-01-11T10:00:00+00:00"
     assert json.loads(json.dumps(received.body)) == webhook_rows().get().payload
+
+
+def test_an_outage_counts_one_failure_per_pause_however_many_messages_wait():
+    with webhook_receiver([]) as receiver:
+        receiver.secrets.append(register(receiver.url, disable_after_failures=3).secret)
+        receiver.answer = lambda count: 503
+        for _ in range(5):
+            sync_meeting_notifications(meetings=[planned_meeting()])
+
+        send_due()
+
+    endpoint = WebhookEndpoint.objects.get()
+    assert (endpoint.is_active, endpoint.failures_in_a_row, receiver.requests) == (True, 1, 1)
+    assert endpoint.paused_until > timezone.now()
+    waiting = webhook_rows(attempts=0)
+    assert waiting.count() == 4
+    assert {row.retry_at for row in waiting} == {endpoint.paused_until}
+
+
+def test_switching_off_one_endpoint_leaves_another_at_the_same_address_alone():
+    with webhook_receiver([]) as receiver:
+        first = register(receiver.url, disable_after_failures=1).endpoint
+        second = register(receiver.url, disable_after_failures=5).endpoint
+        receiver.answer = lambda count: 500
+        sync_meeting_notifications(meetings=[planned_meeting()])
+
+        send_due()
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.is_active, second.is_active, second.failures_in_a_row) == (False, True, 1)
+    assert webhook_rows(webhook_endpoint=first).get().status == Status.FAILED
+    assert webhook_rows(webhook_endpoint=second).get().status == Status.PENDING
+
+
+def test_a_webhook_message_is_retried_however_old_it_is(settings):
+    settings.NOTIFICATION_RETRY_FOR_SECONDS = 0  # any other message would be given up at once
+    with webhook_receiver([]) as receiver:
+        receiver.secrets.append(register(receiver.url).secret)
+        receiver.answer = lambda count: 500
+        sync_meeting_notifications(meetings=[planned_meeting()])
+        send_due()
+
+    (row,) = webhook_rows()
+    assert (row.status, row.last_error) == (Status.PENDING, "Endpoint HTTP 500: ok")
