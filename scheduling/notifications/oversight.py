@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -13,25 +12,21 @@ from django.db.models import Q
 
 from cohort.dates import monday_of
 from cohort.models import Cohort, Person
-from scheduling.models import Notification
 from scheduling.notifications.clashes import clash_notices_write
 from scheduling.notifications.reminders import feedback_requests_write
 from scheduling.notifications.rows import (
-    Channel,
     Kind,
     Wanted,
     WriteReport,
     local_instant,
     person_key,
-    staff_alert_emails,
+    staff_rows,
     weekly_rows,
     write_rows,
 )
 from scheduling.notifications.webhooks import ended_mentorships_write
 from scheduling.services.health import running_cohorts, running_cohorts_health_sync
 from scholars.models import Mentorship, Scholar
-
-logger = logging.getLogger(__name__)
 
 # The digest of a week's check-ins reaches the mentor on the following Monday at this local time.
 DIGEST_LOCAL_TIME = dt.time(8, 0)
@@ -105,26 +100,15 @@ def escalate_dead_webhook(
 
 
 def _escalate(concerns: list[Concern], *, as_of: dt.datetime) -> WriteReport:
-    if not concerns:
-        return WriteReport()
-    recipients = staff_alert_emails()
-    if not recipients:
-        logger.warning(
-            "%d concerns but no staff address to escalate to: set STAFF_ALERT_EMAILS or give a staff user an "
-            "email address.",
-            len(concerns),
-        )
-        return WriteReport()
     rows = [
-        Notification(
-            kind=Kind.ESCALATION,
-            channel=Channel.EMAIL,
-            dedupe_key=f"{Kind.ESCALATION}:{c.reason}:{c.key}:week={c.week.isoformat()}:to={email}",
-            due_at=as_of,
-            recipient_email=email,
-            payload={"reason": c.reason, "week_start": c.week.isoformat(), **c.details},
-        )
+        row
         for c in concerns
-        for email in recipients
+        for row in staff_rows(
+            kind=Kind.ESCALATION,
+            key=f"{c.reason}:{c.key}:week={c.week.isoformat()}",
+            due_at=as_of,
+            payload={"reason": c.reason, "week_start": c.week.isoformat(), **c.details},
+            about=f"a concern ({c.reason})",
+        )
     ]
     return write_rows(Wanted(row, creatable=True) for row in rows)

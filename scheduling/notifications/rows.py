@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -16,6 +17,8 @@ from cohort.models import Person
 from mentors.models import Mentor
 from scheduling.models import Meeting, Notification
 from scholars.models import Scholar
+
+logger = logging.getLogger(__name__)
 
 Kind = Notification.Kind
 Channel = Notification.Channel
@@ -138,3 +141,25 @@ def staff_alert_emails() -> list[str]:
         .exclude(email="")
     )
     return sorted(set(users.values_list("email", flat=True)))
+
+
+def staff_rows(*, kind: str, key: str, due_at: dt.datetime, payload: dict, about: str) -> list[Notification]:
+    """One mail to each staff address (``staff_alert_emails``), keyed ``{kind}:{key}:to={address}``; none, and a
+    warning naming ``about``, when no staff address is set."""
+    recipients = staff_alert_emails()
+    if not recipients:
+        logger.warning(
+            "No staff address to tell of %s: set STAFF_ALERT_EMAILS or give a staff user an email address.",
+            about,
+        )
+    return [
+        Notification(
+            kind=kind,
+            channel=Channel.EMAIL,
+            dedupe_key=f"{kind}:{key}:to={email}",
+            due_at=due_at,
+            recipient_email=email,
+            payload=payload,
+        )
+        for email in recipients
+    ]

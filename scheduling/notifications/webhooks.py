@@ -34,7 +34,7 @@ from scheduling.notifications.rows import (
     Status,
     Wanted,
     WriteReport,
-    staff_alert_emails,
+    staff_rows,
     write_rows,
 )
 from scholars.models import Mentorship
@@ -374,23 +374,14 @@ def held_back(endpoint: WebhookEndpoint) -> QuerySet[Notification]:
 
 
 def _tell_staff_endpoint_disabled(endpoint: WebhookEndpoint, *, at: dt.datetime) -> WriteReport:
-    recipients = staff_alert_emails()
-    if not recipients:
-        logger.warning("A webhook endpoint was switched off but no staff address is set to tell.")
-    return write_rows(
-        Wanted(
-            Notification(
-                kind=Kind.ENDPOINT_DISABLED,
-                channel=Channel.EMAIL,
-                dedupe_key=f"{Kind.ENDPOINT_DISABLED}:endpoint={endpoint.pk}:at={at.isoformat()}:to={email}",
-                due_at=at,
-                recipient_email=email,
-                payload={"endpoint_id": endpoint.pk},
-            ),
-            creatable=True,
-        )
-        for email in recipients
+    rows = staff_rows(
+        kind=Kind.ENDPOINT_DISABLED,
+        key=f"endpoint={endpoint.pk}:at={at.isoformat()}",
+        due_at=at,
+        payload={"endpoint_id": endpoint.pk},
+        about="a webhook endpoint switched off",
     )
+    return write_rows(Wanted(row, creatable=True) for row in rows)
 
 
 def endpoint_admin_url(endpoint: WebhookEndpoint) -> str:
