@@ -15,6 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from standardwebhooks import Webhook, WebhookVerificationError
 
+from tests.integration.servers import serving
+
 
 @dataclass(frozen=True)
 class Received:
@@ -92,12 +94,6 @@ def webhook_receiver(secrets: list[str], *, path: str = "/hooks/cohortops") -> I
             if not isinstance(sys.exc_info()[1], ConnectionError):
                 super().handle_error(request, client_address)
 
-    server = Server(("127.0.0.1", 0), Handler)
-    receiver.url = f"http://127.0.0.1:{server.server_address[1]}{path}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Server(("127.0.0.1", 0), Handler)) as server:
+        receiver.url = f"http://127.0.0.1:{server.server_address[1]}{path}"
         yield receiver
-    finally:
-        server.shutdown()
-        server.server_close()

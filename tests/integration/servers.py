@@ -104,6 +104,18 @@ def smtp_server(*, port: int | None = None, rcpt_reply: str | None = None, data_
         controller.stop()
 
 
+@contextmanager
+def serving(server: ThreadingHTTPServer) -> Iterator[ThreadingHTTPServer]:
+    """``server`` answering from a thread of its own until the block ends."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 class RecordingWebhook:
     def __init__(self, status: int) -> None:
         self.status = status
@@ -128,14 +140,8 @@ def webhook_server(*, status: int = 200):
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as server:
         yield f"http://127.0.0.1:{server.server_address[1]}/services/T000/B000/secretpath", recording
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @dataclass
@@ -219,10 +225,5 @@ def calendar_server(*, tls: ssl.SSLContext | None = None) -> Iterator[RecordingC
     if tls is not None:
         server.socket = tls.wrap_socket(server.socket, server_side=True)
     recording = RecordingCalendarServer(server.server_address[1], scheme="https" if tls else "http")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield recording
-    finally:
-        server.shutdown()
-        server.server_close()
