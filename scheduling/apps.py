@@ -26,6 +26,9 @@ class SchedulingConfig(AppConfig):
         person_settings_changed.connect(
             receivers.reminders_follow_person, dispatch_uid="reminders_follow_person"
         )
+        person_settings_changed.connect(
+            receivers.meetings_follow_mentor_place, dispatch_uid="meetings_follow_mentor_place"
+        )
         busy_times_changed.connect(
             receivers.clashes_follow_busy_times, dispatch_uid="clashes_follow_busy_times"
         )

@@ -15,6 +15,7 @@ from scheduling.notifications.clashes import person_clashes_refresh
 from scheduling.notifications.reminders import NOTIFICATION_FIELDS, person_notifications_resync
 from scheduling.notifications.webhooks import mentorship_changes_write
 from scheduling.services.materialise import cohorts_meetings_refresh
+from scheduling.services.meeting_edits import mentor_place_followed
 from scholars.models import Mentorship, Scholar
 
 
@@ -41,6 +42,14 @@ def reminders_follow_person(sender: type, *, person: Person, fields: Sequence[st
     pending."""
     if NOTIFICATION_FIELDS.intersection(fields):
         person_notifications_resync(person=person)
+
+
+def meetings_follow_mentor_place(
+    sender: type, *, person: Person, fields: Sequence[str], **signal_kwargs
+) -> None:
+    """A mentor's own place changed: the meetings that take it show it, and their attendees are told."""
+    if isinstance(person, Mentor) and "meeting_place" in fields:
+        mentor_place_followed(mentor_id=person.pk)
 
 
 def clashes_follow_busy_times(sender: type, *, person: Mentor | Scholar, **signal_kwargs) -> None:

@@ -133,10 +133,16 @@ def _meeting_context(notification: Notification, zone: str) -> dict:
     recipient = recipient_of(notification)
     people = [series.mentor, *series.active_scholars()]
     previous = notification.payload.get("previous_starts_at")
+    was_at = dt.datetime.fromisoformat(previous) if previous else None
+    previous_place = notification.payload.get("previous_place")
+    # A change notice tells of a move, or of a new place at the same time (None: rows from before places were kept).
+    new_place = was_at == meeting.starts_at and previous_place is not None and previous_place != series.place
     return {
         "title": series.title,
         "when": format_span(meeting.starts_at, meeting.ends_at, zone),
-        "previously": format_instant(dt.datetime.fromisoformat(previous), zone) if previous else "",
+        "previously": format_instant(was_at, zone) if was_at else "",
+        "new_place": new_place,
+        "previous_place": previous_place if new_place else "",
         "with_names": [p.name for p in people if p != recipient],
         "where": series.place,
         "where_link": series.place_link,

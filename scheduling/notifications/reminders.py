@@ -85,20 +85,20 @@ def sync_meeting_notifications(*, meetings: Sequence[Meeting], now: dt.datetime 
         "pk", "dedupe_key", "status", "meeting_id", "meeting_version", "payload"
     )
     current_version = {m.pk: m.version for m in loaded}
-    # Per meeting, the latest earlier version's start, so a change notice can say where the meeting was.
-    previous_start: dict[int, tuple[int, str]] = {}
+    # Per meeting, the latest earlier version's payload, so a change notice can say when and where it was.
+    previous: dict[int, tuple[int, dict]] = {}
     pending: dict[str, int] = {}
     for pk, key, status, meeting_id, version, payload in existing:
         if status == Status.PENDING:
             pending[key] = pk
-        best = previous_start.get(meeting_id, (0, ""))[0]
+        best = previous.get(meeting_id, (0, {}))[0]
         if "starts_at" in payload and best < (version or 0) < current_version[meeting_id]:
-            previous_start[meeting_id] = (version, payload["starts_at"])
+            previous[meeting_id] = (version, payload)
 
     wanted: list[Wanted] = []
     for meeting in loaded:
-        was = previous_start.get(meeting.pk, (0, None))[1]
-        wanted.extend(_meeting_wanted(meeting, now=now, previous_starts_at=was))
+        was = previous.get(meeting.pk, (0, {}))[1]
+        wanted.extend(_meeting_wanted(meeting, now=now, previous=was))
     wanted_keys = {w.row.dedupe_key for w in wanted}
     report = write_rows(wanted, supersede=(pk for key, pk in pending.items() if key not in wanted_keys))
 
@@ -109,7 +109,8 @@ def sync_meeting_notifications(*, meetings: Sequence[Meeting], now: dt.datetime 
     return report + _sync_check_in_prompts(scholar_ids=scholar_ids, now=now)
 
 
-def _meeting_wanted(meeting: Meeting, *, now: dt.datetime, previous_starts_at: str | None) -> list[Wanted]:
+def _meeting_wanted(meeting: Meeting, *, now: dt.datetime, previous: dict) -> list[Wanted]:
+    """``previous``: the payload of the meeting's latest earlier version (empty when none is known)."""
     payload = _meeting_payload(meeting)
     notice_due = meeting.starts_at > now and meeting.starts_at - now <= NOTICE_HORIZON
     wanted = []
@@ -143,9 +144,12 @@ def _meeting_wanted(meeting: Meeting, *, now: dt.datetime, previous_starts_at: s
                     )
                     wanted.append(Wanted(reminder, creatable=due_at > now))
                 if meeting.version > 1:
-                    notice = row(
-                        Kind.CHANGE, person, channel, "", now, {"previous_starts_at": previous_starts_at}
-                    )
+                    # Rows written before places were kept in payloads know no previous place (None).
+                    was = {
+                        "previous_starts_at": previous.get("starts_at"),
+                        "previous_place": previous.get("place"),
+                    }
+                    notice = row(Kind.CHANGE, person, channel, "", now, was)
                     wanted.append(Wanted(notice, creatable=notice_due))
             elif meeting.status == Meeting.Status.CANCELLED:
                 wanted.append(
@@ -155,7 +159,11 @@ def _meeting_wanted(meeting: Meeting, *, now: dt.datetime, previous_starts_at: s
 
 
 def _meeting_payload(meeting: Meeting) -> dict:
-    return {"starts_at": meeting.starts_at.isoformat(), "ends_at": meeting.ends_at.isoformat()}
+    return {
+        "starts_at": meeting.starts_at.isoformat(),
+        "ends_at": meeting.ends_at.isoformat(),
+        "place": meeting.series.place,
+    }
 
 
 def _attendees(meeting: Meeting) -> list[Person]:

@@ -20,6 +20,7 @@ from cohort.services import RowChange, Snapshot, acting_user, audit_write, row_s
 from scheduling.feeds.generation import feeds_changed
 from scheduling.models import SETTLED_STATUSES, Meeting, MeetingSeries
 from scheduling.notifications.reminders import sync_meeting_notifications
+from scheduling.notifications.rows import LIVE_MEETING_STATUSES
 from scheduling.planner import Person as PlannedPerson
 from scheduling.planner.validate import inside_windows, outside_limits, over_caps
 from scheduling.problem_builder import mentor_person, scholar_person
@@ -265,8 +266,9 @@ def series_place_set(
     """Set where a recurring meeting happens (a video link or a room; empty: the mentor's own place).
 
     It is set on every series of the same meeting with the same mentor in the cohort (the stretches one meeting
-    is published as, and the ones a re-plan makes from them), each bumped, so feeds show it at once. Raises
-    ValidationError on ``meeting_place``, having written nothing.
+    is published as, and the ones a re-plan makes from them), each bumped, so feeds show it at once, and its
+    attendees are told (``_attendees_told_of_place``). Raises ValidationError on ``meeting_place``, having written
+    nothing.
     """
     place = place.strip()
     try:
@@ -286,7 +288,39 @@ def series_place_set(
         changes.append(RowChange.of(row, before=before, cohort_ids=[row.cohort_id]))
     if changes:
         audit_write(changes=changes, by=by)
+        _attendees_told_of_place([change.pk for change in changes])
     return rows.get(pk=series.pk)
+
+
+@transaction.atomic
+def mentor_place_followed(*, mentor_id: int) -> None:
+    """The mentor's own place changed: the series that take it (no place of their own) show it from now on, and
+    their attendees are told as they are of a series' new place."""
+    series_ids = list(
+        MeetingSeries.objects.select_for_update()
+        .filter(mentor_id=mentor_id, meeting_place="", ends_on__gte=timezone.localdate())
+        .values_list("pk", flat=True)
+    )
+    if series_ids:
+        MeetingSeries.objects.filter(pk__in=series_ids).update(
+            version=F("version") + 1, updated_at=timezone.now()
+        )
+        _attendees_told_of_place(series_ids)
+
+
+def _attendees_told_of_place(series_ids: list[int]) -> None:
+    """Each upcoming meeting of the series gets a new version, as a move gives it: calendars that imported it or
+    its invitation take the new place (SEQUENCE goes up), reminders carry it, and attendees get a change notice
+    for the meetings close enough to be told of a move."""
+    now = timezone.now()
+    upcoming = Meeting.objects.select_for_update().filter(
+        series_id__in=series_ids, status__in=LIVE_MEETING_STATUSES, starts_at__gt=now
+    )
+    meetings = list(upcoming)
+    Meeting.objects.filter(pk__in=[meeting.pk for meeting in meetings]).update(
+        version=F("version") + 1, updated_at=now
+    )
+    sync_meeting_notifications(meetings=meetings, now=now)
 
 
 @transaction.atomic

@@ -223,6 +223,29 @@ def test_new_reminder_offsets_rewrite_the_mentors_pending_reminders(alice_client
     assert reminders.filter(recipient_scholar=alice.scholar).count() == 2
 
 
+def test_a_mentor_changing_their_own_place_tells_the_attendees_of_their_meetings(
+    alice_client, alice: MentorRows
+):
+    meeting = MeetingFactory(
+        series=MeetingSeriesFactory(
+            mentor=alice.mentor, cohort=alice.scholar.cohort, scholars=[alice.scholar]
+        ),
+        starts_at=timezone.now() + dt.timedelta(days=3),
+    )
+    sync_meeting_notifications(meetings=[meeting])
+    data = posted_back(alice_client.get(profile_url(alice))) | {"meeting_place": "Room 4.12"}
+
+    response = alice_client.post(profile_url(alice), data)
+
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    notices = Notification.objects.filter(
+        meeting=meeting, kind=Notification.Kind.CHANGE, meeting_version=meeting.version
+    )
+    assert (meeting.version, notices.count()) == (2, 2)
+    assert {notice.payload["previous_place"] for notice in notices} == {""}
+
+
 def test_a_mentor_sets_their_limits_on_their_own_page_with_days_as_check_boxes(
     alice_client, alice: MentorRows
 ):

@@ -19,7 +19,7 @@ from scheduling.models import MeetingSeries, Notification
 from scheduling.notifications.messages import compose_message
 from scheduling.notifications.reminders import sync_meeting_notifications
 from scheduling.services.materialise import meeting_place_kept
-from scheduling.services.meeting_edits import series_place_set
+from scheduling.services.meeting_edits import meeting_move, series_place_set
 from scheduling.services.planning import plan_apply, plan_cohort
 from tests.api.conftest import client_for
 from tests.factories import (
@@ -251,3 +251,97 @@ def test_a_patch_without_a_place_writes_nothing(meeting):
     assert response.status_code == 200
     assert MeetingSeries.objects.get(pk=series.pk).version == series.version
     assert not AuditEntry.objects.filter(changes__has_key="meeting_place").exists()
+
+
+# --- Telling attendees of a new place -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def upcoming(meeting):
+    """The fixture's series with a meeting the day after tomorrow (within the notice horizon), one in a month
+    and one held yesterday."""
+    series = meeting.series
+    now = timezone.now()
+    cohort = series.cohort
+    cohort.start_date, cohort.end_date = now.date() - dt.timedelta(days=7), now.date() + dt.timedelta(days=60)
+    cohort.save()
+    soon = MeetingFactory(series=series, starts_at=now + dt.timedelta(days=2))
+    later = MeetingFactory(series=series, starts_at=now + dt.timedelta(days=30))
+    held = MeetingFactory(series=series, starts_at=now - dt.timedelta(days=1), status="held")
+    sync_meeting_notifications(meetings=[soon, later, held])
+    return soon, later, held
+
+
+def _versions(*meetings):
+    return [type(m).objects.get(pk=m.pk).version for m in meetings]
+
+
+def _change_notices(meeting):
+    return Notification.objects.filter(kind=Notification.Kind.CHANGE, meeting=meeting, status="pending")
+
+
+def test_a_new_place_is_a_new_version_of_each_upcoming_meeting_and_the_attendees_are_told(upcoming):
+    soon, later, held = upcoming
+
+    series_place_set(series=soon.series, place=ROOM)
+
+    assert _versions(soon, later, held) == [2, 2, 1]
+    notices = list(_change_notices(soon))
+    assert {(n.recipient_mentor_id, n.recipient_scholar_id) for n in notices} == {
+        (soon.series.mentor_id, None),
+        (None, soon.series.scholars.get().pk),
+    }
+    # A month ahead is past the horizon of change notices: its reminders carry the new place.
+    assert not _change_notices(later).exists()
+    reminder = Notification.objects.filter(kind="reminder", meeting=later, status="pending").first()
+    assert (reminder.meeting_version, reminder.payload["place"]) == (2, ROOM)
+    assert not Notification.objects.filter(meeting=held, status="pending").exclude(kind="feedback_request")
+
+
+def test_the_notice_of_a_new_place_names_the_old_one_and_its_invitation_updates_the_event(upcoming):
+    soon = upcoming[0]
+
+    series_place_set(series=soon.series, place=ROOM)
+
+    notice = _change_notices(soon).filter(recipient_scholar__isnull=False).get()
+    message = compose_message(notice, as_of=timezone.now())
+    assert message.subject.startswith(f"New place: {soon.series.title}, ")
+    assert f"A meeting of yours has a new place (it was {VIDEO}). It is at the same time:" in message.text
+    assert f"Where: {ROOM}" in message.text
+    assert f"<s>{VIDEO}</s>" in message.html
+    [invitation] = message.attachments
+    [event] = icalendar.Calendar.from_ical(invitation.content).walk("VEVENT")
+    assert (str(event["LOCATION"]), event["SEQUENCE"]) == (ROOM, 2)
+
+
+def test_a_move_is_still_told_as_a_move(upcoming):
+    soon = upcoming[0]
+    staff = UserFactory(username="staff", is_staff=True)
+    new_start = soon.starts_at + dt.timedelta(hours=1)
+
+    meeting_move(meeting=soon, starts_at=new_start, by=staff, by_staff=True, force=True, reason="a test")
+
+    notice = _change_notices(soon).filter(recipient_scholar__isnull=False).get()
+    message = compose_message(notice, as_of=timezone.now())
+    assert message.subject.startswith(f"Moved: {soon.series.title}, now ")
+    assert "A meeting of yours has moved (it was " in message.text
+
+
+def test_the_mentors_own_place_reaches_the_series_that_take_it(upcoming):
+    soon, later, held = upcoming
+    mentor = soon.series.mentor
+    own = MeetingSeriesFactory(mentor=mentor, cohort=soon.series.cohort, meeting_place=ROOM)
+    own_meeting = MeetingFactory(series=own, starts_at=timezone.now() + dt.timedelta(days=3))
+    versions = {s.pk: s.version for s in MeetingSeries.objects.all()}
+    staff = client_for(UserFactory(username="staff", is_staff=True))
+
+    new_place = "https://meet.example.org/noor-new"
+    response = staff.patch(f"/api/v1/mentors/{mentor.pk}/", {"meeting_place": new_place}, format="json")
+
+    assert response.status_code == 200, response.json()
+    assert _versions(soon, later, held, own_meeting) == [2, 2, 1, 1]
+    assert MeetingSeries.objects.get(pk=soon.series_id).version == versions[soon.series_id] + 1
+    assert MeetingSeries.objects.get(pk=own.pk).version == versions[own.pk]
+    notice = _change_notices(soon).filter(recipient_scholar__isnull=False).get()
+    assert f"(it was {VIDEO})" in compose_message(notice, as_of=timezone.now()).text
+    assert not _change_notices(own_meeting).exists()
