@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from cohort.selectors import is_staff_role, mentor_of
+from cohort.selectors import is_staff_role, owner_of
 
 
 class IsStaffOrReadOnly(BasePermission):
@@ -26,10 +26,15 @@ class IsStaff(BasePermission):
 
 
 class OwnsOrStaff(BasePermission):
-    """Writes on rows the caller's queryset already limits to their own (availability, blackouts)."""
+    """Writes on rows the caller's queryset already limits to their own (availability, blackouts): staff's, or a
+    person's of a kind the view's rows belong to (its ``owner_fields``)."""
 
     def has_permission(self, request, view) -> bool:
         user = request.user
         if not user.is_authenticated:
             return False
-        return request.method in SAFE_METHODS or is_staff_role(user) or mentor_of(user) is not None
+        return (
+            request.method in SAFE_METHODS
+            or is_staff_role(user)
+            or owner_of(user, view.owner_fields) is not None
+        )

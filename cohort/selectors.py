@@ -12,6 +12,8 @@ The mentor and scholar rows are reached through the user's reverse one-to-one li
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db.models import Model, QuerySet
 
 from cohort.models import Cohort, Stream
@@ -33,6 +35,16 @@ def mentor_of(user) -> Model | None:
 
 def scholar_of(user) -> Model | None:
     return _profile(user, "scholar")
+
+
+def owner_of(user, owner_fields: Sequence[str]) -> tuple[str, Model] | None:
+    """The caller as the person a row of theirs names (``owner_fields``: "mentor", "scholar" or both): the field
+    and the person, or None when they are neither kind."""
+    for field in ("mentor", "scholar"):
+        person = _profile(user, field) if field in owner_fields else None
+        if person is not None:
+            return field, person
+    return None
 
 
 # The group a mentor's login is in: what it may do in the admin (``mentors.services.MENTOR_PERMISSIONS``).

@@ -19,7 +19,7 @@ from cohort.api_mixins import MeetingInputsViewSetMixin
 from cohort.cadence import Cadence
 from cohort.models import MeetingLimits
 from cohort.permissions import IsStaff, IsStaffOrReadOnly, OwnsOrStaff
-from cohort.selectors import is_staff_role, mentor_of
+from cohort.selectors import is_staff_role, owner_of
 from cohort.serializers import MeetingLimitsFields, ModelSerializer
 from mentors.models import Availability, ExtraHours, ImportWarning, Mentor, StreamImportJob
 from mentors.selectors import (
@@ -102,6 +102,10 @@ class MentorViewSet(MeetingInputsViewSetMixin, viewsets.ModelViewSet):
         )
 
 
+# The fields naming whose a row is.
+OWNER_FIELDS = frozenset({"mentor", "scholar"})
+
+
 class ModelCleanMixin:
     """Run the model's own clean() so the API and the admin give the same field-level messages."""
 
@@ -124,39 +128,47 @@ class ModelCleanMixin:
 
 
 class OwnerScopedViewSet(viewsets.ModelViewSet):
-    """A mentor writes only their own rows: the owner comes from the caller, never from the request body."""
+    """A person writes only their own rows: the owner comes from the caller, never from the request body; staff
+    name exactly one (``owner_fields``: the kinds of person the rows belong to)."""
 
     permission_classes = [OwnsOrStaff]
+    owner_fields: tuple[str, ...] = ("mentor",)
 
     def perform_create(self, serializer) -> None:
-        mentor = mentor_of(self.request.user)
-        if is_staff_role(self.request.user) and serializer.validated_data.get("mentor"):
+        named = [field for field in self.owner_fields if serializer.validated_data.get(field)]
+        owner = owner_of(self.request.user, self.owner_fields)
+        if is_staff_role(self.request.user) and len(named) == 1:
             serializer.save()
-        elif mentor is not None:
-            serializer.save(mentor=mentor)
+        elif owner is not None:
+            serializer.save(**{owner[0]: owner[1]})
         else:
-            raise ValidationError({"mentor": "Say which mentor this belongs to."})
+            who = " or ".join(self.owner_fields)
+            said = f"Say which {who} this belongs to{': only one' if named else ''}."
+            raise ValidationError({field: [said] for field in named or self.owner_fields})
 
 
-class MentorOwnedSerializer(ModelCleanMixin, ModelSerializer):
-    """A row that belongs to a mentor: staff name the mentor; a mentor's rows are always their own."""
+class PersonOwnedSerializer(ModelCleanMixin, ModelSerializer):
+    """A row that belongs to a person (its ``mentor`` or ``scholar`` field): staff name the person; a mentor's or a
+    scholar's rows are always their own."""
 
     def get_fields(self):
         fields = super().get_fields()
         request = self.context.get("request")
         if request is not None and not is_staff_role(request.user):
-            fields["mentor"].read_only = True
+            for field in OWNER_FIELDS.intersection(fields):
+                fields[field].read_only = True
         return fields
 
     def _current(self) -> dict:
         current = super()._current()
         request = self.context.get("request")
-        if "mentor" not in current and request is not None and mentor_of(request.user):
-            current["mentor"] = mentor_of(request.user)
+        owner = owner_of(request.user, self.Meta.fields) if request is not None else None
+        if owner is not None and not OWNER_FIELDS.intersection(current):
+            current[owner[0]] = owner[1]
         return current
 
 
-class AvailabilitySerializer(MentorOwnedSerializer):
+class AvailabilitySerializer(PersonOwnedSerializer):
     class Meta:
         model = Availability
         fields = ["id", "mentor", "weekday", "start_time", "end_time"]
@@ -174,7 +186,7 @@ class AvailabilityViewSet(MeetingInputsViewSetMixin, OwnerScopedViewSet):
         return availability_for(self.request.user).order_by("mentor", "weekday", "start_time")
 
 
-class ExtraHoursSerializer(MentorOwnedSerializer):
+class ExtraHoursSerializer(PersonOwnedSerializer):
     class Meta:
         model = ExtraHours
         fields = ["id", "mentor", "date", "start_time", "end_time", "note"]

@@ -61,10 +61,11 @@ def upcoming_meetings_for(user, *, now: dt.datetime) -> QuerySet[Meeting]:
     )
 
 
-def meeting_statuses_ahead(mentor: Mentor, *, now: dt.datetime) -> dict[int, str]:
-    """The status of each of the mentor's meetings from ``now`` on: read before and after a write, it tells what
+def meeting_statuses_ahead(person: Mentor | Scholar, *, now: dt.datetime) -> dict[int, str]:
+    """The status of each of the person's meetings from ``now`` on: read before and after a write, it tells what
     the write did to them."""
-    return dict(Meeting.objects.filter(series__mentor=mentor, starts_at__gte=now).values_list("pk", "status"))
+    theirs = Q(series__mentor=person) if isinstance(person, Mentor) else Q(series__scholars=person)
+    return dict(Meeting.objects.filter(theirs, starts_at__gte=now).values_list("pk", "status").distinct())
 
 
 def meetings_outside_hours(mentor: Mentor, *, now: dt.datetime) -> list[Meeting]:

@@ -18,7 +18,7 @@ from cohort.permissions import IsStaff, IsStaffOrReadOnly
 from cohort.selectors import mentor_of, scholar_of
 from cohort.serializers import MeetingLimitsFields, ModelSerializer
 from cohort.services import meeting_limits_update
-from mentors.api import MentorOwnedSerializer, OwnerScopedViewSet
+from mentors.api import OwnerScopedViewSet, PersonOwnedSerializer
 from mentors.models import Mentor
 from scholars.calendar_sources import calendar_source_add, calendar_source_remove
 from scholars.forms import URL_MAX_LENGTH
@@ -146,20 +146,22 @@ class CheckInViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(CheckInSerializer(check_in).data, status=status.HTTP_201_CREATED)
 
 
-class BlackoutSerializer(MentorOwnedSerializer):
+class BlackoutSerializer(PersonOwnedSerializer):
     class Meta:
         model = Blackout
-        fields = ["id", "mentor", "start_date", "end_date", "start_time", "end_time", "reason"]
-        extra_kwargs = {"mentor": {"required": False}}
+        fields = ["id", "mentor", "scholar", "start_date", "end_date", "start_time", "end_time", "reason"]
+        extra_kwargs = {"mentor": {"required": False}, "scholar": {"required": False}}
 
 
 class BlackoutViewSet(MeetingInputsViewSetMixin, OwnerScopedViewSet):
     """Days away of a mentor or a scholar, whole or (with start_time and end_time, in their zone) part of each day.
-    Mentors write their own, staff anyone's; meetings then are cancelled at once and come back when the blackout is
+    Mentors and scholars write their own, staff anyone's (naming the mentor or the scholar); meetings then are
+    cancelled at once (a group meeting is missed only by whoever is away) and come back when the time away is
     lifted."""
 
     serializer_class = BlackoutSerializer
-    filterset_fields = ["mentor"]
+    filterset_fields = ["mentor", "scholar"]
+    owner_fields = ("mentor", "scholar")
 
     def get_queryset(self):
         return blackouts_for(self.request.user).order_by("start_date")

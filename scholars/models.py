@@ -270,6 +270,10 @@ class Blackout(MeetingInput, DateSpan):
 
     def clean(self) -> None:
         super().clean()
+        if self.mentor_id is not None and self.scholar_id is not None:
+            raise ValidationError(
+                {"scholar": "Time away is one person's: a mentor's or a scholar's, not both."}
+            )
         if (self.start_time is None) != (self.end_time is None):
             missing = "end_time" if self.end_time is None else "start_time"
             raise ValidationError({missing: "Give both times for part of a day, or neither for whole days."})

@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from cohort.admin_login import LockoutAdminAuthenticationForm
 from cohort.views import PublicPasswordResetView, sign_in, sign_in_with_link, sign_out
 from scheduling import pages
-from scheduling.pages import feedback, mentor, people, scholar
+from scheduling.pages import away, feedback, mentor, people, scholar
 from scheduling.views import calendar_feed
 
 admin.site.login_form = LockoutAdminAuthenticationForm
@@ -25,10 +25,10 @@ urlpatterns = [
     path("check-in/", scholar.check_in_this_week, name="check-in-this-week"),
     path("check-in/<str:week>/", scholar.check_in, name="check-in"),
     path("hours/", mentor.mentor_hours, name="hours"),
-    path("time-away/", mentor.time_away_add, name="time-away-add"),
-    path("time-away/<int:pk>/remove/", mentor.time_away_remove, name="time-away-remove"),
-    path("extra-hours/", mentor.extra_hours_add_page, name="extra-hours-add"),
-    path("extra-hours/<int:pk>/remove/", mentor.extra_hours_remove_page, name="extra-hours-remove"),
+    path("time-away/", away.time_away_add, name="time-away-add"),
+    path("time-away/<int:pk>/remove/", away.time_away_remove, name="time-away-remove"),
+    path("extra-hours/", away.extra_hours_add_page, name="extra-hours-add"),
+    path("extra-hours/<int:pk>/remove/", away.extra_hours_remove_page, name="extra-hours-remove"),
     path("feedback/<str:token>/", feedback.feedback_by_link, name="feedback-link"),
     path("meetings/<int:pk>/feedback/", feedback.feedback_signed_in, name="feedback"),
     # The admin's "forgotten your password?" for staff (before admin/, whose catch-all would answer first).

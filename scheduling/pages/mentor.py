@@ -1,50 +1,37 @@
-"""A mentor's own pages: their next two weeks, their weekly hours as a seven-day editor, their time away, their
-scholars with the latest check-ins, and their calendar links. The admin stays for what staff do.
+"""A mentor's own pages: their next two weeks, their weekly hours as a seven-day editor, their time away and
+extra hours (written through ``pages.away``), their scholars with the latest check-ins, and their calendar links.
+The admin stays for what staff do.
 
-After each save the page says what the save did to published meetings: which were cancelled or came back (their
-attendees are told by mail) and which now fall outside the mentor's hours (staff re-plan those; the week at a
-glance flags them). Writes go through ``mentors.services`` and ``scholars.services``, as the API's do.
+After each save the page says what the save did to published meetings (``people.saying_what_changed``): which were
+cancelled or came back (their attendees are told by mail) and which now fall outside the mentor's hours (staff
+re-plan those; the week at a glance flags them). Writes go through ``mentors.services``, as the API's do.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
-from django.forms import BaseForm
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.template.defaultfilters import pluralize
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from cohort.dates import WEEKDAY_NAMES, monday_of
 from mentors.forms import ExtraHoursForm, WeeklyHoursForm
 from mentors.models import ExtraHours, Mentor
-from mentors.services import extra_hours_add, extra_hours_remove, mentor_hours_replace
+from mentors.services import mentor_hours_replace
 from scheduling.models import HealthFinding, Meeting
-from scheduling.pages.people import TO_RATE_SHOWN, add_errors, feed_rows, own_page, person_render
+from scheduling.pages.people import TO_RATE_SHOWN, feed_rows, own_page, person_render, saying_what_changed
 from scheduling.problem_builder import limits_of, preferred_hours_of
-from scheduling.selectors import (
-    PLANNED,
-    meeting_statuses_ahead,
-    meetings_outside_hours,
-    unresolved_findings,
-)
+from scheduling.selectors import meetings_outside_hours, unresolved_findings
 from scheduling.services.feedback import meetings_to_rate
 from scholars.forms import TimeAwayForm
 from scholars.models import Blackout, CheckIn, Mentorship, Scholar
-from scholars.services import blackout_add, blackout_remove
 
 DAYS_SHOWN = 14
-# Beyond this many days a message gives the first and the last instead of each.
-MANY_DAYS = 3
 
 
 @dataclass(frozen=True)
@@ -103,10 +90,10 @@ def _hours_summary(mentor: Mentor) -> list[tuple[str, str]]:
 
 @own_page(mentors=True)
 def mentor_home(request: HttpRequest, mentor: Mentor) -> HttpResponse:
-    return _home_page(request, mentor)
+    return mentor_home_page(request, mentor)
 
 
-def _home_page(
+def mentor_home_page(
     request: HttpRequest,
     mentor: Mentor,
     blackout_form: TimeAwayForm | None = None,
@@ -145,7 +132,7 @@ def mentor_hours(request: HttpRequest, mentor: Mentor) -> HttpResponse:
     )
     if form.is_bound and form.is_valid():
         try:
-            _saying_what_changed(
+            saying_what_changed(
                 request,
                 mentor,
                 lambda: mentor_hours_replace(mentor=mentor, windows=form.windows, by=request.user),
@@ -162,143 +149,3 @@ def mentor_hours(request: HttpRequest, mentor: Mentor) -> HttpResponse:
         {"title": "Your weekly hours", "form": form, "zone": mentor.time_zone},
         400 if form.is_bound and form.errors else 200,
     )
-
-
-@require_POST
-@own_page(mentors=True)
-def time_away_add(request: HttpRequest, mentor: Mentor) -> HttpResponse:
-    form = TimeAwayForm(request.POST, instance=Blackout(mentor=mentor))
-    return _add_from_home(
-        request,
-        mentor,
-        form,
-        lambda data: blackout_add(mentor=mentor, by=request.user, **data),
-        done=lambda blackout: f"Time away saved: {blackout.span_label}.",
-        form_name="blackout_form",
-    )
-
-
-@require_POST
-@own_page(mentors=True)
-def time_away_remove(request: HttpRequest, mentor: Mentor, pk: int) -> HttpResponse:
-    blackout = mentor.blackouts.filter(pk=pk).first()
-    if blackout is None:
-        raise Http404("No such time away of yours.")
-    span = blackout.span_label
-    return _remove_from_home(
-        request,
-        mentor,
-        lambda: blackout_remove(blackout=blackout, by=request.user),
-        done=f"Time away removed: {span}.",
-    )
-
-
-@require_POST
-@own_page(mentors=True)
-def extra_hours_add_page(request: HttpRequest, mentor: Mentor) -> HttpResponse:
-    form = ExtraHoursForm(request.POST, instance=ExtraHours(mentor=mentor))
-    return _add_from_home(
-        request,
-        mentor,
-        form,
-        lambda data: extra_hours_add(mentor=mentor, by=request.user, **data),
-        done=lambda extra: f"Extra hours saved: {extra}.",
-        form_name="extra_hours_form",
-    )
-
-
-@require_POST
-@own_page(mentors=True)
-def extra_hours_remove_page(request: HttpRequest, mentor: Mentor, pk: int) -> HttpResponse:
-    extra = mentor.extra_hours.filter(pk=pk).first()
-    if extra is None:
-        raise Http404("No such extra hours of yours.")
-    said = str(extra)
-    return _remove_from_home(
-        request,
-        mentor,
-        lambda: extra_hours_remove(extra=extra, by=request.user),
-        done=f"Extra hours removed: {said}.",
-    )
-
-
-def _add_from_home(
-    request: HttpRequest,
-    mentor: Mentor,
-    form: BaseForm,
-    write: Callable[[dict], Any],
-    *,
-    done: Callable[[Any], str],
-    form_name: str,
-) -> HttpResponse:
-    """Save a home-page form through its service and go home saying what changed; or the home page again with the
-    form and its errors (the service's too)."""
-    if form.is_valid():
-        try:
-            _saying_what_changed(request, mentor, lambda: write(form.cleaned_data), done=done)
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            return redirect("home")
-    return _home_page(request, mentor, **{form_name: form})
-
-
-def _remove_from_home(
-    request: HttpRequest, mentor: Mentor, write: Callable[[], Any], *, done: str
-) -> HttpResponse:
-    _saying_what_changed(request, mentor, write, done=lambda _: done)
-    return redirect("home")
-
-
-def _saying_what_changed(
-    request: HttpRequest, mentor: Mentor, write: Callable[[], Any], *, done: Callable[[Any], str]
-) -> None:
-    """Run the write, then tell the mentor what it did (``done`` says it from the write's result) and what that
-    did to their published meetings, as ``messages``."""
-    now = timezone.now()
-    before = meeting_statuses_ahead(mentor, now=now)
-    outside_before = {meeting.pk for meeting in meetings_outside_hours(mentor, now=now)}
-    result = write()
-    after = meeting_statuses_ahead(mentor, now=now)
-    cancelled = [
-        pk for pk, status in after.items() if status == Meeting.Status.CANCELLED and before.get(pk) in PLANNED
-    ]
-    restored = [
-        pk for pk, status in after.items() if status in PLANNED and before.get(pk) == Meeting.Status.CANCELLED
-    ]
-    messages.success(request, done(result))
-    if cancelled:
-        messages.warning(request, f"{_count_by_day(cancelled)} cancelled; your scholars are told.")
-    if restored:
-        messages.info(request, f"{_count_by_day(restored)} back on; your scholars are told.")
-    # Only what this write put outside: those it found there already are listed on the home page.
-    newly_outside = [m.pk for m in meetings_outside_hours(mentor, now=now) if m.pk not in outside_before]
-    if newly_outside:
-        one = len(newly_outside) == 1
-        messages.warning(
-            request,
-            f"{_count_by_day(newly_outside)} now outside your hours: staff will re-plan "
-            f"{'it' if one else 'them'}; until then {'it stands' if one else 'they stand'}.",
-        )
-
-
-def _count_by_day(meeting_ids: Iterable[int]) -> str:
-    """ "4 meetings on Wed 9 Dec, 1 on Thu 10 Dec", or over many days "8 meetings from Wed 9 Dec to Wed 27 Jan",
-    in the mentor's zone."""
-    days = Counter(
-        timezone.localtime(starts_at).date()
-        for starts_at in Meeting.objects.filter(pk__in=list(meeting_ids)).values_list("starts_at", flat=True)
-    )
-    total = sum(days.values())
-    if len(days) > MANY_DAYS:
-        first, last = min(days), max(days)
-        return f"{total} meetings from {_day(first)} to {_day(last)}"
-    parts = [
-        f"{count}{f' meeting{pluralize(count)}' if index == 0 else ''} on {_day(day)}"
-        for index, (day, count) in enumerate(sorted(days.items()))
-    ]
-    return ", ".join(parts)
-
-
-def _day(day: dt.date) -> str:
-    return f"{day:%a} {day.day} {day:%b}"

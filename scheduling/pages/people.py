@@ -1,11 +1,14 @@
-"""What a scholar's and a mentor's own pages share: who is looking and in which zone, their calendar links, and
-a service's errors shown on a form."""
+"""What a scholar's and a mentor's own pages share: who is looking and in which zone, their calendar links,
+a service's errors shown on a form, and what a write did to their meetings."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
+from typing import Any
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
@@ -16,6 +19,7 @@ from django.db.models import Count, Q
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -25,8 +29,8 @@ from cohort.selectors import mentor_of, scholar_of
 from cohort.services import meeting_limits_update
 from mentors.models import Mentor
 from scheduling.feed_tokens import FeedLink, feed_status_for, feed_token_rotate, own_feed_owner
-from scheduling.models import FeedToken
-from scheduling.selectors import open_clashes
+from scheduling.models import FeedToken, Meeting
+from scheduling.selectors import PLANNED, meeting_statuses_ahead, meetings_outside_hours, open_clashes
 from scholars.calendar_sources import calendar_source_add, calendar_source_remove
 from scholars.forms import CalendarSourceForm
 from scholars.tasks import read_on_worker
@@ -43,6 +47,8 @@ PersonView = Callable[..., HttpResponse]
 
 # Meetings to rate a home page lists: the latest of the last two weeks.
 TO_RATE_SHOWN = 5
+# Beyond this many days a message gives the first and the last instead of each.
+MANY_DAYS = 3
 
 
 def own_page(*, scholars: bool = False, mentors: bool = False) -> Callable[[PersonView], PersonView]:
@@ -221,3 +227,62 @@ def add_errors(form: Form, error: ValidationError) -> None:
     for field, field_messages in error.message_dict.items():
         for message in field_messages:
             form.add_error(field if field in form.fields else None, message)
+
+
+def saying_what_changed(
+    request: HttpRequest, person: Person, write: Callable[[], Any], *, done: Callable[[Any], str]
+) -> None:
+    """Run the write, then tell the person what it did (``done`` says it from the write's result) and what that
+    did to their published meetings, as ``messages``: those cancelled or back on, and a mentor's now outside
+    their hours."""
+    now = timezone.now()
+    mentor = person if isinstance(person, Mentor) else None
+    before = meeting_statuses_ahead(person, now=now)
+    outside_before = {meeting.pk for meeting in meetings_outside_hours(mentor, now=now)} if mentor else set()
+    result = write()
+    after = meeting_statuses_ahead(person, now=now)
+    cancelled = [
+        pk for pk, status in after.items() if status == Meeting.Status.CANCELLED and before.get(pk) in PLANNED
+    ]
+    restored = [
+        pk for pk, status in after.items() if status in PLANNED and before.get(pk) == Meeting.Status.CANCELLED
+    ]
+    told = "your scholars are told" if mentor else "the others in them are told"
+    messages.success(request, done(result))
+    if cancelled:
+        messages.warning(request, f"{_count_by_day(cancelled)} cancelled; {told}.")
+    if restored:
+        messages.info(request, f"{_count_by_day(restored)} back on; {told}.")
+    if mentor is None:
+        return
+    # Only what this write put outside: those it found there already are listed on the home page.
+    newly_outside = [m.pk for m in meetings_outside_hours(mentor, now=now) if m.pk not in outside_before]
+    if newly_outside:
+        one = len(newly_outside) == 1
+        messages.warning(
+            request,
+            f"{_count_by_day(newly_outside)} now outside your hours: staff will re-plan "
+            f"{'it' if one else 'them'}; until then {'it stands' if one else 'they stand'}.",
+        )
+
+
+def _count_by_day(meeting_ids: Iterable[int]) -> str:
+    """ "4 meetings on Wed 9 Dec, 1 on Thu 10 Dec", or over many days "8 meetings from Wed 9 Dec to Wed 27 Jan",
+    in the person's zone."""
+    days = Counter(
+        timezone.localtime(starts_at).date()
+        for starts_at in Meeting.objects.filter(pk__in=list(meeting_ids)).values_list("starts_at", flat=True)
+    )
+    total = sum(days.values())
+    if len(days) > MANY_DAYS:
+        first, last = min(days), max(days)
+        return f"{total} meetings from {_day(first)} to {_day(last)}"
+    parts = [
+        f"{count}{f' meeting{pluralize(count)}' if index == 0 else ''} on {_day(day)}"
+        for index, (day, count) in enumerate(sorted(days.items()))
+    ]
+    return ", ".join(parts)
+
+
+def _day(day: dt.date) -> str:
+    return f"{day:%a} {day.day} {day:%b}"

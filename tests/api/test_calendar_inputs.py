@@ -64,6 +64,79 @@ def test_a_mentors_new_blackout_cancels_the_meeting_it_covers(planned):
     assert live_days(cohort) == [dt.date(2027, 3, d) for d in (1, 15, 22, 29)]
 
 
+def test_a_scholar_enters_their_own_time_away_and_their_1_on_1_is_cancelled(planned):
+    cohort, mentor, scholar = planned
+    scholar.user = UserFactory()
+    scholar.save()
+    client = client_for(scholar.user)
+
+    response = client.post(
+        "/api/v1/blackouts/",
+        {"start_date": "2027-03-15", "end_date": "2027-03-15", "start_time": "09:00", "end_time": "12:00",
+         "reason": "Conference talk", "mentor": mentor.pk},
+        format="json",
+    )  # fmt: skip
+
+    assert response.status_code == 201, response.json()
+    # The owner comes from the caller, never from the body.
+    assert (response.json()["scholar"], response.json()["mentor"]) == (scholar.pk, None)
+    assert live_days(cohort) == [dt.date(2027, 3, d) for d in (1, 8, 22, 29)]
+    assert [row["id"] for row in client.get("/api/v1/blackouts/").json()["results"]] == [
+        response.json()["id"]
+    ]
+    refused = client.patch(
+        f"/api/v1/blackouts/{response.json()['id']}/", {"end_time": "08:00"}, format="json"
+    )
+    assert refused.status_code == 400
+    assert refused.json() == {"end_time": ["Part of a day must end after it starts."]}
+    assert client.delete(f"/api/v1/blackouts/{response.json()['id']}/").status_code == 204
+    assert live_days(cohort) == [dt.date(2027, 3, d) for d in (1, 8, 15, 22, 29)]
+
+
+def test_staff_name_exactly_one_person_for_time_away(planned):
+    cohort, mentor, scholar = planned
+    client = client_for(UserFactory(is_staff=True))
+    days = {"start_date": "2027-03-08", "end_date": "2027-03-08"}
+
+    nobody = client.post("/api/v1/blackouts/", days, format="json")
+    both = client.post(
+        "/api/v1/blackouts/", {**days, "mentor": mentor.pk, "scholar": scholar.pk}, format="json"
+    )
+    theirs = client.post("/api/v1/blackouts/", {**days, "scholar": scholar.pk}, format="json")
+    moved_onto_both = client.patch(
+        f"/api/v1/blackouts/{theirs.json()['id']}/", {"mentor": mentor.pk}, format="json"
+    )
+
+    assert (nobody.status_code, nobody.json()) == (
+        400,
+        {
+            "mentor": ["Say which mentor or scholar this belongs to."],
+            "scholar": ["Say which mentor or scholar this belongs to."],
+        },
+    )
+    assert (both.status_code, both.json()["scholar"]) == (
+        400,
+        ["Time away is one person's: a mentor's or a scholar's, not both."],
+    )
+    assert theirs.status_code == 201
+    assert (moved_onto_both.status_code, list(moved_onto_both.json())) == (400, ["scholar"])
+    assert live_days(cohort) == [dt.date(2027, 3, d) for d in (1, 15, 22, 29)]
+
+
+def test_a_scholar_cannot_write_hours_or_another_persons_time_away(planned):
+    _, mentor, scholar = planned
+    scholar.user = UserFactory()
+    scholar.save()
+    client = client_for(scholar.user)
+    mentors_own = client_for(mentor.user).post(
+        "/api/v1/blackouts/", {"start_date": "2027-03-08", "end_date": "2027-03-08"}, format="json"
+    )
+
+    assert client.delete(f"/api/v1/blackouts/{mentors_own.json()['id']}/").status_code == 404
+    hours = {"weekday": 1, "start_time": "10:00", "end_time": "11:00"}
+    assert client.post("/api/v1/availability/", hours, format="json").status_code == 403
+
+
 def test_a_blackout_leaves_a_finished_cohort_that_shares_the_mentors_stream_as_it_was(settings):
     settings.PLANNER_TIME_LIMIT_SECONDS = 5
     stream = StreamFactory()

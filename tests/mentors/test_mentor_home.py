@@ -25,7 +25,7 @@ from django.utils.html import escape
 
 from cohort.dates import monday_of
 from cohort.models import AuditEntry, Cohort
-from mentors.models import Availability, Mentor
+from mentors.models import Availability, ExtraHours, Mentor
 from scheduling.feed_tokens import feed_token_rotate
 from scheduling.models import FeedToken, Meeting, Notification, PlanRun
 from scheduling.pages.people import FeedRow
@@ -223,12 +223,14 @@ def meeting_link(page, meeting: Meeting) -> tuple[list[str], str]:
 MENTOR_ONLY = [
     ("get", "/hours/"),
     ("post", "/hours/"),
-    ("post", "/time-away/"),
-    ("post", "/time-away/1/remove/"),
+    ("post", "/extra-hours/"),
+    ("post", "/extra-hours/1/remove/"),
 ]
 
 
-@pytest.mark.parametrize(("method", "path"), MENTOR_ONLY)
+@pytest.mark.parametrize(
+    ("method", "path"), [*MENTOR_ONLY, ("post", "/time-away/"), ("post", "/time-away/1/remove/")]
+)
 def test_an_anonymous_visitor_is_sent_to_sign_in(client, method, path):
     response = getattr(client, method)(path)
 
@@ -238,14 +240,16 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(client, method, path):
 @pytest.mark.parametrize(("method", "path"), MENTOR_ONLY)
 def test_a_scholar_is_sent_home(method, path):
     scholar = ScholarFactory(user=UserFactory(username="ada"))
-    blackouts = Blackout.objects.count()
+    ExtraHours.objects.create(
+        pk=1, mentor=MentorFactory(), date=dt.date(2027, 2, 1), start_time=dt.time(18), end_time=dt.time(19)
+    )
 
     response = getattr(client_of(scholar.user), method)(
-        path, {"start_date": "2027-02-01", "end_date": "2027-02-01"}
+        path, {"date": "2027-02-02", "start_time": "18:00", "end_time": "20:00"}
     )
 
     assert (response.status_code, response.url) == (302, "/")
-    assert Blackout.objects.count() == blackouts
+    assert list(ExtraHours.objects.values_list("pk", flat=True)) == [1]
 
 
 def test_time_away_is_added_by_post_only(noor):
