@@ -1,6 +1,7 @@
 """Why a demand got fewer meetings than it asked for, in words a staff member can act on.
 
-The reasons, checked in this order: someone entered no availability; the attendees never overlap long enough;
+The reasons, checked in this order: someone entered no availability, or only hours on single dates too few for
+a weekly slot; the attendees never overlap long enough;
 they overlap only in some weeks (a clock change moves the overlap out of someone's hours, or someone's own calendar
 shows them busy then) or only when someone's own calendar shows them busy; someone's limits close the hours they
 share; their overlap falls on days too close together for the spread rule; someone's daily or weekly cap is reached;
@@ -32,11 +33,20 @@ def explain_shortfall(
     finder: CandidateFinder, demand: Demand, candidates: list[Candidate], chosen: dict[str, list[Candidate]]
 ) -> str:
     people = finder.problem.people_by_key
-    absent = [people[key].name for key in demand.attendees if not people[key].windows]
+    attendees = [people[key] for key in demand.attendees]
+    absent = [person.name for person in attendees if not person.windows and not person.extra_hours]
     if absent:
         verb = "has" if len(absent) == 1 else "have"
         return f"{_join(absent)} {verb} no availability entered"
-    closed = [people[key] for key in demand.attendees if not people[key].meeting_windows]
+    # Hours on single dates make a weekly slot only where they recur on (nearly) every one of its dates.
+    dated_only = [person for person in attendees if not person.windows]
+    if dated_only and not candidates:
+        return "; ".join(
+            f"{person.name} has no weekly hours, only hours added on {_dates(len(person.extra_hours))}: "
+            "too few weeks for a weekly meeting"
+            for person in dated_only
+        )
+    closed = [person for person in attendees if person.windows and not person.meeting_windows]
     if closed:
         return "; ".join(
             f"{person.name}'s limits ({person.limits.shaping_hours()}) leave none of their hours for meetings"
@@ -308,6 +318,10 @@ def _blackout_note(finder: CandidateFinder, demand: Demand) -> str:
         if days and away * 2 > len(days):
             notes.append(f"{person.name} is away {away} of {len(days)} cohort days")
     return f" ({'; '.join(notes)})" if notes else ""
+
+
+def _dates(count: int) -> str:
+    return f"{count} date{'s' if count != 1 else ''}"
 
 
 def _hours(minutes: int) -> str:

@@ -51,6 +51,26 @@ def test_extra_hours_on_one_date_do_not_make_a_weekly_slot(planner):
     assert result.meetings_placed == 0
 
 
+@PLANNERS
+def test_someone_with_only_hours_on_single_dates_is_told_they_are_too_few(planner):
+    cas = with_extra(replace(CAS, windows=()), SECOND)
+
+    result = planner(problem([cas, ADA], [demand(cas, ADA)], TWO_MONDAYS))
+
+    assert [item.reason for item in result.unplaced] == [
+        "Cas has no weekly hours, only hours added on 1 date: too few weeks for a weekly meeting"
+    ]
+
+
+@PLANNERS
+def test_hours_on_every_date_of_a_slot_count_without_weekly_hours(planner):
+    cas = with_extra(replace(CAS, windows=()), FIRST, SECOND)
+
+    result = planner(problem([cas, ADA], [demand(cas, ADA)], TWO_MONDAYS))
+
+    assert (result.meetings_placed, result.unplaced) == (1, ())
+
+
 def hand_made(start: time, minutes: int = 60) -> PlanResult:
     slot = WeeklySlot(MONDAY, start, minutes)
     return PlanResult((Placement("cas+ada", (slot,)),), (), (), "HAND_MADE", 0, 0.0)
