@@ -13,11 +13,15 @@ from django.utils import timezone
 
 from cohort.dates import monday_of
 from cohort.models import Cohort
+from mentors.models import Mentor
 from scheduling.management.commands.set_up_demo import LEEWAY
 from scheduling.models import HealthFinding, Meeting, MeetingSeries, Notification
 from scheduling.notifications.messages import recipient_address
 from scheduling.selectors import PLANNED
+from scholars.busy_calendar import busy_intervals
 from scholars.demo import DEMO_SLUG, HISTORY_WEEKS
+from scholars.models import BusyBlock
+from tests.integration.servers import CalendarRoute, calendar_server
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +103,42 @@ def test_the_demo_has_weeks_behind_it_and_one_pair_behind_its_cadence_found_once
     call_command("set_up_demo", stdout=io.StringIO())
     assert HealthFinding.objects.filter(cohort=cohort).count() == 1
     assert Notification.objects.filter(kind=Notification.Kind.HEALTH_FINDING).count() == notices > 0
+
+
+def _overlapping(meetings, intervals) -> list:
+    return [
+        m for m in meetings for busy in intervals if m.starts_at < busy.ends_at and busy.starts_at < m.ends_at
+    ]
+
+
+def test_the_demo_plan_works_around_the_mentors_own_calendar(settings, tmp_path, monkeypatch, set_up):
+    """Planned without a calendar (``set_up``), the demo's first mentor meets in hours their calendar shows busy;
+    with it served on this machine and read through the real fetch path, not one of their meetings does."""
+    seed = (settings.BASE_DIR / "seeds" / "calendars" / "mentor-busy.ics").read_bytes()
+    mentor = (
+        Mentor.objects.filter(mentorships__scholar__cohort__slug=DEMO_SLUG).distinct().order_by("slug")[0]
+    )
+    now = timezone.now()
+    busy = busy_intervals(
+        seed, time_zone=mentor.time_zone, owner_emails=[], start=now, end=now + dt.timedelta(days=365)
+    )
+    theirs = Meeting.objects.filter(series__mentor=mentor, status__in=PLANNED, starts_at__gt=now)
+    assert _overlapping(theirs, busy), "without the calendar the plan should meet in its busy hours"
+    settings.OUTBOUND_ALLOW_LOOPBACK_FOR_TESTS = True
+    with calendar_server() as host:
+        host.routes["/mentor-busy.ics"] = CalendarRoute(body=seed)
+        monkeypatch.setenv("COHORTOPS_DEMO_CALENDAR_URL", host.url("/mentor-busy.ics"))
+        out = io.StringIO()
+        call_command("set_up_demo", stdout=out)
+
+    assert re.search(
+        rf"{re.escape(mentor.name)}: \d+ busy times ahead, read from 127\.0\.0\.1/…/mentor-busy\.ics",
+        out.getvalue(),
+    )
+    stored = list(BusyBlock.objects.filter(source__mentor=mentor))
+    assert len(stored) >= len(
+        [interval for interval in busy if interval.starts_at > now + dt.timedelta(days=1)]
+    )
+    theirs = Meeting.objects.filter(series__mentor=mentor, status__in=PLANNED, starts_at__gt=timezone.now())
+    assert theirs.exists()
+    assert _overlapping(theirs, stored) == []
