@@ -222,6 +222,49 @@ def test_a_calendar_its_server_refuses_shows_its_status_and_why(server, worker):
     assert "still count" not in section  # never read successfully
 
 
+@pytest.mark.parametrize(
+    ("route", "limits", "shown"),
+    [
+        (
+            {"pause_per_chunk": 0.4, "chunk": 100},
+            {"CALENDAR_TIMEOUT_SECONDS": 1},
+            (
+                "status-unreachable",
+                "Could not be read",
+                "The server took more than 1 s to send the calendar.",
+            ),
+        ),
+        (
+            {},
+            {"CALENDAR_MAX_BYTES": 200},
+            ("status-too_large", "Too large", "bytes; at most 200 are read."),
+        ),
+    ],
+    ids=["slow", "oversized"],
+)
+@pytest.mark.parametrize("kind", PEOPLE)
+def test_a_slow_or_oversized_calendar_shows_the_person_its_status_and_why(
+    server, worker, settings, kind, route, limits, shown
+):
+    """Real reads through the fetch path: a server dripping the file past the time limit, and a file past the size
+    limit; each person sees on their page what went wrong, and nothing of the file is kept."""
+    for name, value in limits.items():
+        setattr(settings, name, value)
+    person = PEOPLE[kind]()
+    server.routes[SECRET_PATH] = CalendarRoute(body=three_busy_times_ahead(), **route)
+    client = client_of(person.user)
+
+    worker(lambda: client.post("/calendars/busy/", {"url": server.url(SECRET_PATH)}))
+
+    css_class, label, detail = shown
+    section = sources_section(client.get("/calendars/"))
+    assert f'class="aside {css_class}"' in section
+    assert re.search(
+        rf"{label} since \w{{3}} \d{{1,2}} \w{{3}}, \d\d:\d\d: [^<]*{re.escape(detail)}", section
+    )
+    assert not BusyBlock.objects.exists()
+
+
 def test_a_failing_calendar_read_before_says_its_old_busy_times_still_count():
     scholar = a_scholar()
     read_at = timezone.now() - dt.timedelta(hours=5)
