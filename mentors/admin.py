@@ -5,8 +5,6 @@ to the page). Staff also resolve what the stream-document importer flagged, and 
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -35,10 +33,10 @@ from cohort.admin_access import (
     restricted_mentor,
     upload_view,
 )
-from cohort.models import MeetingLimits
+from cohort.models import MeetingLimits, Person
 from cohort.stream_document import StreamDocumentError
-from mentors.forms import ExtraHoursFormSet, MentorAdminForm, WeeklyWindowFormSet
-from mentors.models import Availability, ExtraHours, ImportWarning, Mentor, StreamImportJob, Suggestion
+from mentors.forms import MentorAdminForm, WeeklyWindowFormSet
+from mentors.models import Availability, ImportWarning, Mentor, StreamImportJob, Suggestion
 from mentors.services import (
     cadence_warnings_resolve,
     mentor_logins_create,
@@ -48,38 +46,23 @@ from mentors.services import (
 from mentors.stream_import import import_stream_upload
 
 
-class MentorHoursInline(TabularInline):
-    """Hours in the mentor's own zone, which the column heads name."""
+class OwnZoneHoursInline(TabularInline):
+    """Hours in their person's own zone (a mentor's, or a scholar's), which the column heads name."""
 
-    def get_formset(self, request: HttpRequest, obj: Mentor | None = None, **kwargs):
+    def get_formset(self, request: HttpRequest, obj: Person | None = None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
-        zone = obj.time_zone if obj is not None else "the mentor's time zone"
+        zone = obj.time_zone if obj is not None else "their time zone"
         fields = formset.form.base_fields
         fields["start_time"].label = f"From ({zone})"
         fields["end_time"].label = f"Until ({zone})"
         return formset
 
 
-class AvailabilityInline(MentorHoursInline):
+class AvailabilityInline(OwnZoneHoursInline):
     model = Availability
     formset = WeeklyWindowFormSet
     fields = ["weekday", "start_time", "end_time"]
     extra = 1
-
-
-class ExtraHoursInline(MentorHoursInline):
-    """Hours on single dates beyond the weekly ones: a date override."""
-
-    model = ExtraHours
-    formset = ExtraHoursFormSet
-    fields = ["date", "start_time", "end_time", "note"]
-    extra = 0
-    verbose_name_plural = "extra hours on single dates (from today)"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[ExtraHours]:
-        # Past dates no longer shape anything; the audit trail keeps them. A day behind the server's date: the
-        # mentor's zone may still be on yesterday.
-        return super().get_queryset(request).filter(date__gte=timezone.localdate() - dt.timedelta(days=1))
 
 
 class CadenceFilter(admin.SimpleListFilter):
@@ -223,7 +206,7 @@ class MentorAdmin(PersonAdminMixin, MeetingInputsAdminMixin, RoleScopedAdmin):
     search_fields = ["name", "slug", "organisation", "email"]
     filter_horizontal = ["streams"]
     raw_id_fields = ["user"]
-    inlines = [AvailabilityInline, ExtraHoursInline]
+    inlines = [AvailabilityInline]
     actions = ["create_logins"]
     staff_fieldsets = (
         (

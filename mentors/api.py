@@ -21,10 +21,9 @@ from cohort.models import MeetingLimits
 from cohort.permissions import IsStaff, IsStaffOrReadOnly, OwnsOrStaff
 from cohort.selectors import is_staff_role, owner_of
 from cohort.serializers import MeetingLimitsFields, ModelSerializer
-from mentors.models import Availability, ExtraHours, ImportWarning, Mentor, StreamImportJob
+from mentors.models import Availability, ImportWarning, Mentor, StreamImportJob
 from mentors.selectors import (
     availability_for,
-    extra_hours_for,
     import_warnings_for,
     mentors_for,
     stream_import_jobs_for,
@@ -184,24 +183,6 @@ class AvailabilityViewSet(MeetingInputsViewSetMixin, OwnerScopedViewSet):
 
     def get_queryset(self):
         return availability_for(self.request.user).order_by("mentor", "weekday", "start_time")
-
-
-class ExtraHoursSerializer(PersonOwnedSerializer):
-    class Meta:
-        model = ExtraHours
-        fields = ["id", "mentor", "date", "start_time", "end_time", "note"]
-        extra_kwargs = {"mentor": {"required": False}}
-
-
-class ExtraHoursViewSet(MeetingInputsViewSetMixin, OwnerScopedViewSet):
-    """Hours on one date a mentor can meet beyond their weekly ones, in the mentor's own zone. Mentors write their
-    own, staff anyone's; plans, moves and the checks of published meetings count them."""
-
-    serializer_class = ExtraHoursSerializer
-    filterset_fields = ["mentor", "date"]
-
-    def get_queryset(self):
-        return extra_hours_for(self.request.user).order_by("mentor", "date", "start_time")
 
 
 def too_large(size: int) -> Response:

@@ -1,5 +1,5 @@
 """Forms of the mentors app: a mentor's cadence, and the checks one submission needs as a whole, in the admin; and
-on a mentor's own page the seven-day editor of their weekly hours and the hours they add on single dates.
+on a mentor's own page the seven-day editor of their weekly hours.
 
 The models check each row against what is saved; these forms add what only a whole submission shows (two new
 windows that overlap each other).
@@ -12,40 +12,12 @@ import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from django import forms
-from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
-from django.utils import timezone
 
 from cohort.dates import WEEKDAY_FULL_NAMES
-from cohort.forms import DATE_INPUT, QUARTER_HOUR_INPUT, CadenceField, CadenceFieldsForm, WeekdaysField
-from mentors.models import Availability, ExtraHours, Mentor
+from cohort.forms import CadenceField, CadenceFieldsForm, WeekdaysField
+from mentors.models import Availability, Mentor
 from mentors.services import HoursWindow
-
-
-class ExtraHoursForm(forms.ModelForm):
-    """Hours on one date on the mentor's own page; the model checks them (end after start, no overlap). Prefixed:
-    the page's time-away form has fields of the same names."""
-
-    prefix = "extra"
-
-    def clean_date(self) -> dt.date:
-        day = self.cleaned_data["date"]
-        # A day behind the server's: the mentor's zone may still be on yesterday.
-        if day < timezone.localdate() - dt.timedelta(days=1):
-            raise ValidationError("That date has passed.")
-        return day
-
-    class Meta:
-        model = ExtraHours
-        fields = ["date", "start_time", "end_time", "note"]
-        widgets = {"date": DATE_INPUT, "start_time": QUARTER_HOUR_INPUT, "end_time": QUARTER_HOUR_INPUT}
-        labels = {
-            "date": "On",
-            "start_time": "From",
-            "end_time": "until",
-            "note": "Note (optional, seen by staff)",
-        }
 
 
 class MentorAdminForm(CadenceFieldsForm):
@@ -100,16 +72,6 @@ class OverlapCheckedFormSet(BaseInlineFormSet):
                 and later.is_valid()
             ):
                 later.add_error(None, self.overlap_message(first))
-
-
-class ExtraHoursFormSet(OverlapCheckedFormSet):
-    day_field = "date"
-
-    def overlap_message(self, earlier: dict) -> str:
-        above = ExtraHours(
-            date=earlier["date"], start_time=earlier["start_time"], end_time=earlier["end_time"]
-        )
-        return f"These overlap the extra hours of {above} above; make them one row."
 
 
 class WeeklyWindowFormSet(OverlapCheckedFormSet):

@@ -1,5 +1,5 @@
-"""Mentors, their weekly availability (and the hours they add on single dates) and their cadence, and what the
-stream-document importer asks staff to check about them. Their blackouts live in scholars, beside the scholars'
+"""Mentors, their weekly availability and their cadence, and what the stream-document importer asks staff to check
+about them. What they change about single dates (time away, extra hours) lives in scholars, beside the scholars'
 own."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from cohort.cadence import Cadence
 from cohort.models import Cohort, MeetingInput, MeetingLimits, Person, Stream, TimeStamped
 from cohort.suggestions import Suggestion as DocumentSuggestion
 from cohort.suggestions import SuggestionField
-from cohort.validators import validate_meeting_place, validate_weekdays, validate_whole_minute
+from cohort.validators import validate_meeting_place, validate_weekdays
 
 
 class Mentor(MeetingInput, MeetingLimits, Person):
@@ -142,55 +142,6 @@ class Availability(MeetingInput, WeeklyWindow):
         if overlapping.exists():
             raise ValidationError(
                 f"This window overlaps your {overlapping.first()} window; merge them into one window."
-            )
-
-
-class ExtraHours(MeetingInput, TimeStamped):
-    """Hours on one date a mentor can meet beyond their weekly ones, in the mentor's own zone ("on 12 March I can
-    also meet 18:00-20:00"). They join that day's weekly hours for plans, moves and the meetings' checks; the
-    mentor's limits still hold in them. Hours taken away on a date are time away (a blackout) instead."""
-
-    mentor = models.ForeignKey(Mentor, on_delete=models.CASCADE, related_name="extra_hours")
-    date = models.DateField()
-    start_time = models.TimeField(validators=[validate_whole_minute])
-    end_time = models.TimeField(validators=[validate_whole_minute])
-    note = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["mentor", "date", "start_time"]
-        verbose_name_plural = "extra hours"
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(end_time__gt=F("start_time")), name="extra_hours_end_after_start"
-            ),
-        ]
-        indexes = [models.Index(fields=["mentor", "date"], name="extra_hours_mentor_date_idx")]
-
-    def __str__(self) -> str:
-        return (
-            f"{self.date:%a} {self.date.day} {self.date:%b %Y}, {self.start_time:%H:%M}–{self.end_time:%H:%M}"
-        )
-
-    def calendar_cohorts(self) -> list[Cohort]:
-        return self.mentor.calendar_cohorts()
-
-    def clean(self) -> None:
-        super().clean()
-        if self.start_time is None or self.end_time is None:
-            return
-        if self.end_time <= self.start_time:
-            raise ValidationError({"end_time": "Extra hours must end after they start (on the same day)."})
-        if not self.mentor_id or self.date is None:
-            return
-        overlapping = ExtraHours.objects.filter(
-            mentor_id=self.mentor_id,
-            date=self.date,
-            start_time__lt=self.end_time,
-            end_time__gt=self.start_time,
-        ).exclude(pk=self.pk)
-        if overlapping.exists():
-            raise ValidationError(
-                f"These overlap your extra hours of {overlapping.first()}; change those instead."
             )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from cohort.selectors import is_staff_role, mentor_of, scholar_of
-from mentors.models import Availability, ExtraHours, ImportWarning, Mentor, StreamImportJob
+from mentors.models import Availability, ImportWarning, Mentor, StreamImportJob
 
 
 def mentors_for(user) -> QuerySet[Mentor]:
@@ -24,13 +24,6 @@ def availability_for(user) -> QuerySet[Availability]:
         return Availability.objects.all()
     mentor = mentor_of(user)
     return Availability.objects.filter(mentor=mentor) if mentor else Availability.objects.none()
-
-
-def extra_hours_for(user) -> QuerySet[ExtraHours]:
-    if is_staff_role(user):
-        return ExtraHours.objects.all()
-    mentor = mentor_of(user)
-    return ExtraHours.objects.filter(mentor=mentor) if mentor else ExtraHours.objects.none()
 
 
 def import_warnings_for(user) -> QuerySet[ImportWarning]:

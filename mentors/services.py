@@ -18,7 +18,7 @@ from cohort.selectors import MENTORS_GROUP
 from cohort.services import meeting_inputs_change
 from cohort.sign_in import PersonLogin, person_logins_create
 from cohort.stream_document import StreamDocumentError
-from mentors.models import Availability, ExtraHours, ImportWarning, Mentor, StreamImportJob, Suggestion
+from mentors.models import Availability, ImportWarning, Mentor, StreamImportJob, Suggestion
 from mentors.stream_import import ImportReport, import_stream_upload
 
 logger = logging.getLogger(__name__)
@@ -30,9 +30,9 @@ HoursWindow = tuple[int, dt.time, dt.time]
 MENTOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "mentors.mentor": ("view", "change"),
     "mentors.availability": ("view", "add", "change", "delete"),
-    "mentors.extrahours": ("view", "add", "change", "delete"),
     "scholars.scholar": ("view",),
     "scholars.blackout": ("view", "add", "change", "delete"),
+    "scholars.extrahours": ("view", "add", "change", "delete"),
     "scholars.calendarsource": ("view", "add", "change", "delete"),
     "scholars.mentorship": ("view",),
     "scholars.team": ("view",),
@@ -105,32 +105,6 @@ CADENCE_WARNINGS = (
     ImportWarning.Code.CADENCE_NEEDS_REVIEW,
     ImportWarning.Code.CADENCE_KEPT,
 )
-
-
-def extra_hours_add(
-    *,
-    mentor: Mentor,
-    date: dt.date,
-    start_time: dt.time,
-    end_time: dt.time,
-    note: str = "",
-    by: AbstractBaseUser | None = None,
-) -> ExtraHours:
-    """Hours on one date the mentor can meet beyond their weekly ones, in their zone: plans, moves and the checks
-    of published meetings count them from now on. Raises ValidationError by field, having written nothing."""
-    with meeting_inputs_change(by=by) as writes:
-        extra = ExtraHours(
-            mentor=mentor, date=date, start_time=start_time, end_time=end_time, note=note.strip()
-        )
-        extra.full_clean()
-        extra.save()
-        writes.after_write(extra)
-    return extra
-
-
-def extra_hours_remove(*, extra: ExtraHours, by: AbstractBaseUser | None = None) -> None:
-    with meeting_inputs_change(by=by) as writes:
-        writes.delete(extra)
 
 
 def cadence_warnings_resolve(*, mentor: Mentor, by: AbstractBaseUser | None) -> int:

@@ -12,7 +12,6 @@ from django.db.models import Prefetch, Q
 
 from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from cohort.models import Cohort, MeetingLimits
-from mentors.models import ExtraHours as ExtraHoursRow
 from mentors.models import Mentor
 from scheduling.models import MeetingSeries
 from scheduling.planner import (
@@ -30,6 +29,7 @@ from scheduling.planner import (
     Window,
 )
 from scholars.models import Blackout, BusyBlock, Mentorship, Scholar
+from scholars.models import ExtraHours as ExtraHoursRow
 
 
 @dataclass(frozen=True)
@@ -139,12 +139,16 @@ def mentor_person(mentor: Mentor, *, usual_hours: DailyHours | None = None) -> P
         windows=tuple(
             Window(weekday=a.weekday, start=a.start_time, end=a.end_time) for a in mentor.availability.all()
         ),
-        extra_hours=tuple(ExtraHours(e.date, e.start_time, e.end_time) for e in mentor.extra_hours.all()),
+        extra_hours=_extra_hours(mentor),
         blackouts=_whole_days_away(away),
         busy=_hours_away(away, mentor.time_zone),
         limits=limits_of(mentor),
         preferred_hours=preferred_hours_of(mentor, usual_hours),
     )
+
+
+def _extra_hours(person: Mentor | Scholar) -> tuple[ExtraHours, ...]:
+    return tuple(ExtraHours(e.date, e.start_time, e.end_time) for e in person.extra_hours.all())
 
 
 def scholar_person(scholar: Scholar, *, usual_hours: DailyHours | None = None) -> Person:
@@ -156,6 +160,7 @@ def scholar_person(scholar: Scholar, *, usual_hours: DailyHours | None = None) -
         windows=tuple(
             Window(weekday=day, start=scholar.work_start, end=scholar.work_end) for day in scholar.work_days
         ),
+        extra_hours=_extra_hours(scholar),
         blackouts=_whole_days_away(away),
         busy=_hours_away(away, scholar.time_zone),
         limits=limits_of(scholar),
@@ -170,6 +175,9 @@ def build_cohort_problem(*, cohort: Cohort, time_limit_seconds: float) -> Cohort
     mentorship (co-mentors too), a group or stand-up demand per mentor with all their active scholars, a team
     demand per team. Withdrawn and alumni scholars ask for nothing.
     """
+    cohort_dates = ExtraHoursRow.objects.filter(
+        date__gte=cohort.start_date - dt.timedelta(days=1), date__lte=cohort.end_date + dt.timedelta(days=1)
+    )
     mentorships = list(
         Mentorship.objects.filter(scholar__cohort=cohort)
         .exclude(scholar__status__in=Scholar.INACTIVE_STATUSES)
@@ -177,12 +185,9 @@ def build_cohort_problem(*, cohort: Cohort, time_limit_seconds: float) -> Cohort
         .prefetch_related(
             "mentor__availability",
             # Only the cohort's dates: extra hours from other cohorts or long past shape nothing here.
-            Prefetch(
-                "mentor__extra_hours",
-                queryset=ExtraHoursRow.objects.filter(
-                    date__gte=cohort.start_date - dt.timedelta(days=1),
-                    date__lte=cohort.end_date + dt.timedelta(days=1),
-                ),
+            *(
+                Prefetch(f"{person}__extra_hours", queryset=cohort_dates.all())
+                for person in ("mentor", "scholar")
             ),
             "mentor__blackouts",
             "scholar__blackouts",

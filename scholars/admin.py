@@ -1,7 +1,9 @@
-"""Scholars, teams, mentorships, check-ins and blackouts: staff manage them; a mentor sees their own scholars' rows
-and keeps their own blackouts on their mentor page, which this app extends."""
+"""Scholars, teams, mentorships, check-ins, blackouts and extra hours: staff manage them; a mentor sees their own
+scholars' rows and keeps their own blackouts and extra hours on their mentor page, which this app extends."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.contrib import admin
 from django.contrib.admin import RelatedOnlyFieldListFilter
@@ -11,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from cohort.admin_access import (
@@ -25,11 +28,16 @@ from cohort.admin_access import (
 )
 from cohort.models import Cohort
 from cohort.selectors import is_staff_role
-from mentors.admin import MentorAdmin, mentor_link
+from mentors.admin import MentorAdmin, OwnZoneHoursInline, mentor_link
 from mentors.models import Mentor
 from scholars.calendar_sources import MAX_SOURCES_PER_PERSON, calendar_source_remove
-from scholars.forms import BlackoutForm, CalendarSourceAdminForm, CalendarSourceInlineFormSet
-from scholars.models import Blackout, CalendarSource, CheckIn, Mentorship, Scholar, Team
+from scholars.forms import (
+    BlackoutForm,
+    CalendarSourceAdminForm,
+    CalendarSourceInlineFormSet,
+    ExtraHoursFormSet,
+)
+from scholars.models import Blackout, CalendarSource, CheckIn, ExtraHours, Mentorship, Scholar, Team
 from scholars.roster_csv import COLUMNS, RosterError, RosterRejected
 from scholars.services import cohort_logins_invite, scholar_logins_create, scholars_bulk_create
 from scholars.tasks import read_on_worker
@@ -71,6 +79,27 @@ class MentorBlackoutInline(ScholarBlackoutInline):
         fields["start_date"].label = f"First day ({zone})"
         fields["end_date"].label = "Last day (inclusive)"
         return formset
+
+
+class ScholarExtraHoursInline(OwnZoneHoursInline):
+    """Hours on single dates beyond the weekly ones (a date override); the mentor's page uses the same, keyed on the
+    mentor."""
+
+    model = ExtraHours
+    formset = ExtraHoursFormSet
+    fk_name = "scholar"
+    fields = ["date", "start_time", "end_time", "note"]
+    extra = 0
+    verbose_name_plural = "extra hours on single dates (from today)"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ExtraHours]:
+        # Past dates no longer shape anything; the audit trail keeps them. A day behind the server's date: the
+        # person's zone may still be on yesterday.
+        return super().get_queryset(request).filter(date__gte=timezone.localdate() - dt.timedelta(days=1))
+
+
+class MentorExtraHoursInline(ScholarExtraHoursInline):
+    fk_name = "mentor"
 
 
 class CalendarSourceInline(TabularInline):
@@ -132,7 +161,7 @@ class ScholarAdmin(
     ]
     search_fields = ["name", "slug", "email"]
     list_select_related = ["cohort", "stream"]
-    inlines = [MentorshipInline, ScholarBlackoutInline, ScholarCalendarSourceInline]
+    inlines = [MentorshipInline, ScholarExtraHoursInline, ScholarBlackoutInline, ScholarCalendarSourceInline]
 
     def get_inlines(self, request: HttpRequest, obj: Scholar | None) -> list:
         # A mentor sees their scholars' pages, but a scholar's own calendars are theirs and staff's alone.
@@ -258,11 +287,11 @@ class BlackoutAdmin(ReadOnlyAdmin):
 
 
 class MentorBlackoutsAdmin(CalendarSourcesAdminMixin, MentorAdmin):
-    """The mentor page with the mentor's blackouts and own calendars under their weekly hours. Mentors sit below
+    """The mentor page with the mentor's extra hours, blackouts and own calendars under their weekly hours. Mentors sit below
     scholars and cannot import these models, so this app registers the page in place of mentors' own;
     scheduling's mentor page extends this one."""
 
-    inlines = [*MentorAdmin.inlines, MentorBlackoutInline, MentorCalendarSourceInline]
+    inlines = [*MentorAdmin.inlines, MentorExtraHoursInline, MentorBlackoutInline, MentorCalendarSourceInline]
 
 
 admin.site.unregister(Mentor)

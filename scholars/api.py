@@ -22,12 +22,13 @@ from mentors.api import OwnerScopedViewSet, PersonOwnedSerializer
 from mentors.models import Mentor
 from scholars.calendar_sources import calendar_source_add, calendar_source_remove
 from scholars.forms import URL_MAX_LENGTH
-from scholars.models import Blackout, CalendarSource, CheckIn, Mentorship, Scholar, Team
+from scholars.models import Blackout, CalendarSource, CheckIn, ExtraHours, Mentorship, Scholar, Team
 from scholars.roster_csv import COLUMNS, RosterError, RosterRejected
 from scholars.selectors import (
     blackouts_for,
     calendar_sources_for,
     check_ins_for,
+    extra_hours_for,
     mentorships_for,
     scholars_for,
     teams_for,
@@ -165,6 +166,26 @@ class BlackoutViewSet(MeetingInputsViewSetMixin, OwnerScopedViewSet):
 
     def get_queryset(self):
         return blackouts_for(self.request.user).order_by("start_date")
+
+
+class ExtraHoursSerializer(PersonOwnedSerializer):
+    class Meta:
+        model = ExtraHours
+        fields = ["id", "mentor", "scholar", "date", "start_time", "end_time", "note"]
+        extra_kwargs = {"mentor": {"required": False}, "scholar": {"required": False}}
+
+
+class ExtraHoursViewSet(MeetingInputsViewSetMixin, OwnerScopedViewSet):
+    """Hours on one date a mentor or a scholar can meet beyond their weekly ones, in their own zone. Mentors and
+    scholars write their own, staff anyone's (naming the mentor or the scholar); plans, moves and the checks of
+    published meetings count them."""
+
+    serializer_class = ExtraHoursSerializer
+    filterset_fields = ["mentor", "scholar", "date"]
+    owner_fields = ("mentor", "scholar")
+
+    def get_queryset(self):
+        return extra_hours_for(self.request.user).order_by("date", "start_time", "pk")
 
 
 # A roster of a thousand scholars is well under this; anything bigger is not a roster.

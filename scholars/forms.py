@@ -1,5 +1,5 @@
-"""Forms of the scholars app: a blackout, mentor's or scholar's, checked for what a person types by mistake; and on
-a scholar's own pages, their preferences and their weekly check-in.
+"""Forms of the scholars app: a blackout, mentor's or scholar's, checked for what a person types by mistake, and the
+hours either adds on a date; and on a scholar's own pages, their preferences and their weekly check-in.
 
 The model checks a blackout's own dates; the form adds what only the person's cohorts show (a blackout outside
 every cohort, usually a wrong year). The scholar's forms check shapes only: ``scholars.services`` decides.
@@ -7,10 +7,12 @@ every cohort, usually a wrong year). The scholar's forms check shapes only: ``sc
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from cohort.forms import (
     DATE_INPUT,
@@ -21,8 +23,9 @@ from cohort.forms import (
 )
 from cohort.models import Cohort
 from cohort.outbound import validate_calendar_url
+from mentors.forms import OverlapCheckedFormSet
 from scholars.calendar_sources import MAX_SOURCES_PER_PERSON, calendar_source_set_url
-from scholars.models import Blackout, CalendarSource, Scholar
+from scholars.models import Blackout, CalendarSource, ExtraHours, Scholar
 from scholars.services import MAX_FIELD_CHARS
 
 
@@ -70,6 +73,41 @@ class TimeAwayForm(BlackoutForm):
         }
         # The labels and the page say it: no help text (its id would be referenced by nothing on the page).
         help_texts = {"end_date": "", "start_time": "", "end_time": ""}
+
+
+class ExtraHoursForm(forms.ModelForm):
+    """Hours on one date on a person's own page; the model checks them (end after start, no overlap). Prefixed:
+    the page's time-away form has fields of the same names."""
+
+    prefix = "extra"
+
+    def clean_date(self) -> dt.date:
+        day = self.cleaned_data["date"]
+        # A day behind the server's: the person's zone may still be on yesterday.
+        if day < timezone.localdate() - dt.timedelta(days=1):
+            raise ValidationError("That date has passed.")
+        return day
+
+    class Meta:
+        model = ExtraHours
+        fields = ["date", "start_time", "end_time", "note"]
+        widgets = {"date": DATE_INPUT, "start_time": QUARTER_HOUR_INPUT, "end_time": QUARTER_HOUR_INPUT}
+        labels = {
+            "date": "On",
+            "start_time": "From",
+            "end_time": "until",
+            "note": "Note (optional, seen by staff)",
+        }
+
+
+class ExtraHoursFormSet(OverlapCheckedFormSet):
+    day_field = "date"
+
+    def overlap_message(self, earlier: dict) -> str:
+        above = ExtraHours(
+            date=earlier["date"], start_time=earlier["start_time"], end_time=earlier["end_time"]
+        )
+        return f"These overlap the extra hours of {above} above; make them one row."
 
 
 class ScholarPreferencesForm(forms.Form):

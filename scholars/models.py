@@ -1,5 +1,5 @@
-"""Scholars, the teams they form, who mentors them, the check-ins they write, and the days a mentor or a scholar
-cannot meet."""
+"""Scholars, the teams they form, who mentors them, the check-ins they write, and what a mentor or a scholar changes
+about single dates: days or hours they cannot meet (blackouts) and hours they add (extra hours)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from cohort.models import (
     Stream,
     TimeStamped,
 )
-from cohort.validators import validate_weekdays
+from cohort.validators import validate_weekdays, validate_whole_minute
 from mentors.models import Mentor
 
 
@@ -300,6 +300,75 @@ class Blackout(MeetingInput, DateSpan):
         if self.mentor_id:
             return self.mentor.calendar_cohorts()
         return [self.scholar.cohort] if self.scholar_id else []
+
+
+class ExtraHours(MeetingInput, TimeStamped):
+    """Hours on one date a mentor or a scholar can meet beyond their weekly ones, in their own zone ("on 12 March I
+    can also meet 18:00-20:00"). They join that day's weekly hours for plans, moves and the meetings' checks; the
+    person's limits still hold in them. Hours taken away on a date are time away (a blackout) instead."""
+
+    mentor = models.ForeignKey(
+        Mentor, null=True, blank=True, on_delete=models.CASCADE, related_name="extra_hours"
+    )
+    scholar = models.ForeignKey(
+        Scholar, null=True, blank=True, on_delete=models.CASCADE, related_name="extra_hours"
+    )
+    date = models.DateField()
+    start_time = models.TimeField(validators=[validate_whole_minute])
+    end_time = models.TimeField(validators=[validate_whole_minute])
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date", "start_time"]
+        verbose_name_plural = "extra hours"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_time__gt=F("start_time")), name="extra_hours_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(mentor__isnull=False, scholar__isnull=True)
+                | Q(mentor__isnull=True, scholar__isnull=False),
+                name="extra_hours_belong_to_one_person",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["mentor", "date"], name="extra_hours_mentor_date_idx"),
+            models.Index(fields=["scholar", "date"], name="extra_hours_scholar_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.date:%a} {self.date.day} {self.date:%b %Y}, {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+        )
+
+    def calendar_cohorts(self) -> list[Cohort]:
+        if self.mentor_id:
+            return self.mentor.calendar_cohorts()
+        return [self.scholar.cohort] if self.scholar_id else []
+
+    def clean(self) -> None:
+        super().clean()
+        if self.mentor_id is not None and self.scholar_id is not None:
+            raise ValidationError(
+                {"scholar": "Extra hours are one person's: a mentor's or a scholar's, not both."}
+            )
+        if self.start_time is None or self.end_time is None:
+            return
+        if self.end_time <= self.start_time:
+            raise ValidationError({"end_time": "Extra hours must end after they start (on the same day)."})
+        if (not self.mentor_id and not self.scholar_id) or self.date is None:
+            return
+        overlapping = ExtraHours.objects.filter(
+            mentor_id=self.mentor_id,
+            scholar_id=self.scholar_id,
+            date=self.date,
+            start_time__lt=self.end_time,
+            end_time__gt=self.start_time,
+        ).exclude(pk=self.pk)
+        if overlapping.exists():
+            raise ValidationError(
+                f"These overlap your extra hours of {overlapping.first()}; change those instead."
+            )
 
 
 class CalendarSource(TimeStamped):

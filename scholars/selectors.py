@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from cohort.selectors import is_staff_role, mentor_of, scholar_of
-from scholars.models import Blackout, CalendarSource, CheckIn, Mentorship, Scholar, Team
+from scholars.models import Blackout, CalendarSource, CheckIn, ExtraHours, Mentorship, Scholar, Team
 
 
 def scholars_for(user) -> QuerySet[Scholar]:
@@ -53,11 +53,15 @@ def blackouts_for(user) -> QuerySet[Blackout]:
     return _own_rows(Blackout, user)
 
 
+def extra_hours_for(user) -> QuerySet[ExtraHours]:
+    return _own_rows(ExtraHours, user)
+
+
 def calendar_sources_for(user) -> QuerySet[CalendarSource]:
     return _own_rows(CalendarSource, user)
 
 
-def _own_rows(model: type[Blackout | CalendarSource], user) -> QuerySet:
+def _own_rows(model: type[Blackout | ExtraHours | CalendarSource], user) -> QuerySet:
     """Rows that are a mentor's or a scholar's: staff see everyone's; a mentor or a scholar only their own."""
     if is_staff_role(user):
         return model.objects.all()

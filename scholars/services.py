@@ -23,7 +23,7 @@ from cohort.signals import rows_written_in_bulk
 from cohort.slugs import slugify_ascii
 from mentors.models import Mentor
 from mentors.services import mentor_logins_create
-from scholars.models import Blackout, CheckIn, Mentorship, Scholar
+from scholars.models import Blackout, CheckIn, ExtraHours, Mentorship, Scholar
 from scholars.roster_csv import RosterError, RosterRejected, RosterRow, check_references, parse_roster
 
 MAX_FIELD_CHARS = 5000
@@ -286,6 +286,38 @@ def blackout_add(
         blackout.save()
         writes.after_write(blackout)
     return blackout
+
+
+def extra_hours_add(
+    *,
+    mentor: Mentor | None = None,
+    scholar: Scholar | None = None,
+    date: dt.date,
+    start_time: dt.time,
+    end_time: dt.time,
+    note: str = "",
+    by: AbstractBaseUser | None = None,
+) -> ExtraHours:
+    """Hours on one date a mentor or a scholar can meet beyond their weekly ones, in their zone: plans, moves and the
+    checks of published meetings count them from now on. Raises ValidationError by field, having written nothing."""
+    with meeting_inputs_change(by=by) as writes:
+        extra = ExtraHours(
+            mentor=mentor,
+            scholar=scholar,
+            date=date,
+            start_time=start_time,
+            end_time=end_time,
+            note=note.strip(),
+        )
+        extra.full_clean()
+        extra.save()
+        writes.after_write(extra)
+    return extra
+
+
+def extra_hours_remove(*, extra: ExtraHours, by: AbstractBaseUser | None = None) -> None:
+    with meeting_inputs_change(by=by) as writes:
+        writes.delete(extra)
 
 
 def blackout_remove(*, blackout: Blackout, by: AbstractBaseUser | None = None) -> None:

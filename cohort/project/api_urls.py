@@ -4,7 +4,6 @@ from rest_framework.routers import DefaultRouter
 from cohort.api import CohortViewSet, StreamViewSet
 from mentors.api import (
     AvailabilityViewSet,
-    ExtraHoursViewSet,
     MentorViewSet,
     StreamDocumentImportView,
     StreamImportJobView,
@@ -27,6 +26,7 @@ from scholars.api import (
     BlackoutViewSet,
     CalendarSourceViewSet,
     CheckInViewSet,
+    ExtraHoursViewSet,
     MentorshipViewSet,
     MyLimitsView,
     MyPreferencesView,

@@ -1,5 +1,5 @@
-"""What people change about single dates on their home page: time away, which a mentor and a scholar enter alike
-(whole days, or part of each day), and the extra hours a mentor adds on a date.
+"""What people change about single dates on their home page, a mentor and a scholar alike: time away (whole days,
+or part of each day) and the extra hours they add on a date.
 
 Each write goes through its service, as the API's does; the page then says what it did to published meetings
 (``people.saying_what_changed``). A refused form comes back on the home page with its errors.
@@ -17,15 +17,13 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from cohort.models import Person
-from mentors.forms import ExtraHoursForm
-from mentors.models import ExtraHours, Mentor
-from mentors.services import extra_hours_add, extra_hours_remove
+from mentors.models import Mentor
 from scheduling.pages.mentor import mentor_home_page
 from scheduling.pages.people import add_errors, own_page, saying_what_changed
 from scheduling.pages.scholar import scholar_home_page
-from scholars.forms import TimeAwayForm
-from scholars.models import Blackout
-from scholars.services import blackout_add, blackout_remove
+from scholars.forms import ExtraHoursForm, TimeAwayForm
+from scholars.models import Blackout, ExtraHours
+from scholars.services import blackout_add, blackout_remove, extra_hours_add, extra_hours_remove
 
 
 def _owner(person: Person) -> dict[str, Person]:
@@ -62,29 +60,29 @@ def time_away_remove(request: HttpRequest, person: Person, pk: int) -> HttpRespo
 
 
 @require_POST
-@own_page(mentors=True)
-def extra_hours_add_page(request: HttpRequest, mentor: Mentor) -> HttpResponse:
-    form = ExtraHoursForm(request.POST, instance=ExtraHours(mentor=mentor))
+@own_page(scholars=True, mentors=True)
+def extra_hours_add_page(request: HttpRequest, person: Person) -> HttpResponse:
+    form = ExtraHoursForm(request.POST, instance=ExtraHours(**_owner(person)))
     return _add_from_home(
         request,
-        mentor,
+        person,
         form,
-        lambda data: extra_hours_add(mentor=mentor, by=request.user, **data),
+        lambda data: extra_hours_add(**_owner(person), by=request.user, **data),
         done=lambda extra: f"Extra hours saved: {extra}.",
         form_name="extra_hours_form",
     )
 
 
 @require_POST
-@own_page(mentors=True)
-def extra_hours_remove_page(request: HttpRequest, mentor: Mentor, pk: int) -> HttpResponse:
-    extra = mentor.extra_hours.filter(pk=pk).first()
+@own_page(scholars=True, mentors=True)
+def extra_hours_remove_page(request: HttpRequest, person: Person, pk: int) -> HttpResponse:
+    extra = person.extra_hours.filter(pk=pk).first()
     if extra is None:
         raise Http404("No such extra hours of yours.")
     said = str(extra)
     return _remove_from_home(
         request,
-        mentor,
+        person,
         lambda: extra_hours_remove(extra=extra, by=request.user),
         done=f"Extra hours removed: {said}.",
     )

@@ -20,16 +20,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from cohort.dates import WEEKDAY_NAMES, monday_of
-from mentors.forms import ExtraHoursForm, WeeklyHoursForm
-from mentors.models import ExtraHours, Mentor
+from mentors.forms import WeeklyHoursForm
+from mentors.models import Mentor
 from mentors.services import mentor_hours_replace
 from scheduling.models import HealthFinding, Meeting
 from scheduling.pages.people import TO_RATE_SHOWN, feed_rows, own_page, person_render, saying_what_changed
 from scheduling.problem_builder import limits_of, preferred_hours_of
 from scheduling.selectors import meetings_outside_hours, unresolved_findings
 from scheduling.services.feedback import meetings_to_rate
-from scholars.forms import TimeAwayForm
-from scholars.models import Blackout, CheckIn, Mentorship, Scholar
+from scholars.forms import ExtraHoursForm, TimeAwayForm
+from scholars.models import Blackout, CheckIn, ExtraHours, Mentorship, Scholar
 
 DAYS_SHOWN = 14
 

@@ -1,4 +1,5 @@
-"""A scholar's own pages: their meetings, calendar links, time away, preferences and weekly check-ins.
+"""A scholar's own pages: their meetings, calendar links, time away and extra hours, preferences and weekly
+check-ins.
 
 Writes go through the same services as the API: ``scholars.services`` for preferences and check-ins.
 """
@@ -22,8 +23,8 @@ from scheduling.pages.people import TO_RATE_SHOWN, add_errors, feed_rows, own_pa
 from scheduling.problem_builder import limits_of, preferred_hours_of
 from scheduling.selectors import upcoming_meetings_for
 from scheduling.services.feedback import meetings_to_rate
-from scholars.forms import CheckInForm, ScholarPreferencesForm, TimeAwayForm
-from scholars.models import Blackout, CheckIn, Scholar
+from scholars.forms import CheckInForm, ExtraHoursForm, ScholarPreferencesForm, TimeAwayForm
+from scholars.models import Blackout, CheckIn, ExtraHours, Scholar
 from scholars.services import check_in_submit, check_in_week_in_cohort, scholar_preferences_update
 
 UPCOMING_SHOWN = 10
@@ -53,11 +54,15 @@ def scholar_home(request: HttpRequest, scholar: Scholar) -> HttpResponse:
 
 
 def scholar_home_page(
-    request: HttpRequest, scholar: Scholar, blackout_form: TimeAwayForm | None = None
+    request: HttpRequest,
+    scholar: Scholar,
+    blackout_form: TimeAwayForm | None = None,
+    extra_hours_form: ExtraHoursForm | None = None,
 ) -> HttpResponse:
-    """The home page, with a refused time-away form (and its errors) when there is one."""
+    """The home page, with a refused time-away or extra-hours form (and its errors) when there is one."""
     now = timezone.now()
-    this_week = monday_of(timezone.localdate(now))
+    today = timezone.localdate(now)
+    this_week = monday_of(today)
     check_ins = list(scholar.check_ins.all()[:CHECK_INS_SHOWN])
     meetings = upcoming_meetings_for(request.user, now=now).prefetch_related("series__scholars")[
         :UPCOMING_SHOWN
@@ -82,12 +87,12 @@ def scholar_home_page(
             ),
             "limits": limits_of(scholar).describe(),
             "preferred_hours": preferred_hours_of(scholar, None),
-            "time_away": scholar.blackouts.filter(end_date__gte=timezone.localdate(now)).order_by(
-                "start_date"
-            ),
+            "time_away": scholar.blackouts.filter(end_date__gte=today).order_by("start_date"),
             "blackout_form": blackout_form or TimeAwayForm(instance=Blackout(scholar=scholar)),
+            "extra_hours": scholar.extra_hours.filter(date__gte=today).order_by("date", "start_time"),
+            "extra_hours_form": extra_hours_form or ExtraHoursForm(instance=ExtraHours(scholar=scholar)),
         },
-        400 if blackout_form is not None else 200,
+        400 if blackout_form is not None or extra_hours_form is not None else 200,
     )
 
 

@@ -1,6 +1,6 @@
-"""Hours a mentor adds on single dates (a date override): set on their home page, through the API or in the admin,
-with the same checks; audited; counted by plans, by moves and by the check of published meetings against the
-mentor's hours."""
+"""Hours a mentor or a scholar adds on single dates (a date override): set on their home page, through the API or
+in the admin, with the same checks; audited; counted by plans, by moves and by the check of published meetings
+against the person's hours."""
 
 import datetime as dt
 
@@ -11,13 +11,13 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from cohort.models import AuditEntry
-from mentors.models import ExtraHours
 from scheduling.models import Meeting
 from scheduling.planner import ExtraHours as PlannedExtraHours
-from scheduling.problem_builder import build_cohort_problem, mentor_key
+from scheduling.problem_builder import build_cohort_problem, mentor_key, scholar_key
 from scheduling.selectors import meetings_outside_hours
 from scheduling.services.meeting_edits import meeting_move
-from scholars.models import Scholar
+from scholars.models import ExtraHours, Scholar
+from tests.admin.conftest import posted_back
 from tests.factories import CohortFactory, MentorFactory, MentorshipFactory, ScholarFactory, UserFactory
 from tests.meeting_rows import miras_one_on_one_with_sam
 
@@ -172,6 +172,71 @@ def test_the_cohort_problem_carries_the_mentors_extra_hours():
     assert people[mentor_key(mentor)].extra_hours == (PlannedExtraHours(TUESDAY, dt.time(17), dt.time(19)),)
 
 
+def test_a_scholar_adds_and_removes_extra_hours_on_their_page(meeting):
+    sam = meeting.series.scholars.get()
+    sam.user = UserFactory(username="scholar-sam")
+    sam.save()
+    client = page_client(sam.user)
+
+    response = client.post(
+        "/extra-hours/",
+        {
+            "extra-date": "2027-03-02",
+            "extra-start_time": "20:00",
+            "extra-end_time": "22:00",
+            "extra-note": "Demo",
+        },
+    )
+
+    assert response.status_code == 302
+    [extra] = sam.extra_hours.all()
+    assert (extra.date, extra.start_time, extra.end_time, extra.mentor_id) == (
+        TUESDAY,
+        dt.time(20),
+        dt.time(22),
+        None,
+    )
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.CREATED, target_id=extra.pk).exists()
+    assert "Tue 2 Mar 2027, 20:00–22:00" in client.get("/").content.decode()
+    removed = client.post(f"/extra-hours/{extra.pk}/remove/", follow=True)
+    assert "Extra hours removed: Tue 2 Mar 2027, 20:00–22:00." in removed.content.decode()
+    assert not sam.extra_hours.exists()
+
+
+def test_a_scholars_extra_hours_count_in_moves_and_in_the_cohorts_problem(meeting):
+    """Sam works until 20:00; Mira adds 20:00-22:00 on Tuesday. A move there is outside Sam's hours until Sam adds
+    the same evening; the cohort's problem carries Sam's hours too."""
+    mira, sam = meeting.series.mentor, meeting.series.scholars.get()
+    MentorshipFactory(mentor=mira, scholar=sam)
+    ExtraHours.objects.create(mentor=mira, date=TUESDAY, start_time=dt.time(20), end_time=dt.time(22))
+    late = dt.datetime.fromisoformat("2027-03-02 20:30")
+    with pytest.raises(ValidationError, match="outside Sam's working days and hours"):
+        meeting_move(meeting=meeting, starts_at=late)
+
+    ExtraHours.objects.create(scholar=sam, date=TUESDAY, start_time=dt.time(20), end_time=dt.time(22))
+
+    people = build_cohort_problem(cohort=meeting.series.cohort, time_limit_seconds=1).problem.people_by_key
+    assert people[scholar_key(sam)].extra_hours == (PlannedExtraHours(TUESDAY, dt.time(20), dt.time(22)),)
+    moved = meeting_move(meeting=meeting, starts_at=late)
+    assert moved.starts_at == dt.datetime(2027, 3, 2, 20, 30, tzinfo=dt.UTC)
+
+
+def test_staff_add_a_scholars_extra_hours_in_the_scholars_admin(admin_client):
+    scholar = ScholarFactory(time_zone="Asia/Tokyo")
+    url = reverse("admin:scholars_scholar_change", args=[scholar.pk])
+    page = admin_client.get(url)
+
+    assert "From (Asia/Tokyo)" in page.content.decode()
+    rows = {"extra_hours-TOTAL_FORMS": "1", "extra_hours-0-date": "2027-03-02"}
+    rows |= {"extra_hours-0-start_time": "18:00", "extra_hours-0-end_time": "20:00"}
+    response = admin_client.post(url, posted_back(page) | rows)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert list(scholar.extra_hours.values_list("date", "start_time", "mentor")) == [
+        (TUESDAY, dt.time(18), None)
+    ]
+
+
 def test_the_mentor_admin_edits_extra_hours_from_today_on(admin_client):
     mentor = MentorFactory()
     ExtraHours.objects.create(
@@ -185,21 +250,27 @@ def test_the_mentor_admin_edits_extra_hours_from_today_on(admin_client):
     assert 'value="2020-01-07"' not in page
 
 
-def test_a_mentor_cannot_write_another_mentors_extra_hours_and_a_scholar_none(meeting):
+def test_mentors_and_scholars_write_only_their_own_extra_hours(meeting):
     other = MentorFactory(user=UserFactory(username="mentor-other", is_staff=True))
     as_mira = APIClient()
     as_mira.force_authenticate(meeting.series.mentor.user)
     body = {"mentor": other.pk, "date": "2027-03-02", "start_time": "17:00", "end_time": "19:00"}
 
     created = as_mira.post("/api/v1/extra-hours/", body, format="json")
+    lin = ScholarFactory(name="Lin", user=UserFactory(username="scholar-lin"))
     as_scholar = APIClient()
-    as_scholar.force_authenticate(ScholarFactory(name="Lin", user=UserFactory(username="scholar-lin")).user)
-    refused = as_scholar.post("/api/v1/extra-hours/", body, format="json")
+    as_scholar.force_authenticate(lin.user)
+    scholars = as_scholar.post("/api/v1/extra-hours/", body, format="json")
 
     assert created.status_code == 201
     assert created.json()["mentor"] == meeting.series.mentor.pk  # their own, whatever they named
-    assert refused.status_code == 403
+    assert scholars.status_code == 201
+    assert (scholars.json()["scholar"], scholars.json()["mentor"]) == (lin.pk, None)
     assert not other.extra_hours.exists()
+    assert [row["id"] for row in as_scholar.get("/api/v1/extra-hours/").json()["results"]] == [
+        scholars.json()["id"]
+    ]
+    assert as_scholar.delete(f"/api/v1/extra-hours/{created.json()['id']}/").status_code == 404
 
 
 def test_the_admin_refuses_two_overlapping_rows_saved_together(admin_client):
