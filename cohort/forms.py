@@ -264,14 +264,17 @@ class MeetingLimitsForm(forms.Form):
     def preference_fields(self) -> list[forms.BoundField]:
         return [self[field] for field in MeetingLimits.PREFERENCE_FIELDS]
 
+    def preferred_days(self) -> forms.BoundField | None:
+        """A mentor's preferred days for the meetings they organise; None for a scholar."""
+        return self["preferred_weekdays"] if "preferred_weekdays" in self.fields else None
+
     def __init__(self, *args, person: MeetingLimits, **kwargs) -> None:
-        kwargs.setdefault(
-            "initial", {field: getattr(person, field) for field in MeetingLimits.EDITABLE_FIELDS}
-        )
+        editable = type(person).EDITABLE_FIELDS
+        kwargs.setdefault("initial", {field: getattr(person, field) for field in editable})
         super().__init__(*args, **kwargs)
         self.fields = forms.fields_for_model(
             type(person),
-            fields=MeetingLimits.EDITABLE_FIELDS,
+            fields=editable,
             widgets={
                 field: QUARTER_HOUR_INPUT
                 for field in (
@@ -286,3 +289,10 @@ class MeetingLimitsForm(forms.Form):
         self.fields["meeting_free_days"] = WeekdaysField(
             required=False, label=free_days.label, help_text="In your time zone."
         )
+        if "preferred_weekdays" in self.fields:
+            self.fields["preferred_weekdays"] = WeekdaysField(
+                required=False,
+                label="Preferred days",
+                help_text="In your time zone. Plans lean to these days for the meetings you hold, when that costs "
+                "no meeting and no extra meeting day.",
+            )

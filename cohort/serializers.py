@@ -47,16 +47,23 @@ class ModelSerializer(serializers.ModelSerializer):
     }
 
 
-class MeetingLimitsFields(serializers.Serializer):
-    """What every serializer of a person with meeting limits adds to the model's own fields (which carry their
-    validators): the days as a typed list, and the model's check that hours end after they start."""
-
-    meeting_free_days = serializers.ListField(
+def weekdays_field(help_text: str) -> serializers.ListField:
+    """Days of the week as a typed list (0 = Monday … 6 = Sunday), each at most once."""
+    return serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6),
         required=False,
         max_length=7,
         validators=[validate_weekdays],
-        help_text="Days without meetings: 0 = Monday … 6 = Sunday, in the person's time zone.",
+        help_text=help_text,
+    )
+
+
+class MeetingLimitsFields(serializers.Serializer):
+    """What every serializer of a person with meeting limits adds to the model's own fields (which carry their
+    validators): the days as a typed list, and the model's check that hours end after they start."""
+
+    meeting_free_days = weekdays_field(
+        "Days without meetings: 0 = Monday … 6 = Sunday, in the person's time zone."
     )
 
     def validate(self, attrs: dict) -> dict:

@@ -289,13 +289,14 @@ def meeting_inputs_change(*, by: AbstractBaseUser | None = None) -> Iterator[Mee
 def meeting_limits_update(
     *, person: MeetingLimits, by: AbstractBaseUser | None = None, **limits: object
 ) -> MeetingLimits:
-    """Change a mentor's or a scholar's meeting limits and preferred hours (``MeetingLimits.EDITABLE_FIELDS``; None
-    or [] clears one), in one audited write by ``by``. Published meetings stay; the next plan keeps the new limits.
+    """Change a mentor's or a scholar's meeting limits and preferences (their model's ``EDITABLE_FIELDS``: a
+    mentor's include preferred days; None or [] clears one), in one audited write by ``by``. Published meetings stay;
+    the next plan keeps the new limits.
 
     Raises ValidationError by field (the model's validators and its check that hours end after they start);
     nothing is written then.
     """
-    unknown = set(limits) - set(MeetingLimits.EDITABLE_FIELDS)
+    unknown = set(limits) - set(type(person).EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"not a meeting limit: {', '.join(sorted(unknown))}")
     return person_fields_update(person=person, changes=limits, by=by)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -51,6 +52,8 @@ class Mentor(MeetingInput, MeetingLimits, Person):
         help_text="Days the planner leans to for their meetings (0 = Monday, in their time zone), when that costs "
         "nothing else.",
     )
+    # A mentor also prefers days for the meetings they organise, and sets them with their limits and hours.
+    EDITABLE_FIELDS: ClassVar[tuple[str, ...]] = (*MeetingLimits.EDITABLE_FIELDS, "preferred_weekdays")
 
     class Meta:
         ordering = ["name"]

@@ -16,7 +16,7 @@ from cohort.api_mixins import MeetingInputsViewSetMixin
 from cohort.models import MeetingLimits
 from cohort.permissions import IsStaff, IsStaffOrReadOnly
 from cohort.selectors import mentor_of, scholar_of
-from cohort.serializers import MeetingLimitsFields, ModelSerializer
+from cohort.serializers import MeetingLimitsFields, ModelSerializer, weekdays_field
 from cohort.services import meeting_limits_update
 from mentors.api import OwnerScopedViewSet, PersonOwnedSerializer
 from mentors.models import Mentor
@@ -314,15 +314,20 @@ class MyPreferencesView(APIView):
         return scholar
 
 
-class MentorLimitsSerializer(MeetingLimitsFields, ModelSerializer):
+class ScholarLimitsSerializer(MeetingLimitsFields, ModelSerializer):
     class Meta:
-        model = Mentor
+        model = Scholar
         fields = list(MeetingLimits.EDITABLE_FIELDS)
 
 
-class ScholarLimitsSerializer(MentorLimitsSerializer):
-    class Meta(MentorLimitsSerializer.Meta):
-        model = Scholar
+class MentorLimitsSerializer(ScholarLimitsSerializer):
+    preferred_weekdays = weekdays_field(
+        "Days plans lean to for the meetings the mentor holds: 0 = Monday … 6 = Sunday, in their time zone."
+    )
+
+    class Meta:
+        model = Mentor
+        fields = list(Mentor.EDITABLE_FIELDS)
 
 
 class MyLimitsView(APIView):

@@ -8,10 +8,18 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from cohort.models import AuditEntry
+from cohort.models import AuditEntry, MeetingLimits
 from mentors.models import Mentor
+from scheduling.problem_builder import CohortProblem, build_cohort_problem
 from scholars.models import Scholar
-from tests.factories import MentorFactory, ScholarFactory, UserFactory
+from tests.factories import (
+    WEEKLY_ONE_ON_ONE,
+    CohortFactory,
+    MentorFactory,
+    MentorshipFactory,
+    ScholarFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -53,8 +61,9 @@ def api_client(user) -> APIClient:
 
 
 def limits_of(person) -> dict:
+    """The limits and preferred hours every person has (a mentor's preferred days are tested on their own)."""
     person.refresh_from_db()
-    return {field: getattr(person, field) for field in person.EDITABLE_FIELDS}
+    return {field: getattr(person, field) for field in MeetingLimits.EDITABLE_FIELDS}
 
 
 NO_LIMITS = {
@@ -178,7 +187,8 @@ def test_staff_without_a_person_are_sent_home_from_the_limits_page():
 def test_a_person_reads_and_changes_their_own_limits_through_the_api(make):
     person = make()
     client = api_client(person.user)
-    assert client.get("/api/v1/me/limits/").json() == {**NO_LIMITS}
+    mentors_own = {"preferred_weekdays": []} if isinstance(person, Mentor) else {}
+    assert client.get("/api/v1/me/limits/").json() == {**NO_LIMITS, **mentors_own}
 
     response = client.patch(
         "/api/v1/me/limits/",
@@ -189,11 +199,55 @@ def test_a_person_reads_and_changes_their_own_limits_through_the_api(make):
     assert response.status_code == 200, response.json()
     assert response.json() == {
         **NO_LIMITS,
+        **mentors_own,
         "max_meetings_per_week": 6,
         "latest_meeting_end": "00:00:00",
         "meeting_free_days": [5, 6],
     }
     assert limits_of(person)["meeting_free_days"] == [5, 6]
+
+
+def build_cohort_problem_for(mentor: Mentor) -> CohortProblem:
+    cohort = CohortFactory()
+    mentor.cadence = WEEKLY_ONE_ON_ONE.to_dict()
+    mentor.save(update_fields=["cadence"])
+    MentorshipFactory(mentor=mentor, scholar=ScholarFactory(cohort=cohort))
+    return build_cohort_problem(cohort=cohort, time_limit_seconds=1)
+
+
+def test_a_mentor_sets_the_days_they_prefer_with_their_limits_and_plans_lean_to_them():
+    mentor = a_mentor()
+    client = page_client(mentor)
+    page = client.get("/limits/").content.decode()
+    assert 'name="preferred_weekdays" value="3"' in page
+
+    response = client.post("/limits/", {**FULL, "preferred_weekdays": ["1", "3"]})
+
+    assert response.status_code == 302
+    mentor.refresh_from_db()
+    assert mentor.preferred_weekdays == [1, 3]
+    assert AuditEntry.objects.filter(target_id=mentor.pk, changes__has_key="preferred_weekdays").exists()
+    api = api_client(mentor.user)
+    assert api.get("/api/v1/me/limits/").json()["preferred_weekdays"] == [1, 3]
+    refused = api.patch("/api/v1/me/limits/", {"preferred_weekdays": [2, 2]}, format="json")
+    assert (refused.status_code, refused.json()) == (
+        400,
+        {"preferred_weekdays": ["Weekdays must not repeat."]},
+    )
+    assert api.patch("/api/v1/me/limits/", {"preferred_weekdays": [4]}, format="json").status_code == 200
+    mentor.refresh_from_db()
+    assert mentor.preferred_weekdays == [4]
+    demand = build_cohort_problem_for(mentor).problem.demands[0]
+    assert demand.preferred_weekdays == frozenset({4})
+
+
+def test_a_scholars_limits_page_has_no_preferred_days():
+    scholar = a_scholar()
+
+    page = page_client(scholar).get("/limits/").content.decode()
+
+    assert "preferred_weekdays" not in page
+    assert "preferred_weekdays" not in api_client(scholar.user).get("/api/v1/me/limits/").json()
 
 
 @pytest.mark.parametrize(
