@@ -1,12 +1,13 @@
 """Planner benchmark on a synthetic cohort: CP-SAT and first-fit side by side.
 
 Run: python -m tests.bench.bench_planner [--mentors 150 --scholars 600 --time-limit 40 --workers 2 --seed 0]
-     [--busy-per-week 0] [--preferred-hours 9-18]
+     [--busy-per-week 0] [--preferred-hours 9-18] [--preferred-days 2] [--replan-change 0.1]
 Prints, per planner, the solve time, meetings wanted and placed, demands short of their minimum, how the
 organisers' weeks look (meeting days, blocks of back-to-back meetings) and the hard-constraint violations the
-independent validator finds, which must be 0. Everyone prefers the same local hours (a cohort's usual hours), so
-a second table gives the objective's parts with preferred hours and fair share weighed at zero (before) and at
-their defaults (after).
+independent validator finds, which must be 0. Everyone prefers the same local hours (a cohort's usual hours) and
+each mentor some of their days, so a second table gives the objective's parts with every preference weighed at zero
+(before) and at the defaults (after). Last, a change to the running cohort (some mentors lose a day) is planned
+again from scratch and from the published plan: how many published slots each keeps is the least-change goal.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from scheduling.planner import (
     PlanningProblem,
     PlanResult,
     PreferenceWeights,
+    PublishedSlot,
     plan,
     plan_first_fit,
     validate_plan,
@@ -31,11 +33,13 @@ from scheduling.planner import (
 from tests.bench.synthetic import (
     CohortShape,
     synthetic_problem,
+    with_hours_taken_away,
     with_one_off_busy_times,
+    with_preferred_days,
     with_preferred_hours,
 )
 
-NO_PREFERRED_HOURS = PreferenceWeights(preferred_hours=0, fair_share=0)
+NO_PREFERENCES = PreferenceWeights(preferred_day=0, preferred_hours=0, fair_share=0, mid_window=0)
 
 REASONS = (
     ("own calendar", "busy in their own calendar"),
@@ -141,6 +145,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--preferred-hours", default="9-18", help="everyone's preferred local hours, from-to in whole hours"
     )
+    parser.add_argument(
+        "--preferred-days", type=int, default=2, help="days each mentor prefers, of those they work"
+    )
+    parser.add_argument(
+        "--replan-change", type=float, default=0.1, help="share of mentors losing a day before the re-plan"
+    )
     args = parser.parse_args(argv)
 
     shape = CohortShape(mentors=args.mentors, scholars=args.scholars)
@@ -148,6 +158,7 @@ def main(argv: list[str] | None = None) -> None:
     problem = with_one_off_busy_times(problem, args.busy_per_week, args.seed)
     start, end = (int(hour) % 24 for hour in args.preferred_hours.split("-"))
     problem = with_preferred_hours(problem, DailyHours(clock_time(start), clock_time(end)))
+    problem = with_preferred_days(problem, args.preferred_days, args.seed)
     wanted = f"{sum(d.meetings_min for d in problem.demands)}-{sum(d.meetings_max for d in problem.demands)}"
     print(describe(problem))
     print(f"weekly meetings wanted: {wanted}")
@@ -167,14 +178,17 @@ def main(argv: list[str] | None = None) -> None:
     results = {}
     for name, solve, weights in (
         ("first-fit", plan_first_fit, problem.preferences),
-        ("cp-sat, hours unweighed", plan, NO_PREFERRED_HOURS),
+        ("cp-sat, preferences off", plan, NO_PREFERENCES),
         ("cp-sat", plan, problem.preferences),
     ):
         started = time.perf_counter()
         results[name] = solve(replace(problem, preferences=weights))
         rows.append([name, *report_row(problem, results[name], time.perf_counter() - started)])
     print_table(rows)
-    print(f"the objective's parts, in rank order (preferred hours {args.preferred_hours} for everyone):")
+    print(
+        f"the objective's parts, in rank order (preferred hours {args.preferred_hours} for everyone, "
+        f"{args.preferred_days} preferred days per mentor):"
+    )
     names = list(results)
     parts = [["goal", *names]]
     for index, (label, _) in enumerate(results[names[0]].objective_parts.rows()):
@@ -187,6 +201,39 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  {count:4d}  {reason}")
     for item in results["cp-sat"].unplaced[:3]:
         print(f"  e.g. {problem.demands_by_key[item.demand_key].label}: {item.reason}")
+    if args.replan_change:
+        replan_report(problem, results["cp-sat"], args.replan_change, args.seed)
+
+
+def slots_of(result: PlanResult) -> set[PublishedSlot]:
+    return {
+        PublishedSlot(placement.demand_key, slot.weekday, slot.start, slot.week_parity)
+        for placement in result.placements
+        for slot in placement.meetings
+    }
+
+
+def replan_report(problem: PlanningProblem, published: PlanResult, share: float, seed: int) -> None:
+    """The least-change goal, measured: a change to the running cohort planned afresh and from what is published."""
+    changed = with_hours_taken_away(problem, share, seed)
+    slots = slots_of(published)
+    rows = [["re-plan", "seconds", "placed", "published slots kept", "violations", "status"]]
+    for name, given in (("from scratch", ()), ("from the published plan", tuple(sorted(slots, key=repr)))):
+        started = time.perf_counter()
+        result = plan(replace(changed, published=given))
+        seconds = time.perf_counter() - started
+        kept = len(slots & slots_of(result))
+        violations = len(validate_plan(changed, result))
+        row = [
+            name,
+            f"{seconds:.1f}",
+            str(result.meetings_placed),
+            f"{kept} of {len(slots)}",
+            str(violations),
+        ]
+        rows.append([*row, result.solver_summary])
+    print(f"after {share:.0%} of the mentors lose one of their days:")
+    print_table(rows)
 
 
 if __name__ == "__main__":

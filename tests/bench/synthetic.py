@@ -254,3 +254,31 @@ def with_one_off_busy_times(problem: PlanningProblem, per_week: int, seed: int =
 def with_preferred_hours(problem: PlanningProblem, hours: DailyHours) -> PlanningProblem:
     """Everyone prefers the same local hours, as they do when a cohort's usual hours stand for everyone's."""
     return replace(problem, people=tuple(replace(person, preferred_hours=hours) for person in problem.people))
+
+
+def with_preferred_days(problem: PlanningProblem, per_mentor: int, seed: int = 0) -> PlanningProblem:
+    """Each organiser prefers ``per_mentor`` of the days they work, drawn at random, for the meetings they hold (as
+    mentors tick them, or accept them from their stream section)."""
+    rng = random.Random(f"days-{seed}")
+    people = problem.people_by_key
+    preferred: dict[str, frozenset[int]] = {}
+    for key in sorted({demand.organiser for demand in problem.demands}):
+        days = sorted({window.weekday for window in people[key].windows})
+        preferred[key] = frozenset(rng.sample(days, min(per_mentor, len(days))))
+    demands = tuple(replace(d, preferred_weekdays=preferred[d.organiser]) for d in problem.demands)
+    return replace(problem, demands=demands)
+
+
+def with_hours_taken_away(problem: PlanningProblem, share: float, seed: int = 0) -> PlanningProblem:
+    """A change to a running cohort: ``share`` of the mentors no longer meet on one of their days (a new teaching
+    slot, say), drawn at random."""
+    rng = random.Random(f"change-{seed}")
+    mentors = [person.key for person in problem.people if person.key.startswith("m")]
+    changed = set(rng.sample(mentors, round(len(mentors) * share)))
+    people = []
+    for person in problem.people:
+        if person.key in changed and person.windows:
+            day = rng.choice(sorted({window.weekday for window in person.windows}))
+            person = replace(person, windows=tuple(w for w in person.windows if w.weekday != day))
+        people.append(person)
+    return replace(problem, people=tuple(people))
