@@ -158,6 +158,14 @@ class PersonOwnedSerializer(ModelCleanMixin, ModelSerializer):
                 fields[field].read_only = True
         return fields
 
+    def validate(self, attrs: dict) -> dict:
+        # A change that leaves the row nobody's (staff sending null) is refused here, not by the database.
+        owners = OWNER_FIELDS.intersection(self.Meta.fields)
+        if self.instance is not None and not any({**self._current(), **attrs}.get(field) for field in owners):
+            said = f"Say which {' or '.join(sorted(owners))} this belongs to."
+            raise ValidationError({field: [said] for field in sorted(owners & attrs.keys())})
+        return super().validate(attrs)
+
     def _current(self) -> dict:
         current = super()._current()
         request = self.context.get("request")

@@ -132,17 +132,24 @@ def _meeting_context(notification: Notification, zone: str) -> dict:
     series = meeting.series
     recipient = recipient_of(notification)
     people = [series.mentor, *series.active_scholars()]
-    previous = notification.payload.get("previous_starts_at")
+    payload = notification.payload
+    previous = payload.get("previous_starts_at")
     was_at = dt.datetime.fromisoformat(previous) if previous else None
-    previous_place = notification.payload.get("previous_place")
-    # A change notice tells of a move, or of a new place at the same time (None: rows from before places were kept).
-    new_place = was_at == meeting.starts_at and previous_place is not None and previous_place != series.place
+    was_until = payload.get("previous_ends_at")
+    previous_place = payload.get("previous_place")  # None: written before places were kept
+    # A change notice tells of a move, or of a new place at the very same time.
+    new_place = (
+        was_at == meeting.starts_at
+        and was_until is not None
+        and dt.datetime.fromisoformat(was_until) == meeting.ends_at
+        and previous_place != series.place
+    )
     return {
         "title": series.title,
         "when": format_span(meeting.starts_at, meeting.ends_at, zone),
         "previously": format_instant(was_at, zone) if was_at else "",
         "new_place": new_place,
-        "previous_place": previous_place if new_place else "",
+        "previous_place": previous_place if new_place and previous_place is not None else "",
         "with_names": [p.name for p in people if p != recipient],
         "where": series.place,
         "where_link": series.place_link,

@@ -145,10 +145,7 @@ def _meeting_wanted(meeting: Meeting, *, now: dt.datetime, previous: dict) -> li
                     wanted.append(Wanted(reminder, creatable=due_at > now))
                 if meeting.version > 1:
                     # Rows written before places were kept in payloads know no previous place (None).
-                    was = {
-                        "previous_starts_at": previous.get("starts_at"),
-                        "previous_place": previous.get("place"),
-                    }
+                    was = {f"previous_{key}": previous.get(key) for key in ("starts_at", "ends_at", "place")}
                     notice = row(Kind.CHANGE, person, channel, "", now, was)
                     wanted.append(Wanted(notice, creatable=notice_due))
             elif meeting.status == Meeting.Status.CANCELLED:

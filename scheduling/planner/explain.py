@@ -18,7 +18,7 @@ from itertools import combinations, pairwise
 
 from cohort.dates import WEEKDAY_NAMES
 from scheduling.planner.bookings import Bookings
-from scheduling.planner.problem import Demand, Limits, Person, busy_dates_tolerated
+from scheduling.planner.problem import Demand, Limits, Person, Window, busy_dates_tolerated
 from scheduling.planner.slots import (
     Candidate,
     CandidateFinder,
@@ -40,7 +40,7 @@ def explain_shortfall(
         return f"{_join(absent)} {verb} no availability entered"
     # Hours on single dates make a weekly slot only where they recur on (nearly) every one of its dates.
     dated_only = [person for person in attendees if not person.windows]
-    if dated_only and not candidates:
+    if dated_only and not candidates and _would_meet_were_they_weekly(finder, demand, dated_only):
         return "; ".join(
             f"{person.name} has no weekly hours, only hours added on {_dates(len(person.extra_hours))}: "
             "too few weeks for a weekly meeting"
@@ -82,6 +82,19 @@ def _no_candidate_reason(finder: CandidateFinder, demand: Demand, who: str) -> s
             f"the meeting needs {demand.duration_minutes} minutes"
         )
     return f"{who} share no available hour on any weekday" + _odd_one_out(finder, demand)
+
+
+def _would_meet_were_they_weekly(finder: CandidateFinder, demand: Demand, dated_only: list[Person]) -> bool:
+    """Whether the attendees would meet if the hours those people added on single dates held every week: then
+    those dates being too few is the reason, not hours that never overlap."""
+    weekly = {}
+    for person in dated_only:
+        windows = {Window(extra.day.weekday(), extra.start, extra.end) for extra in person.extra_hours}
+        weekly[person.key] = replace(
+            person, windows=tuple(sorted(windows, key=lambda w: (w.weekday, w.start)))
+        )
+    people = tuple(weekly.get(person.key, person) for person in finder.problem.people)
+    return next(CandidateFinder(replace(finder.problem, people=people)).workable(demand), None) is not None
 
 
 def _busy_at_every_shared_hour(finder: CandidateFinder, demand: Demand) -> list[str]:

@@ -29,8 +29,15 @@ from scholars.models import BusyBlock
 logger = logging.getLogger(__name__)
 
 
+def _series_locked(series_ids: list[int]) -> None:
+    """Lock these series. Every write here locks a series before any of its meetings (a move, a new place, a
+    cancelled rest), so two writes never wait on each other in opposite orders."""
+    list(MeetingSeries.objects.select_for_update().filter(pk__in=series_ids).order_by("pk").values_list("pk"))
+
+
 def _locked(meeting: Meeting) -> Meeting:
-    return Meeting.objects.select_for_update().select_related("series").get(pk=meeting.pk)
+    _series_locked([meeting.series_id])
+    return Meeting.objects.select_for_update(of=("self",)).select_related("series").get(pk=meeting.pk)
 
 
 def _bump(
@@ -277,18 +284,24 @@ def series_place_set(
         raise ValidationError({"meeting_place": error.messages}) from error
     # One writer of a cohort's series at a time: a plan applied meanwhile would copy the old place.
     Cohort.objects.select_for_update().get(pk=series.cohort_id)
-    rows = MeetingSeries.objects.select_for_update().filter(
-        cohort_id=series.cohort_id, demand_key=series.demand_key, mentor_id=series.mentor_id
+    rows = (
+        MeetingSeries.objects.select_for_update(of=("self",))
+        .select_related("mentor")
+        .filter(cohort_id=series.cohort_id, demand_key=series.demand_key, mentor_id=series.mentor_id)
     )
-    changes = []
+    changes, elsewhere = [], []
     for row in rows.exclude(meeting_place=place).order_by("pk"):
-        before = row_snapshot(row)
+        before, in_effect = row_snapshot(row), row.place
         row.meeting_place, row.version = place, row.version + 1
         row.save(update_fields=["meeting_place", "version", "updated_at"])
         changes.append(RowChange.of(row, before=before, cohort_ids=[row.cohort_id]))
+        # Its own place set to the mentor's, or cleared back to it, is where it already was: nobody is told.
+        if row.place != in_effect:
+            elsewhere.append(row.pk)
     if changes:
         audit_write(changes=changes, by=by)
-        _attendees_told_of_place([change.pk for change in changes])
+    if elsewhere:
+        _attendees_told_of_place(elsewhere)
     return rows.get(pk=series.pk)
 
 
@@ -296,9 +309,13 @@ def series_place_set(
 def mentor_place_followed(*, mentor_id: int) -> None:
     """The mentor's own place changed: the series that take it (no place of their own) show it from now on, and
     their attendees are told as they are of a series' new place."""
+    # A day's slack: a series' last date is in its own zone, which may still be on yesterday.
     series_ids = list(
         MeetingSeries.objects.select_for_update()
-        .filter(mentor_id=mentor_id, meeting_place="", ends_on__gte=timezone.localdate())
+        .filter(
+            mentor_id=mentor_id, meeting_place="", ends_on__gte=timezone.localdate() - dt.timedelta(days=1)
+        )
+        .order_by("pk")
         .values_list("pk", flat=True)
     )
     if series_ids:
@@ -343,6 +360,7 @@ def series_cancel_rest(
     *, series: MeetingSeries, from_instant: dt.datetime, by: AbstractBaseUser | None = None
 ) -> list[Meeting]:
     """Cancel every not-yet-settled meeting of the series from an instant on (an audit entry for each)."""
+    _series_locked([series.pk])
     meetings = list(
         series.meetings.select_for_update()
         .filter(starts_at__gte=from_instant)

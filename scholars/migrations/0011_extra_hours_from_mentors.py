@@ -5,6 +5,8 @@
 3. Its content type moves to scholars, so the permissions (the Mentors group's among them), admin log entries and
    audit entries that name it keep pointing at it.
 4. A scholar can own rows too: the mentor becomes optional, and each row belongs to exactly one person.
+
+Migrating back deletes the scholars' rows: mentors' extra hours had to have a mentor.
 """
 
 import cohort.models
@@ -27,6 +29,12 @@ def content_type_to_scholars(apps, schema_editor) -> None:
 
 def content_type_to_mentors(apps, schema_editor) -> None:
     content_type_relabel(apps, schema_editor, old=NEW_APP_LABEL, new=OLD_APP_LABEL)
+
+
+def scholars_rows_delete(apps, schema_editor) -> None:
+    # Run backwards once the scholar column is gone: the rows without a mentor are the scholars'.
+    rows = apps.get_model('scholars', 'ExtraHours').objects.using(schema_editor.connection.alias)
+    rows.filter(mentor__isnull=True).delete()
 
 
 class Migration(migrations.Migration):
@@ -77,6 +85,7 @@ class Migration(migrations.Migration):
             name='mentor',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='extra_hours', to='mentors.mentor'),
         ),
+        migrations.RunPython(migrations.RunPython.noop, scholars_rows_delete),
         migrations.AddField(
             model_name='extrahours',
             name='scholar',

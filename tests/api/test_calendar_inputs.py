@@ -123,6 +123,26 @@ def test_staff_name_exactly_one_person_for_time_away(planned):
     assert live_days(cohort) == [dt.date(2027, 3, d) for d in (1, 15, 22, 29)]
 
 
+@pytest.mark.parametrize("path", ["/api/v1/blackouts/", "/api/v1/extra-hours/"])
+def test_staff_cannot_leave_a_row_nobodys(planned, path):
+    _, mentor, _ = planned
+    client = client_for(UserFactory(is_staff=True))
+    body = (
+        {"start_date": "2027-03-08", "end_date": "2027-03-08"}
+        if "blackouts" in path
+        else {"date": "2027-03-08", "start_time": "18:00", "end_time": "19:00"}
+    )
+    row = client.post(path, {**body, "mentor": mentor.pk}, format="json").json()
+
+    response = client.patch(f"{path}{row['id']}/", {"mentor": None}, format="json")
+
+    assert (response.status_code, response.json()) == (
+        400,
+        {"mentor": ["Say which mentor or scholar this belongs to."]},
+    )
+    assert client.get(f"{path}{row['id']}/").json()["mentor"] == mentor.pk
+
+
 def test_a_scholar_cannot_write_hours_or_another_persons_time_away(planned):
     _, mentor, scholar = planned
     scholar.user = UserFactory()

@@ -345,3 +345,49 @@ def test_the_mentors_own_place_reaches_the_series_that_take_it(upcoming):
     notice = _change_notices(soon).filter(recipient_scholar__isnull=False).get()
     assert f"(it was {VIDEO})" in compose_message(notice, as_of=timezone.now()).text
     assert not _change_notices(own_meeting).exists()
+
+
+def test_setting_the_place_already_in_effect_tells_nobody(upcoming):
+    soon, later, _ = upcoming
+    series = soon.series
+
+    series_place_set(series=series, place=VIDEO)  # the mentor's own place, now the series' own
+    series_place_set(series=series, place="")  # and back to the mentor's
+
+    assert MeetingSeries.objects.get(pk=series.pk).meeting_place == ""
+    assert _versions(soon, later) == [1, 1]
+    assert not Notification.objects.filter(kind=Notification.Kind.CHANGE).exists()
+
+
+def test_a_notice_of_a_new_place_after_an_upgrade_says_so_without_the_old_place(upcoming):
+    """Rows written before places were kept in payloads: the notice cannot name the old place, but still tells a
+    new place at the same time from a move."""
+    soon = upcoming[0]
+    Notification.objects.filter(meeting=soon).update(
+        payload={"starts_at": soon.starts_at.isoformat(), "ends_at": soon.ends_at.isoformat()}
+    )
+
+    series_place_set(series=soon.series, place=ROOM)
+
+    notice = _change_notices(soon).filter(recipient_scholar__isnull=False).get()
+    text = compose_message(notice, as_of=timezone.now()).text
+    assert "A meeting of yours has a new place. It is at the same time:" in text
+    assert "moved" not in text
+
+
+def test_a_move_that_only_makes_a_meeting_longer_is_told_as_a_move(upcoming):
+    soon = upcoming[0]
+    staff = UserFactory(username="staff", is_staff=True)
+
+    meeting_move(
+        meeting=soon,
+        starts_at=soon.starts_at,
+        ends_at=soon.ends_at + dt.timedelta(minutes=30),
+        by=staff,
+        by_staff=True,
+        force=True,
+        reason="a test",
+    )
+
+    notice = _change_notices(soon).filter(recipient_scholar__isnull=False).get()
+    assert "A meeting of yours has moved" in compose_message(notice, as_of=timezone.now()).text

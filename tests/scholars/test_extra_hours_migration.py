@@ -54,3 +54,25 @@ def test_a_mentors_extra_hours_saved_in_mentors_are_found_in_scholars_under_the_
         scholar=scholar, date=dt.date(2027, 3, 2), start_time=dt.time(18), end_time=dt.time(20)
     )
     assert (theirs.mentor_id, theirs.scholar_id) == (None, scholar.pk)
+
+
+def test_migrating_back_keeps_the_mentors_rows_and_drops_the_scholars():
+    after = migrate_to(AFTER_THE_MOVE)
+    mentor = after.get_model("mentors", "Mentor").objects.create(name="Mira", slug="mira")
+    stream = after.get_model("cohort", "Stream").objects.create(slug="ml", title="Machine learning")
+    cohort = after.get_model("cohort", "Cohort").objects.create(
+        name="Winter", slug="winter", start_date=dt.date(2027, 1, 4), end_date=dt.date(2027, 3, 26)
+    )
+    scholar = after.get_model("scholars", "Scholar").objects.create(
+        name="Lin", slug="lin", cohort=cohort, stream=stream
+    )
+    rows = after.get_model("scholars", "ExtraHours").objects
+    mentors = rows.create(
+        mentor=mentor, date=dt.date(2027, 3, 2), start_time=dt.time(17), end_time=dt.time(19)
+    )
+    rows.create(scholar=scholar, date=dt.date(2027, 3, 2), start_time=dt.time(18), end_time=dt.time(20))
+
+    before = migrate_to(BEFORE_THE_MOVE)
+
+    kept = before.get_model("mentors", "ExtraHours").objects.all()
+    assert [(row.pk, row.mentor_id) for row in kept] == [(mentors.pk, mentor.pk)]

@@ -63,6 +63,16 @@ def test_someone_with_only_hours_on_single_dates_is_told_they_are_too_few(planne
 
 
 @PLANNERS
+def test_hours_on_dates_that_never_meet_the_others_are_not_blamed_for_being_few(planner):
+    # Cas's Monday evening would never overlap Ada's Monday morning, however many weeks it held.
+    cas = with_extra(replace(CAS, windows=()), SECOND, start=time(18), end=time(19))
+
+    result = planner(problem([cas, ADA], [demand(cas, ADA)], TWO_MONDAYS))
+
+    assert [item.reason for item in result.unplaced] == ["Cas and Ada share no available hour on any weekday"]
+
+
+@PLANNERS
 def test_hours_on_every_date_of_a_slot_count_without_weekly_hours(planner):
     cas = with_extra(replace(CAS, windows=()), FIRST, SECOND)
 
