@@ -319,6 +319,19 @@ class ScholarLimitsSerializer(MeetingLimitsFields, ModelSerializer):
         model = Scholar
         fields = list(MeetingLimits.EDITABLE_FIELDS)
 
+    def validate(self, attrs: dict) -> dict:
+        # The schema is the mentor's (a superset): a scholar sending a mentor's field is told, not ignored.
+        if "preferred_weekdays" in self.initial_data and "preferred_weekdays" not in self.fields:
+            raise ValidationError(
+                {
+                    "preferred_weekdays": [
+                        "Preferred days are a mentor's, for the meetings they hold; give the days you cannot meet "
+                        "as meeting_free_days."
+                    ]
+                }
+            )
+        return super().validate(attrs)
+
 
 class MentorLimitsSerializer(ScholarLimitsSerializer):
     preferred_weekdays = weekdays_field(

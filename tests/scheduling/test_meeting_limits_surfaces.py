@@ -241,13 +241,20 @@ def test_a_mentor_sets_the_days_they_prefer_with_their_limits_and_plans_lean_to_
     assert demand.preferred_weekdays == frozenset({4})
 
 
-def test_a_scholars_limits_page_has_no_preferred_days():
+def test_a_scholar_has_no_preferred_days_and_is_told_so_when_sending_them():
     scholar = a_scholar()
 
     page = page_client(scholar).get("/limits/").content.decode()
 
     assert "preferred_weekdays" not in page
-    assert "preferred_weekdays" not in api_client(scholar.user).get("/api/v1/me/limits/").json()
+    api = api_client(scholar.user)
+    assert "preferred_weekdays" not in api.get("/api/v1/me/limits/").json()
+    refused = api.patch(
+        "/api/v1/me/limits/", {"preferred_weekdays": [1], "max_meetings_per_day": 2}, format="json"
+    )
+    assert (refused.status_code, list(refused.json())) == (400, ["preferred_weekdays"])
+    scholar.refresh_from_db()
+    assert scholar.max_meetings_per_day is None
 
 
 @pytest.mark.parametrize(
