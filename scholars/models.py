@@ -24,6 +24,15 @@ from cohort.validators import validate_weekdays, validate_whole_minute
 from mentors.models import Mentor
 
 
+def one_person_only(name: str) -> models.CheckConstraint:
+    """A row of a mentor's or of a scholar's (time away, extra hours, a calendar): exactly one of the two."""
+    return models.CheckConstraint(
+        condition=Q(mentor__isnull=False, scholar__isnull=True)
+        | Q(mentor__isnull=True, scholar__isnull=False),
+        name=name,
+    )
+
+
 def default_work_days() -> list[int]:
     return [0, 1, 2, 3, 4]
 
@@ -232,11 +241,7 @@ class Blackout(MeetingInput, DateSpan):
             models.CheckConstraint(
                 condition=Q(end_date__gte=F("start_date")), name="blackout_end_not_before_start"
             ),
-            models.CheckConstraint(
-                condition=Q(mentor__isnull=False, scholar__isnull=True)
-                | Q(mentor__isnull=True, scholar__isnull=False),
-                name="blackout_belongs_to_one_person",
-            ),
+            one_person_only("blackout_belongs_to_one_person"),
             models.CheckConstraint(
                 condition=Q(start_time__isnull=True, end_time__isnull=True)
                 | Q(start_time__isnull=False, end_time__isnull=False, end_time__gt=F("start_time")),
@@ -325,11 +330,7 @@ class ExtraHours(MeetingInput, TimeStamped):
             models.CheckConstraint(
                 condition=Q(end_time__gt=F("start_time")), name="extra_hours_end_after_start"
             ),
-            models.CheckConstraint(
-                condition=Q(mentor__isnull=False, scholar__isnull=True)
-                | Q(mentor__isnull=True, scholar__isnull=False),
-                name="extra_hours_belong_to_one_person",
-            ),
+            one_person_only("extra_hours_belong_to_one_person"),
         ]
         indexes = [
             models.Index(fields=["mentor", "date"], name="extra_hours_mentor_date_idx"),
@@ -418,11 +419,7 @@ class CalendarSource(TimeStamped):
     class Meta:
         ordering = ["pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(mentor__isnull=False, scholar__isnull=True)
-                | Q(mentor__isnull=True, scholar__isnull=False),
-                name="calendar_source_belongs_to_one_person",
-            ),
+            one_person_only("calendar_source_belongs_to_one_person"),
         ]
 
     def __str__(self) -> str:
