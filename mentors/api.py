@@ -169,7 +169,9 @@ class PersonOwnedSerializer(ModelCleanMixin, ModelSerializer):
     def _current(self) -> dict:
         current = super()._current()
         request = self.context.get("request")
-        owner = owner_of(request.user, self.Meta.fields) if request is not None else None
+        # Staff name the owner; only a mentor's or a scholar's own rows are theirs by default.
+        caller_owns = request is not None and not is_staff_role(request.user)
+        owner = owner_of(request.user, self.Meta.fields) if caller_owns else None
         if owner is not None and not OWNER_FIELDS.intersection(current):
             current[owner[0]] = owner[1]
         return current

@@ -29,15 +29,22 @@ from scholars.models import BusyBlock
 logger = logging.getLogger(__name__)
 
 
-def _series_locked(series_ids: list[int]) -> None:
-    """Lock these series. Every write here locks a series before any of its meetings (a move, a new place, a
-    cancelled rest), so two writes never wait on each other in opposite orders."""
-    list(MeetingSeries.objects.select_for_update().filter(pk__in=series_ids).order_by("pk").values_list("pk"))
-
-
 def _locked(meeting: Meeting) -> Meeting:
-    _series_locked([meeting.series_id])
-    return Meeting.objects.select_for_update(of=("self",)).select_related("series").get(pk=meeting.pk)
+    return Meeting.objects.select_for_update().select_related("series").get(pk=meeting.pk)
+
+
+def _upcoming_locked(series: Q) -> list[Meeting]:
+    """The upcoming live meetings of the series ``series`` selects, locked. Meetings go before their series, the
+    order plans, refreshes and single edits lock them in, so no two writes wait on each other in opposite orders."""
+    return list(
+        Meeting.objects.select_for_update()
+        .filter(
+            series__in=MeetingSeries.objects.filter(series),
+            status__in=LIVE_MEETING_STATUSES,
+            starts_at__gt=timezone.now(),
+        )
+        .order_by("pk")
+    )
 
 
 def _bump(
@@ -284,11 +291,9 @@ def series_place_set(
         raise ValidationError({"meeting_place": error.messages}) from error
     # One writer of a cohort's series at a time: a plan applied meanwhile would copy the old place.
     Cohort.objects.select_for_update().get(pk=series.cohort_id)
-    rows = (
-        MeetingSeries.objects.select_for_update(of=("self",))
-        .select_related("mentor")
-        .filter(cohort_id=series.cohort_id, demand_key=series.demand_key, mentor_id=series.mentor_id)
-    )
+    same_meeting = Q(cohort_id=series.cohort_id, demand_key=series.demand_key, mentor_id=series.mentor_id)
+    upcoming = _upcoming_locked(same_meeting)
+    rows = MeetingSeries.objects.select_for_update(of=("self",)).select_related("mentor").filter(same_meeting)
     changes, elsewhere = [], []
     for row in rows.exclude(meeting_place=place).order_by("pk"):
         before, in_effect = row_snapshot(row), row.place
@@ -301,7 +306,7 @@ def series_place_set(
     if changes:
         audit_write(changes=changes, by=by)
     if elsewhere:
-        _attendees_told_of_place(elsewhere)
+        _attendees_told_of_place([meeting for meeting in upcoming if meeting.series_id in elsewhere])
     return rows.get(pk=series.pk)
 
 
@@ -310,30 +315,29 @@ def mentor_place_followed(*, mentor_id: int) -> None:
     """The mentor's own place changed: the series that take it (no place of their own) show it from now on, and
     their attendees are told as they are of a series' new place."""
     # A day's slack: a series' last date is in its own zone, which may still be on yesterday.
+    takes_theirs = Q(
+        mentor_id=mentor_id, meeting_place="", ends_on__gte=timezone.localdate() - dt.timedelta(days=1)
+    )
+    upcoming = _upcoming_locked(takes_theirs)
     series_ids = list(
         MeetingSeries.objects.select_for_update()
-        .filter(
-            mentor_id=mentor_id, meeting_place="", ends_on__gte=timezone.localdate() - dt.timedelta(days=1)
-        )
+        .filter(takes_theirs)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    if series_ids:
-        MeetingSeries.objects.filter(pk__in=series_ids).update(
-            version=F("version") + 1, updated_at=timezone.now()
-        )
-        _attendees_told_of_place(series_ids)
+    if not series_ids:
+        return
+    MeetingSeries.objects.filter(pk__in=series_ids).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+    _attendees_told_of_place(upcoming)
 
 
-def _attendees_told_of_place(series_ids: list[int]) -> None:
-    """Each upcoming meeting of the series gets a new version, as a move gives it: calendars that imported it or
-    its invitation take the new place (SEQUENCE goes up), reminders carry it, and attendees get a change notice
+def _attendees_told_of_place(meetings: list[Meeting]) -> None:
+    """Each of the upcoming ``meetings`` (locked) gets a new version, as a move gives it: calendars that imported it
+    or its invitation take the new place (SEQUENCE goes up), reminders carry it, and attendees get a change notice
     for the meetings close enough to be told of a move."""
     now = timezone.now()
-    upcoming = Meeting.objects.select_for_update().filter(
-        series_id__in=series_ids, status__in=LIVE_MEETING_STATUSES, starts_at__gt=now
-    )
-    meetings = list(upcoming)
     Meeting.objects.filter(pk__in=[meeting.pk for meeting in meetings]).update(
         version=F("version") + 1, updated_at=now
     )
@@ -360,7 +364,6 @@ def series_cancel_rest(
     *, series: MeetingSeries, from_instant: dt.datetime, by: AbstractBaseUser | None = None
 ) -> list[Meeting]:
     """Cancel every not-yet-settled meeting of the series from an instant on (an audit entry for each)."""
-    _series_locked([series.pk])
     meetings = list(
         series.meetings.select_for_update()
         .filter(starts_at__gte=from_instant)

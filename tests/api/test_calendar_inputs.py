@@ -123,6 +123,22 @@ def test_staff_name_exactly_one_person_for_time_away(planned):
     assert live_days(cohort) == [dt.date(2027, 3, d) for d in (1, 15, 22, 29)]
 
 
+def test_staff_who_also_mentor_enter_a_scholars_time_away_as_the_scholars(planned):
+    cohort, _, scholar = planned
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    MentorFactory(user=superuser)
+
+    response = client_for(superuser).post(
+        "/api/v1/blackouts/",
+        {"scholar": scholar.pk, "start_date": "2027-03-15", "end_date": "2027-03-15"},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+    assert (response.json()["scholar"], response.json()["mentor"]) == (scholar.pk, None)
+    assert live_days(cohort) == [dt.date(2027, 3, d) for d in (1, 8, 22, 29)]
+
+
 @pytest.mark.parametrize("path", ["/api/v1/blackouts/", "/api/v1/extra-hours/"])
 def test_staff_cannot_leave_a_row_nobodys(planned, path):
     _, mentor, _ = planned
