@@ -71,8 +71,7 @@ def _hours_away(blackouts: Iterable[Blackout], time_zone: str) -> tuple[BusyTime
             continue
         day = blackout.start_date
         while day <= blackout.end_date:
-            start = dt.datetime.combine(day, blackout.start_time, tzinfo=zone)
-            found.append(BusyTime(start, dt.datetime.combine(day, blackout.end_time, tzinfo=zone), away=True))
+            found.append(BusyTime(*blackout.hours_on(day, zone), away=True))
             day += dt.timedelta(days=1)
     return tuple(found)
 

@@ -23,6 +23,8 @@ from cohort.models import (
 from cohort.validators import validate_weekdays, validate_whole_minute
 from mentors.models import Mentor
 
+MIDNIGHT = dt.time(0)
+
 
 def one_person_only(name: str) -> models.CheckConstraint:
     """A row of a mentor's or of a scholar's (time away, extra hours, a calendar): exactly one of the two."""
@@ -233,7 +235,9 @@ class Blackout(MeetingInput, DateSpan):
     start_time = models.TimeField(
         null=True, blank=True, help_text="Part of a day: away from, in the person's zone. Empty: whole days."
     )
-    end_time = models.TimeField(null=True, blank=True, help_text="Part of a day: away until.")
+    end_time = models.TimeField(
+        null=True, blank=True, help_text="Part of a day: away until (00:00 is midnight)."
+    )
 
     class Meta:
         ordering = ["start_date"]
@@ -244,7 +248,8 @@ class Blackout(MeetingInput, DateSpan):
             one_person_only("blackout_belongs_to_one_person"),
             models.CheckConstraint(
                 condition=Q(start_time__isnull=True, end_time__isnull=True)
-                | Q(start_time__isnull=False, end_time__isnull=False, end_time__gt=F("start_time")),
+                | Q(start_time__isnull=False, end_time__isnull=False, end_time__gt=F("start_time"))
+                | Q(start_time__gt=MIDNIGHT, end_time=MIDNIGHT),
                 name="blackout_whole_days_or_hours",
             ),
         ]
@@ -282,8 +287,22 @@ class Blackout(MeetingInput, DateSpan):
         if (self.start_time is None) != (self.end_time is None):
             missing = "end_time" if self.end_time is None else "start_time"
             raise ValidationError({missing: "Give both times for part of a day, or neither for whole days."})
-        if self.is_part_day and self.end_time <= self.start_time:
+        if self.is_part_day and self.end_time <= self.start_time and not self.until_midnight:
             raise ValidationError({"end_time": "Part of a day must end after it starts."})
+
+    @property
+    def until_midnight(self) -> bool:
+        """Part of each day up to its end ("from 16:00 for the rest of the day"): an end of 00:00 after a later
+        start."""
+        return self.end_time == MIDNIGHT and self.start_time is not None and self.start_time > MIDNIGHT
+
+    def hours_on(self, day: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+        """Its part of ``day`` as instants in ``zone``; an end of 00:00 is that day's midnight."""
+        until = day + dt.timedelta(days=1) if self.until_midnight else day
+        return (
+            dt.datetime.combine(day, self.start_time, tzinfo=zone),
+            dt.datetime.combine(until, self.end_time, tzinfo=zone),
+        )
 
     def away_during(self, starts_at: dt.datetime, ends_at: dt.datetime, zone: str) -> bool:
         """Whether [starts_at, ends_at) falls on one of its days, in ``zone`` (the person's), and, for part of a
@@ -294,8 +313,7 @@ class Blackout(MeetingInput, DateSpan):
         day = local_start.date()
         while day <= local_end.date():
             if self.start_date <= day <= self.end_date:
-                away_from = dt.datetime.combine(day, self.start_time, tzinfo=ZoneInfo(zone))
-                away_until = dt.datetime.combine(day, self.end_time, tzinfo=ZoneInfo(zone))
+                away_from, away_until = self.hours_on(day, ZoneInfo(zone))
                 if away_from < ends_at and starts_at < away_until:
                     return True
             day += dt.timedelta(days=1)

@@ -46,3 +46,20 @@ def test_a_scholars_blackout_saved_in_mentors_is_found_in_scholars_under_the_sam
     assert (moved.scholar_id, moved.mentor_id, moved.reason) == (scholar.pk, None, "Conference")
     relabelled = after.get_model("contenttypes", "ContentType").objects.get(pk=content_type.pk)
     assert (relabelled.app_label, relabelled.model) == ("scholars", "blackout")
+
+
+def test_migrating_back_ends_time_away_until_midnight_at_23_59():
+    after = migrate_to([("scholars", "0012_blackout_until_midnight")])
+    mentor = after.get_model("mentors", "Mentor").objects.create(name="Mira", slug="mira")
+    blackout = after.get_model("scholars", "Blackout").objects.create(
+        mentor=mentor,
+        start_date=dt.date(2027, 2, 1),
+        end_date=dt.date(2027, 2, 1),
+        start_time=dt.time(16),
+        end_time=dt.time(0),
+    )
+
+    before = migrate_to([("scholars", "0011_extra_hours_from_mentors")])
+
+    kept = before.get_model("scholars", "Blackout").objects.get(pk=blackout.pk)
+    assert (kept.start_time, kept.end_time) == (dt.time(16), dt.time(23, 59))

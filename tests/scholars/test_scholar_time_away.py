@@ -5,6 +5,7 @@ why and writes nothing; no one else's time away can be removed from it."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.messages import get_messages
@@ -12,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from scheduling.models import Meeting, PlanRun
+from scheduling.problem_builder import scholar_person
 from scheduling.services.planning import plan_apply, plan_cohort
 from scholars.models import Blackout
 from tests.factories import (
@@ -139,3 +141,42 @@ def test_another_persons_time_away_is_not_found(ada):
         assert client.post(reverse("time-away-remove", args=[blackout.pk])).status_code == 404
 
     assert Blackout.objects.count() == 2
+
+
+def test_time_away_for_the_rest_of_the_day_ends_at_midnight(ada):
+    """From 06:30 until 00:00 covers the 1-on-1 on the day (06:00-07:00 New York on 22 March) and stops at
+    midnight: the next day is free."""
+    scholar, client = ada
+    rest_of_day = {
+        "start_date": "2027-03-22",
+        "end_date": "2027-03-22",
+        "start_time": "06:30",
+        "end_time": "00:00",
+    }
+
+    response = client.post(reverse("time-away-add"), rest_of_day)
+
+    assert (response.status_code, response.url) == (302, "/")
+    assert live_days(scholar) == [1, 8, 15, 29]
+    blackout = scholar.blackouts.get()
+    zone = ZoneInfo("America/New_York")
+    assert blackout.away_during(
+        dt.datetime(2027, 3, 22, 23, 30, tzinfo=zone),
+        dt.datetime(2027, 3, 23, 0, 15, tzinfo=zone),
+        scholar.time_zone,
+    )
+    assert not blackout.away_during(
+        dt.datetime(2027, 3, 23, 0, 0, tzinfo=zone),
+        dt.datetime(2027, 3, 23, 1, 0, tzinfo=zone),
+        scholar.time_zone,
+    )
+    [busy] = scholar_person(scholar).busy
+    assert (busy.start, busy.end) == (
+        dt.datetime(2027, 3, 22, 6, 30, tzinfo=zone),
+        dt.datetime(2027, 3, 23, 0, 0, tzinfo=zone),
+    )
+    whole_night = {**rest_of_day, "start_time": "00:00"}
+    refused = client.post(reverse("time-away-add"), whole_night)
+    assert refused.context["blackout_form"].errors == {
+        "end_time": ["Part of a day must end after it starts."]
+    }
