@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -272,20 +273,16 @@ def blackout_add(
     """Days a mentor or a scholar is away, inclusive, in their zone, whole or only from ``start_time`` to
     ``end_time`` of each: their meetings then are cancelled at once (and the people in them told). Raises
     ValidationError by field, having written nothing."""
-    with meeting_inputs_change(by=by) as writes:
-        blackout = Blackout(
-            mentor=mentor,
-            scholar=scholar,
-            start_date=start_date,
-            end_date=end_date,
-            start_time=start_time,
-            end_time=end_time,
-            reason=reason.strip(),
-        )
-        blackout.full_clean()
-        blackout.save()
-        writes.after_write(blackout)
-    return blackout
+    blackout = Blackout(
+        mentor=mentor,
+        scholar=scholar,
+        start_date=start_date,
+        end_date=end_date,
+        start_time=start_time,
+        end_time=end_time,
+        reason=reason.strip(),
+    )
+    return _person_row_added(blackout, by=by)
 
 
 def extra_hours_add(
@@ -300,19 +297,23 @@ def extra_hours_add(
 ) -> ExtraHours:
     """Hours on one date a mentor or a scholar can meet beyond their weekly ones, in their zone: plans, moves and the
     checks of published meetings count them from now on. Raises ValidationError by field, having written nothing."""
+    extra = ExtraHours(
+        mentor=mentor, scholar=scholar, date=date, start_time=start_time, end_time=end_time, note=note.strip()
+    )
+    return _person_row_added(extra, by=by)
+
+
+DateRow = TypeVar("DateRow", Blackout, ExtraHours)
+
+
+def _person_row_added(row: DateRow, *, by: AbstractBaseUser | None) -> DateRow:
+    """Save a new row of a mentor's or a scholar's dates, checked by field first, in one audited write whose
+    meetings follow at once; nothing is written when a check fails."""
     with meeting_inputs_change(by=by) as writes:
-        extra = ExtraHours(
-            mentor=mentor,
-            scholar=scholar,
-            date=date,
-            start_time=start_time,
-            end_time=end_time,
-            note=note.strip(),
-        )
-        extra.full_clean()
-        extra.save()
-        writes.after_write(extra)
-    return extra
+        row.full_clean()
+        row.save()
+        writes.after_write(row)
+    return row
 
 
 def extra_hours_remove(*, extra: ExtraHours, by: AbstractBaseUser | None = None) -> None:

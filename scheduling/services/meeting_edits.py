@@ -33,13 +33,13 @@ def _locked(meeting: Meeting) -> Meeting:
     return Meeting.objects.select_for_update().select_related("series").get(pk=meeting.pk)
 
 
-def _upcoming_locked(series: Q) -> list[Meeting]:
-    """The upcoming live meetings of the series ``series`` selects, locked. Meetings go before their series, the
+def _upcoming_locked(which: Q) -> list[Meeting]:
+    """The upcoming live meetings of the series ``which`` selects, locked. Meetings go before their series, the
     order plans, refreshes and single edits lock them in, so no two writes wait on each other in opposite orders."""
     return list(
         Meeting.objects.select_for_update()
         .filter(
-            series__in=MeetingSeries.objects.filter(series),
+            series__in=MeetingSeries.objects.filter(which),
             status__in=LIVE_MEETING_STATUSES,
             starts_at__gt=timezone.now(),
         )
