@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -20,6 +21,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cohort.cached_answers import CachedListMixin, cached_answer
 from cohort.filters import IdFilter, IdFilterSet, InstantFilter, StrictBooleanFilter
 from cohort.models import Cohort
 from cohort.pagination import KeysetPagination
@@ -84,7 +86,7 @@ class MeetingSeriesSerializer(ModelSerializer):
         read_only_fields = [field for field in fields if field != "meeting_place"]
 
 
-class MeetingSeriesViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class MeetingSeriesViewSet(CachedListMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Published recurring meetings. Staff and the series' mentor set where it happens (PATCH ``meeting_place``,
     a video link or a room; empty: the mentor's own place): every series of the same meeting takes it, and a
     re-plan keeps it. Nothing else of a series is written here: plans and meeting edits do that."""
@@ -254,7 +256,7 @@ LISTED_MEETING_FIELDS = (
 )
 
 
-class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
+class MeetingViewSet(CachedListMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = MeetingSerializer
     filterset_class = MeetingFilter
     ordering_fields = ["starts_at"]
@@ -766,7 +768,11 @@ class MeView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={200: MeSerializer})
-    def get(self, request) -> Response:
+    def get(self, request) -> HttpResponseBase:
+        return cached_answer(self, request, lambda: self._me(request))
+
+    def _me(self, request) -> tuple[Response, dt.datetime | None]:
+        """The answer, and when it next changes with no write: as the first of the next meetings ends."""
         user = request.user
         mentor, scholar = mentor_of(user), scholar_of(user)
         person = scholar or mentor
@@ -782,6 +788,8 @@ class MeView(APIView):
             .select_related("series")
             .only(*LISTED_MEETING_FIELDS)[:20]
         )
+        # With no write, this list changes only when one of its meetings ends.
+        ends = [meeting.ends_at for meeting in upcoming]
         profile = None
         if person is not None:
             profile = {
@@ -800,7 +808,7 @@ class MeView(APIView):
                 ).data,
                 "feeds": FeedStatusSerializer(feed_status_for(user), many=True).data,
             }
-        )
+        ), min(ends, default=None)
 
 
 class RotateFeedSerializer(serializers.Serializer):

@@ -15,7 +15,6 @@ class SchedulingConfig(AppConfig):
     def ready(self) -> None:
         # Django loads app configs before any model: the receivers (which import models) can only load now.
         from scheduling import receivers
-        from scheduling.feeds.generation import feed_sources
 
         meeting_inputs_changed.connect(
             receivers.meetings_follow_inputs, dispatch_uid="meetings_follow_inputs"
@@ -33,10 +32,10 @@ class SchedulingConfig(AppConfig):
             receivers.clashes_follow_busy_times, dispatch_uid="clashes_follow_busy_times"
         )
 
-        for model in feed_sources():
+        for model in receivers.generation_sources():
             for signal in (post_save, post_delete, m2m_changed, rows_written_in_bulk):
                 signal.connect(
-                    receivers.feeds_follow_writes,
+                    receivers.cached_reads_follow_writes,
                     sender=model,
-                    dispatch_uid=f"feeds_follow_writes:{model._meta.label}",
+                    dispatch_uid=f"cached_reads_follow_writes:{model._meta.label}",
                 )

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from cohort.cadence import MeetingKind
 from cohort.dates import monday_of
+from cohort.generation import rows_changed
 from cohort.models import Cohort
-from scheduling.feeds.generation import feeds_changed
 from scheduling.models import Meeting, MeetingSeries
 from scheduling.recurrence import DateRange, dates_in, expand, rrule_string
 from scheduling.services.health import HealthSync, cohort_health_sync
@@ -101,7 +101,7 @@ def demo_history_write(*, cohort: Cohort, today: dt.date) -> DemoHistory | None:
             for occurrence in past
         ]
     Meeting.objects.bulk_create(meetings)
-    feeds_changed()  # bulk writes send no signal
+    rows_changed()  # bulk writes send no signal
     missed = sum(1 for m in meetings if m.status == Meeting.Status.MISSED)
     return DemoHistory(
         held=len(meetings) - missed,

@@ -1,22 +1,26 @@
 """How scheduling answers writes: the lower apps' (see ``cohort.signals``), which meetings and reminders follow at
-once, and any write to a row a feed shows, which the feeds' stamps follow."""
+once, and any write to a row a feed or a cached API answer shows, which the read generation follows."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.contrib.auth import get_user_model
+from django.db.models import Model
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
-from cohort.models import AuditEntry, Cohort, Person
+from cohort.generation import rows_changed
+from cohort.models import AuditEntry, Break, Cohort, Person, Phase, ProgramEvent, Stream
 from cohort.services import RowChange
 from mentors.models import Mentor
-from scheduling.feeds.generation import feeds_changed
+from scheduling.models import FeedToken, Meeting, MeetingSeries
 from scheduling.notifications.clashes import person_clashes_refresh
 from scheduling.notifications.reminders import NOTIFICATION_FIELDS, person_notifications_resync
 from scheduling.notifications.webhooks import mentorship_changes_write
 from scheduling.services.materialise import cohorts_meetings_refresh
 from scheduling.services.meeting_edits import mentor_place_followed
-from scholars.models import Mentorship, Scholar
+from scholars.models import Mentorship, Scholar, Team
 
 
 def meetings_follow_inputs(sender: type, *, cohorts: Sequence[Cohort], **signal_kwargs) -> None:
@@ -58,18 +62,46 @@ def clashes_follow_busy_times(sender: type, *, person: Mentor | Scholar, **signa
     person_clashes_refresh(person=person)
 
 
-# Saves that change nothing a feed shows nor who may read one: a sign-in stamps the login's last_login.
-FEED_UNSHOWN_FIELDS = frozenset({"last_login"})
+def generation_sources() -> list[type[Model]]:
+    """Every model whose rows a feed or a cached API answer shows, or that decides who may read one (through
+    tables included): ``scheduling.apps`` connects their signals to ``cached_reads_follow_writes``."""
+    user = get_user_model()
+    return [
+        Meeting,
+        MeetingSeries,
+        MeetingSeries.scholars.through,
+        Mentor,
+        Mentor.streams.through,
+        Scholar,
+        Team,
+        Team.members.through,
+        Mentorship,
+        Stream,
+        Cohort,
+        Phase,
+        Break,
+        ProgramEvent,
+        FeedToken,
+        # An API token's login is kept under the generation (``cohort.authentication``). The admin's proxy model
+        # deletes through the token model, so its signals come from there.
+        Token,
+        user,
+        user.groups.through,
+    ]
 
 
-def feeds_follow_writes(
+# Saves that change nothing a cached read shows nor who may read it: a sign-in stamps the login's last_login.
+UNSHOWN_FIELDS = frozenset({"last_login"})
+
+
+def cached_reads_follow_writes(
     sender: type, *, update_fields: frozenset[str] | None = None, action: str = "", **signal_kwargs
 ) -> None:
-    """A row a feed shows, or one deciding who may read a feed, was saved, deleted or linked (post_save,
-    post_delete, m2m_changed): every feed's stamp stops answering for it."""
-    if update_fields is not None and update_fields <= FEED_UNSHOWN_FIELDS:
+    """A row a feed or a cached API answer shows, or one deciding who may read them, was saved, deleted or linked
+    (post_save, post_delete, m2m_changed): nothing cached from the rows answers any more."""
+    if update_fields is not None and update_fields <= UNSHOWN_FIELDS:
         return
     # m2m_changed comes before and after each change; after is enough.
     if action and not action.startswith("post_"):
         return
-    feeds_changed()
+    rows_changed()

@@ -17,9 +17,9 @@ from django.utils.http import http_date
 from django.utils.log import log_response
 from django.views.decorators.csrf import csrf_exempt
 
+from cohort.generation import current_generation
 from scheduling.feed_tokens import feed_token_lookup, hash_token
 from scheduling.feeds.builder import FeedStamp, cached_feed_stamp, feed_body, feed_stamp
-from scheduling.feeds.generation import current_generation
 
 FEED_METHODS = ["GET", "HEAD"]
 FEED_CONTENT_TYPE = "text/calendar; charset=utf-8"

@@ -127,9 +127,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 
-# --- Cache (feeds, their stamps and generation; throttle counts) -------------------------------------------
-# Every process that writes or serves must share it: a plan applied on the worker ends the web app's feed stamps
-# (scheduling.feeds.generation). Files under VAR_DIR are shared by the processes of one machine; Redis by many.
+# --- Cache (feeds and their stamps, API logins and answers, the read generation; throttle counts) ----------
+# Every process that writes or serves must share it: a plan applied on the worker ends what the web app serves
+# from it (cohort.generation). Files under VAR_DIR are shared by the processes of one machine; Redis by many.
 CACHES = {
     "default": (
         {"BACKEND": "cohort.project.caches.PooledRedisCache", "LOCATION": os.environ["CACHE_URL"]}

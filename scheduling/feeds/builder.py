@@ -3,7 +3,7 @@ its bytes, and the stamp that answers for it until something it shows changes.
 
 Three cache entries serve a feed, so a request for an unchanged one costs no query:
 - the **stamp**, per token: the feed's ETag, Last-Modified and where its bytes are, valid while the feed
-  generation (``scheduling.feeds.generation``) it was computed under is the current one;
+  generation (``cohort.generation``) it was computed under is the current one;
 - the **template**, per version of the feed's content: rendered once for every subscriber of a shared feed;
 - the **body**, per version and audience: the template assembled naming the people one subscriber may see (and
   its gzip), shared by every subscriber who sees the same people, and kept in each process once read.
@@ -25,6 +25,7 @@ from django.core.cache import cache
 from django.db.models import Count, Max, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from cohort.generation import current_entry
 from cohort.models import Break, Cohort, Phase, ProgramEvent
 from mentors.models import Mentor
 from scheduling import ics
@@ -35,7 +36,6 @@ from scheduling.calendar_events import (
     person_key,
     series_event,
 )
-from scheduling.feeds.generation import GENERATION_KEY
 from scheduling.feeds.scopes import FeedScope, feed_scope
 from scheduling.models import FeedToken, Meeting, MeetingSeries
 from scholars.models import Scholar
@@ -69,12 +69,7 @@ def stamp_key(token_hash: str) -> str:
 
 def cached_feed_stamp(token_hash: str) -> FeedStamp | None:
     """The token's stamp if nothing any feed shows has changed since it was made (one cache round trip)."""
-    key = stamp_key(token_hash)
-    found = cache.get_many([key, GENERATION_KEY])
-    stamp = found.get(key)
-    if stamp is None or stamp.generation != found.get(GENERATION_KEY):
-        return None
-    return stamp
+    return current_entry(stamp_key(token_hash))
 
 
 def feed_stamp(token: FeedToken, *, generation: str) -> FeedStamp:

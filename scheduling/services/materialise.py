@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from cohort.cadence import MeetingKind
 from cohort.dates import WEEKDAY_NAMES, monday_of
+from cohort.generation import rows_changed
 from cohort.models import Cohort
-from scheduling.feeds.generation import feeds_changed
 from scheduling.models import SETTLED_STATUSES, Meeting, MeetingSeries, PlanRun
 from scheduling.notifications.reminders import sync_meeting_notifications
 from scheduling.planner import Demand
@@ -66,7 +66,7 @@ def _cancel(meetings: list[Meeting], *, by_calendar: bool = False) -> None:
         meeting.cancelled_by_calendar = by_calendar
     Meeting.objects.bulk_update(meetings, ["status", "version", "cancelled_by_calendar"])
     Meeting.objects.filter(pk__in=[m.pk for m in meetings]).update(updated_at=timezone.now())
-    feeds_changed()  # bulk writes send no signal
+    rows_changed()  # bulk writes send no signal
 
 
 def end_series(series: MeetingSeries, *, today: dt.date) -> list[Meeting]:
@@ -297,7 +297,7 @@ def sync_slot(
         if start not in taken
     )
     touched |= {m.series_id for m in created} & {s.pk for s in rows}
-    feeds_changed()  # bulk writes send no signal
+    rows_changed()  # bulk writes send no signal
 
     for series in segment_series:
         if series.pk in touched:

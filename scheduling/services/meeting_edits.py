@@ -15,9 +15,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from cohort.generation import rows_changed
 from cohort.models import Cohort
 from cohort.services import RowChange, Snapshot, acting_user, audit_write, row_snapshot
-from scheduling.feeds.generation import feeds_changed
 from scheduling.models import SETTLED_STATUSES, Meeting, MeetingSeries
 from scheduling.notifications.reminders import sync_meeting_notifications
 from scheduling.notifications.rows import LIVE_MEETING_STATUSES
@@ -376,7 +376,7 @@ def series_cancel_rest(
     Meeting.objects.bulk_update(meetings, ["status", "version", "cancelled_by"])
     Meeting.objects.filter(pk__in=[m.pk for m in meetings]).update(updated_at=timezone.now())
     MeetingSeries.objects.filter(pk=series.pk).update(version=F("version") + 1, updated_at=timezone.now())
-    feeds_changed()  # bulk writes send no signal
+    rows_changed()  # bulk writes send no signal
     sync_meeting_notifications(meetings=meetings)
     audit_write(
         changes=[

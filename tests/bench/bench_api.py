@@ -2,8 +2,9 @@
 
 Run: ``python3 run.py bench api`` (PostgreSQL when the machine has it, else SQLite). A seeded cohort is written to
 a throwaway database; gunicorn serves it on a loopback port; client threads in this process hold keep-alive
-connections and issue requests for a fixed time. Figures: requests per second, p50/p99 latency, and each endpoint's
-share of the floor's rate in the same run.
+connections and issue requests for a fixed time. Each endpoint is measured twice: unchanged (its answer kept in the
+cache, ``cohort.cached_answers``) and built anew on every request, as after a write. Figures: requests per second,
+p50/p99 latency, and each case's share of the floor's rate in the same run.
 """
 
 from __future__ import annotations
@@ -85,7 +86,9 @@ def wait_until_serving(port: int, process: subprocess.Popen) -> None:
     sys.exit("gunicorn did not start within 60 s")
 
 
-def load(port: int, path: str, token: str | None) -> tuple[float, list[float], int]:
+def load(port: int, path: str, token: str | None, *, rebuilt: bool) -> tuple[float, list[float], int]:
+    """``rebuilt``: each request asks for a URL of its own (a query parameter no view reads), so no answer kept
+    in the cache serves it: what a call costs when a write has just ended every kept answer."""
     headers = {"Authorization": f"Token {token}"} if token else {}
     latencies: list[list[float]] = [[] for _ in range(CLIENTS)]
     errors = [0] * CLIENTS
@@ -93,9 +96,12 @@ def load(port: int, path: str, token: str | None) -> tuple[float, list[float], i
 
     def client(index: int) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        sent = 0
         while time.perf_counter() < stop:
+            sent += 1
+            url = f"{path}?rebuilt={index}-{sent}" if rebuilt else path
             started = time.perf_counter()
-            connection.request("GET", path, headers=headers)
+            connection.request("GET", url, headers=headers)
             response = connection.getresponse()
             response.read()
             latencies[index].append(time.perf_counter() - started)
@@ -114,10 +120,12 @@ def load(port: int, path: str, token: str | None) -> tuple[float, list[float], i
     return len(flat) / elapsed, flat, sum(errors)
 
 
-def report(label: str, port: int, path: str, token: str | None, *, floor: float | None = None) -> float:
+def report(
+    label: str, port: int, path: str, token: str | None, *, floor: float | None = None, rebuilt: bool = False
+) -> float:
     """Print the figures of one endpoint under load, with its share of the floor's rate; return its rate."""
-    load(port, path, token)  # warm every worker
-    per_second, latencies, errors = load(port, path, token)
+    load(port, path, token, rebuilt=rebuilt)  # warm every worker
+    per_second, latencies, errors = load(port, path, token, rebuilt=rebuilt)
     p50 = statistics.median(latencies) * 1000
     p99 = statistics.quantiles(latencies, n=100)[98] * 1000
     share = f"   {per_second / floor:6.1%} of the floor" if floor else ""
@@ -162,9 +170,14 @@ def main() -> None:
                 f"API benchmark ({vendor}, gunicorn {GUNICORN_WORKERS} workers, {CLIENTS} concurrent clients):"
             )
             floor = report("floor: constant JSON view", port, "/bench/constant/", None)
-            report("meetings list (staff, page of 50)", port, "/api/v1/meetings/", staff_token, floor=floor)
-            report("meetings list (one scholar)", port, "/api/v1/meetings/", scholar_token, floor=floor)
-            report("/api/v1/me/ (scholar)", port, "/api/v1/me/", scholar_token, floor=floor)
+            for rebuilt in (False, True):
+                print("  every answer built anew (as after a write):" if rebuilt else "  unchanged answers:")
+                for label, path, token in (
+                    ("meetings list (staff, page of 50)", "/api/v1/meetings/", staff_token),
+                    ("meetings list (one scholar)", "/api/v1/meetings/", scholar_token),
+                    ("/api/v1/me/ (scholar)", "/api/v1/me/", scholar_token),
+                ):
+                    report(f"  {label}", port, path, token, floor=floor, rebuilt=rebuilt)
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -9,11 +9,11 @@ import pytest
 from django.contrib.auth.models import Group, update_last_login
 from django.db import transaction
 
+from cohort.generation import current_generation
 from mentors.models import Mentor
 from mentors.stream_import import import_stream_documents
 from scheduling.feed_tokens import feed_token_lookup, feed_token_revoke, feed_token_rotate
 from scheduling.feeds.builder import feed_stamp
-from scheduling.feeds.generation import current_generation
 from scheduling.models import FeedToken
 from scheduling.services.meeting_edits import series_cancel_rest
 from tests.factories import (

@@ -1,0 +1,214 @@
+"""API answers and logins kept in the cache (``cohort.cached_answers``, ``cohort.authentication``): an unchanged
+answer costs a token-authenticated caller no query, and every write to what it shows, or to who may read it, or
+the passing of the time it holds for, ends it at once."""
+
+import datetime as dt
+
+import pytest
+from django.contrib import admin
+from django.core.cache import cache
+from django.test import RequestFactory
+from django.utils import timezone
+from rest_framework.authtoken.models import Token, TokenProxy
+from rest_framework.test import APIClient
+
+from cohort.authentication import CachedLogin, login_cache_key
+from cohort.generation import current_generation
+from scheduling.models import Meeting
+from tests.api.conftest import FUTURE
+from tests.meeting_rows import move_meeting
+
+pytestmark = pytest.mark.django_db
+
+
+def token_client(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
+
+
+def test_an_unchanged_answer_costs_a_token_caller_no_query(world, django_assert_num_queries):
+    client = token_client(world["a"]["scholar"].user)
+    for url in ("/api/v1/meetings/", "/api/v1/meeting-series/", "/api/v1/me/"):
+        first = client.get(url)
+
+        with django_assert_num_queries(0):
+            again = client.get(url)
+
+        assert first.status_code == again.status_code == 200
+        assert again.content == first.content
+        assert again["ETag"] == first["ETag"]
+        assert again["Content-Type"] == first["Content-Type"] == "application/json"
+
+
+def test_an_etag_sent_back_gets_a_304_without_a_body(world, django_assert_num_queries):
+    client = token_client(world["a"]["mentor"].user)
+    etag = client.get("/api/v1/meetings/")["ETag"]
+
+    with django_assert_num_queries(0):
+        unchanged = client.get("/api/v1/meetings/", HTTP_IF_NONE_MATCH=etag)
+
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+    assert unchanged["ETag"] == etag
+    move_meeting(world["a"]["series"].meetings.get(), to=FUTURE + dt.timedelta(hours=2))
+    changed = client.get("/api/v1/meetings/", HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+
+
+def test_a_session_caller_gets_the_same_answer_and_etag_but_nothing_is_kept(world, django_assert_num_queries):
+    user = world["a"]["scholar"].user
+    by_token = token_client(user).get("/api/v1/meetings/")
+    session = APIClient()
+    session.force_login(user)
+
+    by_session = session.get("/api/v1/meetings/")
+
+    assert by_session.content == by_token.content
+    assert by_session["ETag"] == by_token["ETag"]
+    # A login read from the session was read under no generation: its answers are built every time.
+    with django_assert_num_queries(5):  # the session, its login, their mentor and scholar rows, the page
+        session.get("/api/v1/meetings/")
+
+
+def _rename_scholar(world) -> None:
+    scholar = world["a"]["scholar"]
+    scholar.name = "Renamed Scholar"
+    scholar.save()
+
+
+def _notes_written(world) -> None:
+    meeting = world["a"]["series"].meetings.get()
+    meeting.private_notes = "rewritten"
+    meeting.save()
+
+
+def _scholar_taken_off_the_series(world) -> None:
+    world["a"]["series"].scholars.remove(world["a"]["scholar"])
+
+
+def _made_staff(world) -> None:
+    # The mentor's login becomes a superuser: staff, who read every meeting, not only their own.
+    user = world["a"]["mentor"].user
+    user.is_superuser = True
+    user.save()
+
+
+WRITES = {
+    "a meeting moved": (
+        "scholar",
+        "/api/v1/meetings/",
+        lambda w: move_meeting(w["a"]["series"].meetings.get(), to=FUTURE + dt.timedelta(hours=3)),
+    ),
+    "private notes written": ("mentor", "/api/v1/meetings/", _notes_written),
+    "a scholar taken off the series": ("scholar", "/api/v1/meetings/", _scholar_taken_off_the_series),
+    "a mentor made a superuser": ("mentor", "/api/v1/meetings/", _made_staff),
+    "a scholar renamed": ("scholar", "/api/v1/me/", _rename_scholar),
+    "a meeting of theirs moved": (
+        "scholar",
+        "/api/v1/me/",
+        lambda w: move_meeting(w["a"]["series"].meetings.get(), to=FUTURE + dt.timedelta(hours=3)),
+    ),
+}
+
+
+@pytest.mark.parametrize(("who", "url", "write"), WRITES.values(), ids=WRITES.keys())
+def test_a_write_to_what_an_answer_shows_ends_it_at_once(world, who, url, write):
+    client = token_client(world["a"][who].user)
+    before = client.get(url)
+
+    write(world)
+    after = client.get(url)
+
+    # What a fresh build answers, by a caller with nothing kept (a session).
+    session = APIClient()
+    session.force_login(world["a"][who].user)
+    assert after.content != before.content
+    assert after.content == session.get(url).content
+
+
+def test_two_callers_never_share_an_answer(world):
+    # The same URL shows a mentor their meeting's private notes and their scholar none.
+    mentor = token_client(world["a"]["mentor"].user).get("/api/v1/meetings/").json()["results"]
+    scholar = token_client(world["a"]["scholar"].user).get("/api/v1/meetings/").json()["results"]
+
+    assert [row["id"] for row in mentor] == [row["id"] for row in scholar]
+    assert mentor[0]["private_notes"] == "private about a"
+    assert scholar[0]["private_notes"] is None
+
+
+def test_answers_are_kept_per_url_host_and_asked_format(world, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "other.testserver"]
+    client = token_client(world["staff"])
+    first_page = client.get("/api/v1/meetings/?limit=1").json()
+
+    assert client.get("/api/v1/meetings/").json()["results"] != first_page["results"]
+    assert (
+        client.get("/api/v1/meetings/?limit=1", HTTP_HOST="other.testserver")
+        .json()["next"]
+        .startswith("http://other.testserver/")
+    )
+    indented = client.get("/api/v1/meetings/?limit=1", HTTP_ACCEPT="application/json; indent=2")
+    assert indented.content.startswith(b'{\n  "next"')
+    assert client.get("/api/v1/meetings/?limit=1").content.startswith(b'{"next"')
+
+
+def test_me_is_built_again_once_its_first_meeting_has_ended(world, monkeypatch):
+    series = world["a"]["series"]
+    later = Meeting.objects.create(
+        series=series,
+        original_start=FUTURE + dt.timedelta(weeks=1),
+        starts_at=FUTURE + dt.timedelta(weeks=1),
+        ends_at=FUTURE + dt.timedelta(weeks=1, hours=1),
+    )
+    client = token_client(world["a"]["scholar"].user)
+    monkeypatch.setattr(timezone, "now", lambda: FUTURE - dt.timedelta(days=1))
+    assert len(client.get("/api/v1/me/").json()["upcoming_meetings"]) == 2
+
+    # No write: only the clock passes the first meeting's end.
+    monkeypatch.setattr(timezone, "now", lambda: FUTURE + dt.timedelta(hours=1))
+
+    assert [row["id"] for row in client.get("/api/v1/me/").json()["upcoming_meetings"]] == [later.pk]
+
+
+@pytest.mark.parametrize("how", ["on its page", "among those selected"])
+def test_a_token_deleted_in_the_admin_stops_working_at_once(world, admin_user, how):
+    client = token_client(world["a"]["scholar"].user)
+    assert client.get("/api/v1/meetings/").status_code == 200
+
+    # The admin lists tokens through DRF's proxy model, one at a time or many.
+    token_admin = admin.site._registry[TokenProxy]
+    request = RequestFactory().post("/")
+    request.user = admin_user
+    if how == "on its page":
+        token_admin.delete_model(request, TokenProxy.objects.get())
+    else:
+        token_admin.delete_queryset(request, TokenProxy.objects.all())
+
+    assert client.get("/api/v1/meetings/").status_code == 401
+
+
+def test_a_login_deactivated_is_refused_at_once(world):
+    user = world["a"]["scholar"].user
+    client = token_client(user)
+    assert client.get("/api/v1/me/").json()["role"] == "scholar"
+
+    user.is_active = False
+    user.save()
+
+    assert client.get("/api/v1/me/").status_code == 401
+
+
+def test_a_login_read_before_a_write_is_never_served_after_it(world):
+    user = world["a"]["scholar"].user
+    client = token_client(user)
+    token = Token.objects.get(user=user)
+    # A slow call reads the generation and the token, then the login is deactivated before it keeps them.
+    generation = current_generation()
+    read_before = Token.objects.select_related("user__mentor", "user__scholar").get(pk=token.pk)
+    user.is_active = False
+    user.save()
+    cache.set(login_cache_key(token.key), CachedLogin(generation=generation, token=read_before))
+
+    assert client.get("/api/v1/me/").status_code == 401
