@@ -7,7 +7,8 @@ own queue (settings.TICK_QUEUE), so a backlog of sends never holds up a tick.
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import chord, shared_task
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
@@ -16,7 +17,19 @@ from cohort.models import Cohort
 from scheduling import dispatch
 from scheduling.models import PlanRun
 from scheduling.notifications import oversight
-from scheduling.services.planning import plan_run_execute, plan_runs_recover
+from scheduling.planner import PlanningProblem
+from scheduling.planner.solver import PartJob, solve_part_alone
+from scheduling.planner.wire import from_wire, to_wire
+from scheduling.services.planning import (
+    FanOutRound,
+    PlanRunBegun,
+    plan_run_begin,
+    plan_run_fan_out,
+    plan_run_fan_out_failed,
+    plan_run_round_solved,
+    plan_run_solve_begun,
+    plan_runs_recover,
+)
 
 # The one beat process's schedule: (name shown in the admin, task, interval in seconds). Interval schedules,
 # not crontabs, so no DST change can make a tick misfire; beat runs in UTC (settings.CELERY_TIMEZONE).
@@ -54,9 +67,62 @@ def write_periodic_notifications() -> None:
     oversight.write_periodic_notifications(as_of=timezone.now())
 
 
+@shared_task(bind=True, ignore_result=True)
+def plan_cohort_task(self, plan_run_id: int) -> None:
+    """Solve a plan run: here, or, for a large cohort where workers can hand results back (a result backend),
+    with its independent parts fanned out over the workers, one chord per round of the planner."""
+    begun = plan_run_begin(plan_run_id=plan_run_id)
+    if not isinstance(begun, PlanRunBegun):
+        return
+    if not _fans_out(begun):
+        plan_run_solve_begun(begun=begun)
+        return
+    _fan_out(plan_run_id, plan_run_fan_out(begun=begun), queue=_queue_of(self))
+
+
+def _fans_out(begun: PlanRunBegun) -> bool:
+    return bool(settings.CELERY_RESULT_BACKEND) and (
+        len(begun.built.problem.demands) >= settings.PLANNER_FAN_OUT_MIN_DEMANDS
+    )
+
+
+def _fan_out(plan_run_id: int, round_: FanOutRound, *, queue: str | None) -> None:
+    """One task per part, and once all are in, the step that records them and starts the next round or stores
+    the plan; a part that fails fails the run. All on ``queue`` (None: the default one)."""
+    collect = plan_round_solved.s(plan_run_id=plan_run_id, fan_out=round_.fan_out, number=round_.number)
+    collect.set(queue=queue)
+    collect.on_error(plan_part_failed.s(plan_run_id=plan_run_id))
+    parts = [
+        solve_plan_part.s(to_wire(problem), to_wire(job)).set(queue=queue) for problem, job in round_.jobs
+    ]
+    chord(parts, collect).apply_async()
+
+
+def _queue_of(task) -> str | None:
+    """The queue a task came from (its routing key): a plan's parts go where its run went, to the workers that
+    plan."""
+    return (task.request.delivery_info or {}).get("routing_key")
+
+
+# Its result is the chord's: the one task whose return value a worker keeps (in the result backend).
+@shared_task(ignore_result=False)
+def solve_plan_part(problem: dict, job: dict) -> dict:
+    return solve_part_alone(from_wire(PlanningProblem, problem), from_wire(PartJob, job))
+
+
+@shared_task(bind=True, ignore_result=True)
+def plan_round_solved(self, outcomes: list[dict], plan_run_id: int, fan_out: str, number: int) -> None:
+    following = plan_run_round_solved(
+        plan_run_id=plan_run_id, fan_out=fan_out, number=number, outcomes=outcomes
+    )
+    if following is not None:
+        _fan_out(plan_run_id, following, queue=_queue_of(self))
+
+
 @shared_task(ignore_result=True)
-def plan_cohort_task(plan_run_id: int) -> None:
-    plan_run_execute(plan_run_id=plan_run_id)
+def plan_part_failed(request, exc, traceback, plan_run_id: int) -> None:
+    """Called as Celery calls a chord's error callback: with the failed request, its exception and traceback."""
+    plan_run_fan_out_failed(plan_run_id=plan_run_id, error=f"a part of the plan failed on a worker: {exc!r}")
 
 
 @shared_task(ignore_result=True)

@@ -176,7 +176,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     # Above the longest task time limit, so a running task is never handed to a second worker.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+# Where workers hand back results: only a plan's parts use one (a chord, scheduling.tasks), and every other task
+# keeps none. A Redis broker serves as one unless another is named; without one, plans are solved on one worker.
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else None
+)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_EXPIRES = 3600  # a part's outcome is read once its round's last part is in
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -366,3 +372,6 @@ SEEDS_DIR = BASE_DIR / "seeds"
 STREAM_DOCUMENT_MAX_BYTES = env_int("STREAM_DOCUMENT_MAX_BYTES", 2 * 1024 * 1024)
 # How long the CP-SAT solver may search for one cohort's plan.
 PLANNER_TIME_LIMIT_SECONDS = float(os.environ.get("PLANNER_TIME_LIMIT_SECONDS", "20"))
+# A cohort with at least this many demands (mentor-scholar and group meetings to place) has its independent parts
+# solved on all the workers, when there is a result backend; smaller ones solve faster on one.
+PLANNER_FAN_OUT_MIN_DEMANDS = env_int("PLANNER_FAN_OUT_MIN_DEMANDS", 300)

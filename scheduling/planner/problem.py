@@ -11,7 +11,8 @@ Conventions every part of the planner shares:
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from collections.abc import Collection
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from typing import ClassVar, Literal
@@ -425,6 +426,19 @@ class PlanningProblem:
     @cached_property
     def demands_by_key(self) -> dict[str, Demand]:
         return {demand.key: demand for demand in self.demands}
+
+    def restricted_to(self, demand_keys: Collection[str]) -> PlanningProblem:
+        """The same problem with only these demands, the people they bring together and their published slots:
+        for an independent part (``solver.independent_parts``), whose plan is the same solved from it alone."""
+        keys = set(demand_keys)
+        demands = tuple(demand for demand in self.demands if demand.key in keys)
+        present = {key for demand in demands for key in (demand.organiser, *demand.attendees)}
+        return replace(
+            self,
+            people=tuple(person for person in self.people if person.key in present),
+            demands=demands,
+            published=tuple(slot for slot in self.published if slot.demand_key in keys),
+        )
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,14 @@ from scheduling.planner.greedy import first_fit
 from scheduling.planner.objective import MID_WINDOW_STEPS
 from scheduling.planner.outcome import assemble_result
 from scheduling.planner.problem import Demand, PlanningProblem, PlanResult
-from scheduling.planner.slots import Candidate, CandidateFinder, candidate_key, local_week, published_keys
+from scheduling.planner.slots import (
+    Candidate,
+    CandidateFinder,
+    SlotKey,
+    candidate_key,
+    local_week,
+    published_keys,
+)
 
 MIN_SOLVE_SECONDS = 0.1  # enough for a small part to take its hint, and often to prove it optimal
 WALL_SAFETY_FACTOR = 10.0  # a deterministic second runs longer on a loaded machine; this guards a runaway
@@ -57,60 +64,159 @@ class PartOutcome:
 
 
 def plan(problem: PlanningProblem) -> PlanResult:
-    started = clock.perf_counter()
+    """Plan in this process: each round's parts solved side by side in threads."""
+    planning = Planning(problem)
+    with ThreadPoolExecutor(max_workers=max(1, problem.workers)) as pool:
+        while jobs := planning.next_jobs():
+            # map keeps the jobs' order, so nothing depends on which finishes first.
+            planning.record(
+                dict(zip([job.index for job in jobs], pool.map(planning.solve, jobs), strict=True))
+            )
+    return planning.result()
+
+
+@dataclass(frozen=True)
+class PartJob:
+    """One round's work on one independent part: its demands, the plan it starts from (candidate keys per demand)
+    and its share of the deterministic time. Solved in this process (``Planning.solve``) or, as plain values, in
+    another (``solve_part_alone`` with ``problem.restricted_to(demand_keys)``)."""
+
+    index: int
+    demand_keys: tuple[str, ...]
+    hint: dict[str, tuple[SlotKey, ...]]
+    seconds: float
+    workers: int
+
+
+class Planning:
+    """A plan in rounds, whoever solves the parts: the first round solves every part from the first-fit plan, each
+    with time in proportion to its size; a second gives the time proven parts left unused to the others, starting
+    from their plans so far. Rebuilt from the same problem and fed the same outcomes, it asks for the same jobs."""
+
+    def __init__(self, problem: PlanningProblem) -> None:
+        self.started = clock.perf_counter()
+        self.problem = problem
+        self.finder = CandidateFinder(problem)
+        self.candidates = {demand.key: self.finder.candidates(demand) for demand in problem.demands}
+        self.by_key = {candidate_key(c): c for found in self.candidates.values() for c in found}
+        self.parts = independent_parts(problem, self.candidates)
+        self.weights = [sum(len(self.candidates[demand.key]) for demand in part) for part in self.parts]
+        self.workers_per_part = max(1, problem.workers // max(len(self.parts), 1))
+        self.outcomes: dict[int, PartOutcome] = {}
+        self.rounds = 0
+
+    def next_jobs(self) -> list[PartJob]:
+        """The next round's jobs; none once the plan is done."""
+        limit = self.problem.time_limit_seconds
+        if self.rounds == 0:
+            return self._jobs(list(range(len(self.parts))), limit, first_fit(self.finder, self.candidates))
+        used = sum(outcome.deterministic_seconds for outcome in self.outcomes.values())
+        unproven = [index for index, outcome in self.outcomes.items() if outcome.status != "OPTIMAL"]
+        if self.rounds > 1 or not unproven or limit - used < MIN_SOLVE_SECONDS:
+            return []
+        so_far = {key: picked for outcome in self.outcomes.values() for key, picked in outcome.chosen.items()}
+        return self._jobs(unproven, limit - used, so_far)
+
+    def _jobs(self, indices: list[int], seconds: float, hint: Choice) -> list[PartJob]:
+        total = sum(self.weights[index] for index in indices)
+        return [
+            PartJob(
+                index=index,
+                demand_keys=tuple(demand.key for demand in self.parts[index]),
+                hint={
+                    demand.key: tuple(candidate_key(c) for c in hint[demand.key])
+                    for demand in self.parts[index]
+                },
+                seconds=max(seconds * self.weights[index] / total, MIN_SOLVE_SECONDS),
+                workers=self.workers_per_part,
+            )
+            for index in indices
+        ]
+
+    def solve(self, job: PartJob) -> PartOutcome:
+        return _solve_job(self.finder, self.candidates, self.by_key, job)
+
+    def record(self, outcomes: dict[int, PartOutcome]) -> None:
+        """One round's outcomes, by part."""
+        for index, outcome in outcomes.items():
+            earlier = self.outcomes.get(index)
+            if earlier is None:
+                self.outcomes[index] = outcome
+                continue
+            # Both rounds' bounds hold; the lower one says more. A second round that kept its hint changed nothing.
+            bound = _lower_bound_of(outcome.bound, earlier.bound)
+            if outcome.status != KEPT_HINT:
+                self.outcomes[index] = outcome
+            self.outcomes[index].bound = bound
+        self.rounds += 1
+
+    def outcome_from_wire(self, data: dict) -> PartOutcome:
+        """An outcome solved elsewhere (``outcome_to_wire``), in this plan's own candidates."""
+        return PartOutcome(
+            chosen={
+                key: [self.by_key[(key, *slot)] for slot in slots] for key, slots in data["chosen"].items()
+            },
+            status=data["status"],
+            objective=data["objective"],
+            bound=data["bound"],
+            deterministic_seconds=data["deterministic_seconds"],
+        )
+
+    def result(self) -> PlanResult:
+        chosen: Choice = {}
+        notes = []
+        for index, outcome in sorted(self.outcomes.items()):
+            chosen.update(outcome.chosen)
+            if outcome.status == KEPT_HINT:
+                notes.append(
+                    f"kept the first-fit plan for the part with {self.parts[index][0].label}: "
+                    "CP-SAT found no better"
+                )
+        objective = sum(outcome.objective for outcome in self.outcomes.values())
+        bounds = [outcome.bound for outcome in self.outcomes.values()]
+        bound = None if None in bounds else sum(bounds)
+        proven = {outcome.status for outcome in self.outcomes.values()} <= {"OPTIMAL"} or bound == objective
+        return assemble_result(
+            self.finder,
+            self.candidates,
+            chosen,
+            status="OPTIMAL" if proven else "FEASIBLE",
+            objective=objective,
+            objective_bound=bound,
+            started=self.started,
+            notes=tuple(notes),
+        )
+
+
+def solve_part_alone(problem: PlanningProblem, job: PartJob) -> dict:
+    """Solve one job from its part's own problem (``restricted_to`` its demands), in another process: the
+    outcome as plain values, for ``Planning.outcome_from_wire``."""
     finder = CandidateFinder(problem)
     candidates = {demand.key: finder.candidates(demand) for demand in problem.demands}
-    first_fit_plan = first_fit(finder, candidates)
-    parts = independent_parts(problem, candidates)
-    weights = [sum(len(candidates[demand.key]) for demand in part) for part in parts]
-    workers_per_part = max(1, problem.workers // max(len(parts), 1))
+    by_key = {candidate_key(c): c for found in candidates.values() for c in found}
+    outcome = _solve_job(finder, candidates, by_key, job)
+    return {
+        "index": job.index,
+        "chosen": {
+            key: [[c.weekday, c.start_minute, c.phase] for c in picked]
+            for key, picked in outcome.chosen.items()
+        },
+        "status": outcome.status,
+        "objective": outcome.objective,
+        "bound": outcome.bound,
+        "deterministic_seconds": outcome.deterministic_seconds,
+    }
 
-    with ThreadPoolExecutor(max_workers=max(1, problem.workers)) as pool:
 
-        def solve_round(indices: list[int], seconds: float, hint: Choice) -> dict[int, PartOutcome]:
-            total = sum(weights[index] for index in indices)
-
-            def solve(index: int) -> PartOutcome:
-                share = max(seconds * weights[index] / total, MIN_SOLVE_SECONDS)
-                return solve_part(finder, parts[index], candidates, hint, share, workers_per_part)
-
-            # map keeps the parts' order, so nothing depends on which finishes first.
-            return dict(zip(indices, pool.map(solve, indices), strict=True))
-
-        outcomes = solve_round(list(range(len(parts))), problem.time_limit_seconds, first_fit_plan)
-        used = sum(outcome.deterministic_seconds for outcome in outcomes.values())
-        unproven = [index for index, outcome in outcomes.items() if outcome.status != "OPTIMAL"]
-        if unproven and problem.time_limit_seconds - used >= MIN_SOLVE_SECONDS:
-            so_far = {key: picked for outcome in outcomes.values() for key, picked in outcome.chosen.items()}
-            for index, outcome in solve_round(unproven, problem.time_limit_seconds - used, so_far).items():
-                # Both rounds' bounds hold; the lower one says more.
-                bound = _lower_bound_of(outcome.bound, outcomes[index].bound)
-                if outcome.status != KEPT_HINT:
-                    outcomes[index] = outcome
-                outcomes[index].bound = bound
-
-    chosen: Choice = {}
-    notes = []
-    for index, outcome in sorted(outcomes.items()):
-        chosen.update(outcome.chosen)
-        if outcome.status == KEPT_HINT:
-            notes.append(
-                f"kept the first-fit plan for the part with {parts[index][0].label}: CP-SAT found no better"
-            )
-    objective = sum(outcome.objective for outcome in outcomes.values())
-    bounds = [outcome.bound for outcome in outcomes.values()]
-    bound = None if None in bounds else sum(bounds)
-    proven = {outcome.status for outcome in outcomes.values()} <= {"OPTIMAL"} or bound == objective
-    return assemble_result(
-        finder,
-        candidates,
-        chosen,
-        status="OPTIMAL" if proven else "FEASIBLE",
-        objective=objective,
-        objective_bound=bound,
-        started=started,
-        notes=tuple(notes),
-    )
+def _solve_job(
+    finder: CandidateFinder,
+    candidates: dict[str, list[Candidate]],
+    by_key: dict[SlotKey, Candidate],
+    job: PartJob,
+) -> PartOutcome:
+    demands = [finder.problem.demands_by_key[key] for key in job.demand_keys]
+    hint = {key: [by_key[slot] for slot in slots] for key, slots in job.hint.items()}
+    return solve_part(finder, demands, candidates, hint, job.seconds, job.workers)
 
 
 def independent_parts(problem: PlanningProblem, candidates: dict[str, list[Candidate]]) -> list[list[Demand]]:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,7 +21,18 @@ from cohort.models import Cohort
 from cohort.services import RowChange, audit_write, row_snapshot
 from scheduling.models import Meeting, MeetingSeries, PlanRun
 from scheduling.notifications.reminders import sync_meeting_notifications
-from scheduling.planner import Demand, Placement, PlanResult, Unplaced, WeeklySlot, plan, validate_plan
+from scheduling.planner import (
+    Demand,
+    Placement,
+    PlanningProblem,
+    PlanResult,
+    Unplaced,
+    WeeklySlot,
+    plan,
+    validate_plan,
+)
+from scheduling.planner.solver import PartJob, PartOutcome, Planning
+from scheduling.planner.wire import from_wire, to_wire
 from scheduling.problem_builder import CohortProblem, build_cohort_problem
 from scheduling.services.cohort_dates import CohortDates
 from scheduling.services.materialise import SlotKey, end_series, published_series, sync_slot
@@ -65,7 +79,30 @@ def plan_cohort(*, cohort: Cohort, requested_by=None) -> PlanRun:
 
 
 def plan_run_execute(*, plan_run_id: int) -> PlanRun:
-    """Solve a pending plan run (the Celery task's body). Solver errors are recorded on the run, not raised."""
+    """Solve a pending plan run in this process (the Celery task's body when its parts are not fanned out).
+    Solver errors are recorded on the run, not raised."""
+    begun = plan_run_begin(plan_run_id=plan_run_id)
+    return plan_run_solve_begun(begun=begun) if isinstance(begun, PlanRunBegun) else begun
+
+
+def plan_run_solve_begun(*, begun: PlanRunBegun) -> PlanRun:
+    """Solve a claimed run's problem in this process and store the plan, or the error."""
+    try:
+        result = plan(begun.built.problem)
+    except Exception as error:
+        return _plan_run_failed(begun.run, error)
+    return _plan_run_solved(begun.run, begun.built, result)
+
+
+@dataclass(frozen=True)
+class PlanRunBegun:
+    run: PlanRun
+    built: CohortProblem
+
+
+def plan_run_begin(*, plan_run_id: int) -> PlanRunBegun | PlanRun:
+    """Claim a plan run and build its cohort's problem; the run itself when there is nothing to solve (another
+    worker claimed it, it is over, or building the problem failed, which is recorded on it)."""
     run = PlanRun.objects.select_related("cohort").get(pk=plan_run_id)
     if run.status == PlanRun.Status.PENDING:
         # Claimed, so a run enqueued twice (its first enqueue thought lost) is solved once. A RUNNING run is
@@ -81,16 +118,109 @@ def plan_run_execute(*, plan_run_id: int) -> PlanRun:
         built = build_cohort_problem(
             cohort=run.cohort, time_limit_seconds=settings.PLANNER_TIME_LIMIT_SECONDS
         )
-        result = plan(built.problem)
     except Exception as error:
-        logger.exception("planning cohort %s (plan run %s) failed", run.cohort.slug, run.pk)
-        run.status, run.error, run.finished_at = (
-            PlanRun.Status.FAILED,
-            f"{type(error).__name__}: {error}",
-            timezone.now(),
-        )
-        run.save(update_fields=["status", "error", "finished_at", "updated_at"])
-        return run
+        return _plan_run_failed(run, error)
+    return PlanRunBegun(run, built)
+
+
+# A plan whose parts are solved on other workers (scheduling.tasks) keeps its problem, and each finished round's
+# outcomes, in the shared cache: every step reads them from there, as any worker may take it.
+FAN_OUT_CACHE_SECONDS = 2 * 3600
+
+
+@dataclass(frozen=True)
+class FanOutRound:
+    """The next round of a fanned-out plan: each job, with the problem of its part alone. ``fan_out`` names this
+    solve of the run (a run redelivered to a second worker is solved again, under another name)."""
+
+    fan_out: str
+    number: int
+    jobs: list[tuple[PlanningProblem, PartJob]]
+
+
+def plan_run_fan_out(*, begun: PlanRunBegun) -> FanOutRound:
+    """Keep the plan's problem for the workers and give its first round."""
+    fan_out = f"{begun.run.pk}:{uuid.uuid4().hex}"
+    cache.set(
+        _fan_out_key(fan_out),
+        {"built": to_wire(begun.built), "started_at": time.time()},
+        FAN_OUT_CACHE_SECONDS,
+    )
+    return _round(Planning(begun.built.problem), fan_out, 1)
+
+
+def plan_run_round_solved(
+    *, plan_run_id: int, fan_out: str, number: int, outcomes: list[dict]
+) -> FanOutRound | None:
+    """One round's outcomes are in: the next round, or None once the run is stored (solved, or failed with the
+    reason) or was already over (a step run twice, the run discarded)."""
+    run = PlanRun.objects.select_related("cohort").get(pk=plan_run_id)
+    if run.status != PlanRun.Status.RUNNING:
+        return None
+    keys = [_fan_out_key(fan_out), *(_round_key(fan_out, n) for n in range(1, number))]
+    kept = cache.get_many(keys)
+    state = kept.get(_fan_out_key(fan_out))
+    if state is None or len(kept) < number:
+        _plan_run_failed(run, "the plan's problem left the shared cache before its parts were solved")
+        return None
+    try:
+        built = from_wire(CohortProblem, state["built"])
+        planning = Planning(built.problem)
+        for earlier in range(1, number):
+            planning.record(_outcomes(planning, kept[_round_key(fan_out, earlier)]))
+        planning.record(_outcomes(planning, outcomes))
+        following = _round(planning, fan_out, number + 1)
+        if following.jobs:
+            cache.set(_round_key(fan_out, number), outcomes, FAN_OUT_CACHE_SECONDS)
+            PlanRun.objects.filter(pk=run.pk).update(updated_at=timezone.now())
+            return following
+        result = replace(planning.result(), wall_seconds=time.time() - state["started_at"])
+    except Exception as error:
+        _plan_run_failed(run, error)
+        return None
+    _plan_run_solved(run, built, result)
+    cache.delete_many(keys)
+    return None
+
+
+def plan_run_fan_out_failed(*, plan_run_id: int, error: BaseException | str) -> None:
+    """A part failed on its worker: the run fails with the reason, unless it is already over."""
+    run = PlanRun.objects.select_related("cohort").get(pk=plan_run_id)
+    if run.status == PlanRun.Status.RUNNING:
+        _plan_run_failed(run, error)
+
+
+def _round(planning: Planning, fan_out: str, number: int) -> FanOutRound:
+    problem = planning.problem
+    jobs = [(problem.restricted_to(job.demand_keys), job) for job in planning.next_jobs()]
+    return FanOutRound(fan_out, number, jobs)
+
+
+def _outcomes(planning: Planning, outcomes: list[dict]) -> dict[int, PartOutcome]:
+    by_part = {outcome["index"]: planning.outcome_from_wire(outcome) for outcome in outcomes}
+    if len(by_part) != len(outcomes) or not set(by_part) <= set(range(len(planning.parts))):
+        raise ValueError("the outcomes name parts this plan does not have")
+    return by_part
+
+
+def _fan_out_key(fan_out: str) -> str:
+    return f"plan-run-fan-out:{fan_out}"
+
+
+def _round_key(fan_out: str, number: int) -> str:
+    return f"plan-run-fan-out:{fan_out}:round:{number}"
+
+
+def _plan_run_failed(run: PlanRun, error: BaseException | str) -> PlanRun:
+    if isinstance(error, BaseException):
+        logger.error("planning cohort %s (plan run %s) failed", run.cohort.slug, run.pk, exc_info=error)
+        error = f"{type(error).__name__}: {error}"
+    run.status, run.error, run.finished_at = PlanRun.Status.FAILED, error, timezone.now()
+    run.save(update_fields=["status", "error", "finished_at", "updated_at"])
+    return run
+
+
+def _plan_run_solved(run: PlanRun, built: CohortProblem, result: PlanResult) -> PlanRun:
     run.result = _result_document(built, result)
     run.diff = plan_diff(
         published=published_series(run.cohort), result=result, demands=built.problem.demands

@@ -1,0 +1,123 @@
+"""The steps of a fanned-out plan run (``scheduling.services.planning``), taken one after another in this process
+as a chord's tasks would take them on workers (tests/integration/test_plan_fan_out.py runs them on real ones)."""
+
+import datetime as dt
+import json
+
+import pytest
+from django.core.cache import cache
+
+from cohort.cadence import Cadence, MeetingDemand, MeetingKind
+from scheduling.models import PlanRun
+from scheduling.planner.wire import to_wire
+from scheduling.services.planning import (
+    plan_run_begin,
+    plan_run_execute,
+    plan_run_fan_out,
+    plan_run_round_solved,
+)
+from scheduling.tasks import plan_part_failed, solve_plan_part
+from tests.factories import (
+    AvailabilityFactory,
+    CohortFactory,
+    MentorFactory,
+    MentorshipFactory,
+    ScholarFactory,
+)
+
+pytestmark = pytest.mark.django_db
+WEEKLY = Cadence(
+    demands=(MeetingDemand(kind=MeetingKind.ONE_ON_ONE, per_week_min=1, per_week_max=1, duration_minutes=60),)
+).to_dict()
+
+
+@pytest.fixture
+def cohort(settings):
+    settings.PLANNER_TIME_LIMIT_SECONDS = 2
+    cohort = CohortFactory(start_date=dt.date(2027, 3, 1), end_date=dt.date(2027, 4, 30))
+    for mentors in range(5):
+        mentor = MentorFactory(cadence=WEEKLY)
+        for day in range(5):
+            AvailabilityFactory(
+                mentor=mentor, weekday=day, start_time=dt.time(10), end_time=dt.time(11 + mentors % 2)
+            )
+        for _ in range(3):
+            MentorshipFactory(mentor=mentor, scholar=ScholarFactory(cohort=cohort))
+    return cohort
+
+
+def solved_as_workers_would(plan_run_id: int) -> list:
+    """Every round's parts solved one by one from their JSON and each round's outcomes handed on, as the chord's
+    tasks do; each step's arguments, in order."""
+    step = plan_run_fan_out(begun=plan_run_begin(plan_run_id=plan_run_id))
+    steps = []
+    while step is not None:
+        outcomes = [
+            json.loads(json.dumps(solve_plan_part(to_wire(problem), to_wire(job))))
+            for problem, job in step.jobs
+        ]
+        steps.append(
+            {"plan_run_id": plan_run_id, "fan_out": step.fan_out, "number": step.number, "outcomes": outcomes}
+        )
+        step = plan_run_round_solved(**steps[-1])
+    return steps
+
+
+def test_a_plan_solved_in_parts_on_workers_is_the_plan_solved_here(cohort):
+    here = plan_run_execute(plan_run_id=PlanRun.objects.create(cohort=cohort).pk)
+    fanned = PlanRun.objects.create(cohort=cohort)
+
+    steps = solved_as_workers_would(fanned.pk)
+
+    fanned.refresh_from_db()
+    assert fanned.status == here.status == PlanRun.Status.SOLVED
+    assert fanned.result["placements"] == here.result["placements"]
+    assert fanned.result["objective_bound"] == here.result["objective_bound"]
+    assert fanned.diff == here.diff
+    assert fanned.result["placed"] == 15
+    # Five mentors sharing no scholar: five parts, each a task.
+    assert len(steps[0]["outcomes"]) == 5
+    # What the steps kept for each other is gone once the plan is stored.
+    fan_out = steps[0]["fan_out"]
+    assert cache.get_many([f"plan-run-fan-out:{fan_out}", f"plan-run-fan-out:{fan_out}:round:1"]) == {}
+
+
+def test_the_last_step_taken_twice_stores_the_plan_once(cohort):
+    run = PlanRun.objects.create(cohort=cohort)
+    steps = solved_as_workers_would(run.pk)
+    run.refresh_from_db()
+    stored = (run.status, run.finished_at, run.result)
+
+    # Redelivered after its worker died.
+    assert plan_run_round_solved(**steps[-1]) is None
+
+    run.refresh_from_db()
+    assert stored[0] == PlanRun.Status.SOLVED
+    assert (run.status, run.finished_at, run.result) == stored
+
+
+def test_a_step_that_finds_the_problem_gone_from_the_cache_fails_the_run(cohort):
+    run = PlanRun.objects.create(cohort=cohort)
+    first = plan_run_fan_out(begun=plan_run_begin(plan_run_id=run.pk))
+    outcomes = [solve_plan_part(to_wire(problem), to_wire(job)) for problem, job in first.jobs]
+    cache.clear()
+
+    assert (
+        plan_run_round_solved(plan_run_id=run.pk, fan_out=first.fan_out, number=1, outcomes=outcomes) is None
+    )
+
+    run.refresh_from_db()
+    assert run.status == PlanRun.Status.FAILED
+    assert run.error == "the plan's problem left the shared cache before its parts were solved"
+
+
+def test_a_part_failing_on_a_worker_fails_the_run_as_celery_reports_it(cohort):
+    run = PlanRun.objects.create(cohort=cohort)
+    plan_run_fan_out(begun=plan_run_begin(plan_run_id=run.pk))
+
+    # Celery calls a chord's error callback with the failed request, its exception and traceback.
+    plan_part_failed(None, KeyError(("demand", 6, 1380, None)), None, plan_run_id=run.pk)
+
+    run.refresh_from_db()
+    assert run.status == PlanRun.Status.FAILED
+    assert run.error == "a part of the plan failed on a worker: KeyError(('demand', 6, 1380, None))"
