@@ -3,13 +3,17 @@ keeping both in the cache while nothing they hold has been written."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
-from rest_framework.authtoken.models import Token
 
 from cohort.generation import current_entry, current_generation
 
@@ -19,17 +23,21 @@ LOGIN_CACHE_SECONDS = 3600
 
 @dataclass(frozen=True)
 class CachedLogin:
+    """A token's login, with its mentor and scholar rows, as the cache keeps it: without the login's password hash
+    and the token's key (which the request brings), so the cache holds no credential."""
+
     generation: str  # the read generation the token and its rows were read under
-    token: Token  # with its login, and the login's mentor and scholar rows
+    user: AbstractBaseUser
+    token_created: dt.datetime
 
 
 def login_cache_key(key: str) -> str:
-    # Hashed: a key is listed in places (a cache's monitoring, its dumps) its values are not.
+    # Hashed, for the same reason: the key alone would authenticate whoever reads the cache.
     return f"api-login:{hashlib.sha256(key.encode()).hexdigest()}"
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
-    """The token, its login and the login's mentor and scholar rows in one query: every API view asks whether the
+    """The token's login and the login's mentor and scholar rows in one query: every API view asks whether the
     caller is staff, a mentor or a scholar (``cohort.selectors``), which took two queries more on every request.
 
     They are kept in the cache under the read generation (``cohort.generation``): while nothing they hold has been
@@ -48,14 +56,20 @@ class TokenAuthentication(authentication.TokenAuthentication):
         login = current_entry(cache_key)
         if login is None:
             generation = current_generation()  # before the rows, so a write after them ends the entry
-            model = self.get_model()
+            # From the login's side: read from the token's, the login would hold the token (and the cache its key).
+            logins = get_user_model().objects.select_related("mentor", "scholar").defer("password")
             try:
-                token = model.objects.select_related("user__mentor", "user__scholar").get(key=key)
-            except model.DoesNotExist:
+                user = logins.annotate(token_created=F("auth_token__created")).get(auth_token__key=key)
+            except ObjectDoesNotExist:
                 raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
-            if not token.user.is_active:
+            if not user.is_active:
                 raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-            login = CachedLogin(generation=generation, token=token)
+            login = CachedLogin(generation=generation, user=user, token_created=user.token_created)
             cache.set(cache_key, login, LOGIN_CACHE_SECONDS)
         self.read_generation = login.generation  # DRF makes an authenticator per request
-        return (login.token.user, login.token)
+        # The token as its row reads, as DRF gives it (request.auth).
+        token = self.get_model().from_db(
+            None, ["key", "user_id", "created"], [key, login.user.pk, login.token_created]
+        )
+        token.user = login.user
+        return (login.user, token)

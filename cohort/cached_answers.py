@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -21,6 +21,7 @@ from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 # In every answer's key: raise it when a change alters what an answer holds, so a deployment never serves what the
 # previous code built.
@@ -38,14 +39,18 @@ class CachedAnswer:
 
 
 def cached_answer(
-    view, request, build: Callable[[], tuple[Response, dt.datetime | None]]
+    view, request, build: Callable[[], tuple[Response, dt.datetime | None]], *, params: Collection[str] = ()
 ) -> HttpResponseBase:
     """The answer ``build`` makes (and until when it holds, if time alone will change it), from the cache while the
     caller's read generation is current. Answers in other formats than JSON (the browsable API) are built each
-    time, and are cached only for token-authenticated calls, the ones whose login was read under a generation."""
-    generation = getattr(request, "read_generation", None)
+    time. Answers are kept only for token-authenticated calls (the ones whose login was read under a generation)
+    asking with no query parameter but ``params``, the ones the view reads: any other would make a new entry of
+    the same answer, for every value a client cares to send."""
     if request.accepted_renderer.format != "json":
         return build()[0]
+    generation = getattr(request, "read_generation", None)
+    if not set(request.query_params) <= set(params):
+        generation = None
     key = _answer_key(request)
     entry = cache.get(key) if generation else None
     if (
@@ -79,7 +84,25 @@ class CachedListMixin:
 
     def list(self, request, *args, **kwargs) -> HttpResponseBase:
         uncached = super().list
-        return cached_answer(self, request, lambda: (uncached(request, *args, **kwargs), None))
+        return cached_answer(
+            self, request, lambda: (uncached(request, *args, **kwargs), None), params=self._list_params()
+        )
+
+    def _list_params(self) -> set[str]:
+        """The query parameters the list reads: its filters, ordering, search, page and format."""
+        filterset = getattr(self, "filterset_class", None)
+        paginator = self.paginator
+        return {
+            *(filterset.base_filters if filterset else getattr(self, "filterset_fields", ())),
+            *(
+                getattr(paginator, name)
+                for name in ("limit_query_param", "offset_query_param", "cursor_query_param")
+                if getattr(paginator, name, None)
+            ),
+            api_settings.ORDERING_PARAM,
+            api_settings.SEARCH_PARAM,
+            api_settings.URL_FORMAT_OVERRIDE,
+        }
 
 
 def _answer_key(request) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from django.contrib.auth import get_user_model
 from django.db.models import Model
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.models import Token, TokenProxy
 
 from cohort.generation import rows_changed
 from cohort.models import AuditEntry, Break, Cohort, Person, Phase, ProgramEvent, Stream
@@ -82,9 +82,10 @@ def generation_sources() -> list[type[Model]]:
         Break,
         ProgramEvent,
         FeedToken,
-        # An API token's login is kept under the generation (``cohort.authentication``). The admin's proxy model
-        # deletes through the token model, so its signals come from there.
+        # An API token's login is kept under the generation (``cohort.authentication``). The admin saves tokens
+        # through DRF's proxy model, whose save signals name the proxy (its deletes go through the token model).
         Token,
+        TokenProxy,
         user,
         user.groups.through,
     ]

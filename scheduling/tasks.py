@@ -23,6 +23,7 @@ from scheduling.planner.wire import from_wire, to_wire
 from scheduling.services.planning import (
     FanOutRound,
     PlanRunBegun,
+    plan_run_alive,
     plan_run_begin,
     plan_run_fan_out,
     plan_run_fan_out_failed,
@@ -77,7 +78,10 @@ def plan_cohort_task(self, plan_run_id: int) -> None:
     if not _fans_out(begun):
         plan_run_solve_begun(begun=begun)
         return
-    _fan_out(plan_run_id, plan_run_fan_out(begun=begun), queue=_queue_of(self))
+    try:
+        _fan_out(plan_run_id, plan_run_fan_out(begun=begun), queue=_queue_of(self))
+    except Exception as error:  # the cache or the broker failed: nothing would ever finish the run
+        plan_run_fan_out_failed(plan_run_id=plan_run_id, error=error)
 
 
 def _fans_out(begun: PlanRunBegun) -> bool:
@@ -93,7 +97,8 @@ def _fan_out(plan_run_id: int, round_: FanOutRound, *, queue: str | None) -> Non
     collect.set(queue=queue)
     collect.on_error(plan_part_failed.s(plan_run_id=plan_run_id))
     parts = [
-        solve_plan_part.s(to_wire(problem), to_wire(job)).set(queue=queue) for problem, job in round_.jobs
+        solve_plan_part.s(plan_run_id, to_wire(problem), to_wire(job)).set(queue=queue)
+        for problem, job in round_.jobs
     ]
     chord(parts, collect).apply_async()
 
@@ -106,7 +111,8 @@ def _queue_of(task) -> str | None:
 
 # Its result is the chord's: the one task whose return value a worker keeps (in the result backend).
 @shared_task(ignore_result=False)
-def solve_plan_part(problem: dict, job: dict) -> dict:
+def solve_plan_part(plan_run_id: int, problem: dict, job: dict) -> dict:
+    plan_run_alive(plan_run_id=plan_run_id)  # however long it waited in the queue
     return solve_part_alone(from_wire(PlanningProblem, problem), from_wire(PartJob, job))
 
 
@@ -116,7 +122,10 @@ def plan_round_solved(self, outcomes: list[dict], plan_run_id: int, fan_out: str
         plan_run_id=plan_run_id, fan_out=fan_out, number=number, outcomes=outcomes
     )
     if following is not None:
-        _fan_out(plan_run_id, following, queue=_queue_of(self))
+        try:
+            _fan_out(plan_run_id, following, queue=_queue_of(self))
+        except Exception as error:  # raised, it would reach this step's error callback as a part's failure
+            plan_run_fan_out_failed(plan_run_id=plan_run_id, error=error)
 
 
 @shared_task(ignore_result=True)

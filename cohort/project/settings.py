@@ -177,9 +177,10 @@ else:
     # Above the longest task time limit, so a running task is never handed to a second worker.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # Where workers hand back results: only a plan's parts use one (a chord, scheduling.tasks), and every other task
-# keeps none. A Redis broker serves as one unless another is named; without one, plans are solved on one worker.
+# keeps none. A Redis broker serves as one unless another is named (over TLS, rediss://, name it: Celery's result
+# backend needs its ssl_cert_reqs); without one, plans are solved on one worker.
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or (
-    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else None
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis://") else None
 )
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_EXPIRES = 3600  # a part's outcome is read once its round's last part is in

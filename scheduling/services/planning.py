@@ -114,6 +114,8 @@ def plan_run_begin(*, plan_run_id: int) -> PlanRunBegun | PlanRun:
             return run
     elif run.status != PlanRun.Status.RUNNING:
         return run
+    else:
+        plan_run_alive(plan_run_id=run.pk)
     try:
         built = build_cohort_problem(
             cohort=run.cohort, time_limit_seconds=settings.PLANNER_TIME_LIMIT_SECONDS
@@ -172,7 +174,7 @@ def plan_run_round_solved(
         following = _round(planning, fan_out, number + 1)
         if following.jobs:
             cache.set(_round_key(fan_out, number), outcomes, FAN_OUT_CACHE_SECONDS)
-            PlanRun.objects.filter(pk=run.pk).update(updated_at=timezone.now())
+            plan_run_alive(plan_run_id=run.pk)
             return following
         result = replace(planning.result(), wall_seconds=time.time() - state["started_at"])
     except Exception as error:
@@ -184,10 +186,15 @@ def plan_run_round_solved(
 
 
 def plan_run_fan_out_failed(*, plan_run_id: int, error: BaseException | str) -> None:
-    """A part failed on its worker: the run fails with the reason, unless it is already over."""
-    run = PlanRun.objects.select_related("cohort").get(pk=plan_run_id)
-    if run.status == PlanRun.Status.RUNNING:
-        _plan_run_failed(run, error)
+    """A step of a fanned-out run failed (a part on its worker, or starting a round): the run fails with the
+    reason, unless it is already over."""
+    _plan_run_failed(PlanRun.objects.select_related("cohort").get(pk=plan_run_id), error)
+
+
+def plan_run_alive(*, plan_run_id: int) -> None:
+    """A worker is at the run (it took it again, or a part of it): the recovery sweep, which fails running runs
+    nobody has touched for longer than a task may run, leaves it alone."""
+    PlanRun.objects.filter(pk=plan_run_id, status=PlanRun.Status.RUNNING).update(updated_at=timezone.now())
 
 
 def _round(planning: Planning, fan_out: str, number: int) -> FanOutRound:
@@ -215,18 +222,24 @@ def _plan_run_failed(run: PlanRun, error: BaseException | str) -> PlanRun:
     if isinstance(error, BaseException):
         logger.error("planning cohort %s (plan run %s) failed", run.cohort.slug, run.pk, exc_info=error)
         error = f"{type(error).__name__}: {error}"
-    run.status, run.error, run.finished_at = PlanRun.Status.FAILED, error, timezone.now()
-    run.save(update_fields=["status", "error", "finished_at", "updated_at"])
-    return run
+    return _plan_run_finished(run, status=PlanRun.Status.FAILED, error=error)
 
 
 def _plan_run_solved(run: PlanRun, built: CohortProblem, result: PlanResult) -> PlanRun:
-    run.result = _result_document(built, result)
-    run.diff = plan_diff(
-        published=published_series(run.cohort), result=result, demands=built.problem.demands
-    ).to_dict()
-    run.status, run.finished_at = PlanRun.Status.SOLVED, timezone.now()
-    run.save(update_fields=["result", "diff", "status", "finished_at", "updated_at"])
+    diff = plan_diff(published=published_series(run.cohort), result=result, demands=built.problem.demands)
+    return _plan_run_finished(
+        run, status=PlanRun.Status.SOLVED, result=_result_document(built, result), diff=diff.to_dict()
+    )
+
+
+def _plan_run_finished(run: PlanRun, **outcome) -> PlanRun:
+    """Store how a running run ended, only while it is running: of two workers at the same run (one took it
+    again, or a step of its fan-out), the first to finish decides, and a discarded run stays discarded."""
+    now = timezone.now()
+    PlanRun.objects.filter(pk=run.pk, status=PlanRun.Status.RUNNING).update(
+        finished_at=now, updated_at=now, **outcome
+    )
+    run.refresh_from_db()
     return run
 
 

@@ -3,9 +3,11 @@ answer costs a token-authenticated caller no query, and every write to what it s
 the passing of the time it holds for, ends it at once."""
 
 import datetime as dt
+import pickle
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import RequestFactory
 from django.utils import timezone
@@ -209,6 +211,57 @@ def test_a_login_read_before_a_write_is_never_served_after_it(world):
     read_before = Token.objects.select_related("user__mentor", "user__scholar").get(pk=token.pk)
     user.is_active = False
     user.save()
-    cache.set(login_cache_key(token.key), CachedLogin(generation=generation, token=read_before))
+    cache.set(
+        login_cache_key(token.key),
+        CachedLogin(generation=generation, user=read_before.user, token_created=read_before.created),
+    )
 
     assert client.get("/api/v1/me/").status_code == 401
+
+
+def test_the_cache_holds_no_token_nor_password_hash(world):
+    user = world["a"]["scholar"].user
+    user.set_password("a long and secret passphrase")
+    user.save()
+    client = token_client(user)
+    key = Token.objects.get(user=user).key
+
+    assert client.get("/api/v1/me/").status_code == 200
+
+    kept = pickle.dumps(cache.get(login_cache_key(key)))
+    assert b"api-login" not in kept  # the entry is the login, not its key
+    assert key.encode() not in kept
+    assert User.objects.get(pk=user.pk).password.encode() not in kept
+    # Served from the cache, the call still knows its token.
+    again = client.get("/api/v1/me/")
+    assert again.wsgi_request.auth.key == key
+    assert again.wsgi_request.auth.user == user
+
+
+def test_a_token_given_to_another_login_in_the_admin_stops_answering_for_the_first(world, admin_user):
+    scholar_user, other = world["a"]["scholar"].user, world["b"]["scholar"].user
+    client = token_client(scholar_user)
+    assert client.get("/api/v1/me/").json()["username"] == scholar_user.username
+
+    # The admin saves tokens through DRF's proxy model, whose save signals name the proxy.
+    token = TokenProxy.objects.get(user=scholar_user)
+    token.user = other
+    request = RequestFactory().post("/")
+    request.user = admin_user
+    admin.site._registry[TokenProxy].save_model(request, token, form=None, change=True)
+
+    assert client.get("/api/v1/me/").json()["username"] == other.username
+
+
+def test_a_query_parameter_no_list_reads_is_answered_but_not_kept(world, django_assert_num_queries):
+    client = token_client(world["a"]["scholar"].user)
+    plain = client.get("/api/v1/meetings/")
+
+    # Every junk value would otherwise be one more entry of the same answer: none is kept, even asked twice.
+    for _ in range(2):
+        with django_assert_num_queries(1):  # the page, built again
+            junk = client.get("/api/v1/meetings/?whatever=1")
+        assert junk.json()["results"] == plain.json()["results"]
+    client.get("/api/v1/meetings/?limit=1&ordering=-starts_at")
+    with django_assert_num_queries(0):
+        client.get("/api/v1/meetings/?limit=1&ordering=-starts_at")

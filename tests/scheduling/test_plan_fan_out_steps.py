@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from scheduling.models import PlanRun
@@ -15,6 +16,7 @@ from scheduling.services.planning import (
     plan_run_execute,
     plan_run_fan_out,
     plan_run_round_solved,
+    plan_runs_recover,
 )
 from scheduling.tasks import plan_part_failed, solve_plan_part
 from tests.factories import (
@@ -53,7 +55,7 @@ def solved_as_workers_would(plan_run_id: int) -> list:
     steps = []
     while step is not None:
         outcomes = [
-            json.loads(json.dumps(solve_plan_part(to_wire(problem), to_wire(job))))
+            json.loads(json.dumps(solve_plan_part(plan_run_id, to_wire(problem), to_wire(job))))
             for problem, job in step.jobs
         ]
         steps.append(
@@ -99,7 +101,7 @@ def test_the_last_step_taken_twice_stores_the_plan_once(cohort):
 def test_a_step_that_finds_the_problem_gone_from_the_cache_fails_the_run(cohort):
     run = PlanRun.objects.create(cohort=cohort)
     first = plan_run_fan_out(begun=plan_run_begin(plan_run_id=run.pk))
-    outcomes = [solve_plan_part(to_wire(problem), to_wire(job)) for problem, job in first.jobs]
+    outcomes = [solve_plan_part(run.pk, to_wire(problem), to_wire(job)) for problem, job in first.jobs]
     cache.clear()
 
     assert (
@@ -121,3 +123,36 @@ def test_a_part_failing_on_a_worker_fails_the_run_as_celery_reports_it(cohort):
     run.refresh_from_db()
     assert run.status == PlanRun.Status.FAILED
     assert run.error == "a part of the plan failed on a worker: KeyError(('demand', 6, 1380, None))"
+
+
+def test_a_part_taken_after_a_long_wait_keeps_the_recovery_sweep_away(cohort):
+    run = PlanRun.objects.create(cohort=cohort)
+    first = plan_run_fan_out(begun=plan_run_begin(plan_run_id=run.pk))
+    # The parts waited in the queue for longer than a task may run.
+    waited = timezone.now() - dt.timedelta(hours=1)
+    PlanRun.objects.filter(pk=run.pk).update(updated_at=waited)
+    problem, job = first.jobs[0]
+
+    solve_plan_part(run.pk, to_wire(problem), to_wire(job))
+
+    assert plan_runs_recover(now=timezone.now()).failed == 0
+    run.refresh_from_db()
+    assert run.status == PlanRun.Status.RUNNING
+    assert run.updated_at > waited
+
+
+def test_a_run_discarded_or_solved_meanwhile_is_left_as_it_is(cohort):
+    discarded = PlanRun.objects.create(cohort=cohort)
+    steps = solved_as_workers_would(discarded.pk)
+    PlanRun.objects.filter(pk=discarded.pk).update(status=PlanRun.Status.DISCARDED, result={})
+    solved = PlanRun.objects.create(cohort=cohort)
+    solved_as_workers_would(solved.pk)
+
+    # A late last step of the discarded run, and a late error of the solved one's.
+    plan_run_round_solved(**{**steps[-1], "plan_run_id": discarded.pk})
+    plan_part_failed(None, RuntimeError("late"), None, plan_run_id=solved.pk)
+
+    discarded.refresh_from_db()
+    solved.refresh_from_db()
+    assert (discarded.status, discarded.result) == (PlanRun.Status.DISCARDED, {})
+    assert (solved.status, solved.error) == (PlanRun.Status.SOLVED, "")
