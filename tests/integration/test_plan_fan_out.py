@@ -6,7 +6,6 @@ import uuid
 
 import pytest
 
-from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from scheduling.models import PlanRun
 from scheduling.planner import plan
 from scheduling.planner.solver import PartJob
@@ -14,6 +13,7 @@ from scheduling.problem_builder import build_cohort_problem
 from scheduling.services.planning import FanOutRound, plan_run_begin, plan_run_fan_out
 from scheduling.tasks import _fan_out, plan_cohort_task
 from tests.factories import (
+    WEEKLY_ONE_ON_ONE,
     AvailabilityFactory,
     CohortFactory,
     MentorFactory,
@@ -24,9 +24,6 @@ from tests.integration.processes import celery_worker, wait_until
 from tests.integration.servers import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-WEEKLY = Cadence(
-    demands=(MeetingDemand(kind=MeetingKind.ONE_ON_ONE, per_week_min=1, per_week_max=1, duration_minutes=60),)
-).to_dict()
 
 TIME_LIMIT_SECONDS = 2
 
@@ -37,7 +34,7 @@ def cohort(settings):
     cohort = CohortFactory(start_date=dt.date(2027, 3, 1), end_date=dt.date(2027, 4, 30))
     # Six mentors sharing no scholar: six independent parts, each a mentor's three weekly 1-on-1s in two hours a day.
     for _ in range(6):
-        mentor = MentorFactory(cadence=WEEKLY)
+        mentor = MentorFactory(cadence=WEEKLY_ONE_ON_ONE.to_dict())
         for day in range(5):
             AvailabilityFactory(mentor=mentor, weekday=day, start_time=dt.time(10), end_time=dt.time(12))
         for _ in range(3):

@@ -8,7 +8,6 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from scheduling.models import PlanRun
 from scheduling.planner.wire import to_wire
 from scheduling.services.planning import (
@@ -20,6 +19,7 @@ from scheduling.services.planning import (
 )
 from scheduling.tasks import plan_part_failed, solve_plan_part
 from tests.factories import (
+    WEEKLY_ONE_ON_ONE,
     AvailabilityFactory,
     CohortFactory,
     MentorFactory,
@@ -28,9 +28,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-WEEKLY = Cadence(
-    demands=(MeetingDemand(kind=MeetingKind.ONE_ON_ONE, per_week_min=1, per_week_max=1, duration_minutes=60),)
-).to_dict()
 
 
 @pytest.fixture
@@ -38,7 +35,7 @@ def cohort(settings):
     settings.PLANNER_TIME_LIMIT_SECONDS = 2
     cohort = CohortFactory(start_date=dt.date(2027, 3, 1), end_date=dt.date(2027, 4, 30))
     for mentors in range(5):
-        mentor = MentorFactory(cadence=WEEKLY)
+        mentor = MentorFactory(cadence=WEEKLY_ONE_ON_ONE.to_dict())
         for day in range(5):
             AvailabilityFactory(
                 mentor=mentor, weekday=day, start_time=dt.time(10), end_time=dt.time(11 + mentors % 2)
