@@ -57,7 +57,9 @@ class TokenAuthentication(authentication.TokenAuthentication):
         if login is None:
             generation = current_generation()  # before the rows, so a write after them ends the entry
             # From the login's side: read from the token's, the login would hold the token (and the cache its key).
-            logins = get_user_model().objects.select_related("mentor", "scholar").defer("password")
+            logins = get_user_model().objects.defer("password")
+            # And a scholar's stream and cohort, which /me/ names among the feeds they may subscribe to.
+            logins = logins.select_related("mentor", "scholar__stream", "scholar__cohort")
             try:
                 user = logins.annotate(token_created=F("auth_token__created")).get(auth_token__key=key)
             except ObjectDoesNotExist:

@@ -265,3 +265,14 @@ def test_a_query_parameter_no_list_reads_is_answered_but_not_kept(world, django_
     client.get("/api/v1/meetings/?limit=1&ordering=-starts_at")
     with django_assert_num_queries(0):
         client.get("/api/v1/meetings/?limit=1&ordering=-starts_at")
+
+
+def test_me_built_anew_reads_the_login_and_three_lists(world, django_assert_num_queries):
+    client = token_client(world["a"]["scholar"].user)
+
+    # The login with its scholar row, stream and cohort; the next meetings; the teams; the feed links.
+    with django_assert_num_queries(4):
+        me = client.get("/api/v1/me/").json()
+
+    assert {feed["scope"] for feed in me["feeds"]} == {"scholar", "stream", "cohort"}
+    assert me["profile"]["name"] == world["a"]["scholar"].name
