@@ -19,12 +19,15 @@ from cohort.generation import current_entry, current_generation
 
 # Any write that could change a login moves the generation on and ends its entry sooner.
 LOGIN_CACHE_SECONDS = 3600
+# In every login's key: raise it when CachedLogin changes, so no process reads an entry the previous code wrote.
+LOGIN_CACHE_VERSION = 1
 
 
 @dataclass(frozen=True)
 class CachedLogin:
-    """A token's login, with its mentor and scholar rows, as the cache keeps it: without the login's password hash
-    and the token's key (which the request brings), so the cache holds no credential."""
+    """A token's login, with its mentor and scholar rows, as the cache keeps it: without the login's password hash,
+    the rows' Slack webhook addresses and the token's key (which the request brings), so the cache holds no
+    credential."""
 
     generation: str  # the read generation the token and its rows were read under
     user: AbstractBaseUser
@@ -33,7 +36,7 @@ class CachedLogin:
 
 def login_cache_key(key: str) -> str:
     # Hashed, for the same reason: the key alone would authenticate whoever reads the cache.
-    return f"api-login:{hashlib.sha256(key.encode()).hexdigest()}"
+    return f"api-login:{LOGIN_CACHE_VERSION}:{hashlib.sha256(key.encode()).hexdigest()}"
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
@@ -57,9 +60,10 @@ class TokenAuthentication(authentication.TokenAuthentication):
         if login is None:
             generation = current_generation()  # before the rows, so a write after them ends the entry
             # From the login's side: read from the token's, the login would hold the token (and the cache its key).
-            logins = get_user_model().objects.defer("password")
-            # And a scholar's stream and cohort, which /me/ names among the feeds they may subscribe to.
-            logins = logins.select_related("mentor", "scholar__stream", "scholar__cohort")
+            # And a scholar's stream and cohort, which /me/ names among the feeds they may subscribe to; without the
+            # credentials the rows hold (read, if ever, from the database).
+            logins = get_user_model().objects.select_related("mentor", "scholar__stream", "scholar__cohort")
+            logins = logins.defer("password", "mentor__slack_webhook_url", "scholar__slack_webhook_url")
             try:
                 user = logins.annotate(token_created=F("auth_token__created")).get(auth_token__key=key)
             except ObjectDoesNotExist:

@@ -111,8 +111,10 @@ def _queue_of(task) -> str | None:
 
 # Its result is the chord's: the one task whose return value a worker keeps (in the result backend).
 @shared_task(ignore_result=False)
-def solve_plan_part(plan_run_id: int, problem: dict, job: dict) -> dict:
-    plan_run_alive(plan_run_id=plan_run_id)  # however long it waited in the queue
+def solve_plan_part(plan_run_id: int, problem: dict, job: dict) -> dict | None:
+    """A part's outcome; None, unsolved, for a run already over (its last step reads no outcome then)."""
+    if not plan_run_alive(plan_run_id=plan_run_id):  # and however long it waited, the run is seen to be alive
+        return None
     return solve_part_alone(from_wire(PlanningProblem, problem), from_wire(PartJob, job))
 
 

@@ -191,10 +191,15 @@ def plan_run_fan_out_failed(*, plan_run_id: int, error: BaseException | str) -> 
     _plan_run_failed(PlanRun.objects.select_related("cohort").get(pk=plan_run_id), error)
 
 
-def plan_run_alive(*, plan_run_id: int) -> None:
+def plan_run_alive(*, plan_run_id: int) -> bool:
     """A worker is at the run (it took it again, or a part of it): the recovery sweep, which fails running runs
-    nobody has touched for longer than a task may run, leaves it alone."""
-    PlanRun.objects.filter(pk=plan_run_id, status=PlanRun.Status.RUNNING).update(updated_at=timezone.now())
+    nobody has touched for longer than a task may run, leaves it alone. False: the run is over (failed, discarded
+    or solved by another worker), and its parts need no solving."""
+    return bool(
+        PlanRun.objects.filter(pk=plan_run_id, status=PlanRun.Status.RUNNING).update(
+            updated_at=timezone.now()
+        )
+    )
 
 
 def _round(planning: Planning, fan_out: str, number: int) -> FanOutRound:
@@ -219,28 +224,34 @@ def _round_key(fan_out: str, number: int) -> str:
 
 
 def _plan_run_failed(run: PlanRun, error: BaseException | str) -> PlanRun:
-    if isinstance(error, BaseException):
-        logger.error("planning cohort %s (plan run %s) failed", run.cohort.slug, run.pk, exc_info=error)
-        error = f"{type(error).__name__}: {error}"
-    return _plan_run_finished(run, status=PlanRun.Status.FAILED, error=error)
+    reason = f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else error
+    # Logged only if stored: a late error of a run already over tells nothing new.
+    if _plan_run_finished(run, status=PlanRun.Status.FAILED, error=reason):
+        exc_info = error if isinstance(error, BaseException) else None
+        logger.error(
+            "planning cohort %s (plan run %s) failed: %s", run.cohort.slug, run.pk, reason, exc_info=exc_info
+        )
+    return run
 
 
 def _plan_run_solved(run: PlanRun, built: CohortProblem, result: PlanResult) -> PlanRun:
     diff = plan_diff(published=published_series(run.cohort), result=result, demands=built.problem.demands)
-    return _plan_run_finished(
+    _plan_run_finished(
         run, status=PlanRun.Status.SOLVED, result=_result_document(built, result), diff=diff.to_dict()
     )
+    return run
 
 
-def _plan_run_finished(run: PlanRun, **outcome) -> PlanRun:
-    """Store how a running run ended, only while it is running: of two workers at the same run (one took it
-    again, or a step of its fan-out), the first to finish decides, and a discarded run stays discarded."""
+def _plan_run_finished(run: PlanRun, **outcome) -> bool:
+    """Store how a running run ended, only while it is running, and read the run again; whether it was stored. Of
+    two workers at the same run (one took it again, or a step of its fan-out), the first to finish decides, and
+    a discarded run stays discarded."""
     now = timezone.now()
-    PlanRun.objects.filter(pk=run.pk, status=PlanRun.Status.RUNNING).update(
+    stored = PlanRun.objects.filter(pk=run.pk, status=PlanRun.Status.RUNNING).update(
         finished_at=now, updated_at=now, **outcome
     )
-    run.refresh_from_db()
-    return run
+    run.refresh_from_db(fields=["status", "error", "result", "diff", "finished_at", "updated_at"])
+    return bool(stored)
 
 
 @dataclass(frozen=True)

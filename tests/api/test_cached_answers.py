@@ -223,6 +223,8 @@ def test_the_cache_holds_no_token_nor_password_hash(world):
     user = world["a"]["scholar"].user
     user.set_password("a long and secret passphrase")
     user.save()
+    world["a"]["scholar"].slack_webhook_url = "https://hooks.slack.com/services/T0/B0/secretpart"
+    world["a"]["scholar"].save()
     client = token_client(user)
     key = Token.objects.get(user=user).key
 
@@ -232,6 +234,7 @@ def test_the_cache_holds_no_token_nor_password_hash(world):
     assert b"api-login" not in kept  # the entry is the login, not its key
     assert key.encode() not in kept
     assert User.objects.get(pk=user.pk).password.encode() not in kept
+    assert b"secretpart" not in kept
     # Served from the cache, the call still knows its token.
     again = client.get("/api/v1/me/")
     assert again.wsgi_request.auth.key == key

@@ -84,10 +84,12 @@ def compare(args: argparse.Namespace) -> None:
     from celery import group
     from django.conf import settings
 
+    from scheduling.models import PlanRun
     from scheduling.planner import DailyHours, plan
     from scheduling.planner.solver import Planning
     from scheduling.planner.wire import to_wire
     from scheduling.tasks import solve_plan_part
+    from tests.factories import CohortFactory
 
     if not settings.CELERY_BROKER_URL.startswith("redis://") or not settings.CELERY_RESULT_BACKEND:
         sys.exit(
@@ -111,12 +113,14 @@ def compare(args: argparse.Namespace) -> None:
     workers = start_workers(args.worker_processes, queue, settings.CELERY_BROKER_URL)
     try:
         wait_until_ready(solve_plan_part.app, queue, args.worker_processes)
+        # The run the parts belong to, as a plan run's chord would have it (a part of a run that is over is skipped).
+        run = PlanRun.objects.create(cohort=CohortFactory(), status=PlanRun.Status.RUNNING)
         started = time.perf_counter()
         planning = Planning(problem)
         while jobs := planning.next_jobs():
             round_started = time.perf_counter()
             signatures = [
-                solve_plan_part.s(0, to_wire(problem.restricted_to(job.demand_keys)), to_wire(job)).set(
+                solve_plan_part.s(run.pk, to_wire(problem.restricted_to(job.demand_keys)), to_wire(job)).set(
                     queue=queue
                 )
                 for job in jobs

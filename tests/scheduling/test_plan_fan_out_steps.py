@@ -153,3 +153,15 @@ def test_a_run_discarded_or_solved_meanwhile_is_left_as_it_is(cohort):
     solved.refresh_from_db()
     assert (discarded.status, discarded.result) == (PlanRun.Status.DISCARDED, {})
     assert (solved.status, solved.error) == (PlanRun.Status.SOLVED, "")
+
+
+def test_a_part_of_a_run_already_over_is_not_solved(cohort):
+    run = PlanRun.objects.create(cohort=cohort)
+    first = plan_run_fan_out(begun=plan_run_begin(plan_run_id=run.pk))
+    # Another part failed, and failed the run.
+    plan_part_failed(None, RuntimeError("another part"), None, plan_run_id=run.pk)
+    problem, job = first.jobs[0]
+
+    assert solve_plan_part(run.pk, to_wire(problem), to_wire(job)) is None
+    run.refresh_from_db()
+    assert run.status == PlanRun.Status.FAILED
