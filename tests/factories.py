@@ -181,3 +181,16 @@ class ProgramEventFactory(factory.django.DjangoModelFactory):
     starts_at = dt.datetime(2027, 4, 1, 14, 0, tzinfo=dt.UTC)
     ends_at = factory.LazyAttribute(lambda e: e.starts_at + dt.timedelta(hours=2))
     location = "Main hall"
+
+
+def mentors_sharing_no_scholar(cohort: Cohort, *, mentors: int, scholars_each: int = 3) -> None:
+    """Independent parts for the planner: each mentor with weekly 1-on-1s, their own scholars, and hours from 10:00
+    every weekday (every other mentor one hour, the rest two)."""
+    for index in range(mentors):
+        mentor = MentorFactory(cadence=WEEKLY_ONE_ON_ONE.to_dict())
+        for day in range(5):
+            AvailabilityFactory(
+                mentor=mentor, weekday=day, start_time=dt.time(10), end_time=dt.time(11 + index % 2)
+            )
+        for _ in range(scholars_each):
+            MentorshipFactory(mentor=mentor, scholar=ScholarFactory(cohort=cohort))

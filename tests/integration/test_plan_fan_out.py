@@ -12,14 +12,7 @@ from scheduling.planner.solver import PartJob
 from scheduling.problem_builder import build_cohort_problem
 from scheduling.services.planning import FanOutRound, plan_run_begin, plan_run_fan_out
 from scheduling.tasks import _fan_out, plan_cohort_task
-from tests.factories import (
-    WEEKLY_ONE_ON_ONE,
-    AvailabilityFactory,
-    CohortFactory,
-    MentorFactory,
-    MentorshipFactory,
-    ScholarFactory,
-)
+from tests.factories import CohortFactory, mentors_sharing_no_scholar
 from tests.integration.processes import celery_worker, wait_until
 from tests.integration.servers import free_port
 
@@ -32,13 +25,8 @@ TIME_LIMIT_SECONDS = 1
 def cohort(settings):
     settings.PLANNER_TIME_LIMIT_SECONDS = TIME_LIMIT_SECONDS
     cohort = CohortFactory(start_date=dt.date(2027, 3, 1), end_date=dt.date(2027, 4, 30))
-    # Four mentors sharing no scholar: four parts, each three weekly 1-on-1s in two hours a day.
-    for _ in range(4):
-        mentor = MentorFactory(cadence=WEEKLY_ONE_ON_ONE.to_dict())
-        for day in range(5):
-            AvailabilityFactory(mentor=mentor, weekday=day, start_time=dt.time(10), end_time=dt.time(12))
-        for _ in range(3):
-            MentorshipFactory(mentor=mentor, scholar=ScholarFactory(cohort=cohort))
+    # Four mentors sharing no scholar: four parts.
+    mentors_sharing_no_scholar(cohort, mentors=4)
     return cohort
 
 

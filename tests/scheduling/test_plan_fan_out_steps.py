@@ -18,14 +18,7 @@ from scheduling.services.planning import (
     plan_runs_recover,
 )
 from scheduling.tasks import plan_part_failed, solve_plan_part
-from tests.factories import (
-    WEEKLY_ONE_ON_ONE,
-    AvailabilityFactory,
-    CohortFactory,
-    MentorFactory,
-    MentorshipFactory,
-    ScholarFactory,
-)
+from tests.factories import CohortFactory, mentors_sharing_no_scholar
 
 pytestmark = pytest.mark.django_db
 
@@ -34,14 +27,7 @@ pytestmark = pytest.mark.django_db
 def cohort(settings):
     settings.PLANNER_TIME_LIMIT_SECONDS = 2
     cohort = CohortFactory(start_date=dt.date(2027, 3, 1), end_date=dt.date(2027, 4, 30))
-    for mentors in range(5):
-        mentor = MentorFactory(cadence=WEEKLY_ONE_ON_ONE.to_dict())
-        for day in range(5):
-            AvailabilityFactory(
-                mentor=mentor, weekday=day, start_time=dt.time(10), end_time=dt.time(11 + mentors % 2)
-            )
-        for _ in range(3):
-            MentorshipFactory(mentor=mentor, scholar=ScholarFactory(cohort=cohort))
+    mentors_sharing_no_scholar(cohort, mentors=5)
     return cohort
 
 
