@@ -25,6 +25,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
+    BigIntegerField,
     Case,
     CharField,
     DateTimeField,
@@ -40,6 +41,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from cohort.prepared import PreparedUpdate, Slot
 from scheduling.channels import (
     DeliveryError,
     ServerUnreachable,
@@ -49,7 +51,7 @@ from scheduling.channels import (
 )
 from scheduling.models import DeliveryAttempt, Meeting, Notification, WebhookEndpoint
 from scheduling.notifications import webhooks
-from scheduling.notifications.clashes import open_clash_of, open_clashes_told_by
+from scheduling.notifications.clashes import open_clash_of, open_clashes
 from scheduling.notifications.messages import NothingToSend, compose_message, recipient_address, recipient_of
 from scheduling.notifications.oversight import escalate_dead_webhook
 from scheduling.notifications.reminders import person_notifications_resync
@@ -348,6 +350,12 @@ def send_again(failed: QuerySet[Notification], *, now: dt.datetime) -> int:
 
 # --- Sending a batch ------------------------------------------------------------------------------------------
 
+# The values a batch's prepared statements take from the row at hand.
+_ID_SLOTS = {
+    name: Slot(name, BigIntegerField())
+    for name in ("notification", "meeting", "meeting_version", "person", "endpoint")
+}
+
 
 @dataclass(frozen=True)
 class _Result:
@@ -373,6 +381,7 @@ class _Batch:
         # channel → the error that showed its server unreachable, and when
         self.down: dict[str, tuple[ServerUnreachable, dt.datetime]] = {}
         self.switched_off: set[tuple[int | None, int | None, str]] = set()
+        self.statements: dict[object, PreparedUpdate] = {}
 
     def hold_for_delivery(self, notification: Notification) -> bool:
         """Immediately before a delivery, in one statement: whether ``notification`` is still this attempt's and,
@@ -380,25 +389,59 @@ class _Batch:
         lease of every row of the batch still ``sending`` under this attempt (those not reached, and those decided
         but recorded only when the batch ends). So a meeting moved while the batch ran is not announced at its old
         time, and no row of a live attempt is taken over unless one delivery outlasts the lease."""
-        ours = Notification.objects.filter(status=Status.SENDING, claimed_at=self.attempt)
-        rows = ours.filter(pk__in=self.ids).filter(Exists(ours.filter(pk=notification.pk)))
-        if notification.kind in MEETING_KINDS:
-            rows = rows.filter(
-                Exists(
-                    Meeting.objects.filter(
-                        pk=notification.meeting_id,
-                        version=notification.meeting_version,
-                        status__in=_wanted_meeting_statuses(notification.kind),
+        kind = notification.kind
+        role, _, person = (
+            notification.payload["person"].partition("=") if kind == Kind.CLASH else ("", "", "")
+        )
+        statement = self._hold_statement(kind, role, webhook=notification.channel == Channel.WEBHOOK)
+        held = statement.run(
+            notification=notification.pk,
+            meeting=notification.meeting_id,
+            meeting_version=notification.meeting_version,
+            person=person,
+            endpoint=notification.webhook_endpoint_id,
+            lease_expires_at=timezone.now() + lease_length(),
+        )
+        return held > 0
+
+    def _hold_statement(self, kind: str, role: str, *, webhook: bool) -> PreparedUpdate:
+        """``hold_for_delivery``'s statement for rows of one kind (a clash notice's: of one role) and channel,
+        compiled once per batch: compiling it costs more than running it."""
+        key = ("hold", kind, role, webhook)
+        if key not in self.statements:
+            ours = Notification.objects.filter(status=Status.SENDING, claimed_at=self.attempt)
+            rows = ours.filter(pk__in=self.ids).filter(Exists(ours.filter(pk=_ID_SLOTS["notification"])))
+            meeting, version = _ID_SLOTS["meeting"], _ID_SLOTS["meeting_version"]
+            if kind in MEETING_KINDS:
+                rows = rows.filter(
+                    Exists(
+                        Meeting.objects.filter(
+                            pk=meeting, version=version, status__in=_wanted_meeting_statuses(kind)
+                        )
                     )
                 )
+            if kind == Kind.CLASH:
+                clashes = open_clashes(
+                    role=role, person=_ID_SLOTS["person"], meeting=meeting, meeting_version=version
+                )
+                rows = rows.filter(Exists(clashes))
+            if webhook:
+                rows = rows.filter(
+                    Exists(WebhookEndpoint.objects.filter(pk=_ID_SLOTS["endpoint"], is_active=True))
+                )
+            self.statements[key] = PreparedUpdate(
+                rows, lease_expires_at=Slot("lease_expires_at", DateTimeField())
             )
-        if notification.kind == Kind.CLASH:
-            rows = rows.filter(Exists(open_clashes_told_by(notification)))
-        if notification.channel == Channel.WEBHOOK:
-            rows = rows.filter(
-                Exists(WebhookEndpoint.objects.filter(pk=notification.webhook_endpoint_id, is_active=True))
-            )
-        return rows.update(lease_expires_at=timezone.now() + lease_length()) > 0
+        return self.statements[key]
+
+    def mark_sent(self, result: _Result) -> None:
+        """At once, in one statement compiled once per batch: a crash from here on repeats no mail."""
+        if "sent" not in self.statements:
+            now = Slot("now", DateTimeField())
+            rows = Notification.objects.filter(pk=_ID_SLOTS["notification"], status=Status.SENDING)
+            self.statements["sent"] = PreparedUpdate(rows, **_recorded(Status.SENT, now=now, last_error=""))
+        updated = self.statements["sent"].run(notification=result.notification.pk, now=timezone.now())
+        _report_lost_claims(updated, of=1, attempt=self.attempt, status=Status.SENT)
 
     def still_claimed(self, notification: Notification) -> bool:
         return Notification.objects.filter(
@@ -490,8 +533,7 @@ def send_claimed_notifications(claim: Claim, *, as_of: dt.datetime | None = None
                 continue
             tried.append(result)
             if result.status == Status.SENT:
-                # At once, in one statement: a crash from here on repeats no mail.
-                _mark([result], attempt=attempt)
+                batch.mark_sent(result)
                 marked.add(notification.pk)
     except BaseException:
         # The task's time limit, or the database gone: keep what was decided if we can, and let the cause
@@ -768,34 +810,53 @@ def _mark(results: list[_Result], *, attempt: dt.datetime) -> None:
     for result in results:
         groups[result.status, result.uncounted].append(result)
     for (status, uncounted), group in groups.items():
-        fields: dict[str, object] = {
-            "status": status,
-            "last_error": _each(group, "detail", CharField()),
-            "lease_expires_at": None,
-            "attempting": False,
-            "updated_at": now,
-        }
-        if uncounted:
-            fields["attempts"] = F("attempts") - 1
-        if status == Status.SENT:
-            fields["sent_at"] = now
-        if status == Status.PENDING:
-            fields["retry_at"] = _each(group, "retry_at", DateTimeField())
+        fields = _recorded(
+            status,
+            now=now,
+            last_error=_each(group, "detail", CharField()),
+            retry_at=_each(group, "retry_at", DateTimeField()),
+            uncounted=uncounted,
+        )
         rows = Notification.objects.filter(
             pk__in=[result.notification.pk for result in group], status=Status.SENDING
         )
         # The mail went out: say so even if our lease ran out meanwhile, so whoever took the row over and has not
         # started finds nothing to send. Any other outcome stands only under our claim.
         updated = (rows if status == Status.SENT else rows.filter(claimed_at=attempt)).update(**fields)
-        if updated != len(group):
-            # Their lease ran out mid-batch and another attempt took over: it may send second copies.
-            logger.error(
-                "%d of %d notifications attempted at %s lost their claim before recording %s",
-                len(group) - updated,
-                len(group),
-                attempt.isoformat(),
-                status,
-            )
+        _report_lost_claims(updated, of=len(group), attempt=attempt, status=status)
+
+
+def _recorded(
+    status: str, *, now: object, last_error: object, retry_at: object = None, uncounted: bool = False
+) -> dict[str, object]:
+    """The changes that record ``status`` on a row (the values may be expressions); ``retry_at`` counts for a row
+    put back to pending, ``uncounted`` takes back the attempt its claim counted."""
+    fields: dict[str, object] = {
+        "status": status,
+        "last_error": last_error,
+        "lease_expires_at": None,
+        "attempting": False,
+        "updated_at": now,
+    }
+    if uncounted:
+        fields["attempts"] = F("attempts") - 1
+    if status == Status.SENT:
+        fields["sent_at"] = now
+    if status == Status.PENDING:
+        fields["retry_at"] = retry_at
+    return fields
+
+
+def _report_lost_claims(updated: int, *, of: int, attempt: dt.datetime, status: str) -> None:
+    if updated != of:
+        # Their lease ran out mid-batch and another attempt took over: it may send second copies.
+        logger.error(
+            "%d of %d notifications attempted at %s lost their claim before recording %s",
+            of - updated,
+            of,
+            attempt.isoformat(),
+            status,
+        )
 
 
 def _log(results: list[_Result]) -> None:

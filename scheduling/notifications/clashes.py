@@ -108,10 +108,20 @@ def clash_notices_write(*, as_of: dt.datetime) -> int:
 def open_clashes_told_by(notice: Notification) -> QuerySet[CalendarClash]:
     """The open clash a CLASH notice tells of, while it holds: same meeting, version and person."""
     role, _, pk = notice.payload["person"].partition("=")
+    return open_clashes(
+        role=role, person=pk, meeting=notice.meeting_id, meeting_version=notice.meeting_version
+    )
+
+
+def open_clashes(
+    *, role: str, person: object, meeting: object, meeting_version: object
+) -> QuerySet[CalendarClash]:
+    """The open clashes of one person (``role``: "mentor" or "scholar") with one version of a meeting; the values
+    may be expressions (a prepared statement's slots)."""
     return CalendarClash.objects.filter(
-        **{f"{role}_id": pk},
-        meeting_id=notice.meeting_id,
-        meeting_version=notice.meeting_version,
+        **{f"{role}_id": person},
+        meeting_id=meeting,
+        meeting_version=meeting_version,
         resolved_at__isnull=True,
     )
 
