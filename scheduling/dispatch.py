@@ -382,35 +382,45 @@ class _Batch:
         self.down: dict[str, tuple[ServerUnreachable, dt.datetime]] = {}
         self.switched_off: set[tuple[int | None, int | None, str]] = set()
         self.statements: dict[object, PreparedUpdate] = {}
+        self.renewed_at = attempt  # starting the attempt gave its rows a lease
 
     def hold_for_delivery(self, notification: Notification) -> bool:
         """Immediately before a delivery, in one statement: whether ``notification`` is still this attempt's and,
-        for a meeting's message, its meeting still the version and status it was written for; if so, renew the
-        lease of every row of the batch still ``sending`` under this attempt (those not reached, and those decided
-        but recorded only when the batch ends). So a meeting moved while the batch ran is not announced at its old
-        time, and no row of a live attempt is taken over unless one delivery outlasts the lease."""
+        for a meeting's message, its meeting still the version and status it was written for; if so, renew its
+        lease and, once a quarter of the lease has passed since the batch last did, the lease of every row of the
+        batch still ``sending`` under this attempt (those not reached, and those decided but recorded only when the
+        batch ends). So a meeting moved while the batch ran is not announced at its old time, and no row of a live
+        attempt is taken over unless one delivery outlasts three quarters of the lease. (Renewing them all before
+        every delivery rewrote a dozen rows a mail on average: a fifth of the database's work in sending.)"""
+        now = timezone.now()
+        renew_all = now - self.renewed_at >= lease_length() / 4
         kind = notification.kind
         role, _, person = (
             notification.payload["person"].partition("=") if kind == Kind.CLASH else ("", "", "")
         )
-        statement = self._hold_statement(kind, role, webhook=notification.channel == Channel.WEBHOOK)
+        statement = self._hold_statement(
+            kind, role, webhook=notification.channel == Channel.WEBHOOK, renew_all=renew_all
+        )
         held = statement.run(
             notification=notification.pk,
             meeting=notification.meeting_id,
             meeting_version=notification.meeting_version,
             person=person,
             endpoint=notification.webhook_endpoint_id,
-            lease_expires_at=timezone.now() + lease_length(),
+            lease_expires_at=now + lease_length(),
         )
+        if held and renew_all:
+            self.renewed_at = now
         return held > 0
 
-    def _hold_statement(self, kind: str, role: str, *, webhook: bool) -> PreparedUpdate:
+    def _hold_statement(self, kind: str, role: str, *, webhook: bool, renew_all: bool) -> PreparedUpdate:
         """``hold_for_delivery``'s statement for rows of one kind (a clash notice's: of one role) and channel,
         compiled once per batch: compiling it costs more than running it."""
-        key = ("hold", kind, role, webhook)
+        key = ("hold", kind, role, webhook, renew_all)
         if key not in self.statements:
             ours = Notification.objects.filter(status=Status.SENDING, claimed_at=self.attempt)
-            rows = ours.filter(pk__in=self.ids).filter(Exists(ours.filter(pk=_ID_SLOTS["notification"])))
+            this = ours.filter(pk=_ID_SLOTS["notification"])
+            rows = ours.filter(pk__in=self.ids).filter(Exists(this)) if renew_all else this
             meeting, version = _ID_SLOTS["meeting"], _ID_SLOTS["meeting_version"]
             if kind in MEETING_KINDS:
                 rows = rows.filter(
