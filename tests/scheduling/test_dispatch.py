@@ -562,6 +562,28 @@ def test_a_running_batch_keeps_the_lease_of_the_rows_it_has_not_reached_or_not_y
     assert logged[1] - logged[0] >= dt.timedelta(seconds=2.8)
 
 
+def test_within_a_quarter_of_the_lease_a_delivery_renews_only_its_own_rows_lease(settings, monkeypatch):
+    settings.NOTIFICATION_SENDING_TIMEOUT_SECONDS = 60
+    rows = [reminder() for _ in range(3)]
+    claim = claim_all()
+    leases_at_delivery = []
+
+    def deliver_and_note_the_leases(message):
+        leases_at_delivery.append(dict(Notification.objects.values_list("pk", "lease_expires_at")))
+        deliver(message)
+
+    monkeypatch.setattr("scheduling.dispatch.deliver", deliver_and_note_the_leases)
+    report = send_claimed_notifications(claim)
+
+    assert [o.status for o in report.outcomes.values()] == ["sent"] * 3
+    # The batch started moments ago: each check renews the lease of the row it lets go, and leaves the others'
+    # as the attempt's start set them, so a delivery writes one row, not the batch.
+    started = leases_at_delivery[0][rows[1].pk]
+    for delivered, leases in zip(rows, leases_at_delivery, strict=True):
+        assert leases[delivered.pk] > started
+        assert [leases[r.pk] for r in rows if r.pk > delivered.pk] == [started] * (2 - rows.index(delivered))
+
+
 def test_a_live_attempt_whose_rows_the_tick_took_over_sends_none_of_them(settings, monkeypatch):
     first, second = reminder(), reminder()
     claim = claim_all()
