@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, router, transaction
 from django.db.models import Expression, Field, QuerySet
 from django.db.models.sql import UpdateQuery
@@ -31,11 +32,19 @@ class PreparedUpdate:
 
     def __init__(self, rows: QuerySet, **changes: Any) -> None:
         # What QuerySet.update() compiles, short of executing it (its ordering and annotation handling do not
-        # apply to a plain filter).
+        # apply to a plain filter), on the model's database for writes.
+        if rows.query.is_sliced:
+            raise TypeError("Cannot prepare an update of a sliced queryset.")
         query = rows.query.chain(UpdateQuery)
         query.add_update_values(changes)
+        if query.related_updates:
+            raise TypeError("Cannot prepare an update of a parent model's fields (one statement per table).")
         self.using = router.db_for_write(rows.model)
-        self.sql, params = query.get_compiler(self.using).as_sql()
+        try:
+            sql, params = query.get_compiler(self.using).as_sql()
+        except EmptyResultSet:  # a filter that matches nothing, such as pk__in=[]
+            sql, params = "", []
+        self.sql = sql
         self.params = tuple(params)
         self.slots = {param.name for param in self.params if isinstance(param, Slot)}
 
@@ -44,6 +53,8 @@ class PreparedUpdate:
         the statement does not hold are left out); returns the rows updated."""
         if missing := self.slots - values.keys():
             raise TypeError(f"no value for the slots {sorted(missing)}")
+        if not self.sql:
+            return 0
         connection = connections[self.using]
         params = [
             param.output_field.get_db_prep_value(values[param.name], connection)

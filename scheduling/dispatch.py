@@ -51,7 +51,7 @@ from scheduling.channels import (
 )
 from scheduling.models import DeliveryAttempt, Meeting, Notification, WebhookEndpoint
 from scheduling.notifications import webhooks
-from scheduling.notifications.clashes import open_clash_of, open_clashes
+from scheduling.notifications.clashes import open_clash_of, open_clashes_matching
 from scheduling.notifications.messages import NothingToSend, compose_message, recipient_address, recipient_of
 from scheduling.notifications.oversight import escalate_dead_webhook
 from scheduling.notifications.reminders import person_notifications_resync
@@ -351,7 +351,7 @@ def send_again(failed: QuerySet[Notification], *, now: dt.datetime) -> int:
 # --- Sending a batch ------------------------------------------------------------------------------------------
 
 # The values a batch's prepared statements take from the row at hand.
-_ID_SLOTS = {
+_ROW_SLOTS = {
     name: Slot(name, BigIntegerField())
     for name in ("notification", "meeting", "meeting_version", "person", "endpoint")
 }
@@ -420,9 +420,9 @@ class _Batch:
         key = ("hold", kind, role, webhook, renew_all)
         if key not in self.statements:
             ours = Notification.objects.filter(status=Status.SENDING, claimed_at=self.attempt)
-            this = ours.filter(pk=_ID_SLOTS["notification"])
+            this = ours.filter(pk=_ROW_SLOTS["notification"])
             rows = ours.filter(pk__in=self.ids).filter(Exists(this)) if renew_all else this
-            meeting, version = _ID_SLOTS["meeting"], _ID_SLOTS["meeting_version"]
+            meeting, version = _ROW_SLOTS["meeting"], _ROW_SLOTS["meeting_version"]
             if kind in MEETING_KINDS:
                 rows = rows.filter(
                     Exists(
@@ -432,13 +432,13 @@ class _Batch:
                     )
                 )
             if kind == Kind.CLASH:
-                clashes = open_clashes(
-                    role=role, person=_ID_SLOTS["person"], meeting=meeting, meeting_version=version
+                clashes = open_clashes_matching(
+                    role=role, person=_ROW_SLOTS["person"], meeting=meeting, meeting_version=version
                 )
                 rows = rows.filter(Exists(clashes))
             if webhook:
                 rows = rows.filter(
-                    Exists(WebhookEndpoint.objects.filter(pk=_ID_SLOTS["endpoint"], is_active=True))
+                    Exists(WebhookEndpoint.objects.filter(pk=_ROW_SLOTS["endpoint"], is_active=True))
                 )
             self.statements[key] = PreparedUpdate(
                 rows, lease_expires_at=Slot("lease_expires_at", DateTimeField())
@@ -449,7 +449,7 @@ class _Batch:
         """At once, in one statement compiled once per batch: a crash from here on repeats no mail."""
         if "sent" not in self.statements:
             now = Slot("now", DateTimeField())
-            rows = Notification.objects.filter(pk=_ID_SLOTS["notification"], status=Status.SENDING)
+            rows = Notification.objects.filter(pk=_ROW_SLOTS["notification"], status=Status.SENDING)
             self.statements["sent"] = PreparedUpdate(rows, **_recorded(Status.SENT, now=now, last_error=""))
         updated = self.statements["sent"].run(notification=result.notification.pk, now=timezone.now())
         _report_lost_claims(updated, of=1, attempt=self.attempt, status=Status.SENT)
@@ -825,7 +825,7 @@ def _mark(results: list[_Result], *, attempt: dt.datetime) -> None:
             status,
             now=now,
             last_error=_each(group, "detail", CharField()),
-            retry_at=_each(group, "retry_at", DateTimeField()),
+            retry_at=_each(group, "retry_at", DateTimeField()) if status == Status.PENDING else None,
             uncounted=uncounted,
         )
         rows = Notification.objects.filter(

@@ -108,12 +108,12 @@ def clash_notices_write(*, as_of: dt.datetime) -> int:
 def open_clashes_told_by(notice: Notification) -> QuerySet[CalendarClash]:
     """The open clash a CLASH notice tells of, while it holds: same meeting, version and person."""
     role, _, pk = notice.payload["person"].partition("=")
-    return open_clashes(
+    return open_clashes_matching(
         role=role, person=pk, meeting=notice.meeting_id, meeting_version=notice.meeting_version
     )
 
 
-def open_clashes(
+def open_clashes_matching(
     *, role: str, person: object, meeting: object, meeting_version: object
 ) -> QuerySet[CalendarClash]:
     """The open clashes of one person (``role``: "mentor" or "scholar") with one version of a meeting; the values

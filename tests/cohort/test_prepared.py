@@ -52,3 +52,14 @@ def test_a_prepared_update_refuses_to_run_without_a_value_for_each_slot_and_igno
     assert statement.run(slug=cohort.slug, unused="anything") == 1
     cohort.refresh_from_db()
     assert cohort.name == "Renamed"
+
+
+def test_a_prepared_update_of_nothing_updates_nothing_and_a_sliced_one_is_refused():
+    cohort = CohortFactory()
+
+    assert PreparedUpdate(Cohort.objects.filter(pk__in=[]), name="Renamed").run() == 0
+    with pytest.raises(TypeError, match="sliced"):
+        PreparedUpdate(Cohort.objects.all()[:1], name="Renamed")
+
+    cohort.refresh_from_db()
+    assert cohort.name != "Renamed"

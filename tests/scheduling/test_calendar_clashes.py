@@ -395,7 +395,13 @@ def test_a_withdrawn_scholar_is_not_flagged(mentor, scholar, series, meeting):
 # --- Sending ----------------------------------------------------------------------------------------------------
 
 
-def test_the_persons_notice_names_the_meeting_and_the_busy_time_in_their_zone(mentor, series, meeting):
+@pytest.mark.parametrize(
+    "lease_seconds", [60, 0], ids=["lease of a minute", "lease of the batch renewed before every delivery"]
+)
+def test_the_persons_notice_names_the_meeting_and_the_busy_time_in_their_zone(
+    mentor, series, meeting, settings, lease_seconds
+):
+    settings.NOTIFICATION_SENDING_TIMEOUT_SECONDS = lease_seconds
     busy(mentor, *BUSY)
     busy_times_read(mentor)
 

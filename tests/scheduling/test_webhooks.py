@@ -206,7 +206,11 @@ def test_a_health_finding_opened_is_an_event_once():
 # --- Delivery ------------------------------------------------------------------------------------------------
 
 
-def test_every_message_arrives_signed_once_with_its_event_and_the_log_says_so():
+@pytest.mark.parametrize(
+    "lease_seconds", [60, 0], ids=["lease of a minute", "lease of the batch renewed before every delivery"]
+)
+def test_every_message_arrives_signed_once_with_its_event_and_the_log_says_so(settings, lease_seconds):
+    settings.NOTIFICATION_SENDING_TIMEOUT_SECONDS = lease_seconds
     with webhook_receiver([]) as receiver:
         made = register(receiver.url)
         receiver.secrets.append(made.secret)
