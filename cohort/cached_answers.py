@@ -23,6 +23,8 @@ from django.utils.cache import get_conditional_response
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from cohort.filters import filter_names
+
 # In every answer's key: raise it when a change alters what an answer holds, so a deployment never serves what the
 # previous code built.
 ANSWER_CACHE_VERSION = 1
@@ -90,10 +92,9 @@ class CachedListMixin:
 
     def _list_params(self) -> set[str]:
         """The query parameters the list reads: its filters, ordering, search, page and format."""
-        filterset = getattr(self, "filterset_class", None)
         paginator = self.paginator
         return {
-            *(filterset.base_filters if filterset else getattr(self, "filterset_fields", ())),
+            *filter_names(self),
             *(
                 getattr(paginator, name)
                 for name in ("limit_query_param", "offset_query_param", "cursor_query_param")

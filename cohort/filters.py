@@ -83,6 +83,19 @@ class IdFilterSet(filters.FilterSet):
 class IdFilterBackend(filters.DjangoFilterBackend):
     filterset_base = IdFilterSet
 
+    def filter_queryset(self, request, queryset: models.QuerySet, view) -> models.QuerySet:
+        # A list asked for with no filter is the list as it is: building and validating a form of empty fields
+        # cost a fifth of the CPU of an answer built anew (every filter lets an absent value through).
+        if not any(name in request.query_params for name in filter_names(view)):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+def filter_names(view) -> list[str]:
+    """The query parameters a view's filters read (its ``filterset_class``'s or its ``filterset_fields``)."""
+    filterset = getattr(view, "filterset_class", None)
+    return list(filterset.base_filters if filterset else getattr(view, "filterset_fields", ()))
+
 
 class FieldKeyedSearchFilter(SearchFilter):
     """DRF's search, whose refusal of a search term (a NUL character) names the ``search`` parameter."""

@@ -140,6 +140,10 @@ class MeetingSerializer(ModelSerializer):
         return meeting.private_notes if reads_all or meeting.series.mentor_id == mentor_id else None
 
     @cached_property
+    def _zone(self) -> dt.tzinfo:
+        return timezone.get_current_timezone()
+
+    @cached_property
     def _notes_reader(self) -> tuple[bool, int | None]:
         """Whether the reader sees every meeting's notes, else whose meetings' (once per list, not per row)."""
         user = self.context["request"].user
@@ -150,13 +154,14 @@ class MeetingSerializer(ModelSerializer):
         # A list of meetings is the API's largest answer: its rows skip DRF's per-field dispatch and give exactly
         # what the declared fields give (tests/api/test_api.py compares the two).
         series = meeting.series
+        zone = self._zone
         return {
             "id": meeting.pk,
             "series": meeting.series_id,
             "title": series.title,
-            "original_start": INSTANT.to_representation(meeting.original_start),
-            "starts_at": INSTANT.to_representation(meeting.starts_at),
-            "ends_at": INSTANT.to_representation(meeting.ends_at),
+            "original_start": iso_instant(meeting.original_start, zone),
+            "starts_at": iso_instant(meeting.starts_at, zone),
+            "ends_at": iso_instant(meeting.ends_at, zone),
             "time_zone": series.time_zone,
             "status": meeting.status,
             "version": meeting.version,
@@ -164,8 +169,11 @@ class MeetingSerializer(ModelSerializer):
         }
 
 
-# How DRF writes an instant (ISO 8601 in UTC, "Z"), without a field per row.
-INSTANT = serializers.DateTimeField()
+def iso_instant(value: dt.datetime, zone: dt.tzinfo) -> str:
+    """An instant as DRF's DateTimeField writes it (ISO 8601 in the current zone, "Z" for UTC), with the zone looked
+    up once per list rather than for each value."""
+    text = value.astimezone(zone).isoformat()
+    return f"{text[:-6]}Z" if text.endswith("+00:00") else text
 
 
 class MeetingFilter(IdFilterSet):
