@@ -141,6 +141,7 @@ class MeetingSerializer(ModelSerializer):
 
     @cached_property
     def _zone(self) -> dt.tzinfo:
+        """The zone DRF writes instants in (the current one), looked up once per list."""
         return timezone.get_current_timezone()
 
     @cached_property
