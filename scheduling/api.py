@@ -45,14 +45,16 @@ from scheduling.models import (
 )
 from scheduling.reports import Scope, UnknownScope, cohort_report
 from scheduling.selectors import (
+    ListedMeeting,
     clashes_for,
     feedback_for,
     health_findings_for,
+    listed_meetings,
     meetings_editable_by,
     meetings_for,
     notifications_for,
     series_for,
-    upcoming_meetings_for,
+    upcoming_listed_for,
 )
 from scheduling.services.feedback import meeting_feedback_give
 from scheduling.services.health import finding_acknowledge, finding_resolve
@@ -135,9 +137,12 @@ class MeetingSerializer(ModelSerializer):
         read_only_fields = fields
 
     def get_private_notes(self, meeting: Meeting) -> str | None:
+        return self._notes_for(meeting.private_notes, meeting.series.mentor_id)
+
+    def _notes_for(self, private_notes: str, mentor_id: int) -> str | None:
         """Only staff and the meeting's mentor read private notes."""
-        reads_all, mentor_id = self._notes_reader
-        return meeting.private_notes if reads_all or meeting.series.mentor_id == mentor_id else None
+        reads_all, reader_mentor_id = self._notes_reader
+        return private_notes if reads_all or mentor_id == reader_mentor_id else None
 
     @cached_property
     def _zone(self) -> dt.tzinfo:
@@ -151,23 +156,42 @@ class MeetingSerializer(ModelSerializer):
         mentor = mentor_of(user)
         return is_staff_role(user), mentor.pk if mentor else None
 
-    def to_representation(self, meeting: Meeting) -> dict:
-        # A list of meetings is the API's largest answer: its rows skip DRF's per-field dispatch and give exactly
-        # what the declared fields give (tests/api/test_api.py compares the two).
-        series = meeting.series
+    def to_representation(self, meeting: Meeting | tuple) -> dict:
+        # A list of meetings is the API's largest answer: it reads its meetings as rows (``listed_meetings``), not
+        # model instances, and writes them without DRF's per-field dispatch, giving exactly what the declared
+        # fields give for the meeting (tests/api/test_api.py compares the three).
+        row = listed_row(meeting) if isinstance(meeting, Meeting) else meeting
         zone = self._zone
         return {
-            "id": meeting.pk,
-            "series": meeting.series_id,
-            "title": series.title,
-            "original_start": iso_instant(meeting.original_start, zone),
-            "starts_at": iso_instant(meeting.starts_at, zone),
-            "ends_at": iso_instant(meeting.ends_at, zone),
-            "time_zone": series.time_zone,
-            "status": meeting.status,
-            "version": meeting.version,
-            "private_notes": self.get_private_notes(meeting),
+            "id": row.pk,
+            "series": row.series,
+            "title": row.series__title,
+            "original_start": iso_instant(row.original_start, zone),
+            "starts_at": iso_instant(row.starts_at, zone),
+            "ends_at": iso_instant(row.ends_at, zone),
+            "time_zone": row.series__time_zone,
+            "status": row.status,
+            "version": row.version,
+            "private_notes": self._notes_for(row.private_notes, row.series__mentor),
         }
+
+
+def listed_row(meeting: Meeting) -> tuple:
+    """One meeting read whole (a detail, an edit's answer) as the row a list reads it as."""
+    series = meeting.series
+    return ListedMeeting(
+        meeting.pk,
+        meeting.series_id,
+        series.title,
+        series.time_zone,
+        series.mentor_id,
+        meeting.original_start,
+        meeting.starts_at,
+        meeting.ends_at,
+        meeting.status,
+        meeting.version,
+        meeting.private_notes,
+    )
 
 
 def iso_instant(value: dt.datetime, zone: dt.tzinfo) -> str:
@@ -251,20 +275,6 @@ class CsvRenderer(FinishedResponseRenderer):
     format = "csv"
 
 
-LISTED_MEETING_FIELDS = (
-    "series",
-    "original_start",
-    "starts_at",
-    "ends_at",
-    "status",
-    "version",
-    "private_notes",
-    "series__title",
-    "series__time_zone",
-    "series__mentor",
-)
-
-
 class MeetingViewSet(CachedListMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = MeetingSerializer
     filterset_class = MeetingFilter
@@ -272,11 +282,9 @@ class MeetingViewSet(CachedListMixin, viewsets.ReadOnlyModelViewSet):
     pagination_class = KeysetPagination
 
     def get_queryset(self):
-        meetings = meetings_for(self.request.user).select_related("series").order_by("starts_at", "pk")
-        if self.action == "list":
-            # What a row shows and no more: the list is read most, the rest fetch one meeting whole.
-            meetings = meetings.only(*LISTED_MEETING_FIELDS)
-        return meetings
+        meetings = meetings_for(self.request.user).order_by("starts_at", "pk")
+        # What a row shows and no more: the list is read most, the rest fetch one meeting whole.
+        return listed_meetings(meetings) if self.action == "list" else meetings.select_related("series")
 
     def _editable(self, pk) -> Meeting:
         # Visible but not editable (a scholar's own meeting) is a 403; invisible is a 404.
@@ -790,13 +798,7 @@ class MeView(APIView):
             if is_staff_role(user) and person is None
             else ("mentor" if mentor else "scholar" if scholar else "user")
         )
-        # What MeetingSerializer shows and no more: not the mentors' rows (their whole stream-document biography).
-        upcoming = (
-            upcoming_meetings_for(user, now=timezone.now())
-            .select_related(None)
-            .select_related("series")
-            .only(*LISTED_MEETING_FIELDS)[:20]
-        )
+        upcoming = upcoming_listed_for(user, now=timezone.now(), limit=20)
         # With no write, this list changes only when one of its meetings ends.
         ends = [meeting.ends_at for meeting in upcoming]
         profile = None

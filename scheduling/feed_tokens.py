@@ -11,16 +11,19 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from functools import cache
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Model, Q
+from django.db.models import BigIntegerField, Model, Q
 from django.utils import timezone
 
 from cohort.models import Cohort
+from cohort.prepared import PreparedRead, Slot
 from cohort.selectors import is_staff_role
 from scheduling.feeds.scopes import FEED_SCOPES, SCOPE_OF_OWNER, feed_scope
 from scheduling.models import FeedToken
+from scholars.models import Team
 
 
 @dataclass(frozen=True)
@@ -130,13 +133,31 @@ def feed_owners_for(user) -> list[tuple[Model, Cohort | None]]:
         owners.append((scholar, None))
         # Someone who left the programme keeps their own feed (it shows their meetings ending), not the shared ones.
         if scholar.is_active:
-            owners.extend((team, None) for team in scholar.teams.all())
+            owners.extend((team, None) for team in _teams_statement("members").instances(person=scholar.pk))
             owners.append((scholar.stream, scholar.cohort))
             owners.append((scholar.cohort, None))
     if mentor is not None:
         owners.append((mentor, None))
-        owners.extend((team, None) for team in mentor.teams.all())
+        owners.extend((team, None) for team in _teams_statement("mentor").instances(person=mentor.pk))
     return owners
+
+
+# Compiled once per process: /me/ and every shared feed's request read them (cohort.prepared).
+@cache
+def _teams_statement(person_field: str) -> PreparedRead:
+    """The teams a person is in ("members": a scholar) or leads ("mentor"), by the person's id."""
+    return PreparedRead(Team.objects.filter(**{person_field: Slot("person", BigIntegerField())}))
+
+
+@cache
+def _live_tokens_statement() -> PreparedRead:
+    """A person's live tokens: their own links to shared feeds, and their personal feeds' (a slot per kind of
+    owner, given None when they are not that kind of person)."""
+    theirs = Q(subscriber=Slot("user", BigIntegerField()))
+    for kind in FEED_SCOPES.values():
+        if not kind.shared:
+            theirs |= Q(scope=kind.scope, **{kind.owner_field: Slot(kind.owner_field, BigIntegerField())})
+    return PreparedRead(FeedToken.objects.filter(theirs, revoked_at__isnull=True))
 
 
 def own_feed_owner(
@@ -156,10 +177,15 @@ def feed_status_for(user) -> list[dict]:
     owners = feed_owners_for(user)
     if not owners:
         return []
-    owned = Q()
-    for owner, cohort in owners:
-        owned |= Q(**_token_filter(owner, cohort, user))
-    active = {_token_key(token): token for token in FeedToken.objects.filter(owned, revoked_at__isnull=True)}
+    # Their links to shared feeds and their personal feeds' tokens, matched to the feeds they may subscribe to by
+    # key: a link kept from a team they left is not one of them.
+    statement = _live_tokens_statement()
+    owner_ids = dict.fromkeys(statement.slots - {"user"})
+    for owner, _ in owners:
+        kind = SCOPE_OF_OWNER[type(owner)]
+        if not kind.shared:
+            owner_ids[kind.owner_field] = owner.pk
+    active = {_token_key(token): token for token in statement.instances(user=user.pk, **owner_ids)}
     status = []
     for owner, cohort in owners:
         token = active.get(_owner_key(owner, cohort))

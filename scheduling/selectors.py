@@ -6,12 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, Q, QuerySet, When
+from django.db.models import BigIntegerField, Case, DateTimeField, Q, QuerySet, When
+from django.db.models.utils import create_namedtuple_class
 
 from cohort.dates import monday_of
 from cohort.models import Cohort
+from cohort.prepared import PreparedRead, Slot
 from cohort.selectors import is_staff_role, mentor_of, scholar_of
 from mentors.models import ImportWarning, Mentor, Suggestion
 from scheduling.channels import NOT_TRIED
@@ -36,29 +39,87 @@ PLANNED = (Meeting.Status.SCHEDULED, Meeting.Status.MOVED)
 
 
 def series_for(user) -> QuerySet[MeetingSeries]:
-    if is_staff_role(user):
-        return MeetingSeries.objects.all()
-    mentor, scholar = mentor_of(user), scholar_of(user)
-    if mentor:
-        return MeetingSeries.objects.filter(mentor=mentor)
-    if scholar:
-        return MeetingSeries.objects.filter(scholars=scholar)
-    return MeetingSeries.objects.none()
+    return _in_series_read_by(MeetingSeries.objects.all(), *series_reader(user), series="")
 
 
 def meetings_for(user) -> QuerySet[Meeting]:
-    return Meeting.objects.filter(series__in=series_for(user).values("pk"))
+    return _in_series_read_by(Meeting.objects.all(), *series_reader(user), series="series__")
+
+
+def series_reader(user) -> tuple[str, Mentor | Scholar | None]:
+    """Whose series ``user`` reads: every series ("staff", None), a mentor their own ("mentor", the mentor), a
+    scholar those they are in ("scholar", the scholar), or none ("nobody", None)."""
+    if is_staff_role(user):
+        return "staff", None
+    mentor, scholar = mentor_of(user), scholar_of(user)
+    if mentor:
+        return "mentor", mentor
+    if scholar:
+        return "scholar", scholar
+    return "nobody", None
+
+
+def _in_series_read_by(rows: QuerySet, reader: str, person: object, *, series: str) -> QuerySet:
+    """``rows`` narrowed to the series of ``series_reader``'s answer (``person``: the person or their id's
+    ``Slot``), reached through the path ``series``. Joined rather than through a subquery of the series: one
+    person's rows appear once either way, and the API's lists build and plan the join faster."""
+    if reader == "staff":
+        return rows
+    if reader in _SERIES_PERSON:
+        return rows.filter(**{f"{series}{_SERIES_PERSON[reader]}": person})
+    return rows.none()
+
+
+# The MeetingSeries relation that names each kind of reader.
+_SERIES_PERSON = {"mentor": "mentor", "scholar": "scholars"}
 
 
 def upcoming_meetings_for(user, *, now: dt.datetime) -> QuerySet[Meeting]:
     """The user's next meetings that still take place, soonest first, the one under way included."""
-    return (
-        meetings_for(user)
-        .filter(ends_at__gt=now)
-        .exclude(status=Meeting.Status.CANCELLED)
-        .select_related("series__mentor")
-        .order_by("starts_at")
+    return _still_ahead(meetings_for(user), now).select_related("series__mentor")
+
+
+def _still_ahead(meetings: QuerySet[Meeting], now: object) -> QuerySet[Meeting]:
+    return meetings.filter(ends_at__gt=now).exclude(status=Meeting.Status.CANCELLED).order_by("starts_at")
+
+
+# What a listed meeting shows (the API's lists and /me/), and whose notes they are, as one row of values.
+LISTED_MEETING_COLUMNS = (
+    "pk",
+    "series",
+    "series__title",
+    "series__time_zone",
+    "series__mentor",
+    "original_start",
+    "starts_at",
+    "ends_at",
+    "status",
+    "version",
+    "private_notes",
+)
+ListedMeeting = create_namedtuple_class(*LISTED_MEETING_COLUMNS)
+
+
+def listed_meetings(meetings: QuerySet[Meeting]) -> QuerySet:
+    """The meetings as ``ListedMeeting`` rows: a page of model instances (a meeting and its series each) cost
+    more to build than its query took to run."""
+    return meetings.values_list(*LISTED_MEETING_COLUMNS, named=True)
+
+
+def upcoming_listed_for(user, *, now: dt.datetime, limit: int) -> list[ListedMeeting]:
+    """The first ``limit`` of ``upcoming_meetings_for``, as ``ListedMeeting`` rows read by a statement compiled
+    once per kind of reader (``cohort.prepared``): /me/ reads them on every call."""
+    reader, person = series_reader(user)
+    rows = _upcoming_listed_statement(reader, limit).run(person=person.pk if person else None, now=now)
+    return [ListedMeeting._make(row) for row in rows]
+
+
+@cache
+def _upcoming_listed_statement(reader: str, limit: int) -> PreparedRead:
+    meetings = _in_series_read_by(
+        Meeting.objects.all(), reader, Slot("person", BigIntegerField()), series="series__"
     )
+    return PreparedRead(_still_ahead(meetings, Slot("now", DateTimeField()))[:limit], *LISTED_MEETING_COLUMNS)
 
 
 def meeting_statuses_ahead(person: Mentor | Scholar, *, now: dt.datetime) -> dict[int, str]:

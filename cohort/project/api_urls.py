@@ -36,6 +36,9 @@ from scholars.api import (
 )
 
 router = DefaultRouter()
+# The lists integrations poll most, first: a request's path is tried against the routes in this order.
+router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("meeting-series", MeetingSeriesViewSet, basename="meeting-series")
 router.register("cohorts", CohortViewSet, basename="cohort")
 router.register("streams", StreamViewSet, basename="stream")
 router.register("mentors", MentorViewSet, basename="mentor")
@@ -47,8 +50,6 @@ router.register("scholars", ScholarViewSet, basename="scholar")
 router.register("teams", TeamViewSet, basename="team")
 router.register("mentorships", MentorshipViewSet, basename="mentorship")
 router.register("check-ins", CheckInViewSet, basename="check-in")
-router.register("meeting-series", MeetingSeriesViewSet, basename="meeting-series")
-router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("plan-runs", PlanRunViewSet, basename="plan-run")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("calendar-clashes", CalendarClashViewSet, basename="calendar-clash")

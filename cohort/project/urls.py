@@ -12,6 +12,9 @@ from scheduling.views import calendar_feed
 admin.site.login_form = LockoutAdminAuthenticationForm
 
 urlpatterns = [
+    # What integrations and calendar apps poll, first: Django tries the patterns in order on every request.
+    path("api/v1/", include("cohort.project.api_urls")),
+    path("feeds/<str:token>.ics", calendar_feed, name="calendar-feed"),
     # People's own pages (a scholar's, a mentor's; staff land in the admin) and the one sign-in.
     path("", pages.home, name="home"),
     path("sign-in/", sign_in, name="sign-in"),
@@ -45,12 +48,10 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("cohort.project.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Split: Swagger UI's start-up script is a file of its own, which the Content-Security-Policy allows, not inline.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
-    path("feeds/<str:token>.ics", calendar_feed, name="calendar-feed"),
 ]
 
 handler404 = "cohort.views.page_not_found"

@@ -5,6 +5,7 @@ import io
 
 import icalendar
 import pytest
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -15,12 +16,14 @@ from scheduling.api import MeetingSerializer
 from scheduling.models import Meeting, PlanRun
 from scheduling.notifications.reminders import sync_meeting_notifications
 from scheduling.notifications.rows import staff_alert_emails
+from scheduling.selectors import listed_meetings
 from tests.api.conftest import client_for, make_series
 from tests.factories import (
     AvailabilityFactory,
     BlackoutFactory,
     CheckInFactory,
     CohortFactory,
+    MeetingFactory,
     MentorFactory,
     MentorshipFactory,
     ScholarFactory,
@@ -229,6 +232,37 @@ def test_me_lists_my_upcoming_meetings_and_feeds(world):
     assert (body["role"], body["profile"]["id"]) == ("scholar", scholar.pk)
     assert [m["series"] for m in body["upcoming_meetings"]] == [world["a"]["series"].pk]
     assert {f["scope"] for f in body["feeds"]} == {"scholar", "stream", "cohort"}
+
+
+@pytest.mark.parametrize("reader", ["staff", "mentor", "scholar", "nobody"])
+def test_my_upcoming_meetings_are_the_listed_ones_not_yet_over_nor_cancelled(world, reader):
+    """/me/ reads them with a statement compiled once per kind of reader: they must be the list's own rows."""
+    series = world["a"]["series"]
+    now = timezone.now()
+    for starts_at, status in (
+        (now - dt.timedelta(days=7), Meeting.Status.SCHEDULED),  # over
+        (now - dt.timedelta(minutes=30), Meeting.Status.SCHEDULED),  # under way
+        (now + dt.timedelta(days=2), Meeting.Status.CANCELLED),
+        (now + dt.timedelta(days=1), Meeting.Status.MOVED),
+    ):
+        MeetingFactory(series=series, starts_at=starts_at, status=status)
+    user = {
+        "staff": world["staff"],
+        "mentor": world["a"]["mentor"].user,
+        "scholar": world["a"]["scholar"].user,
+        "nobody": UserFactory(),
+    }[reader]
+    client = client_for(user)
+
+    upcoming = client.get("/api/v1/me/").json()["upcoming_meetings"]
+
+    listed = [
+        row
+        for row in client.get("/api/v1/meetings/", {"limit": 200}).json()["results"]
+        if row["status"] != "cancelled" and dt.datetime.fromisoformat(row["ends_at"]) > now
+    ]
+    assert upcoming == listed
+    assert len(upcoming) == {"staff": 4, "mentor": 3, "scholar": 3, "nobody": 0}[reader]
 
 
 def test_rotating_my_feed_gives_a_working_url(world):
@@ -459,9 +493,11 @@ def test_a_listed_meeting_reads_as_its_declared_fields_give_it(world, reader, rf
 
     written = serializer.to_representation(meeting)
     declared = ModelSerializer.to_representation(serializer, meeting)
+    (row,) = listed_meetings(Meeting.objects.filter(pk=meeting.pk))  # as the list reads it
 
     assert written == declared
     assert list(written) == list(declared)
+    assert serializer.to_representation(row) == declared
     assert (written["private_notes"] is None) == (reader == "scholar")
 
 

@@ -2,12 +2,12 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.db.models import CharField, DateField
-from django.db.models.sql.compiler import SQLUpdateCompiler
+from django.db.models import BigIntegerField, CharField, DateField
+from django.db.models.sql.compiler import SQLCompiler, SQLUpdateCompiler
 from django.test.utils import CaptureQueriesContext
 
 from cohort.models import Cohort
-from cohort.prepared import PreparedUpdate, Slot
+from cohort.prepared import PreparedRead, PreparedUpdate, Slot
 from tests.factories import CohortFactory
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +63,69 @@ def test_a_prepared_update_of_nothing_updates_nothing_and_a_sliced_one_is_refuse
 
     cohort.refresh_from_db()
     assert cohort.name != "Renamed"
+
+
+def test_a_prepared_read_gives_what_its_queryset_gives_and_compiles_nothing_more(monkeypatch):
+    CohortFactory(
+        start_date=dt.date(2030, 1, 7), end_date=dt.date(2030, 3, 29), default_cadence={"per_week": 2}
+    )
+    CohortFactory(start_date=dt.date(2031, 1, 6), end_date=dt.date(2031, 3, 29))
+    CohortFactory(start_date=dt.date(2032, 1, 5), end_date=dt.date(2032, 3, 29))
+    fields = ("pk", "name", "start_date", "created_at", "default_cadence")
+    statement = PreparedRead(
+        Cohort.objects.filter(start_date__gte=Slot("from", DateField())).order_by("-start_date"), *fields
+    )
+    compiled = []
+    compile_sql = SQLCompiler.as_sql
+    monkeypatch.setattr(SQLCompiler, "as_sql", lambda *a, **k: compiled.append(1) or compile_sql(*a, **k))
+
+    with CaptureQueriesContext(connection) as queries:
+        read = [statement.run(**{"from": day}) for day in (dt.date(2031, 1, 1), dt.date(2029, 1, 1))]
+    compiled_by_the_runs = len(compiled)
+
+    # Instants (text on SQLite) and JSON come back as the queryset's converters give them.
+    assert read == [
+        list(Cohort.objects.filter(start_date__gte=day).order_by("-start_date").values_list(*fields))
+        for day in (dt.date(2031, 1, 1), dt.date(2029, 1, 1))
+    ]
+    assert [len(rows) for rows in read] == [2, 3]
+    assert read[1][2][4] == {"per_week": 2}
+    assert read[1][2][3].tzinfo is not None
+    assert (len(queries.captured_queries), compiled_by_the_runs) == (2, 0)
+
+
+def test_a_prepared_read_builds_instances_whole_or_with_the_rest_deferred():
+    cohort = CohortFactory()
+    by_pk = Cohort.objects.filter(pk=Slot("pk", BigIntegerField()))
+
+    (whole,) = PreparedRead(by_pk).instances(pk=cohort.pk)
+    (partial,) = PreparedRead(by_pk, "id", "name").instances(pk=cohort.pk)
+
+    expected = Cohort.objects.get(pk=cohort.pk)
+    assert [getattr(whole, f.attname) for f in Cohort._meta.concrete_fields] == [
+        getattr(expected, f.attname) for f in Cohort._meta.concrete_fields
+    ]
+    assert (whole._state.adding, whole._state.db, whole.get_deferred_fields()) == (False, "default", set())
+    assert partial.name == cohort.name
+    assert partial.get_deferred_fields() == {f.attname for f in Cohort._meta.concrete_fields} - {"id", "name"}
+    assert PreparedRead(by_pk).instances(pk=cohort.pk + 1000) == []
+
+
+def test_a_prepared_read_drops_the_columns_only_its_ordering_selects():
+    CohortFactory.create_batch(3)
+    # DISTINCT with an order by a column not read: the compiler selects that column too.
+    rows = Cohort.objects.order_by("-end_date").distinct()
+
+    assert PreparedRead(rows, "pk").run() == list(rows.values_list("pk"))
+
+
+def test_a_prepared_read_of_nothing_reads_nothing_and_one_without_its_slots_is_refused(
+    django_assert_num_queries,
+):
+    CohortFactory()
+    statement = PreparedRead(Cohort.objects.filter(slug=Slot("slug", CharField())), "pk")
+
+    with pytest.raises(TypeError, match=r"no value for the slots \['slug'\]"):
+        statement.run()
+    with django_assert_num_queries(0):
+        assert PreparedRead(Cohort.objects.filter(pk__in=[])).run() == []
