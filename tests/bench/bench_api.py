@@ -22,7 +22,7 @@ from pathlib import Path
 
 from django.db import connection, connections
 
-from tests.bench.database import bench_database
+from tests.bench.database import bench_database, gather_statistics
 
 CLIENTS = 8
 SECONDS_PER_CASE = 5.0
@@ -139,6 +139,7 @@ def report(
 def main() -> None:
     with bench_database() as vendor:
         staff_token, scholar_token = build_cohort()
+        gather_statistics()
         database = connection.settings_dict
         env = {
             **os.environ,
