@@ -86,14 +86,15 @@ class PreparedUpdate(_Prepared):
 class PreparedRead(_Prepared):
     """``rows.values_list(*fields)``, compiled now, run later by ``run(**values)`` with a value for each slot.
 
-    ``fields`` default to the model's columns (``Field.attname``: ``mentor_id``, not ``mentor``), which is what
-    ``instances`` needs to build whole model instances; with fewer, the others are deferred as ``.only()`` would.
+    Without ``fields`` it reads the model's columns, which ``instances`` builds model instances of. It reads values
+    only: related rows (``select_related``, ``prefetch_related``) are not read.
     """
 
     def __init__(self, rows: QuerySet, *fields: str) -> None:
         self.model = rows.model
+        self.whole_rows = not fields
         self.fields = fields or tuple(field.attname for field in rows.model._meta.concrete_fields)
-        compiler = rows.values_list(*self.fields).query.get_compiler(router.db_for_read(rows.model))
+        compiler = rows.values_list(*self.fields).query.get_compiler(rows.db)
         super().__init__(compiler, compiler.using)
         # What the compiler does with the rows it reads: drop the columns only an ordering asked for, and convert
         # each column's value (SQLite's instants are text).
@@ -125,4 +126,8 @@ class PreparedRead(_Prepared):
 
     def instances(self, **values: Any) -> list[Model]:
         """The rows as model instances, as a queryset of the model would give them."""
+        if not self.whole_rows:
+            raise TypeError(
+                "Instances are built from a statement of all the model's columns: give no fields."
+            )
         return [self.model.from_db(self.using, self.fields, row) for row in self.run(**values)]

@@ -176,21 +176,21 @@ class MeetingSerializer(ModelSerializer):
         }
 
 
-def listed_row(meeting: Meeting) -> tuple:
+def listed_row(meeting: Meeting) -> ListedMeeting:
     """One meeting read whole (a detail, an edit's answer) as the row a list reads it as."""
     series = meeting.series
     return ListedMeeting(
-        meeting.pk,
-        meeting.series_id,
-        series.title,
-        series.time_zone,
-        series.mentor_id,
-        meeting.original_start,
-        meeting.starts_at,
-        meeting.ends_at,
-        meeting.status,
-        meeting.version,
-        meeting.private_notes,
+        pk=meeting.pk,
+        series=meeting.series_id,
+        series__title=series.title,
+        series__time_zone=series.time_zone,
+        series__mentor=series.mentor_id,
+        original_start=meeting.original_start,
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        status=meeting.status,
+        version=meeting.version,
+        private_notes=meeting.private_notes,
     )
 
 

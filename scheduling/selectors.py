@@ -61,8 +61,9 @@ def series_reader(user) -> tuple[str, Mentor | Scholar | None]:
 
 def _in_series_read_by(rows: QuerySet, reader: str, person: object, *, series: str) -> QuerySet:
     """``rows`` narrowed to the series of ``series_reader``'s answer (``person``: the person or their id's
-    ``Slot``), reached through the path ``series``. Joined rather than through a subquery of the series: one
-    person's rows appear once either way, and the API's lists build and plan the join faster."""
+    ``Slot``), reached through the path ``series``. Joined rather than through a subquery of the series: a series
+    names a mentor once and a scholar at most once (its scholars' table is unique per pair), so one person's rows
+    appear once either way, and the API's lists build and plan the join faster."""
     if reader == "staff":
         return rows
     if reader in _SERIES_PERSON:
@@ -80,7 +81,10 @@ def upcoming_meetings_for(user, *, now: dt.datetime) -> QuerySet[Meeting]:
 
 
 def _still_ahead(meetings: QuerySet[Meeting], now: object) -> QuerySet[Meeting]:
-    return meetings.filter(ends_at__gt=now).exclude(status=Meeting.Status.CANCELLED).order_by("starts_at")
+    # The primary key breaks ties as in the meetings list: which of equal starts make a limit's cut stays fixed.
+    return (
+        meetings.filter(ends_at__gt=now).exclude(status=Meeting.Status.CANCELLED).order_by("starts_at", "pk")
+    )
 
 
 # What a listed meeting shows (the API's lists and /me/), and whose notes they are, as one row of values.

@@ -239,6 +239,11 @@ def test_my_upcoming_meetings_are_the_listed_ones_not_yet_over_nor_cancelled(wor
     """/me/ reads them with a statement compiled once per kind of reader: they must be the list's own rows."""
     series = world["a"]["series"]
     now = timezone.now()
+    # Both of the world's meetings at one start: the primary key orders them, as in the list.
+    in_three_days = now + dt.timedelta(days=3)
+    Meeting.objects.update(
+        original_start=in_three_days, starts_at=in_three_days, ends_at=in_three_days + dt.timedelta(hours=1)
+    )
     for starts_at, status in (
         (now - dt.timedelta(days=7), Meeting.Status.SCHEDULED),  # over
         (now - dt.timedelta(minutes=30), Meeting.Status.SCHEDULED),  # under way

@@ -49,6 +49,9 @@ def test_the_orm_reads_instants_through_it(db):
     meeting = MeetingFactory(starts_at=dt.datetime(2027, 3, 28, 0, 59, 59, 999999, tzinfo=dt.UTC))
 
     read = Meeting.objects.values_list("starts_at", flat=True).get(pk=meeting.pk)
+    with connection.cursor() as cursor:  # a cursor as the ORM's are made
+        loader = cursor.cursor.adapters.get_loader(TIMESTAMPTZ_OID, 0)
 
     assert read == meeting.starts_at
     assert read.tzinfo is dt.UTC
+    assert loader.__name__ == "CompiledInstantLoader"

@@ -9,7 +9,7 @@ from scheduling.feed_tokens import (
 )
 from scheduling.feeds.scopes import FEED_SCOPES
 from scheduling.models import FeedToken
-from tests.factories import ScholarFactory, TeamFactory, UserFactory
+from tests.factories import MentorFactory, ScholarFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +82,24 @@ def test_feed_status_lists_a_scholars_own_team_stream_and_cohort_feeds():
         ("stream", scholar.stream.title, False),
         ("cohort", scholar.cohort.name, False),
     ]
+
+
+def test_feed_status_shows_a_mentors_own_feed_and_their_link_to_each_team_they_lead_now():
+    mentor = MentorFactory(user=UserFactory())
+    led, handed_over = TeamFactory(mentor=mentor), TeamFactory(mentor=mentor)
+    own = token_of(feed_token_rotate(owner=mentor).https_url)
+    feed_token_rotate(owner=led, by=mentor.user)
+    feed_token_rotate(owner=handed_over, by=mentor.user)
+    handed_over.mentor = MentorFactory()
+    handed_over.save()
+
+    status = feed_status_for(mentor.user)
+
+    assert [(s["scope"], s["owner_id"], s["active"]) for s in status] == [
+        ("mentor", mentor.pk, True),
+        ("team", led.pk, True),
+    ]
+    assert status[0]["hint"] == own[:6]
 
 
 def test_each_subscriber_of_a_shared_feed_rotates_only_their_own_link():
