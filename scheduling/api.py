@@ -156,7 +156,7 @@ class MeetingSerializer(ModelSerializer):
         mentor = mentor_of(user)
         return is_staff_role(user), mentor.pk if mentor else None
 
-    def to_representation(self, meeting: Meeting | tuple) -> dict:
+    def to_representation(self, meeting: Meeting | ListedMeeting) -> dict:
         # A list of meetings is the API's largest answer: it reads its meetings as rows (``listed_meetings``), not
         # model instances, and writes them without DRF's per-field dispatch, giving exactly what the declared
         # fields give for the meeting (tests/api/test_api.py compares the three).

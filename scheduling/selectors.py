@@ -15,7 +15,7 @@ from django.db.models.utils import create_namedtuple_class
 from cohort.dates import monday_of
 from cohort.models import Cohort
 from cohort.prepared import PreparedRead, Slot
-from cohort.selectors import is_staff_role, mentor_of, scholar_of
+from cohort.selectors import is_staff_role, mentor_of, owner_of, scholar_of
 from mentors.models import ImportWarning, Mentor, Suggestion
 from scheduling.channels import NOT_TRIED
 from scheduling.compliance import Compliance, mentorships_behind_cadence
@@ -51,12 +51,7 @@ def series_reader(user) -> tuple[str, Mentor | Scholar | None]:
     scholar those they are in ("scholar", the scholar), or none ("nobody", None)."""
     if is_staff_role(user):
         return "staff", None
-    mentor, scholar = mentor_of(user), scholar_of(user)
-    if mentor:
-        return "mentor", mentor
-    if scholar:
-        return "scholar", scholar
-    return "nobody", None
+    return owner_of(user, ("mentor", "scholar")) or ("nobody", None)
 
 
 def _in_series_read_by(rows: QuerySet, reader: str, person: object, *, series: str) -> QuerySet:
