@@ -4,7 +4,11 @@ Under CI=true the integration tests need the machine's PostgreSQL and Redis: whe
 fails (see tests/integration/conftest.py), it never skips.
 """
 
+import datetime as dt
+from collections.abc import Iterator
+
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.test import override_settings
 from hypothesis import settings as hypothesis_settings
@@ -13,6 +17,18 @@ from hypothesis import settings as hypothesis_settings
 # suite's verdict never depends on luck; a test's own @settings still adds to this.
 hypothesis_settings.register_profile("cohortops", derandomize=True, database=None)
 hypothesis_settings.load_profile("cohortops")
+
+
+# Where every test's clock starts, except the integration tests'. The tests name dates (a cohort from 4 January
+# 2027, a meeting on 1 February 2027) and count on them lying ahead or behind: on a fixed clock the suite's verdict
+# does not depend on the day it runs. The clock ticks from there, so durations, deadlines and expiries still pass.
+SUITE_NOW = dt.datetime(2026, 12, 9, 10, 0, tzinfo=dt.UTC)  # a Wednesday
+
+
+@pytest.fixture(autouse=True)
+def _suite_clock() -> Iterator[None]:
+    with time_machine.travel(SUITE_NOW, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

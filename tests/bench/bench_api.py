@@ -21,7 +21,9 @@ import time
 from pathlib import Path
 
 from django.db import connection, connections
+from django.utils import timezone
 
+from cohort.dates import monday_of
 from tests.bench.database import bench_database, gather_statistics
 
 CLIENTS = 8
@@ -38,7 +40,9 @@ def build_cohort() -> str:
     from scheduling.models import Meeting, MeetingSeries
     from tests.factories import CohortFactory, MentorFactory, MentorshipFactory, ScholarFactory, UserFactory
 
-    cohort = CohortFactory(start_date=dt.date(2027, 1, 4), end_date=dt.date(2027, 3, 26))
+    # Twelve weeks from next Monday: `/me/` lists meetings ahead, whatever day the bench runs.
+    start = monday_of(timezone.localdate()) + dt.timedelta(weeks=1)
+    cohort = CohortFactory(start_date=start, end_date=start + dt.timedelta(weeks=12, days=-3))
     scholar_user = None
     for m in range(20):
         mentor = MentorFactory()
@@ -53,7 +57,7 @@ def build_cohort() -> str:
                 time_zone="Europe/London", rrule="FREQ=WEEKLY", starts_on=cohort.start_date, ends_on=cohort.end_date,
             )  # fmt: skip
             series.scholars.add(scholar)
-            first = dt.datetime(2027, 1, 4 + s, 10 + m % 6, tzinfo=dt.UTC)
+            first = dt.datetime.combine(start + dt.timedelta(days=s), dt.time(10 + m % 6), dt.UTC)
             Meeting.objects.bulk_create(
                 Meeting(
                     series=series,

@@ -19,8 +19,10 @@ from pathlib import Path
 
 from django.core.cache import cache, caches
 from django.test import RequestFactory
+from django.utils import timezone
 from django.views.static import serve
 
+from cohort.dates import monday_of
 from tests.bench.database import bench_database
 
 SECONDS_PER_CASE = 3.0
@@ -71,11 +73,16 @@ def build_full_cohort_scholar():
     from scholars.models import Scholar
     from tests.meeting_rows import cancel_meeting, move_meeting, weekly_series_with_meetings
 
+    # Twelve weeks from next Monday, its break in the seventh: the feed is the same whatever day the bench runs.
+    start = monday_of(timezone.localdate()) + dt.timedelta(weeks=1)
     cohort = Cohort.objects.create(
-        name="Bench", slug="bench", start_date=dt.date(2027, 1, 4), end_date=dt.date(2027, 3, 26)
+        name="Bench", slug="bench", start_date=start, end_date=start + dt.timedelta(weeks=12, days=-3)
     )
     Break.objects.create(
-        cohort=cohort, name="Break", start_date=dt.date(2027, 2, 15), end_date=dt.date(2027, 2, 19)
+        cohort=cohort,
+        name="Break",
+        start_date=start + dt.timedelta(weeks=6),
+        end_date=start + dt.timedelta(weeks=6, days=4),
     )
     stream = Stream.objects.create(slug="bench", title="Bench")
     scholar = Scholar.objects.create(

@@ -52,6 +52,12 @@ def _integration_services() -> None:
         pytest.skip("integration services missing: " + "; ".join(missing))
 
 
+@pytest.fixture(autouse=True)
+def _suite_clock() -> None:
+    """The machine's own clock, not the suite's fixed one: the workers, servers and databases these tests start
+    keep the machine's time, and the test must agree with them. These tests name no date they need ahead."""
+
+
 @pytest.fixture
 def queue() -> str:
     """A queue of this test's own on the shared Redis, so no other run's worker takes its tasks."""

@@ -11,6 +11,7 @@ from collections import Counter
 import pytest
 from django.utils import timezone
 
+from cohort.dates import monday_of
 from scheduling.dispatch import dispatch_due_notifications
 from scheduling.models import Notification, WebhookEndpoint
 from scheduling.notifications.reminders import sync_meeting_notifications
@@ -35,11 +36,14 @@ WORKER_ENV = {
 
 
 def three_events_each(count: int) -> list[int]:
-    """``count`` meetings in 2027, each planned, then moved a day on, then cancelled: three events apiece."""
+    """``count`` meetings in the weeks from next Monday, each planned, then moved a day on, then cancelled: three
+    events apiece. These tests keep the machine's clock (the workers do), so the meetings lie ahead."""
+    first_day = monday_of(timezone.localdate()) + dt.timedelta(weeks=1)
+    first = dt.datetime.combine(first_day, dt.time(9), dt.UTC)
     ids = []
     for n in range(count):
-        cohort = CohortFactory()
-        start = dt.datetime(2027, 1, 11, 9, tzinfo=dt.UTC) + dt.timedelta(weeks=n % 8, hours=n // 8)
+        cohort = CohortFactory(start_date=first_day, end_date=first_day + dt.timedelta(weeks=12, days=-3))
+        start = first + dt.timedelta(weeks=n % 8, hours=n // 8)
         meeting = miras_one_on_one_with_sam(cohort=cohort, time_zone="UTC", starts_at=start)
         sync_meeting_notifications(meetings=[meeting])
         moved = meeting_move(meeting=meeting, starts_at=start + dt.timedelta(days=1))
