@@ -314,6 +314,16 @@ class Stream(TimeStamped):
         return self.title
 
 
+# Callables, not fixed times: Django's system check takes a fixed time default within ten seconds of the clock for
+# a mistaken "now" (fields.W161), and `check --deploy` would fail at 09:00:00 and at 18:00:00.
+def default_usual_hours_start() -> dt.time:
+    return dt.time(9)
+
+
+def default_usual_hours_end() -> dt.time:
+    return dt.time(18)
+
+
 class Cohort(MeetingInput, TimeStamped):
     # Its dates bound every series; its default cadence and length stand in for a mentor's unspecified ones.
     calendar_fields = frozenset({"start_date", "end_date", "default_cadence", "default_meeting_minutes"})
@@ -334,14 +344,14 @@ class Cohort(MeetingInput, TimeStamped):
     )
     usual_hours_start = models.TimeField(
         "usual hours from",
-        default=dt.time(9),
+        default=default_usual_hours_start,
         db_default=dt.time(9),
         validators=[validate_whole_minute],
         help_text="The preferred hours of everyone who gives none, each in their own time zone.",
     )
     usual_hours_end = models.TimeField(
         "usual hours until",
-        default=dt.time(18),
+        default=default_usual_hours_end,
         db_default=dt.time(18),
         validators=[validate_whole_minute],
         help_text="00:00 is midnight.",
