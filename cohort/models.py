@@ -315,7 +315,8 @@ class Stream(TimeStamped):
 
 
 # Callables, not fixed times: Django's system check takes a fixed time default within ten seconds of the clock for
-# a mistaken "now" (fields.W161), and `check --deploy` would fail at 09:00:00 and at 18:00:00.
+# a mistaken "now" (fields.W161), and `check --deploy --fail-level WARNING` (part of the test command) would fail
+# at 09:00:00 and at 18:00:00.
 def default_usual_hours_start() -> dt.time:
     return dt.time(9)
 

@@ -25,6 +25,8 @@ hypothesis_settings.load_profile("cohortops")
 SUITE_NOW = dt.datetime(2026, 12, 9, 10, 0, tzinfo=dt.UTC)  # a Wednesday
 
 
+# pytest sets up a conftest's autouse fixtures of one scope in name order: one that writes rows must ask for
+# `_suite_clock` by name, or it may run on the machine's clock.
 @pytest.fixture(autouse=True)
 def _suite_clock() -> Iterator[None]:
     with time_machine.travel(SUITE_NOW, tick=True):

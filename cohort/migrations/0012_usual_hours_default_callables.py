@@ -7,20 +7,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cohort', '0011_pair_health_thresholds'),
+        ("cohort", "0011_pair_health_thresholds"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='cohort',
-            name='usual_hours_end',
-            field=models.TimeField(db_default=datetime.time(18, 0), default=cohort.models.default_usual_hours_end, help_text='00:00 is midnight.', validators=[cohort.validators.validate_whole_minute], verbose_name='usual hours until'),
+            model_name="cohort",
+            name="usual_hours_end",
+            field=models.TimeField(
+                db_default=datetime.time(18, 0),
+                default=cohort.models.default_usual_hours_end,
+                help_text="00:00 is midnight.",
+                validators=[cohort.validators.validate_whole_minute],
+                verbose_name="usual hours until",
+            ),
         ),
         migrations.AlterField(
-            model_name='cohort',
-            name='usual_hours_start',
-            field=models.TimeField(db_default=datetime.time(9, 0), default=cohort.models.default_usual_hours_start, help_text='The preferred hours of everyone who gives none, each in their own time zone.', validators=[cohort.validators.validate_whole_minute], verbose_name='usual hours from'),
+            model_name="cohort",
+            name="usual_hours_start",
+            field=models.TimeField(
+                db_default=datetime.time(9, 0),
+                default=cohort.models.default_usual_hours_start,
+                help_text="The preferred hours of everyone who gives none, each in their own time zone.",
+                validators=[cohort.validators.validate_whole_minute],
+                verbose_name="usual hours from",
+            ),
         ),
     ]

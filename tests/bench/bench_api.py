@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.db import connection, connections
 from django.utils import timezone
@@ -30,6 +31,7 @@ CLIENTS = 8
 SECONDS_PER_CASE = 5.0
 GUNICORN_WORKERS = 4
 ROOT = Path(__file__).resolve().parents[2]
+LONDON = ZoneInfo("Europe/London")  # every series' zone
 
 
 def build_cohort() -> str:
@@ -41,8 +43,8 @@ def build_cohort() -> str:
     from tests.factories import CohortFactory, MentorFactory, MentorshipFactory, ScholarFactory, UserFactory
 
     # Twelve weeks from next Monday: `/me/` lists meetings ahead, whatever day the bench runs.
-    start = monday_of(timezone.localdate()) + dt.timedelta(weeks=1)
-    cohort = CohortFactory(start_date=start, end_date=start + dt.timedelta(weeks=12, days=-3))
+    first_day = monday_of(timezone.localdate()) + dt.timedelta(weeks=1)
+    cohort = CohortFactory(start_date=first_day, end_date=first_day + dt.timedelta(weeks=12, days=-3))
     scholar_user = None
     for m in range(20):
         mentor = MentorFactory()
@@ -57,7 +59,7 @@ def build_cohort() -> str:
                 time_zone="Europe/London", rrule="FREQ=WEEKLY", starts_on=cohort.start_date, ends_on=cohort.end_date,
             )  # fmt: skip
             series.scholars.add(scholar)
-            first = dt.datetime.combine(start + dt.timedelta(days=s), dt.time(10 + m % 6), dt.UTC)
+            first = dt.datetime.combine(first_day + dt.timedelta(days=s), dt.time(10 + m % 6), LONDON)
             Meeting.objects.bulk_create(
                 Meeting(
                     series=series,

@@ -73,16 +73,16 @@ def build_full_cohort_scholar():
     from scholars.models import Scholar
     from tests.meeting_rows import cancel_meeting, move_meeting, weekly_series_with_meetings
 
-    # Twelve weeks from next Monday, its break in the seventh: the feed is the same whatever day the bench runs.
-    start = monday_of(timezone.localdate()) + dt.timedelta(weeks=1)
+    # Twelve weeks from next Monday, its break in the seventh: a feed of the same shape whatever day the bench runs.
+    first_day = monday_of(timezone.localdate()) + dt.timedelta(weeks=1)
     cohort = Cohort.objects.create(
-        name="Bench", slug="bench", start_date=start, end_date=start + dt.timedelta(weeks=12, days=-3)
+        name="Bench", slug="bench", start_date=first_day, end_date=first_day + dt.timedelta(weeks=12, days=-3)
     )
     Break.objects.create(
         cohort=cohort,
         name="Break",
-        start_date=start + dt.timedelta(weeks=6),
-        end_date=start + dt.timedelta(weeks=6, days=4),
+        start_date=first_day + dt.timedelta(weeks=6),
+        end_date=first_day + dt.timedelta(weeks=6, days=4),
     )
     stream = Stream.objects.create(slug="bench", title="Bench")
     scholar = Scholar.objects.create(

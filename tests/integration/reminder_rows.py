@@ -12,6 +12,7 @@ from scheduling.models import Notification
 from scheduling.notifications.messages import message_id_for
 from scheduling.notifications.reminders import sync_meeting_notifications
 from tests.factories import (
+    CohortFactory,
     MeetingFactory,
     MeetingSeriesFactory,
     MentorFactory,
@@ -33,9 +34,11 @@ def one_on_ones(count):
     ahead, it was written or not by the hour of the run (a day-ahead prompt already past is not written).
     """
     starts_at = timezone.now() + dt.timedelta(hours=50)
+    today = timezone.localdate()
+    cohort = CohortFactory(start_date=today - dt.timedelta(weeks=1), end_date=today + dt.timedelta(weeks=11))
     meetings = []
     for _ in range(count):
-        mentorship = MentorshipFactory(mentor=MentorFactory(), scholar=ScholarFactory())
+        mentorship = MentorshipFactory(mentor=MentorFactory(), scholar=ScholarFactory(cohort=cohort))
         series = MeetingSeriesFactory(
             mentor=mentorship.mentor, cohort=mentorship.scholar.cohort, scholars=[mentorship.scholar]
         )
