@@ -41,6 +41,7 @@ class CohortFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Cohort {n}")
     slug = factory.Sequence(lambda n: f"cohort-{n}")
+    # Ahead of the suite's clock (tests/conftest.py: SUITE_NOW), so a test's cohort has not begun.
     start_date = dt.date(2027, 1, 4)
     end_date = dt.date(2027, 3, 26)
     time_zone = "Europe/London"

@@ -16,7 +16,7 @@ from tests.factories import (
     UserFactory,
 )
 
-FUTURE = dt.datetime(2027, 2, 1, 10, tzinfo=dt.UTC)  # a Monday
+FUTURE = dt.datetime(2027, 2, 1, 10, tzinfo=dt.UTC)  # a Monday, ahead of the suite's clock (SUITE_NOW)
 
 
 def client_for(user=None) -> APIClient:
