@@ -9,6 +9,7 @@ from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import SearchFilter
+from rest_framework.settings import api_settings
 
 # Database ids are 64-bit: a larger number would overflow the query instead of finding nothing.
 MAX_ID = 2**63 - 1
@@ -86,12 +87,28 @@ class IdFilterBackend(filters.DjangoFilterBackend):
     def filter_queryset(self, request, queryset: models.QuerySet, view) -> models.QuerySet:
         # A list asked for with no filter is the list as it is (every filter lets an absent value through), without
         # building and validating a form of empty fields: most of the CPU django-filter costs a list (profiled on
-        # the meetings list built anew, `bench api`). A parameter that extends a filter's name (a range's x_min, a
-        # lookup's x__gte) counts as asking for it.
-        names = filter_names(view)
-        if not any(parameter.startswith(name) for parameter in request.query_params for name in names):
+        # the meetings list built anew, `bench api`).
+        if not asks_for_filter(request, view):
             return queryset
         return super().filter_queryset(request, queryset, view)
+
+
+def asks_for_filter(request, view) -> bool:
+    """Whether the request names one of the view's filters. A parameter that extends a filter's name (a range's
+    x_min, a lookup's x__gte) counts as naming it."""
+    names = filter_names(view)
+    return any(parameter.startswith(name) for parameter in request.query_params for name in names)
+
+
+def asks_to_narrow(request, view) -> bool:
+    """Whether the request asks the filter backends (``DEFAULT_FILTER_BACKENDS``) for anything: a filter, a search
+    or an ordering. Without, each gives a list as it is (to a view that names no default ``ordering``)."""
+    params = request.query_params
+    return (
+        api_settings.ORDERING_PARAM in params
+        or api_settings.SEARCH_PARAM in params
+        or asks_for_filter(request, view)
+    )
 
 
 def filter_names(view) -> list[str]:

@@ -3,7 +3,9 @@
 Most lists page by limit and offset, with a count. Lists that grow without end and are read in time order (meetings,
 notifications) page by their sort key instead (``KeysetPagination``): every page is one index range scan however
 deep it is, no page needs a count of the whole list, and a row written while a client pages is neither skipped nor
-shown twice.
+shown twice. Such a list asked for as it is (no filter, search or ordering) may read its page with a statement
+compiled once per kind of page (``PreparedListMixin``): building and compiling the page's query cost more CPU than
+the database took to run it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ import base64
 import binascii
 import datetime as dt
 import json
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.db.models import Field, Q, QuerySet
@@ -20,6 +25,9 @@ from rest_framework.pagination import BasePagination, LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import replace_query_param
+
+from cohort.filters import asks_to_narrow
+from cohort.prepared import PreparedRead, Slot
 
 # Above this a page is a bulk export: ask for several pages instead.
 MAX_PAGE_SIZE = 200
@@ -64,6 +72,30 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
         return parameters
 
 
+# A row's sort key value and primary key, whether the page runs back from it, and whether it includes it.
+Cursor = tuple[object, int, bool, bool]
+
+
+@dataclass(frozen=True)
+class PreparedList:
+    """A list's rows for a statement compiled once (``cohort.prepared``): ``rows()`` builds them, ordered as the
+    list is, with a ``Slot`` wherever one call's rows differ from another's (whose they are); ``key`` names what
+    ``rows()`` builds, ``values`` fill its slots for this call, and ``row`` makes what the list's serializer reads
+    of each row's ``fields``."""
+
+    key: Hashable
+    rows: Callable[[], QuerySet]
+    fields: tuple[str, ...]
+    values: Mapping[str, Any]
+    row: Callable[[tuple], Any]
+
+
+# Built once per list's key, and compiled once per list's key and shape of page (the limit, and whether a cursor
+# leads, backwards or not, inclusive or not): a few kinds of reader, up to MAX_PAGE_SIZE limits and five shapes.
+_prepared_rows: dict[Hashable, QuerySet] = {}
+_prepared_pages: dict[tuple, PreparedRead] = {}
+
+
 class KeysetPagination(BasePagination):
     """Pages ordered by one field (the view's ordering, ``?ordering=`` included) with the primary key breaking
     ties: ``?cursor=`` names the row a page starts after (or, going back, before). The cursor is opaque."""
@@ -72,6 +104,30 @@ class KeysetPagination(BasePagination):
     limit_query_param = "limit"
 
     def paginate_queryset(self, queryset: QuerySet, request, view=None) -> list:
+        return self._paginate(request, queryset, lambda cursor: list(self._past(queryset, cursor)))
+
+    def paginate_prepared(self, listed: PreparedList, request) -> list:
+        """The page of ``listed`` the request asks for, as ``paginate_queryset`` gives it of ``listed.rows()``."""
+        if listed.key not in _prepared_rows:
+            _prepared_rows[listed.key] = listed.rows()
+        rows = _prepared_rows[listed.key]
+
+        def read(cursor: Cursor | None) -> list:
+            shape = (listed.key, self.limit, cursor and cursor[2:])
+            if shape not in _prepared_pages:
+                slots = (Slot("cursor_value", self.model_field), Slot("cursor_pk", rows.model._meta.pk))
+                _prepared_pages[shape] = PreparedRead(
+                    self._past(rows, cursor and (*slots, *cursor[2:])), *listed.fields
+                )
+            values = dict(listed.values)
+            if cursor is not None:
+                values.update(cursor_value=cursor[0], cursor_pk=cursor[1])
+            return [listed.row(row) for row in _prepared_pages[shape].run(**values)]
+
+        return self._paginate(request, rows, read)
+
+    def _paginate(self, request, queryset: QuerySet, read: Callable[[Cursor | None], list]) -> list:
+        """The page ``read`` gives of ``queryset``'s rows, with the links to the pages beside it."""
         self.request = request
         if "offset" in request.query_params:
             raise ValidationError(
@@ -80,12 +136,12 @@ class KeysetPagination(BasePagination):
         self.limit = whole_number(request, self.limit_query_param, api_settings.PAGE_SIZE, 1, MAX_PAGE_SIZE)
         self.field, self.model_field, self.descending = self._sort_key(queryset)
         cursor = self._cursor()
-        rows, more = self._page(queryset, cursor)
+        rows, more = self._page(read, cursor)
         backwards = cursor is not None and cursor[2]
         if backwards and not more:
             # Back at the start (rows before it may have gone since): the first page, whole.
             cursor, backwards = None, False
-            rows, more = self._page(queryset, None)
+            rows, more = self._page(read, None)
         # Going forward there is a page before whenever a cursor led here; going back, one after.
         self.next = self._link(rows[-1], backwards=False) if rows and (more or backwards) else None
         self.previous = self._link(rows[0], backwards=True) if rows and (backwards or cursor) else None
@@ -94,13 +150,10 @@ class KeysetPagination(BasePagination):
             self.previous = self._link_to(cursor[0], cursor[1], backwards=True, inclusive=True)
         return rows
 
-    def _page(self, queryset: QuerySet, cursor: tuple[object, int, bool, bool] | None) -> tuple[list, bool]:
+    def _page(self, read: Callable[[Cursor | None], list], cursor: Cursor | None) -> tuple[list, bool]:
         """The page's rows in the list's order, and whether there are more beyond them."""
         backwards = cursor is not None and cursor[2]
-        if cursor is not None:
-            queryset = queryset.filter(self._beyond(*cursor))
-        direction = "-" if self.descending != backwards else ""
-        rows = list(queryset.order_by(f"{direction}{self.field}", f"{direction}pk")[: self.limit + 1])
+        rows = read(cursor)
         more = len(rows) > self.limit
         rows = rows[: self.limit]
         if backwards:
@@ -153,6 +206,14 @@ class KeysetPagination(BasePagination):
             raise ValidationError({"ordering": [f"This list cannot be paged in order of {name}."]})
         return name, field, first.startswith("-")
 
+    def _past(self, queryset: QuerySet, cursor: Cursor | None) -> QuerySet:
+        """The rows past ``cursor`` (all of them without one) in the direction it reads, one more than a page."""
+        backwards = cursor is not None and cursor[2]
+        if cursor is not None:
+            queryset = queryset.filter(self._beyond(*cursor))
+        direction = "-" if self.descending != backwards else ""
+        return queryset.order_by(f"{direction}{self.field}", f"{direction}pk")[: self.limit + 1]
+
     def _beyond(self, value, pk: int, backwards: bool, inclusive: bool) -> Q:
         """The rows past the cursor's (in the direction asked), and with ``inclusive`` the cursor's row too."""
         after = self.descending == backwards  # the rows wanted sort after the cursor's in ascending order
@@ -163,7 +224,7 @@ class KeysetPagination(BasePagination):
             | Q(**{f"pk__{at_or_beyond if inclusive else beyond}": pk})
         )
 
-    def _cursor(self) -> tuple[object, int, bool, bool] | None:
+    def _cursor(self) -> Cursor | None:
         raw = self.request.query_params.get(self.cursor_query_param)
         if not raw:
             return None
@@ -193,3 +254,18 @@ class KeysetPagination(BasePagination):
         key = [value.isoformat() if hasattr(value, "isoformat") else value, pk, backwards, inclusive]
         cursor = base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
         return replace_query_param(self.request.build_absolute_uri(), self.cursor_query_param, cursor)
+
+
+class PreparedListMixin:
+    """A list view set paged by ``KeysetPagination`` whose list asked for as it is (no filter, search or ordering)
+    reads the rows of ``prepared_list()`` with statements compiled once; it must give the rows the list's
+    queryset gives."""
+
+    def prepared_list(self) -> PreparedList:
+        raise NotImplementedError
+
+    def list(self, request, *args, **kwargs) -> Response:
+        if asks_to_narrow(request, self):
+            return super().list(request, *args, **kwargs)
+        page = self.paginator.paginate_prepared(self.prepared_list(), request)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from cohort.cached_answers import CachedListMixin, cached_answer
 from cohort.filters import IdFilter, IdFilterSet, InstantFilter, StrictBooleanFilter
 from cohort.models import Cohort
-from cohort.pagination import KeysetPagination
+from cohort.pagination import KeysetPagination, PreparedList, PreparedListMixin
 from cohort.permissions import IsStaff
 from cohort.selectors import cohorts_for, is_staff_role, mentor_of, scholar_of
 from cohort.serializers import JsonCharField, ModelSerializer
@@ -45,6 +45,8 @@ from scheduling.models import (
 )
 from scheduling.reports import Scope, UnknownScope, cohort_report
 from scheduling.selectors import (
+    LISTED_MEETING_COLUMNS,
+    MEETING_LIST_ORDER,
     ListedMeeting,
     clashes_for,
     feedback_for,
@@ -52,8 +54,10 @@ from scheduling.selectors import (
     listed_meetings,
     meetings_editable_by,
     meetings_for,
+    meetings_listed_to,
     notifications_for,
     series_for,
+    series_reader,
     upcoming_listed_for,
 )
 from scheduling.services.feedback import meeting_feedback_give
@@ -275,16 +279,26 @@ class CsvRenderer(FinishedResponseRenderer):
     format = "csv"
 
 
-class MeetingViewSet(CachedListMixin, viewsets.ReadOnlyModelViewSet):
+class MeetingViewSet(CachedListMixin, PreparedListMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = MeetingSerializer
     filterset_class = MeetingFilter
     ordering_fields = ["starts_at"]
     pagination_class = KeysetPagination
 
     def get_queryset(self):
-        meetings = meetings_for(self.request.user).order_by("starts_at", "pk")
+        meetings = meetings_for(self.request.user).order_by(*MEETING_LIST_ORDER)
         # What a row shows and no more: the list is read most, the rest fetch one meeting whole.
         return listed_meetings(meetings) if self.action == "list" else meetings.select_related("series")
+
+    def prepared_list(self) -> PreparedList:
+        reader, person = series_reader(self.request.user)
+        return PreparedList(
+            key=("meetings", reader),
+            rows=lambda: meetings_listed_to(reader),
+            fields=LISTED_MEETING_COLUMNS,
+            values={"person": person.pk if person else None},
+            row=ListedMeeting._make,
+        )
 
     def _editable(self, pk) -> Meeting:
         # Visible but not editable (a scholar's own meeting) is a 403; invisible is a 404.

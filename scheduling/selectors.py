@@ -43,7 +43,13 @@ def series_for(user) -> QuerySet[MeetingSeries]:
 
 
 def meetings_for(user) -> QuerySet[Meeting]:
-    return _in_series_read_by(Meeting.objects.all(), *series_reader(user), series="series__")
+    return meetings_read_by(*series_reader(user))
+
+
+def meetings_read_by(reader: str, person: object) -> QuerySet[Meeting]:
+    """The meetings of ``series_reader``'s answer; ``person`` may be a ``Slot`` of their id, for a statement
+    compiled once per kind of reader (``cohort.prepared``)."""
+    return _in_series_read_by(Meeting.objects.all(), reader, person, series="series__")
 
 
 def series_reader(user) -> tuple[str, Mentor | Scholar | None]:
@@ -99,10 +105,20 @@ LISTED_MEETING_COLUMNS = (
 ListedMeeting = create_namedtuple_class(*LISTED_MEETING_COLUMNS)
 
 
+# The meetings list's order: by start, the primary key breaking ties (a cursor names a row by both).
+MEETING_LIST_ORDER = ("starts_at", "pk")
+
+
 def listed_meetings(meetings: QuerySet[Meeting]) -> QuerySet:
     """The meetings as ``ListedMeeting`` rows: a page of model instances (a meeting and its series each) cost
     more to build than its query took to run."""
     return meetings.values_list(*LISTED_MEETING_COLUMNS, named=True)
+
+
+def meetings_listed_to(reader: str) -> QuerySet[Meeting]:
+    """Every meeting a kind of reader reads (``series_reader``), in the list's order, with the person a ``Slot``
+    named "person": the meetings list as it compiles it once per kind of reader (``cohort.pagination``)."""
+    return meetings_read_by(reader, Slot("person", BigIntegerField())).order_by(*MEETING_LIST_ORDER)
 
 
 def upcoming_listed_for(user, *, now: dt.datetime, limit: int) -> list[ListedMeeting]:
@@ -115,9 +131,7 @@ def upcoming_listed_for(user, *, now: dt.datetime, limit: int) -> list[ListedMee
 
 @cache
 def _upcoming_listed_statement(reader: str, limit: int) -> PreparedRead:
-    meetings = _in_series_read_by(
-        Meeting.objects.all(), reader, Slot("person", BigIntegerField()), series="series__"
-    )
+    meetings = meetings_read_by(reader, Slot("person", BigIntegerField()))
     return PreparedRead(_still_ahead(meetings, Slot("now", DateTimeField()))[:limit], *LISTED_MEETING_COLUMNS)
 
 

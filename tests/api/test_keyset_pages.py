@@ -1,25 +1,32 @@
 """Meetings and notifications page by their sort key: every row once, in order, forwards and back, however many
-share a start, with a row written mid-way neither skipped nor shown twice, and no count of the whole list."""
+share a start, with a row written mid-way neither skipped nor shown twice, and no count of the whole list. The
+meetings list asked for as it is reads its pages with statements compiled once, and they are the pages its
+queryset gives."""
 
 import datetime as dt
+from unittest import mock
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.db.models.sql.compiler import SQLCompiler
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
 from cohort.pagination import KeysetPagination
 from scheduling.models import Meeting, Notification
 from tests.api.conftest import FUTURE, client_for
-from tests.factories import MeetingFactory, MeetingSeriesFactory, MentorFactory
+from tests.factories import MeetingFactory, MeetingSeriesFactory, MentorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def meetings(world):
-    """Thirty meetings besides the world's two: three mentors' series meeting at the same ten instants."""
-    for _ in range(3):
-        series = MeetingSeriesFactory(mentor=MentorFactory(), cohort=world["cohort"])
+    """Thirty meetings besides the world's two: three mentors' series meeting at the same ten instants, scholar a
+    in the first two."""
+    for index in range(3):
+        scholars = [world["a"]["scholar"]] if index < 2 else []
+        series = MeetingSeriesFactory(mentor=MentorFactory(), cohort=world["cohort"], scholars=scholars)
         for day in range(10):
             MeetingFactory(series=series, starts_at=FUTURE + dt.timedelta(days=day, hours=1))
     return world
@@ -160,3 +167,57 @@ def test_a_page_past_the_end_leads_back_to_the_page_before_it(meetings):
     assert past_the_end["results"] == []
     assert past_the_end["next"] is None
     assert back["results"] == first["results"]
+
+
+def cursors_and_rows(pages: list[dict]) -> list[tuple]:
+    """Each page's rows and the cursors of its links (the links' other parameters aside)."""
+
+    def cursor(link: str | None) -> list[str] | None:
+        return link and parse_qs(urlsplit(link).query)["cursor"]
+
+    return [(page["results"], cursor(page["next"]), cursor(page["previous"])) for page in pages]
+
+
+@pytest.mark.parametrize("reader", ["staff", "mentor", "scholar", "nobody"])
+@pytest.mark.parametrize("limit", [1, 3, 7, 50])
+def test_the_list_as_it_is_gives_the_pages_its_queryset_gives(meetings, reader, limit):
+    user = {
+        "staff": meetings["staff"],
+        "mentor": meetings["a"]["mentor"].user,
+        "scholar": meetings["a"]["scholar"].user,
+        "nobody": UserFactory(),
+    }[reader]
+    client = client_for(user)
+    # Asked for in its own order, the list is built by the ORM from its queryset, filter backends and all.
+    forward = walk(client, "/api/v1/meetings/", {"limit": limit})
+    forward_built = walk(client, "/api/v1/meetings/", {"limit": limit, "ordering": "starts_at"})
+    back = walk(client, forward[-1]["previous"], {}, link="previous") if forward[-1]["previous"] else []
+    back_built = (
+        walk(client, forward_built[-1]["previous"], {}, link="previous")
+        if forward_built[-1]["previous"]
+        else []
+    )
+
+    assert cursors_and_rows(forward) == cursors_and_rows(forward_built)
+    assert cursors_and_rows(back) == cursors_and_rows(back_built)
+    seen = sum(len(page["results"]) for page in forward)
+    assert seen == {"staff": 32, "mentor": 1, "scholar": 21, "nobody": 0}[reader]
+
+
+def test_a_page_of_a_shape_read_before_compiles_no_statement(meetings, django_assert_num_queries):
+    client = client_for(meetings["a"]["scholar"].user)
+    first = client.get("/api/v1/meetings/", {"limit": 4}).json()
+    client.get(first["next"])
+
+    with mock.patch.object(SQLCompiler, "as_sql", autospec=True, side_effect=SQLCompiler.as_sql) as compiled:
+        with django_assert_num_queries(1):
+            again = client.get("/api/v1/meetings/", {"limit": 4}).json()
+        with django_assert_num_queries(1):
+            second = client.get(first["next"]).json()
+        built = client.get("/api/v1/meetings/", {"limit": 4, "ordering": "starts_at"}).json()
+
+    assert again == first
+    assert len(second["results"]) == 4
+    assert {row["id"] for row in second["results"]}.isdisjoint(row["id"] for row in first["results"])
+    assert compiled.call_count == 1  # the list asked for in an order: the ORM's way
+    assert built["results"] == first["results"]
