@@ -784,6 +784,22 @@ class FeedStatusSerializer(serializers.Serializer):
     hint = serializers.CharField()
     created_at = serializers.DateTimeField(allow_null=True)
 
+    def to_representation(self, status: dict) -> dict:
+        # /me/ writes these on every call: exactly what the declared fields give (tests/api/test_api.py compares
+        # them), without DRF's copy of the fields and dispatch to each, which took a tenth of /me/'s time.
+        created_at = status["created_at"] and iso_instant(
+            status["created_at"], timezone.get_current_timezone()
+        )
+        return {
+            "scope": status["scope"],
+            "label": status["label"],
+            "owner_id": status["owner_id"],
+            "cohort_id": status["cohort_id"],
+            "active": status["active"],
+            "hint": status["hint"],
+            "created_at": created_at,
+        }
+
 
 class MeSerializer(serializers.Serializer):
     username = serializers.CharField()

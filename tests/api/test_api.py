@@ -6,13 +6,15 @@ import io
 import icalendar
 import pytest
 from django.utils import timezone
+from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cohort.dates import monday_of
 from cohort.serializers import ModelSerializer
 from mentors.services import mentor_logins_create
-from scheduling.api import MeetingSerializer
+from scheduling.api import FeedStatusSerializer, MeetingSerializer
+from scheduling.feed_tokens import feed_status_for, feed_token_rotate
 from scheduling.models import Meeting, PlanRun
 from scheduling.notifications.reminders import sync_meeting_notifications
 from scheduling.notifications.rows import staff_alert_emails
@@ -504,6 +506,23 @@ def test_a_listed_meeting_reads_as_its_declared_fields_give_it(world, reader, rf
     assert list(written) == list(declared)
     assert serializer.to_representation(row) == declared
     assert (written["private_notes"] is None) == (reader == "scholar")
+
+
+def test_a_feed_status_reads_as_its_declared_fields_give_it(world):
+    """FeedStatusSerializer writes /me/'s feeds itself, for speed: what DRF's fields would give, a feed with a live
+    link (its creation instant) and feeds without."""
+    scholar = world["a"]["scholar"]
+    feed_token_rotate(owner=scholar)
+    serializer = FeedStatusSerializer()
+
+    statuses = feed_status_for(scholar.user)
+    written = [serializer.to_representation(status) for status in statuses]
+    declared = [serializers.Serializer.to_representation(serializer, status) for status in statuses]
+
+    assert written == declared
+    assert [list(each) for each in written] == [list(each) for each in declared]
+    assert [each["created_at"] is not None for each in written] == [True, False, False]
+    assert written[0]["created_at"].endswith("Z")
 
 
 @pytest.mark.parametrize("who", ["scholar", "mentor"])

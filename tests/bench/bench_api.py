@@ -5,6 +5,10 @@ a throwaway database; gunicorn serves it on a loopback port; client threads in t
 connections and issue requests for a fixed time. Each endpoint is measured twice: unchanged (its answer kept in the
 cache, ``cohort.cached_answers``) and built anew on every request, as after a write. Figures: requests per second,
 p50/p99 latency, and each case's share of the floor's rate in the same run.
+
+The machine's speed swings by half within a minute (its cores are shared), so a floor measured once, before the
+cases, says little of the speed each case ran at. Each case runs in rounds, each round right after a round of the
+floor, and its share is the median of the rounds' shares.
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ from cohort.dates import monday_of
 from tests.bench.database import bench_database, gather_statistics
 
 CLIENTS = 8
-SECONDS_PER_CASE = 5.0
+ROUNDS = 4
+SECONDS_PER_ROUND = 2.0
 GUNICORN_WORKERS = 4
 ROOT = Path(__file__).resolve().parents[2]
 LONDON = ZoneInfo("Europe/London")  # every series' zone
@@ -98,7 +103,7 @@ def load(port: int, path: str, token: str | None, *, rebuilt: bool) -> tuple[flo
     headers = {"Authorization": f"Token {token}"} if token else {}
     latencies: list[list[float]] = [[] for _ in range(CLIENTS)]
     errors = [0] * CLIENTS
-    stop = time.perf_counter() + SECONDS_PER_CASE
+    stop = time.perf_counter() + SECONDS_PER_ROUND
 
     def client(index: int) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -126,20 +131,29 @@ def load(port: int, path: str, token: str | None, *, rebuilt: bool) -> tuple[flo
     return len(flat) / elapsed, flat, sum(errors)
 
 
-def report(
-    label: str, port: int, path: str, token: str | None, *, floor: float | None = None, rebuilt: bool = False
-) -> float:
-    """Print the figures of one endpoint under load, with its share of the floor's rate; return its rate."""
-    load(port, path, token, rebuilt=rebuilt)  # warm every worker
-    per_second, latencies, errors = load(port, path, token, rebuilt=rebuilt)
+Endpoint = tuple[str, str | None]  # a path, and the API token to call it with (None: anonymous)
+FLOOR: Endpoint = ("/bench/constant/", None)
+
+
+def report(label: str, port: int, endpoint: Endpoint, *, rebuilt: bool = False) -> None:
+    """Print the figures of one endpoint under load, in rounds each after a round of the floor: the rate (median of
+    the rounds), p50/p99 latency over every round, and the median share of the floor's rate beside it."""
+    load(port, *endpoint, rebuilt=rebuilt)  # warm every worker
+    rates, shares, latencies, errors = [], [], [], 0
+    for _ in range(ROUNDS):
+        floor_rate, _, _ = load(port, *FLOOR, rebuilt=False)
+        rate, round_latencies, round_errors = load(port, *endpoint, rebuilt=rebuilt)
+        rates.append(rate)
+        shares.append(rate / floor_rate)
+        latencies.extend(round_latencies)
+        errors += round_errors
     p50 = statistics.median(latencies) * 1000
     p99 = statistics.quantiles(latencies, n=100)[98] * 1000
-    share = f"   {per_second / floor:6.1%} of the floor" if floor else ""
+    share = f"   {statistics.median(shares):6.1%} of the floor ({min(shares):.1%} to {max(shares):.1%})"
     print(
-        f"  {label:<36} {per_second:8.0f} req/s   p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   non-200: {errors}"
-        f"{share}"
+        f"  {label:<36} {statistics.median(rates):8.0f} req/s   p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   "
+        f"non-200: {errors}{share if endpoint != FLOOR else ''}"
     )
-    return per_second
 
 
 def main() -> None:
@@ -176,7 +190,7 @@ def main() -> None:
             print(
                 f"API benchmark ({vendor}, gunicorn {GUNICORN_WORKERS} workers, {CLIENTS} concurrent clients):"
             )
-            floor = report("floor: constant JSON view", port, "/bench/constant/", None)
+            report("floor: constant JSON view", port, FLOOR)
             for rebuilt in (False, True):
                 print("  every answer built anew (as after a write):" if rebuilt else "  unchanged answers:")
                 for label, path, token in (
@@ -184,7 +198,7 @@ def main() -> None:
                     ("meetings list (one scholar)", "/api/v1/meetings/", scholar_token),
                     ("/api/v1/me/ (scholar)", "/api/v1/me/", scholar_token),
                 ):
-                    report(f"  {label}", port, path, token, floor=floor, rebuilt=rebuilt)
+                    report(f"  {label}", port, (path, token), rebuilt=rebuilt)
         finally:
             server.terminate()
             server.wait(timeout=30)
