@@ -100,9 +100,12 @@ def asks_for_filter(request, view) -> bool:
     return any(parameter.startswith(name) for parameter in request.query_params for name in names)
 
 
-def asks_to_narrow(request, view) -> bool:
-    """Whether the request asks the filter backends (``DEFAULT_FILTER_BACKENDS``) for anything: a filter, a search
-    or an ordering. Without, each gives a list as it is (to a view that names no default ``ordering``)."""
+def may_narrow(request, view) -> bool:
+    """Whether the view's filter backends may narrow or reorder its list for this request. The default backends
+    (``DEFAULT_FILTER_BACKENDS``) give a view without a default ``ordering`` its list as it is unless asked for a
+    filter, a search or an ordering; other backends, or a default ordering, may change it on any request."""
+    if list(view.filter_backends) != api_settings.DEFAULT_FILTER_BACKENDS or getattr(view, "ordering", None):
+        return True
     params = request.query_params
     return (
         api_settings.ORDERING_PARAM in params

@@ -14,6 +14,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+import threading
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +27,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import replace_query_param
 
-from cohort.filters import asks_to_narrow
+from cohort.filters import may_narrow
 from cohort.prepared import PreparedRead, Slot
 
 # Above this a page is a bulk export: ask for several pages instead.
@@ -80,8 +81,9 @@ Cursor = tuple[object, int, bool, bool]
 class PreparedList:
     """A list's rows for a statement compiled once (``cohort.prepared``): ``rows()`` builds them, ordered as the
     list is, with a ``Slot`` wherever one call's rows differ from another's (whose they are); ``key`` names what
-    ``rows()`` builds, ``values`` fill its slots for this call, and ``row`` makes what the list's serializer reads
-    of each row's ``fields``."""
+    ``rows()`` builds, from a small set (a list and a kind of reader: each is kept for the process's life),
+    ``values`` fill its slots for this call, and ``row`` makes what the list's serializer reads of each row's
+    ``fields``."""
 
     key: Hashable
     rows: Callable[[], QuerySet]
@@ -90,10 +92,20 @@ class PreparedList:
     row: Callable[[tuple], Any]
 
 
-# Built once per list's key, and compiled once per list's key and shape of page (the limit, and whether a cursor
-# leads, backwards or not, inclusive or not): a few kinds of reader, up to MAX_PAGE_SIZE limits and five shapes.
+# Built once per list's key (a list and a kind of reader: a handful), and compiled once per key and shape of page
+# (the limit, and whether a cursor leads, which way, inclusive or not). The most recent shapes are kept: a client
+# stepping through every ?limit= makes the rest be compiled again, not the process grow.
 _prepared_rows: dict[Hashable, QuerySet] = {}
 _prepared_pages: dict[tuple, PreparedRead] = {}
+_prepared_pages_lock = threading.Lock()
+PREPARED_PAGES_KEPT = 256
+
+
+def _remember_page(shape: tuple, statement: PreparedRead) -> None:
+    with _prepared_pages_lock:
+        _prepared_pages[shape] = statement
+        while len(_prepared_pages) > PREPARED_PAGES_KEPT:
+            del _prepared_pages[next(iter(_prepared_pages))]
 
 
 class KeysetPagination(BasePagination):
@@ -113,16 +125,17 @@ class KeysetPagination(BasePagination):
         rows = _prepared_rows[listed.key]
 
         def read(cursor: Cursor | None) -> list:
-            shape = (listed.key, self.limit, cursor and cursor[2:])
-            if shape not in _prepared_pages:
+            shape = (listed.key, self.limit, None if cursor is None else cursor[2:])
+            statement = _prepared_pages.get(shape)
+            if statement is None:
                 slots = (Slot("cursor_value", self.model_field), Slot("cursor_pk", rows.model._meta.pk))
-                _prepared_pages[shape] = PreparedRead(
-                    self._past(rows, cursor and (*slots, *cursor[2:])), *listed.fields
-                )
+                past = None if cursor is None else (*slots, *cursor[2:])
+                statement = PreparedRead(self._past(rows, past), *listed.fields)
+                _remember_page(shape, statement)
             values = dict(listed.values)
             if cursor is not None:
                 values.update(cursor_value=cursor[0], cursor_pk=cursor[1])
-            return [listed.row(row) for row in _prepared_pages[shape].run(**values)]
+            return [listed.row(row) for row in statement.run(**values)]
 
         return self._paginate(request, rows, read)
 
@@ -237,7 +250,10 @@ class KeysetPagination(BasePagination):
                 if value.tzinfo is None:
                     raise ValueError("a cursor names an instant")
                 value = value.astimezone(dt.UTC)  # an instant a datetime can hold in UTC, or OverflowError
-            return value, int(pk), bool(backwards), bool(inclusive)
+            pk = int(pk)
+            if not -MAX_OFFSET <= pk <= MAX_OFFSET:  # no row has it; SQLite cannot even be asked
+                raise ValueError("a cursor names a row's primary key")
+            return value, pk, bool(backwards), bool(inclusive)
         except (ValueError, TypeError, OverflowError, binascii.Error, ModelValidationError):
             raise ValidationError(
                 {
@@ -257,15 +273,15 @@ class KeysetPagination(BasePagination):
 
 
 class PreparedListMixin:
-    """A list view set paged by ``KeysetPagination`` whose list asked for as it is (no filter, search or ordering)
-    reads the rows of ``prepared_list()`` with statements compiled once; it must give the rows the list's
-    queryset gives."""
+    """A list view set paged by ``KeysetPagination`` whose list, when its filter backends leave it as it is
+    (``cohort.filters.may_narrow``), reads the rows of ``prepared_list()`` with statements compiled once; they must
+    be the rows the view's queryset gives."""
 
     def prepared_list(self) -> PreparedList:
         raise NotImplementedError
 
     def list(self, request, *args, **kwargs) -> Response:
-        if asks_to_narrow(request, self):
+        if may_narrow(request, self):
             return super().list(request, *args, **kwargs)
         page = self.paginator.paginate_prepared(self.prepared_list(), request)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -199,8 +199,8 @@ def listed_row(meeting: Meeting) -> ListedMeeting:
 
 
 def iso_instant(value: dt.datetime, zone: dt.tzinfo) -> str:
-    """An instant as DRF's DateTimeField writes it (ISO 8601 in the current zone, "Z" for UTC), with the zone looked
-    up once per list rather than for each value."""
+    """An instant as DRF's DateTimeField writes it (ISO 8601 in the current zone, "Z" for UTC), in a zone the caller
+    looked up (a list, once for all its values)."""
     text = value.astimezone(zone).isoformat()
     return f"{text[:-6]}Z" if text.endswith("+00:00") else text
 

@@ -17,7 +17,8 @@ from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.core.files import locks
 from django.core.files.move import file_move_safe
 
-# INCRBY of a key that is not there, as Django's meaning of ``incr`` has it: nil, and nothing written.
+# INCRBY of a key that is not there, as Django's meaning of ``incr`` has it: nothing written, and Lua's false, which
+# reaches the client as a null reply (as false only if the script asked for RESP3 replies, which it does not).
 INCREMENT_EXISTING = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCRBY', KEYS[1], ARGV[1]) end
 return false
@@ -37,17 +38,21 @@ class PooledClient(RedisCacheClient):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._clients = {}
+        self._increments = {}
 
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
         client = self._clients.get(id(pool))
         if client is None:
             client = self._clients[id(pool)] = self._client(connection_pool=pool)
-            client.increment_existing = client.register_script(INCREMENT_EXISTING)
         return client
 
     def incr(self, key, delta):
-        value = self.get_client(key, write=True).increment_existing(keys=[key], args=[delta])
+        client = self.get_client(key, write=True)
+        increment = self._increments.get(id(client))
+        if increment is None:
+            increment = self._increments[id(client)] = client.register_script(INCREMENT_EXISTING)
+        value = increment(keys=[key], args=[delta])
         if value is None:
             raise ValueError(f"Key '{key}' not found.")
         return value

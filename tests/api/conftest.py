@@ -27,6 +27,13 @@ def client_for(user=None) -> APIClient:
     return client
 
 
+def login_of(world: dict, reader: str):
+    """A login of each kind of reader in ``world``: staff, mentor a, scholar a, or one who is none of them."""
+    if reader == "nobody":
+        return UserFactory()
+    return world["staff"] if reader == "staff" else world["a"][reader].user
+
+
 def make_series(mentor, scholars, cohort, *, meetings=1, notes=""):
     series = MeetingSeriesFactory(mentor=mentor, cohort=cohort, scholars=scholars)
     for week in range(meetings):

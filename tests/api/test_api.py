@@ -19,7 +19,7 @@ from scheduling.models import Meeting, PlanRun
 from scheduling.notifications.reminders import sync_meeting_notifications
 from scheduling.notifications.rows import staff_alert_emails
 from scheduling.selectors import listed_meetings
-from tests.api.conftest import client_for, make_series
+from tests.api.conftest import client_for, login_of, make_series
 from tests.factories import (
     AvailabilityFactory,
     BlackoutFactory,
@@ -253,13 +253,7 @@ def test_my_upcoming_meetings_are_the_listed_ones_not_yet_over_nor_cancelled(wor
         (now + dt.timedelta(days=1), Meeting.Status.MOVED),
     ):
         MeetingFactory(series=series, starts_at=starts_at, status=status)
-    user = {
-        "staff": world["staff"],
-        "mentor": world["a"]["mentor"].user,
-        "scholar": world["a"]["scholar"].user,
-        "nobody": UserFactory(),
-    }[reader]
-    client = client_for(user)
+    client = client_for(login_of(world, reader))
 
     upcoming = client.get("/api/v1/me/").json()["upcoming_meetings"]
 
@@ -489,13 +483,8 @@ def test_a_listed_meeting_reads_as_its_declared_fields_give_it(world, reader, rf
     meeting.starts_at += dt.timedelta(microseconds=250)  # a moved meeting keeps its original start
     meeting.status = Meeting.Status.CANCELLED
     meeting.save()
-    users = {
-        "staff": world["staff"],
-        "mentor": world["a"]["mentor"].user,
-        "scholar": world["a"]["scholar"].user,
-    }
     request = rf.get("/api/v1/meetings/")
-    request.user = users[reader]
+    request.user = login_of(world, reader)
     serializer = MeetingSerializer(context={"request": request})
 
     written = serializer.to_representation(meeting)

@@ -10,12 +10,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.db.models.sql.compiler import SQLCompiler
 from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 
+from cohort.filters import may_narrow
 from cohort.pagination import KeysetPagination
+from scheduling.api import MeetingViewSet
 from scheduling.models import Meeting, Notification
-from tests.api.conftest import FUTURE, client_for
-from tests.factories import MeetingFactory, MeetingSeriesFactory, MentorFactory, UserFactory
+from tests.api.conftest import FUTURE, client_for, login_of
+from tests.factories import MeetingFactory, MeetingSeriesFactory, MentorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -155,9 +158,10 @@ def test_a_list_is_not_paged_in_order_of_a_column_that_may_be_empty(rf):
     assert refused.value.detail == {"ordering": ["This list cannot be paged in order of sent_at."]}
 
 
-def test_a_page_past_the_end_leads_back_to_the_page_before_it(meetings):
+@pytest.mark.parametrize("asked", [{}, {"ordering": "starts_at"}], ids=["as it is", "in an order"])
+def test_a_page_past_the_end_leads_back_to_the_page_before_it(meetings, asked):
     client = client_for(meetings["staff"])
-    first = client.get("/api/v1/meetings/", {"limit": 7}).json()
+    first = client.get("/api/v1/meetings/", {"limit": 7, **asked}).json()
     # Everything after the first page goes while the client holds its next link.
     Meeting.objects.exclude(pk__in=[row["id"] for row in first["results"]]).delete()
 
@@ -181,13 +185,7 @@ def cursors_and_rows(pages: list[dict]) -> list[tuple]:
 @pytest.mark.parametrize("reader", ["staff", "mentor", "scholar", "nobody"])
 @pytest.mark.parametrize("limit", [1, 3, 7, 50])
 def test_the_list_as_it_is_gives_the_pages_its_queryset_gives(meetings, reader, limit):
-    user = {
-        "staff": meetings["staff"],
-        "mentor": meetings["a"]["mentor"].user,
-        "scholar": meetings["a"]["scholar"].user,
-        "nobody": UserFactory(),
-    }[reader]
-    client = client_for(user)
+    client = client_for(login_of(meetings, reader))
     # Asked for in its own order, the list is built by the ORM from its queryset, filter backends and all.
     forward = walk(client, "/api/v1/meetings/", {"limit": limit})
     forward_built = walk(client, "/api/v1/meetings/", {"limit": limit, "ordering": "starts_at"})
@@ -221,3 +219,19 @@ def test_a_page_of_a_shape_read_before_compiles_no_statement(meetings, django_as
     assert {row["id"] for row in second["results"]}.isdisjoint(row["id"] for row in first["results"])
     assert compiled.call_count == 1  # the list asked for in an order: the ORM's way
     assert built["results"] == first["results"]
+
+
+def test_only_a_list_its_filter_backends_leave_as_it_is_reads_a_prepared_page(rf):
+    def asked(view, **params) -> bool:
+        return may_narrow(Request(rf.get("/api/v1/meetings/", params)), view)
+
+    ordered_by_default = type("Ordered", (MeetingViewSet,), {"ordering": ["-starts_at"]})()
+    own_backends = type("OwnBackends", (MeetingViewSet,), {"filter_backends": [OrderingFilter]})()
+
+    assert not asked(MeetingViewSet(), limit="5", cursor="x", format="json")
+    assert asked(MeetingViewSet(), mentor="1")
+    assert asked(MeetingViewSet(), starts_after="2027-01-01T00:00:00Z")
+    assert asked(MeetingViewSet(), ordering="starts_at")
+    assert asked(MeetingViewSet(), search="x")
+    assert asked(ordered_by_default)
+    assert asked(own_backends)

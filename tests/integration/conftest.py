@@ -71,13 +71,8 @@ def _short_sending_timeout(settings) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under pytest-xdist (`--dist loadgroup`), every integration test runs in one process, one at a time: each
-    starts real workers and servers of its own, and two at once would share two cores with the rest of the suite.
-
-    They come first: their group is the pass's longest unit of work (about six minutes on 2 cores). Handed out
-    where the collection reaches it, after the admin, API, browser and cohort tests, it could start late and end
-    the pass alone while the other process had finished."""
+    starts real workers and servers of its own, and two at once would share two cores with the rest of the suite."""
     here = Path(__file__).parent
     for item in items:
         if here in item.path.parents:
             item.add_marker(pytest.mark.xdist_group("integration"))
-    items.sort(key=lambda item: here not in item.path.parents)  # stable: each side keeps its order

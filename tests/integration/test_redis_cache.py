@@ -1,13 +1,14 @@
-"""The Redis cache counts as Django's does, in one round trip: a missing or expired count is a ValueError and
-writes nothing, a count keeps its expiry, and clients counting at once lose no count."""
+"""The Redis cache counts as Django's does, in one round trip: a missing count is a ValueError and writes nothing,
+a count keeps its expiry, a script Redis has forgotten is sent again, and one client shared by threads counts
+every increment."""
 
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
 
-from cohort.project.caches import PooledRedisCache
+from cohort.project.caches import INCREMENT_EXISTING, PooledRedisCache
 
 
 @pytest.fixture
@@ -30,18 +31,17 @@ def test_counting_an_entry_adds_to_it_and_keeps_its_expiry(cache):
     assert cache.get("failures") == 7
 
 
-def test_counting_a_missing_or_expired_entry_is_a_value_error_and_writes_nothing(cache):
-    cache.set("stale", 3, timeout=-1)
+def test_counting_a_missing_entry_is_a_value_error_and_writes_nothing(cache):
+    with pytest.raises(ValueError, match="missing"):
+        cache.incr("missing")
 
-    for key in ("missing", "stale"):
-        with pytest.raises(ValueError, match=key):
-            cache.incr(key)
-        assert not cache._cache.get_client().exists(cache.make_key(key))
+    assert not cache._cache.get_client().exists(cache.make_key("missing"))
 
 
 def test_counting_is_one_round_trip(cache, monkeypatch):
     cache.add("failures", 1, timeout=900)
     client = cache._cache.get_client()
+    client.script_load(INCREMENT_EXISTING)  # as after the first count of any process
     commands = []
     send = client.execute_command
     monkeypatch.setattr(
@@ -53,25 +53,24 @@ def test_counting_is_one_round_trip(cache, monkeypatch):
     assert commands == ["EVALSHA"]
 
 
-def test_threads_counting_at_once_lose_no_count(cache):
-    cache.add("failures", 0, timeout=900)
-
-    def count() -> None:
-        for _ in range(200):
-            cache.incr("failures")
-
-    threads = [threading.Thread(target=count) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert cache.get("failures") == 800
-
-
 def test_a_script_redis_has_forgotten_is_sent_again(cache):
     cache.add("failures", 1, timeout=900)
     cache.incr("failures")
     cache._cache.get_client().script_flush()  # as after a restart of Redis
 
     assert cache.incr("failures") == 3
+
+
+def test_threads_sharing_the_client_count_every_increment(cache):
+    cache.add("failures", 0, timeout=900)
+
+    def count() -> list[int]:
+        return [cache.incr("failures") for _ in range(200)]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        counted = [
+            value for task in [pool.submit(count) for _ in range(4)] for value in task.result(timeout=60)
+        ]
+
+    assert sorted(counted) == list(range(1, 801))
+    assert cache.get("failures") == 800
