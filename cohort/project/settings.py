@@ -104,6 +104,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's, with a health check that asks the server only when it has said something (a restart, say).
+    DATABASES["default"]["ENGINE"] = "cohort.project.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The demo runs web, worker and beat on one SQLite file: wait for locks instead of failing at once.
     DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -88,4 +88,4 @@ def test_database_url_selects_postgresql():
         "shell", "--no-imports", "-c", code, DATABASE_URL="postgres://someone@db.example:5432/cohortops"
     )
 
-    assert result.stdout.split() == ["django.db.backends.postgresql", "cohortops"]
+    assert result.stdout.split() == ["cohort.project.postgresql", "cohortops"]
