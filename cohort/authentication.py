@@ -12,10 +12,11 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import F
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
-from cohort.generation import current_entry, current_generation
+from cohort.generation import ReadAhead, current_entry, current_generation, entry_keys
 
 # Any write that could change a login moves the generation on and ends its entry sooner.
 LOGIN_CACHE_SECONDS = 3600
@@ -39,16 +40,34 @@ def login_cache_key(key: str) -> str:
     return f"api-login:{LOGIN_CACHE_VERSION}:{hashlib.sha256(key.encode()).hexdigest()}"
 
 
+def login_entry_keys(request: HttpRequest) -> list[str]:
+    """The cache entries authenticating the token the request sends will read (none if it sends none, or sends
+    one DRF would refuse to read)."""
+    sent = authentication.get_authorization_header(request).split()
+    if len(sent) != 2 or sent[0].lower() != TokenAuthentication.keyword.lower().encode():
+        return []
+    try:
+        key = sent[1].decode()
+    except UnicodeError:
+        return []
+    return entry_keys(login_cache_key(key))
+
+
 class TokenAuthentication(authentication.TokenAuthentication):
     """The token's login and the login's mentor and scholar rows in one query: every API view asks whether the
     caller is staff, a mentor or a scholar (``cohort.selectors``), which took two queries more on every request.
 
     They are kept in the cache under the read generation (``cohort.generation``): while nothing they hold has been
     written (a token deleted, a login deactivated or moved between groups, a person's row changed), a call is
-    authenticated with one cache round trip and no query. The generation they answer under is left on the request
+    authenticated with no query, and no cache round trip of its own: the failed-guess middleware reads the entry
+    with the client's count (``login_entry_keys``). The generation they answer under is left on the request
     as ``read_generation``, for answers kept under it (``cohort.cached_answers``)."""
 
+    read_ahead: ReadAhead | None = None
+
     def authenticate(self, request):
+        # Read with the client's failed-guess count (cohort.throttles), where the middleware ran.
+        self.read_ahead = getattr(request, "read_ahead", None)
         authenticated = super().authenticate(request)
         if authenticated is not None:
             request.read_generation = self.read_generation
@@ -56,7 +75,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
 
     def authenticate_credentials(self, key: str):
         cache_key = login_cache_key(key)
-        login = current_entry(cache_key)
+        login = current_entry(cache_key, self.read_ahead)
         if login is None:
             generation = current_generation()  # before the rows, so a write after them ends the entry
             # From the login's side: read from the token's, the login would hold the token (and the cache its key).

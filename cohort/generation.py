@@ -14,7 +14,9 @@ changed is built again.
 from __future__ import annotations
 
 import secrets
-from typing import Protocol, TypeVar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -38,9 +40,27 @@ def current_generation() -> str:
     return cache.get(GENERATION_KEY)
 
 
-def current_entry(key: str) -> Entry | None:
-    """The entry under ``key`` if it was made under the current generation (one cache round trip), else None."""
-    found = cache.get_many([key, GENERATION_KEY])
+@dataclass(frozen=True)
+class ReadAhead:
+    """Cache entries read before the view that needs them runs, in the round trip something earlier made anyway
+    (the failed-guess count, ``cohort.throttles``): ``found`` holds those of ``keys`` the cache had."""
+
+    keys: frozenset[str]
+    found: Mapping[str, Any]
+
+
+def entry_keys(key: str) -> list[str]:
+    """What ``current_entry`` reads for ``key``: the entry and the generation."""
+    return [key, GENERATION_KEY]
+
+
+def current_entry(key: str, read_ahead: ReadAhead | None = None) -> Entry | None:
+    """The entry under ``key`` if it was made under the current generation, else None: one cache round trip, or
+    none if ``read_ahead`` read its keys."""
+    if read_ahead is not None and read_ahead.keys.issuperset(entry_keys(key)):
+        found = read_ahead.found
+    else:
+        found = cache.get_many(entry_keys(key))
     entry = found.get(key)
     if entry is None or entry.generation != found.get(GENERATION_KEY):
         return None

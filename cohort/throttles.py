@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -20,6 +20,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
+
+from cohort.authentication import login_entry_keys
+from cohort.generation import ReadAhead
 
 
 @dataclass(frozen=True)
@@ -36,12 +39,18 @@ class CountLimit:
 
     def retry_after(self, key: str) -> int | None:
         """Seconds until ``key`` may try again, or None while it has failures left."""
-        if self.limit <= 0:
-            return None
+        return self.retry_after_reading(key, ())[0]
+
+    def retry_after_reading(self, key: str, also: Collection[str]) -> tuple[int | None, ReadAhead]:
+        """``retry_after``, with the cache entries ``also`` read in the same round trip for what comes next."""
         cache_key, window_ends = self._bucket(key)
-        if cache.get(cache_key, 0) < self.limit:
-            return None
-        return max(1, math.ceil(window_ends - time.time()))
+        counted = self.limit > 0
+        keys = [*also, cache_key] if counted else list(also)
+        found = cache.get_many(keys) if keys else {}
+        read_ahead = ReadAhead(keys=frozenset(also), found=found)
+        if not counted or found.get(cache_key, 0) < self.limit:
+            return None, read_ahead
+        return max(1, math.ceil(window_ends - time.time())), read_ahead
 
     def record(self, key: str) -> None:
         if self.limit <= 0:
@@ -85,6 +94,8 @@ class GuardedPaths:
     failure_status: int  # the answer that means the guess was wrong
     refusal: Callable[[int], HttpResponse]
     guessed: Callable[[HttpRequest], bool]  # whether the request tried a credential at all
+    # The cache entries the view will read first, read with the count: one round trip where there were two.
+    read_ahead: Callable[[HttpRequest], list[str]] = lambda request: []
 
 
 def _sent_credentials(request: HttpRequest) -> bool:
@@ -112,7 +123,9 @@ def _feed_refusal(retry_after: int) -> HttpResponse:
 
 
 GUARDED_PATHS = [
-    GuardedPaths("/api/", API_AUTH_FAILURES, 401, _api_refusal, guessed=_sent_credentials),
+    GuardedPaths(
+        "/api/", API_AUTH_FAILURES, 401, _api_refusal, guessed=_sent_credentials, read_ahead=login_entry_keys
+    ),
     # A feed URL is itself the credential.
     GuardedPaths("/feeds/", FEED_MISSES, 404, _feed_refusal, guessed=lambda request: True),
 ]
@@ -120,7 +133,8 @@ GUARDED_PATHS = [
 
 class FailedGuessThrottleMiddleware:
     """Refuse a client that has used up its failed guesses at API credentials or feed URLs before anything
-    (authentication, a token lookup) runs, and count the failures the views answer."""
+    (authentication, a token lookup) runs, and count the failures the views answer. What the view reads first
+    from the cache is read with the count and left on the request as ``read_ahead``."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -130,7 +144,9 @@ class FailedGuessThrottleMiddleware:
         if guarded is None:
             return self.get_response(request)
         address = client_address(request)
-        retry_after = guarded.limit.retry_after(address)
+        retry_after, request.read_ahead = guarded.limit.retry_after_reading(
+            address, guarded.read_ahead(request)
+        )
         if retry_after is not None:
             return guarded.refusal(retry_after)
         response = self.get_response(request)

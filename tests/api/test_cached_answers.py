@@ -8,14 +8,14 @@ import pickle
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import User
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import RequestFactory
 from django.utils import timezone
 from rest_framework.authtoken.models import Token, TokenProxy
 from rest_framework.test import APIClient
 
 from cohort.authentication import CachedLogin, login_cache_key
-from cohort.generation import current_generation
+from cohort.generation import ReadAhead, current_entry, current_generation, entry_keys
 from scheduling.models import Meeting
 from tests.api.conftest import FUTURE
 from tests.meeting_rows import move_meeting
@@ -41,6 +41,55 @@ def test_an_unchanged_answer_costs_a_token_caller_no_query(world, django_assert_
         assert again.content == first.content
         assert again["ETag"] == first["ETag"]
         assert again["Content-Type"] == first["Content-Type"] == "application/json"
+
+
+@pytest.fixture
+def cache_calls(monkeypatch) -> list[str]:
+    """The names of the cache's methods called from outside it, in order: to a Redis cache, one round trip each.
+    (The file cache the SQLite pass uses makes its get_many of gets, and its incr of a get and a set.)"""
+    backend = caches["default"]
+    called, depth = [], [0]
+
+    def counted(name, method):
+        def call(*args, **kwargs):
+            if depth[0] == 0:
+                called.append(name)
+            depth[0] += 1
+            try:
+                return method(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        return call
+
+    for name in ("get", "get_many", "set", "add", "incr", "delete"):
+        monkeypatch.setattr(backend, name, counted(name, getattr(backend, name)))
+    return called
+
+
+def test_an_unchanged_answer_costs_a_token_caller_three_cache_round_trips(world, cache_calls):
+    client = token_client(world["a"]["scholar"].user)
+    first = client.get("/api/v1/meetings/")
+    cache_calls.clear()
+
+    again = client.get("/api/v1/meetings/")
+
+    # The failed-guess count with the login (cohort.throttles, cohort.authentication), the rate count, the answer.
+    assert cache_calls == ["get_many", "incr", "get"]
+    assert again.content == first.content
+
+
+def test_entries_read_ahead_answer_only_for_the_keys_read(world):
+    key = login_cache_key("a-token-key")
+    login = CachedLogin(
+        generation=current_generation(), user=world["a"]["scholar"].user, token_created=FUTURE
+    )
+    cache.set(key, login)
+    of_another_token = ReadAhead(keys=frozenset(entry_keys(login_cache_key("another"))), found={})
+    found_missing = ReadAhead(keys=frozenset(entry_keys(key)), found={})
+
+    assert current_entry(key, of_another_token) == login  # read from the cache, as without one
+    assert current_entry(key, found_missing) is None  # read ahead and not there: not asked again
 
 
 def test_an_etag_sent_back_gets_a_304_without_a_body(world, django_assert_num_queries):

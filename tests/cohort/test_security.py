@@ -23,6 +23,8 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from cohort import throttles
+from cohort.authentication import login_cache_key, login_entry_keys
+from cohort.generation import entry_keys
 from cohort.logging import ScrubSecrets
 from scheduling.feed_tokens import feed_token_rotate
 from tests.factories import CohortFactory, ScholarFactory, UserFactory
@@ -185,6 +187,39 @@ def test_bad_api_tokens_are_refused_with_429_once_an_address_has_used_up_its_fai
     }
     assert refused_with_good_token.status_code == 429
     assert elsewhere.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_login_kept_in_the_cache_is_refused_too_once_its_address_has_used_up_its_failures(client, settings):
+    settings.API_AUTH_FAILURE_LIMIT = 2
+    good = {"Authorization": f"Token {Token.objects.create(user=UserFactory(is_staff=True)).key}"}
+    before = client.get("/api/v1/me/", headers=good)  # its login now read with the count, from the cache
+
+    guesses = [
+        client.get("/api/v1/me/", headers={"Authorization": f"Token guess{n}"}).status_code for n in (1, 2)
+    ]
+    refused = client.get("/api/v1/me/", headers=good)
+
+    assert (before.status_code, guesses, refused.status_code) == (200, [401, 401], 429)
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [None, "Token", "Token one two", "Bearer abc", "Basic YWRhOnB3", b"Token \xff\xfe"],
+    ids=["none", "no key", "two keys", "bearer", "basic", "not text"],
+)
+def test_no_login_is_read_ahead_for_a_request_sending_no_token_drf_would_read(rf, authorization):
+    request = rf.get("/api/v1/me/", **({"HTTP_AUTHORIZATION": authorization} if authorization else {}))
+
+    assert login_entry_keys(request) == []
+
+
+def test_the_login_read_ahead_is_the_one_authentication_reads(rf):
+    request = rf.get(
+        "/api/v1/me/", HTTP_AUTHORIZATION="token abc"
+    )  # the keyword in any case, as DRF reads it
+
+    assert login_entry_keys(request) == entry_keys(login_cache_key("abc"))
 
 
 @pytest.mark.django_db
