@@ -8,6 +8,7 @@ windows of ``FAILURE_WINDOW_SECONDS``; once a client reaches the limit it is ref
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import time
@@ -129,6 +130,13 @@ GUARDED_PATHS = [
     # A feed URL is itself the credential.
     GuardedPaths("/feeds/", FEED_MISSES, 404, _feed_refusal, guessed=lambda request: True),
 ]
+
+
+def read_ahead_under(prefix: str, keys: Callable[[HttpRequest], list[str]]) -> None:
+    """Have the middleware read ``keys(request)`` with the count for requests under ``prefix``: the entries the
+    app answering them reads first from the cache. For an app above this one, from its ``ready()``."""
+    [index] = [i for i, guarded in enumerate(GUARDED_PATHS) if guarded.prefix == prefix]
+    GUARDED_PATHS[index] = dataclasses.replace(GUARDED_PATHS[index], read_ahead=keys)
 
 
 class FailedGuessThrottleMiddleware:

@@ -14,7 +14,11 @@ class SchedulingConfig(AppConfig):
 
     def ready(self) -> None:
         # Django loads app configs before any model: the receivers (which import models) can only load now.
+        from cohort.throttles import read_ahead_under
         from scheduling import receivers
+        from scheduling.views import feed_stamp_keys
+
+        read_ahead_under("/feeds/", feed_stamp_keys)
 
         meeting_inputs_changed.connect(
             receivers.meetings_follow_inputs, dispatch_uid="meetings_follow_inputs"

@@ -17,11 +17,12 @@ from django.utils.http import http_date
 from django.utils.log import log_response
 from django.views.decorators.csrf import csrf_exempt
 
-from cohort.generation import current_generation
+from cohort.generation import ReadAhead, current_generation, entry_keys
 from scheduling.feed_tokens import feed_token_lookup, hash_token
-from scheduling.feeds.builder import FeedStamp, cached_feed_stamp, feed_body, feed_stamp
+from scheduling.feeds.builder import FeedStamp, cached_feed_stamp, feed_body, feed_stamp, stamp_key
 
 FEED_METHODS = ["GET", "HEAD"]
+FEED_PATH = re.compile(r"/feeds/([^/]+)\.ics")  # as cohort.project.urls routes it
 FEED_CONTENT_TYPE = "text/calendar; charset=utf-8"
 # gzip in Accept-Encoding, unless refused with q=0 (RFC 9110 12.5.3).
 ACCEPTS_GZIP = re.compile(r"\bgzip\b(?!\s*;\s*q=0(?:\.0{0,3})?\s*(?:,|$))")
@@ -40,7 +41,7 @@ PRIVATE_FEED_HEADERS = {
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponseBase:
     if request.method not in FEED_METHODS:
         return _refused(request, HttpResponseNotAllowed(FEED_METHODS))
-    stamp = _feed_stamp(token, fresh=False)
+    stamp = _feed_stamp(token, fresh=False, read_ahead=getattr(request, "read_ahead", None))
     if stamp is None:
         return _refused(request, HttpResponseNotFound("No such feed.", content_type="text/plain"))
     gzipped = stamp.gzipped and ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")) is not None
@@ -78,10 +79,17 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponseBase:
     return response
 
 
-def _feed_stamp(token: str, *, fresh: bool) -> FeedStamp | None:
+def feed_stamp_keys(request: HttpRequest) -> list[str]:
+    """The cache entries a feed's answer reads first (``cached_feed_stamp``), which the failed-guess middleware
+    reads with its count (``cohort.throttles``, told so in ``scheduling.apps``)."""
+    token = FEED_PATH.fullmatch(request.path_info)
+    return entry_keys(stamp_key(hash_token(token[1]))) if token else []
+
+
+def _feed_stamp(token: str, *, fresh: bool, read_ahead: ReadAhead | None = None) -> FeedStamp | None:
     """The feed's stamp: from the cache while nothing it shows has changed (no query), else from the database;
     None for a token that opens no feed."""
-    stamp = None if fresh else cached_feed_stamp(hash_token(token))
+    stamp = None if fresh else cached_feed_stamp(hash_token(token), read_ahead)
     if stamp is not None:
         return stamp
     generation = current_generation()  # before the token and its subscriber's rights are read

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 import time_machine
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import override_settings
 from hypothesis import settings as hypothesis_settings
 
@@ -56,3 +56,27 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def cache_calls(monkeypatch) -> list[str]:
+    """The names of the cache's methods called from outside it, in order: to a Redis cache, one round trip each.
+    (The tests' in-memory cache makes its get_many of gets: those are not counted.)"""
+    backend = caches["default"]
+    called, depth = [], [0]
+
+    def counted(name, method):
+        def call(*args, **kwargs):
+            if depth[0] == 0:
+                called.append(name)
+            depth[0] += 1
+            try:
+                return method(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        return call
+
+    for name in ("get", "get_many", "set", "add", "incr", "delete"):
+        monkeypatch.setattr(backend, name, counted(name, getattr(backend, name)))
+    return called

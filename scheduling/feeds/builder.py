@@ -25,7 +25,7 @@ from django.core.cache import cache
 from django.db.models import Count, Max, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from cohort.generation import current_entry
+from cohort.generation import ReadAhead, current_entry
 from cohort.models import Break, Cohort, Phase, ProgramEvent
 from mentors.models import Mentor
 from scheduling import ics
@@ -67,9 +67,10 @@ def stamp_key(token_hash: str) -> str:
     return f"feed-stamp:{FEED_CACHE_VERSION}:{token_hash}"
 
 
-def cached_feed_stamp(token_hash: str) -> FeedStamp | None:
-    """The token's stamp if nothing any feed shows has changed since it was made (one cache round trip)."""
-    return current_entry(stamp_key(token_hash))
+def cached_feed_stamp(token_hash: str, read_ahead: ReadAhead | None = None) -> FeedStamp | None:
+    """The token's stamp if nothing any feed shows has changed since it was made: one cache round trip, or none
+    where ``read_ahead`` read it."""
+    return current_entry(stamp_key(token_hash), read_ahead)
 
 
 def feed_stamp(token: FeedToken, *, generation: str) -> FeedStamp:

@@ -8,7 +8,7 @@ import pickle
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import User
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.test import RequestFactory
 from django.utils import timezone
 from rest_framework.authtoken.models import Token, TokenProxy
@@ -41,30 +41,6 @@ def test_an_unchanged_answer_costs_a_token_caller_no_query(world, django_assert_
         assert again.content == first.content
         assert again["ETag"] == first["ETag"]
         assert again["Content-Type"] == first["Content-Type"] == "application/json"
-
-
-@pytest.fixture
-def cache_calls(monkeypatch) -> list[str]:
-    """The names of the cache's methods called from outside it, in order: to a Redis cache, one round trip each.
-    (The file cache the SQLite pass uses makes its get_many of gets, and its incr of a get and a set.)"""
-    backend = caches["default"]
-    called, depth = [], [0]
-
-    def counted(name, method):
-        def call(*args, **kwargs):
-            if depth[0] == 0:
-                called.append(name)
-            depth[0] += 1
-            try:
-                return method(*args, **kwargs)
-            finally:
-                depth[0] -= 1
-
-        return call
-
-    for name in ("get", "get_many", "set", "add", "incr", "delete"):
-        monkeypatch.setattr(backend, name, counted(name, getattr(backend, name)))
-    return called
 
 
 def test_an_unchanged_answer_costs_a_token_caller_three_cache_round_trips(world, cache_calls):

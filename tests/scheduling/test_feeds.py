@@ -9,9 +9,11 @@ import pytest
 import recurring_ical_events
 from django.test import Client
 
-from scheduling.feed_tokens import feed_token_revoke, feed_token_rotate
-from scheduling.feeds.builder import GZIP_MIN_BYTES
+from cohort.generation import entry_keys
+from scheduling.feed_tokens import feed_token_revoke, feed_token_rotate, hash_token
+from scheduling.feeds.builder import GZIP_MIN_BYTES, stamp_key
 from scheduling.models import FeedToken, Meeting, MeetingSeries
+from scheduling.views import feed_stamp_keys
 from tests.factories import (
     BreakFactory,
     CohortFactory,
@@ -144,6 +146,28 @@ def test_an_unchanged_feed_revalidates_with_304_without_a_query(
     assert second["ETag"] == first["ETag"]
     assert again.status_code == 200
     assert again.content == first.content
+
+
+def test_an_unchanged_feed_revalidates_in_one_cache_round_trip(client, london_cohort, cache_calls):
+    scholar = ScholarFactory(cohort=london_cohort)
+    weekly_series_with_meetings(cohort=london_cohort, mentor=MentorFactory(), scholars=[scholar])
+    url = f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics"
+    etag = client.get(url)["ETag"]
+    cache_calls.clear()
+
+    unchanged = client.get(url, HTTP_IF_NONE_MATCH=etag)
+
+    # The address's count of unknown feeds, with the feed's stamp (cohort.throttles, scheduling.views).
+    assert (unchanged.status_code, cache_calls) == (304, ["get_many"])
+
+
+def test_feed_stamp_keys_name_the_feed_of_the_path_only(rf):
+    feed = feed_token_rotate(owner=ScholarFactory(cohort=CohortFactory()))
+    token = token_of(feed)
+
+    assert feed_stamp_keys(rf.get(f"/feeds/{token}.ics")) == entry_keys(stamp_key(hash_token(token)))
+    assert feed_stamp_keys(rf.get(f"/feeds/{token}.ics/more")) == []
+    assert feed_stamp_keys(rf.get(f"/feeds/{token}")) == []
 
 
 def test_after_a_write_elsewhere_a_feed_checks_its_version_once_without_rendering(
