@@ -52,6 +52,11 @@ def meetings_read_by(reader: str, person: object) -> QuerySet[Meeting]:
     return _in_series_read_by(Meeting.objects.all(), reader, person, series="series__")
 
 
+def _meetings_read_by_kind(reader: str) -> QuerySet[Meeting]:
+    """``meetings_read_by`` with the person a ``Slot`` named "person": one statement per kind of reader."""
+    return meetings_read_by(reader, Slot("person", BigIntegerField()))
+
+
 def series_reader(user) -> tuple[str, Mentor | Scholar | None]:
     """Whose series ``user`` reads: every series ("staff", None), a mentor their own ("mentor", the mentor), a
     scholar those they are in ("scholar", the scholar), or none ("nobody", None)."""
@@ -118,7 +123,7 @@ def listed_meetings(meetings: QuerySet[Meeting]) -> QuerySet:
 def meetings_listed_to(reader: str) -> QuerySet[Meeting]:
     """Every meeting a kind of reader reads (``series_reader``), in the list's order, with the person a ``Slot``
     named "person": the meetings list as it compiles it once per kind of reader (``cohort.pagination``)."""
-    return meetings_read_by(reader, Slot("person", BigIntegerField())).order_by(*MEETING_LIST_ORDER)
+    return _meetings_read_by_kind(reader).order_by(*MEETING_LIST_ORDER)
 
 
 def upcoming_listed_for(user, *, now: dt.datetime, limit: int) -> list[ListedMeeting]:
@@ -131,7 +136,7 @@ def upcoming_listed_for(user, *, now: dt.datetime, limit: int) -> list[ListedMee
 
 @cache
 def _upcoming_listed_statement(reader: str, limit: int) -> PreparedRead:
-    meetings = meetings_read_by(reader, Slot("person", BigIntegerField()))
+    meetings = _meetings_read_by_kind(reader)
     return PreparedRead(_still_ahead(meetings, Slot("now", DateTimeField()))[:limit], *LISTED_MEETING_COLUMNS)
 
 
