@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router, transaction
 from django.db.models import Expression, Field, Model, QuerySet
+from django.db.models.query import get_related_populators
 from django.db.models.sql import UpdateQuery
 
 
@@ -86,21 +87,21 @@ class PreparedUpdate(_Prepared):
 class PreparedRead(_Prepared):
     """``rows.values_list(*fields)``, compiled now, run later by ``run(**values)`` with a value for each slot.
 
-    Without ``fields`` it reads the model's columns, which ``instances`` builds model instances of. It reads values
-    only: related rows (``select_related``, ``prefetch_related``) are not read.
+    Without ``fields`` it reads what ``rows`` reads: the model's columns and those of the related rows
+    ``select_related`` names, which ``instances`` builds model instances of (``prefetch_related`` is not read).
     """
 
     def __init__(self, rows: QuerySet, *fields: str) -> None:
         self.model = rows.model
         self.whole_rows = not fields
-        self.fields = fields or tuple(field.attname for field in rows.model._meta.concrete_fields)
-        compiler = rows.values_list(*self.fields).query.get_compiler(rows.db)
+        compiler = (rows.values_list(*fields) if fields else rows).query.get_compiler(rows.db)
         super().__init__(compiler, compiler.using)
         # What the compiler does with the rows it reads: drop the columns only an ordering asked for, and convert
         # each column's value (SQLite's instants are text).
         self.width = compiler.col_count if self.sql and compiler.has_extra_select else None
         columns = [column for column, _, _ in compiler.select[: compiler.col_count]] if self.sql else []
         self.converters = list(compiler.get_converters(columns).items())
+        self._builder = _InstanceBuilder(compiler) if self.whole_rows and self.sql else None
 
     def run(self, **values: Any) -> list[tuple]:
         """The rows, as tuples of ``fields``' values."""
@@ -125,9 +126,33 @@ class PreparedRead(_Prepared):
         return converted
 
     def instances(self, **values: Any) -> list[Model]:
-        """The rows as model instances, as a queryset of the model would give them."""
+        """The rows as model instances, with their related rows, as a queryset of the model would give them."""
         if not self.whole_rows:
             raise TypeError(
                 "Instances are built from a statement of all the model's columns: give no fields."
             )
-        return [self.model.from_db(self.using, self.fields, row) for row in self.run(**values)]
+        if self._builder is None:  # a filter that matches nothing
+            return []
+        return [self._builder.build(row) for row in self.run(**values)]
+
+
+class _InstanceBuilder:
+    """What Django's ModelIterable does with each row of a model query, set up once for the compiled statement."""
+
+    def __init__(self, compiler: Any) -> None:
+        klass_info = compiler.klass_info
+        self.model = klass_info["model"]
+        self.using = compiler.using
+        first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        self.own_columns = slice(first, last)
+        self.init_list = [column[0].target.attname for column in compiler.select[self.own_columns]]
+        self.related = get_related_populators(klass_info, compiler.select, self.using)
+        self.annotations = compiler.annotation_col_map
+
+    def build(self, row: tuple) -> Model:
+        instance = self.model.from_db(self.using, self.init_list, row[self.own_columns])
+        for related in self.related:
+            related.populate(row, instance)
+        for name, position in self.annotations.items():
+            setattr(instance, name, row[position])
+        return instance

@@ -15,7 +15,7 @@ from functools import cache
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import BigIntegerField, Model, Q
+from django.db.models import BigIntegerField, CharField, Model, Q
 from django.utils import timezone
 
 from cohort.models import Cohort
@@ -84,28 +84,35 @@ def feed_token_revoke(*, token: FeedToken) -> None:
 def feed_token_lookup(token: str) -> FeedToken | None:
     """The active token row for a presented secret, or None (the view answers 404 either way)."""
     digest = hash_token(token)
-    found = (
-        FeedToken.objects.filter(token_hash=digest, revoked_at__isnull=True)
-        .values_list("pk", "scope")
-        .first()
-    )
-    if found is None:
+    found = _live_token_statement().run(token_hash=digest)
+    if not found:
         return None
-    pk, scope = found
-    # The rows its feed reads come along: the owner (its zone and reminder setting are part of the feed's
-    # version, its name the feed's), the subscriber's login with both its profiles, which decide whom the feed
-    # may name (FeedScope.audience), and a scholar subscriber's stream and cohort, which decide whether they may
-    # still read it. Only its own scope's: all of them at once joined sixteen tables, which PostgreSQL took longer
-    # to plan than the two lookups take to run.
-    row = (
-        FeedToken.objects.select_related(*FEED_SCOPES[scope].related)
-        .filter(pk=pk, revoked_at__isnull=True)
-        .first()
-    )
+    [(pk, scope)] = found
+    rows = _live_token_with_rows_statement(scope).instances(pk=pk)
     # The index lookup already matched; compare again in constant time so no code path branches on a prefix.
-    if row is None or not hmac.compare_digest(row.token_hash, digest):
+    if not rows or not hmac.compare_digest(rows[0].token_hash, digest):
         return None
-    return row if subscriber_may_read(row) else None
+    return rows[0] if subscriber_may_read(rows[0]) else None
+
+
+# A feed is asked for after every write (its stamp no longer current) by each of its subscribers: both lookups are
+# compiled once (cohort.prepared), as building them in the ORM cost more than running them.
+@cache
+def _live_token_statement() -> PreparedRead:
+    """The id and kind of the live token with a hash."""
+    live = FeedToken.objects.filter(token_hash=Slot("token_hash", CharField()), revoked_at__isnull=True)
+    return PreparedRead(live[:1], "pk", "scope")
+
+
+@cache
+def _live_token_with_rows_statement(scope: str) -> PreparedRead:
+    """A live token of a kind, by id, with the rows its feed reads: the owner (its zone and reminder setting are
+    part of the feed's version, its name the feed's), the subscriber's login with both its profiles, which decide
+    whom the feed may name (FeedScope.audience), and a scholar subscriber's stream and cohort, which decide whether
+    they may still read it. Only its own kind's: all of them at once joined sixteen tables, which PostgreSQL took
+    longer to plan than the two lookups take to run."""
+    live = FeedToken.objects.filter(pk=Slot("pk", BigIntegerField()), revoked_at__isnull=True)
+    return PreparedRead(live.select_related(*FEED_SCOPES[scope].related)[:1])
 
 
 def subscriber_may_read(token: FeedToken) -> bool:

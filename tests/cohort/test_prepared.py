@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 
 from cohort.models import Cohort
 from cohort.prepared import PreparedRead, PreparedUpdate, Slot
-from tests.factories import CohortFactory
+from scholars.models import Scholar
+from tests.factories import CohortFactory, ScholarFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +110,27 @@ def test_a_prepared_read_of_all_the_columns_builds_whole_instances_and_one_of_so
     # Values in an order of the caller's would land in other fields.
     with pytest.raises(TypeError, match="all the model's columns"):
         PreparedRead(by_pk, "name", "id").instances(pk=cohort.pk)
+
+
+def test_a_prepared_read_of_whole_rows_brings_the_related_rows_select_related_names(
+    django_assert_num_queries,
+):
+    signed_up = ScholarFactory(user=UserFactory())
+    not_yet = ScholarFactory(user=None)
+    rows = Scholar.objects.select_related("cohort", "user").filter(pk=Slot("pk", BigIntegerField()))
+    statement = PreparedRead(rows)
+
+    for scholar in (signed_up, not_yet):
+        (read,) = statement.instances(pk=scholar.pk)
+        expected = Scholar.objects.select_related("cohort", "user").get(pk=scholar.pk)
+        with django_assert_num_queries(0):
+            assert read.user == expected.user
+            assert read.cohort == expected.cohort
+            assert read.cohort.name == expected.cohort.name
+            assert [getattr(read, f.attname) for f in Scholar._meta.concrete_fields] == [
+                getattr(expected, f.attname) for f in Scholar._meta.concrete_fields
+            ]
+    assert not_yet.user is None
 
 
 def test_a_prepared_read_drops_the_columns_only_its_ordering_selects():
