@@ -43,7 +43,8 @@ def current_generation() -> str:
 @dataclass(frozen=True)
 class ReadAhead:
     """Cache entries read before the view that needs them runs, in the round trip something earlier made anyway
-    (the failed-guess count, ``cohort.throttles``): ``found`` holds those of ``keys`` the cache had."""
+    (the failed-guess count, ``cohort.throttles``): ``found`` holds those of ``keys`` the cache had (and whatever
+    else that round trip read)."""
 
     keys: frozenset[str]
     found: Mapping[str, Any]

@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router, transaction
 from django.db.models import Expression, Field, Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, get_related_populators
 from django.db.models.sql import UpdateQuery
 
 
@@ -94,6 +94,8 @@ class PreparedRead(_Prepared):
     def __init__(self, rows: QuerySet, *fields: str) -> None:
         self.model = rows.model
         self.whole_rows = not fields
+        if self.whole_rows and rows._iterable_class is not ModelIterable:
+            raise TypeError("A statement of values() or values_list() rows must name the fields to read.")
         compiler = (rows.values_list(*fields) if fields else rows).query.get_compiler(rows.db)
         super().__init__(compiler, compiler.using)
         # What the compiler does with the rows it reads: drop the columns only an ordering asked for, and convert
@@ -104,7 +106,7 @@ class PreparedRead(_Prepared):
         self._builder = _InstanceBuilder(compiler) if self.whole_rows and self.sql else None
 
     def run(self, **values: Any) -> list[tuple]:
-        """The rows, as tuples of ``fields``' values."""
+        """The rows, as tuples of ``fields``' values (without fields: of every column read, related rows' too)."""
         params = self._bound(values)
         if not self.sql:
             return []

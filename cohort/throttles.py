@@ -135,8 +135,11 @@ GUARDED_PATHS = [
 def read_ahead_under(prefix: str, keys: Callable[[HttpRequest], list[str]]) -> None:
     """Have the middleware read ``keys(request)`` with the count for requests under ``prefix``: the entries the
     app answering them reads first from the cache. For an app above this one, from its ``ready()``."""
-    [index] = [i for i, guarded in enumerate(GUARDED_PATHS) if guarded.prefix == prefix]
-    GUARDED_PATHS[index] = dataclasses.replace(GUARDED_PATHS[index], read_ahead=keys)
+    for index, guarded in enumerate(GUARDED_PATHS):
+        if guarded.prefix == prefix:
+            GUARDED_PATHS[index] = dataclasses.replace(guarded, read_ahead=keys)
+            return
+    raise ValueError(f"no failed-guess limit guards {prefix!r}")
 
 
 class FailedGuessThrottleMiddleware:
@@ -148,7 +151,8 @@ class FailedGuessThrottleMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        guarded = next((each for each in GUARDED_PATHS if request.path.startswith(each.prefix)), None)
+        # The path as routed: under a SCRIPT_NAME (the site served below a prefix) request.path begins with it.
+        guarded = next((each for each in GUARDED_PATHS if request.path_info.startswith(each.prefix)), None)
         if guarded is None:
             return self.get_response(request)
         address = client_address(request)

@@ -101,7 +101,7 @@ def feed_token_lookup(token: str) -> FeedToken | None:
 def _live_token_statement() -> PreparedRead:
     """The id and kind of the live token with a hash."""
     live = FeedToken.objects.filter(token_hash=Slot("token_hash", CharField()), revoked_at__isnull=True)
-    return PreparedRead(live[:1], "pk", "scope")
+    return PreparedRead(live.order_by(), "pk", "scope")  # the hash is unique: no order to keep
 
 
 @cache
@@ -111,8 +111,8 @@ def _live_token_with_rows_statement(scope: str) -> PreparedRead:
     whom the feed may name (FeedScope.audience), and a scholar subscriber's stream and cohort, which decide whether
     they may still read it. Only its own kind's: all of them at once joined sixteen tables, which PostgreSQL took
     longer to plan than the two lookups take to run."""
-    live = FeedToken.objects.filter(pk=Slot("pk", BigIntegerField()), revoked_at__isnull=True)
-    return PreparedRead(live.select_related(*FEED_SCOPES[scope].related)[:1])
+    live = FeedToken.objects.filter(pk=Slot("pk", BigIntegerField()), revoked_at__isnull=True).order_by()
+    return PreparedRead(live.select_related(*FEED_SCOPES[scope].related))
 
 
 def subscriber_may_read(token: FeedToken) -> bool:

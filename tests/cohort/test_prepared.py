@@ -120,17 +120,35 @@ def test_a_prepared_read_of_whole_rows_brings_the_related_rows_select_related_na
     rows = Scholar.objects.select_related("cohort", "user").filter(pk=Slot("pk", BigIntegerField()))
     statement = PreparedRead(rows)
 
+    read = {}
     for scholar in (signed_up, not_yet):
-        (read,) = statement.instances(pk=scholar.pk)
+        (read[scholar],) = statement.instances(pk=scholar.pk)
         expected = Scholar.objects.select_related("cohort", "user").get(pk=scholar.pk)
         with django_assert_num_queries(0):
-            assert read.user == expected.user
-            assert read.cohort == expected.cohort
-            assert read.cohort.name == expected.cohort.name
-            assert [getattr(read, f.attname) for f in Scholar._meta.concrete_fields] == [
+            assert read[scholar].user == expected.user
+            assert read[scholar].cohort == expected.cohort
+            assert read[scholar].cohort.name == expected.cohort.name
+            assert [getattr(read[scholar], f.attname) for f in Scholar._meta.concrete_fields] == [
                 getattr(expected, f.attname) for f in Scholar._meta.concrete_fields
             ]
-    assert not_yet.user is None
+    assert (read[signed_up].user.username, read[not_yet].user) == (signed_up.user.username, None)
+
+
+def test_a_prepared_read_knows_a_missing_reverse_one_to_one_without_a_query(django_assert_num_queries):
+    scholar = ScholarFactory(user=UserFactory())  # a login with no mentor row
+    rows = Scholar.objects.select_related("user__mentor").filter(pk=Slot("pk", BigIntegerField()))
+
+    (read,) = PreparedRead(rows).instances(pk=scholar.pk)
+
+    with django_assert_num_queries(0):
+        assert not hasattr(
+            read.user, "mentor"
+        )  # Django's way of asking: its DoesNotExist is an AttributeError
+
+
+def test_a_prepared_read_of_values_needs_its_fields_named():
+    with pytest.raises(TypeError, match="name the fields"):
+        PreparedRead(Cohort.objects.values("pk", "name"))
 
 
 def test_a_prepared_read_drops_the_columns_only_its_ordering_selects():

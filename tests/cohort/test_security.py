@@ -190,6 +190,19 @@ def test_bad_api_tokens_are_refused_with_429_once_an_address_has_used_up_its_fai
 
 
 @pytest.mark.django_db
+def test_failed_guesses_are_limited_where_the_site_is_served_below_a_prefix(client, settings):
+    settings.API_AUTH_FAILURE_LIMIT = 1
+    below = {"SCRIPT_NAME": "/cohortops"}  # request.path "/cohortops/api/v1/me/", routed as "/api/v1/me/"
+
+    statuses = [
+        client.get("/api/v1/me/", headers={"Authorization": f"Token guess{n}"}, **below).status_code
+        for n in range(2)
+    ]
+
+    assert statuses == [401, 429]
+
+
+@pytest.mark.django_db
 def test_a_login_kept_in_the_cache_is_refused_too_once_its_address_has_used_up_its_failures(client, settings):
     settings.API_AUTH_FAILURE_LIMIT = 2
     good = {"Authorization": f"Token {Token.objects.create(user=UserFactory(is_staff=True)).key}"}

@@ -41,9 +41,8 @@ def _last_statement_of(observer: DatabaseWrapper, pid: int) -> str:
 
 
 def _next_request(wrapper: DatabaseWrapper) -> None:
-    # What Django does when a request starts (close_if_unusable_or_obsolete): the check is owed again.
+    # What Django does when a request starts: the check is owed again (health_check_done is reset).
     wrapper.close_if_unusable_or_obsolete()
-    wrapper.health_check_done = False
 
 
 def test_a_sound_idle_connection_is_usable_without_a_round_trip(db, open_connection):
@@ -85,3 +84,20 @@ def test_a_connection_the_server_only_notified_is_asked_and_kept(db, open_connec
     assert web.is_usable()
     assert _last_statement_of(observer, pid) == "SELECT 1"
     assert _run(web, "SELECT pg_backend_pid()")[0] == pid
+
+
+@pytest.mark.parametrize("state", ["in a transaction", "after an error"])
+def test_a_connection_not_idle_or_after_an_error_is_asked_as_django_asks(db, open_connection, state):
+    web, observer = open_connection(), open_connection()
+    pid = _run(web, "SELECT pg_backend_pid()")[0]
+    if state == "in a transaction":
+        web.set_autocommit(False)
+        _run(web, "SELECT 'in a transaction'")
+    else:
+        web.errors_occurred = True
+
+    assert web.is_usable()
+    assert _last_statement_of(observer, pid) == "SELECT 1"
+    if state == "in a transaction":
+        web.rollback()
+        web.set_autocommit(True)

@@ -2,7 +2,8 @@
 
 The first test starts from nothing (a new .venv, installed from the lock file); the others start that clone
 again. Each stop signal is sent while the demo is set up; SIGTERM and SIGINT (Ctrl-C) also once it serves, and
-SIGHUP there by closing its terminal. Times are printed (`pytest -s` shows them), not asserted: `run.py bench demo` measures them.
+SIGHUP there by closing its terminal. Times are printed (`pytest -s` shows them), not asserted: `run.py bench demo`
+measures them.
 """
 
 from __future__ import annotations

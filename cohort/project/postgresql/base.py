@@ -5,16 +5,19 @@ connection: one more round trip to the database on every API call and feed reval
 almost always fine. A connection's end is something the server says: a restart, an administrator's
 ``pg_terminate_backend`` or an idle timeout sends an error and closes the socket, and either makes the idle
 socket readable. So the socket is looked at first, without waiting; only if the server has said something since the
-connection's last use is ``SELECT 1`` asked, as Django would, which reads whatever it was.
+connection's last use is ``SELECT 1`` asked, as Django would, which reads whatever it was. A connection that is not
+idle, or that raised an error during the last request, is asked as Django asks it.
 
 A connection lost with nothing said (a network path cut silently) is not caught: ``SELECT 1`` would have waited for
-the same TCP timeout and then opened a new connection, where now the request's own query waits and fails. Django
-closes a connection that raised an error when the request ends, so the next request starts on a new one.
+the same TCP timeout and then opened a new connection, where now the request's own query waits and fails. The error
+marks the connection, which Django checks (here, with ``SELECT 1``) and closes when the request ends, so the next
+request starts on a new one. With Django's ``pool`` option the pool hands connections out and Django asks no
+health check at all; the settings do not use it.
 """
 
 from __future__ import annotations
 
-import selectors
+import select
 
 from django.db.backends.postgresql import base
 from psycopg.pq import TransactionStatus
@@ -24,16 +27,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def is_usable(self) -> bool:
         if self.connection is None or self.connection.closed:
             return False
-        # Between requests a connection is idle; in any other state, Django's check decides.
-        if self.connection.info.transaction_status != TransactionStatus.IDLE or server_has_spoken(
-            self.connection.fileno()
-        ):
+        idle = self.connection.info.transaction_status == TransactionStatus.IDLE
+        if not idle or self.errors_occurred or server_has_spoken(self.connection.fileno()):
             return super().is_usable()
         return True
 
 
 def server_has_spoken(socket_fd: int) -> bool:
     """Whether the server has sent anything (an error, a notice, the end of the connection) not yet read."""
-    with selectors.DefaultSelector() as selector:
-        selector.register(socket_fd, selectors.EVENT_READ)
-        return bool(selector.select(timeout=0))
+    poller = select.poll()  # one system call, and no descriptor of its own (as epoll would open)
+    poller.register(socket_fd, select.POLLIN)
+    return bool(poller.poll(0))
