@@ -40,17 +40,22 @@ def login_cache_key(key: str) -> str:
     return f"api-login:{LOGIN_CACHE_VERSION}:{hashlib.sha256(key.encode()).hexdigest()}"
 
 
-def login_entry_keys(request: HttpRequest) -> list[str]:
-    """The cache entries authenticating the token the request sends will read (none if it sends none, or sends
-    one DRF would refuse to read)."""
+def sent_token(request: HttpRequest) -> str | None:
+    """The token the request's Authorization header sends, or None if it sends none, or sends one DRF would refuse
+    to read."""
     sent = authentication.get_authorization_header(request).split()
     if len(sent) != 2 or sent[0].lower() != TokenAuthentication.keyword.lower().encode():
-        return []
+        return None
     try:
-        key = sent[1].decode()
+        return sent[1].decode()
     except UnicodeError:
-        return []
-    return entry_keys(login_cache_key(key))
+        return None
+
+
+def login_entry_keys(request: HttpRequest) -> list[str]:
+    """The cache entries authenticating the token the request sends will read (none if it sends none)."""
+    key = sent_token(request)
+    return [] if key is None else entry_keys(login_cache_key(key))
 
 
 class TokenAuthentication(authentication.TokenAuthentication):

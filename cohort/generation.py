@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from django.core.cache import cache
@@ -44,10 +44,12 @@ def current_generation() -> str:
 class ReadAhead:
     """Cache entries read before the view that needs them runs, in the round trip something earlier made anyway
     (the failed-guess count, ``cohort.throttles``): ``found`` holds those of ``keys`` the cache had (and whatever
-    else that round trip read)."""
+    else that round trip read). ``counted``: the counts that round trip added one to, by key, as they then stood
+    (the caller's request rate)."""
 
     keys: frozenset[str]
     found: Mapping[str, Any]
+    counted: Mapping[str, int] = field(default_factory=dict)
 
 
 def entry_keys(key: str) -> list[str]:

@@ -4,6 +4,9 @@ on the API's request rate.
 DRF checks its throttles after authentication and permissions, so a bad API token, an unknown feed URL or a
 wrong admin password was never counted. Each limit here counts one client's failures in the cache, in fixed
 windows of ``FAILURE_WINDOW_SECONDS``; once a client reaches the limit it is refused until its window ends.
+
+The middleware that reads a client's failures also counts an API token's call against its request rate, in the
+same cache round trip, for the rate throttle to find on the request.
 """
 
 from __future__ import annotations
@@ -14,16 +17,45 @@ import math
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from rest_framework import throttling
+from rest_framework import authentication, throttling
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
-from cohort.authentication import login_entry_keys
+from cohort.authentication import login_entry_keys, sent_token
 from cohort.generation import ReadAhead
+
+
+@dataclass(frozen=True)
+class Count:
+    """A count to add one to, kept for ``timeout`` seconds from its first."""
+
+    key: str
+    timeout: int
+
+
+def add_one(count: Count) -> int:
+    """Add one to ``count``, starting it if the cache has none; the count it reaches."""
+    try:
+        return cache.incr(count.key)
+    except ValueError:  # its first, or it has just expired
+        return 1 if cache.add(count.key, 1, count.timeout) else cache.incr(count.key)
+
+
+def read_and_count(keys: list[str], count: Count | None) -> tuple[dict[str, Any], dict[str, int]]:
+    """The entries the cache has of ``keys``, and what ``count`` reaches with one added (by its key): in one round
+    trip where the cache can do both at once (the Redis cache, ``cohort.project.caches``), else one after the
+    other."""
+    together = None if count is None else getattr(cache, "get_many_and_add_one", None)
+    if together is not None:
+        found, reached = together(keys, count.key, count.timeout)
+        return found, {count.key: reached}
+    found = cache.get_many(keys) if keys else {}
+    return found, ({} if count is None else {count.key: add_one(count)})
 
 
 @dataclass(frozen=True)
@@ -42,27 +74,22 @@ class CountLimit:
         """Seconds until ``key`` may try again, or None while it has failures left."""
         return self.retry_after_reading(key, ())[0]
 
-    def retry_after_reading(self, key: str, also: Collection[str]) -> tuple[int | None, ReadAhead]:
-        """``retry_after``, with the cache entries ``also`` read in the same round trip for what comes next."""
+    def retry_after_reading(
+        self, key: str, also: Collection[str], count: Count | None = None
+    ) -> tuple[int | None, ReadAhead]:
+        """``retry_after``, with the cache entries ``also`` read, and one added to ``count``, in the same round trip,
+        for what comes next."""
         cache_key, window_ends = self._bucket(key)
-        counted = self.limit > 0
-        keys = [*also, cache_key] if counted else list(also)
-        found = cache.get_many(keys) if keys else {}
-        read_ahead = ReadAhead(keys=frozenset(also), found=found)
-        if not counted or found.get(cache_key, 0) < self.limit:
+        limited = self.limit > 0
+        found, counted = read_and_count([*also, cache_key] if limited else list(also), count)
+        read_ahead = ReadAhead(keys=frozenset(also), found=found, counted=counted)
+        if not limited or found.get(cache_key, 0) < self.limit:
             return None, read_ahead
         return max(1, math.ceil(window_ends - time.time())), read_ahead
 
     def record(self, key: str) -> None:
-        if self.limit <= 0:
-            return
-        cache_key, _ = self._bucket(key)
-        window = settings.FAILURE_WINDOW_SECONDS
-        if not cache.add(cache_key, 1, timeout=window):
-            try:
-                cache.incr(cache_key)
-            except ValueError:  # expired between the two calls: this failure starts a new count
-                cache.add(cache_key, 1, timeout=window)
+        if self.limit > 0:
+            add_one(Count(self._bucket(key)[0], settings.FAILURE_WINDOW_SECONDS))
 
     def _bucket(self, key: str) -> tuple[str, float]:
         window = settings.FAILURE_WINDOW_SECONDS
@@ -97,6 +124,9 @@ class GuardedPaths:
     guessed: Callable[[HttpRequest], bool]  # whether the request tried a credential at all
     # The cache entries the view will read first, read with the count: one round trip where there were two.
     read_ahead: Callable[[HttpRequest], list[str]] = lambda request: []
+    # A count the view will add one to, added to in the same round trip. Before the view: a call is counted whatever
+    # its answer (a 401, a 403, a 429 for failed guesses), where the view counted only calls it let through.
+    count_ahead: Callable[[HttpRequest], Count | None] = lambda request: None
 
 
 def _sent_credentials(request: HttpRequest) -> bool:
@@ -123,9 +153,20 @@ def _feed_refusal(retry_after: int) -> HttpResponse:
     )
 
 
+def _token_rate_count(request: HttpRequest) -> Count | None:
+    key = sent_token(request)
+    return None if key is None else UserRateThrottle().token_count(key)
+
+
 GUARDED_PATHS = [
     GuardedPaths(
-        "/api/", API_AUTH_FAILURES, 401, _api_refusal, guessed=_sent_credentials, read_ahead=login_entry_keys
+        "/api/",
+        API_AUTH_FAILURES,
+        401,
+        _api_refusal,
+        guessed=_sent_credentials,
+        read_ahead=login_entry_keys,
+        count_ahead=_token_rate_count,
     ),
     # A feed URL is itself the credential.
     GuardedPaths("/feeds/", FEED_MISSES, 404, _feed_refusal, guessed=lambda request: True),
@@ -145,7 +186,8 @@ def read_ahead_under(prefix: str, keys: Callable[[HttpRequest], list[str]]) -> N
 class FailedGuessThrottleMiddleware:
     """Refuse a client that has used up its failed guesses at API credentials or feed URLs before anything
     (authentication, a token lookup) runs, and count the failures the views answer. What the view reads first
-    from the cache is read with the count and left on the request as ``read_ahead``."""
+    from the cache is read with the count, and an API token's call counted against its rate, left on the request as
+    ``read_ahead``."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -157,7 +199,7 @@ class FailedGuessThrottleMiddleware:
             return self.get_response(request)
         address = client_address(request)
         retry_after, request.read_ahead = guarded.limit.retry_after_reading(
-            address, guarded.read_ahead(request)
+            address, guarded.read_ahead(request), guarded.count_ahead(request)
         )
         if retry_after is not None:
             return guarded.refusal(retry_after)
@@ -171,7 +213,9 @@ class FixedWindowRate:
     """DRF's rate throttles keep the time of every request in the last window in one cache entry, read and
     written whole on each request: 2,000 timestamps at the default user rate, and more the higher the rate. This
     counts instead, one small counter per client and window; a client may send up to twice the rate across the
-    edge of two windows, which is all a limit against runaway clients needs."""
+    edge of two windows, which is all a limit against runaway clients needs. A count the failed-guess middleware
+    has already added this request to (``read_ahead.counted``) is taken as it stands. Counts are kept in the default
+    cache (where the middleware counts), not in a throttle's ``cache``."""
 
     def allow_request(self, request, view) -> bool:
         if self.rate is None:
@@ -179,17 +223,18 @@ class FixedWindowRate:
         key = self.get_cache_key(request, view)
         if key is None:
             return True
-        index = int(self.timer() // self.duration)
-        self.window_ends = (index + 1) * self.duration
-        bucket = f"{key}:{index}"
-        try:
-            count = self.cache.incr(bucket)
-        except ValueError:  # the window's first request, or its counter has just expired
-            count = 1 if self.cache.add(bucket, 1, self.duration) else self.cache.incr(bucket)
-        return count <= self.num_requests
+        count, self.window_ends = self._window_count(key)
+        read_ahead: ReadAhead | None = getattr(request, "read_ahead", None)
+        reached = read_ahead.counted.get(count.key) if read_ahead is not None else None
+        return (add_one(count) if reached is None else reached) <= self.num_requests
 
     def wait(self) -> float:
         return max(0.0, self.window_ends - self.timer())
+
+    def _window_count(self, key: str) -> tuple[Count, float]:
+        """The count of ``key``'s window now, and when the window ends."""
+        index = int(self.timer() // self.duration)
+        return Count(f"{key}:{index}", self.duration), (index + 1) * self.duration
 
 
 class AnonRateThrottle(FixedWindowRate, throttling.AnonRateThrottle):
@@ -197,4 +242,20 @@ class AnonRateThrottle(FixedWindowRate, throttling.AnonRateThrottle):
 
 
 class UserRateThrottle(FixedWindowRate, throttling.UserRateThrottle):
-    pass
+    """Per login, and a token's calls per token: the failed-guess middleware counts those before authentication
+    has found whose token it is (one cache round trip fewer per call). A login calling with its token and with
+    its session has a budget for each."""
+
+    def get_cache_key(self, request, view) -> str | None:
+        if isinstance(request.successful_authenticator, authentication.TokenAuthentication):
+            return self._token_key(request.auth.key)
+        return super().get_cache_key(request, view)
+
+    def token_count(self, token: str) -> Count | None:
+        """The count a call with ``token`` adds one to now, or None if calls are not limited."""
+        return None if self.rate is None else self._window_count(self._token_key(token))[0]
+
+    def _token_key(self, token: str) -> str:
+        # Hashed: the key alone would authenticate whoever reads the cache.
+        ident = "token-" + hashlib.sha256(token.encode()).hexdigest()[:32]
+        return self.cache_format % {"scope": self.scope, "ident": ident}

@@ -4,6 +4,8 @@ import datetime as dt
 
 import factory
 from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from cohort.cadence import Cadence, MeetingDemand, MeetingKind
 from cohort.models import Break, Cohort, Phase, ProgramEvent, Stream
@@ -195,3 +197,10 @@ def mentors_sharing_no_scholar(cohort: Cohort, *, mentors: int, scholars_each: i
             )
         for _ in range(scholars_each):
             MentorshipFactory(mentor=mentor, scholar=ScholarFactory(cohort=cohort))
+
+
+def token_client(user) -> APIClient:
+    """An API client calling as ``user`` with their token (made if they have none)."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client

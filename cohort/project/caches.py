@@ -10,6 +10,7 @@ import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.filebased import FileBasedCache
@@ -33,7 +34,10 @@ class PooledClient(RedisCacheClient):
 
     ``incr`` is one round trip: Django's asks EXISTS, then INCRBY, and every API call counts against its rate
     limit (``cohort.throttles``). A count whose key expired between Django's two commands was written back without
-    an expiry; the script runs both as one step."""
+    an expiry; the script runs both as one step.
+
+    ``get_many_and_add_one`` reads entries and adds one to a count in one round trip: the failed-guess middleware
+    reads a client's failures, and counts an API token's call against its rate, at once."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -57,11 +61,41 @@ class PooledClient(RedisCacheClient):
             raise ValueError(f"Key '{key}' not found.")
         return value
 
+    def get_many_and_add_one(
+        self, keys: list[str], count_key: str, timeout: int
+    ) -> tuple[dict[str, Any], int]:
+        # One transaction: the count is never left without its expiry (SET NX EX starts it, INCR adds to it). On the
+        # server written to, so with replicas the entries are read from it too.
+        with self.get_client(write=True).pipeline(transaction=True) as pipeline:
+            pipeline.set(count_key, 0, ex=timeout, nx=True)
+            pipeline.incr(count_key)
+            if keys:  # MGET needs one
+                pipeline.mget(keys)
+            replies = pipeline.execute()
+        reached, values = replies[1], (replies[2] if keys else [])
+        found = {
+            key: self._serializer.loads(value)
+            for key, value in zip(keys, values, strict=True)
+            if value is not None
+        }
+        return found, reached
+
 
 class PooledRedisCache(RedisCache):
     def __init__(self, server, params) -> None:
         super().__init__(server, params)
         self._class = PooledClient
+
+    def get_many_and_add_one(
+        self, keys: list[str], count_key: str, timeout: int, version: int | None = None
+    ) -> tuple[dict[str, Any], int]:
+        """``get_many(keys)``, and one added to the count under ``count_key`` (started, to expire after ``timeout``
+        seconds, at least 1, if there is none), in one round trip: the entries found, and the count reached."""
+        cache_keys = {self.make_and_validate_key(key, version=version): key for key in keys}
+        found, reached = self._cache.get_many_and_add_one(
+            list(cache_keys), self.make_and_validate_key(count_key, version=version), timeout
+        )
+        return {cache_keys[key]: value for key, value in found.items()}, reached
 
 
 class SharedFileCache(FileBasedCache):

@@ -32,6 +32,7 @@ from tests.factories import (
     StreamFactory,
     TeamFactory,
     UserFactory,
+    token_client,
 )
 
 pytestmark = pytest.mark.django_db
@@ -516,8 +517,7 @@ def test_a_feed_status_reads_as_its_declared_fields_give_it(world):
 
 @pytest.mark.parametrize("who", ["scholar", "mentor"])
 def test_a_token_brings_its_login_and_its_profiles_in_one_query(world, who, django_assert_num_queries):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world['a'][who].user).key}")
+    client = token_client(world["a"][who].user)
 
     # The token with the login and its mentor and scholar rows, then the page.
     with django_assert_num_queries(2):

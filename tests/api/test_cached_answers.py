@@ -18,15 +18,10 @@ from cohort.authentication import CachedLogin, login_cache_key
 from cohort.generation import ReadAhead, current_entry, current_generation, entry_keys
 from scheduling.models import Meeting
 from tests.api.conftest import FUTURE
+from tests.factories import token_client
 from tests.meeting_rows import move_meeting
 
 pytestmark = pytest.mark.django_db
-
-
-def token_client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
 
 
 def test_an_unchanged_answer_costs_a_token_caller_no_query(world, django_assert_num_queries):
@@ -43,14 +38,15 @@ def test_an_unchanged_answer_costs_a_token_caller_no_query(world, django_assert_
         assert again["Content-Type"] == first["Content-Type"] == "application/json"
 
 
-def test_an_unchanged_answer_costs_a_token_caller_three_cache_round_trips(world, cache_calls):
+def test_an_unchanged_answer_costs_a_token_caller_three_cache_calls(world, cache_calls):
     client = token_client(world["a"]["scholar"].user)
     first = client.get("/api/v1/meetings/")
     cache_calls.clear()
 
     again = client.get("/api/v1/meetings/")
 
-    # The failed-guess count with the login (cohort.throttles, cohort.authentication), the rate count, the answer.
+    # The failed-guess count with the login (cohort.throttles, cohort.authentication) and the rate count, which the
+    # Redis cache makes one round trip (tests/integration/test_redis_cache.py); then the answer.
     assert cache_calls == ["get_many", "incr", "get"]
     assert again.content == first.content
 

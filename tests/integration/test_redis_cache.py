@@ -1,23 +1,47 @@
 """The Redis cache counts as Django's does, in one round trip: a missing count is a ValueError and writes nothing,
 a count keeps its expiry, a script Redis has forgotten is sent again, and one client shared by threads counts
-every increment."""
+every increment. It reads entries and adds one to a count in one round trip too, which saves an API call one
+(``cohort.throttles``)."""
 
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
+from redis.connection import AbstractConnection
 
 from cohort.project.caches import INCREMENT_EXISTING, PooledRedisCache
+from cohort.throttles import UserRateThrottle
+from tests.factories import ScholarFactory, UserFactory, token_client
+
+
+def redis_location() -> str:
+    # The broker's Redis, a database of these tests' own.
+    return urlsplit(settings.CELERY_BROKER_URL)._replace(path="/14").geturl()
 
 
 @pytest.fixture
 def cache():
-    # The broker's Redis, a database of this test's own; emptied before and after.
-    cache = PooledRedisCache(urlsplit(settings.CELERY_BROKER_URL)._replace(path="/14").geturl(), {})
+    # Emptied before and after.
+    cache = PooledRedisCache(redis_location(), {})
     cache.clear()
     yield cache
     cache.clear()
+
+
+@pytest.fixture
+def round_trips(monkeypatch) -> list[bytes]:
+    """What each round trip to Redis sent, in order: a connection sends once, then reads every answer."""
+    sent = []
+    send = AbstractConnection.send_packed_command
+
+    def sending(self, command, check_health=True):
+        sent.append(command)
+        return send(self, command, check_health)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", sending)
+    return sent
 
 
 def test_counting_an_entry_adds_to_it_and_keeps_its_expiry(cache):
@@ -74,3 +98,90 @@ def test_threads_sharing_the_client_count_every_increment(cache):
 
     assert sorted(counted) == list(range(1, 801))
     assert cache.get("failures") == 800
+
+
+def test_reading_and_adding_one_starts_a_count_with_its_expiry_and_reads_entries_as_django_does(cache):
+    cache.set("login", {"user": 7}, timeout=300)
+    cache.set("failures", 2, timeout=300)
+
+    found, reached = cache.get_many_and_add_one(["login", "failures", "absent"], "calls", timeout=60)
+
+    assert (found, reached) == ({"login": {"user": 7}, "failures": 2}, 1)
+    assert 50 < cache._cache.get_client().ttl(cache.make_key("calls")) <= 60
+
+
+def test_adding_one_to_a_count_keeps_its_expiry_and_its_meaning_for_django(cache):
+    cache.get_many_and_add_one([], "calls", timeout=60)
+
+    found, reached = cache.get_many_and_add_one([], "calls", timeout=900)
+
+    assert (found, reached) == ({}, 2)
+    assert 0 < cache._cache.get_client().ttl(cache.make_key("calls")) <= 60  # not started again
+    assert cache.get("calls") == 2
+    assert cache.incr("calls") == 3
+
+
+def test_reading_and_adding_one_names_keys_as_django_does():
+    versioned = PooledRedisCache(redis_location(), {"KEY_PREFIX": "site", "VERSION": 3})
+    versioned.clear()
+    versioned.set("login", "entry")
+    try:
+        found, reached = versioned.get_many_and_add_one(["login"], "calls", timeout=60)
+
+        assert (found, reached) == ({"login": "entry"}, 1)
+        assert versioned.get("calls") == 1
+        assert versioned._cache.get_client().exists("site:3:calls")
+    finally:
+        versioned.clear()
+
+
+def test_reading_and_adding_one_is_one_round_trip(cache, round_trips):
+    cache.set("login", "entry")
+    round_trips.clear()
+
+    cache.get_many_and_add_one(["login", "failures"], "calls", timeout=60)
+
+    assert len(round_trips) == 1
+
+
+def test_threads_reading_and_adding_at_once_count_every_call(cache):
+    def add() -> list[int]:
+        return [cache.get_many_and_add_one(["login"], "calls", timeout=900)[1] for _ in range(200)]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        reached = [
+            value for task in [pool.submit(add) for _ in range(4)] for value in task.result(timeout=60)
+        ]
+
+    assert sorted(reached) == list(range(1, 801))
+
+
+@pytest.fixture
+def redis_cache_for_the_site(settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "cohort.project.caches.PooledRedisCache", "LOCATION": redis_location()}
+    }
+    caches["default"].clear()
+    yield
+    caches["default"].clear()
+
+
+@pytest.mark.django_db
+def test_an_unchanged_api_answer_costs_a_token_caller_two_round_trips(redis_cache_for_the_site, round_trips):
+    client = token_client(ScholarFactory(user=UserFactory()).user)
+    first = client.get("/api/v1/me/")
+    round_trips.clear()
+
+    again = client.get("/api/v1/me/")
+
+    # The failed-guess count, the login and the rate count (cohort.throttles), then the answer.
+    assert len(round_trips) == 2
+    assert (first.status_code, again.content) == (200, first.content)
+
+
+@pytest.mark.django_db
+def test_a_token_caller_is_refused_past_its_rate_on_redis(redis_cache_for_the_site, monkeypatch):
+    monkeypatch.setattr(UserRateThrottle, "rate", "3/minute", raising=False)
+    client = token_client(ScholarFactory(user=UserFactory()).user)
+
+    assert [client.get("/api/v1/me/").status_code for _ in range(4)] == [200, 200, 200, 429]
