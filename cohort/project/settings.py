@@ -107,6 +107,12 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's, with a health check that asks the server only when it has said something (a restart, say).
     DATABASES["default"]["ENGINE"] = "cohort.project.postgresql"
+    # psycopg prepares a statement the fifth time a connection runs it; Django turns that off, and only the
+    # statements of cohort.prepared, sent with their values apart, can be prepared. Off behind a connection pooler
+    # in transaction mode that does not keep prepared statements per client.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        5 if env_bool("DB_PREPARED_STATEMENTS", True) else None
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The demo runs web, worker and beat on one SQLite file: wait for locks instead of failing at once.
     DATABASES["default"]["CONN_MAX_AGE"] = 0

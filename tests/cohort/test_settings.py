@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -89,3 +91,18 @@ def test_database_url_selects_postgresql():
     )
 
     assert result.stdout.split() == ["cohort.project.postgresql", "cohortops"]
+
+
+@pytest.mark.parametrize(("setting", "threshold"), [({}, "5"), ({"DB_PREPARED_STATEMENTS": "0"}, "None")])
+def test_postgresql_prepares_statements_run_often_unless_told_not_to(setting, threshold):
+    code = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS']['prepare_threshold'])"
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        code,
+        DATABASE_URL="postgres://someone@db.example:5432/cohortops",
+        **setting,
+    )
+
+    assert result.stdout.split() == [threshold], result.stderr

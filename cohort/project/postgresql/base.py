@@ -1,4 +1,5 @@
-"""Django's PostgreSQL backend, with a health check that costs no round trip while the connection is sound.
+"""Django's PostgreSQL backend, with a health check that costs no round trip while the connection is sound, and
+cursors for statements the server prepares.
 
 With ``CONN_HEALTH_CHECKS`` Django asks ``SELECT 1`` before the first query of every request that reuses a
 connection: one more round trip to the database on every API call and feed revalidation, for a connection that is
@@ -13,6 +14,13 @@ the same TCP timeout and then opened a new connection, where now the request's o
 marks the connection, which Django checks (here, with ``SELECT 1``) and closes when the request ends, so the next
 request starts on a new one. With Django's ``pool`` option the pool hands connections out and Django asks no
 health check at all; the settings do not use it.
+
+Django sends each statement with its values written into the SQL (client-side binding), so PostgreSQL parses and
+plans it anew every time: for a short statement, most of what the server spends on it. The statements compiled once
+and run on every API call (``cohort.prepared``) ask for ``prepared_cursor`` instead, which sends the values apart
+from the SQL: psycopg then has the server prepare a statement once it has run ``prepare_threshold`` times on the
+connection (5 by default; ``None`` in the database's OPTIONS never prepares, as a pooler in transaction mode that
+does not track prepared statements needs), and the server plans it once per connection.
 """
 
 from __future__ import annotations
@@ -20,10 +28,23 @@ from __future__ import annotations
 import select
 
 from django.db.backends.postgresql import base
+from django.db.backends.utils import CursorWrapper
 from psycopg.pq import TransactionStatus
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    def prepared_cursor(self) -> CursorWrapper:
+        """A cursor that binds its values on the server, so that psycopg prepares what it runs often."""
+        self.ensure_connection()
+        made_by = self.connection.cursor_factory
+        self.connection.cursor_factory = base.ServerBindingCursor
+        try:
+            # As Django's own cursor (checked, wrapped, logged), of the other class. Should the health check replace
+            # the connection, the new one makes Django's cursor: the statement runs, unprepared.
+            return self.cursor()
+        finally:
+            self.connection.cursor_factory = made_by
+
     def is_usable(self) -> bool:
         if self.connection is None or self.connection.closed:
             return False

@@ -1,0 +1,88 @@
+"""On PostgreSQL the statements compiled once (``cohort.prepared``) are prepared by the server after a few runs on a
+connection, and then parsed and planned once; they read and write what the ORM would. Django's own queries are
+still sent with their values written in, and never prepared (``cohort.project.postgresql``)."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.db.models import BigIntegerField, CharField, DateField
+
+from cohort.models import Cohort
+from cohort.prepared import PreparedRead, PreparedUpdate, Slot
+from scholars.models import Scholar
+from tests.factories import CohortFactory, ScholarFactory
+
+pytestmark = pytest.mark.django_db
+
+# psycopg's prepare_threshold, as the settings set it: runs of a statement before the one that prepares it.
+RUNS_BEFORE_PREPARED = 5
+
+
+def prepared_on_this_connection(table: str) -> list[tuple[str, int]]:
+    """The server's prepared statements that name ``table``, with how many times each has run prepared."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+            [f'%"{table}"%'],
+        )
+        return cursor.fetchall()
+
+
+def test_the_settings_have_psycopg_prepare_what_runs_often():
+    assert connection.connection.prepare_threshold == RUNS_BEFORE_PREPARED
+
+
+def test_a_read_run_often_is_prepared_once_and_reads_what_the_orm_reads():
+    scholars = ScholarFactory.create_batch(3)
+    rows = Scholar.objects.filter(pk__gte=Slot("first", BigIntegerField())).order_by("pk")
+    statement = PreparedRead(rows, "pk", "name")
+    expected = list(Scholar.objects.filter(pk__gte=scholars[1].pk).order_by("pk").values_list("pk", "name"))
+
+    runs = [statement.run(first=scholars[1].pk) for _ in range(RUNS_BEFORE_PREPARED + 2)]
+
+    assert runs == [expected] * (RUNS_BEFORE_PREPARED + 2)
+    [(text, prepared_runs)] = prepared_on_this_connection("scholars_scholar")
+    assert "$1" in text  # its value sent apart from the SQL
+    assert prepared_runs == 2  # the sixth run prepared and ran it, the seventh ran it again
+
+
+def test_an_update_run_often_is_prepared_and_writes_each_runs_values():
+    cohorts = CohortFactory.create_batch(RUNS_BEFORE_PREPARED + 1)
+    statement = PreparedUpdate(
+        Cohort.objects.filter(slug=Slot("slug", CharField())), end_date=Slot("end", DateField())
+    )
+
+    updated = [
+        statement.run(slug=cohort.slug, end=dt.date(2031, 1, 1) + dt.timedelta(days=day))
+        for day, cohort in enumerate(cohorts)
+    ]
+
+    assert updated == [1] * len(cohorts)
+    assert dict(Cohort.objects.values_list("slug", "end_date")) == {
+        cohort.slug: dt.date(2031, 1, 1) + dt.timedelta(days=day) for day, cohort in enumerate(cohorts)
+    }
+    assert [runs for _, runs in prepared_on_this_connection("cohort_cohort")] == [1]
+
+
+def test_the_orms_own_queries_are_never_prepared():
+    scholar = ScholarFactory()
+
+    for _ in range(RUNS_BEFORE_PREPARED + 2):
+        assert Scholar.objects.get(pk=scholar.pk) == scholar
+
+    assert prepared_on_this_connection("scholars_scholar") == []
+
+
+def test_without_a_threshold_nothing_is_prepared_and_reads_still_answer():
+    # What DB_PREPARED_STATEMENTS=0 sets (tests/cohort/test_settings.py), for a pooler that keeps no prepared statements.
+    connection.connection.prepare_threshold = None
+    scholar = ScholarFactory()
+    statement = PreparedRead(Scholar.objects.filter(pk=Slot("pk", BigIntegerField())), "pk")
+    try:
+        runs = [statement.run(pk=scholar.pk) for _ in range(RUNS_BEFORE_PREPARED + 2)]
+    finally:
+        connection.connection.prepare_threshold = RUNS_BEFORE_PREPARED
+
+    assert runs == [[(scholar.pk,)]] * (RUNS_BEFORE_PREPARED + 2)
+    assert prepared_on_this_connection("scholars_scholar") == []
