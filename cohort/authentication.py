@@ -35,9 +35,13 @@ class CachedLogin:
     token_created: dt.datetime
 
 
+def token_digest(key: str) -> str:
+    """What the cache's keys name a token by: the key alone would authenticate whoever reads the cache."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 def login_cache_key(key: str) -> str:
-    # Hashed, for the same reason: the key alone would authenticate whoever reads the cache.
-    return f"api-login:{LOGIN_CACHE_VERSION}:{hashlib.sha256(key.encode()).hexdigest()}"
+    return f"api-login:{LOGIN_CACHE_VERSION}:{token_digest(key)}"
 
 
 def sent_token(request: HttpRequest) -> str | None:

@@ -10,20 +10,16 @@ and plans the statement once per connection, not on every run.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, router, transaction
+from django.db import NotSupportedError, connections, router, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Expression, Field, Model, QuerySet
 from django.db.models.query import ModelIterable, get_related_populators
 from django.db.models.sql import UpdateQuery
-
-
-def _cursor(using: str) -> Any:
-    connection = connections[using]
-    # A backend whose server can prepare statements says so (cohort.project.postgresql); others run them as Django does.
-    prepared_cursor = getattr(connection, "prepared_cursor", None)
-    return connection.cursor() if prepared_cursor is None else prepared_cursor()
 
 
 class Slot(Expression):
@@ -49,6 +45,25 @@ class _Prepared:
         self.sql = sql
         self.params = tuple(params)
         self.slots = {param.name for param in self.params if isinstance(param, Slot)}
+
+    @contextmanager
+    def _executed(self, params: list[Any]) -> Iterator[CursorWrapper]:
+        """A cursor that has run the statement with ``params``: one the server prepares statements of, where the
+        backend has it (``prepared_cursor``, cohort.project.postgresql), else Django's."""
+        connection = connections[self.using]
+        prepared_cursor = getattr(connection, "prepared_cursor", None)
+        with connection.cursor() if prepared_cursor is None else prepared_cursor() as cursor:
+            try:
+                cursor.execute(self.sql, params)
+            except NotSupportedError:
+                # A statement prepared before a migration changed a column it reads is refused ("cached plan must
+                # not change result type") until prepared again. Outside a transaction, drop what the connection has
+                # prepared (psycopg forgets it too) and run it again; in one, its rollback drops them.
+                if prepared_cursor is None or connection.in_atomic_block:
+                    raise
+                cursor.execute("DEALLOCATE ALL")
+                cursor.execute(self.sql, params)
+            yield cursor
 
     def _bound(self, values: dict[str, Any]) -> list[Any]:
         """The parameters with each slot's value adapted to the database as its field adapts a value (values for
@@ -84,11 +99,7 @@ class PreparedUpdate(_Prepared):
         params = self._bound(values)
         if not self.sql:
             return 0
-        with (
-            transaction.mark_for_rollback_on_error(using=self.using),
-            _cursor(self.using) as cursor,
-        ):
-            cursor.execute(self.sql, params)
+        with transaction.mark_for_rollback_on_error(using=self.using), self._executed(params) as cursor:
             return cursor.rowcount
 
 
@@ -118,10 +129,9 @@ class PreparedRead(_Prepared):
         params = self._bound(values)
         if not self.sql:
             return []
-        connection = connections[self.using]
-        with _cursor(self.using) as cursor:
-            cursor.execute(self.sql, params)
+        with self._executed(params) as cursor:
             rows = cursor.fetchall()
+        connection = connections[self.using]
         if self.width is not None:
             rows = [row[: self.width] for row in rows]
         if not self.converters:

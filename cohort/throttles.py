@@ -26,16 +26,18 @@ from rest_framework import authentication, throttling
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
-from cohort.authentication import login_entry_keys, sent_token
+from cohort.authentication import login_cache_key, login_entry_keys, sent_token, token_digest
 from cohort.generation import ReadAhead
 
 
 @dataclass(frozen=True)
 class Count:
-    """A count to add one to, kept for ``timeout`` seconds from its first."""
+    """A count to add one to, kept for ``timeout`` seconds from its first; if ``only_if_found`` names an entry read
+    with it, only while the cache holds that entry."""
 
     key: str
     timeout: int
+    only_if_found: str | None = None
 
 
 def add_one(count: Count) -> int:
@@ -47,15 +49,17 @@ def add_one(count: Count) -> int:
 
 
 def read_and_count(keys: list[str], count: Count | None) -> tuple[dict[str, Any], dict[str, int]]:
-    """The entries the cache has of ``keys``, and what ``count`` reaches with one added (by its key): in one round
-    trip where the cache can do both at once (the Redis cache, ``cohort.project.caches``), else one after the
-    other."""
+    """The entries the cache has of ``keys``, and what ``count`` reaches with one added (by its key, if it was
+    counted): in one round trip where the cache can do both at once (the Redis cache, ``cohort.project.caches``),
+    else one after the other."""
     together = None if count is None else getattr(cache, "get_many_and_add_one", None)
     if together is not None:
-        found, reached = together(keys, count.key, count.timeout)
-        return found, {count.key: reached}
-    found = cache.get_many(keys) if keys else {}
-    return found, ({} if count is None else {count.key: add_one(count)})
+        found, reached = together(keys, count.key, count.timeout, if_found=count.only_if_found)
+    else:
+        found = cache.get_many(keys) if keys else {}
+        counted = count is not None and (count.only_if_found is None or count.only_if_found in found)
+        reached = add_one(count) if counted else None
+    return found, ({} if reached is None else {count.key: reached})
 
 
 @dataclass(frozen=True)
@@ -154,8 +158,11 @@ def _feed_refusal(retry_after: int) -> HttpResponse:
 
 
 def _token_rate_count(request: HttpRequest) -> Count | None:
+    # Only a token whose login is kept in the cache, one that has signed in: made-up tokens write no count, and the
+    # throttle counts a token's first call (or its first in an hour) itself.
     key = sent_token(request)
-    return None if key is None else UserRateThrottle().token_count(key)
+    count = None if key is None else UserRateThrottle().token_count(key)
+    return None if count is None else dataclasses.replace(count, only_if_found=login_cache_key(key))
 
 
 GUARDED_PATHS = [
@@ -256,6 +263,4 @@ class UserRateThrottle(FixedWindowRate, throttling.UserRateThrottle):
         return None if self.rate is None else self._window_count(self._token_key(token))[0]
 
     def _token_key(self, token: str) -> str:
-        # Hashed: the key alone would authenticate whoever reads the cache.
-        ident = "token-" + hashlib.sha256(token.encode()).hexdigest()[:32]
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+        return self.cache_format % {"scope": self.scope, "ident": f"token-{token_digest(token)[:32]}"}

@@ -24,14 +24,17 @@ INCREMENT_EXISTING = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCRBY', KEYS[1], ARGV[1]) end
 return false
 """
-# One added to the count KEYS[1] (started at 0, to expire after ARGV[1] seconds, if it is not there) and the entries
-# KEYS[2..] read, as one step: the count is never left without its expiry. A script, not a MULTI/EXEC pipeline of the
-# same commands: one command to send and one reply to read, which took a third less of the client's time.
+# The entries KEYS[2..] read, and one added to the count KEYS[1] (started at 0, to expire after ARGV[1] seconds, if
+# it is not there), as one step: the count is never left without its expiry. Not counted (a null) if the entry at
+# position ARGV[2] among those read (1 and up; 0: none) is missing. A script, not a MULTI/EXEC pipeline of the same
+# commands: one command to send and one reply to read, which took a third less of the client's time.
 GET_MANY_AND_ADD_ONE = """
+local values = {}
+if #KEYS > 1 then values = redis.call('MGET', unpack(KEYS, 2)) end
+local condition = tonumber(ARGV[2])
+if condition > 0 and not values[condition] then return {false, values} end
 redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX')
-local reached = redis.call('INCR', KEYS[1])
-if #KEYS == 1 then return {reached, {}} end
-return {reached, redis.call('MGET', unpack(KEYS, 2))}
+return {redis.call('INCR', KEYS[1]), values}
 """
 
 
@@ -67,10 +70,11 @@ class PooledClient(RedisCacheClient):
         return value
 
     def get_many_and_add_one(
-        self, keys: list[str], count_key: str, timeout: int
-    ) -> tuple[dict[str, Any], int]:
+        self, keys: list[str], count_key: str, timeout: int, if_found: str | None
+    ) -> tuple[dict[str, Any], int | None]:
         # On the server written to, so with replicas the entries are read from it too.
-        reached, values = self._run(GET_MANY_AND_ADD_ONE, keys=[count_key, *keys], args=[timeout])
+        condition = 0 if if_found is None else keys.index(if_found) + 1
+        reached, values = self._run(GET_MANY_AND_ADD_ONE, keys=[count_key, *keys], args=[timeout, condition])
         found = {
             key: self._serializer.loads(value)
             for key, value in zip(keys, values, strict=True)
@@ -93,15 +97,25 @@ class PooledRedisCache(RedisCache):
         self._class = PooledClient
 
     def get_many_and_add_one(
-        self, keys: list[str], count_key: str, timeout: int, version: int | None = None
-    ) -> tuple[dict[str, Any], int]:
+        self,
+        keys: list[str],
+        count_key: str,
+        timeout: int,
+        if_found: str | None = None,
+        version: int | None = None,
+    ) -> tuple[dict[str, Any], int | None]:
         """``get_many(keys)``, and one added to the count under ``count_key`` (started, to expire after ``timeout``
-        seconds, at least 1, if there is none), in one round trip: the entries found, and the count reached."""
-        cache_keys = {self.make_and_validate_key(key, version=version): key for key in keys}
+        seconds, at least 1, if there is none), in one round trip: the entries found, and the count reached. If
+        ``if_found`` (one of ``keys``) is not in the cache, nothing is counted and the count is None."""
+        made = {key: self.make_and_validate_key(key, version=version) for key in keys}
         found, reached = self._cache.get_many_and_add_one(
-            list(cache_keys), self.make_and_validate_key(count_key, version=version), timeout
+            list(made.values()),
+            self.make_and_validate_key(count_key, version=version),
+            timeout,
+            None if if_found is None else made[if_found],
         )
-        return {cache_keys[key]: value for key, value in found.items()}, reached
+        original = {cache_key: key for key, cache_key in made.items()}
+        return {original[cache_key]: value for cache_key, value in found.items()}, reached
 
 
 class SharedFileCache(FileBasedCache):

@@ -3,6 +3,7 @@ every request in the window (DRF's own), and the same refusals. A token's calls 
 middleware, in the round trip it makes anyway, once each."""
 
 import pytest
+from django.core.cache import cache
 from rest_framework.request import ForcedAuthentication, Request
 from rest_framework.test import APIClient, APIRequestFactory
 
@@ -76,6 +77,14 @@ def test_a_token_caller_is_counted_once_per_call_and_refused_past_the_rate(three
     assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
     assert 0 < int(answers[-1]["Retry-After"]) <= 60
     assert "throttled" in answers[-1].json()["detail"].lower()
+
+
+def test_a_made_up_token_writes_no_count(three_calls_a_minute):
+    made_up = "0123456789abcdef0123456789abcdef01234567"
+    caller = APIClient(headers={"Authorization": f"Token {made_up}"})
+
+    assert [caller.get("/api/v1/me/").status_code for _ in range(2)] == [401, 401]
+    assert cache.get(UserRateThrottle().token_count(made_up).key) is None
 
 
 def test_each_token_counts_alone_and_a_session_has_a_budget_of_its_own(three_calls_a_minute):

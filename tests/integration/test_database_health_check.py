@@ -5,8 +5,9 @@ replaced before the request's first query, one that was only notified stays."""
 import selectors
 from collections.abc import Iterator
 
+import psycopg
 import pytest
-from django.db import connections
+from django.db import OperationalError, connections
 
 from cohort.project.postgresql.base import DatabaseWrapper
 
@@ -101,3 +102,20 @@ def test_a_connection_not_idle_or_after_an_error_is_asked_as_django_asks(db, ope
     if state == "in a transaction":
         web.rollback()
         web.set_autocommit(True)
+
+
+def test_a_prepared_cursor_raises_the_databases_error_when_the_connection_cannot_be_replaced(
+    db, open_connection, monkeypatch
+):
+    web, observer = open_connection(), open_connection()
+    pid = _run(web, "SELECT pg_backend_pid()")[0]
+    assert _run(observer, "SELECT pg_terminate_backend(%s, 10000)", (pid,))[0]
+    _next_request(web)
+
+    def refused(*args, **kwargs):
+        raise psycopg.OperationalError("the database system is starting up")
+
+    monkeypatch.setattr(web, "get_new_connection", refused)
+
+    with pytest.raises(OperationalError, match="starting up"):
+        web.prepared_cursor()

@@ -3,9 +3,10 @@ connection, and then parsed and planned once; they read and write what the ORM w
 still sent with their values written in, and never prepared (``cohort.project.postgresql``)."""
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import BigIntegerField, CharField, DateField
 
 from cohort.models import Cohort
@@ -74,15 +75,37 @@ def test_the_orms_own_queries_are_never_prepared():
     assert prepared_on_this_connection("scholars_scholar") == []
 
 
-def test_without_a_threshold_nothing_is_prepared_and_reads_still_answer():
-    # What DB_PREPARED_STATEMENTS=0 sets (tests/cohort/test_settings.py), for a pooler that keeps no prepared statements.
-    connection.connection.prepare_threshold = None
-    scholar = ScholarFactory()
-    statement = PreparedRead(Scholar.objects.filter(pk=Slot("pk", BigIntegerField())), "pk")
-    try:
-        runs = [statement.run(pk=scholar.pk) for _ in range(RUNS_BEFORE_PREPARED + 2)]
-    finally:
-        connection.connection.prepare_threshold = RUNS_BEFORE_PREPARED
+@pytest.fixture
+def migrated_elsewhere() -> Iterator:
+    """Another process's migration: alters a column of the cohorts table on a connection of its own, outside any
+    transaction of the test's, and puts it back afterwards."""
+    other = connections.create_connection("default")
+    altered = []
 
-    assert runs == [[(scholar.pk,)]] * (RUNS_BEFORE_PREPARED + 2)
-    assert prepared_on_this_connection("scholars_scholar") == []
+    def alter(column: str, new_type: str) -> None:
+        original = connection.ops.quote_name(column)
+        old_type = Cohort._meta.get_field(column).db_type(connection)
+        with other.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE cohort_cohort ALTER COLUMN {original} TYPE {new_type}")
+        altered.append((original, old_type))
+
+    yield alter
+    with other.cursor() as cursor:
+        for column, old_type in altered:
+            cursor.execute(f"ALTER TABLE cohort_cohort ALTER COLUMN {column} TYPE {old_type}")
+    other.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_prepared_before_a_migration_changed_its_columns_reads_them_as_they_are(migrated_elsewhere):
+    cohort = CohortFactory(name="Winter cohort")
+    statement = PreparedRead(Cohort.objects.filter(pk=Slot("pk", BigIntegerField())), "name")
+    for _ in range(RUNS_BEFORE_PREPARED + 1):
+        statement.run(pk=cohort.pk)
+    assert prepared_on_this_connection("cohort_cohort")
+
+    # The server would refuse the prepared statement: "cached plan must not change result type".
+    migrated_elsewhere("name", "varchar(250)")
+
+    assert statement.run(pk=cohort.pk) == [("Winter cohort",)]
+    assert statement.run(pk=cohort.pk) == [("Winter cohort",)]

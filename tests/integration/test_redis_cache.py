@@ -10,8 +10,9 @@ import pytest
 from django.conf import settings
 from django.core.cache import caches
 from redis.connection import AbstractConnection
+from rest_framework.test import APIClient
 
-from cohort.project.caches import INCREMENT_EXISTING, PooledRedisCache
+from cohort.project.caches import GET_MANY_AND_ADD_ONE, INCREMENT_EXISTING, PooledRedisCache
 from cohort.throttles import UserRateThrottle
 from tests.factories import ScholarFactory, UserFactory, token_client
 
@@ -135,8 +136,22 @@ def test_reading_and_adding_one_names_keys_as_django_does():
         versioned.clear()
 
 
+def test_counting_only_while_an_entry_is_found_leaves_a_missing_ones_count_unwritten(cache):
+    cache.set("login", "entry")
+
+    counted = cache.get_many_and_add_one(["login", "generation"], "calls", timeout=60, if_found="login")
+    uncounted = cache.get_many_and_add_one(
+        ["other-login", "generation"], "other-calls", 60, if_found="other-login"
+    )
+
+    assert counted == ({"login": "entry"}, 1)
+    assert uncounted == ({}, None)
+    assert cache.get("other-calls") is None
+
+
 def test_reading_and_adding_one_is_one_round_trip(cache, round_trips):
     cache.set("login", "entry")
+    cache._cache.get_client().script_load(GET_MANY_AND_ADD_ONE)  # as after the first call of any process
     round_trips.clear()
 
     cache.get_many_and_add_one(["login", "failures"], "calls", timeout=60)
@@ -177,6 +192,14 @@ def test_an_unchanged_api_answer_costs_a_token_caller_two_round_trips(redis_cach
     # The failed-guess count, the login and the rate count (cohort.throttles), then the answer.
     assert len(round_trips) == 2
     assert (first.status_code, again.content) == (200, first.content)
+
+
+@pytest.mark.django_db
+def test_a_made_up_token_writes_no_count(redis_cache_for_the_site):
+    client = APIClient(headers={"Authorization": "Token 0123456789abcdef0123456789abcdef01234567"})
+
+    assert [client.get("/api/v1/me/").status_code for _ in range(2)] == [401, 401]
+    assert caches["default"]._cache.get_client().keys("*throttle*") == []
 
 
 @pytest.mark.django_db

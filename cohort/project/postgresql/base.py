@@ -20,7 +20,9 @@ plans it anew every time: for a short statement, most of what the server spends 
 and run on every API call (``cohort.prepared``) ask for ``prepared_cursor`` instead, which sends the values apart
 from the SQL: psycopg then has the server prepare a statement once it has run ``prepare_threshold`` times on the
 connection (5 by default; ``None`` in the database's OPTIONS never prepares, as a pooler in transaction mode that
-does not track prepared statements needs), and the server plans it once per connection.
+does not track prepared statements needs), and the server plans it once per connection. psycopg counts Django's
+other statements too (never preparing them): a hundred different ones between two runs of a compiled statement
+start its count again, and a rollback, ALTER or DROP on the connection forgets what it prepared.
 """
 
 from __future__ import annotations
@@ -36,14 +38,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def prepared_cursor(self) -> CursorWrapper:
         """A cursor that binds its values on the server, so that psycopg prepares what it runs often."""
         self.ensure_connection()
-        made_by = self.connection.cursor_factory
-        self.connection.cursor_factory = base.ServerBindingCursor
+        opened = self.connection
+        made_by = opened.cursor_factory
+        opened.cursor_factory = base.ServerBindingCursor
         try:
             # As Django's own cursor (checked, wrapped, logged), of the other class. Should the health check replace
             # the connection, the new one makes Django's cursor: the statement runs, unprepared.
             return self.cursor()
         finally:
-            self.connection.cursor_factory = made_by
+            opened.cursor_factory = made_by
 
     def is_usable(self) -> bool:
         if self.connection is None or self.connection.closed:
