@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from django.db import connection, connections
 from django.db.models import BigIntegerField, CharField, DateField
+from django.test.utils import CaptureQueriesContext
 
 from cohort.models import Cohort
 from cohort.prepared import PreparedRead, PreparedUpdate, Slot
@@ -40,9 +41,14 @@ def test_a_read_run_often_is_prepared_once_and_reads_what_the_orm_reads():
     statement = PreparedRead(rows, "pk", "name")
     expected = list(Scholar.objects.filter(pk__gte=scholars[1].pk).order_by("pk").values_list("pk", "name"))
 
-    runs = [statement.run(first=scholars[1].pk) for _ in range(RUNS_BEFORE_PREPARED + 2)]
+    with CaptureQueriesContext(connection) as queries:
+        runs = [statement.run(first=scholars[1].pk) for _ in range(RUNS_BEFORE_PREPARED + 2)]
 
     assert runs == [expected] * (RUNS_BEFORE_PREPARED + 2)
+    # Logged as Django logs its own statements, with their values, prepared or not.
+    assert [query["sql"] for query in queries.captured_queries] == [statement.sql % (scholars[1].pk,)] * (
+        RUNS_BEFORE_PREPARED + 2
+    )
     [(text, prepared_runs)] = prepared_on_this_connection("scholars_scholar")
     assert "$1" in text  # its value sent apart from the SQL
     assert prepared_runs == 2  # the sixth run prepared and ran it, the seventh ran it again

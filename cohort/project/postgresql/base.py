@@ -29,12 +29,27 @@ from __future__ import annotations
 
 import select
 
-from django.db.backends.postgresql import base
+from django.db.backends.postgresql import base, operations
 from django.db.backends.utils import CursorWrapper
+from psycopg import errors
 from psycopg.pq import TransactionStatus
 
 
+class DatabaseOperations(operations.DatabaseOperations):
+    def last_executed_query(self, cursor, sql, params) -> str | None:
+        if isinstance(cursor, base.ServerBindingCursor):
+            # Django reads what the cursor sent, which for these is the SQL without its values (and once prepared,
+            # nothing): the statement with its values written in, as Django shows it with server-side binding.
+            try:
+                return self.compose_sql(sql, params)
+            except errors.DataError:
+                return None
+        return super().last_executed_query(cursor, sql, params)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+
     def prepared_cursor(self) -> CursorWrapper:
         """A cursor that binds its values on the server, so that psycopg prepares what it runs often."""
         self.ensure_connection()
