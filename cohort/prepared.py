@@ -55,13 +55,10 @@ class _Prepared:
         with connection.cursor() if prepared_cursor is None else prepared_cursor() as cursor:
             try:
                 cursor.execute(self.sql, params)
-            except NotSupportedError:
-                # A statement prepared before a migration changed a column it reads is refused ("cached plan must
-                # not change result type") until prepared again. Outside a transaction, drop what the connection has
-                # prepared (psycopg forgets it too) and run it again; in one, its rollback drops them.
-                if prepared_cursor is None or connection.in_atomic_block:
+            except NotSupportedError as error:
+                # Refused as prepared before a migration changed what it reads: run again, prepared anew.
+                if prepared_cursor is None or not connection.dropped_stale_statements(error):
                     raise
-                cursor.execute("DEALLOCATE ALL")
                 cursor.execute(self.sql, params)
             yield cursor
 

@@ -52,6 +52,8 @@ def read_and_count(keys: list[str], count: Count | None) -> tuple[dict[str, Any]
     """The entries the cache has of ``keys``, and what ``count`` reaches with one added (by its key, if it was
     counted): in one round trip where the cache can do both at once (the Redis cache, ``cohort.project.caches``),
     else one after the other."""
+    if count is not None and count.only_if_found is not None and count.only_if_found not in keys:
+        raise ValueError(f"a count kept only while {count.only_if_found!r} is found must read it")
     together = None if count is None else getattr(cache, "get_many_and_add_one", None)
     if together is not None:
         found, reached = together(keys, count.key, count.timeout, if_found=count.only_if_found)
@@ -128,8 +130,8 @@ class GuardedPaths:
     guessed: Callable[[HttpRequest], bool]  # whether the request tried a credential at all
     # The cache entries the view will read first, read with the count: one round trip where there were two.
     read_ahead: Callable[[HttpRequest], list[str]] = lambda request: []
-    # A count the view will add one to, added to in the same round trip. Before the view: a call is counted whatever
-    # its answer (a 401, a 403, a 429 for failed guesses), where the view counted only calls it let through.
+    # A count the view will add one to, added to in the same round trip. Before the view: a call counted here is
+    # counted whatever its answer (a 401, a 403, a 429 for failed guesses); the view counts only calls it lets through.
     count_ahead: Callable[[HttpRequest], Count | None] = lambda request: None
 
 

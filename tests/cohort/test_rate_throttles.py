@@ -7,7 +7,7 @@ from django.core.cache import cache
 from rest_framework.request import ForcedAuthentication, Request
 from rest_framework.test import APIClient, APIRequestFactory
 
-from cohort.throttles import AnonRateThrottle, UserRateThrottle
+from cohort.throttles import AnonRateThrottle, Count, UserRateThrottle, read_and_count
 from tests.factories import ScholarFactory, UserFactory, token_client
 
 pytestmark = pytest.mark.django_db
@@ -85,6 +85,13 @@ def test_a_made_up_token_writes_no_count(three_calls_a_minute):
 
     assert [caller.get("/api/v1/me/").status_code for _ in range(2)] == [401, 401]
     assert cache.get(UserRateThrottle().token_count(made_up).key) is None
+
+
+def test_a_count_kept_only_while_an_entry_is_found_must_read_that_entry():
+    count = Count("calls", 60, only_if_found="login")
+
+    with pytest.raises(ValueError, match="must read it"):
+        read_and_count(["generation"], count)
 
 
 def test_each_token_counts_alone_and_a_session_has_a_budget_of_its_own(three_calls_a_minute):

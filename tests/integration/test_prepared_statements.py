@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-from django.db import connection, connections
+from django.db import NotSupportedError, connection, connections, transaction
 from django.db.models import BigIntegerField, CharField, DateField
 from django.test.utils import CaptureQueriesContext
 
@@ -81,6 +81,37 @@ def test_the_orms_own_queries_are_never_prepared():
     assert prepared_on_this_connection("scholars_scholar") == []
 
 
+def test_with_prepared_statements_off_statements_run_unprepared(monkeypatch):
+    # What DB_PREPARED_STATEMENTS=0 gives the connection (tests/cohort/test_settings.py), for a pooler in
+    # transaction mode that keeps no prepared statements: the values still sent apart, nothing prepared.
+    monkeypatch.setattr(connection.connection, "prepare_threshold", None)
+    scholar = ScholarFactory()
+    statement = PreparedRead(Scholar.objects.filter(pk=Slot("pk", BigIntegerField())), "pk")
+
+    runs = [statement.run(pk=scholar.pk) for _ in range(RUNS_BEFORE_PREPARED + 2)]
+
+    assert runs == [[(scholar.pk,)]] * (RUNS_BEFORE_PREPARED + 2)
+    assert prepared_on_this_connection("scholars_scholar") == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_refused_in_a_transaction_fails_that_transaction(migrated_elsewhere):
+    cohort = CohortFactory(name="Winter cohort")
+    statement = PreparedRead(Cohort.objects.filter(pk=Slot("pk", BigIntegerField())), "name")
+    for _ in range(RUNS_BEFORE_PREPARED + 1):
+        statement.run(pk=cohort.pk)
+    migrated_elsewhere("name", "varchar(250)")
+
+    with (
+        pytest.raises(NotSupportedError, match="cached plan must not change result type"),
+        transaction.atomic(),
+    ):
+        statement.run(pk=cohort.pk)
+
+    # Its rollback dropped what the connection had prepared: the next run reads.
+    assert statement.run(pk=cohort.pk) == [("Winter cohort",)]
+
+
 @pytest.fixture
 def migrated_elsewhere() -> Iterator:
     """Another process's migration: alters a column of the cohorts table on a connection of its own, outside any
@@ -100,6 +131,8 @@ def migrated_elsewhere() -> Iterator:
         for column, old_type in altered:
             cursor.execute(f"ALTER TABLE cohort_cohort ALTER COLUMN {column} TYPE {old_type}")
     other.close()
+    with connection.cursor() as cursor:  # what this connection prepared against the altered column
+        cursor.execute("DEALLOCATE ALL")
 
 
 @pytest.mark.django_db(transaction=True)

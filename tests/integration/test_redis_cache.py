@@ -139,13 +139,13 @@ def test_reading_and_adding_one_names_keys_as_django_does():
 def test_counting_only_while_an_entry_is_found_leaves_a_missing_ones_count_unwritten(cache):
     cache.set("login", "entry")
 
-    counted = cache.get_many_and_add_one(["login", "generation"], "calls", timeout=60, if_found="login")
+    counted = cache.get_many_and_add_one(["generation", "login"], "calls", timeout=60, if_found="login")
     uncounted = cache.get_many_and_add_one(
-        ["other-login", "generation"], "other-calls", 60, if_found="other-login"
+        ["login", "other-login"], "other-calls", 60, if_found="other-login"
     )
 
     assert counted == ({"login": "entry"}, 1)
-    assert uncounted == ({}, None)
+    assert uncounted == ({"login": "entry"}, None)
     assert cache.get("other-calls") is None
 
 

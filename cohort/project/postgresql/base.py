@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import select
 
+import psycopg
 from django.db.backends.postgresql import base, operations
 from django.db.backends.utils import CursorWrapper
-from psycopg import errors
+from psycopg import ClientCursor, errors
 from psycopg.pq import TransactionStatus
 
 
@@ -39,10 +40,11 @@ class DatabaseOperations(operations.DatabaseOperations):
     def last_executed_query(self, cursor, sql, params) -> str | None:
         if isinstance(cursor, base.ServerBindingCursor):
             # Django reads what the cursor sent, which for these is the SQL without its values (and once prepared,
-            # nothing): the statement with its values written in, as Django shows it with server-side binding.
+            # nothing): the statement with its values written in, as Django shows it with server-side binding. On
+            # the cursor's own connection, which may have closed (Django's mogrify would ask for a new one).
             try:
-                return self.compose_sql(sql, params)
-            except errors.DataError:
+                return ClientCursor(cursor.connection).mogrify(sql, params)
+            except psycopg.Error:
                 return None
         return super().last_executed_query(cursor, sql, params)
 
@@ -62,6 +64,22 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return self.cursor()
         finally:
             opened.cursor_factory = made_by
+
+    def dropped_stale_statements(self, error: Exception) -> bool:
+        """Whether ``error`` is the server refusing a statement prepared before a migration changed the columns it
+        reads ("cached plan must not change result type"), refused again on every run until prepared anew, and
+        everything this connection prepared has been dropped (psycopg forgets it too). Not in a transaction, which
+        the error has ended: its rollback drops them."""
+        cause = error.__cause__
+        stale = (
+            isinstance(cause, errors.FeatureNotSupported)
+            and cause.diag.source_function == "RevalidateCachedQuery"
+        )
+        if not stale or self.connection.info.transaction_status != TransactionStatus.IDLE:
+            return False
+        with self.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")
+        return True
 
     def is_usable(self) -> bool:
         if self.connection is None or self.connection.closed:
