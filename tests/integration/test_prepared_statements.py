@@ -3,7 +3,7 @@ connection, and then parsed and planned once; they read and write what the ORM w
 still sent with their values written in, and never prepared (``cohort.project.postgresql``)."""
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.db import NotSupportedError, connection, connections, transaction
@@ -94,24 +94,6 @@ def test_with_prepared_statements_off_statements_run_unprepared(monkeypatch):
     assert prepared_on_this_connection("scholars_scholar") == []
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_statement_refused_in_a_transaction_fails_that_transaction(migrated_elsewhere):
-    cohort = CohortFactory(name="Winter cohort")
-    statement = PreparedRead(Cohort.objects.filter(pk=Slot("pk", BigIntegerField())), "name")
-    for _ in range(RUNS_BEFORE_PREPARED + 1):
-        statement.run(pk=cohort.pk)
-    migrated_elsewhere("name", "varchar(250)")
-
-    with (
-        pytest.raises(NotSupportedError, match="cached plan must not change result type"),
-        transaction.atomic(),
-    ):
-        statement.run(pk=cohort.pk)
-
-    # Its rollback dropped what the connection had prepared: the next run reads.
-    assert statement.run(pk=cohort.pk) == [("Winter cohort",)]
-
-
 @pytest.fixture
 def migrated_elsewhere() -> Iterator:
     """Another process's migration: alters a column of the cohorts table on a connection of its own, outside any
@@ -120,31 +102,49 @@ def migrated_elsewhere() -> Iterator:
     altered = []
 
     def alter(column: str, new_type: str) -> None:
-        original = connection.ops.quote_name(column)
+        quoted = connection.ops.quote_name(column)
         old_type = Cohort._meta.get_field(column).db_type(connection)
         with other.cursor() as cursor:
-            cursor.execute(f"ALTER TABLE cohort_cohort ALTER COLUMN {original} TYPE {new_type}")
-        altered.append((original, old_type))
+            cursor.execute(f"ALTER TABLE cohort_cohort ALTER COLUMN {quoted} TYPE {new_type}")
+        altered.append((quoted, old_type))
 
     yield alter
     with other.cursor() as cursor:
-        for column, old_type in altered:
-            cursor.execute(f"ALTER TABLE cohort_cohort ALTER COLUMN {column} TYPE {old_type}")
+        for quoted, old_type in altered:
+            cursor.execute(f"ALTER TABLE cohort_cohort ALTER COLUMN {quoted} TYPE {old_type}")
     other.close()
     with connection.cursor() as cursor:  # what this connection prepared against the altered column
         cursor.execute("DEALLOCATE ALL")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_read_prepared_before_a_migration_changed_its_columns_reads_them_as_they_are(migrated_elsewhere):
+@pytest.fixture
+def read_prepared_before_a_migration(migrated_elsewhere) -> Callable[[], list[tuple]]:
+    """A cohort's name read by a statement the connection has prepared, then a migration that changes the type of
+    the column it reads (the server would refuse it: "cached plan must not change result type"); reads again."""
     cohort = CohortFactory(name="Winter cohort")
     statement = PreparedRead(Cohort.objects.filter(pk=Slot("pk", BigIntegerField())), "name")
     for _ in range(RUNS_BEFORE_PREPARED + 1):
         statement.run(pk=cohort.pk)
     assert prepared_on_this_connection("cohort_cohort")
-
-    # The server would refuse the prepared statement: "cached plan must not change result type".
     migrated_elsewhere("name", "varchar(250)")
+    return lambda: statement.run(pk=cohort.pk)
 
-    assert statement.run(pk=cohort.pk) == [("Winter cohort",)]
-    assert statement.run(pk=cohort.pk) == [("Winter cohort",)]
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_prepared_before_a_migration_changed_its_columns_reads_them_as_they_are(
+    read_prepared_before_a_migration,
+):
+    assert read_prepared_before_a_migration() == [("Winter cohort",)]
+    assert read_prepared_before_a_migration() == [("Winter cohort",)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_refused_in_a_transaction_fails_that_transaction(read_prepared_before_a_migration):
+    with (
+        pytest.raises(NotSupportedError, match="cached plan must not change result type"),
+        transaction.atomic(),
+    ):
+        read_prepared_before_a_migration()
+
+    # Its rollback dropped what the connection had prepared: the next run reads.
+    assert read_prepared_before_a_migration() == [("Winter cohort",)]
