@@ -160,11 +160,8 @@ def _feed_refusal(retry_after: int) -> HttpResponse:
 
 
 def _token_rate_count(request: HttpRequest) -> Count | None:
-    # Only a token whose login is kept in the cache, one that has signed in: made-up tokens write no count, and the
-    # throttle counts a token's first call (or its first in an hour) itself.
     key = sent_token(request)
-    count = None if key is None else UserRateThrottle().token_count(key)
-    return None if count is None else dataclasses.replace(count, only_if_found=login_cache_key(key))
+    return None if key is None else UserRateThrottle().token_count(key)
 
 
 GUARDED_PATHS = [
@@ -261,8 +258,13 @@ class UserRateThrottle(FixedWindowRate, throttling.UserRateThrottle):
         return super().get_cache_key(request, view)
 
     def token_count(self, token: str) -> Count | None:
-        """The count a call with ``token`` adds one to now, or None if calls are not limited."""
-        return None if self.rate is None else self._window_count(self._token_key(token))[0]
+        """The count a call with ``token`` adds one to now, or None if calls are not limited. Only while the token's
+        login is kept in the cache, one that has signed in: made-up tokens write no count, and the throttle counts a
+        token's first call (or its first in an hour) itself."""
+        if self.rate is None:
+            return None
+        count, _ = self._window_count(self._token_key(token))
+        return dataclasses.replace(count, only_if_found=login_cache_key(token))
 
     def _token_key(self, token: str) -> str:
         return self.cache_format % {"scope": self.scope, "ident": f"token-{token_digest(token)[:32]}"}
