@@ -269,6 +269,10 @@ REST_FRAMEWORK = {
     # JSON bodies only (uploads declare their own parsers): in form encoding DRF reads an empty field as
     # "not sent", so a request could mean two things; in JSON it means one.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "cohort.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "cohort.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,

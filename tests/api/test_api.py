@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -481,7 +482,9 @@ def test_a_format_suffix_on_an_action_url_is_served_not_a_server_error(world):
 def test_a_listed_meeting_reads_as_its_declared_fields_give_it(world, reader, rf):
     """MeetingSerializer writes its rows itself, for speed: what DRF's fields would give, for every reader."""
     meeting = world["a"]["series"].meetings.get()
-    meeting.starts_at += dt.timedelta(microseconds=250)  # a moved meeting keeps its original start
+    # Moved, keeping its original start, and holding the zone it was moved in (a move's answer is written from it).
+    moved = meeting.starts_at + dt.timedelta(microseconds=250)
+    meeting.starts_at = moved.astimezone(ZoneInfo("Asia/Kolkata"))
     meeting.status = Meeting.Status.CANCELLED
     meeting.save()
     request = rf.get("/api/v1/meetings/")
@@ -496,6 +499,10 @@ def test_a_listed_meeting_reads_as_its_declared_fields_give_it(world, reader, rf
     assert list(written) == list(declared)
     assert serializer.to_representation(row) == declared
     assert (written["private_notes"] is None) == (reader == "scholar")
+    # Instants go to the renderer in UTC, which it writes with "Z" (tests/cohort/test_renderers.py).
+    assert [written[name].tzinfo for name in ("original_start", "starts_at", "ends_at")] == [dt.UTC] * 3
+    assert [declared[name].tzinfo for name in ("original_start", "starts_at", "ends_at")] == [dt.UTC] * 3
+    assert written["starts_at"].microsecond == 250
 
 
 def test_a_feed_status_reads_as_its_declared_fields_give_it(world):
@@ -512,7 +519,7 @@ def test_a_feed_status_reads_as_its_declared_fields_give_it(world):
     assert written == declared
     assert [list(each) for each in written] == [list(each) for each in declared]
     assert [each["created_at"] is not None for each in written] == [True, False, False]
-    assert written[0]["created_at"].endswith("Z")
+    assert written[0]["created_at"].tzinfo is dt.UTC
 
 
 @pytest.mark.parametrize("who", ["scholar", "mentor"])
