@@ -53,8 +53,8 @@ def cached_answer(
     generation = getattr(request, "read_generation", None)
     if not set(request.query_params) <= set(params):
         generation = None
-    key = _answer_key(request)
-    entry = cache.get(key) if generation else None
+    key = _answer_key(request) if generation else None
+    entry = cache.get(key) if key else None
     if (
         entry is None
         or entry.generation != generation
@@ -75,7 +75,7 @@ def cached_answer(
             etag=f'"{hashlib.sha256(body).hexdigest()[:32]}"',
             valid_until=valid_until,
         )
-        if generation:
+        if key:
             cache.set(key, entry, ANSWER_CACHE_SECONDS)
     answer = HttpResponse(entry.body, content_type=entry.content_type, headers={"ETag": entry.etag})
     return get_conditional_response(request, etag=entry.etag, response=answer) or answer

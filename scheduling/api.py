@@ -829,15 +829,16 @@ class MeView(APIView):
                 "email": person.email,
                 "time_zone": person.time_zone,
             }
+        # One serializer writes every row of a list: DRF's list serializers (built for each list, with a copy of
+        # the row's) add nothing to rows these write themselves.
+        meeting_writer, feed_writer = MeetingSerializer(context={"request": request}), FeedStatusSerializer()
         return Response(
             {
                 "username": user.get_username(),
                 "role": role,
                 "profile": profile,
-                "upcoming_meetings": MeetingSerializer(
-                    upcoming, many=True, context={"request": request}
-                ).data,
-                "feeds": FeedStatusSerializer(feed_status_for(user), many=True).data,
+                "upcoming_meetings": [meeting_writer.to_representation(meeting) for meeting in upcoming],
+                "feeds": [feed_writer.to_representation(status) for status in feed_status_for(user)],
             }
         ), min(ends, default=None)
 
