@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.utils import timezone
 from rest_framework import serializers
 
 from cohort.models import MeetingLimits
@@ -38,12 +39,13 @@ class JsonURLField(JsonStringMixin, serializers.URLField):
     pass
 
 
-class UtcInstantField(serializers.DateTimeField):
+class InstantInUtcField(serializers.DateTimeField):
     """An instant, handed to the renderer as a datetime in UTC: ``cohort.renderers`` writes it as DRF's own field
-    would (ISO 8601, "Z"), in C. Converting a database's instant, already in UTC, costs nothing."""
+    would (ISO 8601, "Z"), in C, whatever ``format`` says. Converting a database's instant, already in UTC, costs
+    nothing; a datetime in no zone is an error (ValueError), not a guess."""
 
     def to_representation(self, value: dt.datetime) -> dt.datetime:
-        return value.astimezone(dt.UTC)
+        return timezone.localtime(value, dt.UTC)
 
 
 class ModelSerializer(serializers.ModelSerializer):

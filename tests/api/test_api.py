@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -16,7 +17,7 @@ from cohort.serializers import ModelSerializer
 from mentors.services import mentor_logins_create
 from scheduling.api import FeedStatusSerializer, MeetingSerializer
 from scheduling.feed_tokens import feed_status_for, feed_token_rotate
-from scheduling.models import Meeting, PlanRun
+from scheduling.models import FeedToken, Meeting, PlanRun
 from scheduling.notifications.reminders import sync_meeting_notifications
 from scheduling.notifications.rows import staff_alert_emails
 from scheduling.selectors import listed_meetings
@@ -236,6 +237,37 @@ def test_me_lists_my_upcoming_meetings_and_feeds(world):
     assert (body["role"], body["profile"]["id"]) == ("scholar", scholar.pk)
     assert [m["series"] for m in body["upcoming_meetings"]] == [world["a"]["series"].pk]
     assert {f["scope"] for f in body["feeds"]} == {"scholar", "stream", "cohort"}
+
+
+def utc_text(instant: dt.datetime) -> str:
+    """An instant as DRF's DateTimeField writes it in UTC: ISO 8601, "Z", microseconds when there are any."""
+    return instant.astimezone(dt.UTC).isoformat().removesuffix("+00:00") + "Z"
+
+
+def test_me_writes_its_instants_in_utc_to_the_microsecond(world):
+    """The renderer writes /me/'s instants, which reach it as datetimes, as DRF's own fields wrote them."""
+    scholar = world["a"]["scholar"]
+    starts_at = (timezone.now() + dt.timedelta(days=2)).replace(microsecond=250)
+    world["a"]["series"].meetings.update(starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=1))
+    feed_token_rotate(owner=scholar)
+
+    body = client_for(scholar.user).get("/api/v1/me/").json()
+
+    [meeting] = body["upcoming_meetings"]
+    assert meeting["starts_at"] == utc_text(starts_at)
+    assert meeting["starts_at"].endswith(".000250Z")
+    assert meeting["ends_at"] == utc_text(starts_at + dt.timedelta(hours=1))
+    token = FeedToken.objects.get(scholar=scholar)
+    assert [feed["created_at"] for feed in body["feeds"] if feed["active"]] == [utc_text(token.created_at)]
+
+
+def test_the_schema_keeps_what_the_model_says_of_a_meetings_instants():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+
+    written = schema["components"]["schemas"]["Meeting"]["properties"]["original_start"]
+
+    assert (written["type"], written["format"], written["readOnly"]) == ("string", "date-time", True)
+    assert written["description"] == Meeting._meta.get_field("original_start").help_text
 
 
 @pytest.mark.parametrize("reader", ["staff", "mentor", "scholar", "nobody"])
