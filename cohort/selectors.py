@@ -47,6 +47,17 @@ def owner_of(user, owner_fields: Sequence[str]) -> tuple[str, Model] | None:
     return None
 
 
+def reader_of(user) -> tuple[str, int | None]:
+    """What kind of reader ``user`` is, and as whom: staff read every row ("staff", None), a mentor and a scholar
+    what is theirs ("mentor" or "scholar", the person's id; a login that is both reads as the mentor), anyone else
+    nothing ("nobody", None). The selectors' ``*_read_by(reader, person)`` take it, ``person`` being the id or a
+    ``Slot`` of it (``cohort.prepared``), for a statement compiled once per kind of reader."""
+    if is_staff_role(user):
+        return "staff", None
+    owner = owner_of(user, ("mentor", "scholar"))
+    return ("nobody", None) if owner is None else (owner[0], owner[1].pk)
+
+
 # The group a mentor's login is in: what it may do in the admin (``mentors.services.MENTOR_PERMISSIONS``).
 MENTORS_GROUP = "Mentors"
 

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from cohort.selectors import is_staff_role, mentor_of, scholar_of
+from cohort.models import Stream
+from cohort.selectors import is_staff_role, mentor_of, reader_of
 from mentors.models import Availability, ImportWarning, Mentor, StreamImportJob
 
 
 def mentors_for(user) -> QuerySet[Mentor]:
-    if is_staff_role(user):
+    return mentors_read_by(*reader_of(user))
+
+
+def mentors_read_by(reader: str, person: object) -> QuerySet[Mentor]:
+    """The mentors a kind of reader sees (``reader_of``): a mentor their streams' mentors and themselves, a scholar
+    their own mentors. ``person`` is the person's id or a ``Slot`` of it."""
+    if reader == "staff":
         return Mentor.objects.all()
-    mentor, scholar = mentor_of(user), scholar_of(user)
-    if mentor:
-        return Mentor.objects.filter(Q(streams__in=mentor.streams.all()) | Q(pk=mentor.pk)).distinct()
-    if scholar:
-        return Mentor.objects.filter(mentorships__scholar=scholar).distinct()
+    if reader == "mentor":
+        their_streams = Stream.objects.filter(mentors=person).values("pk")
+        return Mentor.objects.filter(Q(streams__in=their_streams) | Q(pk=person)).distinct()
+    if reader == "scholar":
+        return Mentor.objects.filter(mentorships__scholar=person).distinct()
     return Mentor.objects.none()
 
 

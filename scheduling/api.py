@@ -28,7 +28,7 @@ from cohort.models import Cohort
 from cohort.pagination import KeysetPagination, PreparedList, PreparedListMixin
 from cohort.permissions import IsStaff
 from cohort.renderers import JSONRenderer
-from cohort.selectors import cohorts_for, is_staff_role, mentor_of, scholar_of
+from cohort.selectors import cohorts_for, is_staff_role, mentor_of, reader_of, scholar_of
 from cohort.serializers import InstantInUtcField, JsonCharField, ModelSerializer
 from scheduling.calendar_events import meeting_calendar
 from scheduling.feed_tokens import feed_status_for, feed_token_rotate, own_feed_owner
@@ -59,7 +59,6 @@ from scheduling.selectors import (
     meetings_listed_to,
     notifications_for,
     series_for,
-    series_reader,
     upcoming_listed_for,
 )
 from scheduling.services.feedback import meeting_feedback_give
@@ -286,12 +285,12 @@ class MeetingViewSet(CachedListMixin, PreparedListMixin, viewsets.ReadOnlyModelV
         return listed_meetings(meetings) if self.action == "list" else meetings.select_related("series")
 
     def prepared_list(self) -> PreparedList:
-        reader, person = series_reader(self.request.user)
+        reader, person = reader_of(self.request.user)
         return PreparedList(
             key=("meetings", reader),
             rows=lambda: meetings_listed_to(reader),
             fields=LISTED_MEETING_COLUMNS,
-            values={"person": person.pk if person else None},
+            values={"person": person},
             row=ListedMeeting._make,
         )
 

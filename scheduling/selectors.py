@@ -15,7 +15,7 @@ from django.db.models.utils import create_namedtuple_class
 from cohort.dates import monday_of
 from cohort.models import Cohort
 from cohort.prepared import PreparedRead, Slot
-from cohort.selectors import is_staff_role, mentor_of, owner_of, scholar_of
+from cohort.selectors import is_staff_role, mentor_of, reader_of, scholar_of
 from mentors.models import ImportWarning, Mentor, Suggestion
 from scheduling.channels import NOT_TRIED
 from scheduling.compliance import Compliance, mentorships_behind_cadence
@@ -39,15 +39,15 @@ PLANNED = (Meeting.Status.SCHEDULED, Meeting.Status.MOVED)
 
 
 def series_for(user) -> QuerySet[MeetingSeries]:
-    return _in_series_read_by(MeetingSeries.objects.all(), *series_reader(user), series="")
+    return _in_series_read_by(MeetingSeries.objects.all(), *reader_of(user), series="")
 
 
 def meetings_for(user) -> QuerySet[Meeting]:
-    return meetings_read_by(*series_reader(user))
+    return meetings_read_by(*reader_of(user))
 
 
 def meetings_read_by(reader: str, person: object) -> QuerySet[Meeting]:
-    """The meetings of ``series_reader``'s answer; ``person`` may be a ``Slot`` of their id, for a statement
+    """The meetings of ``reader_of``'s answer; ``person`` may be a ``Slot`` of the id, for a statement
     compiled once per kind of reader (``cohort.prepared``)."""
     return _in_series_read_by(Meeting.objects.all(), reader, person, series="series__")
 
@@ -57,17 +57,9 @@ def _meetings_read_by_kind(reader: str) -> QuerySet[Meeting]:
     return meetings_read_by(reader, Slot("person", BigIntegerField()))
 
 
-def series_reader(user) -> tuple[str, Mentor | Scholar | None]:
-    """Whose series ``user`` reads: every series ("staff", None), a mentor their own ("mentor", the mentor), a
-    scholar those they are in ("scholar", the scholar), or none ("nobody", None)."""
-    if is_staff_role(user):
-        return "staff", None
-    return owner_of(user, ("mentor", "scholar")) or ("nobody", None)
-
-
 def _in_series_read_by(rows: QuerySet, reader: str, person: object, *, series: str) -> QuerySet:
-    """``rows`` narrowed to the series of ``series_reader``'s answer (``person``: the person or their id's
-    ``Slot``), reached through the path ``series``. Joined rather than through a subquery of the series: a series
+    """``rows`` narrowed to the series of ``reader_of``'s answer (``person``: the person's id or a ``Slot``
+    of it), reached through the path ``series``. Joined rather than through a subquery of the series: a series
     names a mentor once and a scholar at most once (its scholars' table is unique per pair), so one person's rows
     appear once either way, and the API's lists build and plan the join faster."""
     if reader == "staff":
@@ -121,7 +113,7 @@ def listed_meetings(meetings: QuerySet[Meeting]) -> QuerySet:
 
 
 def meetings_listed_to(reader: str) -> QuerySet[Meeting]:
-    """Every meeting a kind of reader reads (``series_reader``), in the list's order, with the person a ``Slot``
+    """Every meeting a kind of reader reads (``reader_of``), in the list's order, with the person a ``Slot``
     named "person": the meetings list as it compiles it once per kind of reader (``cohort.pagination``)."""
     return _meetings_read_by_kind(reader).order_by(*MEETING_LIST_ORDER)
 
@@ -129,8 +121,8 @@ def meetings_listed_to(reader: str) -> QuerySet[Meeting]:
 def upcoming_listed_for(user, *, now: dt.datetime, limit: int) -> list[ListedMeeting]:
     """The first ``limit`` of ``upcoming_meetings_for``, as ``ListedMeeting`` rows read by a statement compiled
     once per kind of reader (``cohort.prepared``): /me/ reads them on every call."""
-    reader, person = series_reader(user)
-    rows = _upcoming_listed_statement(reader, limit).run(person=person.pk if person else None, now=now)
+    reader, person = reader_of(user)
+    rows = _upcoming_listed_statement(reader, limit).run(person=person, now=now)
     return [ListedMeeting._make(row) for row in rows]
 
 

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from cohort.selectors import is_staff_role, mentor_of, scholar_of
+from cohort.selectors import is_staff_role, mentor_of, reader_of, scholar_of
 from scholars.models import Blackout, CalendarSource, CheckIn, ExtraHours, Mentorship, Scholar, Team
 
 
 def scholars_for(user) -> QuerySet[Scholar]:
-    if is_staff_role(user):
+    return scholars_read_by(*reader_of(user))
+
+
+def scholars_read_by(reader: str, person: object) -> QuerySet[Scholar]:
+    """The scholars a kind of reader sees (``reader_of``): a mentor their own, a scholar themselves. ``person`` is
+    the person's id or a ``Slot`` of it."""
+    if reader == "staff":
         return Scholar.objects.all()
-    mentor, scholar = mentor_of(user), scholar_of(user)
-    if mentor:
-        return Scholar.objects.filter(mentorships__mentor=mentor).distinct()
-    if scholar:
-        return Scholar.objects.filter(pk=scholar.pk)
+    if reader == "mentor":
+        return Scholar.objects.filter(mentorships__mentor=person).distinct()
+    if reader == "scholar":
+        return Scholar.objects.filter(pk=person)
     return Scholar.objects.none()
 
 
@@ -29,12 +34,19 @@ def mentorships_for(user) -> QuerySet[Mentorship]:
 
 
 def teams_for(user) -> QuerySet[Team]:
-    if is_staff_role(user):
+    return teams_read_by(*reader_of(user))
+
+
+def teams_read_by(reader: str, person: object) -> QuerySet[Team]:
+    """The teams a kind of reader sees (``reader_of``): a mentor those they lead, a scholar those they are in.
+    ``person`` is the person's id or a ``Slot`` of it."""
+    if reader == "staff":
         return Team.objects.all()
-    mentor, scholar = mentor_of(user), scholar_of(user)
-    return Team.objects.filter(
-        Q(mentor=mentor) if mentor else Q(members=scholar) if scholar else Q(pk__in=[])
-    )
+    if reader == "mentor":
+        return Team.objects.filter(mentor=person)
+    if reader == "scholar":
+        return Team.objects.filter(members=person)
+    return Team.objects.none()
 
 
 def check_ins_for(user) -> QuerySet[CheckIn]:
