@@ -17,7 +17,7 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import NotSupportedError, connections, router, transaction
 from django.db.backends.utils import CursorWrapper
-from django.db.models import Expression, Field, Model, QuerySet
+from django.db.models import Aggregate, Expression, Field, Model, QuerySet, Value
 from django.db.models.query import ModelIterable, get_related_populators
 from django.db.models.sql import UpdateQuery
 
@@ -151,6 +151,19 @@ class PreparedRead(_Prepared):
         if self._builder is None:  # a filter that matches nothing
             return []
         return [self._builder.build(row) for row in self.run(**values)]
+
+
+def aggregated(rows: QuerySet, **aggregates: Aggregate) -> QuerySet:
+    """``rows.aggregate(**aggregates)`` as a query a statement can be prepared of (``aggregate`` runs at once): its
+    one row, the values in the order given. Grouped by a constant, which Django leaves out of GROUP BY, so the rows
+    are aggregated whole and there is a row even when there are none."""
+    return (
+        rows.order_by()
+        .annotate(_whole=Value(1))
+        .values("_whole")
+        .annotate(**aggregates)
+        .values_list(*aggregates)
+    )
 
 
 class _InstanceBuilder:

@@ -9,7 +9,9 @@ Three cache entries serve a feed, so a request for an unchanged one costs no que
   its gzip), shared by every subscriber who sees the same people, and kept in each process once read.
 
 When the generation has moved on, the version is computed again with one aggregate query (and the audience with
-two), and the template is rendered only if that version is new.
+two), and the template is rendered only if that version is new. Any write moves the generation on, so in a cohort in
+use that is what most polls cost: those statements are compiled once per kind of feed and of reader (a handful),
+and run with the token's ids (``cohort.prepared``).
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, Max, OuterRef, Subquery, Sum
+from django.db.models import BigIntegerField, Count, Max, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from cohort.generation import ReadAhead, current_entry
 from cohort.models import Break, Cohort, Phase, ProgramEvent
+from cohort.prepared import PreparedRead, Slot, aggregated
 from mentors.models import Mentor
 from scheduling import ics
 from scheduling.calendar_events import (
@@ -36,7 +39,7 @@ from scheduling.calendar_events import (
     person_key,
     series_event,
 )
-from scheduling.feeds.scopes import FeedScope, feed_scope
+from scheduling.feeds.scopes import TOKEN_IDS, FeedScope, feed_scope
 from scheduling.models import FeedToken, Meeting, MeetingSeries
 from scholars.models import Scholar
 
@@ -81,8 +84,11 @@ def feed_stamp(token: FeedToken, *, generation: str) -> FeedStamp:
     after that read moves the generation on, so a stamp made from rows read before it is never taken for current.
     """
     scope = feed_scope(token)
-    template_key, last_modified = _feed_version(scope)
-    visible = _visible_people(scope)
+    reader, person = scope.reader()
+    reads = _version_reads(scope, reader)
+    values = {**scope.ids(), "person": person}
+    template_key, last_modified = _feed_version(scope, reads, values)
+    visible = _visible_people(reads, values)
     etag = hashlib.sha256(f"{template_key}|{','.join(sorted(visible))}".encode()).hexdigest()[:32]
     body_key = f"feed-body:{FEED_CACHE_VERSION}:{etag}"
     stored = cache.get_many([body_key, f"{body_key}:gzip"])
@@ -138,54 +144,90 @@ _recent_bodies: OrderedDict[str, bytes] = OrderedDict()
 _recent_bodies_lock = threading.Lock()
 
 
-def _feed_version(scope: FeedScope) -> tuple[str, dt.datetime]:
-    """What the feed's content is a function of, as a digest, and its last change, from one aggregate query over
-    everything it shows (two with a programme). Nothing of the subscriber's is in it but their own settings, so
-    every subscriber of a shared feed has the same version."""
-    # Attendees and organisers are in the feed too (names, ATTENDEE lines): their changes are changes of it.
-    meetings = Meeting.objects.filter(series__in=scope.series().values("pk")).aggregate(
-        series_changed=Max("series__updated_at"),
-        meetings_changed=Max("updated_at"),
-        organisers_changed=Max("series__mentor__updated_at"),
-        attendees_changed=Max("series__scholars__updated_at"),
-        meetings=Count("pk", distinct=True),
-        attendees=Count("series__scholars", distinct=True),
-        attendances=Count("series__scholars"),
-        # Who, not only how many: one person swapped for another changes these even if no timestamp moved.
-        attendee_ids=Sum("series__scholars", distinct=True),
-        organiser_ids=Sum("series__mentor", distinct=True),
-    )
-    stamps = [
-        meetings["series_changed"],
-        meetings["meetings_changed"],
-        meetings["organisers_changed"],
-        meetings["attendees_changed"],
-    ]
-    # The owner's name is the calendar's; a personal feed's owner's zone and reminder offsets shape it too
-    # (X-WR-TIMEZONE, VALARMs). An empty feed has this last change at least.
-    stamps.append(scope.owner().updated_at)
-    counts = [
-        meetings[key] for key in ("meetings", "attendees", "attendances", "attendee_ids", "organiser_ids")
-    ]
-    programme = scope.calendar()
-    if programme is not None:
-        calendar = (
-            Cohort.objects.filter(pk=programme.cohort_id)
-            .annotate(
+# What a feed's content is a function of, besides its owner's settings: the meetings' and their people's last
+# changes, and how many of each. Who, not only how many: one person swapped for another changes the sums of ids even
+# if no timestamp moved. Attendees and organisers are in the feed too (names, ATTENDEE lines).
+MEETINGS_VERSION = {
+    "series_changed": Max("series__updated_at"),
+    "meetings_changed": Max("updated_at"),
+    "organisers_changed": Max("series__mentor__updated_at"),
+    "attendees_changed": Max("series__scholars__updated_at"),
+    "meetings": Count("pk", distinct=True),
+    "attendees": Count("series__scholars", distinct=True),
+    "attendances": Count("series__scholars"),
+    "attendee_ids": Sum("series__scholars", distinct=True),
+    "organiser_ids": Sum("series__mentor", distinct=True),
+}
+PROGRAMME_VERSION = ("updated_at", "phases_changed", "breaks_changed", "events_changed", "spans")
+
+
+@dataclass(frozen=True)
+class VersionReads:
+    """The statements a feed's version and audience are read with, for one kind of feed and of reader: their slots
+    are the token's ids (``TOKEN_IDS``) and the reader's ``person``."""
+
+    meetings: PreparedRead  # MEETINGS_VERSION over the feed's meetings
+    programme: PreparedRead | None  # PROGRAMME_VERSION of the cohort whose programme the feed carries, if any
+    scholars: PreparedRead  # the ids of the feed's scholars the reader may see
+    mentors: PreparedRead  # and of its mentors
+
+    @classmethod
+    def compile(cls, scope: FeedScope, reader: str) -> VersionReads:
+        ids = {name: Slot(name, BigIntegerField()) for name in TOKEN_IDS}
+        series = type(scope).series_of(ids).values("pk")
+        audience = type(scope).audience_of(reader, Slot("person", BigIntegerField()), ids)
+        programme = None
+        if scope.calendar() is not None:
+            programme = Cohort.objects.filter(pk=ids["cohort"]).annotate(
                 phases_changed=_latest_change(Phase),
                 breaks_changed=_latest_change(Break),
                 events_changed=_latest_change(ProgramEvent),
                 spans=_span_count(Phase) + _span_count(Break) + _span_count(ProgramEvent),
             )
-            .values("updated_at", "phases_changed", "breaks_changed", "events_changed", "spans")
-            .get()
+        return cls(
+            meetings=PreparedRead(
+                aggregated(Meeting.objects.filter(series__in=series), **MEETINGS_VERSION), *MEETINGS_VERSION
+            ),
+            programme=None if programme is None else PreparedRead(programme, *PROGRAMME_VERSION),
+            # Unordered: they make a set.
+            scholars=PreparedRead(
+                audience.scholars.filter(meeting_series__in=series).order_by().distinct(), "pk"
+            ),
+            mentors=PreparedRead(
+                audience.mentors.filter(meeting_series__in=series).order_by().distinct(), "pk"
+            ),
         )
-        stamps += [
-            calendar["updated_at"],
-            calendar["phases_changed"],
-            calendar["breaks_changed"],
-            calendar["events_changed"],
-        ]
+
+
+# By kind of feed and of reader: a few dozen at most, kept for the process's life.
+_compiled_version_reads: dict[tuple[type[FeedScope], str], VersionReads] = {}
+
+
+def _version_reads(scope: FeedScope, reader: str) -> VersionReads:
+    key = (type(scope), reader)
+    reads = _compiled_version_reads.get(key)
+    if reads is None:
+        reads = _compiled_version_reads[key] = VersionReads.compile(scope, reader)
+    return reads
+
+
+def _feed_version(scope: FeedScope, reads: VersionReads, values: dict) -> tuple[str, dt.datetime]:
+    """What the feed's content is a function of, as a digest, and its last change, from one aggregate query over
+    everything it shows (two with a programme). Nothing of the subscriber's is in it but their own settings, so
+    every subscriber of a shared feed has the same version."""
+    rows = reads.meetings.run(**values)
+    # A kind of feed that shows no series has no statement to run (``PreparedRead``): the aggregates of no rows.
+    row = rows[0] if rows else [aggregate.empty_result_set_value for aggregate in MEETINGS_VERSION.values()]
+    meetings = dict(zip(MEETINGS_VERSION, row, strict=True))
+    stamps = [meetings[key] for key in MEETINGS_VERSION if key.endswith("_changed")]
+    # The owner's name is the calendar's; a personal feed's owner's zone and reminder offsets shape it too
+    # (X-WR-TIMEZONE, VALARMs). An empty feed has this last change at least.
+    stamps.append(scope.owner().updated_at)
+    counts = [meetings[key] for key in MEETINGS_VERSION if not key.endswith("_changed")]
+    programme = scope.calendar()
+    if reads.programme is not None:
+        calendar = dict(zip(PROGRAMME_VERSION, reads.programme.run(**values)[0], strict=True))
+        stamps += [calendar[key] for key in PROGRAMME_VERSION if key != "spans"]
         counts.append(calendar["spans"])
     last_modified = max(stamp for stamp in stamps if stamp is not None)
     content = [
@@ -201,14 +243,13 @@ def _feed_version(scope: FeedScope) -> tuple[str, dt.datetime]:
     return hashlib.sha256(repr(content).encode()).hexdigest(), last_modified
 
 
-def _visible_people(scope: FeedScope) -> frozenset[str]:
+def _visible_people(reads: VersionReads, values: dict) -> frozenset[str]:
     """The people of the feed's series its subscriber may see, as the keys its template names them by."""
-    audience = scope.audience()
-    series = scope.series().values("pk")
-    scholars = audience.scholars.filter(meeting_series__in=series).values_list("pk", flat=True).distinct()
-    mentors = audience.mentors.filter(meeting_series__in=series).values_list("pk", flat=True).distinct()
     return frozenset(
-        [*(person_key(Scholar, pk) for pk in scholars), *(person_key(Mentor, pk) for pk in mentors)]
+        [
+            *(person_key(Scholar, pk) for (pk,) in reads.scholars.run(**values)),
+            *(person_key(Mentor, pk) for (pk,) in reads.mentors.run(**values)),
+        ]
     )
 
 

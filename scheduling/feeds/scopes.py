@@ -4,10 +4,15 @@ and with which alarms. ``scheduling.feeds.builder`` renders any of them the same
 
 A feed names only the people its subscriber may see through the API (the apps' selectors): attendees and
 organisers outside that are left out.
+
+What a feed shows and whom it names are written in terms of the token's columns (``ids``) and the kind of reader its
+subscriber is, so ``scheduling.feeds.builder`` can compile their statements once per kind of feed and reader, with a
+``Slot`` for each id (``cohort.prepared``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -15,13 +20,18 @@ from django.db.models import Model, Q, QuerySet
 
 from cohort.cadence import MeetingKind
 from cohort.models import Cohort, Person, Stream
+from cohort.selectors import reader_of
 from mentors.models import Mentor
-from mentors.selectors import mentors_for
+from mentors.selectors import mentors_read_by
 from scheduling.models import FeedToken, MeetingSeries
 from scholars.models import Scholar, Team
-from scholars.selectors import scholars_for, teams_for
+from scholars.selectors import scholars_read_by, teams_read_by
 
 Scope = FeedToken.Scope
+# The token's columns that say whose feed it is, by name (each is ``<name>_id`` on the token).
+TOKEN_IDS = ("scholar", "mentor", "team", "stream", "cohort")
+# The kind of reader of a feed whose subscriber has no login (a personal feed's owner without one).
+NO_LOGIN = "no login"
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,10 @@ class FeedScope:
     def owner_id(self) -> int:
         return getattr(self.token, f"{self.owner_field}_id")
 
+    def ids(self) -> dict[str, int | None]:
+        """The token's columns ``series_of`` and ``audience_of`` read, by name."""
+        return {name: getattr(self.token, f"{name}_id") for name in TOKEN_IDS}
+
     def label(self) -> str:
         """Whose feed this is, as staff read it in the list of links."""
         return str(self.owner())
@@ -71,27 +85,41 @@ class FeedScope:
         """Who reads the feed: the user whose view of people the feed follows (None without a login)."""
         raise NotImplementedError
 
+    def reader(self) -> tuple[str, int | None]:
+        """The kind of reader the subscriber is, and as whom (``reader_of``; ``NO_LOGIN`` without a login)."""
+        user = self.subscriber()
+        return (NO_LOGIN, None) if user is None else reader_of(user)
+
     def series(self) -> QuerySet[MeetingSeries]:
         """The series the feed shows, as a queryset (no rows fetched)."""
+        return self.series_of(self.ids())
+
+    @classmethod
+    def series_of(cls, ids: Mapping[str, object]) -> QuerySet[MeetingSeries]:
+        """``series`` for a token's ``ids``, each the id or a ``Slot`` of it."""
         raise NotImplementedError
 
     def audience(self) -> FeedAudience:
         """Whom the subscriber sees through the API, and everyone in the teams they see."""
-        user = self.subscriber()
-        if user is None:
+        return self.audience_of(*self.reader(), self.ids())
+
+    @staticmethod
+    def audience_of(reader: str, person: object, ids: Mapping[str, object]) -> FeedAudience:
+        """``audience`` for a kind of reader and a token's ``ids``; ``person`` and each id may be a ``Slot``."""
+        if reader == NO_LOGIN:
             # Without a login nobody is visible through the API; a personal feed still names its owner.
             return FeedAudience(
-                scholars=Scholar.objects.filter(pk=self.token.scholar_id),
-                mentors=Mentor.objects.filter(pk=self.token.mentor_id),
+                scholars=Scholar.objects.filter(pk=ids["scholar"]),
+                mentors=Mentor.objects.filter(pk=ids["mentor"]),
             )
-        teams = teams_for(user)
+        teams = teams_read_by(reader, person)
         return FeedAudience(
             scholars=Scholar.objects.filter(
-                Q(pk__in=scholars_for(user).values("pk"))
+                Q(pk__in=scholars_read_by(reader, person).values("pk"))
                 | Q(pk__in=Scholar.objects.filter(teams__in=teams.values("pk")).values("pk"))
             ),
             mentors=Mentor.objects.filter(
-                Q(pk__in=mentors_for(user).values("pk")) | Q(pk__in=teams.values("mentor"))
+                Q(pk__in=mentors_read_by(reader, person).values("pk")) | Q(pk__in=teams.values("mentor"))
             ),
         )
 
@@ -123,8 +151,9 @@ class PersonalFeed(FeedScope):
     def settings_owner(self) -> Person:
         return self.owner()
 
-    def series(self) -> QuerySet[MeetingSeries]:
-        return MeetingSeries.objects.filter(**{self.series_field: self.owner_id()})
+    @classmethod
+    def series_of(cls, ids: Mapping[str, object]) -> QuerySet[MeetingSeries]:
+        return MeetingSeries.objects.filter(**{cls.series_field: ids[cls.owner_field]})
 
     def time_zone(self) -> str:
         return self.settings_owner().time_zone
@@ -176,8 +205,9 @@ class TeamFeed(SharedFeed):
     owner_field = "team"
     related = (*SharedFeed.related, "team__mentor")
 
-    def series(self) -> QuerySet[MeetingSeries]:
-        return MeetingSeries.objects.filter(team=self.token.team_id)
+    @classmethod
+    def series_of(cls, ids: Mapping[str, object]) -> QuerySet[MeetingSeries]:
+        return MeetingSeries.objects.filter(team=ids["team"])
 
     def time_zone(self) -> str:
         team = self.token.team
@@ -193,11 +223,12 @@ class StreamFeed(SharedFeed):
     related = (*SharedFeed.related, "stream")
     per_cohort = True
 
-    def series(self) -> QuerySet[MeetingSeries]:
+    @classmethod
+    def series_of(cls, ids: Mapping[str, object]) -> QuerySet[MeetingSeries]:
         return MeetingSeries.objects.filter(
-            cohort=self.token.cohort_id,
+            cohort=ids["cohort"],
             kind__in=[MeetingKind.GROUP, MeetingKind.STANDUP],
-            mentor__streams=self.token.stream_id,
+            mentor__streams=ids["stream"],
         ).distinct()
 
     def calendar(self) -> CohortCalendar:
@@ -214,7 +245,8 @@ class CohortFeed(SharedFeed):
     owner_model = Cohort
     owner_field = "cohort"
 
-    def series(self) -> QuerySet[MeetingSeries]:
+    @classmethod
+    def series_of(cls, ids: Mapping[str, object]) -> QuerySet[MeetingSeries]:
         return MeetingSeries.objects.none()
 
     def calendar(self) -> CohortCalendar:

@@ -2,12 +2,12 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.db.models import BigIntegerField, CharField, DateField
+from django.db.models import BigIntegerField, CharField, Count, DateField, Max, Sum
 from django.db.models.sql.compiler import SQLCompiler, SQLUpdateCompiler
 from django.test.utils import CaptureQueriesContext
 
 from cohort.models import Cohort
-from cohort.prepared import PreparedRead, PreparedUpdate, Slot
+from cohort.prepared import PreparedRead, PreparedUpdate, Slot, aggregated
 from scholars.models import Scholar
 from tests.factories import CohortFactory, ScholarFactory, UserFactory
 
@@ -169,3 +169,24 @@ def test_a_prepared_read_of_nothing_reads_nothing_and_one_without_its_slots_is_r
         statement.run()
     with django_assert_num_queries(0):
         assert PreparedRead(Cohort.objects.filter(pk__in=[])).run() == []
+
+
+def test_an_aggregate_prepared_as_a_read_gives_one_row_of_what_aggregate_gives():
+    cohort, empty = CohortFactory.create_batch(2)
+    ScholarFactory.create_batch(3, cohort=cohort)
+    totals = {
+        "scholars": Count("pk"),
+        "streams": Count("stream", distinct=True),
+        "latest": Max("updated_at"),
+        "ids": Sum("pk"),
+    }
+    # Ordered, as a list is: an aggregate of the rows must not be.
+    scholars_of = Scholar.objects.filter(cohort=Slot("cohort", BigIntegerField())).order_by("name")
+    statement = PreparedRead(aggregated(scholars_of, **totals), *totals)
+
+    for cohort_id in (cohort.pk, empty.pk):
+        (row,) = statement.run(cohort=cohort_id)
+        assert dict(zip(totals, row, strict=True)) == Scholar.objects.filter(cohort=cohort_id).aggregate(
+            **totals
+        )
+    assert statement.run(cohort=empty.pk) == [(0, 0, None, None)]

@@ -3,10 +3,12 @@
 import datetime as dt
 import gzip
 import logging
+from unittest import mock
 
 import icalendar
 import pytest
 import recurring_ical_events
+from django.db.models.sql.compiler import SQLCompiler
 from django.test import Client
 
 from cohort.generation import entry_keys
@@ -190,6 +192,32 @@ def test_after_a_write_elsewhere_a_feed_checks_its_version_once_without_renderin
 
     assert second.status_code == third.status_code == 304
     assert second["ETag"] == third["ETag"] == first["ETag"]
+
+
+def test_after_a_write_feeds_of_a_kind_checked_before_check_their_versions_compiling_nothing(
+    client, london_cohort, django_assert_num_queries
+):
+    mentor = MentorFactory()
+    urls = []
+    for weekday in (0, 1):
+        scholar = ScholarFactory(cohort=london_cohort, user=UserFactory())
+        weekly_series_with_meetings(cohort=london_cohort, mentor=mentor, scholars=[scholar], weekday=weekday)
+        urls.append(f"/feeds/{token_of(feed_token_rotate(owner=scholar))}.ics")
+    etags = [client.get(url)["ETag"] for url in urls]
+    weekly_series_with_meetings(
+        cohort=london_cohort, mentor=MentorFactory(), scholars=[ScholarFactory(cohort=london_cohort)]
+    )
+
+    with (
+        mock.patch.object(SQLCompiler, "as_sql", autospec=True, side_effect=SQLCompiler.as_sql) as compiled,
+        django_assert_num_queries(10),
+    ):
+        answers = [client.get(url, HTTP_IF_NONE_MATCH=etag) for url, etag in zip(urls, etags, strict=True)]
+
+    assert [answer.status_code for answer in answers] == [304, 304]
+    assert [answer["ETag"] for answer in answers] == etags
+    assert len(set(etags)) == 2
+    assert compiled.call_count == 0
 
 
 def test_changing_a_meeting_changes_the_etag_and_the_feed(client, london_cohort):
@@ -408,6 +436,35 @@ def test_a_scholars_stream_feed_names_only_themselves_their_mentors_and_their_te
     assert descriptions(body) == {
         world["mixed"].uid: "group with My Mentor and Me, Teammate",
         world["others"].uid: "group",
+    }
+
+
+@pytest.mark.parametrize("first", ["me", "stranger"])
+def test_subscribers_of_one_kind_each_see_their_own_people_through_the_statements_read_once(
+    client, london_cohort, stream_of_two_mentors, first
+):
+    world = stream_of_two_mentors
+    stranger = world["others"].scholars.get()
+    stranger.user = UserFactory()
+    stranger.save()
+    subscribers = {"me": world["me"], "stranger": stranger}
+    links = {
+        name: feed_token_rotate(owner=world["stream"], cohort=london_cohort, by=person.user)
+        for name, person in subscribers.items()
+    }
+
+    bodies = {
+        name: client.get(f"/feeds/{token_of(links[name])}.ics").content
+        for name in sorted(subscribers, key=lambda name: name != first)
+    }
+
+    assert people_named(bodies["me"]) == {
+        world["mixed"].uid: ("My Mentor", ["Me", "Teammate"]),
+        world["others"].uid: (None, []),
+    }
+    assert people_named(bodies["stranger"]) == {
+        world["mixed"].uid: (None, ["Sample Scholar 01"]),
+        world["others"].uid: ("Other Mentor", ["Sample Scholar 01"]),
     }
 
 
