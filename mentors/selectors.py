@@ -18,6 +18,8 @@ def mentors_read_by(reader: str, person: object) -> QuerySet[Mentor]:
     their own mentors. ``person`` is the person's id or a ``Slot`` of it."""
     if reader == "staff":
         return Mentor.objects.all()
+    if person is None:  # a mentor or a scholar reads as someone, never as nobody in particular
+        return Mentor.objects.none()
     if reader == "mentor":
         their_streams = Stream.objects.filter(mentors=person).values("pk")
         return Mentor.objects.filter(Q(streams__in=their_streams) | Q(pk=person)).distinct()

@@ -108,7 +108,7 @@ def _live_token_statement() -> PreparedRead:
 def _live_token_with_rows_statement(scope: str) -> PreparedRead:
     """A live token of a kind, by id, with the rows its feed reads: the owner (its zone and reminder setting are
     part of the feed's version, its name the feed's), the subscriber's login with both its profiles, which decide
-    whom the feed may name (FeedScope.audience), and a scholar subscriber's stream and cohort, which decide whether
+    whom the feed may name (FeedScope.reader), and a scholar subscriber's stream and cohort, which decide whether
     they may still read it. Only its own kind's: all of them at once joined sixteen tables, which PostgreSQL took
     longer to plan than the two lookups take to run."""
     live = FeedToken.objects.filter(pk=Slot("pk", BigIntegerField()), revoked_at__isnull=True).order_by()

@@ -64,7 +64,7 @@ def _in_series_read_by(rows: QuerySet, reader: str, person: object, *, series: s
     appear once either way, and the API's lists build and plan the join faster."""
     if reader == "staff":
         return rows
-    if reader in _SERIES_PERSON:
+    if reader in _SERIES_PERSON and person is not None:
         return rows.filter(**{f"{series}{_SERIES_PERSON[reader]}": person})
     return rows.none()
 

@@ -17,6 +17,8 @@ def scholars_read_by(reader: str, person: object) -> QuerySet[Scholar]:
     the person's id or a ``Slot`` of it."""
     if reader == "staff":
         return Scholar.objects.all()
+    if person is None:  # a mentor or a scholar reads as someone, never as nobody in particular
+        return Scholar.objects.none()
     if reader == "mentor":
         return Scholar.objects.filter(mentorships__mentor=person).distinct()
     if reader == "scholar":
@@ -42,6 +44,8 @@ def teams_read_by(reader: str, person: object) -> QuerySet[Team]:
     ``person`` is the person's id or a ``Slot`` of it."""
     if reader == "staff":
         return Team.objects.all()
+    if person is None:  # a mentor or a scholar reads as someone, never as nobody in particular
+        return Team.objects.none()
     if reader == "mentor":
         return Team.objects.filter(mentor=person)
     if reader == "scholar":

@@ -17,10 +17,12 @@ and run with the token's ids (``cohort.prepared``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gzip
 import hashlib
 import threading
 from collections import OrderedDict, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -85,7 +87,7 @@ def feed_stamp(token: FeedToken, *, generation: str) -> FeedStamp:
     """
     scope = feed_scope(token)
     reader, person = scope.reader()
-    reads = _version_reads(scope, reader)
+    reads = version_reads(type(scope), reader)
     values = {**scope.ids(), "person": person}
     template_key, last_modified = _feed_version(scope, reads, values)
     visible = _visible_people(reads, values)
@@ -147,18 +149,21 @@ _recent_bodies_lock = threading.Lock()
 # What a feed's content is a function of, besides its owner's settings: the meetings' and their people's last
 # changes, and how many of each. Who, not only how many: one person swapped for another changes the sums of ids even
 # if no timestamp moved. Attendees and organisers are in the feed too (names, ATTENDEE lines).
-MEETINGS_VERSION = {
+MEETINGS_CHANGED = {
     "series_changed": Max("series__updated_at"),
     "meetings_changed": Max("updated_at"),
     "organisers_changed": Max("series__mentor__updated_at"),
     "attendees_changed": Max("series__scholars__updated_at"),
+}
+MEETINGS_COUNTED = {
     "meetings": Count("pk", distinct=True),
     "attendees": Count("series__scholars", distinct=True),
     "attendances": Count("series__scholars"),
     "attendee_ids": Sum("series__scholars", distinct=True),
     "organiser_ids": Sum("series__mentor", distinct=True),
 }
-PROGRAMME_VERSION = ("updated_at", "phases_changed", "breaks_changed", "events_changed", "spans")
+MEETINGS_VERSION = {**MEETINGS_CHANGED, **MEETINGS_COUNTED}
+PROGRAMME_CHANGED = ("updated_at", "phases_changed", "breaks_changed", "events_changed")
 
 
 @dataclass(frozen=True)
@@ -167,17 +172,18 @@ class VersionReads:
     are the token's ids (``TOKEN_IDS``) and the reader's ``person``."""
 
     meetings: PreparedRead  # MEETINGS_VERSION over the feed's meetings
-    programme: PreparedRead | None  # PROGRAMME_VERSION of the cohort whose programme the feed carries, if any
+    # PROGRAMME_CHANGED and "spans" of the cohort whose programme the feed carries, if any
+    programme: PreparedRead | None
     scholars: PreparedRead  # the ids of the feed's scholars the reader may see
     mentors: PreparedRead  # and of its mentors
 
     @classmethod
-    def compile(cls, scope: FeedScope, reader: str) -> VersionReads:
+    def compile(cls, kind: type[FeedScope], reader: str) -> VersionReads:
         ids = {name: Slot(name, BigIntegerField()) for name in TOKEN_IDS}
-        series = type(scope).series_of(ids).values("pk")
-        audience = type(scope).audience_of(reader, Slot("person", BigIntegerField()), ids)
+        series = kind.series_of(ids).values("pk")
+        audience = kind.audience_of(reader, Slot("person", BigIntegerField()), ids)
         programme = None
-        if scope.calendar() is not None:
+        if kind.carries_programme:
             programme = Cohort.objects.filter(pk=ids["cohort"]).annotate(
                 phases_changed=_latest_change(Phase),
                 breaks_changed=_latest_change(Break),
@@ -188,7 +194,7 @@ class VersionReads:
             meetings=PreparedRead(
                 aggregated(Meeting.objects.filter(series__in=series), **MEETINGS_VERSION), *MEETINGS_VERSION
             ),
-            programme=None if programme is None else PreparedRead(programme, *PROGRAMME_VERSION),
+            programme=None if programme is None else PreparedRead(programme, *PROGRAMME_CHANGED, "spans"),
             # Unordered: they make a set.
             scholars=PreparedRead(
                 audience.scholars.filter(meeting_series__in=series).order_by().distinct(), "pk"
@@ -200,35 +206,33 @@ class VersionReads:
 
 
 # By kind of feed and of reader: a few dozen at most, kept for the process's life.
-_compiled_version_reads: dict[tuple[type[FeedScope], str], VersionReads] = {}
+version_reads = functools.cache(VersionReads.compile)
 
 
-def _version_reads(scope: FeedScope, reader: str) -> VersionReads:
-    key = (type(scope), reader)
-    reads = _compiled_version_reads.get(key)
-    if reads is None:
-        reads = _compiled_version_reads[key] = VersionReads.compile(scope, reader)
-    return reads
-
-
-def _feed_version(scope: FeedScope, reads: VersionReads, values: dict) -> tuple[str, dt.datetime]:
+def _feed_version(
+    scope: FeedScope, reads: VersionReads, values: Mapping[str, int | None]
+) -> tuple[str, dt.datetime]:
     """What the feed's content is a function of, as a digest, and its last change, from one aggregate query over
     everything it shows (two with a programme). Nothing of the subscriber's is in it but their own settings, so
     every subscriber of a shared feed has the same version."""
     rows = reads.meetings.run(**values)
-    # A kind of feed that shows no series has no statement to run (``PreparedRead``): the aggregates of no rows.
-    row = rows[0] if rows else [aggregate.empty_result_set_value for aggregate in MEETINGS_VERSION.values()]
-    meetings = dict(zip(MEETINGS_VERSION, row, strict=True))
-    stamps = [meetings[key] for key in MEETINGS_VERSION if key.endswith("_changed")]
+    # A kind of feed that shows no series has no statement to run (``PreparedRead``): what ``aggregate`` gives of
+    # no rows (none of them has a default).
+    row = (
+        rows[0]
+        if rows
+        else tuple(aggregate.empty_result_set_value for aggregate in MEETINGS_VERSION.values())
+    )
+    stamps = list(row[: len(MEETINGS_CHANGED)])
+    counts = list(row[len(MEETINGS_CHANGED) :])
     # The owner's name is the calendar's; a personal feed's owner's zone and reminder offsets shape it too
     # (X-WR-TIMEZONE, VALARMs). An empty feed has this last change at least.
     stamps.append(scope.owner().updated_at)
-    counts = [meetings[key] for key in MEETINGS_VERSION if not key.endswith("_changed")]
     programme = scope.calendar()
     if reads.programme is not None:
-        calendar = dict(zip(PROGRAMME_VERSION, reads.programme.run(**values)[0], strict=True))
-        stamps += [calendar[key] for key in PROGRAMME_VERSION if key != "spans"]
-        counts.append(calendar["spans"])
+        *changed, spans = reads.programme.run(**values)[0]
+        stamps += changed
+        counts.append(spans)
     last_modified = max(stamp for stamp in stamps if stamp is not None)
     content = [
         scope.scope,
@@ -243,7 +247,7 @@ def _feed_version(scope: FeedScope, reads: VersionReads, values: dict) -> tuple[
     return hashlib.sha256(repr(content).encode()).hexdigest(), last_modified
 
 
-def _visible_people(reads: VersionReads, values: dict) -> frozenset[str]:
+def _visible_people(reads: VersionReads, values: Mapping[str, int | None]) -> frozenset[str]:
     """The people of the feed's series its subscriber may see, as the keys its template names them by."""
     return frozenset(
         [

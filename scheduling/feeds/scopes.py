@@ -63,6 +63,8 @@ class FeedScope:
     per_cohort: ClassVar[bool] = False
     # The rows the feed reads besides the token (its owner, its subscriber and their profiles), fetched with it.
     related: ClassVar[tuple[str, ...]]
+    # Whether ``calendar`` names a cohort: every feed of the kind carries a programme, or none does.
+    carries_programme: ClassVar[bool] = False
 
     def __init__(self, token: FeedToken) -> None:
         self.token = token
@@ -99,13 +101,10 @@ class FeedScope:
         """``series`` for a token's ``ids``, each the id or a ``Slot`` of it."""
         raise NotImplementedError
 
-    def audience(self) -> FeedAudience:
-        """Whom the subscriber sees through the API, and everyone in the teams they see."""
-        return self.audience_of(*self.reader(), self.ids())
-
     @staticmethod
     def audience_of(reader: str, person: object, ids: Mapping[str, object]) -> FeedAudience:
-        """``audience`` for a kind of reader and a token's ``ids``; ``person`` and each id may be a ``Slot``."""
+        """Whom a kind of reader (``reader``) sees through the API in a feed of a token's ``ids``, and everyone in
+        the teams they see; ``person`` and each id may be a ``Slot``."""
         if reader == NO_LOGIN:
             # Without a login nobody is visible through the API; a personal feed still names its owner.
             return FeedAudience(
@@ -222,6 +221,7 @@ class StreamFeed(SharedFeed):
     owner_field = "stream"
     related = (*SharedFeed.related, "stream")
     per_cohort = True
+    carries_programme = True
 
     @classmethod
     def series_of(cls, ids: Mapping[str, object]) -> QuerySet[MeetingSeries]:
@@ -244,6 +244,7 @@ class CohortFeed(SharedFeed):
     scope = Scope.COHORT
     owner_model = Cohort
     owner_field = "cohort"
+    carries_programme = True
 
     @classmethod
     def series_of(cls, ids: Mapping[str, object]) -> QuerySet[MeetingSeries]:

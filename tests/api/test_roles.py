@@ -10,15 +10,20 @@ from django.utils import timezone
 
 from cohort.dates import monday_of
 from cohort.models import Stream
+from mentors.selectors import mentors_read_by
 from scheduling.models import Notification, PlanRun
 from scheduling.notifications.reminders import sync_meeting_notifications
+from scheduling.selectors import meetings_read_by
 from scholars.models import Mentorship
+from scholars.selectors import scholars_read_by, teams_read_by
 from tests.api.conftest import client_for
 from tests.factories import (
     AvailabilityFactory,
     BlackoutFactory,
     CheckInFactory,
     CohortFactory,
+    MentorFactory,
+    ScholarFactory,
     TeamFactory,
 )
 
@@ -203,3 +208,16 @@ def test_a_mentor_edits_their_own_window_but_not_anothers(rows):
     assert client.patch(own, {"end_time": "12:00"}, format="json").status_code == 200
     rows["b"]["availability"].refresh_from_db()
     assert str(rows["b"]["availability"].end_time) == "17:00:00"
+
+
+@pytest.mark.parametrize("reader", ["mentor", "scholar"])
+@pytest.mark.parametrize("read_by", [scholars_read_by, teams_read_by, mentors_read_by, meetings_read_by])
+def test_a_mentor_or_a_scholar_read_as_nobody_in_particular_reads_nothing(rows, reader, read_by):
+    # A scholar with no mentor, a mentor with no scholar, a team with no members: what a filter on a missing
+    # person would match.
+    ScholarFactory(cohort=rows["cohort"])
+    MentorFactory()
+    TeamFactory(cohort=rows["cohort"])
+
+    assert read_by("staff", None).exists()
+    assert not read_by(reader, None).exists()

@@ -190,3 +190,18 @@ def test_an_aggregate_prepared_as_a_read_gives_one_row_of_what_aggregate_gives()
             **totals
         )
     assert statement.run(cohort=empty.pk) == [(0, 0, None, None)]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        Scholar.objects.all()[:2],
+        Scholar.objects.distinct(),
+        Scholar.objects.union(Scholar.objects.all()),
+        Scholar.objects.values("cohort").annotate(n=Count("pk")),
+    ],
+    ids=["sliced", "distinct", "combined", "grouped"],
+)
+def test_an_aggregate_of_rows_aggregate_reads_through_a_subquery_is_refused(rows):
+    with pytest.raises(TypeError, match="Cannot prepare an aggregate"):
+        aggregated(rows, scholars=Count("pk"))
