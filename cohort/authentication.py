@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
-from cohort.generation import ReadAhead, current_entry, current_generation, entry_keys
+from cohort.generation import ReadAhead, current_entry_or_generation, entry_keys
 
 # Any write that could change a login moves the generation on and ends its entry sooner.
 LOGIN_CACHE_SECONDS = 3600
@@ -84,9 +84,9 @@ class TokenAuthentication(authentication.TokenAuthentication):
 
     def authenticate_credentials(self, key: str):
         cache_key = login_cache_key(key)
-        login = current_entry(cache_key, self.read_ahead)
+        # The generation is read before the rows, so a write after them ends the entry made from them.
+        login, generation = current_entry_or_generation(cache_key, self.read_ahead)
         if login is None:
-            generation = current_generation()  # before the rows, so a write after them ends the entry
             # From the login's side: read from the token's, the login would hold the token (and the cache its key).
             # And a scholar's stream and cohort, which /me/ names among the feeds they may subscribe to; without the
             # credentials the rows hold (read, if ever, from the database).

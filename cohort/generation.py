@@ -53,21 +53,23 @@ class ReadAhead:
 
 
 def entry_keys(key: str) -> list[str]:
-    """What ``current_entry`` reads for ``key``: the entry and the generation."""
+    """What ``current_entry_or_generation`` reads for ``key``: the entry and the generation."""
     return [key, GENERATION_KEY]
 
 
-def current_entry(key: str, read_ahead: ReadAhead | None = None) -> Entry | None:
-    """The entry under ``key`` if it was made under the current generation, else None: one cache round trip, or
-    none if ``read_ahead`` read its keys."""
+def current_entry_or_generation(key: str, read_ahead: ReadAhead | None = None) -> tuple[Entry | None, str]:
+    """The entry under ``key`` if it was made under the current generation (else None), and the generation now, to
+    make a new entry under: one cache round trip, or none if ``read_ahead`` read its keys. The generation is read
+    with the entry, so before anything a new entry is made from, as ``current_generation`` must be; it takes a
+    round trip more only when the cache held none."""
     if read_ahead is not None and read_ahead.keys.issuperset(entry_keys(key)):
         found = read_ahead.found
     else:
         found = cache.get_many(entry_keys(key))
-    entry = found.get(key)
-    if entry is None or entry.generation != found.get(GENERATION_KEY):
-        return None
-    return entry
+    entry, generation = found.get(key), found.get(GENERATION_KEY)
+    if generation is None:
+        return None, current_generation()
+    return (entry if entry is not None and entry.generation == generation else None), generation
 
 
 def rows_changed() -> None:

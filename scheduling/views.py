@@ -89,10 +89,13 @@ def feed_stamp_keys(request: HttpRequest) -> list[str]:
 def _feed_stamp(token: str, *, fresh: bool, read_ahead: ReadAhead | None = None) -> FeedStamp | None:
     """The feed's stamp: from the cache while nothing it shows has changed (no query), else from the database;
     None for a token that opens no feed."""
-    stamp = None if fresh else cached_feed_stamp(hash_token(token), read_ahead)
-    if stamp is not None:
-        return stamp
-    generation = current_generation()  # before the token and its subscriber's rights are read
+    # The generation is read before the token and its subscriber's rights are.
+    if fresh:
+        generation = current_generation()
+    else:
+        stamp, generation = cached_feed_stamp(hash_token(token), read_ahead)
+        if stamp is not None:
+            return stamp
     feed_token = feed_token_lookup(token)
     return None if feed_token is None else feed_stamp(feed_token, generation=generation)
 

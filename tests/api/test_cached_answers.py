@@ -15,7 +15,14 @@ from rest_framework.authtoken.models import Token, TokenProxy
 from rest_framework.test import APIClient
 
 from cohort.authentication import CachedLogin, login_cache_key
-from cohort.generation import ReadAhead, current_entry, current_generation, entry_keys
+from cohort.generation import (
+    GENERATION_KEY,
+    ReadAhead,
+    current_entry_or_generation,
+    current_generation,
+    entry_keys,
+    rows_changed,
+)
 from scheduling.models import Meeting
 from tests.api.conftest import FUTURE
 from tests.factories import token_client
@@ -60,8 +67,37 @@ def test_entries_read_ahead_answer_only_for_the_keys_read(world):
     of_another_token = ReadAhead(keys=frozenset(entry_keys(login_cache_key("another"))), found={})
     found_missing = ReadAhead(keys=frozenset(entry_keys(key)), found={})
 
-    assert current_entry(key, of_another_token) == login  # read from the cache, as without one
-    assert current_entry(key, found_missing) is None  # read ahead and not there: not asked again
+    # Read from the cache, as without one.
+    assert current_entry_or_generation(key, of_another_token) == (login, login.generation)
+    # Read ahead and not there: not asked again.
+    assert current_entry_or_generation(key, found_missing)[0] is None
+
+
+def test_an_entry_made_before_a_write_is_not_current_and_the_generation_comes_with_the_read(
+    world, cache_calls
+):
+    key = login_cache_key("a-token-key")
+    cache.set(
+        key,
+        CachedLogin(generation=current_generation(), user=world["a"]["scholar"].user, token_created=FUTURE),
+    )
+    rows_changed()
+    cache_calls.clear()
+
+    entry, generation = current_entry_or_generation(key)
+    round_trips = list(cache_calls)
+
+    assert (entry, generation) == (None, current_generation())
+    assert round_trips == ["get_many"]
+
+
+def test_a_generation_the_cache_let_go_starts_anew_when_an_entry_is_read(world):
+    cache.delete(GENERATION_KEY)
+
+    entry, generation = current_entry_or_generation(login_cache_key("a-token-key"))
+
+    assert entry is None
+    assert generation == current_generation()
 
 
 def test_an_etag_sent_back_gets_a_304_without_a_body(world, django_assert_num_queries):
