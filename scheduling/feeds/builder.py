@@ -9,9 +9,9 @@ Three cache entries serve a feed, so a request for an unchanged one costs no que
   its gzip), shared by every subscriber who sees the same people, and kept in each process once read.
 
 When the generation has moved on, the version is computed again with one aggregate query (and the audience with
-two), and the template is rendered only if that version is new. Any write moves the generation on, so in a cohort in
-use that is what most polls cost: those statements are compiled once per kind of feed and of reader (a handful),
-and run with the token's ids (``cohort.prepared``).
+one more), and the template is rendered only if that version is new. Any write moves the generation on, so in a
+cohort in use that is what most polls cost: those statements are compiled once per kind of feed and of reader (a
+handful), and run with the token's ids (``cohort.prepared``).
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import BigIntegerField, Count, Max, OuterRef, Subquery, Sum
+from django.db.models import BigIntegerField, Count, Max, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from cohort.generation import ReadAhead, current_entry
+from cohort.generation import ReadAhead, current_entry_or_generation
 from cohort.models import Break, Cohort, Phase, ProgramEvent
 from cohort.prepared import PreparedRead, Slot, aggregated
 from mentors.models import Mentor
@@ -72,10 +72,10 @@ def stamp_key(token_hash: str) -> str:
     return f"feed-stamp:{FEED_CACHE_VERSION}:{token_hash}"
 
 
-def cached_feed_stamp(token_hash: str, read_ahead: ReadAhead | None = None) -> FeedStamp | None:
-    """The token's stamp if nothing any feed shows has changed since it was made: one cache round trip, or none
-    where ``read_ahead`` read it."""
-    return current_entry(stamp_key(token_hash), read_ahead)
+def cached_feed_stamp(token_hash: str, read_ahead: ReadAhead | None = None) -> tuple[FeedStamp | None, str]:
+    """The token's stamp if nothing any feed shows has changed since it was made, and the generation to make a new
+    one under: one cache round trip, or none where ``read_ahead`` read it."""
+    return current_entry_or_generation(stamp_key(token_hash), read_ahead)
 
 
 def feed_stamp(token: FeedToken, *, generation: str) -> FeedStamp:
@@ -174,8 +174,7 @@ class VersionReads:
     meetings: PreparedRead  # MEETINGS_VERSION over the feed's meetings
     # PROGRAMME_CHANGED and "spans" of the cohort whose programme the feed carries, if any
     programme: PreparedRead | None
-    scholars: PreparedRead  # the ids of the feed's scholars the reader may see
-    mentors: PreparedRead  # and of its mentors
+    people: PreparedRead  # the feed's scholars and mentors the reader may see: each one's model and id
 
     @classmethod
     def compile(cls, kind: type[FeedScope], reader: str) -> VersionReads:
@@ -195,12 +194,11 @@ class VersionReads:
                 aggregated(Meeting.objects.filter(series__in=series), **MEETINGS_VERSION), *MEETINGS_VERSION
             ),
             programme=None if programme is None else PreparedRead(programme, *PROGRAMME_CHANGED, "spans"),
-            # Unordered: they make a set.
-            scholars=PreparedRead(
-                audience.scholars.filter(meeting_series__in=series).order_by().distinct(), "pk"
-            ),
-            mentors=PreparedRead(
-                audience.mentors.filter(meeting_series__in=series).order_by().distinct(), "pk"
+            # One statement, unordered (they make a set); the union drops the rows more than one series gives.
+            people=PreparedRead(
+                _people_in(audience.scholars, series).union(_people_in(audience.mentors, series)),
+                "model",
+                "pk",
             ),
         )
 
@@ -247,14 +245,18 @@ def _feed_version(
     return hashlib.sha256(repr(content).encode()).hexdigest(), last_modified
 
 
+def _people_in(people: QuerySet[Scholar] | QuerySet[Mentor], series: QuerySet) -> QuerySet:
+    """Those of ``people`` in any of ``series``, as their model's name and their id."""
+    named = people.filter(meeting_series__in=series).order_by()
+    return named.annotate(model=Value(people.model._meta.model_name)).values_list("model", "pk")
+
+
 def _visible_people(reads: VersionReads, values: Mapping[str, int | None]) -> frozenset[str]:
     """The people of the feed's series its subscriber may see, as the keys its template names them by."""
-    return frozenset(
-        [
-            *(person_key(Scholar, pk) for (pk,) in reads.scholars.run(**values)),
-            *(person_key(Mentor, pk) for (pk,) in reads.mentors.run(**values)),
-        ]
-    )
+    return frozenset(person_key(PERSON_MODELS[model], pk) for model, pk in reads.people.run(**values))
+
+
+PERSON_MODELS = {model._meta.model_name: model for model in (Scholar, Mentor)}
 
 
 def _latest_change(model: type[Phase | Break | ProgramEvent]) -> Subquery:
