@@ -60,8 +60,8 @@ def entry_keys(key: str) -> list[str]:
 def current_entry_or_generation(key: str, read_ahead: ReadAhead | None = None) -> tuple[Entry | None, str]:
     """The entry under ``key`` if it was made under the current generation (else None), and the generation now, to
     make a new entry under: one cache round trip, or none if ``read_ahead`` read its keys. The generation is read
-    with the entry, so before anything a new entry is made from, as ``current_generation`` must be; it takes a
-    round trip more only when the cache held none."""
+    with the entry, so before anything a new entry is made from, as ``current_generation`` must be; it takes two
+    round trips more only when the cache held none (``current_generation`` starts one)."""
     if read_ahead is not None and read_ahead.keys.issuperset(entry_keys(key)):
         found = read_ahead.found
     else:

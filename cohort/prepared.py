@@ -156,11 +156,15 @@ class PreparedRead(_Prepared):
 def aggregated(rows: QuerySet, **aggregates: Aggregate) -> QuerySet:
     """``rows.aggregate(**aggregates)`` as a query a statement can be prepared of (``aggregate`` runs at once): its
     one row, the values in the order given. Grouped by a constant, which Django leaves out of GROUP BY, so the rows
-    are aggregated whole and there is a row even when there are none. Rows that are sliced, distinct, combined or
-    grouped are refused: ``aggregate`` reads them through a subquery, which this does not."""
+    are aggregated whole and there is a row even when there are none. For plain filtered rows only: rows that are
+    sliced, distinct, combined, grouped or annotated with aggregates are refused, as ``aggregate`` reads them
+    through a subquery, which this does not."""
     query = rows.query
+    # Rows annotated with aggregates are grouped (group_by is True) too.
     if query.is_sliced or query.distinct or query.combinator or query.group_by is not None:
-        raise TypeError("Cannot prepare an aggregate of sliced, distinct, combined or grouped rows.")
+        raise TypeError(
+            "Cannot prepare an aggregate of sliced, distinct, combined, grouped or aggregated rows."
+        )
     return (
         rows.order_by()
         .annotate(_whole=Value(1))

@@ -74,7 +74,8 @@ def stamp_key(token_hash: str) -> str:
 
 def cached_feed_stamp(token_hash: str, read_ahead: ReadAhead | None = None) -> tuple[FeedStamp | None, str]:
     """The token's stamp if nothing any feed shows has changed since it was made, and the generation to make a new
-    one under: one cache round trip, or none where ``read_ahead`` read it."""
+    one under: one cache round trip, or none where ``read_ahead`` read it (two more where the cache held no
+    generation)."""
     return current_entry_or_generation(stamp_key(token_hash), read_ahead)
 
 

@@ -58,19 +58,26 @@ def test_an_unchanged_answer_costs_a_token_caller_three_cache_calls(world, cache
     assert again.content == first.content
 
 
-def test_entries_read_ahead_answer_only_for_the_keys_read(world):
+def test_entries_read_ahead_answer_only_for_the_keys_read(world, cache_calls):
     key = login_cache_key("a-token-key")
     login = CachedLogin(
         generation=current_generation(), user=world["a"]["scholar"].user, token_created=FUTURE
     )
     cache.set(key, login)
     of_another_token = ReadAhead(keys=frozenset(entry_keys(login_cache_key("another"))), found={})
-    found_missing = ReadAhead(keys=frozenset(entry_keys(key)), found={})
+    found_missing = ReadAhead(keys=frozenset(entry_keys(key)), found={GENERATION_KEY: login.generation})
+    found_no_generation = ReadAhead(keys=frozenset(entry_keys(key)), found={})
+    cache_calls.clear()
 
     # Read from the cache, as without one.
     assert current_entry_or_generation(key, of_another_token) == (login, login.generation)
+    assert cache_calls == ["get_many"]
     # Read ahead and not there: not asked again.
-    assert current_entry_or_generation(key, found_missing)[0] is None
+    assert current_entry_or_generation(key, found_missing) == (None, login.generation)
+    assert cache_calls == ["get_many"]
+    # Read ahead without the generation, which the cache has let go: a new one is started.
+    assert current_entry_or_generation(key, found_no_generation) == (None, current_generation())
+    assert cache_calls[1:3] == ["add", "get"]
 
 
 def test_an_entry_made_before_a_write_is_not_current_and_the_generation_comes_with_the_read(

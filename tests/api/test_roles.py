@@ -16,7 +16,7 @@ from scheduling.notifications.reminders import sync_meeting_notifications
 from scheduling.selectors import meetings_read_by
 from scholars.models import Mentorship
 from scholars.selectors import scholars_read_by, teams_read_by
-from tests.api.conftest import client_for
+from tests.api.conftest import client_for, make_series
 from tests.factories import (
     AvailabilityFactory,
     BlackoutFactory,
@@ -218,6 +218,7 @@ def test_a_mentor_or_a_scholar_read_as_nobody_in_particular_reads_nothing(rows, 
     ScholarFactory(cohort=rows["cohort"])
     MentorFactory()
     TeamFactory(cohort=rows["cohort"])
+    make_series(rows["a"]["mentor"], [], rows["cohort"])
 
     assert read_by("staff", None).exists()
     assert not read_by(reader, None).exists()

@@ -199,8 +199,9 @@ def test_an_aggregate_prepared_as_a_read_gives_one_row_of_what_aggregate_gives()
         Scholar.objects.distinct(),
         Scholar.objects.union(Scholar.objects.all()),
         Scholar.objects.values("cohort").annotate(n=Count("pk")),
+        Scholar.objects.annotate(teams_led=Count("teams")),
     ],
-    ids=["sliced", "distinct", "combined", "grouped"],
+    ids=["sliced", "distinct", "combined", "grouped", "aggregated"],
 )
 def test_an_aggregate_of_rows_aggregate_reads_through_a_subquery_is_refused(rows):
     with pytest.raises(TypeError, match="Cannot prepare an aggregate"):

@@ -12,6 +12,7 @@ from django.db import transaction
 from cohort.generation import current_generation
 from mentors.models import Mentor
 from mentors.stream_import import import_stream_documents
+from scheduling import views
 from scheduling.feed_tokens import feed_token_lookup, feed_token_revoke, feed_token_rotate
 from scheduling.feeds.builder import feed_stamp
 from scheduling.models import FeedToken
@@ -162,4 +163,22 @@ def test_a_stamp_made_from_rows_read_before_a_revocation_is_never_served(client,
     feed_token_revoke(token=FeedToken.objects.get(pk=row.pk))
     feed_stamp(row, generation=generation)
 
+    assert client.get(url).status_code == 404
+
+
+def test_a_feed_read_while_its_link_is_revoked_is_served_once_and_then_never(client, world, monkeypatch):
+    token = feed_token_rotate(owner=world["scholar"]).https_url.rsplit("/", 1)[1].removesuffix(".ics")
+    url = f"/feeds/{token}.ics"
+
+    def read_then_revoked(raw: str) -> FeedToken | None:
+        # The revocation commits after the request has read the token, before it keeps its stamp.
+        row = feed_token_lookup(raw)
+        feed_token_revoke(token=FeedToken.objects.get(pk=row.pk))
+        return row
+
+    monkeypatch.setattr(views, "feed_token_lookup", read_then_revoked)
+    during = client.get(url)
+    monkeypatch.undo()
+
+    assert during.status_code == 200  # what it read before the revocation
     assert client.get(url).status_code == 404
